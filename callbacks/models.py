@@ -1,0 +1,1 @@
+"""Models of callbacks: built in its own issue."""

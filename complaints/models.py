@@ -1,0 +1,1 @@
+"""Models of complaints and suggestions: built in its own issue."""

@@ -1,0 +1,1 @@
+"""Models of fees: built in its own issue."""

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from owners import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.portal_home, name="home"),
+    path("units/<int:pk>/", views.portal_unit, name="unit"),
+]

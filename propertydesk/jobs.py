@@ -1,0 +1,84 @@
+"""The one registry of scheduled jobs.
+
+Every job the calendar runs is a line in ``JOBS``: a name, a crontab in
+Asia/Shanghai time (CELERY_TIMEZONE), the dotted path of a function taking
+``as_of``, and how long a queued run stays worth running. Celery beat's schedule
+is built from it (propertydesk/celery.py) and ``manage.py runjob NAME --as-of``
+runs the same function by hand. Jobs must be idempotent: beat can fire twice,
+and a catch-up run after downtime must not send anything twice.
+
+Functions are named by path, not imported, so beat can read this table before
+Django's apps are loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from celery.schedules import crontab
+from django.utils.module_loading import import_string
+
+RUN_JOB_TASK = "propertydesk.run_job"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    schedule: crontab
+    func: str
+    description: str
+    expires: int  # seconds a queued run stays worth running
+
+    def function(self):
+        return import_string(self.func)
+
+
+JOBS: tuple[Job, ...] = (
+    Job(
+        name="owners.registry_check",
+        schedule=crontab(hour=3, minute=10),
+        func="owners.jobs.registry_check",
+        description="Daily integrity check of the owner registry: units without a current "
+        "owner, owners without a phone, owners without a unit.",
+        expires=6 * 3600,
+    ),
+)
+
+
+class UnknownJob(LookupError):
+    pass
+
+
+def get_job(name: str) -> Job:
+    for job in JOBS:
+        if job.name == name:
+            return job
+    raise UnknownJob(name)
+
+
+def beat_schedule() -> dict:
+    return {
+        job.name: {
+            "task": RUN_JOB_TASK,
+            "schedule": job.schedule,
+            "args": (job.name,),
+            "options": {"expires": job.expires},
+        }
+        for job in JOBS
+    }
+
+
+def run_job(name: str, *, as_of: datetime) -> str:
+    """Run one job for the moment ``as_of`` and record the run. Returns the job's summary."""
+    from propertydesk.models import JobRun
+
+    job = get_job(name)
+    run = JobRun.objects.create(name=job.name, as_of=as_of)
+    try:
+        summary = job.function()(as_of=as_of)
+    except Exception as exc:
+        run.finish(ok=False, summary=f"{type(exc).__name__}: {exc}")
+        raise
+    run.finish(ok=True, summary=str(summary or ""))
+    return str(summary or "")

@@ -1,0 +1,104 @@
+"""Staff roles as groups with permissions (domain §1). Owners are not a group:
+an owner is a user linked to an Owner record, and sees only that owner's units.
+
+ensure_roles() runs after every migrate, so new permissions reach the groups.
+Later issues add their permissions to ROLE_PERMISSIONS.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy as _
+
+FRONT_DESK = "front_desk"
+SUPERVISOR = "supervisor"
+ENGINEERING = "engineering"
+FINANCE = "finance"
+
+ROLE_LABELS = {
+    FRONT_DESK: _("Front desk"),
+    SUPERVISOR: _("Supervisor"),
+    ENGINEERING: _("Engineering"),
+    FINANCE: _("Finance"),
+}
+
+_VIEW_REGISTRY = [
+    "owners.view_estate",
+    "owners.view_building",
+    "owners.view_unit",
+    "owners.view_owner",
+    "owners.view_ownership",
+    "owners.view_resident",
+]
+_DESK = _VIEW_REGISTRY + [
+    "owners.add_owner",
+    "owners.change_owner",
+    "owners.add_ownerphone",
+    "owners.change_ownerphone",
+    "owners.delete_ownerphone",
+    "owners.add_ownership",
+    "owners.change_ownership",
+    "owners.add_resident",
+    "owners.change_resident",
+    "owners.reveal_owner_pii",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    FRONT_DESK: _DESK,
+    SUPERVISOR: _DESK
+    + [
+        "owners.add_estate",
+        "owners.change_estate",
+        "owners.add_building",
+        "owners.change_building",
+        "owners.add_unit",
+        "owners.change_unit",
+        "owners.view_piireveal",
+        "owners.view_registrycheck",
+        "propertydesk.view_jobrun",
+    ],
+    ENGINEERING: _VIEW_REGISTRY,
+    FINANCE: _VIEW_REGISTRY,
+}
+
+
+def ensure_roles(**kwargs) -> None:
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        perms = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if perm is not None:
+                perms.append(perm)
+        group.permissions.set(perms)
+
+
+def roles_of(user) -> list[str]:
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = [g.name for g in user.groups.all() if g.name in ROLE_LABELS]
+        user._role_names = cached
+    return cached
+
+
+def is_staff_member(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or bool(roles_of(user)))
+
+
+def owner_of(user):
+    """The Owner record a portal user is linked to, or None."""
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.owner_profile
+    except Exception:  # RelatedObjectDoesNotExist
+        return None
+
+
+def is_supervisor(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or SUPERVISOR in roles_of(user))

@@ -1,0 +1,40 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from owners.selectors import desk_search, registry_counts
+from propertydesk.roles import is_staff_member, owner_of
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """POST username and password, get the API token (created on first use)."""
+
+
+@login_required
+def home(request):
+    if is_staff_member(request.user):
+        return redirect("desk")
+    if owner_of(request.user) is not None:
+        return redirect("portal:home")
+    if request.user.is_superuser:
+        return redirect("admin:index")
+    raise PermissionDenied
+
+
+@login_required
+def desk(request):
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+    query = request.GET.get("q", "").strip()
+    hits = desk_search(query=query) if query else None
+    return render(
+        request,
+        "desk.html",
+        {"query": query, "hits": hits, "counts": None if query else registry_counts()},
+    )

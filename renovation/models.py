@@ -1,0 +1,1 @@
+"""Models of renovation: built in its own issue."""

@@ -1,0 +1,1 @@
+"""Models of work orders and services: built in its own issue."""
