@@ -135,7 +135,7 @@ class Owner(models.Model):
         _("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
     # Encrypted at rest; id_number_hash finds and de-duplicates without decrypting.
-    id_number = EncryptedCharField(_("ID number"), max_length=40, blank=True)
+    id_number = EncryptedCharField(_("ID number"), max_length=40, blank=True, null=True)
     id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     address = models.CharField(_("correspondence address"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -329,7 +329,7 @@ class Resident(models.Model):
     relation = models.CharField(
         _("relation"), max_length=20, choices=ResidentRelation.choices, default=ResidentRelation.FAMILY
     )
-    phone = EncryptedCharField(_("phone number"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("phone number"), max_length=30, blank=True, null=True)
     move_in_date = models.DateField(_("move-in date"))
     move_out_date = models.DateField(_("move-out date"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from owners import crypto
@@ -335,7 +336,7 @@ def owner_reveal_pii(
 @transaction.atomic
 def registry_check_run(*, as_of: datetime) -> RegistryCheck:
     """Count what is wrong in the registry today; re-running the same day replaces the row."""
-    today = as_of.date()
+    today = timezone.localdate(as_of)
     current = Ownership.objects.filter(start_date__lte=today).exclude(end_date__lt=today)
     units_without_owner = Unit.objects.exclude(
         Exists(current.filter(unit=OuterRef("pk")))
