@@ -17,6 +17,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("desk/", views.desk, name="desk"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

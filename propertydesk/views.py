@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from rest_framework.authtoken.views import ObtainAuthToken
 
@@ -38,3 +40,10 @@ def desk(request):
         "desk.html",
         {"query": query, "hits": hits, "counts": None if query else registry_counts()},
     )
+
+
+def healthz(request):
+    """For container health checks: the app answers and its database does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,84 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from owners.models import PiiReveal
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD, UnitFactory, UserFactory, give_unit, make_owner
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def estate(transactional_db):
+    desk = UserFactory(username="desk", role="front_desk")
+    owner = make_owner(
+        name="李娜", phone="13912345678", special_needs=["elderly_alone"],
+        special_needs_note="独居老人，上门前请先电话联系",
+    )
+    mine = [UnitFactory(number="3-1-1203"), UnitFactory(number="5-2-0801")]
+    for unit in mine:
+        give_unit(owner, unit)
+    owner.user = UserFactory(username="lina")
+    owner.save(update_fields=["user"])
+    neighbour = make_owner(name="王强", phone="13700001111")
+    their_unit = UnitFactory(number="3-1-1204")
+    give_unit(neighbour, their_unit)
+    return {"desk": desk, "owner": owner, "units": mine, "their_unit": their_unit}
+
+
+def test_desk_finds_an_owner_by_room_and_opens_the_record(page_for, screenshot, estate):
+    page = page_for()
+    log_in(page, "desk", PASSWORD)
+    expect(page).to_have_url(re.compile(r"/desk/$"))
+    screenshot(page, "desk-home-zh")
+
+    page.fill("input[name=q]", "3-1-1203")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("link", name="3-1-1203")).to_be_visible()
+    expect(page.get_by_text("3-1-1204")).to_have_count(0)
+    screenshot(page, "desk-search-zh")
+
+    page.get_by_role("link", name="李娜").first.click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("独居老人，上门前请先电话联系")).to_be_visible()
+    expect(page.get_by_text("139****5678").first).to_be_visible()
+    assert "13912345678" not in page.content()
+    screenshot(page, "owner-detail-zh")
+
+    page.locator("form[action$='/reveal/'] input[value=phone]").locator("xpath=..").locator(
+        "button").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("13912345678").first).to_be_visible()
+    assert PiiReveal.objects.filter(user=estate["desk"], owner=estate["owner"]).count() == 1
+
+
+def test_desk_switches_to_english(page_for, screenshot, estate):
+    page = page_for()
+    log_in(page, "desk", PASSWORD)
+    page.fill("input[name=q]", "李")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    switch = page.locator("form[action$='/i18n/setlang/']").first
+    switch.locator("[name=language][value=en], button[value=en]").first.click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_text("Log out", exact=False).first).to_be_attached()
+    screenshot(page, "desk-search-en")
+
+
+def test_owner_sees_only_their_units(page_for, screenshot, estate):
+    page = page_for(locale="zh-CN", width=390, height=844)
+    log_in(page, "lina", PASSWORD)
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    expect(page.get_by_text("3-1-1203").first).to_be_visible()
+    expect(page.get_by_text("5-2-0801").first).to_be_visible()
+    assert "3-1-1204" not in page.content()
+    screenshot(page, "portal-my-units-phone")
+
+    response = page.goto(page.base_url + f"/portal/units/{estate['their_unit'].pk}/")
+    assert response.status == 404
+    response = page.goto(page.base_url + "/desk/")
+    assert response.status == 403
