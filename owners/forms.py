@@ -13,9 +13,10 @@ from owners.models import (
     SpecialNeed,
     Unit,
 )
-from owners.validators import validate_phone
+from owners.validators import validate_phone, validate_resident_id
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# ISO format whatever the language: a browser date box reads nothing else.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class OwnerFilterForm(forms.Form):
@@ -102,6 +103,12 @@ class OwnerForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # Checked here too, so a bad ID shows up in the same round as the other errors.
+        if data.get("id_type") == IdType.RESIDENT_ID and data.get("id_number"):
+            try:
+                validate_resident_id(data["id_number"])
+            except ValidationError as error:
+                self.add_error("id_number", error)
         if self.owner is None and not data.get("phone") and "phone" not in self.errors:
             self.add_error("phone", _("Enter at least one phone number, so the desk can reach the owner."))
         return data

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Upper
 from django.shortcuts import get_object_or_404
 
@@ -161,7 +161,10 @@ def unit_detail(*, unit_id: int, user) -> Unit:
                 .order_by("end_date", "-start_date"),
                 to_attr="history",
             ),
-            Prefetch("residents", queryset=Resident.objects.order_by("move_out_date", "name")),
+            Prefetch(
+                "residents",
+                queryset=Resident.objects.order_by(F("move_out_date").asc(nulls_first=True), "name"),
+            ),
         ),
         pk=unit_id,
     )

@@ -216,7 +216,9 @@ def resident_move_out(request, pk):
         try:
             services.resident_move_out(resident=resident, **form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(
+                request, _("%(name)s: %(error)s") % {"name": resident.name, "error": " ".join(error.messages)}
+            )
         else:
             messages.success(request, _("%(name)s moved out.") % {"name": resident.name})
     else:
