@@ -12,18 +12,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from functools import lru_cache
 
 from django.conf import settings
 
 
-def _key(purpose: str) -> bytes:
-    return hmac.new(
-        settings.FIELD_ENCRYPTION_KEY.encode(), f"blind-index:{purpose}".encode(), hashlib.sha256
-    ).digest()
+@lru_cache(maxsize=16)
+def _key(master: str, purpose: str) -> bytes:
+    return hmac.new(master.encode(), f"blind-index:{purpose}".encode(), hashlib.sha256).digest()
 
 
 def blind_index(value: str, *, purpose: str) -> str:
-    return hmac.new(_key(purpose), value.encode(), hashlib.sha256).hexdigest()
+    key = _key(settings.FIELD_ENCRYPTION_KEY, purpose)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
 def normalize_phone(raw: str) -> str:

@@ -189,6 +189,7 @@ class Owner(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.id_number = crypto.normalize_id_number(self.id_number) or None
         self.id_number_hash = crypto.id_number_index(self.id_number) if self.id_number else ""
         super().save(*args, **kwargs)
 
@@ -220,8 +221,8 @@ class OwnerPhone(models.Model):
         _("label"), max_length=10, choices=PhoneLabel.choices, default=PhoneLabel.MOBILE
     )
     number = EncryptedCharField(_("phone number"), max_length=30)
-    number_hash = models.CharField(max_length=64, editable=False, db_index=True)
-    tail_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    number_hash = models.CharField(max_length=64, editable=False)
+    tail_hash = models.CharField(max_length=64, editable=False)
     is_primary = models.BooleanField(_("primary"), default=False)
 
     class Meta:
@@ -233,6 +234,11 @@ class OwnerPhone(models.Model):
             models.UniqueConstraint(
                 fields=["owner"], condition=Q(is_primary=True), name="owner_one_primary_phone"
             ),
+        ]
+        # Matched only for equality: plain btree indexes, no pattern-ops twins.
+        indexes = [
+            models.Index(fields=["number_hash"], name="ownerphone_number_hash"),
+            models.Index(fields=["tail_hash"], name="ownerphone_tail_hash"),
         ]
 
     def __str__(self):

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from owners import crypto
 from owners.models import Owner, OwnerPhone, Ownership, Resident, Unit
+from owners.validators import LANDLINE_RE, MOBILE_RE
 from propertydesk.roles import is_staff_member, owner_of
 
 current_ownerships = Ownership.objects.filter(end_date__isnull=True)
@@ -118,7 +119,7 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
     compact = re.sub(r"[\s()]", "", query)
     digits = crypto.normalize_phone(query)
 
-    if re.fullmatch(r"[+\d-]+", compact) and len(digits) >= 7 and "-" not in query.strip("+"):
+    if re.fullmatch(r"[+\d-]+", compact) and (MOBILE_RE.match(digits) or LANDLINE_RE.match(digits)):
         owners = OwnerPhone.objects.filter(number_hash=crypto.phone_index(digits)).values("owner_id")
         add(units.filter(ownerships__end_date__isnull=True, ownerships__owner_id__in=owners)
             .order_by("estate__name", "number").distinct(), "phone")
@@ -131,7 +132,8 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
             add(units.filter(ownerships__end_date__isnull=True, ownerships__owner_id__in=owners)
                 .order_by("estate__name", "number").distinct(), "phone_tail")
     if not re.fullmatch(r"[\d+\-\s()]+", query):
-        owners = Owner.objects.filter(name__startswith=query).values("pk")[:200]
+        # order_by(): the model's default ordering would sort every namesake before the cut.
+        owners = Owner.objects.filter(name__startswith=query).order_by().values("pk")[:200]
         add(units.filter(ownerships__end_date__isnull=True, ownerships__owner_id__in=owners)
             .order_by("estate__name", "number").distinct(), "name")
     return list(hits.values())

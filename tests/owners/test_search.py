@@ -42,3 +42,8 @@ def test_last_four_digits_of_a_phone(estate_with_owners):
 def test_nothing_found_is_an_empty_list(estate_with_owners):
     assert desk_search(query="赵") == []
     assert desk_search(query="13000000000") == []
+
+
+def test_phone_written_with_dashes_or_country_code_is_still_a_phone(estate_with_owners):
+    assert numbers(desk_search(query="139-5555-6666")) == ["3-1-1204"]
+    assert numbers(desk_search(query="+86 139 5555 6666")) == ["3-1-1204"]

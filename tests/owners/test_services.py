@@ -2,10 +2,24 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from owners import services
 from owners.models import EndReason, Owner, OwnerPhone, Ownership
 from tests.factories import UnitFactory, give_unit, make_owner, resident_id
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # Messages are asserted in English; the default language is Chinese.
+    with translation.override("en"):
+        yield
+
+
+def test_service_messages_are_translated_to_chinese(db):
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
+        services.owner_create(name="", phones=[services.PhoneInput(number="13800000001")])
+    assert caught.value.message_dict["name"] == ["请输入业主姓名。"]
 
 
 def test_owner_create_names_every_bad_field(db):

@@ -1,0 +1,818 @@
+"""The demo estate that ``manage.py seed_demo`` loads: two estates in Guangzhou, about
+1,500 units, their owners, co-owners, past owners, tenants and family, and one login
+per role.
+
+Everything comes from one ``random.Random``: the same seed (and the same ``today``)
+gives the same estate, so screenshots, manual tests and bug reports can refer to
+"张伟 in 3-1-1203".
+
+Rows are written with ``bulk_create`` so the whole estate loads in seconds. That
+skips ``Model.save()``, so this module fills in what the models' ``save()`` would:
+``Owner.id_number_hash``, ``OwnerPhone.number_hash`` / ``tail_hash`` (with the
+number normalised first) and ``Unit.estate``. The encrypted columns are encrypted by
+the field itself (``get_prep_value``), which ``bulk_create`` goes through.
+
+Later issues extend the demo by appending a step to ``STEPS``: a function that takes
+the :class:`DemoContext` (what the earlier steps created, the random generator and the
+people generator) and adds complaints, work orders, bills… to it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Callable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+
+from owners import crypto
+from owners.models import (
+    Building,
+    ContactChannel,
+    EndReason,
+    Estate,
+    IdType,
+    Owner,
+    OwnerPhone,
+    Ownership,
+    PhoneLabel,
+    Resident,
+    ResidentRelation,
+    SpecialNeed,
+    Unit,
+)
+from owners.validators import ID_CHECK, ID_WEIGHTS
+from propertydesk import roles
+
+DEFAULT_SEED = 2026
+DEMO_PASSWORD = "demo12345"
+BATCH_SIZE = 2000
+
+# ---------------------------------------------------------------------------
+# The estates
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuildingSpec:
+    number: str
+    floors: int
+    doors: int  # per floor and entrance (单元); every building has ENTRANCES entrances
+
+
+@dataclass(frozen=True)
+class EstateSpec:
+    code: str
+    name: str
+    city_district: str
+    street_address: str
+    service_phone: str
+    handover: date  # 交房: the first owners got their keys from here on
+    buildings: tuple[BuildingSpec, ...]
+    # Floor area (建筑面积, m²) of each door on a floor, by how many doors the floor has.
+    layouts: dict[int, tuple[str, ...]]
+
+    @property
+    def address(self) -> str:
+        return f"{self.city_district}{self.street_address}"
+
+
+ENTRANCES = 2
+
+ESTATES: tuple[EstateSpec, ...] = (
+    EstateSpec(
+        code="cuihu",
+        name="翠湖花园",
+        city_district="广州市天河区",
+        street_address="翠湖路88号",
+        service_phone="020-38861234",
+        handover=date(2009, 6, 28),
+        buildings=(
+            BuildingSpec("1", 18, 2),
+            BuildingSpec("2", 18, 2),
+            BuildingSpec("3", 18, 2),
+            BuildingSpec("4", 26, 2),
+            BuildingSpec("5", 26, 2),
+            BuildingSpec("6", 11, 3),
+            BuildingSpec("7", 11, 3),
+        ),
+        layouts={2: ("118.30", "143.60"), 3: ("89.00", "68.50", "118.30")},
+    ),
+    EstateSpec(
+        code="jinxiu",
+        name="锦绣华庭",
+        city_district="广州市番禺区",
+        street_address="锦绣大道168号",
+        service_phone="020-34821688",
+        handover=date(2018, 12, 16),
+        # No building 4 (四 sounds like 死): buyers would not take it.
+        buildings=(
+            BuildingSpec("1", 32, 3),
+            BuildingSpec("2", 32, 3),
+            BuildingSpec("3", 28, 4),
+            BuildingSpec("5", 28, 4),
+            BuildingSpec("6", 33, 2),
+        ),
+        layouts={
+            2: ("126.80", "143.60"),
+            3: ("89.00", "68.50", "98.20"),
+            4: ("89.00", "68.50", "68.50", "89.00"),
+        },
+    ),
+)
+
+# Shares of units and people. Module constants so a reader sees the whole demo at a glance.
+UNSOLD_RATE = 0.05  # still with the developer: no owner
+LATE_FIRST_SALE_RATE = 0.15  # sold by the developer some time after handover
+TRANSFER_RATE = 0.035  # changed hands since: an ended ownership (sale), then the new owner
+CO_OWNER_RATE = 0.14  # two owners on the deed (usually a married couple)
+SECOND_UNIT_RATE = 0.04  # the owner of this unit already owns another one
+SPECIAL_NEEDS_RATE = 0.06
+SECOND_PHONE_RATE = 0.35
+EMAIL_RATE = 0.25
+FAMILY_RATE = 0.45  # owner-occupied units with other family members registered
+FORMER_TENANT_RATE = 0.35
+OCCUPANCY = {"owner": 0.72, "rented": 0.13, "empty": 0.15}
+INVESTOR_OCCUPANCY = {"rented": 0.6, "empty": 0.4}
+
+CHANNEL_WEIGHTS = {
+    ContactChannel.PHONE: 40,
+    ContactChannel.WECHAT: 32,
+    ContactChannel.SMS: 12,
+    ContactChannel.PORTAL: 8,
+    ContactChannel.EMAIL: 5,
+    ContactChannel.LETTER: 3,
+}
+
+SPECIAL_NEEDS: dict[str, tuple[int, tuple[str, ...]]] = {
+    SpecialNeed.ELDERLY_ALONE: (30, (
+        "独居老人，行动不便，上门前请先电话联系",
+        "独居老人，子女在深圳工作，每周回来一次；上门维修请先电话联系",
+        "独居老人，腿脚不便，停电停水请提前上门告知",
+    )),
+    SpecialNeed.YOUNG_CHILDREN: (18, (
+        "家有婴儿，12:00–14:30 请勿按门铃",
+        "两个孩子年幼，维修上门请提前约好时间",
+    )),
+    SpecialNeed.DISABILITY: (10, (
+        "业主使用轮椅，电梯停运时需协助上下楼",
+        "视力不好，通知请电话告知，勿只贴公告",
+    )),
+    SpecialNeed.ILLNESS: (8, (
+        "业主患心脏病，如遇紧急情况请先拨120再通知家属",
+        "业主长期透析，周二、四、六上午不在家",
+    )),
+    SpecialNeed.PREGNANCY: (6, (
+        "孕期，装修噪音投诉请优先处理",
+        "孕晚期，停水停电请提前通知",
+    )),
+    SpecialNeed.HEARING: (12, (
+        "听力不好，请发短信或上门当面沟通",
+        "耳背，电话请大声说话，重要事项请书面通知",
+    )),
+    SpecialNeed.LANGUAGE: (4, (
+        "新加坡籍，中文读写不便，沟通请尽量使用英语",
+        "外籍业主，中文不流利，请用英语沟通",
+    )),
+    SpecialNeed.OTHER: (12, (
+        "业主上夜班，白天休息，上午请勿来电",
+        "家中养有大型犬，上门前请先电话联系",
+        "业主信佛，逢初一、十五不安排上门维修",
+    )),
+}
+
+# ---------------------------------------------------------------------------
+# People: names, phones, ID numbers, addresses
+# ---------------------------------------------------------------------------
+
+SURNAMES: dict[str, float] = {
+    "陈": 7.0, "王": 6.5, "李": 6.5, "张": 6.0, "刘": 5.0, "黄": 4.0, "杨": 3.0, "林": 2.5,
+    "赵": 2.0, "周": 2.0, "吴": 2.0, "梁": 2.0, "何": 1.8, "郭": 1.5, "罗": 1.5, "徐": 1.4,
+    "孙": 1.3, "马": 1.2, "朱": 1.2, "胡": 1.2, "高": 1.1, "郑": 1.1, "谢": 1.0, "曾": 1.0,
+    "邓": 0.9, "冯": 0.8, "宋": 0.7, "唐": 0.7, "彭": 0.6, "萧": 0.4, "欧阳": 0.3,
+}
+_SURNAME_LIST = list(SURNAMES)
+_SURNAME_WEIGHTS = list(SURNAMES.values())
+
+# Given names by sex and by when the person was born: names follow fashions.
+GIVEN_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("m", "old"): ("建国", "建华", "国强", "国庆", "志强", "建军", "卫东", "德明", "福生", "永康",
+                   "振华", "伟", "强", "军", "明", "刚", "平", "华", "海", "林"),
+    ("m", "mid"): ("伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "辉", "鹏", "波",
+                   "志明", "海涛", "晓东", "建平", "永强", "俊", "峰", "立新", "文杰", "少华"),
+    ("m", "young"): ("浩", "宇", "鑫", "杰", "俊杰", "子轩", "浩然", "宇航", "家豪", "文博",
+                     "梓豪", "思远", "晨", "睿", "一鸣", "天佑", "嘉伟", "锦程"),
+    ("f", "old"): ("秀英", "桂英", "玉兰", "秀兰", "淑珍", "凤英", "玉珍", "桂兰", "丽华",
+                   "美华", "素芬", "月娥", "芳", "兰", "珍", "秀珍"),
+    ("f", "mid"): ("芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "红", "玲", "萍", "燕",
+                   "晓燕", "丽娟", "海燕", "雪梅", "春梅", "慧", "颖", "丹", "洁", "丽萍"),
+    ("f", "young"): ("婷", "雪", "欣怡", "梓涵", "思琪", "雨桐", "诗涵", "佳怡", "可欣", "婉婷",
+                     "子涵", "晓彤", "颖", "琳", "悦", "嘉欣"),
+}
+
+# Where ID cards were issued (the first six digits): mostly Guangdong, then migrants' home regions.
+ID_REGIONS: dict[str, float] = {
+    "440106": 8, "440104": 6, "440105": 5, "440111": 4, "440113": 6, "440118": 2,  # 广州
+    "440303": 2, "441302": 2, "445202": 2, "440511": 2, "440882": 1, "441900": 2,  # 广东其他
+    "430102": 2, "430621": 1, "421002": 1, "420106": 1, "360102": 1, "450103": 1,
+    "350203": 1, "510107": 1, "410105": 1, "370102": 0.5, "110105": 0.5, "310104": 0.5,
+    "230102": 0.5, "610113": 0.5,
+}
+_REGION_LIST = list(ID_REGIONS)
+_REGION_WEIGHTS = list(ID_REGIONS.values())
+
+MOBILE_PREFIXES = (
+    "130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "150", "151", "152",
+    "153", "155", "156", "157", "158", "159", "166", "173", "176", "177", "178", "180", "181",
+    "182", "183", "184", "185", "186", "187", "188", "189", "191", "198", "199",
+)
+
+OTHER_ADDRESSES = (
+    ("广州市越秀区", "中山五路", "号"), ("广州市海珠区", "江南大道中", "号"),
+    ("广州市天河区", "体育西路", "号"), ("广州市荔湾区", "龙津西路", "号"),
+    ("广州市白云区", "机场路", "号"), ("广州市番禺区", "市桥街德兴路", "号"),
+    ("深圳市福田区", "深南中路", "号"), ("深圳市南山区", "科技园南区高新南七道", "号"),
+    ("佛山市禅城区", "季华五路", "号"), ("东莞市南城街道", "鸿福路", "号"),
+    ("香港九龙旺角", "弥敦道", "号"), ("长沙市芙蓉区", "五一大道", "号"),
+)
+
+EMAIL_DOMAINS = ("qq.com", "qq.com", "qq.com", "163.com", "126.com", "139.com", "gmail.com")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    surname: str
+    given: str
+    sex: str  # "m" / "f"
+    birth: date
+
+
+class People:
+    """Makes up people: names, unique mobiles, unique valid resident ID numbers."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.phones: set[str] = set()
+        self.id_numbers: set[str] = set()
+
+    def person(
+        self, *, born: tuple[int, int] | None = None, birth: date | None = None,
+        sex: str | None = None, surname: str | None = None,
+    ) -> Person:
+        """Someone born in a year within ``born`` (inclusive), or on ``birth``."""
+        rng = self.rng
+        sex = sex or rng.choice("mf")
+        if birth is None:
+            birth = date(rng.randint(*born), 1, 1) + timedelta(days=rng.randrange(365))
+        year = birth.year
+        era = "old" if year < 1965 else "mid" if year < 1986 else "young"
+        surname = surname or rng.choices(_SURNAME_LIST, _SURNAME_WEIGHTS)[0]
+        given = rng.choice(GIVEN_NAMES[(sex, era)])
+        if len(surname) > 1:  # 欧阳 + one character: names stay 2–3 characters
+            given = given[0]
+        return Person(name=surname + given, surname=surname, given=given, sex=sex, birth=birth)
+
+    def mobile(self) -> str:
+        while True:
+            number = self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+            if number not in self.phones:
+                self.phones.add(number)
+                return number
+
+    def resident_id(self, person: Person) -> str:
+        """18 digits: region, birth date, a sequence whose last digit is odd for men and
+        even for women, and the ISO 7064 check character (owners.validators)."""
+        rng = self.rng
+        while True:
+            region = rng.choices(_REGION_LIST, _REGION_WEIGHTS)[0]
+            seq = rng.randrange(100) * 10 + rng.choice(
+                (1, 3, 5, 7, 9) if person.sex == "m" else (0, 2, 4, 6, 8)
+            )
+            body = f"{region}{person.birth:%Y%m%d}{seq:03d}"
+            total = sum(int(d) * w for d, w in zip(body, ID_WEIGHTS))
+            number = body + ID_CHECK[total % 11]
+            if number not in self.id_numbers:
+                self.id_numbers.add(number)
+                return number
+
+    def passport(self) -> str:
+        while True:
+            number = f"E{self.rng.randrange(10**7):07d}{self.rng.choice('ABCDFGHJKLMNPQRTWXYZ')}"
+            if number not in self.id_numbers:
+                self.id_numbers.add(number)
+                return number
+
+    def email(self) -> str:
+        rng = self.rng
+        return f"{rng.randrange(10**5, 10**10)}@{rng.choice(EMAIL_DOMAINS)}"
+
+    def other_address(self) -> str:
+        rng = self.rng
+        district, street, suffix = rng.choice(OTHER_ADDRESSES)
+        room = f"{rng.randint(1, 30)}{rng.randint(1, 4):02d}房"
+        return f"{district}{street}{rng.randint(1, 399)}{suffix}{room}"
+
+
+def owner_phone(owner: Owner, number: str, *, label: str, is_primary: bool) -> OwnerPhone:
+    """An OwnerPhone exactly as OwnerPhone.save() would store it (for bulk_create)."""
+    number = crypto.normalize_phone(number)
+    return OwnerPhone(
+        owner=owner,
+        number=number,
+        number_hash=crypto.phone_index(number),
+        tail_hash=crypto.phone_tail_index(number),
+        label=label,
+        is_primary=is_primary,
+    )
+
+
+def owner_row(*, id_number: str, **fields) -> Owner:
+    """An Owner exactly as owners.services.owner_create + Owner.save() would store it."""
+    id_number = crypto.normalize_id_number(id_number)
+    return Owner(
+        id_number=id_number,
+        id_number_hash=crypto.id_number_index(id_number) if id_number else "",
+        **fields,
+    )
+
+
+# ---------------------------------------------------------------------------
+# What a run created, handed from step to step
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class DemoContext:
+    rng: random.Random
+    today: date
+    people: People
+    estates: list[Estate] = field(default_factory=list)
+    buildings: list[Building] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    owners: list[Owner] = field(default_factory=list)
+    phones: list[OwnerPhone] = field(default_factory=list)
+    ownerships: list[Ownership] = field(default_factory=list)
+    residents: list[Resident] = field(default_factory=list)
+    users: dict[str, object] = field(default_factory=dict)  # username -> User
+    skipped_users: list[str] = field(default_factory=list)  # existed before: left alone
+    demo_owner: Owner | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def current_ownerships(self) -> list[Ownership]:
+        return [o for o in self.ownerships if o.end_date is None]
+
+    @property
+    def owned_units(self) -> list[Unit]:
+        seen: dict[int, Unit] = {}
+        for ownership in self.current_ownerships:
+            seen.setdefault(id(ownership.unit), ownership.unit)
+        return list(seen.values())
+
+
+def _day_between(rng: random.Random, start: date, end: date) -> date:
+    if end <= start:
+        return start
+    return start + timedelta(days=rng.randint(0, (end - start).days))
+
+
+class _RegistryBuilder:
+    """Plans the estate in memory (deterministically), then writes it in bulk."""
+
+    def __init__(self, ctx: DemoContext):
+        self.ctx = ctx
+        self.rng = ctx.rng
+        self.today = ctx.today
+        self.people = ctx.people
+        self.units_of: dict[int, list[Unit]] = {}  # id(owner) -> current units
+        self.sole_owners: list[Owner] = []  # candidates for a second unit
+        self.occupancy: dict[int, str] = {}  # id(unit) -> owner / rented / empty / unsold
+        self.estate_spec: dict[int, EstateSpec] = {}  # id(unit) -> its estate's spec
+        self.co_owned: set[int] = set()  # id(unit)
+
+    # -- structure ---------------------------------------------------------
+
+    def plan_structure(self) -> None:
+        ctx = self.ctx
+        for spec in ESTATES:
+            estate = Estate(
+                name=spec.name, code=spec.code, address=spec.address,
+                service_phone=spec.service_phone,
+            )
+            ctx.estates.append(estate)
+            for b in spec.buildings:
+                building = Building(estate=estate, number=b.number, floors=b.floors)
+                ctx.buildings.append(building)
+                areas = spec.layouts[b.doors]
+                for entrance in range(1, ENTRANCES + 1):
+                    for floor in range(1, b.floors + 1):
+                        for door in range(1, b.doors + 1):
+                            unit = Unit(
+                                estate=estate, building=building, floor=floor,
+                                number=f"{b.number}-{entrance}-{floor * 100 + door}",
+                                area=Decimal(areas[door - 1]),
+                            )
+                            self.estate_spec[id(unit)] = spec
+                            ctx.units.append(unit)
+
+    # -- people -------------------------------------------------------------
+
+    def unit_address(self, unit: Unit) -> str:
+        spec = self.estate_spec[id(unit)]
+        building, entrance, room = unit.number.split("-")
+        return f"{spec.address}{spec.name}{building}栋{entrance}单元{room}房"
+
+    def new_owner(
+        self, *, acquired: date, lives_alone_possible: bool, sex: str | None = None,
+        near: Person | None = None, address: str,
+    ) -> tuple[Owner, Person]:
+        rng, people = self.rng, self.people
+        need = None
+        if near is None and rng.random() < SPECIAL_NEEDS_RATE:
+            kinds = list(SPECIAL_NEEDS)
+            need = rng.choices(kinds, [SPECIAL_NEEDS[k][0] for k in kinds])[0]
+            if need == SpecialNeed.ELDERLY_ALONE and not lives_alone_possible:
+                need = SpecialNeed.HEARING
+        latest = min(1996, acquired.year - 23)
+        if need == SpecialNeed.PREGNANCY and latest < self.today.year - 38:
+            need = SpecialNeed.OTHER  # bought too long ago to be pregnant now
+        if need == SpecialNeed.YOUNG_CHILDREN and latest < self.today.year - 45:
+            need = SpecialNeed.OTHER
+        if near is not None:  # a spouse: the other sex, about the same age
+            born = (max(near.birth.year - 5, 1935), min(near.birth.year + 5, latest))
+            sex = "f" if near.sex == "m" else "m"
+        elif need == SpecialNeed.ELDERLY_ALONE:
+            born = (1934, 1952)
+        elif need == SpecialNeed.PREGNANCY and latest >= self.today.year - 38:
+            born, sex = (self.today.year - 38, min(self.today.year - 24, latest)), "f"
+        elif need == SpecialNeed.YOUNG_CHILDREN and latest >= self.today.year - 45:
+            born = (max(self.today.year - 45, 1935), min(self.today.year - 24, latest))
+        else:
+            born = (1940, latest)
+        if born[0] > born[1]:
+            born = (born[1], born[1])
+        person = people.person(born=born, sex=sex)
+
+        channel = rng.choices(list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values()))[0]
+        id_type, id_number = IdType.RESIDENT_ID, None
+        notes = ""
+        needs: list[str] = []
+        if need is not None:
+            needs = [need]
+            notes = rng.choice(SPECIAL_NEEDS[need][1])
+            if need == SpecialNeed.ELDERLY_ALONE and rng.random() < 0.4:
+                needs.append(SpecialNeed.HEARING)
+            if need == SpecialNeed.HEARING:
+                channel = ContactChannel.SMS
+            elif need == SpecialNeed.ELDERLY_ALONE:
+                channel = ContactChannel.PHONE
+            elif need == SpecialNeed.LANGUAGE:
+                channel = ContactChannel.EMAIL
+                id_type, id_number = IdType.PASSPORT, people.passport()
+        if id_number is None:
+            id_number = people.resident_id(person)
+        wants_email = channel == ContactChannel.EMAIL or rng.random() < EMAIL_RATE
+        email = people.email() if wants_email else ""
+        owner = owner_row(
+            name=person.name, id_type=id_type, id_number=id_number, address=address, email=email,
+            preferred_channel=channel, special_needs=needs, special_needs_note=notes,
+        )
+        self.ctx.owners.append(owner)
+        phones = [people.mobile()]
+        if rng.random() < SECOND_PHONE_RATE:
+            phones.append(people.mobile())
+        for i, number in enumerate(phones):
+            label = PhoneLabel.MOBILE if i == 0 or rng.random() < 0.6 else PhoneLabel.WORK
+            self.ctx.phones.append(owner_phone(owner, number, label=label, is_primary=i == 0))
+        self.units_of[id(owner)] = []
+        return owner, person
+
+    def own(self, unit: Unit, owner: Owner, *, start: date, move_in: date | None,
+            end: date | None = None, move_out: date | None = None, note: str = "") -> Ownership:
+        ownership = Ownership(
+            unit=unit, owner=owner, start_date=start, move_in_date=move_in, end_date=end,
+            move_out_date=move_out, end_reason=EndReason.SALE if end else "", note=note,
+        )
+        self.ctx.ownerships.append(ownership)
+        if end is None:
+            self.units_of[id(owner)].append(unit)
+        return ownership
+
+    def resident(self, unit: Unit, person: Person, *, relation: str, move_in: date,
+                 move_out: date | None = None, phone: bool = False, note: str = "") -> Resident:
+        resident = Resident(
+            unit=unit, name=person.name, relation=relation, move_in_date=move_in,
+            move_out_date=move_out, phone=self.people.mobile() if phone else "", note=note,
+        )
+        self.ctx.residents.append(resident)
+        return resident
+
+    # -- the units ----------------------------------------------------------
+
+    def plan_ownership(self) -> None:
+        for unit in self.ctx.units:
+            self.plan_unit(unit)
+
+    def plan_unit(self, unit: Unit) -> None:
+        rng, today = self.rng, self.today
+        spec = self.estate_spec[id(unit)]
+        if rng.random() < UNSOLD_RATE:
+            self.occupancy[id(unit)] = "unsold"
+            return
+        first_sale = _day_between(rng, spec.handover, spec.handover + timedelta(days=90))
+        if rng.random() < LATE_FIRST_SALE_RATE:
+            latest = min(spec.handover + timedelta(days=3 * 365), today)
+            first_sale = _day_between(rng, spec.handover, latest)
+        first_sale = min(first_sale, today)
+        start, note = first_sale, ""
+
+        if rng.random() < TRANSFER_RATE and (today - first_sale).days > 3 * 365:
+            sale = _day_between(
+                rng, first_sale + timedelta(days=2 * 365), today - timedelta(days=60)
+            )
+            prev, _person = self.new_owner(
+                acquired=first_sale, lives_alone_possible=False,
+                address=self.people.other_address(),
+            )
+            moved_in = None
+            if rng.random() < 0.6:
+                moved_in = first_sale + timedelta(days=rng.randint(30, 240))
+                if moved_in > sale:
+                    moved_in = None
+            self.own(unit, prev, start=first_sale, move_in=moved_in, end=sale,
+                     move_out=sale if moved_in else None)
+            start, note = sale, "二手房买卖过户"
+
+        investor = None
+        if self.sole_owners and rng.random() < SECOND_UNIT_RATE:
+            investor = self.sole_owners.pop(rng.randrange(len(self.sole_owners)))
+            occupancy = _pick(rng, INVESTOR_OCCUPANCY)
+        else:
+            occupancy = _pick(rng, OCCUPANCY)
+        move_in = None
+        if occupancy == "owner":
+            move_in = start + timedelta(days=rng.randint(20, 300))
+            if move_in > today:
+                occupancy, move_in = "empty", None  # still renovating
+        self.occupancy[id(unit)] = occupancy
+
+        if investor is not None:
+            self.own(unit, investor, start=start, move_in=None, note=note)
+        else:
+            co_owned = rng.random() < CO_OWNER_RATE
+            if occupancy == "owner":
+                address = self.unit_address(unit)
+            else:
+                address = self.people.other_address()
+            owner, person = self.new_owner(
+                acquired=start, lives_alone_possible=occupancy == "owner" and not co_owned,
+                address=address,
+            )
+            self.own(unit, owner, start=start, move_in=move_in, note=note)
+            if co_owned:
+                self.co_owned.add(id(unit))
+                spouse, spouse_person = self.new_owner(
+                    acquired=start, lives_alone_possible=False, near=person, address=address
+                )
+                self.own(unit, spouse, start=start, move_in=move_in, note=note)
+            else:
+                spouse_person = None
+                if not owner.special_needs:
+                    self.sole_owners.append(owner)
+            self.plan_household(unit, owner, person, move_in=move_in, spouse=spouse_person)
+        if occupancy == "rented":
+            self.plan_tenants(unit, since=start)
+
+    def plan_household(self, unit: Unit, owner: Owner, person: Person, *, move_in: date | None,
+                       spouse: Person | None) -> None:
+        """The family living with an owner-occupier (the co-owner spouse is no resident row)."""
+        rng = self.rng
+        if move_in is None or SpecialNeed.ELDERLY_ALONE in owner.special_needs:
+            return
+        if {SpecialNeed.ILLNESS, SpecialNeed.DISABILITY} & set(owner.special_needs):
+            carer = self.people.person(born=(1962, 1980), sex="f")
+            self.resident(unit, carer, relation=ResidentRelation.CARETAKER, phone=True,
+                          move_in=_day_between(rng, move_in, self.today), note="住家保姆")
+        wants_children = SpecialNeed.YOUNG_CHILDREN in owner.special_needs
+        if not wants_children and rng.random() >= FAMILY_RATE:
+            return
+        if spouse is None and rng.random() < 0.6:
+            spouse = self.people.person(
+                born=(person.birth.year - 4, person.birth.year + 4),
+                sex="f" if person.sex == "m" else "m",
+            )
+            self.resident(unit, spouse, relation=ResidentRelation.FAMILY, move_in=move_in,
+                          phone=rng.random() < 0.7, note="业主配偶")
+        # Children usually take the father's surname.
+        family_name = spouse.surname if person.sex == "f" and spouse is not None else person.surname
+        if wants_children:
+            first, last = self.today - timedelta(days=5 * 365), self.today - timedelta(days=30)
+            births = [_day_between(rng, first, last) for _ in range(rng.randint(1, 2))]
+        elif person.birth.year < self.today.year - 26 and rng.random() < 0.6:
+            first = person.birth + timedelta(days=23 * 365)
+            last = min(person.birth + timedelta(days=40 * 365), self.today - timedelta(days=30))
+            births = [_day_between(rng, first, last) for _ in range(rng.randint(1, 2))]
+        else:
+            births = []
+        for birth in sorted(births):
+            sex = rng.choice("mf")
+            child = self.people.person(birth=birth, sex=sex, surname=family_name)
+            adult = (self.today - birth).days > 18 * 365
+            self.resident(unit, child, relation=ResidentRelation.FAMILY,
+                          move_in=max(move_in, birth), phone=adult and rng.random() < 0.8,
+                          note="业主之子" if sex == "m" else "业主之女")
+        if person.birth.year > 1965 and rng.random() < 0.2:
+            parent = self.people.person(born=(person.birth.year - 32, person.birth.year - 22),
+                                        surname=person.surname, sex="m")
+            self.resident(unit, parent, relation=ResidentRelation.FAMILY,
+                          move_in=_day_between(rng, move_in, self.today), note="业主父亲")
+
+    def plan_tenants(self, unit: Unit, *, since: date) -> None:
+        rng, today = self.rng, self.today
+        earliest = max(since + timedelta(days=30), today - timedelta(days=3 * 365))
+        if earliest >= today:
+            earliest = since
+        move_in = _day_between(rng, earliest, today - timedelta(days=1))
+        if rng.random() < FORMER_TENANT_RATE and (move_in - since).days > 400:
+            former_in = _day_between(
+                rng, since + timedelta(days=20), move_in - timedelta(days=365)
+            )
+            former_out = _day_between(
+                rng, former_in + timedelta(days=180), move_in - timedelta(days=1)
+            )
+            former = self.people.person(born=(1970, 2000))
+            self.resident(unit, former, relation=ResidentRelation.TENANT, move_in=former_in,
+                          move_out=former_out, phone=True, note="租约已到期")
+        years = rng.choice((1, 2))
+        lease_end = date(move_in.year + years, move_in.month, 1) - timedelta(days=1)
+        while lease_end < today:  # renewed since
+            years += 1
+            lease_end = date(move_in.year + years, move_in.month, 1) - timedelta(days=1)
+        tenant = self.people.person(born=(1968, 2001))
+        self.resident(unit, tenant, relation=ResidentRelation.TENANT, move_in=move_in,
+                      phone=True, note=f"租户，租约至{lease_end:%Y-%m-%d}")
+        for _ in range(rng.choice((0, 0, 1, 2))):
+            other = self.people.person(born=(1968, 2003))
+            self.resident(unit, other, relation=ResidentRelation.TENANT, move_in=move_in,
+                          phone=rng.random() < 0.5, note="合租人")
+
+    # -- the portal owner -----------------------------------------------------
+
+    def plan_demo_owner(self) -> None:
+        """The owner who logs in as "owner": one unit in each estate, nothing else."""
+        ctx, rng = self.ctx, self.rng
+        cuihu, jinxiu = ctx.estates
+        name_counts = Counter(o.name for o in ctx.owners)
+        candidates = [
+            o for o in self.sole_owners
+            if len(self.units_of[id(o)]) == 1 and self.units_of[id(o)][0].estate is cuihu
+            and self.occupancy[id(self.units_of[id(o)][0])] == "owner"
+            and name_counts[o.name] == 1  # so "search the desk for the owner" finds just them
+        ]
+        owner = candidates[rng.randrange(len(candidates))]
+        self.sole_owners.remove(owner)
+        unsold = [u for u in ctx.units if u.estate is jinxiu and self.occupancy[id(u)] == "unsold"]
+        if not unsold:
+            raise RuntimeError("the demo needs an unsold unit in the second estate")
+        unit = unsold[rng.randrange(len(unsold))]
+        handover = self.estate_spec[id(unit)].handover
+        start = _day_between(
+            rng, max(handover, ctx.today - timedelta(days=3 * 365)), ctx.today - timedelta(days=200)
+        )
+        self.own(unit, owner, start=start, move_in=None, note="开发商尾盘购入，出租")
+        self.occupancy[id(unit)] = "rented"
+        self.plan_tenants(unit, since=start)
+        owner.preferred_channel = ContactChannel.PORTAL
+        owner.email = owner.email or self.people.email()
+        ctx.demo_owner = owner
+
+    # -- writing --------------------------------------------------------------
+
+    def write(self) -> None:
+        ctx = self.ctx
+        Estate.objects.bulk_create(ctx.estates)
+        Building.objects.bulk_create(ctx.buildings)
+        Unit.objects.bulk_create(ctx.units, batch_size=BATCH_SIZE)
+        Owner.objects.bulk_create(ctx.owners, batch_size=BATCH_SIZE)
+        OwnerPhone.objects.bulk_create(ctx.phones, batch_size=BATCH_SIZE)
+        Ownership.objects.bulk_create(ctx.ownerships, batch_size=BATCH_SIZE)
+        Resident.objects.bulk_create(ctx.residents, batch_size=BATCH_SIZE)
+
+
+def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), list(weights.values()))[0]
+
+
+# ---------------------------------------------------------------------------
+# Steps
+# ---------------------------------------------------------------------------
+
+
+def plan_registry(ctx: DemoContext) -> _RegistryBuilder:
+    """Make up the estate in memory (unsaved model instances in ``ctx``); nothing is written."""
+    builder = _RegistryBuilder(ctx)
+    builder.plan_structure()
+    builder.plan_ownership()
+    builder.plan_demo_owner()
+    return builder
+
+
+def seed_registry(ctx: DemoContext) -> None:
+    builder = plan_registry(ctx)
+    builder.write()
+    occupancy = Counter(builder.occupancy.values())
+    current = ctx.current_ownerships
+    units_per_owner = Counter(id(o.owner) for o in current)
+    ctx.counts.update(
+        estates=len(ctx.estates),
+        buildings=len(ctx.buildings),
+        units=len(ctx.units),
+        units_owned=len({id(o.unit) for o in current}),
+        units_unsold=occupancy["unsold"],
+        units_co_owned=len(builder.co_owned),
+        units_rented=occupancy["rented"],
+        owners=len(ctx.owners),
+        owners_with_two_units=sum(1 for n in units_per_owner.values() if n > 1),
+        owners_with_special_needs=sum(1 for o in ctx.owners if o.special_needs),
+        owner_phones=len(ctx.phones),
+        ownerships_current=len(current),
+        ownerships_ended=len(ctx.ownerships) - len(current),
+        residents=len(ctx.residents),
+        residents_moved_out=sum(1 for r in ctx.residents if r.move_out_date),
+    )
+
+
+STAFF_USERS = (
+    # username, role, (surname, given), is_staff (Django admin)
+    ("desk", roles.FRONT_DESK, ("王", "晓雯"), False),
+    ("supervisor", roles.SUPERVISOR, ("陈", "丽华"), True),
+    ("engineer", roles.ENGINEERING, ("李", "建军"), False),
+    ("finance", roles.FINANCE, ("赵", "敏"), False),
+)
+
+
+def seed_users(ctx: DemoContext) -> None:
+    """One login per role, the portal owner, and a superuser; password DEMO_PASSWORD.
+
+    A username that already exists (say, an ``admin`` made with createsuperuser before the
+    first ``./dev run``) is left exactly as it is and reported in ``ctx.skipped_users``."""
+    User = get_user_model()
+    # One hash for all: hashing is deliberately slow (~0.5 s each) and these are demo logins.
+    password = make_password(DEMO_PASSWORD)
+    if Group.objects.filter(name__in=roles.ROLE_LABELS).count() != len(roles.ROLE_LABELS):
+        roles.ensure_roles()
+    groups = {g.name: g for g in Group.objects.filter(name__in=roles.ROLE_LABELS)}
+    taken = set(User.objects.filter(
+        username__in=[u[0] for u in STAFF_USERS] + ["admin", "owner"]
+    ).values_list("username", flat=True))
+
+    def create(username: str, **fields):
+        if username in taken:
+            ctx.skipped_users.append(username)
+            return None
+        user = User.objects.create(username=username, password=password, **fields)
+        ctx.users[username] = user
+        return user
+
+    for username, role, (surname, given), is_staff in STAFF_USERS:
+        user = create(username, last_name=surname, first_name=given,
+                      email=f"{username}@example.com", is_staff=is_staff)
+        if user is not None:
+            user.groups.add(groups[role])
+    create("admin", last_name="系统", first_name="管理员", email="admin@example.com",
+           is_staff=True, is_superuser=True)
+    owner = ctx.demo_owner
+    surname = owner.name[:2] if owner.name.startswith("欧阳") else owner.name[:1]
+    user = create("owner", last_name=surname, first_name=owner.name[len(surname):],
+                  email=owner.email)
+    if user is not None:
+        owner.user = user
+        owner.save(update_fields=["user"])
+    ctx.counts["users"] = len(ctx.users)
+
+
+Step = Callable[[DemoContext], None]
+# Later issues append their steps (complaints, work orders, bills, …); each sees what
+# the earlier ones created in the context.
+STEPS: list[Step] = [seed_registry, seed_users]
+
+
+def plan(*, rng: random.Random, today: date) -> DemoContext:
+    """The registry ``seed`` would write, in memory only: for tests and dry runs."""
+    ctx = DemoContext(rng=rng, today=today, people=People(rng))
+    plan_registry(ctx)
+    return ctx
+
+
+def seed(*, rng: random.Random, today: date) -> DemoContext:
+    """Create the demo data. The caller wraps it in a transaction (seed_demo does)."""
+    ctx = DemoContext(rng=rng, today=today, people=People(rng))
+    for step in STEPS:
+        step(ctx)
+    return ctx

@@ -1,0 +1,62 @@
+import random
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from owners import demo
+from owners.models import Estate
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo estate (two estates, ~1,500 units, owners, residents and one login per "
+        f"role, password {demo.DEMO_PASSWORD}) into an empty database."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty", action="store_true",
+            help="do nothing (instead of failing) when the database already has an estate",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=demo.DEFAULT_SEED,
+            help=f"random seed: the same seed gives the same estate (default {demo.DEFAULT_SEED})",
+        )
+
+    def handle(self, *args, if_empty=False, seed=demo.DEFAULT_SEED, **options):
+        started = time.monotonic()
+        with transaction.atomic():
+            if Estate.objects.exists():
+                if if_empty:
+                    self.stdout.write(
+                        "seed_demo: the database already has estates; nothing loaded."
+                    )
+                    return
+                raise CommandError(
+                    "The database already has estates: seed_demo only loads the demo into an "
+                    "empty database. Use a fresh database, or --if-empty to skip quietly."
+                )
+            ctx = demo.seed(rng=random.Random(seed), today=timezone.localdate())
+        elapsed = time.monotonic() - started
+
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo estate loaded (seed {seed}) in {elapsed:.1f} s:")
+        )
+        width = max(len(key) for key in ctx.counts)
+        for key, value in ctx.counts.items():
+            self.stdout.write(f"  {key.replace('_', ' '):<{width}}  {value:>6}")
+        if ctx.skipped_users:
+            self.stdout.write(self.style.WARNING(
+                "These users existed already and were left as they were (password not "
+                "changed): " + ", ".join(ctx.skipped_users)
+            ))
+        owner = ctx.demo_owner
+        self.stdout.write(
+            f"Logins (password {demo.DEMO_PASSWORD}): "
+            + ", ".join(ctx.users)
+            + f"; 'owner' is {owner.name}, owner of "
+            + ", ".join(f"{o.unit.estate.name} {o.unit.number}"
+                        for o in ctx.current_ownerships if o.owner is owner)
+        )
