@@ -98,6 +98,7 @@ def run() -> int:
             "    engineer    engineering (工程部)\n"
             "    finance     finance (财务)\n"
             "    owner       an owner with two units (业主)\n"
+            "    admin       superuser\n"
             "  Ctrl-C stops the web server, the worker, beat and the database.\n",
             flush=True,
         )

@@ -225,7 +225,7 @@ SPECTACULAR_SETTINGS = {
 
 # Celery. Without CELERY_BROKER_URL, kombu's file-system transport under var/:
 # worker and beat really run, with no server to install.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     from propertydesk.embedded import filesystem_broker_options
 
