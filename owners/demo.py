@@ -506,9 +506,13 @@ class _RegistryBuilder:
 
     def resident(self, unit: Unit, person: Person, *, relation: str, move_in: date,
                  move_out: date | None = None, phone: bool = False, note: str = "") -> Resident:
+        number = self.people.mobile() if phone else None
+        # bulk_create skips save(): the search hashes are set here as save() would.
         resident = Resident(
             unit=unit, name=person.name, relation=relation, move_in_date=move_in,
-            move_out_date=move_out, phone=self.people.mobile() if phone else "", note=note,
+            move_out_date=move_out, phone=number, note=note,
+            phone_hash=crypto.phone_index(number) if number else "",
+            phone_tail_hash=crypto.phone_tail_index(number) if number else "",
         )
         self.ctx.residents.append(resident)
         return resident

@@ -336,6 +336,8 @@ class Resident(models.Model):
         _("relation"), max_length=20, choices=ResidentRelation.choices, default=ResidentRelation.FAMILY
     )
     phone = EncryptedCharField(_("phone number"), max_length=30, blank=True, null=True)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    phone_tail_hash = models.CharField(max_length=64, blank=True, editable=False)
     move_in_date = models.DateField(_("move-in date"))
     move_out_date = models.DateField(_("move-out date"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -351,9 +353,20 @@ class Resident(models.Model):
                 name="resident_dates_ordered",
             ),
         ]
+        # A tenant calling the desk is found by phone like an owner is.
+        indexes = [
+            models.Index(fields=["phone_hash"], name="resident_phone_hash"),
+            models.Index(fields=["phone_tail_hash"], name="resident_phone_tail_hash"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.phone = crypto.normalize_phone(self.phone) or None
+        self.phone_hash = crypto.phone_index(self.phone) if self.phone else ""
+        self.phone_tail_hash = crypto.phone_tail_index(self.phone) if self.phone else ""
+        super().save(*args, **kwargs)
 
     @property
     def phone_masked(self) -> str:

@@ -96,6 +96,7 @@ class DeskHit:
     unit: Unit
     owners: list[Owner] = field(default_factory=list)
     matched_by: str = ""
+    resident: Resident | None = None  # the tenant or family member whose phone matched
 
 
 def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
@@ -115,7 +116,19 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
                     matched_by=matched_by,
                 )
 
+    def add_residents(residents: QuerySet[Resident], matched_by: str) -> None:
+        for resident in residents.select_related("unit__estate", "unit__building")[:limit]:
+            if resident.unit_id not in hits and len(hits) < limit:
+                unit = Unit.objects.prefetch_related(_current_owner_prefetch()).get(pk=resident.unit_id)
+                hits[unit.pk] = DeskHit(
+                    unit=unit,
+                    owners=[o.owner for o in unit.current_ownerships],
+                    matched_by=matched_by,
+                    resident=resident,
+                )
+
     units = Unit.objects.select_related("estate", "building")
+    living_residents = Resident.objects.filter(move_out_date__isnull=True).order_by("unit__number")
     compact = re.sub(r"[\s()]", "", query)
     digits = crypto.normalize_phone(query)
 
@@ -123,6 +136,7 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
         owners = OwnerPhone.objects.filter(number_hash=crypto.phone_index(digits)).values("owner_id")
         add(units.filter(ownerships__end_date__isnull=True, ownerships__owner_id__in=owners)
             .order_by("estate__name", "number").distinct(), "phone")
+        add_residents(living_residents.filter(phone_hash=crypto.phone_index(digits)), "resident_phone")
     if re.fullmatch(r"[0-9A-Za-z]+(-[0-9A-Za-z]*)*", compact):
         add(units.annotate(upper_number=Upper("number"))
             .filter(upper_number__startswith=compact.upper())
@@ -131,6 +145,10 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
             owners = OwnerPhone.objects.filter(tail_hash=crypto.phone_tail_index(compact)).values("owner_id")
             add(units.filter(ownerships__end_date__isnull=True, ownerships__owner_id__in=owners)
                 .order_by("estate__name", "number").distinct(), "phone_tail")
+            add_residents(
+                living_residents.filter(phone_tail_hash=crypto.phone_tail_index(compact)),
+                "resident_phone_tail",
+            )
     if not re.fullmatch(r"[\d+\-\s()]+", query):
         # order_by(): the model's default ordering would sort every namesake before the cut.
         owners = Owner.objects.filter(name__startswith=query).order_by().values("pk")[:200]

@@ -293,7 +293,7 @@ def resident_add(
         raise ValidationError(errors)
     return Resident.objects.create(
         unit=unit, name=name.strip(), relation=relation, move_in_date=move_in_date,
-        phone=crypto.normalize_phone(phone) if phone else "", note=note,
+        phone=phone, note=note,
     )
 
 

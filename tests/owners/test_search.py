@@ -47,3 +47,27 @@ def test_nothing_found_is_an_empty_list(estate_with_owners):
 def test_phone_written_with_dashes_or_country_code_is_still_a_phone(estate_with_owners):
     assert numbers(desk_search(query="139-5555-6666")) == ["3-1-1204"]
     assert numbers(desk_search(query="+86 139 5555 6666")) == ["3-1-1204"]
+
+
+def test_a_tenant_is_found_by_phone_and_a_former_tenant_is_not(estate_with_owners):
+    # given
+    import datetime
+
+    from owners import services
+
+    unit = estate_with_owners["3-2-0501"]
+    services.resident_add(unit=unit, name="林晓", relation="tenant",
+                          move_in_date=datetime.date(2025, 3, 1), phone="13566667777")
+    gone = services.resident_add(unit=estate_with_owners["3-1-1204"], name="韩梅", relation="tenant",
+                                 move_in_date=datetime.date(2020, 1, 1), phone="13588889999")
+    services.resident_move_out(resident=gone, move_out_date=datetime.date(2024, 1, 1))
+
+    # when
+    hits = desk_search(query="135 6666 7777")
+
+    # then
+    assert numbers(hits) == ["3-2-0501"]
+    assert hits[0].matched_by == "resident_phone" and hits[0].resident.name == "林晓"
+    assert [o.name for o in hits[0].owners] == ["王芳"]
+    assert numbers(desk_search(query="7777")) == ["3-2-0501"]
+    assert desk_search(query="13588889999") == []
