@@ -169,3 +169,14 @@ def apply_service_errors(form: forms.Form, error: ValidationError, aliases: dict
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class PortalLoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("Login name"), max_length=150,
+        help_text=_("Not the phone or ID number: a login name is stored unencrypted."),
+    )
+    password = forms.CharField(
+        label=_("Initial password"), widget=forms.PasswordInput(render_value=False),
+        help_text=_("Hand it to the owner in person; they can change it after logging in."),
+    )

@@ -11,7 +11,7 @@ from django.db.models.functions import Upper
 from django.shortcuts import get_object_or_404
 
 from owners import crypto
-from owners.models import Owner, OwnerPhone, Ownership, Resident, Unit
+from owners.models import Owner, OwnerPhone, Ownership, PiiReveal, Resident, Unit
 from owners.validators import LANDLINE_RE, MOBILE_RE
 from propertydesk.roles import is_staff_member, owner_of
 
@@ -210,6 +210,10 @@ def owner_units(*, owner: Owner, as_of: date | None = None) -> QuerySet[Unit]:
         .order_by("estate__name", "number")
         .distinct()
     )
+
+
+def owner_reveal_log(*, owner: Owner, limit: int = 10) -> list[PiiReveal]:
+    return list(owner.pii_reveals.select_related("user").order_by("-revealed_at")[:limit])
 
 
 def registry_counts() -> dict:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -360,11 +362,30 @@ def registry_check_run(*, as_of: datetime) -> RegistryCheck:
     return check
 
 
-def link_portal_user(*, owner: Owner, user) -> Owner:
+@transaction.atomic
+def owner_portal_login_create(*, owner: Owner, username: str, password: str):
+    """Open an owner-portal login for an owner: a plain user (no staff role) linked to the
+    owner record, so the portal shows that owner's units and nothing else."""
+    owner = Owner.objects.select_for_update().get(pk=owner.pk)
+    User = get_user_model()
+    username = (username or "").strip()
+    errors: dict[str, list[str]] = {}
+    if owner.user_id is not None:
+        errors["username"] = [_("This owner already has a portal login (%(username)s).")
+                              % {"username": owner.user.get_username()}]
+    elif not username:
+        errors["username"] = [_("Choose a login name.")]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [_("The login name %(username)s is taken.") % {"username": username}]
+    candidate = User(username=username, last_name=owner.name, email=owner.email)
     try:
-        with transaction.atomic():
-            owner.user = user
-            owner.save(update_fields=["user"])
-    except IntegrityError:
-        raise ValidationError({"user": [_("This login already belongs to another owner.")]})
-    return owner
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        errors["password"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    candidate.set_password(password)
+    candidate.save()
+    owner.user = candidate
+    owner.save(update_fields=["user"])
+    return candidate

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.owner_edit, name="edit"),
     path("<int:pk>/reveal/", views.owner_reveal, name="reveal"),
     path("<int:pk>/units/", views.owner_add_unit, name="add_unit"),
+    path("<int:pk>/portal-login/", views.owner_portal_login, name="portal_login"),
     path("units/<int:pk>/", views.unit_detail, name="unit"),
     path("residents/<int:pk>/move-out/", views.resident_move_out, name="resident_move_out"),
     path("ownerships/<int:pk>/move-out/", views.ownership_moves, name="ownership_move_out"),

@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from owners import selectors, services
-from owners.forms import MoveOutForm, OwnerFilterForm, OwnerForm, OwnershipForm, ResidentForm, apply_service_errors
+from owners.forms import (
+    MoveOutForm,
+    OwnerFilterForm,
+    OwnerForm,
+    OwnershipForm,
+    PortalLoginForm,
+    ResidentForm,
+    apply_service_errors,
+)
 from owners.models import Owner, Ownership, PiiField, Resident
 from propertydesk.roles import is_staff_member, owner_of
 
@@ -54,11 +62,14 @@ def owner_list(request):
 
 
 def _detail_context(request, owner, **extra):
+    can_audit = request.user.has_perm("owners.view_piireveal")
     return {
         "owner": owner,
         "can_reveal": request.user.has_perm("owners.reveal_owner_pii"),
         "can_change": request.user.has_perm("owners.change_owner"),
         "ownership_form": OwnershipForm(initial={"start_date": timezone.localdate()}),
+        "login_form": PortalLoginForm(),
+        "reveals": selectors.owner_reveal_log(owner=owner) if can_audit else None,
         **extra,
     }
 
@@ -179,6 +190,30 @@ def owner_add_unit(request, pk):
     context = _detail_context(request, owner)
     context["ownership_form"] = form
     return render(request, "owners/owner_detail.html", context, status=400)
+
+
+@staff_required
+@permission_required("owners.change_owner", raise_exception=True)
+@require_POST
+def owner_portal_login(request, pk):
+    owner = selectors.owner_detail(owner_id=pk, user=request.user)
+    form = PortalLoginForm(request.POST)
+    if form.is_valid():
+        try:
+            user = services.owner_portal_login_create(owner=owner, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Portal login %(username)s opened for %(name)s.")
+                % {"username": user.username, "name": owner.name},
+            )
+            return redirect("owners:detail", pk=owner.pk)
+    owner = selectors.owner_detail(owner_id=pk, user=request.user)
+    return render(
+        request, "owners/owner_detail.html", _detail_context(request, owner, login_form=form), status=400
+    )
 
 
 @staff_required

@@ -83,3 +83,37 @@ def test_register_unit_for_owner_with_unknown_room_names_the_room_field(client, 
     )
     assert ok.status_code == 302
     assert owner.ownerships.get().unit == unit
+
+
+def test_desk_opens_a_portal_login_and_the_owner_can_use_it(client, desk_user):
+    # given
+    owner = make_owner(name="段誉")
+    give_unit(owner, UnitFactory(number="6-1-601"))
+    client.force_login(desk_user)
+
+    # when: a weak password first, then a good one
+    weak = client.post(reverse("owners:portal_login", args=[owner.pk]),
+                       {"username": "duanyu", "password": "123"})
+    good = client.post(reverse("owners:portal_login", args=[owner.pk]),
+                       {"username": "duanyu", "password": "Dali-tea-2026"})
+
+    # then
+    assert weak.status_code == 400 and "password" in weak.context["login_form"].errors
+    assert good.status_code == 302
+    client.post(reverse("logout"))
+    response = client.post(reverse("login"), {"username": "duanyu", "password": "Dali-tea-2026"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("portal:home")
+    assert "6-1-601" in response.content.decode()
+
+
+def test_supervisor_sees_who_revealed_an_owners_numbers_and_the_desk_does_not(
+    client, desk_user, supervisor_user
+):
+    owner = make_owner(name="萧峰")
+    client.force_login(desk_user)
+    client.post(reverse("owners:reveal", args=[owner.pk]), {"field": "phone"})
+    assert client.get(reverse("owners:detail", args=[owner.pk])).context["reveals"] is None
+
+    client.force_login(supervisor_user)
+    reveals = client.get(reverse("owners:detail", args=[owner.pk])).context["reveals"]
+    assert [(r.user.username, r.field) for r in reveals] == [("desk", "phone")]
