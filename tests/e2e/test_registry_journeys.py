@@ -82,3 +82,46 @@ def test_owner_sees_only_their_units(page_for, screenshot, estate):
     assert response.status == 404
     response = page.goto(page.base_url + "/desk/")
     assert response.status == 403
+
+
+def test_desk_registers_a_new_owner_fixing_a_bad_phone_then_gives_a_unit(page_for, screenshot, estate):
+    # given: a unit whose owner sold it
+    unit = estate["units"][0]
+    page = page_for(locale="en-US")
+    log_in(page, "desk", PASSWORD)
+    page.goto(page.base_url + "/owners/")
+    screenshot(page, "owner-list-en")
+
+    # when: the desk registers the buyer with a mistyped phone
+    page.goto(page.base_url + "/owners/new/")
+    page.fill("input[name=name]", "周杰")
+    page.fill("input[name=phone]", "1381234567")  # ten digits
+    page.check("input[name=special_needs][value=young_children]")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+    # then: the error is on the phone field, and nothing was saved
+    expect(page.locator("#id_phone.is-invalid")).to_be_visible()
+    expect(page.locator("#id_name")).to_have_value("周杰")
+    screenshot(page, "owner-form-error-en")
+
+    page.fill("input[name=phone]", "13812345670")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("heading", name="周杰")).to_be_visible()
+
+    # when: the buyer takes over 3-1-1203
+    form = page.locator("#add-unit form")
+    form.locator("select[name=estate]").select_option(str(unit.estate_id))
+    form.locator("input[name=unit_number]").fill("3-1-1203")
+    form.locator("input[name=start_date]").fill("2026-11-01")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+    # then: the unit page shows the buyer now and the seller in the history
+    page.get_by_role("link", name="3-1-1203").first.click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("周杰").first).to_be_visible()
+    expect(page.get_by_text("李娜").first).to_be_visible()
+    screenshot(page, "unit-detail-en")
+    assert estate["owner"].ownerships.get(unit=unit).end_date.isoformat() == "2026-11-01"
