@@ -117,9 +117,11 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
                 )
 
     def add_residents(residents: QuerySet[Resident], matched_by: str) -> None:
-        for resident in residents.select_related("unit__estate", "unit__building")[:limit]:
+        found = [r for r in residents[:limit] if r.unit_id not in hits]
+        by_id = units.prefetch_related(_current_owner_prefetch()).in_bulk([r.unit_id for r in found])
+        for resident in found:
             if resident.unit_id not in hits and len(hits) < limit:
-                unit = Unit.objects.prefetch_related(_current_owner_prefetch()).get(pk=resident.unit_id)
+                unit = by_id[resident.unit_id]
                 hits[unit.pk] = DeskHit(
                     unit=unit,
                     owners=[o.owner for o in unit.current_ownerships],

@@ -71,3 +71,16 @@ def test_a_tenant_is_found_by_phone_and_a_former_tenant_is_not(estate_with_owner
     assert [o.name for o in hits[0].owners] == ["王芳"]
     assert numbers(desk_search(query="7777")) == ["3-2-0501"]
     assert desk_search(query="13588889999") == []
+
+
+def test_search_query_count_does_not_grow_with_hits(estate_with_owners, django_assert_max_num_queries):
+    import datetime
+
+    from owners import services
+
+    for n, unit in enumerate(estate_with_owners.values()):
+        services.resident_add(unit=unit, name=f"租户{n}", relation="tenant",
+                              move_in_date=datetime.date(2025, 1, 1), phone=f"135000{n}9999")
+    with django_assert_max_num_queries(8):
+        hits = desk_search(query="9999")
+    assert len(hits) >= 3
