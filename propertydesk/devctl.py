@@ -115,8 +115,11 @@ def _supervise(procs: dict[str, subprocess.Popen]) -> int:
         while True:
             for name, proc in procs.items():
                 if proc.poll() is not None:
-                    say(f"{name} exited with {proc.returncode}; stopping the others")
-                    code = proc.returncode or 1
+                    # On Ctrl-C every process in the group gets SIGINT; one may be seen to
+                    # finish before our own KeyboardInterrupt arrives.
+                    if proc.returncode not in (0, -signal.SIGINT):
+                        say(f"{name} exited with {proc.returncode}; stopping the others")
+                        code = proc.returncode
                     raise KeyboardInterrupt
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Owner registry and customer-service centre of a residential estate.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema names every owner-data endpoint: staff and owners only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

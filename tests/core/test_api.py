@@ -18,6 +18,11 @@ def test_schema_and_docs_are_served_without_a_cdn(client, desk_user):
     assert not re.search(r"(src|href)=\"https?://", docs)
 
 
+def test_schema_and_docs_need_a_login(client, db):
+    assert client.get("/api/v1/schema/").status_code in (401, 403)
+    assert client.get("/api/v1/docs/").status_code in (401, 403)
+
+
 def test_units_filter_by_building_and_number_prefix_and_paginate(client, desk_user):
     b3, b4 = BuildingFactory(number="3"), BuildingFactory(number="4")
     for n in range(60):
