@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from complaints.selectors import owner_complaints
 from owners import selectors, services
 from owners.forms import (
     MoveOutForm,
@@ -70,6 +71,7 @@ def _detail_context(request, owner, **extra):
         "ownership_form": OwnershipForm(initial={"start_date": timezone.localdate()}),
         "login_form": PortalLoginForm(),
         "reveals": selectors.owner_reveal_log(owner=owner) if can_audit else None,
+        "complaints": owner_complaints(owner=owner)[:20],
         **extra,
     }
 

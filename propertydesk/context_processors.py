@@ -1,3 +1,4 @@
+from propertydesk.selectors import unread_count
 from propertydesk.roles import ROLE_LABELS, is_staff_member, is_supervisor, owner_of, roles_of
 
 
@@ -11,4 +12,5 @@ def navigation(request):
         "nav_is_supervisor": is_supervisor(user),
         "nav_owner": owner_of(user),
         "nav_role_labels": [ROLE_LABELS[r] for r in roles],
+        "nav_unread": unread_count(user),
     }

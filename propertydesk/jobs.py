@@ -43,6 +43,20 @@ JOBS: tuple[Job, ...] = (
         "owner, owners without a phone, owners without a unit.",
         expires=6 * 3600,
     ),
+    Job(
+        name="complaints.overdue_sweep",
+        schedule=crontab(minute="*/15"),
+        func="complaints.jobs.overdue_sweep",
+        description="Flag open complaints past their promise and tell the supervisors, once each.",
+        expires=14 * 60,
+    ),
+    Job(
+        name="complaints.daily_followup",
+        schedule=crontab(hour=15, minute=30),
+        func="complaints.jobs.daily_followup",
+        description="15:30 follow-up digest of every open complaint for the desk and engineering (002 6.13).",
+        expires=2 * 3600,
+    ),
 )
 
 

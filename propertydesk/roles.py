@@ -41,6 +41,12 @@ _DESK = _VIEW_REGISTRY + [
     "owners.add_resident",
     "owners.change_resident",
     "owners.reveal_owner_pii",
+    "complaints.view_complaint",
+    "complaints.add_complaint",
+    "complaints.work_complaint",
+    "complaints.view_suggestion",
+    "complaints.add_suggestion",
+    "complaints.change_suggestion",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -56,8 +62,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "owners.view_piireveal",
         "owners.view_registrycheck",
         "propertydesk.view_jobrun",
+        "complaints.reassign_complaint",
+        "complaints.decide_suggestion",
+        "complaints.view_complaintpolicy",
+        "complaints.change_complaintpolicy",
+        "complaints.add_complaintpolicy",
     ],
-    ENGINEERING: _VIEW_REGISTRY,
+    ENGINEERING: _VIEW_REGISTRY + ["complaints.view_complaint", "complaints.work_complaint"],
     FINANCE: _VIEW_REGISTRY,
 }
 

@@ -249,6 +249,17 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "propertydesk@localhost")
+# Complaint rules (domain §3); an estate can override each in its ComplaintPolicy (admin).
+COMPLAINT_POLICY_DEFAULTS = {
+    "emergency_hours": 2,
+    "urgent_hours": 24,
+    "normal_hours": 72,
+    "repeat_threshold": 3,
+    "repeat_window_days": 90,
+    "cluster_threshold": 3,
+    "cluster_window_days": 30,
+}
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "propertydesk.sms.LoggingSmsBackend")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("desk/", views.desk, name="desk"),
     path("healthz", views.healthz, name="healthz"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("complaints/", include("complaints.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -4,10 +4,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.utils import timezone
 from rest_framework.authtoken.views import ObtainAuthToken
 
 from owners.selectors import desk_search, registry_counts
 from propertydesk.roles import is_staff_member, owner_of
+from propertydesk.selectors import inbox_for
 
 
 class LoginView(auth_views.LoginView):
@@ -27,6 +30,17 @@ def home(request):
     if request.user.is_superuser:
         return redirect("admin:index")
     raise PermissionDenied
+
+
+@login_required
+def inbox(request):
+    """The in-portal inbox: staff messages and, for an owner, the owner's messages."""
+    notes = inbox_for(request.user)
+    if request.method == "POST":
+        notes.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("inbox")
+    page = Paginator(notes, 30).get_page(request.GET.get("page"))
+    return render(request, "inbox.html", {"page": page})
 
 
 @login_required

@@ -1,0 +1,142 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Category, Channel, Department, PauseReason, Status, Urgency
+from owners.models import Building, Estate, Unit
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,.pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class UnitByNumberMixin:
+    """Resolves estate + room number to a Unit, naming the room field when it fails."""
+
+    def clean(self):
+        data = super().clean()
+        estate, number = data.get("estate"), (data.get("unit_number") or "").strip().upper()
+        if estate and number:
+            unit = Unit.objects.filter(estate=estate, number__iexact=number).select_related("estate").first()
+            if unit is None:
+                self.add_error("unit_number", _("There is no room %(number)s in %(estate)s.") % {"number": number, "estate": estate})
+            data["unit"] = unit
+        return data
+
+
+class IntakeForm(UnitByNumberMixin, forms.Form):
+    estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"))
+    unit_number = forms.CharField(label=_("Room number"), max_length=30, widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "3-1-1203"}))
+    from_owner = forms.BooleanField(label=_("The complaint comes from the owner"), required=False, initial=True)
+    contact_name = forms.CharField(label=_("Contact name"), max_length=100, required=False, help_text=_("If not the owner: a tenant or family member."))
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    location = forms.CharField(label=_("Where"), max_length=200, required=False)
+    description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}))
+    promised_at = forms.DateTimeField(label=_("Promise a time (optional)"), required=False, widget=DATETIME_INPUT,
+                                      help_text=_("Leave empty for the standard promise of the urgency."))
+    promise_note = forms.CharField(label=_("Why this promise"), max_length=200, required=False)
+    attachments = MultipleFileField(label=_("Photos"), required=False)
+
+
+class PortalComplaintForm(forms.Form):
+    unit = forms.ModelChoiceField(Unit.objects.none(), label=_("Unit"))
+    category = forms.ChoiceField(label=_("What is it about"), choices=Category.choices)
+    urgency = forms.ChoiceField(label=_("How urgent"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    location = forms.CharField(label=_("Where"), max_length=200, required=False)
+    description = forms.CharField(label=_("Tell us what happened"), widget=forms.Textarea(attrs={"rows": 5}))
+    attachments = MultipleFileField(label=_("Photos"), required=False)
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Number, room or name"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any")), ("open", _("Open"))] + list(Status.choices))
+    urgency = forms.ChoiceField(label=_("Urgency"), required=False, choices=[("", _("Any"))] + list(Urgency.choices))
+    department = forms.ChoiceField(label=_("Department"), required=False, choices=[("", _("Any"))] + list(Department.choices))
+    building = forms.ModelChoiceField(Building.objects.select_related("estate"), label=_("Building"), required=False)
+    overdue = forms.BooleanField(label=_("Past the promise"), required=False)
+
+
+def staff_choices():
+    return get_user_model().objects.filter(is_active=True, groups__isnull=False).distinct().order_by("last_name", "first_name", "username")
+
+
+class AssignForm(forms.Form):
+    department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
+    assignee = forms.ModelChoiceField(staff_choices(), label=_("Person"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_choices()
+        self.fields["assignee"].label_from_instance = lambda u: (u.last_name + u.first_name) or u.username
+
+
+class ProgressForm(forms.Form):
+    note = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}))
+    internal = forms.BooleanField(label=_("Internal note (the owner does not see it)"), required=False)
+
+
+class PauseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Waiting for"), choices=PauseReason.choices)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(label=_("How it was resolved"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("What the owner is still unhappy about"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SuggestionForm(forms.Form):
+    estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"))
+    unit_number = forms.CharField(label=_("Room number"), max_length=30, required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.WALK_IN)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    content = forms.CharField(label=_("Suggestion"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def clean(self):
+        data = super().clean()
+        estate, number = data.get("estate"), (data.get("unit_number") or "").strip().upper()
+        data["unit"] = None
+        if estate and number:
+            data["unit"] = Unit.objects.filter(estate=estate, number__iexact=number).first()
+            if data["unit"] is None:
+                self.add_error("unit_number", _("There is no room %(number)s in %(estate)s.") % {"number": number, "estate": estate})
+        return data
+
+
+class PortalSuggestionForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    content = forms.CharField(label=_("Your suggestion"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("adopt", _("Adopt")), ("decline", _("Decline"))], widget=forms.RadioSelect)
+    reply = forms.CharField(label=_("Reply to the owner"), widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text=_("The owner reads this; thank them for the suggestion."))

@@ -1,0 +1,36 @@
+"""Scheduled jobs of complaints (registered in propertydesk/jobs.py)."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from complaints import selectors, services
+from complaints.models import Department
+from propertydesk import notifications
+from propertydesk.roles import ENGINEERING, FRONT_DESK
+
+
+def overdue_sweep(*, as_of: datetime) -> str:
+    """Every 15 minutes: each open complaint past its promise is flagged and reported once."""
+    flagged = sum(
+        services.complaint_flag_overdue(complaint_id=pk, as_of=as_of)
+        for pk in selectors.overdue_candidates(as_of=as_of)
+    )
+    return f"{flagged} complaints newly overdue"
+
+
+def daily_followup(*, as_of: datetime) -> str:
+    """15:30: the desk reviews every open complaint and chases engineering (002 6.13).
+    One digest per person per day, however often the job runs."""
+    open_ones = list(selectors.open_complaints_for_digest())
+    day = timezone.localdate(as_of).isoformat()
+    sent = 0
+    for roles, department in ((FRONT_DESK,), None), ((ENGINEERING,), Department.ENGINEERING):
+        items = [c for c in open_ones if department is None or c.department == department]
+        subject, body = selectors.digest_text(items, as_of=as_of)
+        sent += len(notifications.notify(
+            recipients=notifications.users_in_roles(*roles), kind="complaint.digest", now=as_of,
+            subject=subject, body=body, url="/complaints/?status=open",
+            dedupe_key=f"complaint-digest:{day}:{department or 'all'}",
+        ))
+    return f"digest of {len(open_ones)} open complaints sent to {sent} people"

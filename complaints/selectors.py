@@ -1,0 +1,230 @@
+"""Every read complaints' pages, API, jobs and dashboards need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from complaints.models import (
+    OPEN_STATUSES,
+    Complaint,
+    ComplaintEvent,
+    ComplaintPolicy,
+    Status,
+    Suggestion,
+    SuggestionStatus,
+)
+from propertydesk.roles import ENGINEERING, FRONT_DESK, SUPERVISOR, is_staff_member, owner_of, roles_of
+
+
+def complaint_queryset_for(user) -> QuerySet[Complaint]:
+    """Staff see the estate's complaints (engineering: those routed to engineering or
+    to them); an owner sees only their own."""
+    complaints = Complaint.objects.select_related("estate", "unit", "unit__building", "owner", "assignee")
+    if user.is_superuser:
+        return complaints
+    roles = roles_of(user)
+    if FRONT_DESK in roles or SUPERVISOR in roles:
+        return complaints
+    if ENGINEERING in roles:
+        return complaints.filter(Q(department="engineering") | Q(assignee=user))
+    if is_staff_member(user):
+        return complaints.none()
+    owner = owner_of(user)
+    return complaints.filter(owner=owner) if owner else complaints.none()
+
+
+def complaint_queue(
+    *, user, now: datetime, status: str = "", urgency: str = "", department: str = "",
+    building_id: int | None = None, overdue: bool = False, query: str = "", assignee_id: int | None = None,
+) -> QuerySet[Complaint]:
+    complaints = complaint_queryset_for(user)
+    if status == "open":
+        complaints = complaints.filter(status__in=OPEN_STATUSES)
+    elif status:
+        complaints = complaints.filter(status=status)
+    if urgency:
+        complaints = complaints.filter(urgency=urgency)
+    if department:
+        complaints = complaints.filter(department=department)
+    if building_id:
+        complaints = complaints.filter(unit__building_id=building_id)
+    if assignee_id:
+        complaints = complaints.filter(assignee_id=assignee_id)
+    if overdue:
+        complaints = complaints.filter(status__in=OPEN_STATUSES, paused_since__isnull=True, promised_at__lt=now)
+    if query:
+        complaints = complaints.filter(
+            Q(number__icontains=query) | Q(unit__number__istartswith=query) | Q(contact_name__startswith=query)
+        )
+    # Open ones first, the nearest promise first; then the rest, newest first.
+    return complaints.order_by(
+        F("closed_at").desc(nulls_first=True), F("resolved_at").desc(nulls_first=True), "promised_at"
+    )
+
+
+def complaint_detail(*, complaint_id: int, user, public_only: bool = False) -> Complaint:
+    events = ComplaintEvent.objects.select_related("actor").order_by("at", "id")
+    if public_only:
+        events = events.filter(public=True)
+    return get_object_or_404(
+        complaint_queryset_for(user).prefetch_related(
+            Prefetch("events", queryset=events, to_attr="timeline"), "attachments", "pauses"
+        ),
+        pk=complaint_id,
+    )
+
+
+def owner_complaints(*, owner) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(owner=owner).select_related("unit", "estate").order_by("-received_at")
+
+
+def recent_complaint_count(*, owner, estate, as_of: datetime) -> int:
+    policy = ComplaintPolicy.for_estate(estate)
+    since = as_of - timedelta(days=policy.repeat_window_days)
+    return Complaint.objects.filter(owner=owner, received_at__gte=since, received_at__lte=as_of).count()
+
+
+def is_repeat_complainer(*, owner, estate, as_of: datetime) -> bool:
+    """3+ complaints in 90 days (per-estate policy): the desk gives this owner special attention."""
+    policy = ComplaintPolicy.for_estate(estate)
+    return recent_complaint_count(owner=owner, estate=estate, as_of=as_of) >= policy.repeat_threshold
+
+
+@dataclass(frozen=True)
+class Cluster:
+    estate_id: int
+    estate: str
+    building_id: int
+    building: str
+    category: str
+    category_label: str
+    count: int
+    first: datetime
+    last: datetime
+
+
+def complaint_clusters(*, as_of: datetime, estate=None) -> list[Cluster]:
+    """The same category in the same building, often enough within the window: a common
+    issue the service strategy should change for (001 篇2.7)."""
+    from complaints.models import Category
+    from owners.models import Estate
+
+    estates = [estate] if estate is not None else list(Estate.objects.all())
+    clusters: list[Cluster] = []
+    labels = dict(Category.choices)
+    for est in estates:
+        policy = ComplaintPolicy.for_estate(est)
+        rows = (
+            Complaint.objects.filter(
+                estate=est, received_at__gt=as_of - timedelta(days=policy.cluster_window_days),
+                received_at__lte=as_of,
+            )
+            .values("unit__building_id", "unit__building__number", "unit__building__name", "category")
+            .annotate(n=Count("id"), first=Min("received_at"), last=Max("received_at"))
+            .filter(n__gte=policy.cluster_threshold)
+            .order_by("-n")
+        )
+        for row in rows:
+            clusters.append(Cluster(
+                estate_id=est.pk, estate=est.name, building_id=row["unit__building_id"],
+                building=row["unit__building__name"] or _("Building %(number)s") % {"number": row["unit__building__number"]},
+                category=row["category"], category_label=str(labels.get(row["category"], row["category"])),
+                count=row["n"], first=row["first"], last=row["last"],
+            ))
+    return sorted(clusters, key=lambda c: -c.count)
+
+
+def overdue_candidates(*, as_of: datetime) -> list[int]:
+    return list(
+        Complaint.objects.filter(
+            status__in=OPEN_STATUSES, paused_since__isnull=True, promised_at__lt=as_of,
+            overdue_flagged_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+
+
+def open_complaints_for_digest() -> QuerySet[Complaint]:
+    return (
+        Complaint.objects.filter(status__in=OPEN_STATUSES)
+        .select_related("unit", "assignee")
+        .order_by("promised_at")
+    )
+
+
+def digest_text(complaints: list[Complaint], *, as_of: datetime) -> tuple[str, str]:
+    day = formats.date_format(timezone.localtime(as_of), "Y-m-d")
+    overdue = [c for c in complaints if c.is_overdue(as_of)]
+    subject = _("Open complaints on %(day)s: %(open)d, %(overdue)d past their promise") % {
+        "day": day, "open": len(complaints), "overdue": len(overdue),
+    }
+    lines = []
+    for c in complaints:
+        mark = "!" if c.is_overdue(as_of) else ("‖" if c.is_paused else "·")
+        lines.append(
+            f"{mark} {c.number} {c.unit.number} {c.get_category_display()} — {c.get_status_display()}, "
+            + _("promised by %(time)s") % {"time": formats.date_format(timezone.localtime(c.promised_at), "m-d H:i")}
+            + (f", {c.get_department_display()}" if c.department else "")
+        )
+    return subject, "\n".join(lines) or _("No open complaints.")
+
+
+# ---- KPIs (000 六) --------------------------------------------------------
+
+
+def kpi_on_time_rate(*, start: datetime, end: datetime, estate=None) -> tuple[int, int]:
+    """(resolved within the promise, resolved) for complaints resolved in [start, end)."""
+    resolved = Complaint.objects.filter(resolved_at__gte=start, resolved_at__lt=end)
+    if estate is not None:
+        resolved = resolved.filter(estate=estate)
+    totals = resolved.aggregate(all=Count("id"), on_time=Count("id", filter=Q(late_by__isnull=True)))
+    return totals["on_time"], totals["all"]
+
+
+def kpi_suggestion_adoption_rate(*, start: datetime, end: datetime, estate=None) -> tuple[int, int]:
+    """(adopted, decided) for suggestions decided in [start, end)."""
+    decided = Suggestion.objects.filter(decided_at__gte=start, decided_at__lt=end)
+    if estate is not None:
+        decided = decided.filter(estate=estate)
+    totals = decided.aggregate(
+        all=Count("id"), adopted=Count("id", filter=Q(status=SuggestionStatus.ADOPTED))
+    )
+    return totals["adopted"], totals["all"]
+
+
+AGE_BUCKETS = ((0, 1), (1, 3), (3, 7), (7, 30), (30, None))
+
+
+def open_by_age(*, as_of: datetime, estate=None) -> list[tuple[str, int]]:
+    """Open complaints by days since received: <1, 1–3, 3–7, 7–30, 30+."""
+    opened = Complaint.objects.filter(status__in=OPEN_STATUSES)
+    if estate is not None:
+        opened = opened.filter(estate=estate)
+    out = []
+    for low, high in AGE_BUCKETS:
+        bucket = opened.filter(received_at__lte=as_of - timedelta(days=low))
+        if high is not None:
+            bucket = bucket.filter(received_at__gt=as_of - timedelta(days=high))
+        label = f"{low}–{high} d" if high is not None else f"{low}+ d"
+        out.append((label, bucket.count()))
+    return out
+
+
+def suggestion_queryset_for(user) -> QuerySet[Suggestion]:
+    suggestions = Suggestion.objects.select_related("estate", "unit", "owner", "decided_by")
+    if is_staff_member(user):
+        return suggestions
+    owner = owner_of(user)
+    return suggestions.filter(owner=owner) if owner else suggestions.none()
+
+
+def status_counts(*, user) -> dict[str, int]:
+    rows = complaint_queryset_for(user).values("status").annotate(n=Count("id"))
+    counts = {s: 0 for s in Status.values}
+    counts.update({r["status"]: r["n"] for r in rows})
+    return counts

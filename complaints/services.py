@@ -1,0 +1,452 @@
+"""Every write to complaints and suggestions. Views, the API, jobs and the callbacks
+app call these; none of them sets a status by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from complaints.models import (
+    CATEGORY_DEPARTMENT,
+    OPEN_STATUSES,
+    SUGGESTION_TRANSITIONS,
+    TRANSITIONS,
+    Category,
+    Channel,
+    Complaint,
+    ComplaintAttachment,
+    ComplaintEvent,
+    ComplaintPause,
+    ComplaintPolicy,
+    Department,
+    EventKind,
+    PauseReason,
+    Status,
+    Suggestion,
+    SuggestionStatus,
+    Urgency,
+)
+from complaints.signals import complaint_resolved
+from owners.models import Ownership, Unit
+from owners.validators import validate_phone
+from propertydesk import notifications
+from propertydesk.roles import SUPERVISOR, is_staff_member
+from propertydesk.sequences import next_value
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def _local(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def _event(complaint, *, kind, actor, now, note="", public=True, from_status="", to_status=""):
+    return ComplaintEvent.objects.create(
+        complaint=complaint, kind=kind, actor=actor, at=now, note=note, public=public,
+        from_status=from_status, to_status=to_status,
+    )
+
+
+def _move(complaint: Complaint, to: str, *, kind: str, actor, now, note="", public=True) -> None:
+    """The one place a complaint's status changes: refuse what the map does not allow."""
+    if to not in TRANSITIONS[complaint.status]:
+        raise ValidationError(
+            _("A complaint that is %(current)s cannot become %(target)s.")
+            % {"current": complaint.get_status_display(), "target": Status(to).label},
+            code="illegal_transition",
+        )
+    _event(complaint, kind=kind, actor=actor, now=now, note=note, public=public,
+           from_status=complaint.status, to_status=to)
+    complaint.status = to
+
+
+def _locked(complaint: Complaint) -> Complaint:
+    return Complaint.objects.select_for_update().select_related("estate", "unit", "owner").get(pk=complaint.pk)
+
+
+def _require(actor, perm: str, message: str) -> None:
+    if actor is not None and not actor.has_perm(perm):
+        raise PermissionDenied(message)
+
+
+def standard_promise(*, estate, urgency: str, received_at: datetime) -> datetime:
+    hours = ComplaintPolicy.for_estate(estate).promise_hours(urgency)
+    return received_at + timedelta(hours=hours)
+
+
+def _clean_attachments(files, errors) -> None:
+    for upload in files:
+        if upload.size > MAX_ATTACHMENT_BYTES:
+            errors.setdefault("attachments", []).append(
+                _("%(name)s is larger than 10 MB.") % {"name": upload.name}
+            )
+
+
+@transaction.atomic
+def complaint_register(
+    *, unit: Unit, channel: str, category: str, description: str, now: datetime, actor=None,
+    urgency: str = Urgency.NORMAL, owner=None, contact_name: str = "", contact_phone: str = "",
+    location: str = "", promised_at: datetime | None = None, promise_note: str = "",
+    attachments=(),
+) -> Complaint:
+    """Take a complaint: record it at once, promise a handling time, tell the owner."""
+    errors: dict[str, list[str]] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [_("Choose how the complaint came in.")]
+    if category not in Category.values:
+        errors["category"] = [_("Choose a category.")]
+    if urgency not in Urgency.values:
+        errors["urgency"] = [_("Choose an urgency.")]
+    if not (description or "").strip():
+        errors["description"] = [_("Write down what the owner said.")]
+    if owner is not None and not Ownership.objects.filter(unit=unit, owner=owner, end_date__isnull=True).exists():
+        errors["owner"] = [_("%(owner)s does not own %(unit)s.") % {"owner": owner.name, "unit": unit.number}]
+    if contact_phone:
+        try:
+            validate_phone(contact_phone)
+        except ValidationError as exc:
+            errors["contact_phone"] = exc.messages
+    if owner is None and not (contact_name or "").strip():
+        errors["contact_name"] = [_("Who is complaining? Enter a contact name.")]
+    if urgency in Urgency.values:
+        standard = standard_promise(estate=unit.estate, urgency=urgency, received_at=now)
+        if promised_at is not None:
+            if promised_at <= now:
+                errors["promised_at"] = [_("The promised time must be in the future.")]
+            elif promised_at > standard and not promise_note.strip():
+                errors["promise_note"] = [
+                    _("A promise later than the standard (%(standard)s) needs a reason the owner is told.")
+                    % {"standard": _local(standard)}
+                ]
+        promise = promised_at or standard
+    _clean_attachments(attachments, errors)
+    if errors:
+        raise ValidationError(errors)
+
+    if owner is not None and not contact_phone:
+        primary = owner.phones.filter(is_primary=True).first()
+        contact_phone = primary.number if primary else ""
+    year = timezone.localtime(now).year
+    number = f"{unit.estate.code.upper()}-TS{year}-{next_value(f'complaint:{unit.estate_id}:{year}'):05d}"
+    complaint = Complaint.objects.create(
+        number=number, estate=unit.estate, unit=unit, owner=owner,
+        contact_name=(contact_name or (owner.name if owner else "")).strip(),
+        contact_phone=contact_phone or None, channel=channel, category=category, urgency=urgency,
+        location=location.strip(), description=description.strip(), received_at=now,
+        promised_at=promise, promise_note=promise_note.strip(), created_by=actor,
+    )
+    _event(complaint, kind=EventKind.RECEIVED, actor=actor, now=now, to_status=Status.RECEIVED,
+           note=_("We promise to handle it by %(time)s.") % {"time": _local(promise)}
+           + (f" {promise_note.strip()}" if promise_note.strip() else ""))
+    for upload in attachments:
+        ComplaintAttachment.objects.create(complaint=complaint, file=upload, uploaded_at=now, uploaded_by=actor)
+    if owner is not None:
+        notifications.notify_owner(
+            owner=owner, kind="complaint.received", now=now,
+            subject=_("Complaint %(number)s received") % {"number": number},
+            body=_("We will handle it by %(time)s and keep you informed.") % {"time": _local(promise)},
+            url=reverse("complaints:portal_detail", args=[complaint.pk]),
+            dedupe_key=f"complaint-received:{complaint.pk}",
+        )
+    if urgency == Urgency.EMERGENCY:
+        notifications.notify(
+            recipients=notifications.users_in_roles(SUPERVISOR), kind="complaint.emergency", now=now,
+            subject=_("Emergency complaint %(number)s, %(unit)s") % {"number": number, "unit": unit.number},
+            body=description.strip()[:300], url=reverse("complaints:detail", args=[complaint.pk]),
+            dedupe_key=f"complaint-emergency:{complaint.pk}",
+        )
+    return complaint
+
+
+@transaction.atomic
+def complaint_assign(
+    *, complaint: Complaint, department: str, now: datetime, actor=None, assignee=None, note: str = ""
+) -> Complaint:
+    """Route a complaint to the department (and person) that owns the problem.
+    Moving one that is already assigned is a reassignment, which only supervisors do."""
+    complaint = _locked(complaint)
+    reassign = complaint.status in (Status.ASSIGNED, Status.IN_PROGRESS)
+    if reassign:
+        _require(actor, "complaints.reassign_complaint", _("Only a supervisor can reassign a complaint."))
+    errors: dict[str, list[str]] = {}
+    if department not in Department.values:
+        errors["department"] = [_("Choose a department.")]
+    if assignee is not None and not (assignee.is_active and is_staff_member(assignee)):
+        errors["assignee"] = [_("Complaints can only be assigned to staff.")]
+    if errors:
+        raise ValidationError(errors)
+    label = Department(department).label
+    who = f"{label} · {assignee.get_full_name() or assignee.get_username()}" if assignee else str(label)
+    _move(complaint, Status.ASSIGNED, kind=EventKind.REASSIGNED if reassign else EventKind.ASSIGNED,
+          actor=actor, now=now, note=(_("Assigned to %(who)s.") % {"who": who}) + (f" {note}" if note else ""))
+    complaint.department = department
+    complaint.assignee = assignee
+    complaint.assigned_at = now
+    complaint.save()
+    if assignee is not None:
+        notifications.notify(
+            recipients=[assignee], kind="complaint.assigned", now=now,
+            subject=_("Complaint %(number)s assigned to you") % {"number": complaint.number},
+            body=_("%(unit)s: %(text)s; promised by %(time)s.")
+            % {"unit": complaint.unit.number, "text": complaint.description[:200], "time": _local(complaint.promised_at)},
+            url=reverse("complaints:detail", args=[complaint.pk]),
+        )
+    return complaint
+
+
+@transaction.atomic
+def complaint_start(*, complaint: Complaint, now: datetime, actor=None, note: str = "") -> Complaint:
+    complaint = _locked(complaint)
+    _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
+    _move(complaint, Status.IN_PROGRESS, kind=EventKind.STARTED, actor=actor, now=now, note=note)
+    complaint.started_at = complaint.started_at or now
+    complaint.save()
+    return complaint
+
+
+@transaction.atomic
+def complaint_add_progress(
+    *, complaint: Complaint, note: str, now: datetime, actor=None, internal: bool = False
+) -> ComplaintEvent:
+    """A progress note on the timeline: public ones the owner sees, internal ones not."""
+    complaint = _locked(complaint)
+    _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
+    if not (note or "").strip():
+        raise ValidationError({"note": [_("Write the progress note.")]})
+    if complaint.status == Status.CLOSED:
+        raise ValidationError(_("A closed complaint takes no more notes."), code="closed")
+    event = _event(complaint, kind=EventKind.NOTE if internal else EventKind.PROGRESS, actor=actor,
+                   now=now, note=note.strip(), public=not internal)
+    if not internal and complaint.owner_id:
+        notifications.notify_owner(
+            owner=complaint.owner, kind="complaint.progress", now=now,
+            subject=_("Progress on complaint %(number)s") % {"number": complaint.number},
+            body=note.strip()[:300], url=reverse("complaints:portal_detail", args=[complaint.pk]),
+        )
+    return event
+
+
+@transaction.atomic
+def complaint_pause(
+    *, complaint: Complaint, reason: str, now: datetime, actor=None, note: str = ""
+) -> ComplaintPause:
+    """Stop the promise clock while we wait for something outside our hands."""
+    complaint = _locked(complaint)
+    _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
+    errors: dict[str, list[str]] = {}
+    if reason not in PauseReason.values:
+        errors["reason"] = [_("Choose why the clock stops.")]
+    if reason == PauseReason.OTHER and not note.strip():
+        errors["note"] = [_("Say what we are waiting for.")]
+    if errors:
+        raise ValidationError(errors)
+    if complaint.status not in OPEN_STATUSES:
+        raise ValidationError(_("Only an open complaint's clock can be paused."), code="not_open")
+    if complaint.is_paused:
+        raise ValidationError(_("The clock is already paused."), code="already_paused")
+    pause = ComplaintPause.objects.create(complaint=complaint, reason=reason, note=note.strip(), started_at=now)
+    complaint.paused_since = now
+    complaint.save(update_fields=["paused_since"])
+    _event(complaint, kind=EventKind.PAUSED, actor=actor, now=now,
+           note=f"{PauseReason(reason).label}" + (f": {note.strip()}" if note.strip() else ""))
+    return pause
+
+
+def _end_pause(complaint: Complaint, *, actor, now) -> timedelta:
+    pause = complaint.pauses.select_for_update().get(ended_at__isnull=True)
+    pause.ended_at = now
+    pause.save(update_fields=["ended_at"])
+    paused_for = now - pause.started_at
+    complaint.promised_at += paused_for
+    complaint.paused_since = None
+    _event(complaint, kind=EventKind.RESUMED, actor=actor, now=now,
+           note=_("Paused for %(duration)s; the promise moves to %(time)s.")
+           % {"duration": _duration(paused_for), "time": _local(complaint.promised_at)})
+    return paused_for
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+
+
+@transaction.atomic
+def complaint_resume(*, complaint: Complaint, now: datetime, actor=None) -> Complaint:
+    complaint = _locked(complaint)
+    _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
+    if not complaint.is_paused:
+        raise ValidationError(_("The clock is not paused."), code="not_paused")
+    _end_pause(complaint, actor=actor, now=now)
+    complaint.save(update_fields=["promised_at", "paused_since"])
+    return complaint
+
+
+@transaction.atomic
+def complaint_resolve(*, complaint: Complaint, resolution: str, now: datetime, actor=None) -> Complaint:
+    """The problem is dealt with. Records how late it was against the promise; the
+    callback that follows (callbacks app, via ``complaint_resolved``) closes it."""
+    complaint = _locked(complaint)
+    _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
+    if not (resolution or "").strip():
+        raise ValidationError({"resolution": [_("Say how the complaint was resolved.")]})
+    if complaint.is_paused and complaint.status == Status.IN_PROGRESS:
+        _end_pause(complaint, actor=actor, now=now)
+    _move(complaint, Status.RESOLVED, kind=EventKind.RESOLVED, actor=actor, now=now, note=resolution.strip())
+    complaint.resolved_at = now
+    complaint.resolution = resolution.strip()
+    complaint.late_by = now - complaint.promised_at if now > complaint.promised_at else None
+    complaint.save()
+    complaint_resolved.send(sender=Complaint, complaint=complaint, now=now)
+    if complaint.owner_id:
+        notifications.notify_owner(
+            owner=complaint.owner, kind="complaint.resolved", now=now,
+            subject=_("Complaint %(number)s resolved") % {"number": complaint.number},
+            body=_("%(resolution)s We will call you back to check you are satisfied.")
+            % {"resolution": complaint.resolution[:300]},
+            url=reverse("complaints:portal_detail", args=[complaint.pk]),
+        )
+    return complaint
+
+
+@transaction.atomic
+def complaint_reopen(*, complaint: Complaint, reason: str, now: datetime, actor=None) -> Complaint:
+    """The owner is not satisfied: back to work, with a new promise from now."""
+    complaint = _locked(complaint)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say what the owner is still unhappy about.")]})
+    _move(complaint, Status.IN_PROGRESS, kind=EventKind.REOPENED, actor=actor, now=now, note=reason.strip())
+    complaint.reopen_count += 1
+    complaint.resolved_at = None
+    complaint.late_by = None
+    complaint.overdue_flagged_at = None
+    complaint.promised_at = standard_promise(estate=complaint.estate, urgency=complaint.urgency, received_at=now)
+    complaint.save()
+    _event(complaint, kind=EventKind.PROMISE, actor=actor, now=now,
+           note=_("New promise: %(time)s.") % {"time": _local(complaint.promised_at)})
+    return complaint
+
+
+@transaction.atomic
+def complaint_close_after_callback(*, complaint: Complaint, now: datetime, callback_note: str, actor=None) -> Complaint:
+    """The only way a complaint closes: its callback found the owner satisfied.
+    Called by the callbacks app; no page or API closes a complaint directly."""
+    complaint = _locked(complaint)
+    _move(complaint, Status.CLOSED, kind=EventKind.CLOSED, actor=actor, now=now,
+          note=callback_note or _("Owner satisfied at the callback."))
+    complaint.closed_at = now
+    complaint.save()
+    return complaint
+
+
+def complaint_flag_overdue(*, complaint_id: int, as_of: datetime) -> bool:
+    """Mark one complaint overdue and tell the supervisors, once. Returns whether this
+    call did it: the conditional UPDATE decides between concurrent runs."""
+    with transaction.atomic():
+        won = Complaint.objects.filter(
+            pk=complaint_id, overdue_flagged_at__isnull=True, paused_since__isnull=True,
+            status__in=OPEN_STATUSES, promised_at__lt=as_of,
+        ).update(overdue_flagged_at=as_of)
+        if not won:
+            return False
+        complaint = Complaint.objects.select_related("unit").get(pk=complaint_id)
+        _event(complaint, kind=EventKind.OVERDUE, actor=None, now=as_of, public=False,
+               note=_("Promised by %(time)s.") % {"time": _local(complaint.promised_at)})
+        notifications.notify(
+            recipients=notifications.users_in_roles(SUPERVISOR), kind="complaint.overdue", now=as_of,
+            subject=_("Complaint %(number)s is past its promise") % {"number": complaint.number},
+            body=_("%(unit)s, %(category)s, promised by %(time)s.")
+            % {"unit": complaint.unit.number, "category": complaint.get_category_display(),
+               "time": _local(complaint.promised_at)},
+            url=reverse("complaints:detail", args=[complaint.pk]),
+            dedupe_key=f"complaint-overdue:{complaint.pk}:{complaint.reopen_count}",
+        )
+        return True
+
+
+# ---- suggestions ----------------------------------------------------------
+
+
+@transaction.atomic
+def suggestion_submit(
+    *, estate, channel: str, subject: str, content: str, now: datetime, actor=None, unit=None, owner=None
+) -> Suggestion:
+    errors: dict[str, list[str]] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [_("Choose how the suggestion came in.")]
+    if not (subject or "").strip():
+        errors["subject"] = [_("Give the suggestion a short title.")]
+    if not (content or "").strip():
+        errors["content"] = [_("Write the suggestion.")]
+    if errors:
+        raise ValidationError(errors)
+    year = timezone.localtime(now).year
+    number = f"{estate.code.upper()}-JY{year}-{next_value(f'suggestion:{estate.pk}:{year}'):05d}"
+    suggestion = Suggestion.objects.create(
+        number=number, estate=estate, unit=unit, owner=owner, channel=channel, subject=subject.strip(),
+        content=content.strip(), received_at=now, created_by=actor,
+    )
+    if owner is not None:
+        notifications.notify_owner(
+            owner=owner, kind="suggestion.received", now=now,
+            subject=_("Thank you for your suggestion %(number)s") % {"number": number},
+            body=_("We will study it and give you our answer."),
+            url=reverse("complaints:portal_suggestion", args=[suggestion.pk]),
+            dedupe_key=f"suggestion-received:{suggestion.pk}",
+        )
+    return suggestion
+
+
+def _move_suggestion(suggestion: Suggestion, to: str) -> None:
+    if to not in SUGGESTION_TRANSITIONS[suggestion.status]:
+        raise ValidationError(
+            _("A suggestion that is %(current)s cannot become %(target)s.")
+            % {"current": suggestion.get_status_display(), "target": SuggestionStatus(to).label},
+            code="illegal_transition",
+        )
+    suggestion.status = to
+
+
+@transaction.atomic
+def suggestion_start_review(*, suggestion: Suggestion, now: datetime, actor=None) -> Suggestion:
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    _move_suggestion(suggestion, SuggestionStatus.UNDER_REVIEW)
+    suggestion.review_started_at = now
+    suggestion.save()
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_decide(
+    *, suggestion: Suggestion, adopt: bool, reply: str, now: datetime, actor=None
+) -> Suggestion:
+    """Adopt or decline, always with a written reply that the owner sees."""
+    _require(actor, "complaints.decide_suggestion", _("Only a supervisor can adopt or decline suggestions."))
+    suggestion = Suggestion.objects.select_for_update().select_related("owner").get(pk=suggestion.pk)
+    if not (reply or "").strip():
+        raise ValidationError({"reply": [_("Write the reply the owner will read.")]})
+    _move_suggestion(suggestion, SuggestionStatus.ADOPTED if adopt else SuggestionStatus.DECLINED)
+    suggestion.reply = reply.strip()
+    suggestion.decided_at = now
+    suggestion.decided_by = actor
+    suggestion.save()
+    if suggestion.owner_id:
+        notifications.notify_owner(
+            owner=suggestion.owner, kind="suggestion.decided", now=now,
+            subject=_("Our answer to your suggestion %(number)s") % {"number": suggestion.number},
+            body=suggestion.reply[:500], url=reverse("complaints:portal_suggestion", args=[suggestion.pk]),
+            dedupe_key=f"suggestion-decided:{suggestion.pk}",
+        )
+    return suggestion
+
+
+def default_department(category: str) -> str:
+    return CATEGORY_DEPARTMENT.get(category, Department.CUSTOMER_SERVICE)

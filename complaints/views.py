@@ -1,0 +1,323 @@
+"""Complaint and suggestion pages for the desk and the owner portal. Thin: parse,
+call a service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from complaints import selectors, services
+from complaints.forms import (
+    AssignForm,
+    DecideForm,
+    IntakeForm,
+    PauseForm,
+    PortalComplaintForm,
+    PortalSuggestionForm,
+    ProgressForm,
+    QueueFilterForm,
+    ReopenForm,
+    ResolveForm,
+    SuggestionForm,
+)
+from complaints.models import CATEGORY_DEPARTMENT, Channel, ComplaintPolicy, Urgency
+from owners.forms import apply_service_errors
+from owners.models import Ownership, Unit
+from owners.selectors import owner_units
+from owners.views import owner_required, staff_required
+
+# ---- desk ------------------------------------------------------------------
+
+
+@staff_required
+@permission_required("complaints.view_complaint", raise_exception=True)
+def queue(request):
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    now = timezone.now()
+    complaints = selectors.complaint_queue(
+        user=request.user, now=now, status=filters.get("status") or "",
+        urgency=filters.get("urgency") or "", department=filters.get("department") or "",
+        building_id=getattr(filters.get("building"), "pk", None), overdue=bool(filters.get("overdue")),
+        query=filters.get("q") or "",
+    )
+    page = Paginator(complaints, 30).get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(request, "complaints/queue.html", {
+        "form": form, "page": page, "now": now, "query_string": query_string.urlencode(),
+        "counts": selectors.status_counts(user=request.user),
+    })
+
+
+@staff_required
+@permission_required("complaints.add_complaint", raise_exception=True)
+def intake(request):
+    initial = {"channel": Channel.PHONE, "urgency": Urgency.NORMAL}
+    unit = Unit.objects.select_related("estate").filter(pk=request.GET.get("unit") or 0).first()
+    if unit:
+        initial.update(estate=unit.estate_id, unit_number=unit.number)
+    form = IntakeForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = data["unit"]
+        owner = None
+        if data["from_owner"]:
+            current = Ownership.objects.filter(unit=unit, end_date__isnull=True).select_related("owner").first()
+            owner = current.owner if current else None
+        try:
+            complaint = services.complaint_register(
+                unit=unit, owner=owner, channel=data["channel"], category=data["category"],
+                urgency=data["urgency"], description=data["description"], location=data["location"],
+                contact_name=data["contact_name"], contact_phone=data["contact_phone"],
+                promised_at=data["promised_at"], promise_note=data["promise_note"],
+                attachments=data["attachments"], actor=request.user, now=timezone.now(),
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, {"owner": "from_owner"})
+        else:
+            messages.success(request, _("Complaint %(number)s registered; promised by %(time)s.") % {
+                "number": complaint.number, "time": timezone.localtime(complaint.promised_at).strftime("%Y-%m-%d %H:%M")})
+            return redirect("complaints:detail", pk=complaint.pk)
+    return render(request, "complaints/intake.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@staff_required
+def unit_lookup(request):
+    """Autocomplete for the intake form: units by room-number prefix, with their owners,
+    special needs, the repeat-complainer flag and the standard promise per urgency."""
+    estate_id, number = request.GET.get("estate"), (request.GET.get("q") or "").strip().upper()
+    if not estate_id or not number:
+        return JsonResponse({"results": []})
+    now = timezone.now()
+    units = (
+        Unit.objects.filter(estate_id=estate_id, number__istartswith=number)
+        .select_related("estate").order_by("number")[:10]
+    )
+    results = []
+    for unit in units:
+        owners = [o.owner for o in Ownership.objects.filter(unit=unit, end_date__isnull=True).select_related("owner")]
+        policy = ComplaintPolicy.for_estate(unit.estate)
+        results.append({
+            "id": unit.pk, "number": unit.number, "area": str(unit.area),
+            "owners": [{
+                "id": o.pk, "name": o.name, "url": reverse("owners:detail", args=[o.pk]),
+                "special_needs": o.get_special_needs_display(), "special_needs_note": o.special_needs_note,
+                "repeat_complainer": selectors.is_repeat_complainer(owner=o, estate=unit.estate, as_of=now),
+                "recent_complaints": selectors.recent_complaint_count(owner=o, estate=unit.estate, as_of=now),
+            } for o in owners],
+            "promise_hours": {u: policy.promise_hours(u) for u in Urgency.values},
+        })
+    return JsonResponse({"results": results})
+
+
+def _action_forms(complaint, bound=None):
+    forms = {
+        "assign": AssignForm(initial={"department": complaint.department or CATEGORY_DEPARTMENT.get(complaint.category)}),
+        "progress": ProgressForm(), "pause": PauseForm(), "resolve": ResolveForm(), "reopen": ReopenForm(),
+    }
+    if bound:
+        forms.update(bound)
+    return forms
+
+
+@staff_required
+@permission_required("complaints.view_complaint", raise_exception=True)
+def detail(request, pk, bound=None, status=200):
+    complaint = selectors.complaint_detail(complaint_id=pk, user=request.user)
+    now = timezone.now()
+    repeat = (
+        selectors.is_repeat_complainer(owner=complaint.owner, estate=complaint.estate, as_of=now)
+        if complaint.owner_id else False
+    )
+    return render(request, "complaints/detail.html", {
+        "complaint": complaint, "now": now, "forms": _action_forms(complaint, bound),
+        "overdue": complaint.is_overdue(now), "repeat_complainer": repeat,
+        "can_work": request.user.has_perm("complaints.work_complaint"),
+        "can_reassign": request.user.has_perm("complaints.reassign_complaint"),
+    }, status=status)
+
+
+ACTIONS = {
+    "assign": (AssignForm, lambda c, d, u, now: services.complaint_assign(
+        complaint=c, department=d["department"], assignee=d["assignee"], note=d["note"], actor=u, now=now)),
+    "start": (None, lambda c, d, u, now: services.complaint_start(complaint=c, actor=u, now=now)),
+    "progress": (ProgressForm, lambda c, d, u, now: services.complaint_add_progress(
+        complaint=c, note=d["note"], internal=d["internal"], actor=u, now=now)),
+    "pause": (PauseForm, lambda c, d, u, now: services.complaint_pause(
+        complaint=c, reason=d["reason"], note=d["note"], actor=u, now=now)),
+    "resume": (None, lambda c, d, u, now: services.complaint_resume(complaint=c, actor=u, now=now)),
+    "resolve": (ResolveForm, lambda c, d, u, now: services.complaint_resolve(
+        complaint=c, resolution=d["resolution"], actor=u, now=now)),
+    "reopen": (ReopenForm, lambda c, d, u, now: services.complaint_reopen(
+        complaint=c, reason=d["reason"], actor=u, now=now)),
+}
+
+
+@staff_required
+@permission_required("complaints.view_complaint", raise_exception=True)
+@require_POST
+def action(request, pk, name):
+    if name not in ACTIONS:
+        raise PermissionDenied
+    complaint = selectors.complaint_detail(complaint_id=pk, user=request.user)
+    form_class, run = ACTIONS[name]
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        return detail(request, pk, bound={name: form}, status=400)
+    try:
+        run(complaint, form.cleaned_data if form else {}, request.user, timezone.now())
+    except ValidationError as error:
+        if form is not None and hasattr(error, "error_dict"):
+            apply_service_errors(form, error)
+            return detail(request, pk, bound={name: form}, status=400)
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("complaints:detail", pk=pk)
+
+
+@staff_required
+@permission_required("complaints.view_complaint", raise_exception=True)
+def clusters(request):
+    return render(request, "complaints/clusters.html", {
+        "clusters": selectors.complaint_clusters(as_of=timezone.now()),
+    })
+
+
+@staff_required
+@permission_required("complaints.view_suggestion", raise_exception=True)
+def suggestion_list(request):
+    suggestions = selectors.suggestion_queryset_for(request.user)
+    status = request.GET.get("status", "")
+    if status:
+        suggestions = suggestions.filter(status=status)
+    page = Paginator(suggestions, 30).get_page(request.GET.get("page"))
+    return render(request, "complaints/suggestion_list.html", {"page": page, "status": status})
+
+
+@staff_required
+@permission_required("complaints.add_suggestion", raise_exception=True)
+def suggestion_create(request):
+    form = SuggestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        owner = None
+        if data["unit"]:
+            current = Ownership.objects.filter(unit=data["unit"], end_date__isnull=True).select_related("owner").first()
+            owner = current.owner if current else None
+        try:
+            suggestion = services.suggestion_submit(
+                estate=data["estate"], unit=data["unit"], owner=owner, channel=data["channel"],
+                subject=data["subject"], content=data["content"], actor=request.user, now=timezone.now(),
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Suggestion %(number)s recorded.") % {"number": suggestion.number})
+            return redirect("complaints:suggestion", pk=suggestion.pk)
+    return render(request, "complaints/suggestion_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@staff_required
+@permission_required("complaints.view_suggestion", raise_exception=True)
+def suggestion_detail(request, pk):
+    suggestion = get_object_or_404(selectors.suggestion_queryset_for(request.user), pk=pk)
+    form = DecideForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "review":
+                if not request.user.has_perm("complaints.change_suggestion"):
+                    raise PermissionDenied
+                services.suggestion_start_review(suggestion=suggestion, actor=request.user, now=timezone.now())
+                messages.success(request, _("Review started."))
+                return redirect("complaints:suggestion", pk=pk)
+            if form.is_valid():
+                services.suggestion_decide(
+                    suggestion=suggestion, adopt=form.cleaned_data["decision"] == "adopt",
+                    reply=form.cleaned_data["reply"], actor=request.user, now=timezone.now(),
+                )
+                messages.success(request, _("Decision recorded; the owner has your reply."))
+                return redirect("complaints:suggestion", pk=pk)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                apply_service_errors(form, error)
+            else:
+                messages.error(request, " ".join(error.messages))
+    return render(request, "complaints/suggestion_detail.html", {
+        "suggestion": suggestion, "form": form,
+        "can_decide": request.user.has_perm("complaints.decide_suggestion"),
+    }, status=400 if form.errors else 200)
+
+
+# ---- owner portal ----------------------------------------------------------
+
+
+@owner_required
+def portal_list(request, owner):
+    return render(request, "complaints/portal_list.html", {
+        "owner": owner, "complaints": selectors.owner_complaints(owner=owner),
+        "suggestions": selectors.suggestion_queryset_for(request.user),
+    })
+
+
+@owner_required
+def portal_create(request, owner):
+    units = owner_units(owner=owner)
+    form = PortalComplaintForm(request.POST or None, request.FILES or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            complaint = services.complaint_register(
+                unit=data["unit"], owner=owner, channel=Channel.PORTAL, category=data["category"],
+                urgency=data["urgency"], description=data["description"], location=data["location"],
+                attachments=data["attachments"], actor=request.user, now=timezone.now(),
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Thank you. Your complaint %(number)s is registered.") % {"number": complaint.number})
+            return redirect("complaints:portal_detail", pk=complaint.pk)
+    return render(request, "complaints/portal_form.html", {"form": form, "owner": owner}, status=400 if form.errors else 200)
+
+
+@owner_required
+def portal_detail(request, owner, pk):
+    complaint = selectors.complaint_detail(complaint_id=pk, user=request.user, public_only=True)
+    return render(request, "complaints/portal_detail.html", {"complaint": complaint, "owner": owner, "now": timezone.now()})
+
+
+@owner_required
+def portal_suggestion_create(request, owner):
+    form = PortalSuggestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        units = list(owner_units(owner=owner)[:1])
+        unit = units[0] if units else None
+        if unit is None:
+            raise PermissionDenied
+        try:
+            suggestion = services.suggestion_submit(
+                estate=unit.estate, unit=unit, owner=owner, channel=Channel.PORTAL,
+                subject=form.cleaned_data["subject"], content=form.cleaned_data["content"],
+                actor=request.user, now=timezone.now(),
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Thank you for your suggestion %(number)s.") % {"number": suggestion.number})
+            return redirect("complaints:portal_suggestion", pk=suggestion.pk)
+    return render(request, "complaints/portal_suggestion_form.html", {"form": form, "owner": owner}, status=400 if form.errors else 200)
+
+
+@owner_required
+def portal_suggestion(request, owner, pk):
+    suggestion = get_object_or_404(selectors.suggestion_queryset_for(request.user), pk=pk)
+    return render(request, "complaints/portal_suggestion.html", {"suggestion": suggestion, "owner": owner})

@@ -1,0 +1,94 @@
+"""The one notification layer: every message to staff or owners goes through here.
+
+Each message is a ``Notification`` row, the in-portal inbox. E-mail (Django's mail
+backend) and SMS (propertydesk.sms) copies leave only after the surrounding
+transaction commits, so a rolled-back write never sends anything. A ``dedupe_key``
+makes a message happen at most once per recipient, whatever the reruns.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+
+from propertydesk.models import Notification
+from propertydesk.sms import get_backend
+
+INBOX, EMAIL, SMS = "inbox", "email", "sms"
+
+
+def _create(*, dedupe_key: str | None, **fields) -> Notification | None:
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(dedupe_key=dedupe_key, **fields)
+    except IntegrityError:
+        if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
+            return None  # already sent: the unique key says so
+        raise
+
+
+def _send_email(address: str, subject: str, body: str) -> None:
+    transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True))
+
+
+def _send_sms(phone: str, subject: str, body: str) -> None:
+    transaction.on_commit(lambda: get_backend().send(phone=phone, text=f"{subject} {body}".strip()))
+
+
+def notify(
+    *, recipients, kind: str, subject: str, body: str = "", url: str = "", now: datetime,
+    dedupe_key: str | None = None, email: bool = False,
+) -> list[Notification]:
+    """Send one message to each staff user. Returns the rows written; a recipient who
+    already got ``dedupe_key`` gets nothing new."""
+    written = []
+    for user in recipients:
+        channels = INBOX + (f",{EMAIL}" if email and user.email else "")
+        note = _create(
+            recipient=user, kind=kind, subject=subject, body=body, url=url, created_at=now,
+            channels=channels, dedupe_key=f"{dedupe_key}:user:{user.pk}" if dedupe_key else None,
+        )
+        if note is None:
+            continue
+        written.append(note)
+        if EMAIL in channels:
+            _send_email(user.email, subject, body)
+    return written
+
+
+def notify_owner(
+    *, owner, kind: str, subject: str, body: str = "", url: str = "", now: datetime,
+    dedupe_key: str | None = None,
+) -> Notification | None:
+    """Tell an owner: always in the portal inbox, and by their preferred channel
+    (e-mail, or SMS for phone, SMS and WeChat until a WeChat backend exists)."""
+    from owners.models import ContactChannel
+
+    channels = [INBOX]
+    phone = ""
+    if owner.preferred_channel == ContactChannel.EMAIL and owner.email:
+        channels.append(EMAIL)
+    elif owner.preferred_channel in (ContactChannel.SMS, ContactChannel.PHONE, ContactChannel.WECHAT):
+        primary = owner.phones.filter(is_primary=True).first()
+        if primary is not None:
+            channels.append(SMS)
+            phone = primary.number
+    note = _create(
+        recipient=owner.user if owner.user_id else None, owner=owner, kind=kind, subject=subject,
+        body=body, url=url, created_at=now, channels=",".join(channels),
+        dedupe_key=f"{dedupe_key}:owner:{owner.pk}" if dedupe_key else None,
+    )
+    if note is not None:
+        if EMAIL in channels:
+            _send_email(owner.email, subject, body)
+        if SMS in channels:
+            _send_sms(phone, subject, body)
+    return note
+
+
+def users_in_roles(*roles: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(groups__name__in=roles, is_active=True).distinct()
