@@ -52,9 +52,14 @@ def _event(complaint, *, kind, actor, now, note="", public=True, from_status="",
     )
 
 
-def _move(complaint: Complaint, to: str, *, kind: str, actor, now, note="", public=True) -> None:
-    """The one place a complaint's status changes: refuse what the map does not allow."""
-    if to not in TRANSITIONS[complaint.status]:
+def _move(
+    complaint: Complaint, to: str, *, kind: str, actor, now, note="", public=True,
+    only_from: tuple[str, ...] | None = None,
+) -> None:
+    """The one place a complaint's status changes: refuse what the map does not allow,
+    and what this action does not start from (resolved → in progress is a reopening,
+    never a "start")."""
+    if to not in TRANSITIONS[complaint.status] or (only_from and complaint.status not in only_from):
         raise ValidationError(
             _("A complaint that is %(current)s cannot become %(target)s.")
             % {"current": complaint.get_status_display(), "target": Status(to).label},
@@ -66,7 +71,7 @@ def _move(complaint: Complaint, to: str, *, kind: str, actor, now, note="", publ
 
 
 def _locked(complaint: Complaint) -> Complaint:
-    return Complaint.objects.select_for_update().select_related("estate", "unit", "owner").get(pk=complaint.pk)
+    return Complaint.objects.select_for_update(of=("self",)).select_related("estate", "unit", "owner").get(pk=complaint.pk)
 
 
 def _require(actor, perm: str, message: str) -> None:
@@ -183,6 +188,7 @@ def complaint_assign(
     label = Department(department).label
     who = f"{label} · {assignee.get_full_name() or assignee.get_username()}" if assignee else str(label)
     _move(complaint, Status.ASSIGNED, kind=EventKind.REASSIGNED if reassign else EventKind.ASSIGNED,
+          only_from=(Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS),
           actor=actor, now=now, note=(_("Assigned to %(who)s.") % {"who": who}) + (f" {note}" if note else ""))
     complaint.department = department
     complaint.assignee = assignee
@@ -203,7 +209,8 @@ def complaint_assign(
 def complaint_start(*, complaint: Complaint, now: datetime, actor=None, note: str = "") -> Complaint:
     complaint = _locked(complaint)
     _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
-    _move(complaint, Status.IN_PROGRESS, kind=EventKind.STARTED, actor=actor, now=now, note=note)
+    _move(complaint, Status.IN_PROGRESS, kind=EventKind.STARTED, actor=actor, now=now, note=note,
+          only_from=(Status.ASSIGNED,))
     complaint.started_at = complaint.started_at or now
     complaint.save()
     return complaint
@@ -323,7 +330,8 @@ def complaint_reopen(*, complaint: Complaint, reason: str, now: datetime, actor=
     complaint = _locked(complaint)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say what the owner is still unhappy about.")]})
-    _move(complaint, Status.IN_PROGRESS, kind=EventKind.REOPENED, actor=actor, now=now, note=reason.strip())
+    _move(complaint, Status.IN_PROGRESS, kind=EventKind.REOPENED, actor=actor, now=now, note=reason.strip(),
+          only_from=(Status.RESOLVED,))
     complaint.reopen_count += 1
     complaint.resolved_at = None
     complaint.late_by = None
@@ -430,7 +438,7 @@ def suggestion_decide(
 ) -> Suggestion:
     """Adopt or decline, always with a written reply that the owner sees."""
     _require(actor, "complaints.decide_suggestion", _("Only a supervisor can adopt or decline suggestions."))
-    suggestion = Suggestion.objects.select_for_update().select_related("owner").get(pk=suggestion.pk)
+    suggestion = Suggestion.objects.select_for_update(of=("self",)).select_related("owner").get(pk=suggestion.pk)
     if not (reply or "").strip():
         raise ValidationError({"reply": [_("Write the reply the owner will read.")]})
     _move_suggestion(suggestion, SuggestionStatus.ADOPTED if adopt else SuggestionStatus.DECLINED)

@@ -1,0 +1,147 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import translation
+
+from complaints import selectors, services
+from complaints.models import ComplaintEvent
+from propertydesk.models import Notification
+from propertydesk.sms import LoggingSmsBackend
+from tests.factories import BuildingFactory, UnitFactory, UserFactory, give_unit, make_owner
+
+SH = ZoneInfo("Asia/Shanghai")
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def staff(db):
+    return {
+        "desk": UserFactory(username="desk", role="front_desk"),
+        "boss": UserFactory(username="boss", role="supervisor"),
+        "eng": UserFactory(username="eng", role="engineering"),
+    }
+
+
+def complaint(staff, *, urgency="emergency", number="3-1-1203", owner=None, category="repair", now=T0):
+    unit = UnitFactory(number=number)
+    if owner is not None:
+        give_unit(owner, unit)
+    return services.complaint_register(unit=unit, owner=owner, contact_name="住户" if owner is None else "",
+                                       channel="phone", category=category, urgency=urgency,
+                                       description="漏水", actor=staff["desk"], now=now)
+
+
+def test_overdue_sweep_run_twice_tells_the_supervisor_once(staff):
+    # given: an emergency promised by 11:00, and a paused one also past its promise
+    late = complaint(staff)
+    paused = complaint(staff, number="3-1-1204")
+    services.complaint_assign(complaint=paused, department="engineering", actor=staff["desk"], now=T0)
+    services.complaint_pause(complaint=paused, reason="owner_away", actor=staff["desk"], now=T0)
+
+    # when: at 10:45 nothing is late; at 11:15 and again at 11:30
+    call_command("runjob", "complaints.overdue_sweep", "--as-of", "2026-11-02T10:45")
+    assert Notification.objects.filter(kind="complaint.overdue").count() == 0
+    call_command("runjob", "complaints.overdue_sweep", "--as-of", "2026-11-02T11:15")
+    call_command("runjob", "complaints.overdue_sweep", "--as-of", "2026-11-02T11:30")
+
+    # then: one message to the supervisor, one internal timeline entry, none for the paused one
+    notes = Notification.objects.filter(kind="complaint.overdue")
+    assert [(n.recipient.username, late.number in n.subject) for n in notes] == [("boss", True)]
+    assert ComplaintEvent.objects.filter(kind="overdue", complaint=late, public=False).count() == 1
+    assert not ComplaintEvent.objects.filter(kind="overdue", complaint=paused).exists()
+
+
+def test_a_reopened_complaint_that_breaches_again_is_reported_again(staff):
+    c = complaint(staff)
+    services.complaint_flag_overdue(complaint_id=c.pk, as_of=T0 + dt.timedelta(hours=3))
+    services.complaint_assign(complaint=c, department="engineering", actor=staff["desk"], now=T0 + dt.timedelta(hours=3))
+    services.complaint_start(complaint=c, actor=staff["eng"], now=T0 + dt.timedelta(hours=3))
+    services.complaint_resolve(complaint=c, resolution="修好", actor=staff["eng"], now=T0 + dt.timedelta(hours=4))
+    services.complaint_reopen(complaint=c, reason="还漏", actor=staff["desk"], now=T0 + dt.timedelta(hours=5))
+    assert services.complaint_flag_overdue(complaint_id=c.pk, as_of=T0 + dt.timedelta(hours=8)) is True
+    assert Notification.objects.filter(kind="complaint.overdue").count() == 2
+
+
+def test_daily_followup_digest_once_per_person_per_day(staff):
+    # given: an overdue engineering complaint and an open cleaning one
+    eng = complaint(staff)
+    services.complaint_assign(complaint=eng, department="engineering", actor=staff["desk"], now=T0)
+    clean = complaint(staff, number="5-1-501", urgency="normal", category="sanitation")
+    services.complaint_assign(complaint=clean, department="cleaning", actor=staff["desk"], now=T0)
+
+    # when
+    call_command("runjob", "complaints.daily_followup", "--as-of", "2026-11-02T15:30")
+    call_command("runjob", "complaints.daily_followup", "--as-of", "2026-11-02T15:45")
+
+    # then: the desk sees both, engineering only its own; nothing twice
+    desk = Notification.objects.get(kind="complaint.digest", recipient=staff["desk"])
+    engineering = Notification.objects.get(kind="complaint.digest", recipient=staff["eng"])
+    assert eng.number in desk.body and clean.number in desk.body
+    assert eng.number in engineering.body and clean.number not in engineering.body
+    assert desk.body.splitlines()[0].startswith("!")  # the overdue one comes first, marked
+    assert desk.subject == "Open complaints on 2026-11-02: 2, 1 past their promise"
+
+    call_command("runjob", "complaints.daily_followup", "--as-of", "2026-11-03T15:30")
+    assert Notification.objects.filter(kind="complaint.digest", recipient=staff["desk"]).count() == 2
+
+
+def test_repeat_complainer_from_the_third_complaint_in_ninety_days(staff):
+    owner = make_owner(name="钱多")
+    unit = UnitFactory(number="8-1-801")
+    give_unit(owner, unit)
+    for days_ago in (100, 60, 30):
+        services.complaint_register(unit=unit, owner=owner, channel="phone", category="noise",
+                                   description="噪音", now=T0 - dt.timedelta(days=days_ago))
+    assert not selectors.is_repeat_complainer(owner=owner, estate=unit.estate, as_of=T0)
+    services.complaint_register(unit=unit, owner=owner, channel="phone", category="noise", description="噪音", now=T0)
+    assert selectors.is_repeat_complainer(owner=owner, estate=unit.estate, as_of=T0)
+
+
+def test_same_category_in_same_building_three_times_in_thirty_days_is_a_cluster(staff):
+    building = BuildingFactory(number="3")
+    other = BuildingFactory(number="4", estate=building.estate)
+
+    def lift(b, n, days_ago):
+        unit = UnitFactory(building=b, number=f"{b.number}-1-{n}")
+        services.complaint_register(unit=unit, contact_name="住户", channel="phone", category="facilities",
+                                   description="电梯停运", now=T0 - dt.timedelta(days=days_ago))
+
+    lift(building, 101, 40)
+    lift(building, 102, 20)
+    lift(building, 103, 10)
+    lift(other, 101, 5)
+    assert selectors.complaint_clusters(as_of=T0) == []
+    lift(building, 104, 1)
+    clusters = selectors.complaint_clusters(as_of=T0)
+    assert [(c.building_id, c.category, c.count) for c in clusters] == [(building.pk, "facilities", 3)]
+
+
+def test_a_rolled_back_complaint_sends_no_sms(staff):
+    owner = make_owner(name="孙丽", phone="13700002222", preferred_channel="sms")
+    unit = UnitFactory(number="9-1-901")
+    give_unit(owner, unit)
+    LoggingSmsBackend.sent.clear()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.complaint_register(unit=unit, owner=owner, channel="phone", category="noise",
+                                   description="噪音", now=T0)
+        raise RuntimeError("the desk's browser crashed")
+    assert LoggingSmsBackend.sent == []
+    assert Notification.objects.count() == 0
+
+
+def test_kpis_on_time_and_adoption_rates(staff):
+    a, b = complaint(staff, number="1-1-101"), complaint(staff, number="1-1-102")
+    for c, hours in ((a, 1), (b, 5)):  # promised within 2 h
+        services.complaint_assign(complaint=c, department="engineering", actor=staff["desk"], now=T0)
+        services.complaint_start(complaint=c, actor=staff["eng"], now=T0)
+        services.complaint_resolve(complaint=c, resolution="ok", actor=staff["eng"], now=T0 + dt.timedelta(hours=hours))
+    assert selectors.kpi_on_time_rate(start=T0, end=T0 + dt.timedelta(days=1)) == (1, 2)
