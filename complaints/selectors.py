@@ -64,7 +64,7 @@ def complaint_queue(
         )
     # Open ones first, the nearest promise first; then the rest, newest first.
     return complaints.order_by(
-        F("closed_at").desc(nulls_first=True), F("resolved_at").desc(nulls_first=True), "promised_at"
+        F("closed_at").desc(nulls_first=True), F("resolved_at").desc(nulls_first=True), "promised_at", "pk"
     )
 
 

@@ -175,6 +175,7 @@ def complaint_assign(
     """Route a complaint to the department (and person) that owns the problem.
     Moving one that is already assigned is a reassignment, which only supervisors do."""
     complaint = _locked(complaint)
+    _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
     reassign = complaint.status in (Status.ASSIGNED, Status.IN_PROGRESS)
     if reassign:
         _require(actor, "complaints.reassign_complaint", _("Only a supervisor can reassign a complaint."))
@@ -328,6 +329,7 @@ def complaint_resolve(*, complaint: Complaint, resolution: str, now: datetime, a
 def complaint_reopen(*, complaint: Complaint, reason: str, now: datetime, actor=None) -> Complaint:
     """The owner is not satisfied: back to work, with a new promise from now."""
     complaint = _locked(complaint)
+    _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say what the owner is still unhappy about.")]})
     _move(complaint, Status.IN_PROGRESS, kind=EventKind.REOPENED, actor=actor, now=now, note=reason.strip(),
@@ -425,6 +427,7 @@ def _move_suggestion(suggestion: Suggestion, to: str) -> None:
 
 @transaction.atomic
 def suggestion_start_review(*, suggestion: Suggestion, now: datetime, actor=None) -> Suggestion:
+    _require(actor, "complaints.change_suggestion", _("You cannot review suggestions."))
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
     _move_suggestion(suggestion, SuggestionStatus.UNDER_REVIEW)
     suggestion.review_started_at = now

@@ -223,6 +223,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Complaints, suggestions and timeline events all have a "status": name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "SuggestionStatusEnum": "complaints.models.SuggestionStatus",
+    },
 }
 
 # Celery. Without CELERY_BROKER_URL, kombu's file-system transport under var/:

@@ -84,3 +84,11 @@ def test_no_template_loads_assets_from_another_host():
         if re.search(r"(src|href)=[\"']https?://", p.read_text())
     ]
     assert offenders == []
+
+
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "/api/v1/complaints/{id}/resolve/" in target.read_text()
