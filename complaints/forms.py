@@ -47,7 +47,8 @@ class IntakeForm(UnitByNumberMixin, forms.Form):
     contact_name = forms.CharField(label=_("Contact name"), max_length=100, required=False, help_text=_("If not the owner: a tenant or family member."))
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    # No default: a rushed desk must choose, not leave the first category by accident.
+    category = forms.ChoiceField(label=_("Category"), choices=[("", "---------")] + list(Category.choices))
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
     location = forms.CharField(label=_("Where"), max_length=200, required=False)
     description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}))
@@ -76,7 +77,9 @@ class QueueFilterForm(forms.Form):
                                choices=[("", _("Any")), ("open", _("Open"))] + list(Status.choices))
     urgency = forms.ChoiceField(label=_("Urgency"), required=False, choices=[("", _("Any"))] + list(Urgency.choices))
     department = forms.ChoiceField(label=_("Department"), required=False, choices=[("", _("Any"))] + list(Department.choices))
-    building = forms.ModelChoiceField(Building.objects.select_related("estate"), label=_("Building"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", _("Any"))] + list(Category.choices))
+    building = forms.ModelChoiceField(Building.objects.select_related("estate"), label=_("Building"), required=False,
+                                      empty_label=_("Any"))
     overdue = forms.BooleanField(label=_("Past the promise"), required=False)
 
 

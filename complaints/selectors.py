@@ -42,6 +42,7 @@ def complaint_queryset_for(user) -> QuerySet[Complaint]:
 def complaint_queue(
     *, user, now: datetime, status: str = "", urgency: str = "", department: str = "",
     building_id: int | None = None, overdue: bool = False, query: str = "", assignee_id: int | None = None,
+    category: str = "",
 ) -> QuerySet[Complaint]:
     complaints = complaint_queryset_for(user)
     if status == "open":
@@ -52,6 +53,8 @@ def complaint_queue(
         complaints = complaints.filter(urgency=urgency)
     if department:
         complaints = complaints.filter(department=department)
+    if category:
+        complaints = complaints.filter(category=category)
     if building_id:
         complaints = complaints.filter(unit__building_id=building_id)
     if assignee_id:

@@ -37,6 +37,7 @@ from owners.validators import validate_phone
 from propertydesk import notifications
 from propertydesk.roles import SUPERVISOR, is_staff_member
 from propertydesk.sequences import next_value
+from propertydesk.templatetags.people import person_name
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -187,10 +188,13 @@ def complaint_assign(
     if errors:
         raise ValidationError(errors)
     label = Department(department).label
-    who = f"{label} · {assignee.get_full_name() or assignee.get_username()}" if assignee else str(label)
+    who = f"{label} · {person_name(assignee)}" if assignee else str(label)
     _move(complaint, Status.ASSIGNED, kind=EventKind.REASSIGNED if reassign else EventKind.ASSIGNED,
           only_from=(Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS),
-          actor=actor, now=now, note=(_("Assigned to %(who)s.") % {"who": who}) + (f" {note}" if note else ""))
+          actor=actor, now=now, note=_("Assigned to %(who)s.") % {"who": who})
+    if note.strip():
+        # The desk's instruction to the department is for staff, not the owner.
+        _event(complaint, kind=EventKind.NOTE, actor=actor, now=now, note=note.strip(), public=False)
     complaint.department = department
     complaint.assignee = assignee
     complaint.assigned_at = now

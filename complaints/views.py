@@ -47,6 +47,7 @@ def queue(request):
         user=request.user, now=now, status=filters.get("status") or "",
         urgency=filters.get("urgency") or "", department=filters.get("department") or "",
         building_id=getattr(filters.get("building"), "pk", None), overdue=bool(filters.get("overdue")),
+        category=filters.get("category") or "",
         query=filters.get("q") or "",
     )
     page = Paginator(complaints, 30).get_page(request.GET.get("page"))
@@ -115,13 +116,17 @@ def unit_lookup(request):
                 "recent_complaints": selectors.recent_complaint_count(owner=o, estate=unit.estate, as_of=now),
             } for o in owners],
             "promise_hours": {u: policy.promise_hours(u) for u in Urgency.values},
+            "repeat_window_days": policy.repeat_window_days,
         })
     return JsonResponse({"results": results})
 
 
 def _action_forms(complaint, bound=None):
     forms = {
-        "assign": AssignForm(initial={"department": complaint.department or CATEGORY_DEPARTMENT.get(complaint.category)}),
+        "assign": AssignForm(initial={
+            "department": complaint.department or CATEGORY_DEPARTMENT.get(complaint.category),
+            "assignee": complaint.assignee_id,
+        }),
         "progress": ProgressForm(), "pause": PauseForm(), "resolve": ResolveForm(), "reopen": ReopenForm(),
     }
     if bound:

@@ -268,7 +268,9 @@ def test_only_a_supervisor_reassigns(client, desk_user, supervisor_user, owner_w
     assert by_desk.status_code == 403
     assert by_supervisor.status_code == 200
     assert by_supervisor.json()["department"] == "security"
-    assert by_supervisor.json()["timeline"][-1]["kind"] == "reassigned"
+    kinds = [(e["kind"], e.get("public")) for e in by_supervisor.json()["timeline"][-2:]]
+    # The reassignment is public; the supervisor's instruction stays internal.
+    assert kinds == [("reassigned", True), ("note", False)]
 
 
 def test_queue_filters_open_overdue_and_department(client, desk_user, owner_with_unit):
