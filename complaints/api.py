@@ -101,11 +101,13 @@ def _user_name(user) -> str | None:
 
 class ComplaintEventSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    message = serializers.CharField(read_only=True, help_text="The system's sentence, in the request's language.")
     actor_name = serializers.SerializerMethodField(help_text="Staff only; null for owners.")
 
     class Meta:
         model = ComplaintEvent
-        fields = ["id", "at", "kind", "kind_display", "from_status", "to_status", "note", "public", "actor_name"]
+        fields = ["id", "at", "kind", "kind_display", "message", "from_status", "to_status", "note", "public",
+                  "actor_name"]
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_actor_name(self, event) -> str | None:

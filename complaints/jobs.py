@@ -27,7 +27,8 @@ def daily_followup(*, as_of: datetime) -> str:
     sent = 0
     for roles, department in ((FRONT_DESK,), None), ((ENGINEERING,), Department.ENGINEERING):
         items = [c for c in open_ones if department is None or c.department == department]
-        subject, body = selectors.digest_text(items, as_of=as_of)
+        with notifications.house_language():
+            subject, body = selectors.digest_text(items, as_of=as_of)
         sent += len(notifications.notify(
             recipients=notifications.users_in_roles(*roles), kind="complaint.digest", now=as_of,
             subject=subject, body=body, url="/complaints/?status=open",

@@ -270,6 +270,9 @@ class ComplaintEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # What the system says about the event, as data: the sentence is written when it is
+    # read, in the reader's language (a Chinese owner never reads the desk's English).
+    data = models.JSONField(_("details"), default=dict, blank=True)
     public = models.BooleanField(_("visible to the owner"), default=True)
 
     class Meta:
@@ -279,6 +282,45 @@ class ComplaintEvent(models.Model):
 
     def __str__(self):
         return f"{self.complaint} {self.kind}"
+
+    @property
+    def message(self) -> str:
+        """The system's sentence for this event, in the active language ("" if none)."""
+        from django.utils import formats, timezone
+        from django.utils.dateparse import parse_datetime
+
+        def when(key):
+            moment = parse_datetime(self.data[key])
+            return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+        d = self.data
+        if self.kind == EventKind.RECEIVED and "promised_at" in d:
+            return _("We promise to handle it by %(time)s.") % {"time": when("promised_at")}
+        if self.kind in (EventKind.ASSIGNED, EventKind.REASSIGNED) and "department" in d:
+            who = Department(d["department"]).label
+            if d.get("assignee"):
+                who = f"{who} · {d['assignee']}"
+            return _("Assigned to %(who)s.") % {"who": who}
+        if self.kind == EventKind.PAUSED and "reason" in d:
+            return str(PauseReason(d["reason"]).label)
+        if self.kind == EventKind.RESUMED and "minutes" in d:
+            return _("Paused for %(duration)s; the promise moves to %(time)s.") % {
+                "duration": format_minutes(d["minutes"]), "time": when("promised_at")}
+        if self.kind in (EventKind.PROMISE, EventKind.OVERDUE) and "promised_at" in d:
+            if self.kind == EventKind.PROMISE:
+                return _("New promise: %(time)s.") % {"time": when("promised_at")}
+            return _("Promised by %(time)s.") % {"time": when("promised_at")}
+        if self.kind == EventKind.CLOSED and not self.note:
+            return _("Owner satisfied at the callback.")
+        return ""
+
+
+def format_minutes(minutes: int) -> str:
+    days, rest = divmod(int(minutes), 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    return _("%(h)d h %(m)d min") % {"h": hours, "m": mins}
 
 
 class ComplaintPause(models.Model):

@@ -46,16 +46,16 @@ def _local(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
 
 
-def _event(complaint, *, kind, actor, now, note="", public=True, from_status="", to_status=""):
+def _event(complaint, *, kind, actor, now, note="", public=True, from_status="", to_status="", data=None):
     return ComplaintEvent.objects.create(
         complaint=complaint, kind=kind, actor=actor, at=now, note=note, public=public,
-        from_status=from_status, to_status=to_status,
+        from_status=from_status, to_status=to_status, data=data or {},
     )
 
 
 def _move(
     complaint: Complaint, to: str, *, kind: str, actor, now, note="", public=True,
-    only_from: tuple[str, ...] | None = None,
+    only_from: tuple[str, ...] | None = None, data=None,
 ) -> None:
     """The one place a complaint's status changes: refuse what the map does not allow,
     and what this action does not start from (resolved → in progress is a reopening,
@@ -67,7 +67,7 @@ def _move(
             code="illegal_transition",
         )
     _event(complaint, kind=kind, actor=actor, now=now, note=note, public=public,
-           from_status=complaint.status, to_status=to)
+           from_status=complaint.status, to_status=to, data=data)
     complaint.status = to
 
 
@@ -147,25 +147,26 @@ def complaint_register(
         promised_at=promise, promise_note=promise_note.strip(), created_by=actor,
     )
     _event(complaint, kind=EventKind.RECEIVED, actor=actor, now=now, to_status=Status.RECEIVED,
-           note=_("We promise to handle it by %(time)s.") % {"time": _local(promise)}
-           + (f" {promise_note.strip()}" if promise_note.strip() else ""))
+           note=promise_note.strip(), data={"promised_at": promise.isoformat()})
     for upload in attachments:
         ComplaintAttachment.objects.create(complaint=complaint, file=upload, uploaded_at=now, uploaded_by=actor)
     if owner is not None:
-        notifications.notify_owner(
-            owner=owner, kind="complaint.received", now=now,
-            subject=_("Complaint %(number)s received") % {"number": number},
-            body=_("We will handle it by %(time)s and keep you informed.") % {"time": _local(promise)},
-            url=reverse("complaints:portal_detail", args=[complaint.pk]),
-            dedupe_key=f"complaint-received:{complaint.pk}",
-        )
+        with notifications.house_language():
+            notifications.notify_owner(
+                owner=owner, kind="complaint.received", now=now,
+                subject=_("Complaint %(number)s received") % {"number": number},
+                body=_("We will handle it by %(time)s and keep you informed.") % {"time": _local(promise)},
+                url=reverse("complaints:portal_detail", args=[complaint.pk]),
+                dedupe_key=f"complaint-received:{complaint.pk}",
+            )
     if urgency == Urgency.EMERGENCY:
-        notifications.notify(
-            recipients=notifications.users_in_roles(SUPERVISOR), kind="complaint.emergency", now=now,
-            subject=_("Emergency complaint %(number)s, %(unit)s") % {"number": number, "unit": unit.number},
-            body=description.strip()[:300], url=reverse("complaints:detail", args=[complaint.pk]),
-            dedupe_key=f"complaint-emergency:{complaint.pk}",
-        )
+        with notifications.house_language():
+            notifications.notify(
+                recipients=notifications.users_in_roles(SUPERVISOR), kind="complaint.emergency", now=now,
+                subject=_("Emergency complaint %(number)s, %(unit)s") % {"number": number, "unit": unit.number},
+                body=description.strip()[:300], url=reverse("complaints:detail", args=[complaint.pk]),
+                dedupe_key=f"complaint-emergency:{complaint.pk}",
+            )
     return complaint
 
 
@@ -187,11 +188,9 @@ def complaint_assign(
         errors["assignee"] = [_("Complaints can only be assigned to staff.")]
     if errors:
         raise ValidationError(errors)
-    label = Department(department).label
-    who = f"{label} · {person_name(assignee)}" if assignee else str(label)
     _move(complaint, Status.ASSIGNED, kind=EventKind.REASSIGNED if reassign else EventKind.ASSIGNED,
-          only_from=(Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS),
-          actor=actor, now=now, note=_("Assigned to %(who)s.") % {"who": who})
+          only_from=(Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS), actor=actor, now=now,
+          data={"department": department, "assignee": person_name(assignee) if assignee else ""})
     if note.strip():
         # The desk's instruction to the department is for staff, not the owner.
         _event(complaint, kind=EventKind.NOTE, actor=actor, now=now, note=note.strip(), public=False)
@@ -200,13 +199,14 @@ def complaint_assign(
     complaint.assigned_at = now
     complaint.save()
     if assignee is not None:
-        notifications.notify(
-            recipients=[assignee], kind="complaint.assigned", now=now,
-            subject=_("Complaint %(number)s assigned to you") % {"number": complaint.number},
-            body=_("%(unit)s: %(text)s; promised by %(time)s.")
-            % {"unit": complaint.unit.number, "text": complaint.description[:200], "time": _local(complaint.promised_at)},
-            url=reverse("complaints:detail", args=[complaint.pk]),
-        )
+        with notifications.house_language():
+            notifications.notify(
+                recipients=[assignee], kind="complaint.assigned", now=now,
+                subject=_("Complaint %(number)s assigned to you") % {"number": complaint.number},
+                body=_("%(unit)s: %(text)s; promised by %(time)s.")
+                % {"unit": complaint.unit.number, "text": complaint.description[:200], "time": _local(complaint.promised_at)},
+                url=reverse("complaints:detail", args=[complaint.pk]),
+            )
     return complaint
 
 
@@ -235,11 +235,12 @@ def complaint_add_progress(
     event = _event(complaint, kind=EventKind.NOTE if internal else EventKind.PROGRESS, actor=actor,
                    now=now, note=note.strip(), public=not internal)
     if not internal and complaint.owner_id:
-        notifications.notify_owner(
-            owner=complaint.owner, kind="complaint.progress", now=now,
-            subject=_("Progress on complaint %(number)s") % {"number": complaint.number},
-            body=note.strip()[:300], url=reverse("complaints:portal_detail", args=[complaint.pk]),
-        )
+        with notifications.house_language():
+            notifications.notify_owner(
+                owner=complaint.owner, kind="complaint.progress", now=now,
+                subject=_("Progress on complaint %(number)s") % {"number": complaint.number},
+                body=note.strip()[:300], url=reverse("complaints:portal_detail", args=[complaint.pk]),
+            )
     return event
 
 
@@ -264,8 +265,7 @@ def complaint_pause(
     pause = ComplaintPause.objects.create(complaint=complaint, reason=reason, note=note.strip(), started_at=now)
     complaint.paused_since = now
     complaint.save(update_fields=["paused_since"])
-    _event(complaint, kind=EventKind.PAUSED, actor=actor, now=now,
-           note=f"{PauseReason(reason).label}" + (f": {note.strip()}" if note.strip() else ""))
+    _event(complaint, kind=EventKind.PAUSED, actor=actor, now=now, note=note.strip(), data={"reason": reason})
     return pause
 
 
@@ -276,19 +276,9 @@ def _end_pause(complaint: Complaint, *, actor, now) -> timedelta:
     paused_for = now - pause.started_at
     complaint.promised_at += paused_for
     complaint.paused_since = None
-    _event(complaint, kind=EventKind.RESUMED, actor=actor, now=now,
-           note=_("Paused for %(duration)s; the promise moves to %(time)s.")
-           % {"duration": _duration(paused_for), "time": _local(complaint.promised_at)})
+    _event(complaint, kind=EventKind.RESUMED, actor=actor, now=now, data={
+        "minutes": int(paused_for.total_seconds() // 60), "promised_at": complaint.promised_at.isoformat()})
     return paused_for
-
-
-def _duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
-    return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
 
 
 @transaction.atomic
@@ -319,13 +309,14 @@ def complaint_resolve(*, complaint: Complaint, resolution: str, now: datetime, a
     complaint.save()
     complaint_resolved.send(sender=Complaint, complaint=complaint, now=now)
     if complaint.owner_id:
-        notifications.notify_owner(
-            owner=complaint.owner, kind="complaint.resolved", now=now,
-            subject=_("Complaint %(number)s resolved") % {"number": complaint.number},
-            body=_("%(resolution)s We will call you back to check you are satisfied.")
-            % {"resolution": complaint.resolution[:300]},
-            url=reverse("complaints:portal_detail", args=[complaint.pk]),
-        )
+        with notifications.house_language():
+            notifications.notify_owner(
+                owner=complaint.owner, kind="complaint.resolved", now=now,
+                subject=_("Complaint %(number)s resolved") % {"number": complaint.number},
+                body=_("%(resolution)s We will call you back to check you are satisfied.")
+                % {"resolution": complaint.resolution[:300]},
+                url=reverse("complaints:portal_detail", args=[complaint.pk]),
+            )
     return complaint
 
 
@@ -345,7 +336,7 @@ def complaint_reopen(*, complaint: Complaint, reason: str, now: datetime, actor=
     complaint.promised_at = standard_promise(estate=complaint.estate, urgency=complaint.urgency, received_at=now)
     complaint.save()
     _event(complaint, kind=EventKind.PROMISE, actor=actor, now=now,
-           note=_("New promise: %(time)s.") % {"time": _local(complaint.promised_at)})
+           data={"promised_at": complaint.promised_at.isoformat()})
     return complaint
 
 
@@ -355,7 +346,7 @@ def complaint_close_after_callback(*, complaint: Complaint, now: datetime, callb
     Called by the callbacks app; no page or API closes a complaint directly."""
     complaint = _locked(complaint)
     _move(complaint, Status.CLOSED, kind=EventKind.CLOSED, actor=actor, now=now,
-          note=callback_note or _("Owner satisfied at the callback."))
+          note=callback_note or "")
     complaint.closed_at = now
     complaint.save()
     return complaint
@@ -373,16 +364,17 @@ def complaint_flag_overdue(*, complaint_id: int, as_of: datetime) -> bool:
             return False
         complaint = Complaint.objects.select_related("unit").get(pk=complaint_id)
         _event(complaint, kind=EventKind.OVERDUE, actor=None, now=as_of, public=False,
-               note=_("Promised by %(time)s.") % {"time": _local(complaint.promised_at)})
-        notifications.notify(
-            recipients=notifications.users_in_roles(SUPERVISOR), kind="complaint.overdue", now=as_of,
-            subject=_("Complaint %(number)s is past its promise") % {"number": complaint.number},
-            body=_("%(unit)s, %(category)s, promised by %(time)s.")
-            % {"unit": complaint.unit.number, "category": complaint.get_category_display(),
-               "time": _local(complaint.promised_at)},
-            url=reverse("complaints:detail", args=[complaint.pk]),
-            dedupe_key=f"complaint-overdue:{complaint.pk}:{complaint.reopen_count}",
-        )
+               data={"promised_at": complaint.promised_at.isoformat()})
+        with notifications.house_language():
+            notifications.notify(
+                recipients=notifications.users_in_roles(SUPERVISOR), kind="complaint.overdue", now=as_of,
+                subject=_("Complaint %(number)s is past its promise") % {"number": complaint.number},
+                body=_("%(unit)s, %(category)s, promised by %(time)s.")
+                % {"unit": complaint.unit.number, "category": complaint.get_category_display(),
+                   "time": _local(complaint.promised_at)},
+                url=reverse("complaints:detail", args=[complaint.pk]),
+                dedupe_key=f"complaint-overdue:{complaint.pk}:{complaint.reopen_count}",
+            )
         return True
 
 
@@ -409,13 +401,14 @@ def suggestion_submit(
         content=content.strip(), received_at=now, created_by=actor,
     )
     if owner is not None:
-        notifications.notify_owner(
-            owner=owner, kind="suggestion.received", now=now,
-            subject=_("Thank you for your suggestion %(number)s") % {"number": number},
-            body=_("We will study it and give you our answer."),
-            url=reverse("complaints:portal_suggestion", args=[suggestion.pk]),
-            dedupe_key=f"suggestion-received:{suggestion.pk}",
-        )
+        with notifications.house_language():
+            notifications.notify_owner(
+                owner=owner, kind="suggestion.received", now=now,
+                subject=_("Thank you for your suggestion %(number)s") % {"number": number},
+                body=_("We will study it and give you our answer."),
+                url=reverse("complaints:portal_suggestion", args=[suggestion.pk]),
+                dedupe_key=f"suggestion-received:{suggestion.pk}",
+            )
     return suggestion
 
 
@@ -454,12 +447,13 @@ def suggestion_decide(
     suggestion.decided_by = actor
     suggestion.save()
     if suggestion.owner_id:
-        notifications.notify_owner(
-            owner=suggestion.owner, kind="suggestion.decided", now=now,
-            subject=_("Our answer to your suggestion %(number)s") % {"number": suggestion.number},
-            body=suggestion.reply[:500], url=reverse("complaints:portal_suggestion", args=[suggestion.pk]),
-            dedupe_key=f"suggestion-decided:{suggestion.pk}",
-        )
+        with notifications.house_language():
+            notifications.notify_owner(
+                owner=suggestion.owner, kind="suggestion.decided", now=now,
+                subject=_("Our answer to your suggestion %(number)s") % {"number": suggestion.number},
+                body=suggestion.reply[:500], url=reverse("complaints:portal_suggestion", args=[suggestion.pk]),
+                dedupe_key=f"suggestion-decided:{suggestion.pk}",
+            )
     return suggestion
 
 

@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from propertydesk.models import Notification
 from propertydesk.sms import get_backend
 
 INBOX, EMAIL, SMS = "inbox", "email", "sms"
+
+
+def house_language():
+    """Messages are written once (inbox row, e-mail, SMS), so they are written in the
+    estate's working language, whatever language the clerk's screen is in."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def _create(*, dedupe_key: str | None, **fields) -> Notification | None:

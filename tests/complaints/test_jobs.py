@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.test import override_settings
 from django.utils import translation
 
 from complaints import selectors, services
@@ -71,6 +72,7 @@ def test_a_reopened_complaint_that_breaches_again_is_reported_again(staff):
     assert Notification.objects.filter(kind="complaint.overdue").count() == 2
 
 
+@override_settings(LANGUAGE_CODE="en")
 def test_daily_followup_digest_once_per_person_per_day(staff):
     # given: an overdue engineering complaint and an open cleaning one
     eng = complaint(staff)
