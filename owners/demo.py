@@ -801,10 +801,16 @@ def seed_users(ctx: DemoContext) -> None:
     ctx.counts["users"] = len(ctx.users)
 
 
+def seed_complaints(ctx: DemoContext) -> None:
+    from complaints.demo import seed_complaints as step  # the complaints app builds on owners
+
+    step(ctx)
+
+
 Step = Callable[[DemoContext], None]
 # Later issues append their steps (complaints, work orders, bills, …); each sees what
 # the earlier ones created in the context.
-STEPS: list[Step] = [seed_registry, seed_users]
+STEPS: list[Step] = [seed_registry, seed_users, seed_complaints]
 
 
 def plan(*, rng: random.Random, today: date) -> DemoContext:

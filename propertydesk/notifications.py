@@ -8,6 +8,8 @@ makes a message happen at most once per recipient, whatever the reruns.
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
@@ -37,12 +39,33 @@ def _create(*, dedupe_key: str | None, **fields) -> Notification | None:
         raise
 
 
+_suppressed = threading.local()
+
+
+@contextmanager
+def inbox_only():
+    """Within this block messages go to the inbox only: no e-mail or SMS leaves.
+    For loading demo data and imports, where the people are not to be contacted."""
+    before = getattr(_suppressed, "on", False)
+    _suppressed.on = True
+    try:
+        yield
+    finally:
+        _suppressed.on = before
+
+
+def _outgoing_allowed() -> bool:
+    return not getattr(_suppressed, "on", False)
+
+
 def _send_email(address: str, subject: str, body: str) -> None:
-    transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True))
+    if _outgoing_allowed():
+        transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True))
 
 
 def _send_sms(phone: str, subject: str, body: str) -> None:
-    transaction.on_commit(lambda: get_backend().send(phone=phone, text=f"{subject} {body}".strip()))
+    if _outgoing_allowed():
+        transaction.on_commit(lambda: get_backend().send(phone=phone, text=f"{subject} {body}".strip()))
 
 
 def notify(

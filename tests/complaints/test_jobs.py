@@ -147,3 +147,21 @@ def test_kpis_on_time_and_adoption_rates(staff):
         services.complaint_start(complaint=c, actor=staff["eng"], now=T0)
         services.complaint_resolve(complaint=c, resolution="ok", actor=staff["eng"], now=T0 + dt.timedelta(hours=hours))
     assert selectors.kpi_on_time_rate(start=T0, end=T0 + dt.timedelta(days=1)) == (1, 2)
+
+
+def test_inbox_only_keeps_sms_from_leaving(staff, django_capture_on_commit_callbacks):
+    from propertydesk import notifications
+
+    owner = make_owner(name="周敏", phone="13700003333", preferred_channel="sms")
+    unit = UnitFactory(number="9-1-902")
+    give_unit(owner, unit)
+    LoggingSmsBackend.sent.clear()
+    with django_capture_on_commit_callbacks(execute=True), notifications.inbox_only():
+        services.complaint_register(unit=unit, owner=owner, channel="phone", category="noise",
+                                   description="噪音", now=T0)
+    assert LoggingSmsBackend.sent == []
+    assert Notification.objects.filter(owner=owner).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complaint_register(unit=unit, owner=owner, channel="phone", category="noise",
+                                   description="又有噪音", now=T0)
+    assert [phone for phone, _ in LoggingSmsBackend.sent] == ["13700003333"]

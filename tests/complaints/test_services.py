@@ -212,3 +212,22 @@ def test_suggestion_answer_reaches_the_owner_and_only_a_supervisor_decides(owner
     assert decided.status == "adopted"
     note = Notification.objects.get(owner=owner, kind="suggestion.decided")
     assert note.body == "感谢建议，下月安装。"
+
+
+def test_the_timeline_speaks_the_readers_language_whatever_the_clerk_used(owner_unit, desk_user):
+    # given: an English-speaking clerk assigns the complaint
+    complaint = register(owner_unit, desk_user)
+    services.complaint_assign(complaint=complaint, department="engineering", actor=desk_user, now=at(1))
+    event = complaint.events.get(kind=EventKind.ASSIGNED)
+
+    # then: each reader gets the sentence in their own language
+    with translation.override("en"):
+        assert event.message == "Assigned to Engineering."
+    with translation.override("zh-hans"):
+        assert event.message == "已分派给工程部。"
+
+
+def test_messages_to_the_owner_are_written_in_the_estates_language(owner_unit, desk_user):
+    register(owner_unit, desk_user)  # the clerk's screen is in English (autouse fixture)
+    note = Notification.objects.get(owner=owner_unit[0], kind="complaint.received")
+    assert "投诉" in note.subject
