@@ -1,0 +1,92 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import Complaint
+from tests.factories import UnitFactory, UserFactory, give_unit, make_owner
+
+
+@pytest.fixture
+def two_owners(db, desk_user):
+    mine, theirs = make_owner(name="李娜", phone="13912345678"), make_owner(name="王强", phone="13700001111")
+    unit_a, unit_b = UnitFactory(number="3-1-1203"), UnitFactory(number="3-1-1204")
+    give_unit(mine, unit_a)
+    give_unit(theirs, unit_b)
+    mine.user = UserFactory(username="lina")
+    mine.save(update_fields=["user"])
+    now = timezone.now()
+    a = services.complaint_register(unit=unit_a, owner=mine, channel="portal", category="noise",
+                                   description="楼上噪音", now=now)
+    b = services.complaint_register(unit=unit_b, owner=theirs, channel="phone", category="repair",
+                                   description="厨房漏水", now=now, actor=desk_user)
+    services.complaint_add_progress(complaint=a, note="已联系楼上住户", actor=desk_user, now=now)
+    services.complaint_add_progress(complaint=a, note="楼上是租户，态度强硬", internal=True, actor=desk_user, now=now)
+    return {"owner": mine, "mine": a, "theirs": b, "unit": unit_a, "other_unit": unit_b}
+
+
+def test_owner_sees_own_complaint_with_public_notes_only_and_nobody_elses(client, two_owners):
+    client.force_login(two_owners["owner"].user)
+    page = client.get(reverse("complaints:portal_detail", args=[two_owners["mine"].pk])).content.decode()
+    assert "已联系楼上住户" in page and "态度强硬" not in page
+    assert client.get(reverse("complaints:portal_detail", args=[two_owners["theirs"].pk])).status_code == 404
+    listing = client.get(reverse("complaints:portal_list")).content.decode()
+    assert two_owners["mine"].number in listing and two_owners["theirs"].number not in listing
+    assert client.get(reverse("complaints:detail", args=[two_owners["mine"].pk])).status_code == 403
+
+
+def test_owner_cannot_complain_about_a_unit_that_is_not_theirs(client, two_owners):
+    client.force_login(two_owners["owner"].user)
+    response = client.post(reverse("complaints:portal_create"), {
+        "unit": two_owners["other_unit"].pk, "category": "noise", "urgency": "normal", "description": "x",
+    })
+    assert response.status_code == 400
+    assert "unit" in response.context["form"].errors
+    assert Complaint.objects.count() == 2
+
+
+def test_engineering_sees_engineering_complaints_only(client, two_owners, engineer_user, desk_user):
+    services.complaint_assign(complaint=two_owners["theirs"], department="engineering", actor=desk_user,
+                              now=timezone.now())
+    client.force_login(engineer_user)
+    queue = client.get(reverse("complaints:queue")).content.decode()
+    assert two_owners["theirs"].number in queue and two_owners["mine"].number not in queue
+    assert client.get(reverse("complaints:detail", args=[two_owners["mine"].pk])).status_code == 404
+
+
+def test_intake_names_the_bad_fields(client, desk_user, two_owners):
+    client.force_login(desk_user)
+    response = client.post(reverse("complaints:intake"), {
+        "estate": two_owners["unit"].estate_id, "unit_number": "9-9-999", "channel": "phone",
+        "category": "", "urgency": "normal", "description": "",
+    })
+    assert response.status_code == 400
+    assert {"unit_number", "category", "description"} <= set(response.context["form"].errors)
+    assert Complaint.objects.count() == 2
+
+
+def test_illegal_action_from_the_page_is_refused_with_a_message(client, desk_user, two_owners):
+    client.force_login(desk_user)
+    response = client.post(reverse("complaints:action", args=[two_owners["mine"].pk, "resolve"]),
+                           {"resolution": "done"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("cannot become" in m for m in messages)
+    assert Complaint.objects.get(pk=two_owners["mine"].pk).status == "received"
+
+
+@pytest.mark.parametrize("name", ["queue", "intake", "clusters", "suggestions", "detail"])
+def test_complaint_pages_render_in_both_languages(client, desk_user, two_owners, name):
+    client.force_login(desk_user)
+    url = reverse(f"complaints:{name}", args=[two_owners["mine"].pk] if name == "detail" else [])
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "投诉" in zh and "Complaints" not in zh
+    assert "Complaints" in en or "complaint" in en.lower()
+
+
+def test_owner_portal_complaint_pages_render_in_both_languages(client, two_owners):
+    client.force_login(two_owners["owner"].user)
+    for url in [reverse("complaints:portal_list"), reverse("complaints:portal_create"),
+                reverse("complaints:portal_detail", args=[two_owners["mine"].pk])]:
+        zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "投诉" in zh and "My complaints" not in zh, url
