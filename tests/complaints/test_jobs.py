@@ -165,3 +165,35 @@ def test_inbox_only_keeps_sms_from_leaving(staff, django_capture_on_commit_callb
         services.complaint_register(unit=unit, owner=owner, channel="phone", category="noise",
                                    description="又有噪音", now=T0)
     assert [phone for phone, _ in LoggingSmsBackend.sent] == ["13700003333"]
+
+
+def test_suggestion_adoption_rate_counts_decided_ones_only(staff):
+    unit = UnitFactory()
+    decided = []
+    for n, adopt in enumerate([True, False, True, None]):
+        s = services.suggestion_submit(estate=unit.estate, unit=unit, channel="walk_in", subject=f"建议{n}",
+                                       content="内容", now=T0)
+        if adopt is not None:
+            services.suggestion_start_review(suggestion=s, actor=staff["desk"], now=T0)
+            services.suggestion_decide(suggestion=s, adopt=adopt, reply="谢谢您的建议", actor=staff["boss"], now=T0)
+            decided.append(s)
+    assert selectors.kpi_suggestion_adoption_rate(start=T0, end=T0 + dt.timedelta(days=1)) == (2, 3)
+
+
+def test_open_complaints_by_age(staff):
+    for days in (0.5, 2, 2.5, 10, 45):
+        complaint(staff, number=f"2-1-{int(days * 10)}", urgency="normal", now=T0 - dt.timedelta(days=days))
+    buckets = dict(selectors.open_by_age(as_of=T0))
+    assert list(buckets.values()) == [1, 2, 0, 1, 1]
+
+
+def test_an_owner_who_prefers_email_gets_one_after_commit(staff, mailoutbox, django_capture_on_commit_callbacks):
+    owner = make_owner(name="Anna", phone="13700004444", preferred_channel="email", email="anna@example.com")
+    unit = UnitFactory(number="9-1-903")
+    give_unit(owner, unit)
+    with django_capture_on_commit_callbacks(execute=True):
+        c = services.complaint_register(unit=unit, owner=owner, channel="phone", category="noise",
+                                       description="噪音", now=T0)
+    assert [m.to for m in mailoutbox] == [["anna@example.com"]]
+    assert c.number in mailoutbox[0].subject
+    assert Notification.objects.get(owner=owner).channels == "inbox,email"
