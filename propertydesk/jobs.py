@@ -57,6 +57,13 @@ JOBS: tuple[Job, ...] = (
         description="15:30 follow-up digest of every open complaint for the desk and engineering (002 6.13).",
         expires=2 * 3600,
     ),
+    Job(
+        name="repairs.late_dispatch_sweep",
+        schedule=crontab(minute="*/5"),
+        func="repairs.jobs.late_dispatch_sweep",
+        description="Alert the desk once about each work order not dispatched within 15 minutes (004 2.4.1).",
+        expires=4 * 60,
+    ),
 )
 
 

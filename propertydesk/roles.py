@@ -47,6 +47,10 @@ _DESK = _VIEW_REGISTRY + [
     "complaints.view_suggestion",
     "complaints.add_suggestion",
     "complaints.change_suggestion",
+    "repairs.view_workorder",
+    "repairs.add_workorder",
+    "repairs.dispatch_workorder",
+    "repairs.view_priceitem",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -67,9 +71,21 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.view_complaintpolicy",
         "complaints.change_complaintpolicy",
         "complaints.add_complaintpolicy",
+        "repairs.settle_workorder",
+        "repairs.add_priceitem",
+        "repairs.change_priceitem",
+        "repairs.view_dispatchrule",
+        "repairs.add_dispatchrule",
+        "repairs.change_dispatchrule",
+        "repairs.view_worker",
+        "repairs.change_worker",
+        "fees.view_receipt",
+        "fees.view_bankcollectioncharge",
     ],
-    ENGINEERING: _VIEW_REGISTRY + ["complaints.view_complaint", "complaints.work_complaint"],
-    FINANCE: _VIEW_REGISTRY,
+    ENGINEERING: _VIEW_REGISTRY
+    + ["complaints.view_complaint", "complaints.work_complaint", "repairs.view_workorder",
+       "repairs.work_workorder", "repairs.view_priceitem"],
+    FINANCE: _VIEW_REGISTRY + ["fees.view_receipt", "fees.view_bankcollectioncharge", "repairs.view_workorder"],
 }
 
 

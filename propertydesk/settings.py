@@ -264,6 +264,9 @@ COMPLAINT_POLICY_DEFAULTS = {
     "cluster_threshold": 3,
     "cluster_window_days": 30,
 }
+# A work order must reach the worker within this many minutes of registration (004 2.4.1);
+# per estate and kind in a DispatchRule.
+WORK_ORDER_DISPATCH_MINUTES = 15
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "propertydesk.sms.LoggingSmsBackend")
 
 if not DEBUG:

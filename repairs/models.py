@@ -1,1 +1,256 @@
-"""Models of work orders and services: built in its own issue."""
+"""Work orders and paid special services (domain §4, seeds 002 and 004)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField
+
+from owners import crypto
+
+
+class Kind(models.TextChoices):
+    MINOR_REPAIR = "minor_repair", _("Minor repair")
+    MAJOR_WORKS = "major_works", _("Major repair works")
+    SPECIAL_SERVICE = "special_service", _("Special paid service")
+    ROUTINE = "routine", _("Routine service")
+
+
+class Source(models.TextChoices):
+    DESK = "desk", _("At the desk")
+    PHONE = "phone", _("By phone")
+    PORTAL = "portal", _("Owner portal")
+    COMPLAINT = "complaint", _("From a complaint")
+
+
+class Trade(models.TextChoices):
+    PLUMBING = "plumbing", _("Plumbing")
+    ELECTRICAL = "electrical", _("Electrical")
+    CARPENTRY = "carpentry", _("Carpentry")
+    LOCKSMITH = "locksmith", _("Locks and doors")
+    APPLIANCES = "appliances", _("Appliances")
+    MASONRY = "masonry", _("Masonry and tiling")
+    CLEANING = "cleaning", _("Cleaning")
+    GENERAL = "general", _("General handyman")
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    ACCEPTED = "accepted", _("Accepted")
+    REFUSED = "refused", _("Refused")
+    DISPATCHED = "dispatched", _("Dispatched")
+    TAKEN = "taken", _("Taken by the worker")
+    ON_SITE = "on_site", _("On site")
+    COMPLETED = "completed", _("Completed")
+    REWORK = "rework", _("Rework")
+    ESCALATED = "escalated", _("Escalated to a supervisor")
+    SIGNED_OFF = "signed_off", _("Signed off by the customer")
+    VOIDED = "voided", _("Voided")
+
+
+# The only moves the services allow (004 2.3–2.5). Judging accepts or refuses;
+# dispatching puts the order in a worker's hands (or the shared pool); the customer
+# signs off a completed job or sends it back for rework; a second failure goes to a
+# supervisor, who orders more rework or settles it. The customer may cancel until the
+# work is done: the order is voided (核销), never deleted.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.REGISTERED: {Status.ACCEPTED, Status.REFUSED, Status.VOIDED},
+    Status.ACCEPTED: {Status.DISPATCHED, Status.VOIDED},
+    Status.DISPATCHED: {Status.TAKEN, Status.DISPATCHED, Status.VOIDED},
+    Status.TAKEN: {Status.ON_SITE, Status.VOIDED},
+    Status.ON_SITE: {Status.COMPLETED, Status.VOIDED},
+    Status.COMPLETED: {Status.SIGNED_OFF, Status.REWORK, Status.ESCALATED},
+    Status.REWORK: {Status.COMPLETED},
+    Status.ESCALATED: {Status.REWORK, Status.SIGNED_OFF},
+    Status.SIGNED_OFF: set(),
+    Status.REFUSED: set(),
+    Status.VOIDED: set(),
+}
+UNDISPATCHED = (Status.REGISTERED, Status.ACCEPTED)
+
+
+class DispatchMode(models.TextChoices):
+    DESK = "desk", _("The desk assigns a worker")
+    POOL = "pool", _("Workers take orders from a shared pool")
+    ROUND_ROBIN = "round_robin", _("Round robin among the workers on duty")
+
+
+class DispatchRule(models.Model):
+    """How orders of one kind are dispatched in one estate, and the dispatch deadline.
+    Without a row: the desk assigns, within settings.WORK_ORDER_DISPATCH_MINUTES."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.CASCADE, related_name="dispatch_rules", verbose_name=_("estate"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    mode = models.CharField(_("dispatch mode"), max_length=20, choices=DispatchMode.choices, default=DispatchMode.DESK)
+    minutes = models.PositiveSmallIntegerField(_("must reach the worker within (minutes)"), default=15,
+                                               validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("dispatch rule")
+        verbose_name_plural = _("dispatch rules")
+        constraints = [models.UniqueConstraint(fields=["estate", "kind"], name="dispatch_rule_unique")]
+
+    def __str__(self):
+        return f"{self.estate} · {self.get_kind_display()}"
+
+    @classmethod
+    def for_order(cls, *, estate, kind) -> DispatchRule:
+        rule = cls.objects.filter(estate=estate, kind=kind).first()
+        return rule or cls(estate=estate, kind=kind, minutes=settings.WORK_ORDER_DISPATCH_MINUTES)
+
+
+class Worker(models.Model):
+    """A member of engineering or service staff who takes work orders."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="worker", verbose_name=_("user"))
+    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="workers", verbose_name=_("estate"))
+    trades = ArrayField(models.CharField(max_length=20, choices=Trade.choices), verbose_name=_("trades"), default=list)
+    on_duty = models.BooleanField(_("on duty"), default=True)
+    last_assigned_at = models.DateTimeField(_("last given an order"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+        ordering = ["user__username"]
+
+    def __str__(self):
+        return self.user.get_username()
+
+    def can_do(self, trade: str) -> bool:
+        return trade in self.trades
+
+
+class PriceItem(models.Model):
+    """A line of the special-service price list (特约服务项目价格表), published to owners."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="price_items", verbose_name=_("estate"))
+    name = models.CharField(_("service"), max_length=100)
+    trade = models.CharField(_("trade"), max_length=20, choices=Trade.choices)
+    price = models.DecimalField(_("price (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))])
+    unit_label = models.CharField(_("per"), max_length=20, help_text=_("e.g. per job, per metre, per hour"))
+    active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("price list item")
+        verbose_name_plural = _("price list")
+        ordering = ["estate", "trade", "name"]
+        constraints = [models.UniqueConstraint(fields=["estate", "name"], name="price_item_unique")]
+
+    def __str__(self):
+        return f"{self.name} ¥{self.price}/{self.unit_label}"
+
+
+class PaymentMethod(models.TextChoices):
+    NONE = "none", _("No charge")
+    CASH = "cash", _("Cash at completion")
+    BANK_COLLECTION = "bank_collection", _("Bank collection with the next bill")
+
+
+class WorkOrder(models.Model):
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("estate"))
+    unit = models.ForeignKey("owners.Unit", on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("unit"))
+    owner = models.ForeignKey("owners.Owner", on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders", verbose_name=_("owner"))
+    requester_name = models.CharField(_("requested by"), max_length=100)
+    requester_phone = EncryptedCharField(_("phone"), max_length=30, blank=True, null=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="work_orders", verbose_name=_("complaint"))
+    trade = models.CharField(_("trade needed"), max_length=20, choices=Trade.choices)
+    description = models.TextField(_("what to do"))
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    price_item = models.ForeignKey(PriceItem, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders",
+                                   verbose_name=_("price list item"))
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    registered_at = models.DateTimeField(_("registered at"))
+    dispatch_due_at = models.DateTimeField(_("must reach the worker by"))
+    dispatch_mode = models.CharField(_("dispatch mode"), max_length=20, choices=DispatchMode.choices)
+    judged_at = models.DateTimeField(_("judged at"), null=True, blank=True)
+    refusal_reason = models.TextField(_("explanation given to the customer"), blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    dispatch_late_by = models.DurationField(_("dispatched late by"), null=True, blank=True)
+    dispatch_alerted_at = models.DateTimeField(_("late-dispatch alert sent at"), null=True, blank=True)
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("worker"))
+    trade_override = models.CharField(_("why outside the worker's trade"), max_length=200, blank=True)
+    taken_at = models.DateTimeField(_("taken at (接单时间)"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    price_confirmed_at = models.DateTimeField(_("price confirmed at"), null=True, blank=True)
+    agreed_price = models.DecimalField(_("agreed price (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.CharField(_("why voided"), max_length=200, blank=True)
+    payment_method = models.CharField(_("payment"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.NONE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("registered by"))
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["-registered_at"]
+        permissions = [
+            ("dispatch_workorder", _("Can judge and dispatch work orders")),
+            ("work_workorder", _("Can take and carry out work orders")),
+            ("settle_workorder", _("Can settle escalated work orders")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["dispatched", "taken", "on_site", "completed", "rework", "escalated", "signed_off"])
+                | Q(dispatched_at__isnull=False),
+                name="workorder_dispatched_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["taken", "on_site", "completed", "rework", "escalated", "signed_off"])
+                | Q(worker__isnull=False),
+                name="workorder_taken_has_worker",
+            ),
+            models.CheckConstraint(condition=~Q(status="refused") | ~Q(refusal_reason=""), name="workorder_refusal_explained"),
+        ]
+        indexes = [
+            models.Index(fields=["dispatch_due_at"], condition=Q(status__in=["registered", "accepted"]),
+                         name="workorder_undispatched"),
+            models.Index(fields=["worker", "status"], name="workorder_worker_status"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def save(self, *args, **kwargs):
+        self.requester_phone = crypto.normalize_phone(self.requester_phone) or None
+        super().save(*args, **kwargs)
+
+    @property
+    def requester_phone_masked(self) -> str:
+        return crypto.mask_phone(self.requester_phone) if self.requester_phone else ""
+
+    @property
+    def is_paid(self) -> bool:
+        return self.kind == Kind.SPECIAL_SERVICE
+
+
+class WorkOrderEvent(models.Model):
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events", verbose_name=_("work order"))
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("by"))
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("work order event")
+        verbose_name_plural = _("work order events")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.work_order} → {self.to_status}"

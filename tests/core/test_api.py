@@ -92,3 +92,13 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
     target = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     assert "/api/v1/complaints/{id}/resolve/" in target.read_text()
+
+
+def test_admin_lists_open_for_a_superuser(client, db):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "x-Password-2026"))
+    for path in ["owners/owner", "owners/unit", "owners/piireveal", "complaints/complaint", "complaints/complaintpolicy",
+                 "complaints/suggestion", "repairs/workorder", "repairs/priceitem", "repairs/worker",
+                 "repairs/dispatchrule", "fees/receipt", "fees/bankcollectioncharge", "propertydesk/jobrun"]:
+        assert client.get(f"/admin/{path}/").status_code == 200, path

@@ -1,0 +1,367 @@
+"""Every write to work orders. The page, the worker's phone, the API and the jobs call these."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fees.services import money
+from owners.models import Ownership, Unit
+from owners.validators import validate_phone
+from propertydesk import notifications
+from propertydesk.roles import FRONT_DESK, SUPERVISOR
+from propertydesk.sequences import next_value
+from repairs.models import (
+    TRANSITIONS,
+    UNDISPATCHED,
+    DispatchMode,
+    DispatchRule,
+    Kind,
+    PriceItem,
+    Source,
+    Status,
+    Trade,
+    Worker,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from repairs.signals import work_order_completed, work_order_signed_off
+
+
+def _require(actor, perm: str) -> None:
+    if actor is not None and not actor.has_perm(perm):
+        raise PermissionDenied(_("You are not allowed to do this with work orders."))
+
+
+def _locked(order: WorkOrder) -> WorkOrder:
+    return WorkOrder.objects.select_for_update(of=("self",)).select_related("estate", "unit", "worker__user").get(pk=order.pk)
+
+
+def _move(order: WorkOrder, to: str, *, actor, now, note: str = "", data=None,
+          only_from: tuple[str, ...] | None = None) -> None:
+    """The one place a work order's status changes."""
+    if to not in TRANSITIONS[order.status] or (only_from and order.status not in only_from):
+        raise ValidationError(
+            _("A work order that is %(current)s cannot become %(target)s.")
+            % {"current": order.get_status_display(), "target": Status(to).label},
+            code="illegal_transition",
+        )
+    WorkOrderEvent.objects.create(work_order=order, at=now, actor=actor, from_status=order.status,
+                                  to_status=to, note=note, data=data or {})
+    order.status = to
+
+
+@transaction.atomic
+def work_order_register(
+    *, unit: Unit, kind: str, trade: str, description: str, source: str, now: datetime, actor=None,
+    owner=None, requester_name: str = "", requester_phone: str = "", appointment_at: datetime | None = None,
+    price_item: PriceItem | None = None, complaint=None,
+) -> WorkOrder:
+    errors: dict[str, list[str]] = {}
+    if kind not in Kind.values:
+        errors["kind"] = [_("Choose the kind of work.")]
+    if trade not in Trade.values:
+        errors["trade"] = [_("Choose the trade the job needs.")]
+    if source not in Source.values:
+        errors["source"] = [_("Choose where the request came from.")]
+    if not (description or "").strip():
+        errors["description"] = [_("Write down what is to be done.")]
+    if owner is not None and not Ownership.objects.filter(unit=unit, owner=owner, end_date__isnull=True).exists():
+        errors["owner"] = [_("%(owner)s does not own %(unit)s.") % {"owner": owner.name, "unit": unit.number}]
+    if owner is None and not (requester_name or "").strip():
+        errors["requester_name"] = [_("Who asks for the work? Enter a name.")]
+    if requester_phone:
+        try:
+            validate_phone(requester_phone)
+        except ValidationError as exc:
+            errors["requester_phone"] = exc.messages
+    if appointment_at is not None and appointment_at < now:
+        errors["appointment_at"] = [_("The appointment cannot be in the past.")]
+    if kind == Kind.SPECIAL_SERVICE and price_item is None:
+        errors["price_item"] = [_("A paid service is chosen from the price list.")]
+    if price_item is not None and (price_item.estate_id != unit.estate_id or not price_item.active):
+        errors["price_item"] = [_("This service is not on this estate's price list.")]
+    if complaint is not None and complaint.unit_id != unit.pk:
+        errors["complaint"] = [_("The complaint is about another unit.")]
+    if errors:
+        raise ValidationError(errors)
+
+    if owner is not None and not requester_phone:
+        primary = owner.phones.filter(is_primary=True).first()
+        requester_phone = primary.number if primary else ""
+    rule = DispatchRule.for_order(estate=unit.estate, kind=kind)
+    year = timezone.localtime(now).year
+    number = f"{unit.estate.code.upper()}-PG{year}-{next_value(f'workorder:{unit.estate_id}:{year}'):05d}"
+    order = WorkOrder.objects.create(
+        number=number, estate=unit.estate, unit=unit, owner=owner,
+        requester_name=(requester_name or (owner.name if owner else "")).strip(),
+        requester_phone=requester_phone or None, kind=kind, source=source, complaint=complaint, trade=trade,
+        description=description.strip(), appointment_at=appointment_at, price_item=price_item,
+        registered_at=now, dispatch_due_at=now + timedelta(minutes=rule.minutes), dispatch_mode=rule.mode,
+        created_by=actor,
+    )
+    WorkOrderEvent.objects.create(work_order=order, at=now, actor=actor, to_status=Status.REGISTERED,
+                                  data={"dispatch_due_at": order.dispatch_due_at.isoformat()})
+    return order
+
+
+@transaction.atomic
+def work_order_judge(*, order: WorkOrder, accept: bool, now: datetime, actor=None, explanation: str = "") -> WorkOrder:
+    """Can we do it (004 2.3)? If not, the explanation given to the customer is recorded."""
+    _require(actor, "repairs.dispatch_workorder")
+    order = _locked(order)
+    if not accept and not explanation.strip():
+        raise ValidationError({"explanation": [_("Write the explanation given to the customer.")]})
+    _move(order, Status.ACCEPTED if accept else Status.REFUSED, actor=actor, now=now, note=explanation.strip())
+    order.judged_at = now
+    order.refusal_reason = "" if accept else explanation.strip()
+    order.save()
+    return order
+
+
+def _check_trade(worker: Worker, order: WorkOrder, override: str) -> None:
+    if not worker.can_do(order.trade) and not override.strip():
+        raise ValidationError({"worker": [
+            _("%(worker)s does not do %(trade)s. Choose another worker, or give the reason for the exception.")
+            % {"worker": worker, "trade": Trade(order.trade).label}
+        ]})
+
+
+def _record_dispatch(order: WorkOrder, now: datetime) -> None:
+    order.dispatched_at = now
+    order.dispatch_late_by = now - order.dispatch_due_at if now > order.dispatch_due_at else None
+
+
+@transaction.atomic
+def work_order_dispatch(
+    *, order: WorkOrder, now: datetime, actor=None, worker: Worker | None = None, trade_override: str = ""
+) -> WorkOrder:
+    """Get the order into a worker's hands, the way the estate dispatches this kind:
+    the desk names the worker; or the order goes to the shared pool; or the next worker
+    on duty with the right trade gets it (round robin). Never outside a worker's trade
+    without a written reason."""
+    _require(actor, "repairs.dispatch_workorder")
+    order = _locked(order)
+    if order.status == Status.REGISTERED:
+        raise ValidationError(_("Judge the order before dispatching it."), code="not_judged")
+    if order.dispatch_mode == DispatchMode.DESK:
+        if worker is None:
+            raise ValidationError({"worker": [_("Choose the worker.")]})
+        _check_trade(worker, order, trade_override)
+    elif order.dispatch_mode == DispatchMode.ROUND_ROBIN:
+        worker = worker or _next_on_duty(order)
+        if worker is None:
+            raise ValidationError({"worker": [_("No worker on duty does %(trade)s.") % {"trade": Trade(order.trade).label}]})
+        _check_trade(worker, order, trade_override)
+    else:  # the pool: no worker yet; whoever has the trade takes it
+        worker = None
+    was_dispatched = order.dispatched_at is not None
+    _move(order, Status.DISPATCHED, actor=actor, now=now, only_from=(Status.ACCEPTED, Status.DISPATCHED),
+          data={"worker": worker.user.get_username() if worker else "", "mode": order.dispatch_mode,
+                "override": trade_override.strip()})
+    if not was_dispatched:
+        _record_dispatch(order, now)
+    order.worker = worker
+    order.trade_override = trade_override.strip()
+    order.save()
+    if worker is not None:
+        Worker.objects.filter(pk=worker.pk).update(last_assigned_at=now)
+        with notifications.house_language():
+            notifications.notify(
+                recipients=[worker.user], kind="workorder.dispatched", now=now,
+                subject=_("Work order %(number)s for %(unit)s") % {"number": order.number, "unit": order.unit.number},
+                body=order.description[:300],
+            )
+    return order
+
+
+def _next_on_duty(order: WorkOrder) -> Worker | None:
+    """The worker on duty with the trade who was given an order longest ago."""
+    from django.db.models import F
+
+    return (
+        Worker.objects.select_for_update()
+        .filter(estate=order.estate, on_duty=True, trades__contains=[order.trade])
+        .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def work_order_take(*, order: WorkOrder, worker: Worker, now: datetime) -> WorkOrder:
+    """The worker takes the order and the time is recorded (接单时间). From the pool, the
+    first worker with the trade wins; an order dispatched to someone else is refused."""
+    order = _locked(order)
+    if order.status == Status.DISPATCHED and order.worker_id not in (None, worker.pk):
+        raise ValidationError(_("This order was given to another worker."), code="not_yours")
+    if order.worker_id is None and not worker.can_do(order.trade):
+        raise ValidationError(_("This order needs %(trade)s.") % {"trade": Trade(order.trade).label}, code="wrong_trade")
+    _move(order, Status.TAKEN, actor=worker.user, now=now)
+    order.worker = worker
+    order.taken_at = now
+    order.save()
+    return order
+
+
+def _worker_step(order: WorkOrder, worker: Worker) -> None:
+    if order.worker_id != worker.pk:
+        raise PermissionDenied(_("This is not your work order."))
+
+
+@transaction.atomic
+def work_order_arrive(*, order: WorkOrder, worker: Worker, now: datetime) -> WorkOrder:
+    order = _locked(order)
+    _worker_step(order, worker)
+    _move(order, Status.ON_SITE, actor=worker.user, now=now, only_from=(Status.TAKEN,))
+    order.arrived_at = now
+    order.save()
+    return order
+
+
+@transaction.atomic
+def work_order_confirm_price(*, order: WorkOrder, worker: Worker, price: Decimal, now: datetime) -> WorkOrder:
+    """For a paid service the worker agrees the price with the customer, from the price
+    list, before starting (004 2.4.2)."""
+    order = _locked(order)
+    _worker_step(order, worker)
+    if order.status != Status.ON_SITE:
+        raise ValidationError(_("The price is agreed on site, before the work starts."), code="not_on_site")
+    if price is None or price < 0:
+        raise ValidationError({"price": [_("Enter the agreed price.")]})
+    order.agreed_price = money(price)
+    order.price_confirmed_at = now
+    order.save(update_fields=["agreed_price", "price_confirmed_at"])
+    WorkOrderEvent.objects.create(work_order=order, at=now, actor=worker.user,
+                                  data={"agreed_price": str(order.agreed_price)})
+    return order
+
+
+@transaction.atomic
+def work_order_complete(*, order: WorkOrder, worker: Worker, now: datetime, note: str = "") -> WorkOrder:
+    order = _locked(order)
+    _worker_step(order, worker)
+    if order.is_paid and order.price_confirmed_at is None:
+        raise ValidationError(_("Agree the price with the customer before the work."), code="price_not_confirmed")
+    _move(order, Status.COMPLETED, actor=worker.user, now=now, note=note, only_from=(Status.ON_SITE, Status.REWORK))
+    order.completed_at = now
+    order.save()
+    work_order_completed.send(sender=WorkOrder, order=order, now=now)
+    return order
+
+
+@transaction.atomic
+def work_order_customer_verdict(
+    *, order: WorkOrder, satisfied: bool, now: datetime, actor=None, comment: str = ""
+) -> WorkOrder:
+    """The customer tries the result (004 2.5): satisfied signs it off; unsatisfied sends
+    it back for rework, and after a failed rework to a supervisor."""
+    order = _locked(order)
+    if satisfied:
+        _move(order, Status.SIGNED_OFF, actor=actor, now=now, note=comment, only_from=(Status.COMPLETED,))
+        order.signed_off_at = now
+        order.save()
+        work_order_signed_off.send(sender=WorkOrder, order=order, now=now)
+        return order
+    if not comment.strip():
+        raise ValidationError({"comment": [_("Write what the customer is unhappy with.")]})
+    if order.rework_count == 0:
+        _move(order, Status.REWORK, actor=actor, now=now, note=comment.strip(), only_from=(Status.COMPLETED,))
+        order.rework_count += 1
+    else:
+        _move(order, Status.ESCALATED, actor=actor, now=now, note=comment.strip(), only_from=(Status.COMPLETED,))
+        with notifications.house_language():
+            notifications.notify(
+                recipients=notifications.users_in_roles(SUPERVISOR), kind="workorder.escalated", now=now,
+                subject=_("Work order %(number)s: customer still unsatisfied after rework") % {"number": order.number},
+                body=comment.strip()[:300], dedupe_key=f"workorder-escalated:{order.pk}:{order.rework_count}",
+            )
+    order.save()
+    return order
+
+
+@transaction.atomic
+def work_order_settle(*, order: WorkOrder, rework: bool, note: str, now: datetime, actor=None) -> WorkOrder:
+    """A supervisor decides an escalated order: one more rework, or a settlement signed off."""
+    _require(actor, "repairs.settle_workorder")
+    order = _locked(order)
+    if not note.strip():
+        raise ValidationError({"note": [_("Record what was agreed with the customer.")]})
+    if rework:
+        _move(order, Status.REWORK, actor=actor, now=now, note=note.strip(), only_from=(Status.ESCALATED,))
+        order.rework_count += 1
+    else:
+        _move(order, Status.SIGNED_OFF, actor=actor, now=now, note=note.strip(), only_from=(Status.ESCALATED,))
+        order.signed_off_at = now
+    order.save()
+    return order
+
+
+@transaction.atomic
+def work_order_void(*, order: WorkOrder, reason: str, now: datetime, actor=None) -> WorkOrder:
+    """The customer cancels: the order is voided (核销), kept with its reason."""
+    order = _locked(order)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the order is voided.")]})
+    _move(order, Status.VOIDED, actor=actor, now=now, note=reason.strip())
+    order.voided_at = now
+    order.void_reason = reason.strip()
+    order.save()
+    return order
+
+
+def work_order_flag_late_dispatch(*, order_id: int, as_of: datetime) -> bool:
+    """Alert the desk once about an order still not dispatched past its deadline.
+    The conditional UPDATE decides between concurrent runs."""
+    with transaction.atomic():
+        won = WorkOrder.objects.filter(
+            pk=order_id, status__in=UNDISPATCHED, dispatch_due_at__lt=as_of, dispatch_alerted_at__isnull=True,
+        ).update(dispatch_alerted_at=as_of)
+        if not won:
+            return False
+        order = WorkOrder.objects.select_related("unit").get(pk=order_id)
+        with notifications.house_language():
+            notifications.notify(
+                recipients=notifications.users_in_roles(FRONT_DESK, SUPERVISOR), kind="workorder.dispatch_late",
+                now=as_of,
+                subject=_("Work order %(number)s not dispatched within %(minutes)d minutes")
+                % {"number": order.number,
+                   "minutes": int((order.dispatch_due_at - order.registered_at).total_seconds() // 60)},
+                body=_("%(unit)s: %(text)s") % {"unit": order.unit.number, "text": order.description[:200]},
+                dedupe_key=f"workorder-dispatch-late:{order.pk}",
+            )
+        return True
+
+
+@transaction.atomic
+def work_order_collect_payment(*, order: WorkOrder, method: str, now: datetime, actor=None):
+    """Payment of a paid service once the work is done (004 2.6): cash at completion
+    gets a receipt from the one receipt sequence; bank collection puts the charge on the
+    unit's next bill. Returns the receipt or the charge."""
+    from fees import services as fees
+    from repairs.models import PaymentMethod
+
+    order = _locked(order)
+    if not order.is_paid or order.agreed_price is None:
+        raise ValidationError(_("Only a paid service with an agreed price is charged."), code="not_paid_service")
+    if order.status not in (Status.COMPLETED, Status.SIGNED_OFF):
+        raise ValidationError(_("Payment is taken when the work is done."), code="not_done")
+    if order.payment_method != PaymentMethod.NONE:
+        raise ValidationError(_("This order has been charged already."), code="already_charged")
+    source = f"workorder:{order.pk}"
+    purpose = f"{order.number} {order.price_item.name if order.price_item else order.get_kind_display()}"
+    if method == PaymentMethod.CASH:
+        result = fees.receipt_issue(estate=order.estate, unit=order.unit, amount=order.agreed_price, method="cash",
+                                    payer_name=order.requester_name, purpose=purpose, source=source, now=now, actor=actor)
+    elif method == PaymentMethod.BANK_COLLECTION:
+        result = fees.bank_charge_add(unit=order.unit, amount=order.agreed_price, description=purpose,
+                                      source=source, now=now)
+    else:
+        raise ValidationError({"method": [_("Choose cash or bank collection.")]})
+    order.payment_method = method
+    order.save(update_fields=["payment_method"])
+    return result
