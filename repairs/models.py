@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
 from owners import crypto
@@ -36,7 +37,7 @@ class Trade(models.TextChoices):
     LOCKSMITH = "locksmith", _("Locks and doors")
     APPLIANCES = "appliances", _("Appliances")
     MASONRY = "masonry", _("Masonry and tiling")
-    CLEANING = "cleaning", _("Cleaning")
+    CLEANING = "cleaning", pgettext_lazy("trade", "Cleaning")
     GENERAL = "general", _("General handyman")
 
 
