@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Channel, Department, PauseReason, Status, Urgency
+from owners.forms import UnitByNumberMixin
 from owners.models import Building, Estate, Unit
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -24,20 +25,6 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, (list, tuple)):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
-
-
-class UnitByNumberMixin:
-    """Resolves estate + room number to a Unit, naming the room field when it fails."""
-
-    def clean(self):
-        data = super().clean()
-        estate, number = data.get("estate"), (data.get("unit_number") or "").strip().upper()
-        if estate and number:
-            unit = Unit.objects.filter(estate=estate, number__iexact=number).select_related("estate").first()
-            if unit is None:
-                self.add_error("unit_number", _("There is no room %(number)s in %(estate)s.") % {"number": number, "estate": estate})
-            data["unit"] = unit
-        return data
 
 
 class IntakeForm(UnitByNumberMixin, forms.Form):
@@ -116,22 +103,12 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("What the owner is still unhappy about"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class SuggestionForm(forms.Form):
+class SuggestionForm(UnitByNumberMixin, forms.Form):
     estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"))
     unit_number = forms.CharField(label=_("Room number"), max_length=30, required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.WALK_IN)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     content = forms.CharField(label=_("Suggestion"), widget=forms.Textarea(attrs={"rows": 4}))
-
-    def clean(self):
-        data = super().clean()
-        estate, number = data.get("estate"), (data.get("unit_number") or "").strip().upper()
-        data["unit"] = None
-        if estate and number:
-            data["unit"] = Unit.objects.filter(estate=estate, number__iexact=number).first()
-            if data["unit"] is None:
-                self.add_error("unit_number", _("There is no room %(number)s in %(estate)s.") % {"number": number, "estate": estate})
-        return data
 
 
 class PortalSuggestionForm(forms.Form):

@@ -32,7 +32,8 @@ from complaints.models import (
     Urgency,
 )
 from complaints.signals import complaint_resolved
-from owners.models import Ownership, Unit
+from owners.models import Unit
+from owners.selectors import owns_now
 from owners.validators import validate_phone
 from propertydesk import notifications
 from propertydesk.roles import SUPERVISOR, is_staff_member
@@ -110,7 +111,7 @@ def complaint_register(
         errors["urgency"] = [_("Choose an urgency.")]
     if not (description or "").strip():
         errors["description"] = [_("Write down what the owner said.")]
-    if owner is not None and not Ownership.objects.filter(unit=unit, owner=owner, end_date__isnull=True).exists():
+    if owner is not None and not owns_now(owner=owner, unit=unit):
         errors["owner"] = [_("%(owner)s does not own %(unit)s.") % {"owner": owner.name, "unit": unit.number}]
     if contact_phone:
         try:

@@ -31,7 +31,7 @@ from complaints.forms import (
 from complaints.models import CATEGORY_DEPARTMENT, Channel, ComplaintPolicy, Urgency
 from owners.forms import apply_service_errors
 from owners.models import Ownership, Unit
-from owners.selectors import owner_units
+from owners.selectors import first_current_owner, owner_units
 from owners.views import owner_required, staff_required
 
 # ---- desk ------------------------------------------------------------------
@@ -70,10 +70,7 @@ def intake(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         unit = data["unit"]
-        owner = None
-        if data["from_owner"]:
-            current = Ownership.objects.filter(unit=unit, end_date__isnull=True).select_related("owner").first()
-            owner = current.owner if current else None
+        owner = first_current_owner(unit=unit) if data["from_owner"] else None
         try:
             complaint = services.complaint_register(
                 unit=unit, owner=owner, channel=data["channel"], category=data["category"],
@@ -215,10 +212,7 @@ def suggestion_create(request):
     form = SuggestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        owner = None
-        if data["unit"]:
-            current = Ownership.objects.filter(unit=data["unit"], end_date__isnull=True).select_related("owner").first()
-            owner = current.owner if current else None
+        owner = first_current_owner(unit=data["unit"]) if data["unit"] else None
         try:
             suggestion = services.suggestion_submit(
                 estate=data["estate"], unit=data["unit"], owner=owner, channel=data["channel"],

@@ -114,7 +114,24 @@ class OwnerForm(forms.Form):
         return data
 
 
-class OwnershipForm(forms.Form):
+class UnitByNumberMixin:
+    """Resolves the form's estate + room number into ``cleaned_data["unit"]`` (None when
+    either is blank), naming the room field when no such room exists."""
+
+    def clean(self):
+        data = super().clean()
+        estate, number = data.get("estate"), (data.get("unit_number") or "").strip().upper()
+        data["unit"] = None
+        if estate and number:
+            data["unit"] = Unit.objects.filter(estate=estate, number__iexact=number).select_related("estate").first()
+            if data["unit"] is None:
+                self.add_error(
+                    "unit_number", _("There is no room %(number)s in %(estate)s.") % {"number": number, "estate": estate}
+                )
+        return data
+
+
+class OwnershipForm(UnitByNumberMixin, forms.Form):
     """Register the owner of a unit: a transfer (the current owners' ownership ends) or a co-owner."""
 
     MODE_TRANSFER = "transfer"
@@ -134,18 +151,6 @@ class OwnershipForm(forms.Form):
         initial=MODE_TRANSFER,
     )
     reason = forms.ChoiceField(label=_("Reason the previous ownership ends"), choices=EndReason.choices)
-
-    def clean(self):
-        data = super().clean()
-        estate, number = data.get("estate"), (data.get("unit_number") or "").strip().upper()
-        if estate and number:
-            unit = Unit.objects.filter(estate=estate, number__iexact=number).first()
-            if unit is None:
-                self.add_error(
-                    "unit_number", _("There is no room %(number)s in %(estate)s.") % {"number": number, "estate": estate}
-                )
-            data["unit"] = unit
-        return data
 
 
 class ResidentForm(forms.Form):

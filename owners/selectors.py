@@ -214,6 +214,16 @@ def owner_units(*, owner: Owner, as_of: date | None = None) -> QuerySet[Unit]:
     )
 
 
+def owns_now(*, owner: Owner, unit: Unit) -> bool:
+    return current_ownerships.filter(unit=unit, owner=owner).exists()
+
+
+def first_current_owner(*, unit: Unit) -> Owner | None:
+    """The unit's current owner (of co-owners, the one who came last), or None."""
+    ownership = current_ownerships.filter(unit=unit).select_related("owner").order_by("-start_date", "pk").first()
+    return ownership.owner if ownership else None
+
+
 def owner_reveal_log(*, owner: Owner, limit: int = 10) -> list[PiiReveal]:
     return list(owner.pii_reveals.select_related("user").order_by("-revealed_at")[:limit])
 

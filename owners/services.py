@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from owners import crypto
+from owners import crypto, selectors
 from owners.models import (
     ContactChannel,
     EndReason,
@@ -209,7 +209,7 @@ def ownership_start(
     """Register an owner (or a co-owner) of a unit from ``start_date``."""
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     errors: dict[str, list[str]] = {}
-    if Ownership.objects.filter(unit=unit, owner=owner, end_date__isnull=True).exists():
+    if selectors.owns_now(owner=owner, unit=unit):
         errors["owner"] = [_("%(owner)s already owns this unit.") % {"owner": owner.name}]
     _check_dates(start_date, move_in_date, errors)
     if errors:

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fees.services import money
-from owners.models import Ownership, Unit
+from owners.models import Unit
+from owners.selectors import owns_now
 from owners.validators import validate_phone
 from propertydesk import notifications
 from propertydesk.roles import FRONT_DESK, SUPERVISOR
@@ -71,7 +72,7 @@ def work_order_register(
         errors["source"] = [_("Choose where the request came from.")]
     if not (description or "").strip():
         errors["description"] = [_("Write down what is to be done.")]
-    if owner is not None and not Ownership.objects.filter(unit=unit, owner=owner, end_date__isnull=True).exists():
+    if owner is not None and not owns_now(owner=owner, unit=unit):
         errors["owner"] = [_("%(owner)s does not own %(unit)s.") % {"owner": owner.name, "unit": unit.number}]
     if owner is None and not (requester_name or "").strip():
         errors["requester_name"] = [_("Who asks for the work? Enter a name.")]
