@@ -1,5 +1,5 @@
 from propertydesk.selectors import unread_count
-from propertydesk.roles import ROLE_LABELS, is_staff_member, is_supervisor, owner_of, roles_of
+from propertydesk.roles import ROLE_LABELS, is_staff_member, is_supervisor, owner_of, roles_of, worker_of
 
 
 def navigation(request):
@@ -13,4 +13,5 @@ def navigation(request):
         "nav_owner": owner_of(user),
         "nav_role_labels": [ROLE_LABELS[r] for r in roles],
         "nav_unread": unread_count(user),
+        "nav_worker": worker_of(user),
     }

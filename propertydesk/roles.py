@@ -127,5 +127,15 @@ def owner_of(user):
         return None
 
 
+def worker_of(user):
+    """The Worker record of a member of staff who takes work orders, or None."""
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.worker
+    except Exception:  # RelatedObjectDoesNotExist
+        return None
+
+
 def is_supervisor(user) -> bool:
     return user.is_authenticated and (user.is_superuser or SUPERVISOR in roles_of(user))

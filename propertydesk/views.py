@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.authtoken.views import ObtainAuthToken
 
 from owners.selectors import desk_search, registry_counts
-from propertydesk.roles import is_staff_member, owner_of
+from propertydesk.roles import is_staff_member, owner_of, worker_of
 from propertydesk.selectors import inbox_for
 
 
@@ -23,6 +23,8 @@ class ObtainTokenView(ObtainAuthToken):
 
 @login_required
 def home(request):
+    if worker_of(request.user) is not None and not request.user.has_perm("repairs.dispatch_workorder"):
+        return redirect("repairs:my_orders")
     if is_staff_member(request.user):
         return redirect("desk")
     if owner_of(request.user) is not None:

@@ -126,6 +126,12 @@ class Worker(models.Model):
     def can_do(self, trade: str) -> bool:
         return trade in self.trades
 
+    @property
+    def display_name(self) -> str:
+        from propertydesk.templatetags.people import person_name
+
+        return person_name(self.user)
+
 
 class PriceItem(models.Model):
     """A line of the special-service price list (特约服务项目价格表), published to owners."""
@@ -237,6 +243,13 @@ class WorkOrder(models.Model):
     def is_paid(self) -> bool:
         return self.kind == Kind.SPECIAL_SERVICE
 
+    @property
+    def is_late_for_dispatch(self) -> bool:
+        return self.dispatch_late_by is not None or self.dispatch_alerted_at is not None
+
+    def allowed_next(self) -> set[str]:
+        return TRANSITIONS[self.status]
+
 
 class WorkOrderEvent(models.Model):
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events", verbose_name=_("work order"))
@@ -255,3 +268,114 @@ class WorkOrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.work_order} → {self.to_status}"
+
+
+class DrawKind(models.TextChoices):
+    MATERIAL = "material", _("Material used")
+    TOOL = "tool", _("Tool borrowed")
+
+
+class MaterialDraw(models.Model):
+    """Materials and tools drawn from the store for an order (004 2.4.3); a borrowed
+    tool is returned to the store when the job is done (004 2.6.1.1)."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="draws", verbose_name=_("work order"))
+    kind = models.CharField(_("material or tool"), max_length=10, choices=DrawKind.choices, default=DrawKind.MATERIAL)
+    name = models.CharField(_("item"), max_length=100)
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2,
+                                   validators=[MinValueValidator(Decimal("0.01"))])
+    unit_label = models.CharField(_("unit of measure"), max_length=20, blank=True)
+    drawn_at = models.DateTimeField(_("drawn at"))
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("drawn by"))
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("material or tool drawn")
+        verbose_name_plural = _("materials and tools drawn")
+        ordering = ["drawn_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="draw_quantity_positive"),
+            models.CheckConstraint(condition=Q(kind="tool") | Q(returned_at__isnull=True), name="draw_only_tools_returned"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} × {self.quantity:g}{self.unit_label}"
+
+    @property
+    def is_out(self) -> bool:
+        return self.kind == DrawKind.TOOL and self.returned_at is None
+
+
+class DamageStatus(models.TextChoices):
+    REPORTED = "reported", _("Reported to the supervisor")
+    SETTLED = "settled", _("Compensation agreed")
+
+
+class DamageIncident(models.Model):
+    """Damage to, or loss of, the customer's property during the work (004 2.5.4): the
+    worker reports it, the management office agrees the compensation with the customer."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="damages", verbose_name=_("work order"))
+    description = models.TextField(_("what was damaged or lost"))
+    status = models.CharField(_("status"), max_length=10, choices=DamageStatus.choices, default=DamageStatus.REPORTED)
+    reported_at = models.DateTimeField(_("reported at"))
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("reported by"))
+    compensation = models.DecimalField(_("compensation (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True,
+                                       validators=[MinValueValidator(Decimal("0.00"))])
+    agreement = models.TextField(_("what was agreed with the customer"), blank=True)
+    settled_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
+    settled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("agreed by"))
+
+    class Meta:
+        verbose_name = _("damage incident")
+        verbose_name_plural = _("damage incidents")
+        ordering = ["-reported_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="reported") | (Q(compensation__isnull=False) & Q(settled_at__isnull=False)),
+                name="damage_settled_has_compensation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.work_order} · {self.description[:40]}"
+
+
+class SignedOn(models.TextChoices):
+    PAD = "pad", _("Signed on the worker's phone")
+    PAPER = "paper", _("Signed on the paper form")
+    NONE = "none", _("Not signed")
+
+
+class Acceptance(models.Model):
+    """The customer's verdict on the work (验收, 004 2.5): tried, rated, signed. One per
+    verdict, so a rework leaves the first, unhappy one on the record."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="acceptances", verbose_name=_("work order"))
+    at = models.DateTimeField(_("at"))
+    satisfied = models.BooleanField(_("satisfied"))
+    rating = models.PositiveSmallIntegerField(_("rating (1–5)"), validators=[MinValueValidator(1)])
+    comment = models.TextField(_("customer's comment"), blank=True)
+    signer_name = models.CharField(_("signed by"), max_length=100, blank=True)
+    signed_on = models.CharField(_("signature"), max_length=10, choices=SignedOn.choices)
+    signature_png = models.BinaryField(_("signature image"), null=True, blank=True, editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("recorded by"))
+
+    class Meta:
+        verbose_name = _("customer acceptance")
+        verbose_name_plural = _("customer acceptances")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="acceptance_rating_1_5"),
+            models.CheckConstraint(condition=~Q(signed_on="pad") | Q(signature_png__isnull=False),
+                                   name="acceptance_pad_has_image"),
+            models.CheckConstraint(condition=Q(satisfied=False) | ~Q(signed_on="none"),
+                                   name="acceptance_satisfied_is_signed"),
+        ]
+
+    def __str__(self):
+        return f"{self.work_order} · {self.rating}/5"

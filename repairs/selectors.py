@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from repairs.models import UNDISPATCHED, WorkOrder
+from owners.models import Unit
+from repairs.models import (
+    UNDISPATCHED,
+    Acceptance,
+    DamageIncident,
+    MaterialDraw,
+    PriceItem,
+    Status,
+    Worker,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
 
 def late_dispatch_candidates(*, as_of: datetime) -> list[int]:
@@ -25,3 +38,113 @@ def kpi_dispatch_on_time(*, start: datetime, end: datetime, estate=None) -> tupl
         dispatched = dispatched.filter(estate=estate)
     totals = dispatched.aggregate(all=Count("id"), on_time=Count("id", filter=Q(dispatch_late_by__isnull=True)))
     return totals["on_time"], totals["all"]
+
+
+# ---- pages -------------------------------------------------------------------
+
+_LIST_RELATED = ("estate", "unit__building", "worker__user", "price_item", "owner")
+OPEN = (Status.REGISTERED, Status.ACCEPTED, Status.DISPATCHED, Status.TAKEN, Status.ON_SITE, Status.COMPLETED,
+        Status.REWORK, Status.ESCALATED)
+
+
+def work_order_queue(
+    *, status: str = "", kind: str = "", trade: str = "", estate=None, late: bool = False, query: str = "",
+    open_only: bool = False,
+) -> QuerySet[WorkOrder]:
+    """The desk's list, newest first; filters are optional."""
+    orders = WorkOrder.objects.select_related(*_LIST_RELATED)
+    if status:
+        orders = orders.filter(status=status)
+    elif open_only:
+        orders = orders.filter(status__in=OPEN)
+    if kind:
+        orders = orders.filter(kind=kind)
+    if trade:
+        orders = orders.filter(trade=trade)
+    if estate is not None:
+        orders = orders.filter(estate=estate)
+    if late:
+        orders = orders.filter(Q(dispatch_late_by__isnull=False) | Q(dispatch_alerted_at__isnull=False))
+    if query:
+        query = query.strip()
+        orders = orders.filter(Q(number__icontains=query) | Q(unit__number__startswith=query)
+                               | Q(requester_name__icontains=query))
+    return orders.order_by("-registered_at", "-pk")
+
+
+def work_order_status_counts(*, estate=None) -> dict[str, int]:
+    rows = WorkOrder.objects.all()
+    if estate is not None:
+        rows = rows.filter(estate=estate)
+    return dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+def work_order_detail(*, order_id: int) -> WorkOrder:
+    """One order with everything its page shows, in a fixed number of queries."""
+    return get_object_or_404(
+        WorkOrder.objects.select_related(*_LIST_RELATED, "complaint", "created_by").prefetch_related(
+            Prefetch("events", queryset=WorkOrderEvent.objects.select_related("actor")),
+            Prefetch("draws", queryset=MaterialDraw.objects.select_related("drawn_by")),
+            Prefetch("damages", queryset=DamageIncident.objects.select_related("reported_by", "settled_by")),
+            Prefetch("acceptances", queryset=Acceptance.objects.select_related("recorded_by").defer("signature_png")),
+        ),
+        pk=order_id,
+    )
+
+
+def workers_for_dispatch(*, order: WorkOrder) -> list[Worker]:
+    """The estate's workers for the dispatch form: on duty with the trade first, then
+    the others (choosing one of them needs a written reason)."""
+    workers = list(Worker.objects.filter(estate_id=order.estate_id).select_related("user"))
+    for worker in workers:
+        worker.fits = worker.can_do(order.trade)
+    workers.sort(key=lambda w: (not (w.fits and w.on_duty), not w.on_duty, w.display_name))
+    return workers
+
+
+WORKER_ACTIVE = (Status.DISPATCHED, Status.TAKEN, Status.ON_SITE, Status.REWORK, Status.COMPLETED, Status.ESCALATED)
+
+
+def worker_orders(*, worker: Worker) -> QuerySet[WorkOrder]:
+    """A worker's own orders still in hand: to take, to do, to get signed."""
+    return (
+        WorkOrder.objects.filter(worker=worker, status__in=WORKER_ACTIVE)
+        .select_related("unit__building", "price_item")
+        .order_by(F("appointment_at").asc(nulls_last=True), "dispatched_at")
+    )
+
+
+def worker_done_today(*, worker: Worker, now: datetime) -> QuerySet[WorkOrder]:
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (WorkOrder.objects.filter(worker=worker, status=Status.SIGNED_OFF, signed_off_at__gte=start)
+            .select_related("unit__building").order_by("-signed_off_at"))
+
+
+def pool_orders(*, worker: Worker) -> QuerySet[WorkOrder]:
+    """Orders in the shared pool of the worker's estate that his trades fit."""
+    return (
+        WorkOrder.objects.filter(estate_id=worker.estate_id, status=Status.DISPATCHED, worker__isnull=True,
+                                 trade__in=worker.trades)
+        .select_related("unit__building", "price_item")
+        .order_by("dispatched_at")
+    )
+
+
+def owner_work_orders(*, owner) -> QuerySet[WorkOrder]:
+    """An owner's requests: the ones made in their name, and ones the desk registered
+    for nobody in particular (a tenant's call, say) on a unit they own now. Another
+    owner's orders on the same unit, a seller's say, stay private."""
+    owned_now = Unit.objects.filter(ownerships__owner=owner, ownerships__end_date__isnull=True)
+    return (WorkOrder.objects.filter(Q(owner=owner) | Q(owner__isnull=True, unit__in=owned_now))
+            .select_related(*_LIST_RELATED).order_by("-registered_at", "-pk"))
+
+
+def price_list(*, estate, active_only: bool = True) -> QuerySet[PriceItem]:
+    items = PriceItem.objects.filter(estate=estate)
+    if active_only:
+        items = items.filter(active=True)
+    return items.order_by("trade", "name")
+
+
+def acceptance_signature(*, acceptance_id: int) -> bytes | None:
+    return Acceptance.objects.filter(pk=acceptance_id).values_list("signature_png", flat=True).first()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,13 @@ from propertydesk.sequences import next_value
 from repairs.models import (
     TRANSITIONS,
     UNDISPATCHED,
+    Acceptance,
+    DamageIncident,
+    DamageStatus,
     DispatchMode,
+    DrawKind,
+    MaterialDraw,
+    SignedOn,
     DispatchRule,
     Kind,
     PriceItem,
@@ -122,7 +129,20 @@ def work_order_judge(*, order: WorkOrder, accept: bool, now: datetime, actor=Non
     order.judged_at = now
     order.refusal_reason = "" if accept else explanation.strip()
     order.save()
+    if not accept:
+        _tell_owner(order, kind="workorder.refused", now=now,
+                    subject=_("We cannot take on work order %(number)s") % {"number": order.number},
+                    body=order.refusal_reason)
     return order
+
+
+def _tell_owner(order: WorkOrder, *, kind: str, subject: str, body: str, now: datetime) -> None:
+    if order.owner_id is None:
+        return
+    with notifications.house_language():
+        notifications.notify_owner(owner=order.owner, kind=kind, now=now, subject=str(subject), body=str(body)[:300],
+                                   url=reverse("repairs:portal_detail", args=[order.pk]),
+                                   dedupe_key=f"{kind}:{order.pk}:{order.events.count()}")
 
 
 def _check_trade(worker: Worker, order: WorkOrder, override: str) -> None:
@@ -178,6 +198,12 @@ def work_order_dispatch(
                 subject=_("Work order %(number)s for %(unit)s") % {"number": order.number, "unit": order.unit.number},
                 body=order.description[:300],
             )
+        with notifications.house_language():
+            when = (_("on %(time)s") % {"time": timezone.localtime(order.appointment_at).strftime("%Y-%m-%d %H:%M")}
+                    if order.appointment_at else _("as soon as possible"))
+            _tell_owner(order, kind="workorder.dispatched", now=now,
+                        subject=_("Work order %(number)s: a worker is assigned") % {"number": order.number},
+                        body=_("%(worker)s will come %(when)s.") % {"worker": worker.display_name, "when": when})
     return order
 
 
@@ -255,26 +281,55 @@ def work_order_complete(*, order: WorkOrder, worker: Worker, now: datetime, note
     return order
 
 
+def _may_record_for(order: WorkOrder, actor) -> None:
+    """The worker on the order (on his phone) or the desk (from the paper form)."""
+    if actor is None or actor.has_perm("repairs.dispatch_workorder"):
+        return
+    if order.worker_id is None or order.worker.user_id != actor.pk:
+        raise PermissionDenied(_("This is not your work order."))
+
+
 @transaction.atomic
 def work_order_customer_verdict(
-    *, order: WorkOrder, satisfied: bool, now: datetime, actor=None, comment: str = ""
+    *, order: WorkOrder, satisfied: bool, rating: int, now: datetime, actor=None, comment: str = "",
+    signature_png: bytes | None = None, signed_on_paper: bool = False, signer_name: str = "",
 ) -> WorkOrder:
-    """The customer tries the result (004 2.5): satisfied signs it off; unsatisfied sends
-    it back for rework, and after a failed rework to a supervisor."""
+    """The customer tries the result and gives a verdict (验收, 004 2.5), rated 1–5 with a
+    comment: satisfied signs it off, with the signature drawn on the worker's phone or
+    on the paper form; unsatisfied sends it back for rework, and after a failed rework
+    to a supervisor. Every verdict is kept as an ``Acceptance``."""
     order = _locked(order)
+    _may_record_for(order, actor)
+    errors: dict[str, list[str]] = {}
+    if rating not in (1, 2, 3, 4, 5):
+        errors["rating"] = [_("Give the customer's rating from 1 to 5.")]
+    if satisfied and signature_png is None and not signed_on_paper:
+        errors["signature"] = [_("The customer signs to accept the work: on the phone, or on the paper form.")]
+    if not satisfied and not comment.strip():
+        errors["comment"] = [_("Write what the customer is unhappy with.")]
+    if errors:
+        raise ValidationError(errors)
+    Acceptance.objects.create(
+        work_order=order, at=now, satisfied=satisfied, rating=rating, comment=comment.strip(),
+        signer_name=(signer_name or order.requester_name).strip(),
+        signed_on=SignedOn.PAD if signature_png is not None else SignedOn.PAPER if signed_on_paper else SignedOn.NONE,
+        signature_png=signature_png, recorded_by=actor,
+    )
+    data = {"rating": rating}
     if satisfied:
-        _move(order, Status.SIGNED_OFF, actor=actor, now=now, note=comment, only_from=(Status.COMPLETED,))
+        _move(order, Status.SIGNED_OFF, actor=actor, now=now, note=comment.strip(), data=data,
+              only_from=(Status.COMPLETED,))
         order.signed_off_at = now
         order.save()
         work_order_signed_off.send(sender=WorkOrder, order=order, now=now)
         return order
-    if not comment.strip():
-        raise ValidationError({"comment": [_("Write what the customer is unhappy with.")]})
     if order.rework_count == 0:
-        _move(order, Status.REWORK, actor=actor, now=now, note=comment.strip(), only_from=(Status.COMPLETED,))
+        _move(order, Status.REWORK, actor=actor, now=now, note=comment.strip(), data=data,
+              only_from=(Status.COMPLETED,))
         order.rework_count += 1
     else:
-        _move(order, Status.ESCALATED, actor=actor, now=now, note=comment.strip(), only_from=(Status.COMPLETED,))
+        _move(order, Status.ESCALATED, actor=actor, now=now, note=comment.strip(), data=data,
+              only_from=(Status.COMPLETED,))
         with notifications.house_language():
             notifications.notify(
                 recipients=notifications.users_in_roles(SUPERVISOR), kind="workorder.escalated", now=now,
@@ -366,3 +421,178 @@ def work_order_collect_payment(*, order: WorkOrder, method: str, now: datetime, 
     order.payment_method = method
     order.save(update_fields=["payment_method"])
     return result
+
+
+# ---- the owner ---------------------------------------------------------------
+
+
+@transaction.atomic
+def work_order_cancel_by_owner(*, order: WorkOrder, owner, reason: str, now: datetime) -> WorkOrder:
+    """An owner cancels their own request from the portal, as long as no worker has it
+    yet; afterwards the desk voids it (the worker brings the form back, 004 2.4.2)."""
+    order = _locked(order)
+    if order.owner_id != owner.pk and not owns_now(owner=owner, unit=order.unit):
+        raise PermissionDenied(_("This is not your work order."))
+    if order.status not in UNDISPATCHED:
+        raise ValidationError(
+            _("A worker already has this order. Please call the service centre to cancel it."), code="dispatched")
+    reason = (reason or "").strip() or _("Cancelled by the owner in the portal.")
+    _move(order, Status.VOIDED, actor=owner.user, now=now, note=reason, data={"by_owner": True})
+    order.voided_at = now
+    order.void_reason = reason[:200]
+    order.save()
+    return order
+
+
+# ---- from a complaint ------------------------------------------------------------
+
+
+@transaction.atomic
+def work_order_from_complaint(
+    *, complaint, kind: str, trade: str, now: datetime, actor=None, description: str = "",
+    appointment_at: datetime | None = None,
+) -> WorkOrder:
+    """A repair complaint becomes a work order (source: complaint). The complaint's
+    timeline says so in a public note, so the owner can follow the repair."""
+    from complaints import services as complaints
+
+    _require(actor, "repairs.add_workorder")
+    if not complaint.can_become_work_order:
+        raise ValidationError(_("Only a repair complaint becomes a work order."), code="not_repair")
+    if not complaint.is_open:
+        raise ValidationError(_("The complaint is closed."), code="complaint_closed")
+    order = work_order_register(
+        unit=complaint.unit, kind=kind, trade=trade, source=Source.COMPLAINT, complaint=complaint, now=now,
+        actor=actor, owner=complaint.owner, requester_name=complaint.contact_name or "",
+        requester_phone=complaint.contact_phone or "", appointment_at=appointment_at,
+        description=(description or complaint.description),
+    )
+    with notifications.house_language():
+        complaints.complaint_add_progress(
+            complaint=complaint, now=now, actor=None,
+            note=_("Work order %(number)s opened for this repair.") % {"number": order.number},
+        )
+    return order
+
+
+# ---- materials, tools, damage ----------------------------------------------------
+
+
+@transaction.atomic
+def work_order_draw(
+    *, order: WorkOrder, kind: str, name: str, quantity: Decimal, now: datetime, actor=None, unit_label: str = "",
+) -> MaterialDraw:
+    """Record a material or tool drawn from the store for this order (004 2.4.3)."""
+    order = _locked(order)
+    _may_record_for(order, actor)
+    errors: dict[str, list[str]] = {}
+    if kind not in DrawKind.values:
+        errors["kind"] = [_("Material or tool?")]
+    if not (name or "").strip():
+        errors["name"] = [_("Name the material or tool.")]
+    if quantity is None or quantity <= 0:
+        errors["quantity"] = [_("The quantity must be more than zero.")]
+    if errors:
+        raise ValidationError(errors)
+    if order.status not in (Status.DISPATCHED, Status.TAKEN, Status.ON_SITE, Status.REWORK, Status.ESCALATED):
+        raise ValidationError(_("Materials are drawn while the work is under way."), code="not_under_way")
+    return MaterialDraw.objects.create(work_order=order, kind=kind, name=name.strip(), quantity=quantity,
+                                       unit_label=(unit_label or "").strip(), drawn_at=now, drawn_by=actor)
+
+
+@transaction.atomic
+def work_order_return_tool(*, draw: MaterialDraw, now: datetime, actor=None) -> MaterialDraw:
+    draw = MaterialDraw.objects.select_for_update().select_related("work_order__worker").get(pk=draw.pk)
+    _may_record_for(draw.work_order, actor)
+    if draw.kind != DrawKind.TOOL:
+        raise ValidationError(_("Only a borrowed tool is returned."), code="not_tool")
+    if draw.returned_at is not None:
+        raise ValidationError(_("This tool was returned already."), code="returned")
+    draw.returned_at = now
+    draw.save(update_fields=["returned_at"])
+    return draw
+
+
+@transaction.atomic
+def damage_report(*, order: WorkOrder, description: str, now: datetime, actor=None) -> DamageIncident:
+    """The worker damaged or lost something of the customer's: the supervisor is told at
+    once and settles the compensation with the customer (004 2.5.4)."""
+    order = _locked(order)
+    _may_record_for(order, actor)
+    if not (description or "").strip():
+        raise ValidationError({"description": [_("Describe what was damaged or lost.")]})
+    if order.status in (Status.REGISTERED, Status.ACCEPTED, Status.REFUSED, Status.VOIDED):
+        raise ValidationError(_("Damage is reported on an order that was worked on."), code="not_worked")
+    incident = DamageIncident.objects.create(work_order=order, description=description.strip(), reported_at=now,
+                                             reported_by=actor)
+    WorkOrderEvent.objects.create(work_order=order, at=now, actor=actor, note=incident.description,
+                                  data={"damage": incident.pk})
+    with notifications.house_language():
+        notifications.notify(
+            recipients=notifications.users_in_roles(SUPERVISOR), kind="workorder.damage", now=now,
+            subject=_("Work order %(number)s: customer's property damaged") % {"number": order.number},
+            body=_("%(unit)s: %(text)s") % {"unit": order.unit.number, "text": incident.description[:200]},
+            dedupe_key=f"workorder-damage:{incident.pk}",
+        )
+    return incident
+
+
+@transaction.atomic
+def damage_settle(*, incident: DamageIncident, compensation: Decimal, agreement: str, now: datetime,
+                  actor=None) -> DamageIncident:
+    """The management office and the customer agree the compensation (may be zero)."""
+    _require(actor, "repairs.settle_workorder")
+    incident = DamageIncident.objects.select_for_update().get(pk=incident.pk)
+    errors: dict[str, list[str]] = {}
+    if compensation is None or compensation < 0:
+        errors["compensation"] = [_("Enter the agreed compensation (0 if none).")]
+    if not (agreement or "").strip():
+        errors["agreement"] = [_("Record what was agreed with the customer.")]
+    if errors:
+        raise ValidationError(errors)
+    if incident.status != DamageStatus.REPORTED:
+        raise ValidationError(_("The compensation was agreed already."), code="settled")
+    incident.status = DamageStatus.SETTLED
+    incident.compensation = money(compensation)
+    incident.agreement = agreement.strip()
+    incident.settled_at = now
+    incident.settled_by = actor
+    incident.save()
+    WorkOrderEvent.objects.create(work_order_id=incident.work_order_id, at=now, actor=actor, note=incident.agreement,
+                                  data={"damage": incident.pk, "compensation": str(incident.compensation)})
+    return incident
+
+
+# ---- the price list ------------------------------------------------------------
+
+
+@transaction.atomic
+def price_item_save(
+    *, estate, name: str, trade: str, price: Decimal, unit_label: str, active: bool = True,
+    item: PriceItem | None = None, actor=None,
+) -> PriceItem:
+    """Add a line to the special-service price list, or change one. A changed price
+    applies to new orders; an order keeps the price agreed on site."""
+    _require(actor, "repairs.change_priceitem" if item else "repairs.add_priceitem")
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("Name the service.")]
+    if trade not in Trade.values:
+        errors["trade"] = [_("Choose the trade the job needs.")]
+    if price is None or price < 0:
+        errors["price"] = [_("Enter a price of 0 or more.")]
+    if not (unit_label or "").strip():
+        errors["unit_label"] = [_("Say what the price is per (job, metre, hour…).")]
+    clash = PriceItem.objects.filter(estate=estate, name=name)
+    if item is not None:
+        clash = clash.exclude(pk=item.pk)
+    if name and clash.exists():
+        errors["name"] = [_("This estate's price list already has “%(name)s”.") % {"name": name}]
+    if errors:
+        raise ValidationError(errors)
+    item = PriceItem.objects.select_for_update().get(pk=item.pk) if item else PriceItem(estate=estate)
+    item.name, item.trade, item.price = name, trade, money(price)
+    item.unit_label, item.active = unit_label.strip(), active
+    item.save()
+    return item

@@ -142,10 +142,10 @@ def test_rework_then_escalation_then_settlement(shop):
     services.work_order_take(order=order, worker=plumber, now=at(10))
     services.work_order_arrive(order=order, worker=plumber, now=at(30))
     services.work_order_complete(order=order, worker=plumber, now=at(60))
-    order = services.work_order_customer_verdict(order=order, satisfied=False, comment="还在滴水", now=at(65))
+    order = services.work_order_customer_verdict(order=order, satisfied=False, rating=2, comment="还在滴水", now=at(65))
     assert order.status == Status.REWORK and order.rework_count == 1
     services.work_order_complete(order=order, worker=plumber, now=at(90))
-    order = services.work_order_customer_verdict(order=order, satisfied=False, comment="依然滴水", now=at(95))
+    order = services.work_order_customer_verdict(order=order, satisfied=False, rating=1, comment="依然滴水", now=at(95))
     assert order.status == Status.ESCALATED
     assert Notification.objects.filter(kind="workorder.escalated", recipient=shop["boss"]).count() == 1
     with pytest.raises(PermissionDenied):
