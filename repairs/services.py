@@ -502,7 +502,7 @@ def work_order_draw(
 
 @transaction.atomic
 def work_order_return_tool(*, draw: MaterialDraw, now: datetime, actor=None) -> MaterialDraw:
-    draw = MaterialDraw.objects.select_for_update().select_related("work_order__worker").get(pk=draw.pk)
+    draw = MaterialDraw.objects.select_for_update(of=("self",)).select_related("work_order__worker").get(pk=draw.pk)
     _may_record_for(draw.work_order, actor)
     if draw.kind != DrawKind.TOOL:
         raise ValidationError(_("Only a borrowed tool is returned."), code="not_tool")
