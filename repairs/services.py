@@ -146,6 +146,8 @@ def _tell_owner(order: WorkOrder, *, kind: str, subject: str, body: str, now: da
 
 
 def _check_trade(worker: Worker, order: WorkOrder, override: str) -> None:
+    if worker.estate_id != order.estate_id:
+        raise ValidationError({"worker": [_("%(worker)s works on another estate.") % {"worker": worker}]})
     if not worker.can_do(order.trade) and not override.strip():
         raise ValidationError({"worker": [
             _("%(worker)s does not do %(trade)s. Choose another worker, or give the reason for the exception.")
@@ -224,6 +226,8 @@ def work_order_take(*, order: WorkOrder, worker: Worker, now: datetime) -> WorkO
     """The worker takes the order and the time is recorded (接单时间). From the pool, the
     first worker with the trade wins; an order dispatched to someone else is refused."""
     order = _locked(order)
+    if order.estate_id != worker.estate_id:
+        raise PermissionDenied(_("This is not your work order."))
     if order.status == Status.DISPATCHED and order.worker_id not in (None, worker.pk):
         raise ValidationError(_("This order was given to another worker."), code="not_yours")
     if order.worker_id is None and not worker.can_do(order.trade):
@@ -360,6 +364,7 @@ def work_order_settle(*, order: WorkOrder, rework: bool, note: str, now: datetim
 @transaction.atomic
 def work_order_void(*, order: WorkOrder, reason: str, now: datetime, actor=None) -> WorkOrder:
     """The customer cancels: the order is voided (核销), kept with its reason."""
+    _require(actor, "repairs.dispatch_workorder")
     order = _locked(order)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the order is voided.")]})
@@ -402,6 +407,7 @@ def work_order_collect_payment(*, order: WorkOrder, method: str, now: datetime, 
     from repairs.models import PaymentMethod
 
     order = _locked(order)
+    _may_record_for(order, actor)
     if not order.is_paid or order.agreed_price is None:
         raise ValidationError(_("Only a paid service with an agreed price is charged."), code="not_paid_service")
     if order.status not in (Status.COMPLETED, Status.SIGNED_OFF):

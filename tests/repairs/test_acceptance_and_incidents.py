@@ -252,3 +252,31 @@ def test_supervisors_keep_the_price_list_and_a_duplicate_name_is_refused(shop):
                              unit_label="台", active=False, actor=shop["boss"])
     assert PriceItem.objects.get(pk=item.pk).price == Decimal("150.00")
     assert item not in selectors.price_list(estate=estate)
+
+
+# ---- who may do what ------------------------------------------------------------------
+
+
+def test_workers_of_another_estate_neither_get_nor_take_the_order(shop):
+    from repairs.models import Worker
+    from tests.factories import EstateFactory
+
+    stranger = Worker.objects.create(user=UserFactory(username="far", role="engineering"),
+                                     estate=EstateFactory(), trades=["plumbing"])
+    order = services.work_order_register(unit=shop["unit"], owner=shop["owner"], kind="minor_repair",
+                                         trade="plumbing", description="水管异响", source="phone", now=T0)
+    services.work_order_judge(order=order, accept=True, actor=shop["desk"], now=at(1))
+    with pytest.raises(ValidationError) as caught:
+        services.work_order_dispatch(order=order, worker=stranger, trade_override="急", actor=shop["desk"], now=at(2))
+    assert "another estate" in caught.value.message_dict["worker"][0]
+    services.work_order_dispatch(order=order, worker=shop["plumber"], actor=shop["desk"], now=at(2))
+    with pytest.raises(PermissionDenied):
+        services.work_order_take(order=order, worker=stranger, now=at(3))
+
+
+def test_a_worker_cannot_void_an_order(shop):
+    order = services.work_order_register(unit=shop["unit"], owner=shop["owner"], kind="minor_repair",
+                                         trade="plumbing", description="水管异响", source="phone", now=T0)
+    with pytest.raises(PermissionDenied):
+        services.work_order_void(order=order, reason="不修了", actor=shop["plumber"].user, now=at(1))
+    assert WorkOrder.objects.get(pk=order.pk).status == Status.REGISTERED
