@@ -148,3 +148,76 @@ def price_list(*, estate, active_only: bool = True) -> QuerySet[PriceItem]:
 
 def acceptance_signature(*, acceptance_id: int) -> bytes | None:
     return Acceptance.objects.filter(pk=acceptance_id).values_list("signature_png", flat=True).first()
+
+
+# ---- the worker's phone ---------------------------------------------------------
+
+
+def worker_order(*, worker: Worker, order_id: int) -> WorkOrder:
+    """One order as the worker's phone shows it: his own, or one in the shared pool
+    he could take. Anyone else's is a 404."""
+    from django.http import Http404
+
+    order = work_order_detail(order_id=order_id)
+    in_pool = (order.status == Status.DISPATCHED and order.worker_id is None
+               and order.estate_id == worker.estate_id and order.trade in worker.trades)
+    if order.worker_id != worker.pk and not in_pool:
+        raise Http404
+    return order
+
+
+def work_order_payment(*, order: WorkOrder):
+    """The cash receipt or the bank-collection charge of a paid service, or None."""
+    from fees.models import BankCollectionCharge, Receipt
+
+    source = f"workorder:{order.pk}"
+    return (Receipt.objects.filter(source=source).order_by("-issued_at").first()
+            or BankCollectionCharge.objects.filter(source=source).first())
+
+
+# ---- owner portal ------------------------------------------------------------
+
+
+def owner_price_items(*, owner) -> QuerySet[PriceItem]:
+    """The published price list (offered items only) of every estate where the owner
+    has a unit now, for the portal's price page and booking form."""
+    estates = Unit.objects.filter(ownerships__owner=owner, ownerships__end_date__isnull=True).values("estate_id")
+    return (PriceItem.objects.filter(estate_id__in=estates, active=True).select_related("estate")
+            .order_by("estate__name", "trade", "name"))
+
+
+# What the owner reads in the history: status changes and the price agreed on site.
+# Explanations are shown only where they were written for the customer (a refusal, a
+# cancellation); dispatch details (trade overrides), damage reports and materials stay inside.
+_OWNER_NOTE_STATUSES = (Status.REFUSED, Status.VOIDED)
+
+
+def owner_work_order_detail(*, owner, order_id: int) -> WorkOrder:
+    """One of the owner's own orders, or a 404 (never a 403: another owner's order is
+    not confirmed to exist). ``owner_events`` lists the owner-safe history as dicts
+    with ``at``, ``kind`` (a status, "reassigned" or "price_agreed"), ``note``,
+    ``price`` and ``by_owner``."""
+    order = get_object_or_404(
+        owner_work_orders(owner=owner).prefetch_related(
+            Prefetch("events", queryset=WorkOrderEvent.objects.order_by("at", "id")),
+            Prefetch("acceptances", queryset=Acceptance.objects.defer("signature_png").order_by("at", "id")),
+        ),
+        pk=order_id,
+    )
+    events = []
+    for event in order.events.all():
+        data = event.data or {}
+        if event.to_status:
+            kind = "reassigned" if event.from_status == event.to_status == Status.DISPATCHED else event.to_status
+        elif "agreed_price" in data:
+            kind = "price_agreed"
+        else:
+            continue
+        events.append({
+            "at": event.at, "kind": kind,
+            "note": event.note if event.to_status in _OWNER_NOTE_STATUSES else "",
+            "price": data.get("agreed_price", "") if kind == "price_agreed" else "",
+            "by_owner": bool(data.get("by_owner")),
+        })
+    order.owner_events = events
+    return order

@@ -1,20 +1,397 @@
-"""Placeholder until the desk pages are built: the URL names are fixed."""
+"""The desk's and supervisors' work-order pages: the queue, registration, the order
+page with its actions, the printed work order (派工单), the price list. Thin: parse,
+call a service or selector, render."""
 
-from django.http import Http404
-from django.urls import path
+from __future__ import annotations
+
+from dateutil.relativedelta import relativedelta
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fees.models import BankCollectionCharge, Receipt
+from owners.forms import apply_service_errors
+from owners.models import Estate, Unit
+from owners.selectors import first_current_owner
+from owners.views import staff_required
+from repairs import selectors, services
+from repairs.forms import (
+    ALL,
+    DamageForm,
+    DamageSettleForm,
+    DispatchForm,
+    DrawForm,
+    FromComplaintForm,
+    JudgeForm,
+    PaymentForm,
+    PriceItemForm,
+    QueueFilterForm,
+    RegisterForm,
+    ReturnToolForm,
+    SettleForm,
+    VerdictForm,
+    VoidForm,
+)
+from repairs.models import (
+    UNDISPATCHED,
+    DamageIncident,
+    MaterialDraw,
+    PaymentMethod,
+    PriceItem,
+    Source,
+    Status,
+    Worker,
+)
+
+VIEW = "repairs.view_workorder"
+DISPATCH = "repairs.dispatch_workorder"
+SETTLE = "repairs.settle_workorder"
+UNDER_WAY = (Status.DISPATCHED, Status.TAKEN, Status.ON_SITE, Status.REWORK, Status.ESCALATED)
+WORKED_ON = (Status.DISPATCHED, Status.TAKEN, Status.ON_SITE, Status.COMPLETED, Status.REWORK, Status.ESCALATED,
+             Status.SIGNED_OFF)
 
 
-def _todo(request, **kwargs):
-    raise Http404
+def _month(now):
+    start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return start, start + relativedelta(months=1)
+
+
+# ---- the queue -------------------------------------------------------------
+
+
+@staff_required
+@permission_required(VIEW, raise_exception=True)
+def queue(request):
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    status = filters.get("status") or ""
+    now = timezone.now()
+    orders = selectors.work_order_queue(
+        status="" if status == ALL else status, open_only=not status, kind=filters.get("kind") or "",
+        trade=filters.get("trade") or "", estate=filters.get("estate"), late=bool(filters.get("late")),
+        query=filters.get("q") or "",
+    )
+    page = Paginator(orders, 30).get_page(request.GET.get("page"))
+    for order in page.object_list:
+        order.overdue_now = order.status in UNDISPATCHED and order.dispatch_due_at < now
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    counts = selectors.work_order_status_counts(estate=filters.get("estate"))
+    start, end = _month(now)
+    on_time, dispatched = selectors.kpi_dispatch_on_time(start=start, end=end, estate=filters.get("estate"))
+    return render(request, "repairs/desk/queue.html", {
+        "form": form, "page": page, "now": now, "query_string": query_string.urlencode(),
+        "status": status, "counts": counts,
+        "status_pills": [(s, label, counts.get(s, 0)) for s, label in Status.choices],
+        "open_count": sum(counts.get(s, 0) for s in selectors.OPEN),
+        "kpi": {"on_time": on_time, "dispatched": dispatched,
+                "rate": round(on_time * 100 / dispatched, 1) if dispatched else None},
+    })
+
+
+# ---- registration ----------------------------------------------------------
+
+
+@staff_required
+@permission_required("repairs.add_workorder", raise_exception=True)
+def register(request):
+    initial = {"source": Source.PHONE, "from_owner": True}
+    unit = Unit.objects.select_related("estate").filter(pk=request.GET.get("unit") or 0).first()
+    if unit:
+        initial.update(estate=unit.estate_id, unit_number=unit.number)
+    elif Estate.objects.count() == 1:
+        initial["estate"] = Estate.objects.first().pk
+    form = RegisterForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        owner = first_current_owner(unit=data["unit"]) if data["from_owner"] and data["unit"] else None
+        try:
+            order = services.work_order_register(
+                unit=data["unit"], owner=owner, requester_name=data["requester_name"],
+                requester_phone=data["requester_phone"], kind=data["kind"], trade=data["trade"],
+                description=data["description"], appointment_at=data["appointment_at"],
+                price_item=data["price_item"], source=data["source"], actor=request.user, now=timezone.now(),
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, {"owner": "from_owner"})
+        else:
+            messages.success(request, _("Work order %(number)s registered; it must reach a worker by %(time)s.") % {
+                "number": order.number,
+                "time": timezone.localtime(order.dispatch_due_at).strftime("%H:%M")})
+            return redirect("repairs:detail", pk=order.pk)
+    prices = PriceItem.objects.filter(active=True).select_related("estate").order_by("estate__name", "trade", "name")
+    return render(request, "repairs/desk/register.html", {"form": form, "prices": prices},
+                  status=400 if form.errors else 200)
+
+
+# ---- the order page ----------------------------------------------------------
+
+
+def _forms(order, bound=None):
+    forms = {
+        "judge": JudgeForm(), "dispatch": DispatchForm(order=order), "void": VoidForm(),
+        "verdict": VerdictForm(initial={"signer_name": order.requester_name, "rating": 5}),
+        "settle": SettleForm(), "draw": DrawForm(), "damage": DamageForm(),
+        "damage_settle": DamageSettleForm(), "payment": PaymentForm(),
+    }
+    if bound:
+        forms.update(bound)
+    return forms
+
+
+def _is_own_worker(user, order) -> bool:
+    return order.worker_id is not None and order.worker.user_id == user.pk
+
+
+def _label_events(order) -> list:
+    """The timeline, with the worker named in each dispatch event shown by name."""
+    events = list(order.events.all())
+    usernames = {e.data.get("worker") for e in events if isinstance(e.data, dict) and e.data.get("worker")}
+    names = {}
+    if usernames:
+        names = {w.user.get_username(): w.display_name
+                 for w in Worker.objects.filter(user__username__in=usernames).select_related("user")}
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        event.worker_name = names.get(data.get("worker"), data.get("worker") or "")
+    return events
+
+
+@staff_required
+@permission_required(VIEW, raise_exception=True)
+def detail(request, pk, bound=None, status=200):
+    order = selectors.work_order_detail(order_id=pk)
+    now = timezone.now()
+    user = request.user
+    can_dispatch = user.has_perm(DISPATCH)
+    can_record = can_dispatch or _is_own_worker(user, order)
+    allowed = order.allowed_next()
+    payment = selectors.work_order_payment(order=order) if order.is_paid else None
+    receipt = payment if isinstance(payment, Receipt) else None
+    charge = payment if isinstance(payment, BankCollectionCharge) else None
+    workers = selectors.workers_for_dispatch(order=order) if can_dispatch and Status.DISPATCHED in allowed else []
+    return render(request, "repairs/desk/detail.html", {
+        "order": order, "now": now, "forms": _forms(order, bound), "events": _label_events(order),
+        "workers": workers, "receipt": receipt, "charge": charge, "blank_damage_settle": DamageSettleForm(),
+        "overdue_now": order.status in UNDISPATCHED and order.dispatch_due_at < now,
+        "show": {
+            "judge": can_dispatch and order.status == Status.REGISTERED,
+            "dispatch": can_dispatch and order.status in (Status.ACCEPTED, Status.DISPATCHED),
+            "void": can_dispatch and Status.VOIDED in allowed,
+            "verdict": can_dispatch and order.status == Status.COMPLETED,
+            "settle": user.has_perm(SETTLE) and order.status == Status.ESCALATED,
+            "draw": can_record and order.status in UNDER_WAY,
+            "return_tool": can_record,
+            "damage": can_record and order.status in WORKED_ON,
+            "damage_settle": user.has_perm(SETTLE),
+            "payment": (can_dispatch and order.is_paid and order.agreed_price is not None
+                        and order.status in (Status.COMPLETED, Status.SIGNED_OFF)
+                        and order.payment_method == PaymentMethod.NONE),
+        },
+    }, status=status)
+
+
+def _return_tool(order, data, user, now):
+    draw = get_object_or_404(MaterialDraw, pk=data["draw"], work_order=order)
+    return services.work_order_return_tool(draw=draw, actor=user, now=now)
+
+
+def _settle_damage(order, data, user, now):
+    incident = get_object_or_404(DamageIncident, pk=data["incident"], work_order=order)
+    return services.damage_settle(incident=incident, compensation=data["compensation"],
+                                  agreement=data["agreement"], actor=user, now=now)
+
+
+def _collect(order, data, user, now):
+    result = services.work_order_collect_payment(order=order, method=data["method"], actor=user, now=now)
+    if data["method"] == PaymentMethod.CASH:
+        return _("Cash received: receipt %(number)s for ¥%(amount)s.") % {
+            "number": result.number, "amount": result.amount}
+    return _("¥%(amount)s goes on the unit's next bill for bank collection.") % {"amount": result.amount}
+
+
+# name: (form class, permission needed or None when the service decides, what to do).
+# A "run" that returns a string has its own success message.
+ACTIONS = {
+    "judge": (JudgeForm, DISPATCH, lambda o, d, u, now: services.work_order_judge(
+        order=o, accept=d["decision"] == "accept", explanation=d["explanation"], actor=u, now=now)),
+    "dispatch": (DispatchForm, DISPATCH, lambda o, d, u, now: services.work_order_dispatch(
+        order=o, worker=d["worker"], trade_override=d["trade_override"], actor=u, now=now)),
+    "void": (VoidForm, DISPATCH, lambda o, d, u, now: services.work_order_void(
+        order=o, reason=d["reason"], actor=u, now=now)),
+    "verdict": (VerdictForm, DISPATCH, lambda o, d, u, now: services.work_order_customer_verdict(
+        order=o, satisfied=d["satisfied"], rating=d["rating"], comment=d["comment"], signer_name=d["signer_name"],
+        signed_on_paper=d["signed_on_paper"], actor=u, now=now)),
+    "settle": (SettleForm, SETTLE, lambda o, d, u, now: services.work_order_settle(
+        order=o, rework=d["decision"] == "rework", note=d["note"], actor=u, now=now)),
+    "draw": (DrawForm, None, lambda o, d, u, now: services.work_order_draw(
+        order=o, kind=d["kind"], name=d["name"], quantity=d["quantity"], unit_label=d["unit_label"],
+        actor=u, now=now)),
+    "return_tool": (ReturnToolForm, None, _return_tool),
+    "damage": (DamageForm, None, lambda o, d, u, now: services.damage_report(
+        order=o, description=d["description"], actor=u, now=now)),
+    "damage_settle": (DamageSettleForm, SETTLE, _settle_damage),
+    "payment": (PaymentForm, DISPATCH, _collect),
+}
+# Field names a service uses that the form calls differently.
+ALIASES = {"verdict": {"signature": "signed_on_paper"}}
+
+
+@staff_required
+@permission_required(VIEW, raise_exception=True)
+@require_POST
+def action(request, pk, name):
+    if name not in ACTIONS:
+        raise Http404
+    form_class, perm, run = ACTIONS[name]
+    if perm and not request.user.has_perm(perm):
+        raise PermissionDenied
+    order = selectors.work_order_detail(order_id=pk)
+    form = form_class(request.POST, order=order) if form_class is DispatchForm else form_class(request.POST)
+    if not form.is_valid():
+        if form_class is ReturnToolForm:
+            raise Http404
+        return detail(request, pk, bound={name: form}, status=400)
+    try:
+        result = run(order, form.cleaned_data, request.user, timezone.now())
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            apply_service_errors(form, error, ALIASES.get(name))
+            return detail(request, pk, bound={name: form}, status=400)
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, result if isinstance(result, str) else _("Saved."))
+    return redirect("repairs:detail", pk=pk)
+
+
+# ---- the printed work order -------------------------------------------------
+
+
+@staff_required
+@permission_required(VIEW, raise_exception=True)
+def print_order(request, pk):
+    order = selectors.work_order_detail(order_id=pk)
+    return render(request, "repairs/desk/print.html", {
+        "order": order, "now": timezone.now(),
+        "copies": [("desk", _("Desk copy")), ("worker", _("Worker copy"))],
+    })
+
+
+# ---- the price list ----------------------------------------------------------
+
+
+@staff_required
+@permission_required("repairs.view_priceitem", raise_exception=True)
+def price_list(request):
+    estates = list(Estate.objects.order_by("name"))
+    estate = next((e for e in estates if str(e.pk) == request.GET.get("estate")), estates[0] if estates else None)
+    can_edit = request.user.has_perm("repairs.change_priceitem")
+    items = selectors.price_list(estate=estate, active_only=not can_edit) if estate else []
+    return render(request, "repairs/desk/price_list.html", {
+        "estates": estates, "estate": estate, "items": items, "can_edit": can_edit,
+        "can_add": request.user.has_perm("repairs.add_priceitem"),
+    })
+
+
+def _price_item_form(request, item=None):
+    initial = {"active": True}
+    if item is not None:
+        initial = {"estate": item.estate_id, "name": item.name, "trade": item.trade, "price": item.price,
+                   "unit_label": item.unit_label, "active": item.active}
+    elif request.GET.get("estate"):
+        initial["estate"] = request.GET["estate"]
+    form = PriceItemForm(request.POST or None, initial=initial)
+    if item is not None:
+        form.fields["estate"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.price_item_save(
+                estate=item.estate if item else data["estate"], name=data["name"], trade=data["trade"],
+                price=data["price"], unit_label=data["unit_label"], active=data["active"], item=item,
+                actor=request.user,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Price list saved: %(item)s.") % {"item": saved.name})
+            return redirect(f"{reverse('repairs:price_list')}?estate={saved.estate_id}")
+    return render(request, "repairs/desk/price_form.html", {"form": form, "item": item},
+                  status=400 if form.errors else 200)
+
+
+@staff_required
+@permission_required("repairs.add_priceitem", raise_exception=True)
+def price_item_new(request):
+    return _price_item_form(request)
+
+
+@staff_required
+@permission_required("repairs.change_priceitem", raise_exception=True)
+def price_item_edit(request, pk):
+    return _price_item_form(request, get_object_or_404(PriceItem.objects.select_related("estate"), pk=pk))
+
+
+# ---- from a complaint ------------------------------------------------------------
+
+
+@staff_required
+@permission_required("repairs.add_workorder", raise_exception=True)
+@require_POST
+def from_complaint(request, complaint_pk):
+    from complaints.models import Complaint
+
+    complaint = get_object_or_404(Complaint.objects.select_related("unit__estate", "owner"), pk=complaint_pk)
+    form = FromComplaintForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect("complaints:detail", pk=complaint.pk)
+    data = form.cleaned_data
+    try:
+        order = services.work_order_from_complaint(
+            complaint=complaint, kind=data["kind"], trade=data["trade"], appointment_at=data["appointment_at"],
+            actor=request.user, now=timezone.now(),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("complaints:detail", pk=complaint.pk)
+    messages.success(request, _("Work order %(number)s opened for this complaint.") % {"number": order.number})
+    return redirect("repairs:detail", pk=order.pk)
+
+
+# ---- the customer's signature ------------------------------------------------------
+
+
+@staff_required
+@permission_required(VIEW, raise_exception=True)
+def signature(request, pk):
+    png = selectors.acceptance_signature(acceptance_id=pk)
+    if not png:
+        raise Http404
+    response = HttpResponse(bytes(png), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 urlpatterns = [
-    path("", _todo, name="queue"),
-    path("new/", _todo, name="register"),
-    path("<int:pk>/", _todo, name="detail"),
-    path("<int:pk>/print/", _todo, name="print"),
-    path("<int:pk>/<slug:name>/", _todo, name="action"),
-    path("prices/", _todo, name="price_list"),
-    path("from-complaint/<int:complaint_pk>/", _todo, name="from_complaint"),
-    path("acceptances/<int:pk>/signature.png", _todo, name="signature"),
+    path("", queue, name="queue"),
+    path("new/", register, name="register"),
+    path("prices/", price_list, name="price_list"),
+    path("prices/new/", price_item_new, name="price_item_new"),
+    path("prices/<int:pk>/edit/", price_item_edit, name="price_item_edit"),
+    path("<int:pk>/", detail, name="detail"),
+    path("<int:pk>/print/", print_order, name="print"),
+    path("<int:pk>/<slug:name>/", action, name="action"),
+    path("from-complaint/<int:complaint_pk>/", from_complaint, name="from_complaint"),
+    path("acceptances/<int:pk>/signature.png", signature, name="signature"),
 ]
