@@ -10,6 +10,7 @@ from propertydesk import views
 api_v1 = [
     path("", include("owners.api_urls")),
     path("", include("complaints.api_urls")),
+    path("", include("repairs.api_urls")),
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
