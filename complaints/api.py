@@ -11,20 +11,23 @@ a complaint closes only when its callback finds the owner satisfied.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import decorators, exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import (
+    decorators,
+    exceptions,
+    mixins,
+    serializers,
+    status,
+    viewsets,
+)
 from rest_framework.response import Response
 
 from complaints import selectors, services
@@ -40,44 +43,12 @@ from complaints.models import (
     SuggestionStatus,
     Urgency,
 )
-from owners.api import raise_as_drf
 from owners.models import Estate, Owner, Ownership, Unit
 from owners.selectors import owner_units
+from propertydesk.api import StaffOrOwnerPermission, service_errors
 from propertydesk.roles import is_staff_member, owner_of
 
 # ---- permissions -----------------------------------------------------------
-
-
-class ComplaintsPermission(permissions.BasePermission):
-    """Staff: the permissions the viewset names for the action (``staff_permissions``).
-    Owners: reads and the actions in ``owner_actions``; the querysets keep them to
-    their own records. Anyone else: nothing."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if is_staff_member(user):
-            needed = view.staff_permissions.get(view.action)
-            if needed is None:
-                needed = view.staff_permissions["retrieve"] if request.method in permissions.SAFE_METHODS else None
-            return needed is not None and user.has_perms(needed)
-        if owner_of(user) is None:
-            return False
-        return request.method in permissions.SAFE_METHODS or view.action in view.owner_actions
-
-
-@contextmanager
-def service_errors():
-    """A service's ValidationError becomes a 400 naming the fields (or
-    non_field_errors for a refused transition); its PermissionDenied a 403 that keeps
-    the service's message."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise_as_drf(error)
-    except DjangoPermissionDenied as error:
-        raise exceptions.PermissionDenied(str(error) or None)
 
 
 def _is_staff(context) -> bool:
@@ -294,7 +265,7 @@ _COMPLAINT_ACTION = dict(responses={200: ComplaintDetailSerializer})
 
 
 class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    permission_classes = [ComplaintsPermission]
+    permission_classes = [StaffOrOwnerPermission]
     filterset_class = ComplaintFilter
     ordering_fields = ["received_at", "promised_at", "number"]
     queryset = Complaint.objects.all()
@@ -504,7 +475,7 @@ class SuggestionFilter(django_filters.FilterSet):
 
 
 class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    permission_classes = [ComplaintsPermission]
+    permission_classes = [StaffOrOwnerPermission]
     filterset_class = SuggestionFilter
     ordering_fields = ["received_at", "decided_at", "number"]
     queryset = Suggestion.objects.all()

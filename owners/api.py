@@ -28,6 +28,7 @@ from owners.models import (
     SpecialNeed,
     Unit,
 )
+from propertydesk.api import raise_as_drf
 from propertydesk.roles import is_staff_member, owner_of
 
 
@@ -53,12 +54,6 @@ class RegistryPermission(permissions.DjangoModelPermissions):
             and owner_of(user) is not None
             and request.method in permissions.SAFE_METHODS
         )
-
-
-def raise_as_drf(error: DjangoValidationError):
-    if hasattr(error, "error_dict"):
-        raise serializers.ValidationError(error.message_dict)
-    raise serializers.ValidationError({"non_field_errors": error.messages})
 
 
 class EstateSerializer(serializers.ModelSerializer):

@@ -13,24 +13,27 @@ Phone numbers are only ever read back masked.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import django_filters
 from django import forms
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import decorators, exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import (
+    decorators,
+    exceptions,
+    mixins,
+    serializers,
+    status,
+    viewsets,
+)
 from rest_framework.response import Response
 
-from owners.api import raise_as_drf
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_units
+from propertydesk.api import StaffOrOwnerPermission, service_errors
 from propertydesk.roles import is_staff_member, owner_of, worker_of
 from repairs import selectors, services
 from repairs.models import (
@@ -50,51 +53,6 @@ from repairs.models import (
 from repairs.signature import signature_from_data_url
 
 # ---- permissions and errors --------------------------------------------------
-
-
-class RepairsPermission(permissions.BasePermission):
-    """Staff: the permissions the viewset names for the action (``staff_permissions``).
-    Owners: reads and the actions in ``owner_actions``; the querysets keep them to
-    their own records. Anyone else: nothing."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if view.action is None:
-            # A method the route does not have (DELETE): let DRF answer 405, not 403.
-            return True
-        if is_staff_member(user):
-            needed = view.staff_permissions.get(view.action)
-            if needed is None:
-                needed = view.staff_permissions["retrieve"] if request.method in permissions.SAFE_METHODS else None
-            return needed is not None and user.has_perms(needed)
-        if owner_of(user) is None:
-            return False
-        return request.method in permissions.SAFE_METHODS or view.action in view.owner_actions
-
-
-class Refused(exceptions.APIException):
-    """A step the order's state does not allow: 400 with the service's sentence in
-    ``detail`` and its code in ``code``."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = gettext_lazy("This cannot be done with the work order now.")
-    default_code = "refused"
-
-
-@contextmanager
-def service_errors():
-    """A service's field errors become a 400 keyed by field name; a refused step a 400
-    with ``detail``; its PermissionDenied a 403 that keeps the service's message."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise_as_drf(error)
-        raise Refused({"detail": " ".join(error.messages), "code": getattr(error, "code", None) or "invalid"})
-    except DjangoPermissionDenied as error:
-        raise exceptions.PermissionDenied(str(error) or None)
 
 
 def _is_staff(context) -> bool:
@@ -171,7 +129,7 @@ class PriceItemViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
     read every estate's; owners read the offered items of the estates where they own a
     unit now. Supervisors add and change items; nothing is deleted."""
 
-    permission_classes = [RepairsPermission]
+    permission_classes = [StaffOrOwnerPermission]
     filterset_class = PriceItemFilter
     ordering_fields = ["name", "price", "trade"]
     queryset = PriceItem.objects.all()
@@ -538,7 +496,7 @@ _ORDER_ACTION = dict(responses={200: WorkOrderDetailSerializer})
 
 
 class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    permission_classes = [RepairsPermission]
+    permission_classes = [StaffOrOwnerPermission]
     filterset_class = WorkOrderFilter
     ordering_fields = ["registered_at", "dispatch_due_at", "appointment_at", "number"]
     queryset = WorkOrder.objects.all()

@@ -235,10 +235,10 @@ def test_an_illegal_step_is_refused_with_the_services_message(client, shop):
 
     # then
     assert dispatch.status_code == 400
-    assert dispatch.json()["detail"] == "Judge the order before dispatching it."
+    assert dispatch.json()["non_field_errors"][0] == "Judge the order before dispatching it."
     assert (refuse_unexplained.status_code, set(refuse_unexplained.json())) == (400, {"explanation"})
     assert judge_again.status_code == 400
-    assert judge_again.json()["detail"] == "A work order that is Refused cannot become Accepted."
+    assert judge_again.json()["non_field_errors"][0] == "A work order that is Refused cannot become Accepted."
     order.refresh_from_db()
     assert order.status == Status.REFUSED and order.worker is None
 
@@ -284,7 +284,7 @@ def test_only_the_assigned_worker_carries_the_order_on(client, shop):
 
     # then
     assert take_other.status_code == 400
-    assert take_other.json()["detail"] == "This order was given to another worker."
+    assert take_other.json()["non_field_errors"][0] == "This order was given to another worker."
     assert take_desk.status_code == 403
     assert taken.status_code == 200
     assert (arrive_other.status_code, arrive_nobody.status_code) == (403, 403)
@@ -333,7 +333,7 @@ def test_owner_cancels_until_a_worker_has_the_order(client, shop):
     assert cancelled.status_code == 200
     assert (cancelled.json()["status"], cancelled.json()["void_reason"]) == ("voided", "自己修好了")
     assert too_late.status_code == 400
-    assert too_late.json()["detail"].startswith("A worker already has this order.")
+    assert too_late.json()["non_field_errors"][0].startswith("A worker already has this order.")
     assert desk_cancel.status_code == 403
     with_worker.refresh_from_db()
     assert with_worker.status == Status.DISPATCHED and WorkOrder.objects.count() == 2
@@ -392,7 +392,7 @@ def test_bank_collection_returns_the_charge(client, shop):
     charge = BankCollectionCharge.objects.get()
     assert charged.json() == {"payment_method": "bank_collection", "amount": "80.00", "receipt_number": None,
                               "charge": charge.pk}
-    assert again.status_code == 400 and again.json()["detail"] == "This order has been charged already."
+    assert again.status_code == 400 and again.json()["non_field_errors"][0] == "This order has been charged already."
     assert Receipt.objects.count() == 0
 
 
