@@ -807,10 +807,16 @@ def seed_complaints(ctx: DemoContext) -> None:
     step(ctx)
 
 
+def seed_work_orders(ctx: DemoContext) -> None:
+    from repairs.demo import seed_work_orders as step  # the repairs app builds on owners
+
+    step(ctx)
+
+
 Step = Callable[[DemoContext], None]
 # Later issues append their steps (complaints, work orders, bills, …); each sees what
 # the earlier ones created in the context.
-STEPS: list[Step] = [seed_registry, seed_users, seed_complaints]
+STEPS: list[Step] = [seed_registry, seed_users, seed_complaints, seed_work_orders]
 
 
 def plan(*, rng: random.Random, today: date) -> DemoContext:

@@ -164,7 +164,7 @@ def test_the_desk_finds_a_seeded_owner_by_phone_and_by_tail(seeded, db):
     [
         ("desk", "desk"),
         ("supervisor", "desk"),
-        ("engineer", "desk"),
+        ("engineer", "repairs:my_orders"),
         ("finance", "desk"),
         ("owner", "portal:home"),
         ("admin", "desk"),

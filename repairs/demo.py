@@ -1,0 +1,1612 @@
+"""Work orders and paid services in the demo estate: a step of ``owners.demo.STEPS``,
+after the complaints.
+
+The step first staffs the estates: the demo login ``engineer`` becomes a worker of
+翠湖花园, and each estate gets its own team of plumbers, electricians, carpenters,
+locksmiths, appliance fitters, masons and cleaners (logins ``w_<surname>``, password the
+demo's), a few of them off duty. It writes the dispatch rules (翠湖花园: the desk assigns
+minor repairs, paid services go to the shared pool, routine services go round robin;
+锦绣华庭: minor repairs round robin) and each estate's special-service price list.
+
+Then three months of work orders (about 300 per estate). Each order is planned as a
+list of timed actions (register, judge, dispatch, take, draw materials, arrive, agree
+the price, complete, collect payment, the customer's verdict, rework, escalation,
+settlement, voiding, damage…), and the late-dispatch sweep (every 5 minutes) is
+replayed. The last ``LIVE_DAYS`` are played through ``repairs.services`` with ``now=``
+set to the moment each thing happened, all orders' actions in the order they happened
+up to the demo's clock (:func:`complaints.demo.as_of`, midnight at the start of
+``today``): numbers, deadlines, late-dispatch alerts, receipts, bank collection charges
+and notifications are the real ones, round robin takes turns, and whatever had not
+happened by then is still open. The weeks before, all finished by then, are the
+archive: ``_Archive`` writes in bulk the very rows the services write for the same
+actions (payments still go through the fees services, the repairs signals are still
+sent), without the inbox messages nobody would read any more. Played through the
+services, the archive alone would take half a minute; in bulk it takes a second.
+
+A few orders are placed so every status shows: requests that came in just before
+midnight (one already past its dispatch deadline), pool orders nobody has taken,
+a major job on site for days, work awaiting the customer's signature, rework,
+escalations, damage to a customer's property, and the portal owner's own requests.
+
+Like the rest of the demo it is deterministic: it draws only from the context's random
+generator and ``today``. Messages stay in the inbox: no e-mail or SMS leaves.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from complaints.demo import as_of as demo_as_of
+from complaints.models import OPEN_STATUSES, REPAIR_CATEGORIES, Category, Complaint
+from fees.services import money
+from owners import crypto
+from owners.demo import DEMO_PASSWORD
+from owners.models import ResidentRelation, Unit
+from propertydesk import notifications, roles
+from propertydesk.roles import is_staff_member
+from repairs import services
+from repairs.models import (
+    TRANSITIONS,
+    UNDISPATCHED,
+    Acceptance,
+    DamageIncident,
+    DamageStatus,
+    DispatchMode,
+    DispatchRule,
+    DrawKind,
+    Kind,
+    MaterialDraw,
+    PaymentMethod,
+    PriceItem,
+    SignedOn,
+    Source,
+    Status,
+    Trade,
+    Worker,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from repairs.signals import work_order_completed, work_order_signed_off
+
+HISTORY_DAYS = 90
+# Orders of the last LIVE_DAYS are played through repairs.services; the older, finished
+# ones (the archive) are written in bulk exactly as the services write them (see
+# _Archive), so the step stays fast.
+LIVE_DAYS = 21
+ORDERS_PER_ESTATE = 300  # placed orders included
+LATE_DISPATCH_RATE = 0.08  # reached the worker after the deadline
+REFUSE_RATE = 0.03
+VOID_RATE = 0.045  # the customer cancelled
+REWORK_RATE = 0.06  # the customer was not satisfied the first time
+ESCALATE_RATE = 0.2  # of the reworked: still not satisfied, to a supervisor
+PAD_RATE = 0.65  # signed on the worker's phone; the rest on the paper form
+TENANT_RATE = 0.45  # in a rented unit, the tenant rather than the owner asks
+TRADE_OVERRIDE_RATE = 0.025  # the desk sends someone outside his trade, with a reason
+CASH_RATE = 0.7  # paid services paid in cash on the spot; the rest by bank collection
+KIND_WEIGHTS = {Kind.MINOR_REPAIR: 62, Kind.SPECIAL_SERVICE: 22, Kind.ROUTINE: 12,
+                Kind.MAJOR_WORKS: 4}
+SOURCE_WEIGHTS = {Source.PHONE: 45, Source.DESK: 33, Source.PORTAL: 22}
+# When requests come in, by hour of the day (phone and portal; the desk is open 08:30–18:30).
+HOUR_WEIGHTS = (
+    0.3, 0.2, 0.1, 0.1, 0.1, 0.2, 0.6, 2, 6, 9, 9, 7, 4, 4, 6, 7, 7, 6, 5, 5, 4, 3, 1.5, 0.8,
+)
+
+# How each estate dispatches each kind (a kind not listed: the desk assigns).
+DISPATCH_RULES = {
+    "cuihu": {Kind.MINOR_REPAIR: DispatchMode.DESK, Kind.SPECIAL_SERVICE: DispatchMode.POOL,
+              Kind.ROUTINE: DispatchMode.ROUND_ROBIN},
+    "jinxiu": {Kind.MINOR_REPAIR: DispatchMode.ROUND_ROBIN},
+}
+
+P, E, C, L, A, M, CL, G = (Trade.PLUMBING, Trade.ELECTRICAL, Trade.CARPENTRY, Trade.LOCKSMITH,
+                           Trade.APPLIANCES, Trade.MASONRY, Trade.CLEANING, Trade.GENERAL)
+
+# ---------------------------------------------------------------------------
+# The teams
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    username: str
+    surname: str
+    given: str
+    trades: tuple[str, ...]
+    on_duty: bool = True
+
+
+ENGINEER_TRADES = (P, E, G)  # the demo login "engineer" (李建军), in the first estate
+TEAMS: dict[str, tuple[WorkerSpec, ...]] = {
+    "cuihu": (
+        WorkerSpec("w_zhang", "张", "国强", (P, G)),
+        WorkerSpec("w_wang", "王", "志明", (E,)),
+        WorkerSpec("w_liu", "刘", "永康", (C, L)),
+        WorkerSpec("w_chen", "陈", "海涛", (A, E)),
+        WorkerSpec("w_zhou", "周", "建平", (P, M)),
+        WorkerSpec("w_huang", "黄", "德明", (M,), on_duty=False),
+        WorkerSpec("w_lin", "林", "秀英", (CL,)),
+        WorkerSpec("w_wu", "吴", "桂兰", (CL,), on_duty=False),
+        WorkerSpec("w_luo", "罗", "志强", (L, G), on_duty=False),
+    ),
+    "jinxiu": (
+        WorkerSpec("w_yang", "杨", "磊", (P, G)),
+        WorkerSpec("w_zhao", "赵", "勇", (E, A)),
+        WorkerSpec("w_he", "何", "伟", (C, L)),
+        WorkerSpec("w_guo", "郭", "斌", (M, G)),
+        WorkerSpec("w_sun", "孙", "建军", (P, E)),
+        WorkerSpec("w_liang", "梁", "海燕", (CL,)),
+        WorkerSpec("w_xu", "徐", "丽萍", (CL,)),
+        WorkerSpec("w_ma", "马", "超", (A,), on_duty=False),
+        WorkerSpec("w_zhu", "朱", "涛", (L, C), on_duty=False),
+    ),
+}
+
+# ---------------------------------------------------------------------------
+# The price list (特约服务项目价格表)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceSpec:
+    name: str
+    trade: str
+    unit_label: str
+    prices: dict[str, str]  # estate code -> yuan; an estate missing does not offer it
+    retired: tuple[str, ...] = ()  # estates that stopped offering it (inactive now)
+
+
+PRICE_LIST: tuple[PriceSpec, ...] = (
+    PriceSpec("疏通下水道", P, "次", {"cuihu": "80", "jinxiu": "100"}),
+    PriceSpec("疏通马桶", P, "次", {"cuihu": "60", "jinxiu": "80"}),
+    PriceSpec("更换水龙头（材料另计）", P, "个", {"cuihu": "30", "jinxiu": "35"}),
+    PriceSpec("更换角阀（材料另计）", P, "个", {"cuihu": "20"}),
+    PriceSpec("更换马桶水箱配件（材料另计）", P, "套", {"jinxiu": "60"}, retired=("jinxiu",)),
+    PriceSpec("安装灯具", E, "盏", {"cuihu": "20", "jinxiu": "25"}),
+    PriceSpec("更换开关插座面板", E, "个", {"cuihu": "10", "jinxiu": "12"}),
+    PriceSpec("安装浴霸", E, "台", {"cuihu": "80"}),
+    PriceSpec("更换门锁芯（材料另计）", L, "个", {"cuihu": "50", "jinxiu": "60"}),
+    PriceSpec("开锁（须核实业主身份）", L, "次", {"cuihu": "80", "jinxiu": "100"}),
+    PriceSpec("清洗油烟机", A, "台", {"cuihu": "120", "jinxiu": "150"}),
+    PriceSpec("空调清洗", A, "台", {"cuihu": "80", "jinxiu": "100"}),
+    PriceSpec("空调加氟", A, "台", {"cuihu": "150"}, retired=("cuihu",)),
+    PriceSpec("洗衣机清洗", A, "台", {"jinxiu": "90"}),
+    PriceSpec("安装晾衣架", C, "套", {"cuihu": "60", "jinxiu": "80"}),
+    PriceSpec("安装窗帘轨道", C, "米", {"cuihu": "15", "jinxiu": "18"}),
+    PriceSpec("墙面修补", M, "平方米", {"cuihu": "35", "jinxiu": "40"}),
+    PriceSpec("更换破损瓷砖（材料另计）", M, "块", {"jinxiu": "40"}),
+    PriceSpec("开荒保洁", CL, "平方米", {"cuihu": "6", "jinxiu": "7"}),
+    PriceSpec("家庭日常保洁", CL, "小时", {"cuihu": "40"}, retired=("cuihu",)),
+    PriceSpec("玻璃清洗", CL, "平方米", {"jinxiu": "5"}, retired=("jinxiu",)),
+)
+RETIRED_BEFORE_DAYS = 30  # a retired item was last booked at least this long ago
+
+# ---------------------------------------------------------------------------
+# What is asked for
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """One kind of request. ``text`` may use {b} building, {e} entrance, {f} floor and
+    {q} the quantity of a paid service."""
+
+    kind: str
+    trade: str
+    text: str
+    done: str  # the worker's note on completion
+    minutes: tuple[float, float] = (20, 60)  # on site
+    materials: tuple[tuple[str, str, float], ...] = ()  # (item, unit, quantity; 0 = as many as q)
+    tools: tuple[str, ...] = ()  # borrowed from the store, returned after the job
+    item: str = ""  # the price-list line of a paid service
+    qty: tuple[int, int] | str = (1, 1)  # how many units of the price; "area" = the flat's area
+    extra: tuple[int, int] = (0, 0)  # material bought for the customer, yuan per unit (材料另计)
+
+
+MINOR = Kind.MINOR_REPAIR
+JOBS: tuple[Job, ...] = (
+    # -- minor repairs in the home ----------------------------------------------------
+    Job(MINOR, P, "厨房水龙头关不紧，一直滴水", "更换水龙头阀芯，试水不再滴漏。",
+        (15, 40), (("水龙头阀芯", "个", 1), ("生料带", "卷", 1))),
+    Job(MINOR, P, "卫生间马桶水箱一直流水，晚上能听到声音",
+        "更换马桶进水阀和排水阀密封圈，水位调整正常。", (25, 50),
+        (("马桶进水阀", "个", 1), ("密封圈", "个", 1))),
+    Job(MINOR, P, "洗手盆下水管漏水，柜子里都湿了",
+        "更换洗手盆下水管，接口打玻璃胶密封，试水无渗漏。", (20, 45),
+        (("下水管", "根", 1), ("玻璃胶", "支", 1))),
+    Job(MINOR, P, "洗衣机进水管接头漏水", "更换水管接头，缠生料带后试水无渗漏。",
+        (10, 25), (("水管接头", "个", 1), ("生料带", "卷", 1))),
+    Job(MINOR, P, "热水器下面的角阀漏水", "更换冷热水角阀各一个，试压无渗漏。",
+        (20, 40), (("角阀", "个", 2), ("生料带", "卷", 1))),
+    Job(MINOR, P, "卫生间地漏返臭味", "清理存水弯，地漏加装防臭芯。", (15, 30),
+        (("防臭地漏芯", "个", 1),)),
+    Job(MINOR, P, "淋浴花洒软管破了，一开水就喷", "更换淋浴软管和花洒。", (10, 25),
+        (("淋浴软管", "根", 1),)),
+    Job(MINOR, E, "客厅吊灯不亮，换了灯泡还是不亮",
+        "灯座接触不良，更换灯座并紧固接线，灯具恢复正常。", (20, 45),
+        (("灯座", "个", 1), ("灯泡", "个", 1)), ("人字梯",)),
+    Job(MINOR, E, "厨房有一个插座没电", "插座接线松脱烧黑，重新接线并更换插座面板。",
+        (20, 40), (("插座面板", "个", 1),)),
+    Job(MINOR, E, "卫生间开关按下去灯不亮", "开关触点烧蚀，更换开关面板，测试正常。",
+        (10, 25), (("开关面板", "个", 1),)),
+    Job(MINOR, E, "家里总闸隔三差五就跳闸",
+        "查明为卫生间回路漏电开关老化，更换漏电开关并检测绝缘。", (40, 90),
+        (("空气开关", "个", 1),), ("绝缘电阻测试仪",)),
+    Job(MINOR, E, "阳台灯泡坏了，太高够不着", "更换阳台灯泡。", (10, 20), (("灯泡", "个", 1),),
+        ("人字梯",)),
+    Job(MINOR, E, "浴霸取暖灯只亮两个", "更换浴霸取暖灯泡两个，测试正常。", (15, 30),
+        (("浴霸灯泡", "个", 2),), ("人字梯",)),
+    Job(MINOR, C, "衣柜门合页松了，门关不上", "更换衣柜门合页并调整门缝。", (20, 40),
+        (("合页", "个", 2),)),
+    Job(MINOR, C, "卧室木门受潮变形，关门很紧", "刨削门边并调整合页，开关顺畅。", (40, 90), (),
+        ("电刨",)),
+    Job(MINOR, C, "厨房吊柜门掉下来了", "重新安装吊柜门，更换阻尼合页。", (20, 40),
+        (("阻尼合页", "个", 2),)),
+    Job(MINOR, C, "阳台推拉窗滑轮坏了，推不动", "更换推拉窗滑轮并加润滑油，推拉顺畅。",
+        (30, 60), (("推拉窗滑轮", "个", 2),)),
+    Job(MINOR, L, "入户门反锁后钥匙拧不开", "锁舌弹簧断裂，拆修锁体并更换弹簧，开锁顺畅。",
+        (30, 60), (("锁舌弹簧", "个", 1),)),
+    Job(MINOR, L, "卧室门把手松动，门锁不上", "紧固锁体，更换门把手。", (15, 30),
+        (("门把手", "套", 1),)),
+    Job(MINOR, L, "楼下信报箱的锁坏了，打不开", "更换信报箱锁，交付钥匙两把。", (10, 20),
+        (("信报箱锁", "个", 1),)),
+    Job(MINOR, A, "抽油烟机开了不转，有嗡嗡声", "电机启动电容损坏，更换电容，运转正常。",
+        (30, 60), (("电容", "个", 1),)),
+    Job(MINOR, A, "燃气热水器打不着火", "更换点火针和电池，点火正常。", (20, 45),
+        (("热水器点火针", "个", 1), ("1号电池", "节", 2))),
+    Job(MINOR, M, "卫生间地砖空鼓开裂，踩上去会响", "铲除空鼓地砖，重新铺贴两块并勾缝。",
+        (90, 180), (("瓷砖胶", "袋", 1), ("填缝剂", "袋", 1)), ("瓷砖切割机",)),
+    Job(MINOR, M, "厨房墙砖掉了一块", "清理基层后重新铺贴墙砖并勾缝。", (40, 80),
+        (("瓷砖胶", "袋", 1),)),
+    Job(MINOR, M, "阳台墙角有裂缝，下雨往里渗水", "裂缝处开槽注入防水胶，表面刷防水涂料。",
+        (60, 120), (("防水胶", "支", 2), ("防水涂料", "桶", 1)), ("冲击钻",)),
+    Job(MINOR, M, "客厅天花板石膏线脱落一段", "重新粘贴石膏线，修补腻子。", (40, 90),
+        (("石膏线", "米", 2), ("腻子粉", "袋", 1)), ("人字梯",)),
+    Job(MINOR, G, "阳台手摇晾衣架摇不动，钢丝断了一根", "更换晾衣架钢丝绳和摇把。",
+        (30, 60), (("钢丝绳", "根", 2),)),
+    Job(MINOR, G, "纱窗破了个洞，蚊子都飞进来了", "更换纱网。", (20, 40), (("纱网", "平方米", 2),)),
+    Job(MINOR, G, "卫生间镜子松了，快掉下来", "重新打孔，用膨胀螺丝固定镜子。", (15, 30),
+        (("膨胀螺丝", "个", 4),), ("冲击钻",)),
+    Job(MINOR, G, "窗户执手断了，窗关不上", "更换窗户执手。", (10, 20), (("窗户执手", "个", 1),)),
+    # -- routine services (常规服务): the building's parts, under the service contract ---
+    Job(Kind.ROUTINE, E, "{b}栋{e}单元{f}楼楼道声控灯不亮", "更换楼道声控灯两盏，测试正常。",
+        (15, 30), (("LED声控灯", "个", 2),), ("人字梯",)),
+    Job(Kind.ROUTINE, E, "{b}栋{e}单元{f}楼走廊应急灯不亮", "更换应急灯蓄电池，断电测试正常。",
+        (15, 30), (("应急灯蓄电池", "个", 1),)),
+    Job(Kind.ROUTINE, G, "可视对讲按了开门键没反应，访客进不来",
+        "单元主机至分机的线路接头氧化，重新接线，开门正常。", (30, 60)),
+    Job(Kind.ROUTINE, P, "{b}栋{e}单元{f}楼管井里水表前阀门漏水", "更换水表前闸阀，试压无渗漏。",
+        (30, 60), (("闸阀", "个", 1), ("生料带", "卷", 1))),
+    Job(Kind.ROUTINE, P, "阳台排水立管检修口渗水", "更换检修口密封圈并紧固。", (20, 40),
+        (("密封圈", "个", 1),)),
+    Job(Kind.ROUTINE, CL, "{b}栋{e}单元{f}楼楼道地面洒了油漆，很难走",
+        "用稀释剂清除地面油漆，楼道恢复清洁。", (40, 80), (("稀释剂", "瓶", 1),)),
+    Job(Kind.ROUTINE, CL, "{b}栋{e}单元电梯厅有装修留下的水泥灰", "清扫并拖洗电梯厅地面。",
+        (30, 50)),
+    Job(Kind.ROUTINE, M, "{b}栋{e}单元楼梯间踏步砖松动", "重新铺贴踏步砖两块。", (60, 120),
+        (("瓷砖胶", "袋", 1),)),
+    Job(Kind.ROUTINE, L, "{b}栋{e}单元{f}楼电表箱门锁坏了，门关不上", "更换电表箱门锁。", (10, 20),
+        (("电表箱锁", "个", 1),)),
+    # -- major repair works (维修工程), on site for days --------------------------------
+    Job(Kind.MAJOR_WORKS, M, "卫生间防水层失效，楼下天花板渗水，需重做防水",
+        "卫生间地面砸除至结构层，重做聚氨酯防水两遍，闭水试验48小时无渗漏后重新铺贴地砖。",
+        (3 * 1440, 5 * 1440), (("防水涂料", "桶", 3), ("瓷砖胶", "袋", 4), ("水泥", "袋", 3)),
+        ("电镐", "瓷砖切割机")),
+    Job(Kind.MAJOR_WORKS, P, "入户给水管老化锈蚀，水发黄，要求整体更换",
+        "更换入户至厨卫全部给水管（PPR管），打压试验0.8MPa保压30分钟无渗漏。",
+        (1440, 2 * 1440), (("PPR水管", "米", 25), ("水管接头", "个", 14), ("生料带", "卷", 2)),
+        ("热熔机", "冲击钻")),
+    Job(Kind.MAJOR_WORKS, E, "户内线路老化，空调一开就跳闸，要求重新布线",
+        "空调回路重新布4平方线，更换配电箱空气开关，绝缘检测合格。",
+        (1440, 2 * 1440), (("电线", "卷", 2), ("空气开关", "个", 3), ("线管", "米", 15)),
+        ("绝缘电阻测试仪", "冲击钻")),
+    Job(Kind.MAJOR_WORKS, M, "外墙窗边渗水，卧室墙面发霉",
+        "外墙窗边重新打耐候胶并做防水涂层；室内墙面铲除霉斑后重新刮腻子刷漆。",
+        (2 * 1440, 4 * 1440), (("耐候胶", "支", 4), ("防水涂料", "桶", 1), ("腻子粉", "袋", 2),
+                               ("乳胶漆", "桶", 1)), ("安全绳",)),
+    # -- special paid services (特约服务) ---------------------------------------------------
+    Job(Kind.SPECIAL_SERVICE, P, "厨房下水道堵了，要求有偿疏通",
+        "疏通厨房下水支管，清出油污，排水恢复正常。", (30, 60), (), ("管道疏通机",),
+        item="疏通下水道"),
+    Job(Kind.SPECIAL_SERVICE, P, "马桶堵了冲不下去", "疏通马桶，取出堵塞物，冲水正常。", (20, 40),
+        (), ("马桶疏通器",), item="疏通马桶"),
+    Job(Kind.SPECIAL_SERVICE, P, "厨房水龙头老化，要求换新，材料由物业代购",
+        "更换厨房水龙头，试水正常。", (20, 40), (("水龙头", "个", 0), ("生料带", "卷", 1)),
+        item="更换水龙头（材料另计）", extra=(85, 168)),
+    Job(Kind.SPECIAL_SERVICE, P, "家里角阀都生锈了，{q}个全部换新", "更换角阀{q}个，试压无渗漏。",
+        (30, 60), (("角阀", "个", 0), ("生料带", "卷", 1)), item="更换角阀（材料另计）", qty=(3, 6),
+        extra=(25, 35)),
+    Job(Kind.SPECIAL_SERVICE, P, "马桶水箱配件老化，要求整套更换",
+        "更换马桶水箱进水阀、排水阀整套配件。", (30, 50), (("马桶水箱配件", "套", 1),),
+        item="更换马桶水箱配件（材料另计）", extra=(65, 120)),
+    Job(Kind.SPECIAL_SERVICE, E, "新买了{q}盏灯，需要安装", "安装灯具{q}盏，通电测试正常。",
+        (40, 120), (), ("人字梯",), item="安装灯具", qty=(2, 7)),
+    Job(Kind.SPECIAL_SERVICE, E, "全屋开关插座面板发黄，{q}个换新（面板业主自购）",
+        "更换开关插座面板{q}个，测试正常。", (40, 120), item="更换开关插座面板", qty=(6, 20)),
+    Job(Kind.SPECIAL_SERVICE, E, "新买了浴霸，需要安装",
+        "安装浴霸并接线，换气、照明、取暖测试正常。", (60, 90), (), ("人字梯", "开孔器"),
+        item="安装浴霸"),
+    Job(Kind.SPECIAL_SERVICE, L, "入户门锁芯要升级为C级锁芯", "更换C级防盗锁芯，交付新钥匙。",
+        (15, 30), (("C级锁芯", "个", 1),), item="更换门锁芯（材料另计）", extra=(120, 260)),
+    Job(Kind.SPECIAL_SERVICE, L, "钥匙锁在家里了，需要开锁", "核实业主身份证和房产登记后开锁。",
+        (15, 30), item="开锁（须核实业主身份）"),
+    Job(Kind.SPECIAL_SERVICE, A, "抽油烟机很久没洗了，要求清洗",
+        "拆洗油烟机风轮、油网和油杯，清洗后试机正常。", (90, 150), (), ("高压清洗机",),
+        item="清洗油烟机"),
+    Job(Kind.SPECIAL_SERVICE, A, "{q}台空调要清洗",
+        "清洗空调{q}台（滤网、蒸发器、出风口），试机正常。", (40, 160), (),
+        ("高压清洗机", "人字梯"), item="空调清洗", qty=(1, 4)),
+    Job(Kind.SPECIAL_SERVICE, A, "空调制冷效果差，要求加氟", "检漏后补充R22制冷剂，试机制冷正常。",
+        (40, 80), (), ("压力表",), item="空调加氟"),
+    Job(Kind.SPECIAL_SERVICE, A, "洗衣机有异味，要求清洗", "拆洗洗衣机内筒，清除污垢，试机正常。",
+        (60, 100), item="洗衣机清洗"),
+    Job(Kind.SPECIAL_SERVICE, C, "新买了升降晾衣架，需要安装", "安装升降晾衣架一套，升降测试正常。",
+        (40, 80), (), ("冲击钻", "人字梯"), item="安装晾衣架"),
+    Job(Kind.SPECIAL_SERVICE, C, "客厅要装{q}米窗帘轨道", "安装窗帘轨道{q}米。", (30, 90), (),
+        ("冲击钻",), item="安装窗帘轨道", qty=(3, 9)),
+    Job(Kind.SPECIAL_SERVICE, M, "卧室墙面有霉点和钉眼，约{q}平方米需要修补",
+        "铲除起皮墙面，刮腻子打磨后刷乳胶漆{q}平方米。", (120, 240),
+        (("腻子粉", "袋", 1), ("乳胶漆", "桶", 1)), item="墙面修补", qty=(2, 6)),
+    Job(Kind.SPECIAL_SERVICE, M, "厨房有{q}块瓷砖裂了，要求更换", "更换破损瓷砖{q}块并勾缝。",
+        (60, 150), (("瓷砖胶", "袋", 1),), ("瓷砖切割机",), item="更换破损瓷砖（材料另计）",
+        qty=(2, 6), extra=(15, 30)),
+    Job(Kind.SPECIAL_SERVICE, CL, "新房装修完，要求开荒保洁",
+        "全屋开荒保洁（含门窗、厨卫、地面），业主验收。", (300, 420), (), ("吸尘器",),
+        item="开荒保洁", qty="area"),
+    Job(Kind.SPECIAL_SERVICE, CL, "要求上门做{q}小时日常保洁", "完成{q}小时日常保洁。", (120, 240),
+        item="家庭日常保洁", qty=(2, 4)),
+    Job(Kind.SPECIAL_SERVICE, CL, "阳台和客厅玻璃约{q}平方米需要清洗", "清洗玻璃{q}平方米。",
+        (60, 120), (), ("玻璃刮",), item="玻璃清洗", qty=(15, 40)),
+)
+JOBS_OF: dict[str, tuple[Job, ...]] = {
+    kind: tuple(job for job in JOBS if job.kind == kind) for kind in Kind.values
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: str
+    trade: str
+    text: str
+    explanation: str  # what the desk told the customer
+
+
+REFUSALS: tuple[Refusal, ...] = (
+    Refusal(MINOR, A, "空调不制冷，要求上门维修",
+        "空调属业主自购电器，内部维修需品牌售后上门，已告知业主拨打品牌售后热线；如需清洗可预约有偿空调清洗服务。"),
+    Refusal(MINOR, P, "燃气灶打不着火，要求维修",
+            "燃气管道及燃气灶具维修属燃气公司范围，已告知业主拨打燃气公司热线96833报修。"),
+    Refusal(MINOR, G, "宽带断网了，要求物业检修",
+        "宽带线路由运营商维护，已告知业主拨打运营商客服热线报修。"),
+    Refusal(Kind.MAJOR_WORKS, M, "想把厨房和客厅之间的墙打掉做开放式厨房",
+            "该墙体为承重墙，拆改违反装修管理规定，不予受理；已向业主解释并提供装修管理规定。"),
+    Refusal(MINOR, C, "定制衣柜滑轨坏了，要求免费维修",
+        "衣柜为业主自购定制家具，请联系家具商家售后；如需有偿维修，可按特约服务价格表另行预约。"),
+    Refusal(MINOR, E, "要求在自家车位安装充电桩",
+            "充电桩安装需先向供电局申请报装并经管理处审批，已向业主发放申请资料，审批后再安排。"),
+)
+
+VOID_REASONS = (
+    "业主来电取消：问题已自行解决",
+    "业主临时出差，来电取消，回来后再重新报修",
+    "住户来电取消，已自行找外面师傅处理",
+    "重复报修：与前一张派工单为同一问题，予以核销",
+    "家中无人，多次电话联系不上，经业主同意取消",
+)
+VOID_ON_SITE_PAID = "业主认为价格偏高，现场确认价格时取消服务"
+
+HAPPY_COMMENTS = {
+    5: ("师傅很专业，很快就修好了", "准时上门，服务态度很好",
+        "穿了鞋套，走之前还把地面清理干净了，点赞",
+        "非常满意", "", "", ""),
+    4: ("修好了，谢谢", "师傅不错，就是来得稍微晚了一点", "", ""),
+    3: ("修好了，但比约好的时间晚到了半小时", "等了两天才上门", "修完地面没清理干净"),
+}
+PAID_COMMENTS = ("收费透明，价格合理", "做得很细致，下次还找你们", "")
+UNHAPPY = {
+    P: "修完第二天又开始渗水", E: "用了一会儿还是跳闸", C: "门还是关不严，有缝",
+    L: "锁还是很难拧，钥匙经常卡住",
+    A: "用了一天又不行了", M: "补的颜色和原来的不一样，很明显", CL: "厨房角落和窗框没擦干净",
+    G: "还是有点松，不放心",
+}
+STILL_UNHAPPY = ("已经返工一次了还是没修好，要求主管出面处理", "返工后问题依旧，要求换师傅或者赔偿")
+REWORK_DONE = {
+    P: "返工：重新更换密封件，试水24小时无渗漏。", E: "返工：查明另一处接线松动，重新接线并测试。",
+    C: "返工：重新调整合页和门框，开关顺畅无缝隙。", L: "返工：更换整套锁体，开锁顺畅。",
+    A: "返工：更换原厂配件，试机正常。", M: "返工：整面重新批荡刷漆，颜色一致。",
+    CL: "返工：重新清洁厨房和窗框。", G: "返工：加固处理，业主现场确认牢固。",
+}
+SETTLEMENTS = (
+    "主管上门查看，与业主协商：更换为品牌配件，差价由管理处承担，业主同意验收。",
+    "经主管协调，维修班长带队重新处理后业主同意验收，管理处向业主致歉。",
+)
+SETTLE_REWORK = "主管上门查看后，安排维修班长带队再次返工。"
+OVERRIDE_REASON = "本专业师傅都在外面抢修，先派其他师傅上门查看处理"
+
+
+@dataclass(frozen=True)
+class Damage:
+    estate: str
+    tool: str  # the job had this tool out
+    description: str
+    compensation: str | None = None  # None: not settled yet
+    agreement: str = ""
+
+
+DAMAGES = (
+    Damage("cuihu", "人字梯", "搬人字梯时不慎刮花客厅实木地板，划痕约20厘米，业主已拍照。", "300",
+           "主管上门查看并与业主协商：管理处赔偿地板修复费300元，业主签字确认。"),
+    Damage("jinxiu", "冲击钻", "打孔时粉尘弄脏业主客厅的白色窗帘。", "0",
+           "维修班已免费将窗帘送洗干净，业主表示不需要另外赔偿。"),
+    Damage("jinxiu", "人字梯", "拆旧灯具时灯罩滑落，打碎茶几玻璃台面一角。"),
+)
+
+# What a repair complaint turns into, by words in its text (the first that fits).
+COMPLAINT_REPAIRS: tuple[tuple[tuple[str, ...], str, str, tuple, tuple], ...] = (
+    (("下水",), P, "疏通厨房下水支管和楼层横管，排水恢复正常。", (), ("管道疏通机",)),
+    (("渗水", "漏水"), P, "查明为楼上卫生间下水管接口老化渗漏，更换接口密封圈，闭水试验无渗漏。",
+     (("密封圈", "个", 2),), ()),
+    (("插座", "跳闸"), E, "插座进水短路，更换防溅插座和漏电开关，测试正常。",
+     (("插座面板", "个", 1), ("空气开关", "个", 1)), ()),
+    (("窗",), C, "更换窗扇密封胶条并重新打胶，淋水试验无渗漏。",
+        (("密封胶条", "米", 6), ("玻璃胶", "支", 2)), ()),
+    (("墙",), M, "铲除起皮墙面，做防潮处理后重新刮腻子刷漆。",
+        (("腻子粉", "袋", 1), ("乳胶漆", "桶", 1)), ()),
+    (("楼道灯",), E, "更换楼道声控灯，测试正常。", (("LED声控灯", "个", 2),), ("人字梯",)),
+    (("发黄", "铁锈", "水压"), P, "冲洗入户管道并清洗过滤网，水质水压恢复正常。", (), ()),
+    (("门禁",), G, "检修门禁读卡器线路，刷卡开门正常。", (), ()),
+)
+COMPLAINT_ORDERS = 2  # per estate, from open repair complaints
+
+
+# ---------------------------------------------------------------------------
+# Plans
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Action:
+    at: datetime
+    kind: str
+    args: dict = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    seq: int
+    unit: Unit
+    job: Job
+    source: str
+    registered_at: datetime
+    mode: str
+    owner: object | None = None  # owners.Owner
+    requester_name: str = ""
+    requester_phone: str = ""
+    taken_by: object | None = None  # who typed it in
+    appointment_at: datetime | None = None
+    worker: Worker | None = None  # planned (desk, pool); round robin: whoever the service picks
+    complaint: Complaint | None = None
+    refusal: Refusal | None = None
+    description: str = ""
+    quantity: int = 1
+    price: Decimal | None = None
+    actions: list[Action] = field(default_factory=list)
+    # while playing
+    order: WorkOrder | None = None
+    tools_out: list = field(default_factory=list)
+    incident: DamageIncident | None = None
+
+    def add(self, at: datetime, kind: str, **args) -> Action:
+        action = Action(at, kind, args)
+        self.actions.append(action)
+        return action
+
+    def find(self, kind: str, nth: int = 1) -> Action | None:
+        seen = 0
+        for action in self.actions:
+            if action.kind == kind:
+                seen += 1
+                if seen == nth:
+                    return action
+        return None
+
+    def cut_after(self, kind: str, nth: int = 1) -> Plan:
+        """Keep only what happened up to the nth ``kind`` (the order stays in that state)."""
+        mark = self.find(kind, nth)
+        self.actions = [a for a in self.actions if a.at <= mark.at]
+        return self
+
+    def shift(self, delta: timedelta) -> Plan:
+        self.registered_at += delta
+        if self.appointment_at is not None:
+            self.appointment_at += delta
+        for action in self.actions:
+            action.at += delta
+        return self
+
+
+def _sweep_time(due: datetime) -> datetime:
+    """When the 5-minutely late-dispatch sweep first sees ``due`` has passed."""
+    step = 5 * 60
+    seconds = math.floor(due.timestamp() / step + 1) * step
+    return datetime.fromtimestamp(seconds, tz=due.tzinfo)
+
+
+def signature_png() -> bytes:
+    """A small scribble that looks like a signature, as the pad would send it."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (240, 80), (255, 255, 255, 0))
+    pen = ImageDraw.Draw(image)
+    ink = (20, 30, 90, 255)
+    strokes = (
+        [(18, 52), (30, 22), (38, 58), (50, 26), (58, 50), (70, 40)],
+        [(80, 30), (84, 60), (96, 34), (108, 58), (116, 28)],
+        [(126, 46), (140, 24), (150, 56), (166, 30), (178, 52), (196, 38), (222, 44)],
+        [(60, 66), (120, 64), (190, 68)],
+    )
+    for points in strokes:
+        pen.line(points, fill=ink, width=3, joint="curve")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+class _Planner:
+    def __init__(self, ctx, staff: dict, workers: dict[str, list[Worker]], items: dict):
+        self.ctx = ctx
+        self.rng: random.Random = ctx.rng
+        self.as_of = demo_as_of(ctx.today)
+        self.tz = timezone.get_default_timezone()
+        self.staff = staff
+        self.workers = workers  # estate code -> workers
+        self.items = items  # (estate code, name) -> PriceItem
+        self.plans: list[Plan] = []
+        self.reserved: set[int] = set()  # units whose orders are placed on purpose
+        self.owners_of: dict[int, list] = {}
+        for ownership in ctx.current_ownerships:
+            self.owners_of.setdefault(ownership.unit.pk, []).append(ownership.owner)
+        self.tenants_of: dict[int, list] = {}
+        for resident in ctx.residents:
+            if (resident.relation == ResidentRelation.TENANT and resident.move_out_date is None
+                    and resident.phone):
+                self.tenants_of.setdefault(resident.unit.pk, []).append(resident)
+        self.units_in: dict[str, list[Unit]] = {}
+        for unit in ctx.units:
+            if unit.pk in self.owners_of:
+                self.units_in.setdefault(unit.estate.code, []).append(unit)
+
+    # -- time ------------------------------------------------------------------------
+
+    def minutes(self, low: float, high: float) -> timedelta:
+        return timedelta(minutes=self.rng.uniform(low, high))
+
+    def at(self, day: date, hour: int, minute: float = 0) -> datetime:
+        return datetime.combine(day, time(hour), tzinfo=self.tz) + timedelta(minutes=minute)
+
+    def day(self, days_ago: float) -> date:
+        return (self.as_of - timedelta(days=days_ago)).date()
+
+    def workday(self, moment: datetime) -> datetime:
+        """``moment`` if workers are at work then (08:00–18:30), else the next morning."""
+        local = moment.astimezone(self.tz)
+        minutes = local.hour * 60 + local.minute
+        if 8 * 60 <= minutes < 18 * 60 + 30:
+            return moment
+        day = local.date() + timedelta(days=1 if minutes >= 18 * 60 + 30 else 0)
+        return self.at(day, 8, self.rng.uniform(5, 45))
+
+    def registered_time(self, day: date, source: str) -> datetime:
+        if source in (Source.DESK, Source.COMPLAINT):  # at the counter, in office hours
+            return self.at(day, 8, self.rng.uniform(30, 600))
+        return self.at(day, self.rng.choices(range(24), HOUR_WEIGHTS)[0], self.rng.uniform(0, 60))
+
+    def appointment(self, registered: datetime) -> datetime | None:
+        """Most callers ask for a time: later today, or a slot in the next few days."""
+        rng = self.rng
+        if rng.random() < 0.35:
+            return None
+        local = registered.astimezone(self.tz)
+        for _ in range(10):
+            day = local.date() + timedelta(days=rng.choice((0, 1, 1, 1, 2, 3)))
+            slot = self.at(day, rng.choice((9, 10, 11, 14, 15, 16, 17)), rng.choice((0, 0, 30)))
+            if slot >= registered + timedelta(hours=1, minutes=30):
+                return slot
+        return None
+
+    # -- who -----------------------------------------------------------------------------
+
+    def pick_unit(self, estate: str) -> Unit:
+        units = self.units_in[estate]
+        while True:
+            unit = units[self.rng.randrange(len(units))]
+            if unit.pk not in self.reserved:
+                return unit
+
+    def requester(self, plan: Plan, *, tenant_ok: bool = True) -> None:
+        tenants = self.tenants_of.get(plan.unit.pk)
+        if tenant_ok and tenants and self.rng.random() < TENANT_RATE:
+            tenant = tenants[0]
+            plan.owner, plan.requester_name, plan.requester_phone = None, tenant.name, tenant.phone
+        else:
+            owners = self.owners_of[plan.unit.pk]
+            plan.owner = owners[self.rng.randrange(len(owners))]
+
+    def pick_worker(self, estate: str, trade: str, registered: datetime) -> Worker:
+        """Someone with the trade, on duty (an order from weeks ago may have gone to
+        someone who is off duty now)."""
+        recent = registered > self.as_of - timedelta(days=21)
+        candidates = [
+            w for w in self.workers[estate] if w.can_do(trade) and (w.on_duty or not recent)
+        ]
+        return candidates[self.rng.randrange(len(candidates))]
+
+    def handyman(self, estate: str, trade: str) -> Worker | None:
+        """For an exception to the trade rule: a general handyman on duty without it."""
+        candidates = [
+            w for w in self.workers[estate] if w.on_duty and w.can_do(G) and not w.can_do(trade)
+        ]
+        return candidates[self.rng.randrange(len(candidates))] if candidates else None
+
+    # -- one order ----------------------------------------------------------------------
+
+    def new(self, estate: str, registered: datetime | None = None, *, days_ago: float = 0,
+            kind: str | None = None, job: Job | None = None, source: str | None = None,
+            unit: Unit | None = None, appointment: bool | datetime | None = True,
+            refusal: Refusal | None = None, tenant_ok: bool = True) -> Plan:
+        rng = self.rng
+        source = source or _pick(rng, SOURCE_WEIGHTS)
+        if registered is None:
+            registered = self.registered_time(self.day(days_ago), source)
+        if refusal is not None:
+            job = Job(refusal.kind, refusal.trade, refusal.text, "")
+        if job is None:
+            kind = kind or _pick(rng, KIND_WEIGHTS)
+            job = self.pick_job(estate, kind, registered)
+        unit = unit or self.pick_unit(estate)
+        mode = DISPATCH_RULES.get(estate, {}).get(job.kind, DispatchMode.DESK)
+        plan = Plan(seq=len(self.plans), unit=unit, job=job, source=source,
+                    registered_at=registered,
+                    mode=mode, refusal=refusal)
+        self.requester(plan, tenant_ok=tenant_ok and source != Source.PORTAL)
+        if source == Source.PORTAL and plan.owner is not None and plan.owner.user_id:
+            plan.taken_by = plan.owner.user
+        elif source != Source.PORTAL:
+            plan.taken_by = self.staff["desk"]
+        if isinstance(appointment, datetime):
+            plan.appointment_at = appointment
+        elif appointment and job.kind != Kind.MAJOR_WORKS:
+            plan.appointment_at = self.appointment(registered)
+        self.describe(plan)
+        if mode in (DispatchMode.DESK, DispatchMode.POOL):
+            plan.worker = self.pick_worker(estate, job.trade, registered)
+        self.plans.append(plan)
+        return plan
+
+    def pick_job(self, estate: str, kind: str, registered: datetime) -> Job:
+        jobs = JOBS_OF[kind]
+        if kind == Kind.SPECIAL_SERVICE:
+            old = registered < self.as_of - timedelta(days=RETIRED_BEFORE_DAYS)
+            jobs = tuple(
+                j for j in jobs if (estate, j.item) in self.items
+                and (old or estate not in _SPEC[j.item].retired)
+            )
+        return jobs[self.rng.randrange(len(jobs))]
+
+    def describe(self, plan: Plan) -> None:
+        rng, job, unit = self.rng, plan.job, plan.unit
+        if job.qty == "area":
+            plan.quantity = int(unit.area.to_integral_value())
+        else:
+            plan.quantity = rng.randint(*job.qty)
+        building, entrance, _room = unit.number.split("-")
+        places = {"b": building, "e": entrance, "f": unit.floor, "q": plan.quantity}
+        plan.description = plan.description or job.text.format(**places)
+        if job.item:
+            item = self.items[(unit.estate.code, job.item)]
+            extra = 0
+            if job.extra != (0, 0):
+                extra = 5 * round(rng.randint(*job.extra) / 5)
+            plan.price = (item.price + extra) * plan.quantity
+
+    def lifecycle(self, plan: Plan, *, fate: str = "done", verdicts: tuple = (True,),
+                  late: bool | None = None, void_stage: str = "", pay: str | None = None,
+                  pad: bool | None = None, urgent: bool = False, exceptions: bool = True) -> Plan:
+        """The order's whole life from registration, as timed actions. ``fate``: done,
+        refuse or void (at ``void_stage``); ``verdicts``: the customer's verdicts in turn
+        (True, False) and a supervisor's "settle" / "settle_rework" after an escalation."""
+        rng, job = self.rng, plan.job
+        desk = self.staff["desk"]
+        judge = self.staff["supervisor"] if rng.random() < 0.15 else desk
+        r = plan.registered_at
+        plan.add(r, "register")
+        judged = r + self.minutes(0.5, 4)
+        if fate == "refuse":
+            plan.add(judged, "judge", accept=False, explanation=plan.refusal.explanation,
+                     actor=judge)
+            return plan
+        plan.add(judged, "judge", accept=True, actor=judge)
+        if late is None:
+            late = rng.random() < LATE_DISPATCH_RATE
+        override = ""
+        if (exceptions and plan.mode == DispatchMode.DESK and not late and job.trade != G
+                and rng.random() < TRADE_OVERRIDE_RATE):
+            handyman = self.handyman(plan.unit.estate.code, job.trade)
+            if handyman is not None:
+                plan.worker, override = handyman, OVERRIDE_REASON
+        dispatched = r + (self.minutes(17, 80) if late else self.minutes(4, 13))
+        dispatched = max(dispatched, judged + self.minutes(0.5, 2))
+        plan.add(dispatched, "dispatch", actor=desk, override=override)
+        if fate == "void" and void_stage == "dispatched":
+            plan.add(self.workday(dispatched + self.minutes(20, 300)), "void", actor=desk,
+                     reason=rng.choice(VOID_REASONS))
+            return plan
+
+        pool = plan.mode == DispatchMode.POOL
+        taken = dispatched + (self.minutes(4, 40) if pool else self.minutes(1, 12))
+        if not urgent:
+            taken = self.workday(taken)
+        plan.add(taken, "take")
+        if plan.appointment_at is not None:
+            arrive = max(plan.appointment_at - self.minutes(5, 15), taken + self.minutes(12, 25))
+        else:
+            arrive = taken + self.minutes(15, 50)
+            if not urgent:
+                arrive = self.workday(arrive)
+        if fate == "void" and void_stage == "taken":
+            plan.add(taken + (arrive - taken) * rng.uniform(0.2, 0.8), "void", actor=desk,
+                     reason=rng.choice(VOID_REASONS))
+            return plan
+        if job.materials or job.tools:
+            drawn = max(taken + self.minutes(1, 3), arrive - self.minutes(8, 25))
+            plan.add(drawn, "draw")
+        plan.add(arrive, "arrive")
+        if job.item:
+            plan.add(arrive + self.minutes(3, 10), "price")
+            if fate == "void":  # the price put the customer off
+                voided = arrive + self.minutes(11, 16)
+                plan.add(voided, "void", actor=desk, reason=VOID_ON_SITE_PAID)
+                if job.tools:
+                    plan.add(voided + self.minutes(20, 60), "return")
+                return plan
+        done = arrive + self.minutes(*job.minutes)
+        if job.item:  # agreeing the price takes a while
+            done += self.minutes(8, 12)
+        if job.kind == Kind.MAJOR_WORKS or not urgent:
+            done = self.workday(done)
+        plan.add(done, "complete", note=job.done)
+        if job.item:
+            cash = rng.random() < CASH_RATE
+            method = pay or (PaymentMethod.CASH if cash else PaymentMethod.BANK_COLLECTION)
+            plan.add(done + self.minutes(0.5, 2), "pay", method=method)
+        if job.tools:
+            plan.add(self.workday(done + self.minutes(15, 120)), "return")
+
+        if pad is None:
+            pad = rng.random() < PAD_RATE
+        moment = done
+        unhappy = 0
+        for verdict in verdicts:
+            if verdict is True:
+                rating = rng.choices((5, 4, 3), (62, 29, 9))[0]
+                comment = rng.choice(HAPPY_COMMENTS[rating])
+                if job.item and rating >= 4 and rng.random() < 0.4:
+                    comment = rng.choice(PAID_COMMENTS)
+                if pad:
+                    moment = moment + self.minutes(3, 9)
+                    plan.add(moment, "verdict", satisfied=True, rating=rating, comment=comment,
+                             pad=True)
+                else:  # the worker brings the signed form back to the desk
+                    moment = self.workday(moment + self.minutes(60, 480))
+                    plan.add(moment, "verdict", satisfied=True, rating=rating, comment=comment,
+                             pad=False,
+                             actor=desk)
+            elif verdict is False:
+                unhappy += 1
+                moment = moment + self.minutes(3, 9)
+                comment = UNHAPPY[job.trade] if unhappy == 1 else rng.choice(STILL_UNHAPPY)
+                plan.add(moment, "verdict", satisfied=False, rating=rng.choice((1, 2, 2, 3)),
+                         comment=comment)
+                if unhappy == 1:
+                    moment = self.workday(moment + timedelta(hours=rng.uniform(16, 30)))
+                    plan.add(moment, "complete", note=REWORK_DONE[job.trade])
+            elif verdict == "settle":
+                moment = self.workday(moment + timedelta(hours=rng.uniform(20, 60)))
+                plan.add(moment, "settle", rework=False, note=rng.choice(SETTLEMENTS))
+            elif verdict == "settle_rework":
+                moment = self.workday(moment + timedelta(hours=rng.uniform(20, 48)))
+                plan.add(moment, "settle", rework=True, note=SETTLE_REWORK)
+                moment = self.workday(moment + timedelta(hours=rng.uniform(16, 30)))
+                plan.add(moment, "complete", note=REWORK_DONE[job.trade])
+        plan.actions.sort(key=lambda a: a.at)
+        return plan
+
+    def drawn_fate(self, plan: Plan) -> dict:
+        """An ordinary order's fate: mostly done and signed off."""
+        rng = self.rng
+        roll = rng.random()
+        if roll < VOID_RATE:
+            stages = ("dispatched", "taken") + (("on_site",) if plan.job.item else ())
+            return {"fate": "void", "void_stage": rng.choice(stages)}
+        if roll < VOID_RATE + REWORK_RATE:
+            if rng.random() < ESCALATE_RATE:
+                if rng.random() < 0.7:
+                    return {"verdicts": (False, False, "settle")}
+                return {"verdicts": (False, False, "settle_rework", True)}
+            return {"verdicts": (False, True)}
+        return {}
+
+    def fit(self, plan: Plan, kind: str, nth: int = 1, *, days_back: int = 0) -> Plan:
+        """Shift by whole days so the nth ``kind`` falls in the day before the demo's now
+        (or ``days_back`` days earlier), and stop the order there."""
+        mark = plan.find(kind, nth)
+        days = math.floor((self.as_of - mark.at) / timedelta(days=1))
+        if mark.at + timedelta(days=days) >= self.as_of:
+            days -= 1
+        return plan.shift(timedelta(days=days - days_back)).cut_after(kind, nth)
+
+
+def _pick(rng: random.Random, weights: dict) -> str:
+    return rng.choices(list(weights), list(weights.values()))[0]
+
+
+_SPEC = {spec.name: spec for spec in PRICE_LIST}
+
+
+# ---------------------------------------------------------------------------
+# The step
+# ---------------------------------------------------------------------------
+
+
+class _WorkOrdersBuilder:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.rng: random.Random = ctx.rng
+        self.as_of = demo_as_of(ctx.today)
+        self.estates = {e.code: e for e in ctx.estates}
+        users = get_user_model().objects.filter(username__in=["desk", "supervisor"])
+        self.staff = {u.username: u for u in users if is_staff_member(u)}
+        self.staff.setdefault("desk", None)
+        self.staff.setdefault("supervisor", None)
+        self.workers: dict[str, list[Worker]] = {}
+        self.items: dict[tuple[str, str], PriceItem] = {}
+        self.signature = signature_png()
+
+    # -- people, rules, prices ---------------------------------------------------------
+
+    def seed_workers(self) -> None:
+        """The teams. Logins are made only for names not taken yet (like seed_users)."""
+        ctx = self.ctx
+        User = get_user_model()
+        # The demo password, hashed once (hashing is slow on purpose): the hash the role
+        # logins were just given, or a new one if none was made in this run.
+        created = list(ctx.users.values())
+        password = created[0].password if created else make_password(DEMO_PASSWORD)
+        specs = [(code, spec) for code, team in TEAMS.items() if code in self.estates
+                 for spec in team]
+        taken = set(User.objects.filter(username__in=[s.username for _c, s in specs])
+                    .values_list("username", flat=True))
+        new_users = [
+            User(username=spec.username, password=password, last_name=spec.surname,
+                 first_name=spec.given, email=f"{spec.username}@example.com")
+            for _code, spec in specs if spec.username not in taken
+        ]
+        ctx.skipped_users.extend(sorted(taken))
+        User.objects.bulk_create(new_users)
+        made = User.objects.filter(username__in=[u.username for u in new_users])
+        by_name = {u.username: u for u in made}
+        group = Group.objects.get(name=roles.ENGINEERING)
+        group.user_set.add(*by_name.values())
+        rows = []
+        first = next(iter(self.estates.values()))
+        engineer = ctx.users.get("engineer")
+        if engineer is not None:
+            rows.append(Worker(user=engineer, estate=first, trades=list(ENGINEER_TRADES)))
+        for code, spec in specs:
+            if spec.username in by_name:
+                rows.append(Worker(user=by_name[spec.username], estate=self.estates[code],
+                                   trades=list(spec.trades), on_duty=spec.on_duty))
+        Worker.objects.bulk_create(rows)
+        for worker in Worker.objects.select_related("user", "estate").order_by("user__username"):
+            self.workers.setdefault(worker.estate.code, []).append(worker)
+        ctx.counts["workers"] = len(rows)
+        ctx.counts["workers_off_duty"] = sum(1 for w in rows if not w.on_duty)
+
+    def seed_rules(self) -> None:
+        DispatchRule.objects.bulk_create([
+            DispatchRule(estate=self.estates[code], kind=kind, mode=mode)
+            for code, rules in DISPATCH_RULES.items() if code in self.estates
+            for kind, mode in rules.items()
+        ])
+
+    def seed_price_list(self) -> None:
+        for code, estate in self.estates.items():
+            for spec in PRICE_LIST:
+                if code in spec.prices:
+                    self.items[(code, spec.name)] = services.price_item_save(
+                        estate=estate, name=spec.name, trade=spec.trade,
+                        price=Decimal(spec.prices[code]),
+                        unit_label=spec.unit_label, actor=self.staff["supervisor"],
+                    )
+
+    def retire_price_items(self) -> None:
+        """Items no longer offered: booked weeks ago, taken off the list since."""
+        for code in self.estates:
+            for spec in PRICE_LIST:
+                if code in spec.retired and (code, spec.name) in self.items:
+                    item = self.items[(code, spec.name)]
+                    services.price_item_save(
+                        estate=item.estate, name=item.name, trade=item.trade, price=item.price,
+                        unit_label=item.unit_label, active=False, item=item,
+                        actor=self.staff["supervisor"],
+                    )
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def plan(self) -> _Planner:
+        planner = _Planner(self.ctx, self.staff, self.workers, self.items)
+        self.planner = planner
+        self.demo_owner(planner)
+        for code in self.estates:
+            self.from_complaints(planner, code)
+            self.placed(planner, code)
+        for code in self.estates:
+            self.background(planner, code)
+        live_from = self.as_of - timedelta(days=LIVE_DAYS)
+        for plan in planner.plans:  # the archive ends before the live weeks begin
+            while plan.registered_at < live_from and plan.actions[-1].at >= live_from:
+                plan.shift(timedelta(days=-1))
+        self.damages(planner)
+        for plan in planner.plans:
+            self.sweeps(plan)
+        self.archive = sorted((p for p in planner.plans if p.registered_at < live_from),
+                              key=lambda p: (p.registered_at, p.seq))
+        self.live = [p for p in planner.plans if p.registered_at >= live_from]
+        return planner
+
+    def background(self, planner: _Planner, code: str) -> None:
+        rng = self.rng
+        count = ORDERS_PER_ESTATE - sum(1 for p in planner.plans if p.unit.estate.code == code)
+        for _ in range(count):
+            days_ago = HISTORY_DAYS * rng.random() ** 1.15  # a little busier lately
+            if rng.random() < REFUSE_RATE:
+                plan = planner.new(code, days_ago=days_ago, refusal=rng.choice(REFUSALS),
+                                   appointment=False)
+                planner.lifecycle(plan, fate="refuse")
+                continue
+            plan = planner.new(code, days_ago=days_ago)
+            planner.lifecycle(plan, **planner.drawn_fate(plan))
+
+    def placed(self, planner: _Planner, code: str) -> None:
+        """At least one order in each state the pages show, in each estate."""
+        rng, as_of = self.rng, self.as_of
+        cuihu = code == "cuihu"
+        # Came in just before midnight: not judged yet; one past its deadline (alerted).
+        for minutes in ((3, 9, 50) if cuihu else (6, 38)):
+            plan = planner.new(code, as_of - timedelta(minutes=minutes + rng.uniform(0, 2)),
+                               source=Source.PHONE, kind=Kind.MINOR_REPAIR, appointment=False)
+            planner.lifecycle(plan).cut_after("register")
+        # Judged, not dispatched yet.
+        ago = rng.uniform(8, 10) if cuihu else rng.uniform(45, 55)
+        plan = planner.new(code, as_of - timedelta(minutes=ago),
+                           source=Source.PORTAL, kind=Kind.MINOR_REPAIR, appointment=False)
+        planner.lifecycle(plan).cut_after("judge")
+        # Dispatched last evening; the worker takes it this morning (or it waits in the pool).
+        for kind in (Kind.MINOR_REPAIR, Kind.SPECIAL_SERVICE):
+            day = planner.day(1)
+            registered = planner.at(day, 19, rng.uniform(0, 150))
+            slot = planner.at(planner.day(0), rng.choice((9, 10, 14, 15)))
+            plan = planner.new(code, registered, kind=kind, source=Source.PHONE, appointment=slot)
+            planner.lifecycle(plan, late=False).cut_after("dispatch")
+        # Taken, the appointment is this morning.
+        plan = planner.new(code, planner.at(planner.day(1), 15, rng.uniform(0, 120)),
+                           kind=Kind.MINOR_REPAIR,
+                           source=Source.DESK,
+                           appointment=planner.at(planner.day(0), rng.choice((9, 10, 11))))
+        planner.lifecycle(plan, late=False).cut_after("take")
+        # On site: a major job for days; a burst pipe late at night.
+        if cuihu:
+            plan = planner.new(code, days_ago=3, kind=Kind.MAJOR_WORKS, source=Source.DESK)
+            planner.fit(planner.lifecycle(plan, late=False), "arrive", days_back=1)
+        else:
+            registered = as_of - timedelta(minutes=rng.uniform(95, 105))
+            burst = Job(Kind.MINOR_REPAIR, P, "楼上水管爆了，水从厨房天花板往下滴",
+                        "关闭楼上进水阀，更换爆裂的水管接头。",
+                        (90, 120), (("水管接头", "个", 2), ("生料带", "卷", 1)))
+            plan = planner.new(code, registered, job=burst, source=Source.PHONE, appointment=False)
+            planner.lifecycle(plan, late=False, urgent=True).cut_after("arrive")
+        # Completed yesterday afternoon; the paper form comes back today.
+        for _ in range(2 if cuihu else 1):
+            plan = planner.new(code, days_ago=1, kind=Kind.MINOR_REPAIR, source=Source.PHONE,
+                               appointment=False)
+            plan = planner.fit(planner.lifecycle(plan, late=False, pad=False), "complete")
+        # Sent back for rework yesterday; escalated to a supervisor.
+        plan = planner.new(code, days_ago=2, kind=Kind.MINOR_REPAIR, appointment=False)
+        planner.fit(planner.lifecycle(plan, verdicts=(False, True)), "verdict")
+        plan = planner.new(code, days_ago=4, kind=Kind.MINOR_REPAIR, appointment=False)
+        planner.fit(planner.lifecycle(plan, verdicts=(False, False, "settle", True)), "verdict", 2,
+                    days_back=rng.choice((0, 1)))
+        # Settled by a supervisor weeks ago.
+        plan = planner.new(code, days_ago=rng.uniform(20, 60), kind=Kind.MINOR_REPAIR,
+                           appointment=False)
+        planner.lifecycle(plan, verdicts=(False, False, "settle"))
+        # A refusal and a cancellation last week.
+        plan = planner.new(code, days_ago=rng.uniform(3, 8), refusal=REFUSALS[0 if cuihu else 2],
+                           appointment=False)
+        planner.lifecycle(plan, fate="refuse")
+        plan = planner.new(code, days_ago=rng.uniform(3, 8), kind=Kind.MINOR_REPAIR)
+        planner.lifecycle(plan, fate="void", void_stage="taken")
+        if not cuihu:  # the lamp fitter who broke a coffee table (see DAMAGES)
+            lamps = next(j for j in JOBS if j.item == "安装灯具")
+            plan = planner.new(code, days_ago=2, job=lamps, source=Source.PHONE, appointment=False)
+            planner.lifecycle(plan, late=False, verdicts=(True,))
+
+    def from_complaints(self, planner: _Planner, code: str) -> None:
+        """A few open repair complaints became work orders after their last news."""
+        rng, as_of = self.rng, self.as_of
+        complaints = list(
+            Complaint.objects.filter(estate=self.estates[code], status__in=OPEN_STATUSES,
+                                     category__in=REPAIR_CATEGORIES)
+            .annotate(last=Max("events__at")).select_related("unit__estate", "unit__building",
+                                                             "owner")
+            .order_by("received_at", "pk")
+        )
+        usable = []
+        for complaint in complaints:
+            if complaint.unit_id not in planner.owners_of:
+                continue
+            repair = next((r for r in COMPLAINT_REPAIRS
+                           if any(word in complaint.description for word in r[0])), None)
+            if repair is None or "电梯" in complaint.description:
+                continue
+            news = max(complaint.last, complaint.received_at)
+            registered = planner.workday(news + planner.minutes(15, 90))
+            if registered < as_of - timedelta(hours=2):
+                usable.append((complaint, repair, registered))
+        for complaint, repair, registered in rng.sample(usable, min(COMPLAINT_ORDERS, len(usable))):
+            _words, trade, done, materials, tools = repair
+            kind = Kind.MINOR_REPAIR if complaint.category == Category.REPAIR else Kind.ROUTINE
+            job = Job(kind, trade, complaint.description, done, (30, 90), materials, tools)
+            plan = planner.new(code, registered, job=job, source=Source.COMPLAINT,
+                               unit=complaint.unit,
+                               appointment=False)
+            plan.complaint = complaint
+            plan.owner = complaint.owner
+            plan.requester_name = complaint.contact_name
+            plan.requester_phone = complaint.contact_phone or ""
+            plan.description = complaint.description
+            planner.lifecycle(plan, late=False)
+
+    def demo_owner(self, planner: _Planner) -> None:
+        """The portal owner's own requests: a lamp fixed last month, a paid cooker-hood
+        clean, a basin drain booked for this morning, and the tenant's call at the flat
+        they let."""
+        ctx, rng = self.ctx, self.rng
+        owner = ctx.demo_owner
+        if owner is None or "cuihu" not in self.estates:
+            return
+        units = [o.unit for o in ctx.current_ownerships if o.owner.pk == owner.pk]
+        home = next((u for u in units if u.estate.code == "cuihu"), None)
+        let = next((u for u in units if u.estate.code != "cuihu"), None)
+        planner.reserved.update(u.pk for u in units)
+        if home is None:
+            return
+        lamp = next(j for j in JOBS if j.text.startswith("客厅吊灯"))
+        plan = planner.new("cuihu", days_ago=24, job=lamp, source=Source.PORTAL, unit=home,
+                           tenant_ok=False)
+        plan.owner, plan.taken_by = owner, owner.user
+        planner.lifecycle(plan, late=False, pad=True, verdicts=(True,))
+        hood = next(j for j in JOBS if j.item == "清洗油烟机")
+        plan = planner.new("cuihu", days_ago=45, job=hood, source=Source.PHONE, unit=home,
+                           tenant_ok=False)
+        plan.owner = owner
+        planner.lifecycle(plan, late=False, pad=True, pay=PaymentMethod.CASH)
+        basin = Job(MINOR, P, "卫生间洗手盆下水很慢，还有异味",
+                    "清理洗手盆存水弯和下水管，排水恢复正常。",
+                    (20, 40), (("密封圈", "个", 1),))
+        registered = planner.at(planner.day(1), 20, rng.uniform(0, 40))
+        plan = planner.new("cuihu", registered, job=basin, source=Source.PORTAL, unit=home,
+                           tenant_ok=False,
+                           appointment=planner.at(planner.day(0), 10))
+        plan.owner, plan.taken_by = owner, owner.user
+        engineer = next((w for w in self.workers.get("cuihu", []) if w.user.username == "engineer"),
+                        None)
+        plan.worker = engineer or plan.worker
+        planner.lifecycle(plan, late=False, exceptions=False).cut_after("dispatch")
+        if let is not None and planner.tenants_of.get(let.pk):
+            tenant = planner.tenants_of[let.pk][0]
+            drip = next(j for j in JOBS if j.text.startswith("热水器下面"))
+            plan = planner.new(let.estate.code, days_ago=9, job=drip, source=Source.PHONE, unit=let)
+            plan.owner, plan.requester_name, plan.requester_phone = None, tenant.name, tenant.phone
+            planner.lifecycle(plan, late=False)
+
+    def damages(self, planner: _Planner) -> None:
+        """Damage to a customer's property: settled weeks ago, or still with the supervisor."""
+        rng = self.rng
+        for damage in DAMAGES:
+            settled = damage.compensation is not None
+            low, high = (20, 70) if settled else (1, 3)
+            earliest = planner.as_of - timedelta(days=high)
+            latest = planner.as_of - timedelta(days=low)
+            candidates = [
+                p for p in planner.plans
+                if p.unit.estate.code == damage.estate and damage.tool in p.job.tools
+                and not p.complaint and p.unit.pk not in planner.reserved
+                and p.find("complete") and p.find("arrive")
+                and earliest <= p.registered_at <= latest and p.find("complete").at < planner.as_of
+                and not any(a.kind == "damage" for a in p.actions)
+            ]
+            if not candidates:
+                continue
+            plan = candidates[rng.randrange(len(candidates))]
+            arrive, done = plan.find("arrive").at, plan.find("complete").at
+            reported = arrive + (done - arrive) * rng.uniform(0.3, 0.8)
+            plan.add(reported, "damage", description=damage.description)
+            if settled:
+                plan.add(planner.workday(reported + timedelta(hours=rng.uniform(20, 70))),
+                         "damage_settle",
+                         compensation=Decimal(damage.compensation), agreement=damage.agreement)
+            plan.actions.sort(key=lambda a: a.at)
+
+    def sweeps(self, plan: Plan) -> None:
+        """The late-dispatch sweep alerts the desk about an order still undispatched
+        past its deadline (it runs every 5 minutes)."""
+        due = plan.registered_at + timedelta(minutes=15)
+        ends = [a.at for a in plan.actions if a.kind in ("dispatch", "void")
+                or (a.kind == "judge" and not a.args["accept"])]
+        end = min(ends) if ends else self.as_of
+        when = _sweep_time(due)
+        if when < end:
+            plan.add(when, "sweep")
+            plan.actions.sort(key=lambda a: a.at)
+
+    # -- playing -------------------------------------------------------------------------
+
+    def write_archive(self) -> None:
+        _Archive(self).write(self.archive)
+
+    def play(self) -> None:
+        """The live weeks, through the services, in the order things happened."""
+        timeline = sorted(
+            ((a.at, plan.seq, i, plan, a) for plan in self.live
+             for i, a in enumerate(plan.actions) if a.at < self.as_of),
+            key=lambda row: row[:3],
+        )
+        workers = {w.pk: w for team in self.workers.values() for w in team}
+        for _at, _seq, _i, plan, action in timeline:
+            self.act(plan, action, workers)
+
+    def act(self, plan: Plan, action: Action, workers: dict[int, Worker]) -> None:
+        now, args, order = action.at, action.args, plan.order
+        worker = plan.worker
+        match action.kind:
+            case "register":
+                if plan.complaint is not None:
+                    plan.order = services.work_order_from_complaint(
+                        complaint=plan.complaint, kind=plan.job.kind, trade=plan.job.trade, now=now,
+                        actor=self.staff["desk"], description=plan.description,
+                        appointment_at=plan.appointment_at,
+                    )
+                    return
+                plan.order = services.work_order_register(
+                    unit=plan.unit, kind=plan.job.kind, trade=plan.job.trade,
+                    description=plan.description,
+                    source=plan.source, now=now, actor=plan.taken_by, owner=plan.owner,
+                    requester_name=plan.requester_name, requester_phone=plan.requester_phone,
+                    appointment_at=plan.appointment_at,
+                    price_item=self.items.get((plan.unit.estate.code, plan.job.item)),
+                )
+            case "judge":
+                plan.order = services.work_order_judge(
+                    order=order, accept=args["accept"], now=now, actor=args["actor"],
+                    explanation=args.get("explanation", ""),
+                )
+            case "sweep":
+                services.work_order_flag_late_dispatch(order_id=order.pk, as_of=now)
+            case "dispatch":
+                plan.order = services.work_order_dispatch(
+                    order=order, now=now, actor=args["actor"],
+                    worker=worker if plan.mode == DispatchMode.DESK else None,
+                    trade_override=args["override"],
+                )
+                if plan.order.worker_id is not None:
+                    plan.worker = workers[plan.order.worker_id]
+            case "take":
+                plan.order = services.work_order_take(order=order, worker=worker, now=now)
+            case "draw":
+                for name, unit_label, quantity in plan.job.materials:
+                    services.work_order_draw(
+                        order=order, kind=DrawKind.MATERIAL, name=name, unit_label=unit_label,
+                        quantity=Decimal(quantity or plan.quantity), now=now, actor=worker.user,
+                    )
+                for name in plan.job.tools:
+                    plan.tools_out.append(services.work_order_draw(
+                        order=order, kind=DrawKind.TOOL, name=name, unit_label=_tool_unit(name),
+                        quantity=Decimal(1), now=now, actor=worker.user,
+                    ))
+            case "arrive":
+                plan.order = services.work_order_arrive(order=order, worker=worker, now=now)
+            case "price":
+                plan.order = services.work_order_confirm_price(order=order, worker=worker,
+                                                               price=plan.price, now=now)
+            case "complete":
+                plan.order = services.work_order_complete(order=order, worker=worker, now=now,
+                                                          note=args["note"])
+            case "pay":
+                services.work_order_collect_payment(order=order, method=args["method"], now=now,
+                                                    actor=worker.user)
+            case "return":
+                for draw in plan.tools_out:
+                    services.work_order_return_tool(draw=draw, now=now, actor=worker.user)
+                plan.tools_out = []
+            case "verdict":
+                satisfied = args["satisfied"]
+                pad = satisfied and args.get("pad", False)
+                plan.order = services.work_order_customer_verdict(
+                    order=order, satisfied=satisfied, rating=args["rating"], now=now,
+                    actor=args.get("actor") or worker.user, comment=args["comment"],
+                    signature_png=self.signature if pad else None,
+                    signed_on_paper=satisfied and not pad, signer_name=order.requester_name,
+                )
+            case "settle":
+                plan.order = services.work_order_settle(
+                    order=order, rework=args["rework"], note=args["note"], now=now,
+                    actor=self.staff["supervisor"],
+                )
+            case "void":
+                plan.order = services.work_order_void(order=order, reason=args["reason"], now=now,
+                                                      actor=args["actor"])
+            case "damage":
+                plan.incident = services.damage_report(
+                    order=order, description=args["description"], now=now, actor=worker.user,
+                )
+            case "damage_settle":
+                services.damage_settle(
+                    incident=plan.incident, compensation=args["compensation"],
+                    agreement=args["agreement"],
+                    now=now, actor=self.staff["supervisor"],
+                )
+            case _:
+                raise ValueError(action.kind)
+
+    # -- summing up ----------------------------------------------------------------------
+
+    def count(self) -> None:
+        from fees.models import BankCollectionCharge, Receipt
+
+        statuses = dict(WorkOrder.objects.values_list("status").annotate(n=Count("id")))
+        totals = WorkOrder.objects.aggregate(
+            all=Count("id"), late=Count("id", filter=Q(dispatch_late_by__isnull=False)),
+            paid=Count("id", filter=Q(kind=Kind.SPECIAL_SERVICE)),
+        )
+        counts = {
+            "price_list_items": PriceItem.objects.count(),
+            "work_orders": totals["all"],
+            **{f"work_orders_{s}": statuses.get(s, 0) for s in Status.values},
+            "work_orders_dispatched_late": totals["late"],
+            "paid_services": totals["paid"],
+            "receipts": Receipt.objects.count(),
+            "bank_collection_charges": BankCollectionCharge.objects.count(),
+            "damage_incidents": DamageIncident.objects.count(),
+        }
+        self.ctx.counts.update(counts)
+
+
+class _Archive:
+    """Writes finished orders from before the live weeks in bulk: the rows (order,
+    timeline events, acceptances, materials, damage) that repairs.services would write
+    for the same actions, numbers from the same sequences, payments through the fees
+    services and the repairs signals sent, in the order things happened. The inbox
+    messages of those weeks are not written: they would long be read."""
+
+    def __init__(self, builder: _WorkOrdersBuilder):
+        self.builder = builder
+        self.staff = builder.staff
+        self.items = builder.items
+        self.workers = [w for team in builder.workers.values() for w in team]
+        self.last_assigned: dict[int, datetime | None] = {
+            w.pk: w.last_assigned_at for w in self.workers
+        }
+        self.primary_phone = {
+            phone.owner.pk: phone.number for phone in builder.ctx.phones if phone.is_primary
+        }
+        self.rules = {
+            (rule.estate_id, rule.kind): rule for rule in DispatchRule.objects.all()
+        }
+        self.orders: list[WorkOrder] = []
+        self.events: list[tuple[WorkOrder, WorkOrderEvent]] = []
+        self.acceptances: list[Acceptance] = []
+        self.draws: list[MaterialDraw] = []
+        self.damages: list[tuple[WorkOrder, Worker, list[Action]]] = []
+        self.payments: list[tuple[datetime, WorkOrder, str, Worker]] = []
+        self.signals: list[tuple[datetime, int, object, WorkOrder]] = []
+
+    # -- the numbers -------------------------------------------------------------------
+
+    def numbers(self, plans: list[Plan]) -> list[str]:
+        """Take the next numbers of each estate's yearly sequence for these orders, in
+        the order they came in (as work_order_register does, one block per sequence)."""
+        keys = []
+        for plan in plans:
+            year = timezone.localtime(plan.registered_at).year
+            keys.append((plan.unit.estate, year))
+        wanted = Counter(keys)
+        first: dict[tuple, int] = {}
+        with connection.cursor() as cursor:
+            for (estate, year), n in wanted.items():
+                cursor.execute(
+                    """
+                    INSERT INTO propertydesk_sequence (key, value) VALUES (%s, %s)
+                    ON CONFLICT (key)
+                    DO UPDATE SET value = propertydesk_sequence.value + EXCLUDED.value
+                    RETURNING value
+                    """,
+                    [f"workorder:{estate.pk}:{year}", n],
+                )
+                first[(estate, year)] = cursor.fetchone()[0] - n + 1
+        numbers = []
+        for estate, year in keys:
+            value = first[(estate, year)]
+            first[(estate, year)] += 1
+            numbers.append(f"{estate.code.upper()}-PG{year}-{value:05d}")
+        return numbers
+
+    def round_robin(self, order: WorkOrder) -> Worker:
+        """services._next_on_duty, on the workers as they stand at this moment."""
+        candidates = [
+            w for w in self.workers
+            if w.estate_id == order.estate_id and w.on_duty and order.trade in w.trades
+        ]
+        floor = datetime.min.replace(tzinfo=order.registered_at.tzinfo)
+        return min(candidates, key=lambda w: (self.last_assigned[w.pk] is not None,
+                                              self.last_assigned[w.pk] or floor, w.pk))
+
+    # -- one order ------------------------------------------------------------------------
+
+    def simulate(self, plan: Plan, number: str) -> None:
+        unit, job = plan.unit, plan.job
+        rule = self.rules.get((unit.estate.pk, job.kind))
+        minutes = rule.minutes if rule else settings.WORK_ORDER_DISPATCH_MINUTES
+        phone = plan.requester_phone
+        if plan.owner is not None and not phone:
+            phone = self.primary_phone.get(plan.owner.pk, "")
+        order = WorkOrder(
+            number=number, estate=unit.estate, unit=unit, owner=plan.owner,
+            requester_name=(plan.requester_name or (plan.owner.name if plan.owner else "")).strip(),
+            requester_phone=crypto.normalize_phone(phone) or None, kind=job.kind,
+            source=plan.source,
+            trade=job.trade, description=plan.description.strip(),
+            appointment_at=plan.appointment_at,
+            price_item=self.items.get((unit.estate.code, job.item)), status=Status.REGISTERED,
+            registered_at=plan.registered_at,
+            dispatch_due_at=plan.registered_at + timedelta(minutes=minutes),
+            dispatch_mode=plan.mode, created_by=plan.taken_by,
+        )
+        self.orders.append(order)
+        events = self.events
+        worker = plan.worker
+        tools: list[MaterialDraw] = []
+        damage: list[Action] = []
+
+        def move(to: str, at: datetime, actor, note: str = "", data: dict | None = None) -> None:
+            if to not in TRANSITIONS[order.status]:
+                raise ValueError(f"{order.number}: {order.status} -> {to}")
+            event = WorkOrderEvent(at=at, actor=actor, from_status=order.status, to_status=to,
+                                   note=note, data=data or {})
+            events.append((order, event))
+            order.status = to
+
+        for action in plan.actions:
+            at, args = action.at, action.args
+            match action.kind:
+                case "register":
+                    events.append((order, WorkOrderEvent(
+                        at=at, actor=plan.taken_by, to_status=Status.REGISTERED,
+                        data={"dispatch_due_at": order.dispatch_due_at.isoformat()},
+                    )))
+                case "judge":
+                    accept, note = args["accept"], args.get("explanation", "").strip()
+                    move(Status.ACCEPTED if accept else Status.REFUSED, at, args["actor"], note)
+                    order.judged_at = at
+                    order.refusal_reason = "" if accept else note
+                case "sweep":
+                    if (order.status in UNDISPATCHED and order.dispatch_due_at < at
+                            and order.dispatch_alerted_at is None):
+                        order.dispatch_alerted_at = at
+                case "dispatch":
+                    if plan.mode == DispatchMode.ROUND_ROBIN:
+                        worker = self.round_robin(order)
+                    elif plan.mode == DispatchMode.POOL:
+                        worker = None
+                    move(Status.DISPATCHED, at, args["actor"], data={
+                        "worker": worker.user.get_username() if worker else "", "mode": plan.mode,
+                        "override": args["override"].strip(),
+                    })
+                    order.dispatched_at = at
+                    due = order.dispatch_due_at
+                    order.dispatch_late_by = at - due if at > due else None
+                    order.worker, order.trade_override = worker, args["override"].strip()
+                    if worker is not None:
+                        self.last_assigned[worker.pk] = at
+                    worker = worker or plan.worker  # from the pool: the one who takes it
+                case "take":
+                    move(Status.TAKEN, at, worker.user)
+                    order.worker, order.taken_at = worker, at
+                case "draw":
+                    for name, unit_label, quantity in job.materials:
+                        self.draws.append(MaterialDraw(
+                            work_order=order, kind=DrawKind.MATERIAL, name=name,
+                            unit_label=unit_label,
+                            quantity=Decimal(quantity or plan.quantity), drawn_at=at,
+                            drawn_by=worker.user,
+                        ))
+                    for name in job.tools:
+                        draw = MaterialDraw(
+                            work_order=order, kind=DrawKind.TOOL, name=name,
+                            unit_label=_tool_unit(name),
+                            quantity=Decimal(1), drawn_at=at, drawn_by=worker.user,
+                        )
+                        tools.append(draw)
+                        self.draws.append(draw)
+                case "arrive":
+                    move(Status.ON_SITE, at, worker.user)
+                    order.arrived_at = at
+                case "price":
+                    order.agreed_price, order.price_confirmed_at = money(plan.price), at
+                    price = {"agreed_price": str(order.agreed_price)}
+                    events.append((order, WorkOrderEvent(at=at, actor=worker.user, data=price)))
+                case "complete":
+                    move(Status.COMPLETED, at, worker.user, args["note"])
+                    order.completed_at = at
+                    self.signals.append((at, len(self.signals), work_order_completed, order))
+                case "pay":
+                    order.payment_method = args["method"]
+                    self.payments.append((at, order, args["method"], worker))
+                case "return":
+                    for draw in tools:
+                        draw.returned_at = at
+                    tools = []
+                case "verdict":
+                    self.verdict(order, plan, action, worker, move)
+                case "settle":
+                    move(Status.REWORK if args["rework"] else Status.SIGNED_OFF, at,
+                         self.staff["supervisor"],
+                         args["note"].strip())
+                    if args["rework"]:
+                        order.rework_count += 1
+                    else:
+                        order.signed_off_at = at
+                case "void":
+                    move(Status.VOIDED, at, args["actor"], args["reason"].strip())
+                    order.voided_at, order.void_reason = at, args["reason"].strip()
+                case "damage" | "damage_settle":
+                    damage.append(action)
+                case _:
+                    raise ValueError(action.kind)
+        if damage:
+            self.damages.append((order, worker, damage))
+
+    def verdict(self, order: WorkOrder, plan: Plan, action: Action, worker: Worker, move) -> None:
+        at, args = action.at, action.args
+        satisfied = args["satisfied"]
+        pad = satisfied and args.get("pad", False)
+        actor = args.get("actor") or worker.user
+        comment = args["comment"].strip()
+        self.acceptances.append(Acceptance(
+            work_order=order, at=at, satisfied=satisfied, rating=args["rating"], comment=comment,
+            signer_name=order.requester_name.strip(),
+            signed_on=SignedOn.PAD if pad else SignedOn.PAPER if satisfied else SignedOn.NONE,
+            signature_png=self.builder.signature if pad else None, recorded_by=actor,
+        ))
+        data = {"rating": args["rating"]}
+        if satisfied:
+            move(Status.SIGNED_OFF, at, actor, comment, data)
+            order.signed_off_at = at
+            self.signals.append((at, len(self.signals), work_order_signed_off, order))
+        elif order.rework_count == 0:
+            move(Status.REWORK, at, actor, comment, data)
+            order.rework_count += 1
+        else:
+            move(Status.ESCALATED, at, actor, comment, data)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write(self, plans: list[Plan]) -> None:
+        for plan, number in zip(plans, self.numbers(plans), strict=True):
+            self.simulate(plan, number)
+        WorkOrder.objects.bulk_create(self.orders, batch_size=500)
+        events = []
+        for order, event in self.events:
+            event.work_order = order
+            events.append(event)
+        for order, worker, actions in self.damages:
+            incident = None
+            for action in actions:
+                at, args = action.at, action.args
+                if action.kind == "damage":
+                    incident = DamageIncident.objects.create(
+                        work_order=order, description=args["description"].strip(), reported_at=at,
+                        reported_by=worker.user,
+                    )
+                    events.append(WorkOrderEvent(work_order=order, at=at, actor=worker.user,
+                                                 note=incident.description,
+                                                 data={"damage": incident.pk}))
+                else:
+                    incident.status = DamageStatus.SETTLED
+                    incident.compensation = money(args["compensation"])
+                    incident.agreement, incident.settled_at = args["agreement"].strip(), at
+                    incident.settled_by = self.staff["supervisor"]
+                    incident.save()
+                    events.append(WorkOrderEvent(
+                        work_order=order, at=at, actor=self.staff["supervisor"],
+                        note=incident.agreement,
+                        data={"damage": incident.pk, "compensation": str(incident.compensation)},
+                    ))
+        events.sort(key=lambda e: e.at)  # ids follow time, as when written one by one
+        WorkOrderEvent.objects.bulk_create(events, batch_size=1000)
+        Acceptance.objects.bulk_create(self.acceptances, batch_size=500)
+        MaterialDraw.objects.bulk_create(self.draws, batch_size=1000)
+        self.pay()
+        changed = [w for w in self.workers if self.last_assigned[w.pk] != w.last_assigned_at]
+        for worker in changed:
+            worker.last_assigned_at = self.last_assigned[worker.pk]
+        Worker.objects.bulk_update(changed, ["last_assigned_at"])
+        for at, _i, signal, order in sorted(self.signals, key=lambda row: row[:2]):
+            signal.send(sender=WorkOrder, order=order, now=at)
+
+    def pay(self) -> None:
+        """What work_order_collect_payment does, for each payment in turn."""
+        from fees import services as fees
+
+        for at, order, method, worker in sorted(self.payments, key=lambda row: (row[0], row[1].pk)):
+            source = f"workorder:{order.pk}"
+            what = order.price_item.name if order.price_item else order.get_kind_display()
+            purpose = f"{order.number} {what}"
+            if method == PaymentMethod.CASH:
+                fees.receipt_issue(estate=order.estate, unit=order.unit, amount=order.agreed_price,
+                                   method="cash",
+                                   payer_name=order.requester_name, purpose=purpose, source=source,
+                                   now=at,
+                                   actor=worker.user)
+            else:
+                fees.bank_charge_add(unit=order.unit, amount=order.agreed_price,
+                                     description=purpose,
+                                     source=source, now=at)
+
+
+def _tool_unit(name: str) -> str:
+    return "台" if "机" in name else "把"
+
+
+def plan_work_orders(ctx) -> _WorkOrdersBuilder:
+    """Staff, rules and prices are written (the plan needs their rows); the orders are
+    only planned (``builder.planner.plans``)."""
+    builder = _WorkOrdersBuilder(ctx)
+    builder.seed_workers()
+    builder.seed_rules()
+    builder.seed_price_list()
+    builder.plan()
+    return builder
+
+
+def seed_work_orders(ctx) -> None:
+    """The step: workers, dispatch rules, price lists and three months of work orders."""
+    with notifications.inbox_only():
+        builder = plan_work_orders(ctx)
+        builder.write_archive()
+        builder.play()
+        builder.retire_price_items()
+    builder.count()
