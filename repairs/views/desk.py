@@ -136,7 +136,7 @@ def register(request):
 
 def _forms(order, bound=None):
     forms = {
-        "judge": JudgeForm(), "dispatch": DispatchForm(order=order), "void": VoidForm(),
+        "judge": JudgeForm(), "dispatch": DispatchForm(order=order, initial={"worker": order.worker_id}), "void": VoidForm(),
         "verdict": VerdictForm(initial={"signer_name": order.requester_name, "rating": 5}),
         "settle": SettleForm(), "draw": DrawForm(), "damage": DamageForm(),
         "damage_settle": DamageSettleForm(), "payment": PaymentForm(),
