@@ -123,7 +123,7 @@ class PriceItemForm(forms.Form):
     name = forms.CharField(label=_("Service"), max_length=100)
     trade = forms.ChoiceField(label=_("Trade"), choices=[("", "---------")] + list(Trade.choices))
     price = forms.DecimalField(label=_("Price (yuan)"), max_digits=12, decimal_places=2)
-    unit_label = forms.CharField(label=_("Per"), max_length=20, help_text=_("e.g. per job, per metre, per hour"))
+    unit_label = forms.CharField(label=_("Per"), max_length=20, help_text=_("e.g. job, metre, hour"))
     active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
 
 

@@ -140,7 +140,7 @@ class PriceItem(models.Model):
     name = models.CharField(_("service"), max_length=100)
     trade = models.CharField(_("trade"), max_length=20, choices=Trade.choices)
     price = models.DecimalField(_("price (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))])
-    unit_label = models.CharField(_("per"), max_length=20, help_text=_("e.g. per job, per metre, per hour"))
+    unit_label = models.CharField(_("per"), max_length=20, help_text=_("e.g. job, metre, hour"))
     active = models.BooleanField(_("offered"), default=True)
 
     class Meta:

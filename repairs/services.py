@@ -201,11 +201,14 @@ def work_order_dispatch(
                 body=order.description[:300],
             )
         with notifications.house_language():
-            when = (_("on %(time)s") % {"time": timezone.localtime(order.appointment_at).strftime("%Y-%m-%d %H:%M")}
-                    if order.appointment_at else _("as soon as possible"))
+            if order.appointment_at:
+                body = _("%(worker)s will come on %(time)s.") % {
+                    "worker": worker.display_name,
+                    "time": timezone.localtime(order.appointment_at).strftime("%Y-%m-%d %H:%M")}
+            else:
+                body = _("%(worker)s will come as soon as possible.") % {"worker": worker.display_name}
             _tell_owner(order, kind="workorder.dispatched", now=now,
-                        subject=_("Work order %(number)s: a worker is assigned") % {"number": order.number},
-                        body=_("%(worker)s will come %(when)s.") % {"worker": worker.display_name, "when": when})
+                        subject=_("Work order %(number)s: a worker is assigned") % {"number": order.number}, body=body)
     return order
 
 

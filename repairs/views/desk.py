@@ -5,6 +5,7 @@ call a service or selector, render."""
 from __future__ import annotations
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -127,7 +128,7 @@ def register(request):
                 "time": timezone.localtime(order.dispatch_due_at).strftime("%H:%M")})
             return redirect("repairs:detail", pk=order.pk)
     prices = PriceItem.objects.filter(active=True).select_related("estate").order_by("estate__name", "trade", "name")
-    return render(request, "repairs/desk/register.html", {"form": form, "prices": prices},
+    return render(request, "repairs/desk/register.html", {"form": form, "prices": prices, "dispatch_minutes": settings.WORK_ORDER_DISPATCH_MINUTES},
                   status=400 if form.errors else 200)
 
 

@@ -114,6 +114,7 @@ def portal_detail(request, owner, pk):
         "owner": owner, "order": order, "steps": _progress(order),
         "can_cancel": order.status in UNDISPATCHED,
         "acceptances": list(order.acceptances.all()),
+        "payment": selectors.work_order_payment(order=order) if order.is_paid else None,
     })
 
 

@@ -256,5 +256,6 @@ def test_owner_books_a_paid_service_desk_dispatches_worker_does_it_and_the_custo
     expect(owner.locator(".page-header .badge")).to_have_text(label(Status.SIGNED_OFF, "zh-hans"))
     expect(owner.locator("body")).to_contain_text("李建军")
     expect(owner.locator("body")).to_contain_text("师傅很专业，速度快")
+    expect(owner.locator("body")).to_contain_text(receipt.number)
     screenshot(owner, "workorder-portal-signed-off-phone")
     assert timezone.now() - started < datetime.timedelta(minutes=5)

@@ -234,6 +234,10 @@ def test_an_unsatisfied_customer_must_say_why_and_the_order_goes_back_for_rework
     acceptance = Acceptance.objects.get(work_order=order)
     assert acceptance.signed_on == "none" and not acceptance.satisfied
 
+    # then: the rework page tells the worker what the customer said
+    page = client.get(reverse("repairs:my_order", args=[order.pk]))
+    assert page.status_code == 200 and "还在滴水" in page.content.decode()
+
 
 def test_cash_payment_shows_the_receipt_number(client, shop):
     order = completed(shop, shop["plumber"], kind="special_service", price_item=shop["unblock"])
