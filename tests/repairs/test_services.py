@@ -196,3 +196,27 @@ def test_dispatch_kpi(shop):
         services.work_order_judge(order=order, accept=True, actor=shop["desk"], now=at(1))
         services.work_order_dispatch(order=order, worker=shop["plumber"], actor=shop["desk"], now=at(minute))
     assert kpi_dispatch_on_time(start=T0, end=at(60)) == (1, 2)
+
+
+def test_every_move_outside_the_transition_map_is_refused(shop):
+    from repairs.models import TRANSITIONS
+
+    order = register(shop)
+    refused = allowed = 0
+    for current in Status.values:
+        for target in Status.values:
+            order.status = current
+            if target in TRANSITIONS[current]:
+                services._move(order, target, actor=None, now=at(1))
+                allowed += 1
+            else:
+                with pytest.raises(ValidationError):
+                    services._move(order, target, actor=None, now=at(1))
+                refused += 1
+    assert allowed == sum(len(targets) for targets in TRANSITIONS.values()) and refused > 90
+
+
+def test_dispatching_again_changes_the_worker_but_not_the_dispatch_time(shop):
+    order = dispatched(shop)  # to the plumber at minute 5
+    again = services.work_order_dispatch(order=order, worker=shop["plumber2"], actor=shop["desk"], now=at(30))
+    assert again.worker == shop["plumber2"] and again.dispatched_at == at(5) and again.dispatch_late_by is None
