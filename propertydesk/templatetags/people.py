@@ -10,12 +10,10 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 @register.filter
 def person_name(user) -> str:
     """A user's name as people write it: 陈丽华 (family name first, no space) for
-    Chinese names, "Lihua Chen" otherwise; for an owner's portal login, the owner's
-    name; the login name when no name is set."""
+    Chinese names, "Lihua Chen" otherwise; the login name when no name is set."""
     first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
     if not (first or last):
-        owner = getattr(user, "owner_profile", None) if hasattr(user, "owner_profile") else None
-        return owner.name if owner is not None else user.get_username()
+        return user.get_username()
     if CJK.search(first + last):
         return f"{last}{first}"
     return " ".join(part for part in (first, last) if part)

@@ -47,7 +47,7 @@ def estate(transactional_db):
     owner = make_owner(name="李娜", phone="13912345678")
     unit = UnitFactory(number="3-1-1203", building__estate=estate)
     give_unit(owner, unit)
-    owner.user = UserFactory(username="lina")
+    owner.user = UserFactory(username="lina", last_name="李娜")  # as owner_portal_login_create names it
     owner.save(update_fields=["user"])
     return {"estate": estate, "drains": drains, "worker": worker, "owner": owner, "unit": unit}
 
