@@ -1,1 +1,295 @@
-"""Models of callbacks: built in its own issue."""
+"""Callbacks (回访, domain §5; seed 001 回访管理操作规程, 004 2.7).
+
+The system decides who gets a callback: every resolved complaint and finished job
+has one, created by its source event (and repaired by the hourly job if an event
+was lost). Staff perform it, never delete or skip it; a submitted result is never
+edited (a correction is a new, linked record); cancelling needs a supervisor and a
+reason. An unsatisfied owner sends the source back for rectification, and once it is
+resolved again a new callback is due, chained to the last one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    COMPLAINT = "complaint", _("Complaint resolved")
+    MINOR_REPAIR = "minor_repair", _("Minor repair completed")
+    MAJOR_WORKS = "major_works", _("Major repair works completed")
+    SPECIAL_MIDTERM = "special_midterm", _("Special service, mid-term")
+    SPECIAL_COMPLETION = "special_completion", _("Special service completed")
+    ACTIVITY = "activity", _("Community activity")
+    OTHER = "other", _("Other management service")
+
+
+class Status(models.TextChoices):
+    DUE = "due", _("Due")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Method(models.TextChoices):
+    FACE_TO_FACE = "face_to_face", _("Face to face, with a look on site")
+    PHONE = "phone", _("By phone")
+    ONLINE = "online", _("Online, by the owner")
+
+
+class Satisfaction(models.TextChoices):
+    VERY_SATISFIED = "very_satisfied", _("Very satisfied")
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Neutral")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Payment(models.TextChoices):
+    """How a special service was paid: the required rates differ (004 2.7.1)."""
+
+    NONE = "", _("—")
+    CASH = "cash", _("Cash")
+    BANK_COLLECTION = "bank_collection", _("Bank collection")
+
+
+class CallbackRule(models.Model):
+    """When a callback of a kind is due and how many must be done, per estate. A new
+    row with a later ``effective_from`` changes the rule for callbacks created from
+    then on; callbacks already due keep their date."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.CASCADE, related_name="callback_rules",
+                               verbose_name=_("estate"))
+    kind = models.CharField(_("callback for"), max_length=20, choices=Kind.choices)
+    days = models.PositiveSmallIntegerField(_("days after the event"), default=0)
+    months = models.PositiveSmallIntegerField(_("calendar months after the event"), default=0)
+    by_day_of_next_month = models.PositiveSmallIntegerField(
+        _("at the latest by this day of the next month"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+    )
+    required_rate = models.DecimalField(_("required rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+                                        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+                                        help_text=_("Blank: decided case by case."))
+    required_rate_bank = models.DecimalField(
+        _("required rate for bank collection (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    effective_from = models.DateTimeField(_("effective from"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("changed by"))
+
+    class Meta:
+        verbose_name = _("callback rule")
+        verbose_name_plural = _("callback rules")
+        ordering = ["estate", "kind", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "kind", "effective_from"], name="callback_rule_unique"),
+            models.CheckConstraint(condition=Q(days__gt=0) | Q(months__gt=0) | Q(by_day_of_next_month__isnull=False),
+                                   name="callback_rule_has_a_due_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.estate} · {self.get_kind_display()}"
+
+
+class CommunityActivity(models.Model):
+    """A cultural or sports activity the service centre organised (文体活动); its
+    participants get a callback a month after it finished."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="activities",
+                               verbose_name=_("estate"))
+    title = models.CharField(_("activity"), max_length=120)
+    held_on = models.DateField(_("held on"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    participants = models.ManyToManyField("owners.Owner", blank=True, related_name="activities",
+                                          verbose_name=_("participants"))
+
+    class Meta:
+        verbose_name = _("community activity")
+        verbose_name_plural = _("community activities")
+        ordering = ["-held_on"]
+
+    def __str__(self):
+        return self.title
+
+
+class Callback(models.Model):
+    """One follow-up owed to an owner about one source event."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="callbacks",
+                               verbose_name=_("estate"))
+    kind = models.CharField(_("callback for"), max_length=20, choices=Kind.choices)
+    # Exactly one source; ``source_key`` names it and the round, and is unique, so an
+    # event handled twice (the signal and the hourly job, or two job runs) makes one.
+    source_key = models.CharField(_("source"), max_length=80, unique=True)
+    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="callbacks", verbose_name=_("complaint"))
+    work_order = models.ForeignKey("repairs.WorkOrder", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="callbacks", verbose_name=_("work order"))
+    activity = models.ForeignKey(CommunityActivity, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="callbacks", verbose_name=_("activity"))
+    round = models.PositiveSmallIntegerField(_("round"), default=1,
+                                             help_text=_("2 and more: after the owner was unsatisfied"))
+    previous = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="next",
+                                    verbose_name=_("follows the callback"))
+    unit = models.ForeignKey("owners.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="callbacks",
+                             verbose_name=_("unit"))
+    owner = models.ForeignKey("owners.Owner", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="callbacks", verbose_name=_("owner"))
+    contact_name = models.CharField(_("who to call back"), max_length=100, blank=True)
+    event_at = models.DateTimeField(_("event at"))
+    due_on = models.DateField(_("due by"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DUE)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="callbacks", verbose_name=_("assigned to"))
+    created_at = models.DateTimeField(_("created at"))
+    created_by_job = models.BooleanField(_("created by the hourly check"), default=False,
+                                         help_text=_("Its source event had been missed."))
+    overdue_flagged_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
+    offered_online_at = models.DateTimeField(_("offered to the owner online at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    rectification_ordered_at = models.DateTimeField(_("sent back for rectification at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("cancelled by"))
+    cancel_reason = models.CharField(_("why cancelled"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        ordering = ["due_on", "pk"]
+        permissions = [
+            ("perform_callback", _("Can perform callbacks")),
+            ("cancel_callback", _("Can cancel a callback, with a reason")),
+            ("spotcheck_callback", _("Can spot-check callbacks")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(complaint__isnull=False, work_order__isnull=True, activity__isnull=True)
+                           | Q(complaint__isnull=True, work_order__isnull=False, activity__isnull=True)
+                           | Q(complaint__isnull=True, work_order__isnull=True, activity__isnull=False)),
+                name="callback_has_one_source",
+            ),
+            models.CheckConstraint(condition=~Q(status="done") | Q(done_at__isnull=False), name="callback_done_has_time"),
+            models.CheckConstraint(condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
+                                   name="callback_cancel_has_reason"),
+        ]
+        indexes = [
+            models.Index(fields=["due_on"], condition=Q(status="due"), name="callback_due"),
+            models.Index(fields=["estate", "kind", "event_at"], name="callback_rates"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.source_label}"
+
+    @property
+    def source(self):
+        return self.complaint or self.work_order or self.activity
+
+    @property
+    def source_label(self) -> str:
+        source = self.source
+        return getattr(source, "number", None) or str(source)
+
+    def is_overdue(self, today) -> bool:
+        return self.status == Status.DUE and self.due_on < today
+
+
+class CallbackResult(models.Model):
+    """What the owner said (001 四): written once. A correction is a new result that
+    points at the one it corrects; the callback shows the latest."""
+
+    callback = models.ForeignKey(Callback, on_delete=models.PROTECT, related_name="results",
+                                 verbose_name=_("callback"))
+    corrects = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="corrected_by", verbose_name=_("corrects"))
+    correction_reason = models.CharField(_("why corrected"), max_length=200, blank=True)
+    method = models.CharField(_("how"), max_length=20, choices=Method.choices)
+    quality = models.TextField(_("quality of the work"), blank=True)
+    effect = models.TextField(_("effect of the service"), blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices)
+    shortcomings = models.TextField(_("shortcomings"), blank=True)
+    suggestions = models.TextField(_("the owner's suggestions"), blank=True)
+    owner_words = models.TextField(_("the owner's own words"), blank=True,
+                                   help_text=_("By phone: write down what the owner said, as they said it."))
+    signer_name = models.CharField(_("signed by"), max_length=100, blank=True)
+    signature_png = models.BinaryField(_("owner's signature"), null=True, blank=True, editable=False)
+    at = models.DateTimeField(_("at"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("recorded by"))
+
+    class Meta:
+        verbose_name = _("callback result")
+        verbose_name_plural = _("callback results")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(method="face_to_face") | Q(signature_png__isnull=False),
+                                   name="callback_face_to_face_signed"),
+            models.CheckConstraint(condition=~Q(method="phone") | ~Q(owner_words=""),
+                                   name="callback_phone_has_owner_words"),
+            models.CheckConstraint(condition=Q(corrects__isnull=True) | ~Q(correction_reason=""),
+                                   name="callback_correction_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.callback} · {self.get_satisfaction_display()}"
+
+    @property
+    def unsatisfied(self) -> bool:
+        return self.satisfaction == Satisfaction.UNSATISFIED
+
+
+class SpotCheck(models.Model):
+    """A supervisor re-contacts the owner of a done callback (004 2.7.4: at least 3 a
+    month) and records whether the owner agrees with what was recorded."""
+
+    callback = models.ForeignKey(Callback, on_delete=models.PROTECT, related_name="spot_checks",
+                                 verbose_name=_("callback"))
+    at = models.DateTimeField(_("at"))
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("checked by"))
+    method = models.CharField(_("how"), max_length=20, choices=Method.choices)
+    agrees = models.BooleanField(_("the owner confirms the record"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("spot check")
+        verbose_name_plural = _("spot checks")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.callback} · {self.at:%Y-%m-%d}"
+
+
+class RateCheck(models.Model):
+    """The monthly check on the 10th: last month's callbacks of a kind against the
+    required rate, per estate (one row per estate, month, kind and payment)."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.CASCADE, related_name="callback_rate_checks",
+                               verbose_name=_("estate"))
+    month = models.DateField(_("month"))
+    kind = models.CharField(_("callback for"), max_length=20, choices=Kind.choices)
+    payment = models.CharField(_("paid by"), max_length=20, choices=Payment.choices, blank=True, default="")
+    owed = models.PositiveIntegerField(_("callbacks owed"))
+    done = models.PositiveIntegerField(_("done"))
+    required_rate = models.DecimalField(_("required rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        verbose_name = _("callback rate check")
+        verbose_name_plural = _("callback rate checks")
+        ordering = ["-month", "estate", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "month", "kind", "payment"], name="callback_rate_check_unique"),
+        ]
+
+    @property
+    def rate(self) -> Decimal | None:
+        return None if not self.owed else (Decimal(self.done) * 100 / self.owed).quantize(Decimal("0.1"))
+
+    @property
+    def meets(self) -> bool:
+        return self.rate is None or self.required_rate is None or self.rate >= self.required_rate

@@ -64,6 +64,21 @@ JOBS: tuple[Job, ...] = (
         description="Alert the desk once about each work order not dispatched within 15 minutes (004 2.4.1).",
         expires=4 * 60,
     ),
+    Job(
+        name="callbacks.hourly",
+        schedule=crontab(minute=20),
+        func="callbacks.jobs.hourly",
+        description="Make the callback of any resolved complaint or finished job that has none; "
+        "flag callbacks past due and tell the assignee and the supervisors, once.",
+        expires=50 * 60,
+    ),
+    Job(
+        name="callbacks.monthly_rates",
+        schedule=crontab(day_of_month=10, hour=23, minute=30),
+        func="callbacks.jobs.monthly_rates",
+        description="On the 10th: last month's callbacks per kind against the required rates (004 2.7.1).",
+        expires=12 * 3600,
+    ),
 )
 
 

@@ -51,6 +51,12 @@ _DESK = _VIEW_REGISTRY + [
     "repairs.add_workorder",
     "repairs.dispatch_workorder",
     "repairs.view_priceitem",
+    "callbacks.view_callback",
+    "callbacks.perform_callback",
+    "callbacks.view_callbackrule",
+    "callbacks.view_communityactivity",
+    "callbacks.add_communityactivity",
+    "callbacks.change_communityactivity",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -72,6 +78,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.change_complaintpolicy",
         "complaints.add_complaintpolicy",
         "repairs.settle_workorder",
+        "callbacks.cancel_callback",
+        "callbacks.spotcheck_callback",
+        "callbacks.view_spotcheck",
+        "callbacks.add_callbackrule",
+        "callbacks.view_ratecheck",
         "repairs.add_priceitem",
         "repairs.change_priceitem",
         "repairs.view_dispatchrule",

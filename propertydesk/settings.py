@@ -264,6 +264,22 @@ COMPLAINT_POLICY_DEFAULTS = {
     "cluster_threshold": 3,
     "cluster_window_days": 30,
 }
+# Callbacks (domain §5): when each kind is due after its event and the share that must be
+# done. Per estate in a CallbackRule (a supervisor's change applies to new callbacks).
+# A special service's mid-term callback is due half-way through the planned work.
+CALLBACK_RULE_DEFAULTS = {
+    "complaint": {"days": 3, "required_rate": 100},
+    "minor_repair": {"days": 3, "required_rate": 100},
+    "major_works": {"months": 1, "required_rate": 100},
+    "special_midterm": {"days": 1, "required_rate": 100, "required_rate_bank": 80},
+    "special_completion": {"days": 3, "by_day_of_next_month": 10, "required_rate": 100, "required_rate_bank": 80},
+    "activity": {"months": 1, "required_rate": 70},
+    "other": {"days": 7, "required_rate": None},
+}
+# Supervisors spot-check at least this many done callbacks a month (004 2.7.4).
+CALLBACK_SPOT_CHECKS_PER_MONTH = int(os.environ.get("CALLBACK_SPOT_CHECKS_PER_MONTH", "3"))
+# The hourly job looks this far back for source events that have no callback.
+CALLBACK_REPAIR_LOOKBACK_DAYS = 120
 # A work order must reach the worker within this many minutes of registration (004 2.4.1);
 # per estate and kind in a DispatchRule.
 WORK_ORDER_DISPATCH_MINUTES = 15

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("owners.api_urls")),
     path("", include("complaints.api_urls")),
     path("", include("repairs.api_urls")),
+    path("", include("callbacks.api_urls")),
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("complaints/", include("complaints.urls")),
     path("work-orders/", include("repairs.urls")),
+    path("callbacks/", include("callbacks.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

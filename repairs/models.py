@@ -69,7 +69,7 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.COMPLETED: {Status.SIGNED_OFF, Status.REWORK, Status.ESCALATED},
     Status.REWORK: {Status.COMPLETED},
     Status.ESCALATED: {Status.REWORK, Status.SIGNED_OFF},
-    Status.SIGNED_OFF: set(),
+    Status.SIGNED_OFF: {Status.REWORK},  # only when a callback finds the owner unsatisfied
     Status.REFUSED: set(),
     Status.VOIDED: set(),
 }
@@ -173,6 +173,7 @@ class WorkOrder(models.Model):
     trade = models.CharField(_("trade needed"), max_length=20, choices=Trade.choices)
     description = models.TextField(_("what to do"))
     appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    planned_end_at = models.DateTimeField(_("planned to finish by (multi-day services)"), null=True, blank=True)
     price_item = models.ForeignKey(PriceItem, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders",
                                    verbose_name=_("price list item"))
 

@@ -68,7 +68,7 @@ def _move(order: WorkOrder, to: str, *, actor, now, note: str = "", data=None,
 def work_order_register(
     *, unit: Unit, kind: str, trade: str, description: str, source: str, now: datetime, actor=None,
     owner=None, requester_name: str = "", requester_phone: str = "", appointment_at: datetime | None = None,
-    price_item: PriceItem | None = None, complaint=None,
+    price_item: PriceItem | None = None, complaint=None, planned_end_at: datetime | None = None,
 ) -> WorkOrder:
     errors: dict[str, list[str]] = {}
     if kind not in Kind.values:
@@ -90,6 +90,8 @@ def work_order_register(
             errors["requester_phone"] = exc.messages
     if appointment_at is not None and appointment_at < now:
         errors["appointment_at"] = [_("The appointment cannot be in the past.")]
+    if planned_end_at is not None and planned_end_at <= (appointment_at or now):
+        errors["planned_end_at"] = [_("The planned end comes after the appointment.")]
     if kind == Kind.SPECIAL_SERVICE and price_item is None:
         errors["price_item"] = [_("A paid service is chosen from the price list.")]
     if price_item is not None and (price_item.estate_id != unit.estate_id or not price_item.active):
@@ -110,6 +112,7 @@ def work_order_register(
         requester_name=(requester_name or (owner.name if owner else "")).strip(),
         requester_phone=requester_phone or None, kind=kind, source=source, complaint=complaint, trade=trade,
         description=description.strip(), appointment_at=appointment_at, price_item=price_item,
+        planned_end_at=planned_end_at,
         registered_at=now, dispatch_due_at=now + timedelta(minutes=rule.minutes), dispatch_mode=rule.mode,
         created_by=actor,
     )
@@ -343,6 +346,20 @@ def work_order_customer_verdict(
                 subject=_("Work order %(number)s: customer still unsatisfied after rework") % {"number": order.number},
                 body=comment.strip()[:300], dedupe_key=f"workorder-escalated:{order.pk}:{order.rework_count}",
             )
+    order.save()
+    return order
+
+
+@transaction.atomic
+def work_order_rectify(*, order: WorkOrder, reason: str, now: datetime, actor=None) -> WorkOrder:
+    """A callback found the owner unsatisfied with finished work (001 五.2): the order
+    goes back for rework; when it is completed again, a new callback is due."""
+    order = _locked(order)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say what the owner is unhappy with.")]})
+    _move(order, Status.REWORK, actor=actor, now=now, note=reason.strip(), data={"rectification": True},
+          only_from=(Status.COMPLETED, Status.SIGNED_OFF))
+    order.rework_count += 1
     order.save()
     return order
 

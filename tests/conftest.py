@@ -1,8 +1,14 @@
 import os
 import socket
-from urllib.parse import urlparse
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import quote, urlparse
 
 import pytest
+from celery import Celery
+from django.db import connection
 
 from tests.factories import UnitFactory, UserFactory, give_unit, make_owner
 
@@ -58,3 +64,35 @@ def redis_url():
     except OSError:
         skip_or_fail(f"no Redis at {parsed.hostname}:{parsed.port or 6379}")
     return url
+
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    host = quote(s["HOST"] or "localhost", safe="")
+    return f"postgres://{s['USER']}@{host}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def job_worker(redis_url, transactional_db):
+    """A real Celery worker process on Redis against the test database: yields
+    (sender, queue, process); send propertydesk.run_job to ``queue``."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": redis_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "propertydesk", "worker", "--pool", "solo",
+         "-Q", queue, "-l", "WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip"],
+        cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    sender = Celery(broker=redis_url)
+    try:
+        yield sender, queue, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        sender.close()

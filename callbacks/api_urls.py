@@ -1,0 +1,3 @@
+"""Placeholder until the callbacks API is built."""
+
+urlpatterns: list = []

@@ -1,0 +1,224 @@
+"""Reads for callback pages, jobs and dashboards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from callbacks.models import Callback, CallbackResult, CommunityActivity, Kind, Payment, SpotCheck, Status
+
+# ---- what the hourly job repairs ----------------------------------------------------------
+
+
+def _open_chain(**source):
+    """A callback for the source that did not send it back for rectification: while one
+    exists, the source's current round has its callback."""
+    return Exists(Callback.objects.filter(**source, rectification_ordered_at__isnull=True)
+                  .exclude(kind=Kind.SPECIAL_MIDTERM))
+
+
+def complaints_missing_callback(*, since: datetime, as_of: datetime):
+    from complaints.models import Complaint, Status as ComplaintStatus
+
+    return (Complaint.objects.filter(status=ComplaintStatus.RESOLVED, resolved_at__gte=since, resolved_at__lte=as_of)
+            .exclude(_open_chain(complaint=OuterRef("pk"))).select_related("estate", "unit", "owner", "created_by"))
+
+
+def work_orders_missing_callback(*, since: datetime, as_of: datetime):
+    from repairs.models import Status as OrderStatus, WorkOrder
+
+    return (WorkOrder.objects.filter(status__in=(OrderStatus.COMPLETED, OrderStatus.SIGNED_OFF),
+                                     completed_at__gte=since, completed_at__lte=as_of)
+            .exclude(_open_chain(work_order=OuterRef("pk"))).select_related("estate", "unit", "owner", "created_by"))
+
+
+def work_orders_missing_midterm(*, since: datetime, as_of: datetime):
+    from repairs.models import Kind as OrderKind, Status as OrderStatus, WorkOrder
+
+    return (WorkOrder.objects.filter(kind=OrderKind.SPECIAL_SERVICE, planned_end_at__isnull=False,
+                                     arrived_at__gte=since, arrived_at__lte=as_of)
+            .exclude(status=OrderStatus.VOIDED)
+            .exclude(Exists(Callback.objects.filter(work_order=OuterRef("pk"), kind=Kind.SPECIAL_MIDTERM)))
+            .select_related("estate", "unit", "owner", "created_by"))
+
+
+def activities_missing_callbacks(*, since: datetime, as_of: datetime):
+    owed = CommunityActivity.participants.through.objects.filter(communityactivity_id=OuterRef("pk")).exclude(
+        Exists(Callback.objects.filter(activity_id=OuterRef("communityactivity_id"), owner_id=OuterRef("owner_id"))))
+    return CommunityActivity.objects.filter(finished_at__gte=since, finished_at__lte=as_of).filter(Exists(owed))
+
+
+def overdue_candidates(*, as_of: datetime) -> list[int]:
+    return list(Callback.objects.filter(status=Status.DUE, due_on__lt=timezone.localdate(as_of),
+                                        overdue_flagged_at__isnull=True).values_list("pk", flat=True))
+
+
+# ---- pages --------------------------------------------------------------------------------
+
+_RELATED = ("estate", "unit__building", "owner", "assignee", "complaint", "work_order", "activity")
+
+
+def callback_queue(
+    *, today: date, bucket: str = "", kind: str = "", assignee_id: int | None = None, unassigned: bool = False,
+    estate=None, status: str = Status.DUE,
+) -> QuerySet[Callback]:
+    """The desk's queue. ``bucket``: "today" (due today), "overdue" (due before today),
+    "week" (due within 7 days), or everything."""
+    rows = Callback.objects.select_related(*_RELATED)
+    if status:
+        rows = rows.filter(status=status)
+    if bucket == "today":
+        rows = rows.filter(due_on=today)
+    elif bucket == "overdue":
+        rows = rows.filter(due_on__lt=today)
+    elif bucket == "week":
+        rows = rows.filter(due_on__lte=today + timedelta(days=6))
+    if kind:
+        rows = rows.filter(kind=kind)
+    if unassigned:
+        rows = rows.filter(assignee__isnull=True)
+    elif assignee_id:
+        rows = rows.filter(assignee_id=assignee_id)
+    if estate is not None:
+        rows = rows.filter(estate=estate)
+    return rows.order_by("due_on", "pk")
+
+
+def queue_counts(*, today: date) -> dict[str, int]:
+    due = Callback.objects.filter(status=Status.DUE)
+    return due.aggregate(
+        today=Count("pk", filter=Q(due_on=today)), overdue=Count("pk", filter=Q(due_on__lt=today)),
+        week=Count("pk", filter=Q(due_on__lte=today + timedelta(days=6))), all=Count("pk"),
+    )
+
+
+def counts_by_assignee(*, today: date) -> list[dict]:
+    return list(Callback.objects.filter(status=Status.DUE).values("assignee_id", "assignee__username",
+                                                                 "assignee__first_name", "assignee__last_name")
+                .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today))).order_by("-n"))
+
+
+def callback_detail(*, callback_id: int) -> Callback:
+    return get_object_or_404(
+        Callback.objects.select_related(*_RELATED, "previous", "cancelled_by").prefetch_related(
+            Prefetch("results", queryset=CallbackResult.objects.select_related("recorded_by", "corrects")
+                     .defer("signature_png")),
+            Prefetch("spot_checks", queryset=SpotCheck.objects.select_related("checked_by")),
+        ),
+        pk=callback_id,
+    )
+
+
+def callbacks_for_source(*, complaint=None, work_order=None) -> list[Callback]:
+    """The chain of callbacks of one complaint or work order, oldest first, with their
+    latest result: shown on the complaint's and the order's pages."""
+    rows = Callback.objects.filter(complaint=complaint) if complaint is not None else \
+        Callback.objects.filter(work_order=work_order)
+    rows = rows.select_related("assignee").prefetch_related(
+        Prefetch("results", queryset=CallbackResult.objects.defer("signature_png").order_by("-at", "-pk")))
+    chain = list(rows.order_by("created_at", "pk"))
+    for callback in chain:
+        results = list(callback.results.all())
+        callback.latest_result = results[0] if results else None
+    return chain
+
+
+def latest_result(*, callback: Callback) -> CallbackResult | None:
+    return callback.results.order_by("-at", "-pk").first()
+
+
+def week_calendar(*, start: date, estate=None) -> list[tuple[date, list[Callback]]]:
+    """Seven days from ``start``, each with the callbacks due that day (still due or done)."""
+    end = start + timedelta(days=6)
+    rows = Callback.objects.filter(due_on__range=(start, end)).exclude(status=Status.CANCELLED)
+    if estate is not None:
+        rows = rows.filter(estate=estate)
+    by_day: dict[date, list[Callback]] = {start + timedelta(days=n): [] for n in range(7)}
+    for callback in rows.select_related(*_RELATED).order_by("due_on", "kind", "pk"):
+        by_day[callback.due_on].append(callback)
+    return list(by_day.items())
+
+
+def signature_of(*, result_id: int) -> bytes | None:
+    return CallbackResult.objects.filter(pk=result_id).values_list("signature_png", flat=True).first()
+
+
+def owner_offered_callbacks(*, owner) -> QuerySet[Callback]:
+    """Callbacks offered to this owner to answer online, still due."""
+    return Callback.objects.filter(owner=owner, status=Status.DUE, offered_online_at__isnull=False).select_related(
+        *_RELATED)
+
+
+# ---- rates and spot checks -----------------------------------------------------------------
+
+
+@dataclass
+class RateRow:
+    estate_id: int
+    estate_name: str
+    kind: str
+    payment: str
+    owed: int
+    done: int
+    required_rate: Decimal | None
+
+    @property
+    def rate(self) -> Decimal | None:
+        return None if not self.owed else (Decimal(self.done) * 100 / self.owed).quantize(Decimal("0.1"))
+
+    @property
+    def meets(self) -> bool:
+        return self.rate is None or self.required_rate is None or self.rate >= self.required_rate
+
+    @property
+    def kind_label(self) -> str:
+        return Kind(self.kind).label
+
+    @property
+    def payment_label(self) -> str:
+        return Payment(self.payment).label if self.payment else ""
+
+
+_SPECIAL = (Kind.SPECIAL_MIDTERM, Kind.SPECIAL_COMPLETION)
+
+
+def month_rates(*, month: date, as_of: datetime, estate=None) -> list[RateRow]:
+    """Callbacks owed for events in ``month`` (cancelled ones aside) and how many were
+    done by ``as_of``, per estate and kind; special services split by cash and bank
+    collection, whose required rates differ (100 % / ≥ 80 %)."""
+    from callbacks.services import rule_for
+
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(month, datetime.min.time(), tzinfo=tz)
+    end = start + relativedelta(months=1)
+    rows = Callback.objects.filter(event_at__gte=start, event_at__lt=end).exclude(status=Status.CANCELLED)
+    if estate is not None:
+        rows = rows.filter(estate=estate)
+    grouped = (rows.values("estate_id", "estate__name", "kind", "work_order__payment_method")
+               .annotate(owed=Count("pk"), done=Count("pk", filter=Q(status=Status.DONE, done_at__lte=as_of)))
+               .order_by("estate__name", "kind"))
+    merged: dict[tuple, RateRow] = {}
+    for row in grouped:
+        payment = ""
+        if row["kind"] in _SPECIAL:
+            payment = Payment.BANK_COLLECTION if row["work_order__payment_method"] == "bank_collection" else Payment.CASH
+        key = (row["estate_id"], row["kind"], payment)
+        if key not in merged:
+            rule = rule_for(estate=row["estate_id"], kind=row["kind"], at=end - timedelta(seconds=1))
+            required = rule.required_rate_bank if payment == Payment.BANK_COLLECTION else rule.required_rate
+            merged[key] = RateRow(row["estate_id"], row["estate__name"], row["kind"], payment, 0, 0, required)
+        merged[key].owed += row["owed"]
+        merged[key].done += row["done"]
+    return list(merged.values())
+
+
+def spot_checks_in_month(*, month: date) -> int:
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(month, datetime.min.time(), tzinfo=tz)
+    return SpotCheck.objects.filter(at__gte=start, at__lt=start + relativedelta(months=1)).count()

@@ -1,0 +1,468 @@
+"""Every write to callbacks. Source events (a complaint resolved, a job completed, an
+activity finished) create them; the hourly job repairs what an event missed; staff
+perform them; supervisors cancel (with a reason) and spot-check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from callbacks.models import (
+    Callback,
+    CallbackResult,
+    CallbackRule,
+    CommunityActivity,
+    Kind,
+    Method,
+    Satisfaction,
+    SpotCheck,
+    Status,
+)
+from propertydesk import notifications
+from propertydesk.roles import FRONT_DESK, SUPERVISOR, owner_of
+
+# ---- rules -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    days: int = 0
+    months: int = 0
+    by_day_of_next_month: int | None = None
+    required_rate: Decimal | None = None
+    required_rate_bank: Decimal | None = None
+
+    def due_on(self, event_at: datetime) -> date:
+        """The due date, counted on the Shanghai calendar from the day of the event:
+        +3 days, +1 calendar month (31 Jan → 28/29 Feb), at the latest by the 10th of
+        the next month."""
+        day = timezone.localdate(event_at)
+        due = day + relativedelta(days=self.days, months=self.months)
+        if self.by_day_of_next_month:
+            due = min(due, (day + relativedelta(months=1)).replace(day=self.by_day_of_next_month))
+        return due
+
+
+def rule_for(*, estate, kind: str, at: datetime) -> Rule:
+    """The rule in force at ``at``: the estate's latest row effective by then, or the
+    defaults in settings.CALLBACK_RULE_DEFAULTS."""
+    row = (CallbackRule.objects.filter(estate=estate, kind=kind, effective_from__lte=at)
+           .order_by("-effective_from").first())
+    if row is not None:
+        return Rule(days=row.days, months=row.months, by_day_of_next_month=row.by_day_of_next_month,
+                    required_rate=row.required_rate, required_rate_bank=row.required_rate_bank)
+    defaults = settings.CALLBACK_RULE_DEFAULTS[kind]
+    return Rule(
+        days=defaults.get("days", 0), months=defaults.get("months", 0),
+        by_day_of_next_month=defaults.get("by_day_of_next_month"),
+        required_rate=_decimal(defaults.get("required_rate")),
+        required_rate_bank=_decimal(defaults.get("required_rate_bank")),
+    )
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+@transaction.atomic
+def callback_rule_set(
+    *, estate, kind: str, now: datetime, actor=None, days: int = 0, months: int = 0,
+    by_day_of_next_month: int | None = None, required_rate: Decimal | None = None,
+    required_rate_bank: Decimal | None = None,
+) -> CallbackRule:
+    """A supervisor changes a rule: a new row, effective now, for new callbacks. The
+    old row stays, so what was due under it is still explained."""
+    if actor is not None and not actor.has_perm("callbacks.add_callbackrule"):
+        raise PermissionDenied(_("Only a supervisor changes the callback rules."))
+    errors: dict[str, list[str]] = {}
+    if kind not in Kind.values:
+        errors["kind"] = [_("Choose what the callback is for.")]
+    if days < 0 or months < 0 or not (days or months or by_day_of_next_month):
+        errors["days"] = [_("Give the days or months after the event.")]
+    if by_day_of_next_month is not None and not 1 <= by_day_of_next_month <= 28:
+        errors["by_day_of_next_month"] = [_("A day from 1 to 28.")]
+    for field, rate in (("required_rate", required_rate), ("required_rate_bank", required_rate_bank)):
+        if rate is not None and not Decimal("0") <= rate <= Decimal("100"):
+            errors[field] = [_("A rate from 0 to 100 %.")]
+    if errors:
+        raise ValidationError(errors)
+    return CallbackRule.objects.create(
+        estate=estate, kind=kind, days=days, months=months, by_day_of_next_month=by_day_of_next_month,
+        required_rate=required_rate, required_rate_bank=required_rate_bank, effective_from=now, created_by=actor,
+    )
+
+
+# ---- creating callbacks from their source events ----------------------------------------
+
+
+def _create(*, source_key: str, now: datetime, **fields) -> Callback | None:
+    """Insert one callback unless its source_key exists: the event and the hourly job,
+    or two runs at once, make one callback between them. None if it existed."""
+    try:
+        with transaction.atomic():
+            return Callback.objects.create(source_key=source_key, created_at=now, **fields)
+    except IntegrityError:
+        if Callback.objects.filter(source_key=source_key).exists():
+            return None
+        raise
+
+
+def _chain(source_filter: dict) -> tuple[int, Callback | None]:
+    """The round of the next callback for a source, and the callback it follows: each
+    unsatisfied owner (a rectification ordered) starts a new round."""
+    rectified = Callback.objects.filter(**source_filter, rectification_ordered_at__isnull=False).order_by("-round")
+    last = rectified.first()
+    return (last.round + 1 if last else 1), last
+
+
+def _callback_staff(user):
+    return user if user is not None and user.has_perm("callbacks.perform_callback") else None
+
+
+def callback_for_complaint(*, complaint, now: datetime, by_job: bool = False) -> Callback | None:
+    """A resolved complaint is called back within 3 days (001 一.1)."""
+    round_, previous = _chain({"complaint": complaint})
+    rule = rule_for(estate=complaint.estate, kind=Kind.COMPLAINT, at=complaint.resolved_at)
+    return _create(
+        source_key=f"complaint:{complaint.pk}:{round_}", now=now, estate=complaint.estate, kind=Kind.COMPLAINT,
+        complaint=complaint, round=round_, previous=previous, unit=complaint.unit, owner=complaint.owner,
+        contact_name=complaint.contact_name or (complaint.owner.name if complaint.owner else ""),
+        event_at=complaint.resolved_at, due_on=rule.due_on(complaint.resolved_at),
+        assignee=_callback_staff(complaint.created_by), created_by_job=by_job,
+    )
+
+
+WORK_ORDER_KINDS = {
+    "minor_repair": Kind.MINOR_REPAIR,
+    "major_works": Kind.MAJOR_WORKS,
+    "special_service": Kind.SPECIAL_COMPLETION,
+    "routine": Kind.OTHER,
+}
+
+
+def callback_for_work_order(*, order, now: datetime, by_job: bool = False) -> Callback | None:
+    """A completed job: minor repair +3 days, major works +1 month, a special service
+    after completion (by the 10th of next month), routine service +1 week."""
+    kind = WORK_ORDER_KINDS[order.kind]
+    round_, previous = _chain({"work_order": order, "kind": kind})
+    rule = rule_for(estate=order.estate, kind=kind, at=order.completed_at)
+    return _create(
+        source_key=f"workorder:{order.pk}:{round_}", now=now, estate=order.estate, kind=kind, work_order=order,
+        round=round_, previous=previous, unit=order.unit, owner=order.owner, contact_name=order.requester_name,
+        event_at=order.completed_at, due_on=rule.due_on(order.completed_at),
+        assignee=_callback_staff(order.created_by), created_by_job=by_job,
+    )
+
+
+def callback_midterm_for_work_order(*, order, now: datetime, by_job: bool = True) -> Callback | None:
+    """A special service that spans days is also called back half-way (001 一.3)."""
+    start = order.arrived_at or order.appointment_at
+    if order.kind != "special_service" or start is None or order.planned_end_at is None:
+        return None
+    if timezone.localdate(order.planned_end_at) <= timezone.localdate(start):
+        return None  # done within the day: the completion callback is enough
+    midpoint = start + (order.planned_end_at - start) / 2
+    return _create(
+        source_key=f"workorder:{order.pk}:mid", now=now, estate=order.estate, kind=Kind.SPECIAL_MIDTERM,
+        work_order=order, unit=order.unit, owner=order.owner, contact_name=order.requester_name,
+        event_at=start, due_on=timezone.localdate(midpoint), assignee=_callback_staff(order.created_by),
+        created_by_job=by_job,
+    )
+
+
+def callbacks_for_activity(*, activity: CommunityActivity, now: datetime, by_job: bool = False) -> int:
+    """Every participant of a finished activity is called back within a month."""
+    rule = rule_for(estate=activity.estate, kind=Kind.ACTIVITY, at=activity.finished_at)
+    made = 0
+    for owner in activity.participants.all():
+        made += _create(
+            source_key=f"activity:{activity.pk}:owner:{owner.pk}", now=now, estate=activity.estate,
+            kind=Kind.ACTIVITY, activity=activity, owner=owner, contact_name=owner.name,
+            event_at=activity.finished_at, due_on=rule.due_on(activity.finished_at), created_by_job=by_job,
+        ) is not None
+    return made
+
+
+@transaction.atomic
+def activity_finish(*, activity: CommunityActivity, now: datetime, actor=None) -> CommunityActivity:
+    if actor is not None and not actor.has_perm("callbacks.change_communityactivity"):
+        raise PermissionDenied(_("You cannot record community activities."))
+    activity = CommunityActivity.objects.select_for_update().get(pk=activity.pk)
+    if activity.finished_at is not None:
+        raise ValidationError(_("The activity was recorded as finished already."), code="finished")
+    activity.finished_at = now
+    activity.save(update_fields=["finished_at"])
+    callbacks_for_activity(activity=activity, now=now)
+    return activity
+
+
+# ---- performing ------------------------------------------------------------------------
+
+
+def _locked(callback: Callback) -> Callback:
+    return (Callback.objects.select_for_update(of=("self",))
+            .select_related("complaint", "work_order", "owner__user", "estate").get(pk=callback.pk))
+
+
+def _may_perform(callback: Callback, actor, method: str) -> None:
+    if actor is None:
+        return
+    if method == Method.ONLINE:
+        owner = owner_of(actor)
+        if owner is None or owner.pk != callback.owner_id or callback.offered_online_at is None:
+            raise PermissionDenied(_("This callback is not yours to answer."))
+        return
+    if not actor.has_perm("callbacks.perform_callback"):
+        raise PermissionDenied(_("You cannot perform callbacks."))
+
+
+def _validate_result(*, method, satisfaction, owner_words, signature_png, shortcomings) -> None:
+    errors: dict[str, list[str]] = {}
+    if method not in Method.values:
+        errors["method"] = [_("Choose how the owner was reached.")]
+    if satisfaction not in Satisfaction.values:
+        errors["satisfaction"] = [_("Choose how satisfied the owner is.")]
+    if method == Method.FACE_TO_FACE and signature_png is None:
+        errors["signature"] = [_("Face to face, the owner signs the record.")]
+    if method == Method.PHONE and not (owner_words or "").strip():
+        errors["owner_words"] = [_("By phone, write down the owner's own words.")]
+    if satisfaction == Satisfaction.UNSATISFIED and not (shortcomings or "").strip():
+        errors["shortcomings"] = [_("Write what the owner is unhappy with: it goes back for rectification.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def callback_perform(
+    *, callback: Callback, method: str, satisfaction: str, now: datetime, actor=None, quality: str = "",
+    effect: str = "", shortcomings: str = "", suggestions: str = "", owner_words: str = "",
+    signature_png: bytes | None = None, signer_name: str = "",
+) -> CallbackResult:
+    """Record the callback (001 四, 五). Satisfied: a complaint closes. Unsatisfied: the
+    complaint goes back in progress, the work order to rework, and once resolved again
+    a new callback is due, chained to this one."""
+    callback = _locked(callback)
+    _may_perform(callback, actor, method)
+    if callback.status == Status.DONE:
+        raise ValidationError(_("This callback was done already. A correction is recorded as a new entry."),
+                              code="done")
+    if callback.status == Status.CANCELLED:
+        raise ValidationError(_("This callback was cancelled."), code="cancelled")
+    _validate_result(method=method, satisfaction=satisfaction, owner_words=owner_words,
+                     signature_png=signature_png, shortcomings=shortcomings)
+    result = CallbackResult.objects.create(
+        callback=callback, method=method, satisfaction=satisfaction, quality=quality.strip(), effect=effect.strip(),
+        shortcomings=shortcomings.strip(), suggestions=suggestions.strip(), owner_words=owner_words.strip(),
+        signature_png=signature_png, signer_name=(signer_name or callback.contact_name).strip(), at=now,
+        recorded_by=actor,
+    )
+    callback.status = Status.DONE
+    callback.done_at = now
+    if result.unsatisfied:
+        callback.rectification_ordered_at = now if _rectify(callback, result, now) else None
+    else:
+        _close_source(callback, result, now)
+    callback.save()
+    return result
+
+
+def _rectify(callback: Callback, result: CallbackResult, now: datetime) -> bool:
+    """Send the source back; True if it went back (so a new callback will be due)."""
+    from complaints import services as complaints
+    from complaints.models import Status as ComplaintStatus
+    from repairs import services as repairs
+    from repairs.models import Status as OrderStatus
+
+    with notifications.house_language():
+        reason = _("Callback: the owner is unsatisfied. %(text)s") % {"text": result.shortcomings}
+        if callback.complaint_id and callback.complaint.status == ComplaintStatus.RESOLVED:
+            complaints.complaint_reopen(complaint=callback.complaint, reason=reason, now=now)
+            went_back = True
+        elif callback.work_order_id and callback.work_order.status in (OrderStatus.COMPLETED, OrderStatus.SIGNED_OFF):
+            repairs.work_order_rectify(order=callback.work_order, reason=reason, now=now)
+            went_back = True
+        else:
+            went_back = False
+        notifications.notify(
+            recipients=notifications.users_in_roles(SUPERVISOR), kind="callback.unsatisfied", now=now,
+            subject=_("Owner unsatisfied at callback: %(source)s") % {"source": callback.source_label},
+            body=result.shortcomings[:300], url=reverse("callbacks:detail", args=[callback.pk]),
+            dedupe_key=f"callback-unsatisfied:{callback.pk}",
+        )
+    return went_back
+
+
+def _close_source(callback: Callback, result: CallbackResult, now: datetime) -> None:
+    from complaints import services as complaints
+    from complaints.models import Status as ComplaintStatus
+
+    if callback.complaint_id and callback.complaint.status == ComplaintStatus.RESOLVED:
+        with notifications.house_language():
+            complaints.complaint_close_after_callback(
+                complaint=callback.complaint, now=now,
+                callback_note=_("Callback: the owner is %(satisfaction)s.")
+                % {"satisfaction": result.get_satisfaction_display().lower()},
+            )
+
+
+@transaction.atomic
+def callback_correct(
+    *, callback: Callback, reason: str, now: datetime, actor=None, quality: str | None = None,
+    effect: str | None = None, shortcomings: str | None = None, suggestions: str | None = None,
+    owner_words: str | None = None,
+) -> CallbackResult:
+    """A mistake in a submitted result is corrected by a new entry that points at it;
+    the original stays. The owner's satisfaction and the method cannot be corrected:
+    an unhappy owner is not turned into a happy one at the desk."""
+    callback = _locked(callback)
+    if actor is not None and not actor.has_perm("callbacks.perform_callback"):
+        raise PermissionDenied(_("You cannot perform callbacks."))
+    latest = callback.results.order_by("-at", "-pk").first()
+    if latest is None:
+        raise ValidationError(_("There is nothing to correct yet."), code="not_done")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the record is corrected.")]})
+
+    def keep(new, old):
+        return old if new is None else new.strip()
+
+    return CallbackResult.objects.create(
+        callback=callback, corrects=latest, correction_reason=reason.strip()[:200], method=latest.method,
+        satisfaction=latest.satisfaction, quality=keep(quality, latest.quality), effect=keep(effect, latest.effect),
+        shortcomings=keep(shortcomings, latest.shortcomings), suggestions=keep(suggestions, latest.suggestions),
+        owner_words=keep(owner_words, latest.owner_words), signature_png=latest.signature_png,
+        signer_name=latest.signer_name, at=now, recorded_by=actor,
+    )
+
+
+@transaction.atomic
+def callback_cancel(*, callback: Callback, reason: str, now: datetime, actor=None) -> Callback:
+    """Only a supervisor cancels a callback, and says why (the owner moved away, say)."""
+    if actor is not None and not actor.has_perm("callbacks.cancel_callback"):
+        raise PermissionDenied(_("Only a supervisor cancels a callback."))
+    callback = _locked(callback)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the callback is cancelled.")]})
+    if callback.status != Status.DUE:
+        raise ValidationError(_("Only a callback still due can be cancelled."), code="not_due")
+    callback.status = Status.CANCELLED
+    callback.cancelled_at, callback.cancelled_by, callback.cancel_reason = now, actor, reason.strip()[:200]
+    callback.save()
+    return callback
+
+
+@transaction.atomic
+def callback_assign(*, callback: Callback, assignee, now: datetime, actor=None) -> Callback:
+    if actor is not None and not actor.has_perm("callbacks.perform_callback"):
+        raise PermissionDenied(_("You cannot perform callbacks."))
+    callback = _locked(callback)
+    if assignee is not None and not assignee.has_perm("callbacks.perform_callback"):
+        raise ValidationError({"assignee": [_("%(user)s does not do callbacks.") % {"user": assignee}]})
+    if callback.status != Status.DUE:
+        raise ValidationError(_("Only a callback still due is assigned."), code="not_due")
+    callback.assignee = assignee
+    callback.save(update_fields=["assignee"])
+    return callback
+
+
+@transaction.atomic
+def callback_offer_online(*, callback: Callback, now: datetime, actor=None) -> Callback:
+    """Invite the owner to answer the callback in the portal; their answer counts."""
+    if actor is not None and not actor.has_perm("callbacks.perform_callback"):
+        raise PermissionDenied(_("You cannot perform callbacks."))
+    callback = _locked(callback)
+    if callback.status != Status.DUE:
+        raise ValidationError(_("Only a callback still due is offered to the owner."), code="not_due")
+    if callback.owner is None or callback.owner.user_id is None:
+        raise ValidationError(_("The owner has no portal login: call or visit instead."), code="no_login")
+    callback.offered_online_at = callback.offered_online_at or now
+    callback.save(update_fields=["offered_online_at"])
+    with notifications.house_language():
+        notifications.notify_owner(
+            owner=callback.owner, kind="callback.offered", now=now,
+            subject=_("How did we do? %(source)s") % {"source": callback.source_label},
+            body=_("Please tell us whether you are satisfied. It takes a minute."),
+            url=reverse("callbacks:portal_answer", args=[callback.pk]),
+            dedupe_key=f"callback-offered:{callback.pk}",
+        )
+    return callback
+
+
+@transaction.atomic
+def spot_check_record(*, callback: Callback, method: str, agrees: bool, now: datetime, actor, note: str = "") -> SpotCheck:
+    """A supervisor re-contacts the owner of a done callback (004 2.7.4)."""
+    if not actor.has_perm("callbacks.spotcheck_callback"):
+        raise PermissionDenied(_("Only a supervisor spot-checks callbacks."))
+    callback = _locked(callback)
+    if callback.status != Status.DONE:
+        raise ValidationError(_("Only a callback that was done is spot-checked."), code="not_done")
+    if method not in Method.values:
+        raise ValidationError({"method": [_("Choose how the owner was reached.")]})
+    if not agrees and not (note or "").strip():
+        raise ValidationError({"note": [_("Write what the owner says differently.")]})
+    return SpotCheck.objects.create(callback=callback, at=now, checked_by=actor, method=method, agrees=agrees,
+                                    note=(note or "").strip())
+
+
+# ---- the scheduled side ---------------------------------------------------------------------
+
+
+def callback_flag_overdue(*, callback_id: int, as_of: datetime) -> bool:
+    """Flag one callback past its due date and tell its assignee (or the desk) and the
+    supervisors, once. The conditional UPDATE decides between concurrent runs."""
+    today = timezone.localdate(as_of)
+    with transaction.atomic():
+        won = Callback.objects.filter(pk=callback_id, status=Status.DUE, due_on__lt=today,
+                                      overdue_flagged_at__isnull=True).update(overdue_flagged_at=as_of)
+        if not won:
+            return False
+        callback = Callback.objects.select_related("assignee").get(pk=callback_id)
+        recipients = set(notifications.users_in_roles(SUPERVISOR))
+        recipients |= {callback.assignee} if callback.assignee else set(notifications.users_in_roles(FRONT_DESK))
+        with notifications.house_language():
+            notifications.notify(
+                recipients=sorted(recipients, key=lambda user: user.pk), kind="callback.overdue", now=as_of,
+                subject=_("Callback overdue: %(source)s (due %(date)s)")
+                % {"source": callback.source_label, "date": callback.due_on.isoformat()},
+                body=callback.get_kind_display(), url=reverse("callbacks:detail", args=[callback.pk]),
+                dedupe_key=f"callback-overdue:{callback.pk}",
+            )
+        return True
+
+
+def rate_check_month(*, as_of: datetime) -> list:
+    """Last month's callbacks per estate and kind (special services split by how they
+    were paid) against the required rate; stored, and the supervisors told of any
+    below it. Running it again updates the same rows and tells nobody twice."""
+    from callbacks import selectors
+    from callbacks.models import RateCheck
+
+    month = (timezone.localdate(as_of).replace(day=1) - relativedelta(months=1))
+    checks = []
+    for row in selectors.month_rates(month=month, as_of=as_of):
+        check, _created = RateCheck.objects.update_or_create(
+            estate_id=row.estate_id, month=month, kind=row.kind, payment=row.payment,
+            defaults={"owed": row.owed, "done": row.done, "required_rate": row.required_rate, "checked_at": as_of},
+        )
+        checks.append(check)
+        if not check.meets:
+            with notifications.house_language():
+                notifications.notify(
+                    recipients=notifications.users_in_roles(SUPERVISOR), kind="callback.rate_below", now=as_of,
+                    subject=_("Callback rate below the requirement: %(kind)s, %(month)s")
+                    % {"kind": check.get_kind_display(), "month": month.strftime("%Y-%m")},
+                    body=_("%(done)d of %(owed)d done (%(rate)s %%), %(required)s %% required.")
+                    % {"done": check.done, "owed": check.owed, "rate": check.rate, "required": check.required_rate},
+                    url=reverse("callbacks:rates") + f"?month={month:%Y-%m}",
+                    dedupe_key=f"callback-rate:{check.estate_id}:{month:%Y-%m}:{check.kind}:{check.payment}",
+                )
+    return checks
