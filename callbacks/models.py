@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Kind(models.TextChoices):
@@ -37,7 +38,7 @@ class Status(models.TextChoices):
 
 class Method(models.TextChoices):
     FACE_TO_FACE = "face_to_face", _("Face to face, with a look on site")
-    PHONE = "phone", _("By phone")
+    PHONE = "phone", pgettext_lazy("callback", "By phone")
     ONLINE = "online", _("Online, by the owner")
 
 

@@ -222,3 +222,118 @@ def spot_checks_in_month(*, month: date) -> int:
     tz = timezone.get_current_timezone()
     start = datetime.combine(month, datetime.min.time(), tzinfo=tz)
     return SpotCheck.objects.filter(at__gte=start, at__lt=start + relativedelta(months=1)).count()
+
+
+# ---- the API and the owner's portal ---------------------------------------------------------
+
+
+def callbacks_for_api(*, owner=None) -> QuerySet[Callback]:
+    """Callbacks with their results and spot checks, for the API. The signature bytes
+    stay in the database: each result carries ``has_signature`` instead. ``owner``:
+    only the callbacks offered to that owner online."""
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    results = (CallbackResult.objects.defer("signature_png").select_related("recorded_by")
+               .annotate(has_signature=ExpressionWrapper(Q(signature_png__isnull=False),
+                                                         output_field=BooleanField())))
+    rows = Callback.objects.select_related(*_RELATED, "cancelled_by").prefetch_related(
+        Prefetch("results", queryset=results),
+        Prefetch("spot_checks", queryset=SpotCheck.objects.select_related("checked_by")),
+    )
+    if owner is not None:
+        rows = rows.filter(owner=owner, offered_online_at__isnull=False)
+    return rows.order_by("due_on", "pk")
+
+
+def owner_callback(*, owner, callback_id: int) -> Callback:
+    """One callback offered to this owner (still due or answered); anyone else's, or
+    one never offered, is a 404."""
+    return get_object_or_404(
+        Callback.objects.filter(owner=owner, offered_online_at__isnull=False).select_related(
+            *_RELATED, "work_order__price_item"),
+        pk=callback_id,
+    )
+
+
+def rules_in_force(*, estate, at: datetime) -> list[dict]:
+    """The callback rule of each kind in force at ``at`` for the estate: its latest
+    version effective by then, or the defaults (``effective_from`` None)."""
+    from callbacks.models import CallbackRule
+    from callbacks.services import rule_for
+
+    rows = []
+    for kind in Kind:
+        rule = rule_for(estate=estate, kind=kind, at=at)
+        version = (CallbackRule.objects.filter(estate=estate, kind=kind, effective_from__lte=at)
+                   .order_by("-effective_from").first())
+        rows.append({
+            "estate": estate.pk, "kind": kind.value, "kind_display": kind.label, "days": rule.days,
+            "months": rule.months, "by_day_of_next_month": rule.by_day_of_next_month,
+            "required_rate": rule.required_rate, "required_rate_bank": rule.required_rate_bank,
+            "effective_from": version.effective_from if version else None, "rule": version.pk if version else None,
+        })
+    return rows
+
+
+# ---- the desk's pages (queue phones, staff, chain, spot checks, rules) ----------------------
+
+
+def callback_staff():
+    """Active users who perform callbacks (callbacks.perform_callback), for assigning."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    perm = Permission.objects.filter(content_type__app_label="callbacks", codename="perform_callback").first()
+    users = get_user_model().objects.filter(is_active=True)
+    who = Q(is_superuser=True)
+    if perm is not None:
+        who |= Q(groups__permissions=perm) | Q(user_permissions=perm)
+    return users.filter(who).distinct().order_by("last_name", "first_name", "username")
+
+
+def with_owner_phones(rows: QuerySet[Callback]) -> QuerySet[Callback]:
+    """The owner's primary phone prefetched (as ``owner.primary_phones``), so a list shows
+    who to call, masked, without a query per row."""
+    from owners.models import OwnerPhone
+
+    return rows.prefetch_related(Prefetch("owner__phones", queryset=OwnerPhone.objects.filter(is_primary=True),
+                                          to_attr="primary_phones"))
+
+
+def next_in_chain(*, callback: Callback) -> Callback | None:
+    """The callback that followed this one after a rectification, if any."""
+    return Callback.objects.filter(previous=callback).first()
+
+
+def spot_checks_of_month(*, month: date) -> QuerySet[SpotCheck]:
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(month, datetime.min.time(), tzinfo=tz)
+    return (SpotCheck.objects.filter(at__gte=start, at__lt=start + relativedelta(months=1))
+            .select_related("checked_by", "callback__unit", "callback__complaint", "callback__work_order",
+                            "callback__activity").order_by("-at"))
+
+
+def spot_check_candidates(*, since: datetime, until: datetime, limit: int = 10) -> list[Callback]:
+    """A random sample of callbacks done between ``since`` and ``until`` that no one has
+    spot-checked yet: the supervisor picks from these."""
+    rows = (Callback.objects.filter(status=Status.DONE, done_at__gte=since, done_at__lt=until)
+            .exclude(Exists(SpotCheck.objects.filter(callback=OuterRef("pk"))))
+            .select_related(*_RELATED).prefetch_related(
+                Prefetch("results", queryset=CallbackResult.objects.defer("signature_png").order_by("-at", "-pk"))))
+    sample = list(rows.order_by("?")[:limit])
+    for callback in sample:
+        results = list(callback.results.all())
+        callback.latest_result = results[0] if results else None
+    return sample
+
+
+def rule_history(*, estate) -> QuerySet:
+    from callbacks.models import CallbackRule
+
+    return CallbackRule.objects.filter(estate=estate).select_related("created_by").order_by("kind", "-effective_from")
+
+
+def rate_checks_of_month(*, month: date) -> QuerySet:
+    from callbacks.models import RateCheck
+
+    return RateCheck.objects.filter(month=month).select_related("estate").order_by("estate__name", "kind", "payment")

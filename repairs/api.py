@@ -259,8 +259,8 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "trade", "trade_display", "description", "appointment_at", "price_item", "price_item_name",
             "status", "status_display", "registered_at", "dispatch_due_at", "judged_at", "dispatched_at",
             "dispatch_late_by", "is_late_for_dispatch", "worker", "worker_name", "trade_override", "taken_at",
-            "arrived_at", "price_confirmed_at", "agreed_price", "completed_at", "signed_off_at", "rework_count",
-            "refusal_reason", "voided_at", "void_reason", "payment_method",
+            "arrived_at", "planned_end_at", "price_confirmed_at", "agreed_price", "completed_at", "signed_off_at",
+            "rework_count", "refusal_reason", "voided_at", "void_reason", "payment_method",
         ]
         read_only_fields = fields
 
@@ -331,6 +331,11 @@ class WorkOrderCreateSerializer(serializers.Serializer):
     price_item = serializers.PrimaryKeyRelatedField(
         queryset=PriceItem.objects.all(), required=False, allow_null=True, default=None,
         help_text="Required for a special paid service: an offered item of the unit's estate.",
+    )
+    planned_end_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="A special service that spans days: when it is planned to finish (after the appointment). "
+                  "It is also called back half-way.",
     )
 
     STAFF_ONLY = ("source", "owner", "requester_name", "requester_phone")
@@ -563,7 +568,7 @@ class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             order = services.work_order_register(
                 unit=data["unit"], kind=data["kind"], trade=data["trade"], description=data["description"],
                 appointment_at=data["appointment_at"], price_item=data["price_item"],
-                actor=request.user, now=timezone.now(), **fields,
+                planned_end_at=data["planned_end_at"], actor=request.user, now=timezone.now(), **fields,
             )
         return self._detail(order.pk, status.HTTP_201_CREATED)
 

@@ -42,6 +42,9 @@ class RegisterForm(UnitByNumberMixin, forms.Form):
                                          help_text=_("When the customer wants the worker to come."))
     price_item = forms.ModelChoiceField(PriceItem.objects.none(), label=_("Price list item"), required=False,
                                         help_text=_("Required for a special paid service."))
+    planned_end_at = forms.DateTimeField(label=_("Planned to finish by (multi-day services)"), required=False,
+                                         widget=DATETIME_INPUT,
+                                         help_text=_("A special service that spans days also gets a callback half-way."))
     source = forms.ChoiceField(label=_("Source"), choices=[(Source.DESK, Source.DESK.label),
                                                            (Source.PHONE, Source.PHONE.label)],
                                initial=Source.PHONE)

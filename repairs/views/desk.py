@@ -118,7 +118,8 @@ def register(request):
                 unit=data["unit"], owner=owner, requester_name=data["requester_name"],
                 requester_phone=data["requester_phone"], kind=data["kind"], trade=data["trade"],
                 description=data["description"], appointment_at=data["appointment_at"],
-                price_item=data["price_item"], source=data["source"], actor=request.user, now=timezone.now(),
+                price_item=data["price_item"], planned_end_at=data["planned_end_at"], source=data["source"],
+                actor=request.user, now=timezone.now(),
             )
         except ValidationError as error:
             apply_service_errors(form, error, {"owner": "from_owner"})
