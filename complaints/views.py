@@ -33,6 +33,7 @@ from owners.forms import apply_service_errors
 from owners.models import Ownership, Unit
 from owners.selectors import first_current_owner, owner_units
 from owners.views import owner_required, staff_required
+from propertydesk.actions import run_action
 
 # ---- desk ------------------------------------------------------------------
 
@@ -172,19 +173,11 @@ def action(request, pk, name):
         raise PermissionDenied
     complaint = selectors.complaint_detail(complaint_id=pk, user=request.user)
     form_class, run = ACTIONS[name]
-    form = form_class(request.POST) if form_class else None
-    if form is not None and not form.is_valid():
-        return detail(request, pk, bound={name: form}, status=400)
-    try:
-        run(complaint, form.cleaned_data if form else {}, request.user, timezone.now())
-    except ValidationError as error:
-        if form is not None and hasattr(error, "error_dict"):
-            apply_service_errors(form, error)
-            return detail(request, pk, bound={name: form}, status=400)
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Saved."))
-    return redirect("complaints:detail", pk=pk)
+    return run_action(
+        request, target=complaint, form=form_class(request.POST) if form_class else None, run=run,
+        rerender=lambda form: detail(request, pk, bound={name: form}, status=400),
+        done_url=reverse("complaints:detail", args=[pk]),
+    )
 
 
 @staff_required

@@ -38,6 +38,7 @@ from callbacks.models import Kind, Method, Satisfaction, Status
 from owners.forms import apply_service_errors
 from owners.models import Estate
 from owners.views import staff_required
+from propertydesk.actions import run_action
 from repairs.signature import signature_from_data_url
 
 VIEW = "callbacks.view_callback"
@@ -267,18 +268,11 @@ def action(request, pk, name):
         form = AssignForm(request.POST, staff=selectors.callback_staff())
     elif form_class is not None:
         form = form_class(request.POST)
-    if form is not None and not form.is_valid():
-        return detail(request, pk, bound={name: form}, status=400)
-    try:
-        message = run(callback, form.cleaned_data if form else {}, request.user, timezone.now())
-    except ValidationError as error:
-        if form is not None and hasattr(error, "error_dict"):
-            apply_service_errors(form, error)
-            return detail(request, pk, bound={name: form}, status=400)
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, message)
-    return redirect("callbacks:detail", pk=pk)
+    return run_action(
+        request, target=callback, form=form, run=run,
+        rerender=lambda form: detail(request, pk, bound={name: form}, status=400),
+        done_url=reverse("callbacks:detail", args=[pk]),
+    )
 
 
 @staff_required

@@ -22,6 +22,7 @@ from owners.forms import apply_service_errors
 from owners.models import Estate, Unit
 from owners.selectors import first_current_owner
 from owners.views import staff_required
+from propertydesk.actions import run_action
 from repairs import selectors, services
 from repairs.forms import (
     ALL,
@@ -257,20 +258,13 @@ def action(request, pk, name):
         raise PermissionDenied
     order = selectors.work_order_detail(order_id=pk)
     form = form_class(request.POST, order=order) if form_class is DispatchForm else form_class(request.POST)
-    if not form.is_valid():
-        if form_class is ReturnToolForm:
-            raise Http404
-        return detail(request, pk, bound={name: form}, status=400)
-    try:
-        result = run(order, form.cleaned_data, request.user, timezone.now())
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            apply_service_errors(form, error, ALIASES.get(name))
-            return detail(request, pk, bound={name: form}, status=400)
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, result if isinstance(result, str) else _("Saved."))
-    return redirect("repairs:detail", pk=pk)
+    if form_class is ReturnToolForm and not form.is_valid():
+        raise Http404
+    return run_action(
+        request, target=order, form=form, run=run, aliases=ALIASES.get(name),
+        rerender=lambda form: detail(request, pk, bound={name: form}, status=400),
+        done_url=reverse("repairs:detail", args=[pk]),
+    )
 
 
 # ---- the printed work order -------------------------------------------------
