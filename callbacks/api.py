@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import decorators, exceptions, mixins, serializers, status, viewsets
@@ -90,7 +90,7 @@ SatisfactionField = _named_choice_field("SatisfactionEnum", Satisfaction)
 class SourceType(models.TextChoices):
     COMPLAINT = "complaint", gettext_lazy("Complaint")
     WORK_ORDER = "work_order", gettext_lazy("Work order")
-    ACTIVITY = "activity", gettext_lazy("Community activity")
+    ACTIVITY = "activity", pgettext_lazy("source", "Community activity")
 
 
 class CallbackSourceSerializer(serializers.Serializer):
