@@ -189,15 +189,17 @@ _SPECIAL = (Kind.SPECIAL_MIDTERM, Kind.SPECIAL_COMPLETION)
 
 
 def month_rates(*, month: date, as_of: datetime, estate=None) -> list[RateRow]:
-    """Callbacks owed for events in ``month`` (cancelled ones aside) and how many were
-    done by ``as_of``, per estate and kind; special services split by cash and bank
+    """Callbacks owed for events in ``month`` (due by ``as_of``, cancelled ones aside)
+    and how many were done by ``as_of``, per estate and kind; special services split by cash and bank
     collection, whose required rates differ (100 % / ≥ 80 %)."""
     from callbacks.services import rule_for
 
     tz = timezone.get_current_timezone()
     start = datetime.combine(month, datetime.min.time(), tzinfo=tz)
     end = start + relativedelta(months=1)
-    rows = Callback.objects.filter(event_at__gte=start, event_at__lt=end).exclude(status=Status.CANCELLED)
+    # Owed: what was due by then (a major works callback of the 28th is not due on the 10th).
+    rows = (Callback.objects.filter(event_at__gte=start, event_at__lt=end, due_on__lte=timezone.localdate(as_of))
+            .exclude(status=Status.CANCELLED))
     if estate is not None:
         rows = rows.filter(estate=estate)
     grouped = (rows.values("estate_id", "estate__name", "kind", "work_order__payment_method")

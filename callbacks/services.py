@@ -116,6 +116,17 @@ def _create(*, source_key: str, now: datetime, **fields) -> Callback | None:
         raise
 
 
+def _create_or_move(*, source_key: str, now: datetime, event_at: datetime, due_on: date, **fields) -> Callback | None:
+    """As _create; and when the source was resolved again before its callback was done
+    (a rework the customer asked for at acceptance, a complaint reopened at the desk),
+    the callback still due moves to the new event and its due date. None unless new."""
+    made = _create(source_key=source_key, now=now, event_at=event_at, due_on=due_on, **fields)
+    if made is None:
+        Callback.objects.filter(source_key=source_key, status=Status.DUE, event_at__lt=event_at).update(
+            event_at=event_at, due_on=due_on, overdue_flagged_at=None)
+    return made
+
+
 def _chain(source_filter: dict) -> tuple[int, Callback | None]:
     """The round of the next callback for a source, and the callback it follows: each
     unsatisfied owner (a rectification ordered) starts a new round."""
@@ -132,7 +143,7 @@ def callback_for_complaint(*, complaint, now: datetime, by_job: bool = False) ->
     """A resolved complaint is called back within 3 days (001 一.1)."""
     round_, previous = _chain({"complaint": complaint})
     rule = rule_for(estate=complaint.estate, kind=Kind.COMPLAINT, at=complaint.resolved_at)
-    return _create(
+    return _create_or_move(
         source_key=f"complaint:{complaint.pk}:{round_}", now=now, estate=complaint.estate, kind=Kind.COMPLAINT,
         complaint=complaint, round=round_, previous=previous, unit=complaint.unit, owner=complaint.owner,
         contact_name=complaint.contact_name or (complaint.owner.name if complaint.owner else ""),
@@ -155,7 +166,7 @@ def callback_for_work_order(*, order, now: datetime, by_job: bool = False) -> Ca
     kind = WORK_ORDER_KINDS[order.kind]
     round_, previous = _chain({"work_order": order, "kind": kind})
     rule = rule_for(estate=order.estate, kind=kind, at=order.completed_at)
-    return _create(
+    return _create_or_move(
         source_key=f"workorder:{order.pk}:{round_}", now=now, estate=order.estate, kind=kind, work_order=order,
         round=round_, previous=previous, unit=order.unit, owner=order.owner, contact_name=order.requester_name,
         event_at=order.completed_at, due_on=rule.due_on(order.completed_at),

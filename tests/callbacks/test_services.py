@@ -252,3 +252,21 @@ def test_spot_checks_are_a_supervisors_and_counted_per_month(estate):
     assert selectors.spot_checks_in_month(month=dt.date(2026, 5, 1)) == 2
     assert selectors.spot_checks_in_month(month=dt.date(2026, 6, 1)) == 0
     assert SpotCheck.objects.filter(agrees=False).count() == 1
+
+
+def test_a_rework_the_customer_asked_for_moves_the_callback_still_due(estate):
+    from repairs import services as repairs
+
+    order = complete_order(estate, kind="minor_repair", completed=sh(2026, 5, 4, 11, 0))
+    repairs.work_order_customer_verdict(order=order, satisfied=False, rating=2, comment="还在滴水",
+                                        now=sh(2026, 5, 4, 11, 5))
+    repairs.work_order_complete(order=order, worker=estate["plumber"], now=sh(2026, 5, 6, 15, 0))
+    callback = Callback.objects.get(work_order=order)
+    assert (callback.round, callback.event_at, callback.due_on) == (1, sh(2026, 5, 6, 15, 0), dt.date(2026, 5, 9))
+
+
+def test_the_rate_check_counts_only_what_was_due_by_then(estate):
+    complete_order(estate, kind="major_works", completed=sh(2026, 4, 28, 11, 0))  # due 28 May
+    complete_order(estate, kind="major_works", completed=sh(2026, 4, 2, 11, 0))   # due 2 May
+    rows = selectors.month_rates(month=dt.date(2026, 4, 1), as_of=sh(2026, 5, 10, 23, 30))
+    assert [(r.kind, r.owed, r.done) for r in rows] == [(Kind.MAJOR_WORKS, 1, 0)]
