@@ -813,10 +813,16 @@ def seed_work_orders(ctx: DemoContext) -> None:
     step(ctx)
 
 
+def seed_callbacks(ctx: DemoContext) -> None:
+    from callbacks.demo import seed_callbacks as step  # the callbacks app builds on both
+
+    step(ctx)
+
+
 Step = Callable[[DemoContext], None]
 # Later issues append their steps (complaints, work orders, bills, …); each sees what
 # the earlier ones created in the context.
-STEPS: list[Step] = [seed_registry, seed_users, seed_complaints, seed_work_orders]
+STEPS: list[Step] = [seed_registry, seed_users, seed_complaints, seed_work_orders, seed_callbacks]
 
 
 def plan(*, rng: random.Random, today: date) -> DemoContext:

@@ -1,0 +1,824 @@
+"""Callback history in the demo estate: a step of ``owners.demo.STEPS``, after the
+complaints and work orders.
+
+The earlier steps already made a callback for every complaint resolved and every job
+completed (the callbacks app listens to their signals), all still due. This step plays
+what the service centre did with them over the three months, through
+``callbacks.services`` with ``now=`` set to the past moment, so results, chains,
+overdue flags, inbox messages and rates are the real ones:
+
+- most callbacks are done a day or two after the event by the desk (a major job some
+  weeks after), by phone with the owner's own words, some face to face with a signature,
+  two online by the portal owner; the complaints the complaints step closed at their
+  callback have it recorded then (unsatisfied where that step reopened them);
+- about one in twenty owners is unsatisfied: the job goes back for rework, is completed
+  again, and the second-round callback follows (one is still due, one complaint is
+  resolved again and waits for its second round);
+- complaints resolved in the last days wait for their callback (performing it closes the
+  complaint: the desk does that from the queue);
+- a few are done late (flagged overdue by the hourly job first), so last month reads like
+  a real estate: complaints 100 %, minor repairs ~97 %, paid services 100 % in cash and
+  ~85 % by bank collection at the 10th's check, which is run for each past month;
+- the present: a dozen or so due this week, assigned to the desk, the supervisor or
+  nobody yet, a handful overdue, one offered to the portal owner and unanswered, a
+  cancelled one, two corrections, spot checks every month, a changed rule in the second
+  estate, and two community activities with their participants' callbacks.
+
+The demo's clock is :func:`complaints.demo.as_of` (midnight at the start of ``today``);
+nothing here happens after it. Deterministic: it draws only from the context's random
+generator.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from callbacks import jobs, services
+from callbacks.models import (
+    Callback,
+    CallbackResult,
+    CommunityActivity,
+    Kind,
+    Method,
+    RateCheck,
+    Satisfaction,
+    SpotCheck,
+    Status,
+)
+from complaints.demo import as_of as demo_as_of
+from propertydesk import notifications
+
+UNSATISFIED_RATE = 0.04  # of the work-order callbacks done: the job goes back for rework
+LATE_RATE = 0.03  # done after the due date (flagged overdue first)
+FACE_TO_FACE_RATE = 0.18
+SATISFACTION_WEIGHTS = {Satisfaction.VERY_SATISFIED: 55, Satisfaction.SATISFIED: 36, Satisfaction.NEUTRAL: 9}
+# At the 10th's check, this share of last month's callbacks is not done yet (they are
+# done a few days later): real estates miss a few, and bank-collection owners are the
+# hardest to reach (the required rate is 80 %).
+MISSED_AT_CHECK = {"minor_repair": 0.03, "bank_collection": 0.15}
+OVERDUE_NOW = (5, 7)  # callbacks left past due at the demo's clock
+DUE_THIS_WEEK = (10, 16)
+SPOT_CHECKS_PER_MONTH = (3, 5)
+PARTICIPANTS = 20
+
+# ---------------------------------------------------------------------------
+# What owners say
+# ---------------------------------------------------------------------------
+
+# What a callback is about: a repair, a paid or routine service, a complaint, an activity.
+REPAIR, SERVICE, COMPLAINT, ACTIVITY = "repair", "service", "complaint", "activity"
+ABOUT = {
+    Kind.MINOR_REPAIR: REPAIR, Kind.MAJOR_WORKS: REPAIR, Kind.SPECIAL_MIDTERM: SERVICE,
+    Kind.SPECIAL_COMPLETION: SERVICE, Kind.OTHER: SERVICE, Kind.COMPLAINT: COMPLAINT, Kind.ACTIVITY: ACTIVITY,
+}
+
+WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    REPAIR: {
+        Satisfaction.VERY_SATISFIED: (
+            "修好了，没问题，谢谢你们", "师傅挺准时的，活也干得干净", "很满意，处理得很及时",
+            "挺好的，师傅很专业，走之前还把地拖了", "没问题了，谢谢关心", "非常满意，比我想的快多了",
+            "都好了，你们辛苦了", "师傅人很好，还教我平时怎么保养", "满意满意，下次有事还找你们",
+        ),
+        Satisfaction.SATISFIED: (
+            "修好了，没问题", "还行，用着正常", "已经好了，谢谢", "可以的，就是师傅来得稍微晚了点",
+            "嗯，挺好的", "现在正常了，先这样吧", "好了好了，谢谢啊", "用了两天没再出问题",
+        ),
+        Satisfaction.NEUTRAL: (
+            "能用了，但是等的时间有点长", "一般吧，师傅态度还可以，就是来回跑了两趟",
+            "还行吧，希望下次能快一点", "问题是解决了，就是施工留下的垃圾没清理干净",
+        ),
+    },
+    SERVICE: {
+        Satisfaction.VERY_SATISFIED: (
+            "弄得很干净，非常满意", "师傅挺准时的，活也干得细", "很满意，下次还找你们",
+            "服务很好，价格也合理", "挺好的，师傅很专业，谢谢你们", "都弄好了，你们辛苦了",
+        ),
+        Satisfaction.SATISFIED: (
+            "可以的，没问题", "还行，挺干净的", "弄好了，谢谢", "嗯，挺好的", "可以，就是师傅来得稍微晚了点",
+        ),
+        Satisfaction.NEUTRAL: (
+            "一般吧，来得有点晚", "还行吧，有些角落没弄干净", "凑合吧，价格有点贵",
+            "弄是弄好了，就是比说好的多花了一个钟",
+        ),
+    },
+    COMPLAINT: {
+        Satisfaction.VERY_SATISFIED: (
+            "问题已经解决了，谢谢", "处理得挺及时的，满意", "你们跟进得很到位", "现在好多了，谢谢管理处",
+        ),
+        Satisfaction.SATISFIED: ("解决了就好，谢谢你们", "嗯，处理结果我接受", "现在好多了", "可以了，先这样吧"),
+    },
+    ACTIVITY: {
+        satisfaction: (
+            "活动办得很热闹，孩子玩得很开心", "挺好的，希望以后多搞几次", "组织得不错，就是场地有点挤",
+            "奖品有点少，其他都挺好", "认识了不少邻居，很开心", "很好，工作人员很热情",
+        )
+        for satisfaction in Satisfaction.values
+    },
+}
+UNSATISFIED = {  # (the owner's words, the shortcoming written down)
+    REPAIR: (
+        ("还是漏水，修了跟没修一样", "维修后仍有渗漏，需重新查找漏点"),
+        ("龙头又开始滴水了", "更换的阀芯规格不符，仍有滴漏"),
+        ("过两天又坏了，你们再派人来看看吧", "维修后两天内故障复现"),
+        ("师傅说好下午来，结果晚上才到，修完第二天又不行了", "上门迟到，维修后故障复现"),
+        ("灯装歪了，开关面板也有裂痕", "安装质量不合格，面板有破损"),
+    ),
+    SERVICE: (
+        ("地上全是灰，墙角还有水渍，没弄干净", "完工后现场未清理干净，仍有水渍"),
+        ("油烟机洗完还是一摸一手油", "清洗不彻底，需重新处理"),
+        ("装好没两天就松了，你们再派人来看看吧", "安装不牢固，使用中松动"),
+    ),
+}
+STILL_BROKEN = ("还没修好，师傅说要再来一趟", "验收的时候就不行，现在还在等返工")
+AGAIN = {REPAIR: ("这次修好了，谢谢", "返工以后没问题了"), SERVICE: ("这次弄好了，谢谢", "返工以后没问题了")}
+QUALITY = {
+    REPAIR: ("维修质量良好", "师傅按约定时间上门，操作规范", "施工完毕现场清理干净", "更换配件为原厂规格",
+             "处理及时，质量符合要求"),
+    SERVICE: ("服务质量良好", "师傅按约定时间上门，服务规范", "完工后现场清理干净", "按报价收费，服务到位"),
+    COMPLAINT: ("处理及时，跟进到位", "按承诺时限处理完毕", "处理过程有进度告知"),
+}
+EFFECT = {
+    REPAIR: ("已恢复正常使用", "问题已解决", "业主表示效果达到预期", "使用正常，无异常"),
+    SERVICE: ("业主表示效果达到预期", "服务效果良好", "业主表示满意"),
+    COMPLAINT: ("问题已解决", "业主表示效果达到预期", "未再出现同类问题"),
+}
+ON_SITE = {
+    REPAIR: ("现场查看：维修部位无渗漏，业主确认", "现场查看：设备运行正常，业主签字确认"),
+    SERVICE: ("现场查看：施工部位整洁，无遗留问题", "现场查看：服务效果良好，业主签字确认"),
+    COMPLAINT: ("现场查看：问题已处理，业主确认", "现场查看：已整改到位，业主签字确认"),
+    ACTIVITY: ("上门拜访，业主签字确认",),
+}
+SUGGESTIONS = (
+    "希望维修前能提前电话约时间", "建议公示常用维修项目的收费标准", "希望师傅上门时穿鞋套",
+    "建议晚上也能安排维修", "希望小区公众号能查维修进度", "建议多备一些常用配件，少跑几趟",
+)
+ACTIVITY_SUGGESTIONS = ("建议周末上午举办", "希望增加老年人能参加的项目", "希望提前一周在业主群通知")
+CORRECTIONS = (
+    ("补记业主原话", {"suggestions": "希望以后维修完能发个短信告知一下"}),
+    ("维修内容记错，更正", {"quality": "更换了卫生间角阀和软管，维修质量良好"}),
+)
+SPOT_CHECK_DISAGREES = "业主说回访时只回答了“还行”，记录为“非常满意”偏高，已提醒前台如实记录"
+CANCEL_REASON = "业主已搬离，无法联系"
+
+ACTIVITIES = (  # (estate index, title, days before the demo's clock)
+    (0, "中秋游园会", 59),
+    (1, "业主羽毛球比赛", 13),
+)
+
+
+def _signature_png() -> bytes:
+    """One owner's signature as the pad would send it; drawn once, reused."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (260, 90), (255, 255, 255, 0))
+    pen = ImageDraw.Draw(image)
+    ink = (15, 15, 40, 255)
+    for points in (
+        [(20, 60), (34, 20), (44, 64), (52, 30), (66, 58)],
+        [(78, 26), (92, 62), (104, 24), (118, 60), (132, 36), (150, 54)],
+        [(160, 40), (176, 22), (184, 60), (204, 34), (236, 48)],
+        [(40, 74), (140, 70), (230, 76)],
+    ):
+        pen.line(points, fill=ink, width=3, joint="curve")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _in_the_owners_words(note: str) -> str:
+    """"业主反映下雨后天花板又出现水印，对处理结果不满意。" as the owner said it on the phone."""
+    for prefix in ("业主反映", "业主表示", "业主认为", "业主"):
+        note = note.removeprefix(prefix)
+    return note.split("，对处理结果")[0].rstrip("。") + "，你们再派人来看看吧"
+
+
+# ---------------------------------------------------------------------------
+# The plan: what happens to each callback, and when
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    callback: Callback
+    at: datetime | None = None  # when it is done; None: still due at the demo's clock
+    fixed: bool = False  # the time comes from the source's history: not moved
+    method: str = Method.PHONE
+    satisfaction: str = Satisfaction.SATISFIED
+    actor: object = None
+    words: str = ""
+    shortcomings: str = ""
+    online: bool = False  # offered to the owner, who answers in the portal
+    rectify: bool = False  # unsatisfied, and the rework is played
+    cancel_at: datetime | None = None  # cancelled by the supervisor then
+
+
+class _CallbacksBuilder:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.rng: random.Random = ctx.rng
+        self.today: date = ctx.today
+        self.as_of = demo_as_of(ctx.today)
+        self.tz = timezone.get_default_timezone()
+        users = {u.username: u for u in get_user_model().objects.filter(username__in=["desk", "supervisor", "owner"])}
+        self.desk = self._may(users.get("desk"), "callbacks.perform_callback")
+        self.supervisor = self._may(users.get("supervisor"), "callbacks.cancel_callback")
+        self.staff = [u for u in (self.desk, self.supervisor) if u is not None]
+        self.by_pk = {u.pk: u for u in self.staff}  # one object per login: permissions cached once
+        self.portal = users.get("owner")  # the demo owner's login
+        self.signature = _signature_png()
+        self.actions: list[tuple[datetime, int, Callable[[], None]]] = []
+        self.plans: list[_Plan] = []
+        self.recent_rework: _Plan | None = None  # rectified yesterday: its second round is due
+        self.complaint_chain: _Plan | None = None  # unsatisfied, resolved again, second round due
+
+    @staticmethod
+    def _may(user, perm: str):
+        return user if user is not None and user.has_perm(perm) else None
+
+    def user(self, user):
+        """The builder's own object for a login (its permissions are cached)."""
+        return self.by_pk.get(getattr(user, "pk", None)) or (self.desk if user is not None else None)
+
+    # -- time --------------------------------------------------------------------------
+
+    def local_day(self, moment: datetime) -> date:
+        return timezone.localtime(moment, self.tz).date()
+
+    def at(self, day: date, minute: int) -> datetime:
+        return datetime.combine(day, time(minute // 60, minute % 60, self.rng.randrange(60)), tzinfo=self.tz)
+
+    def office(self, day: date) -> datetime:
+        """A moment the desk makes callbacks: mornings, afternoons, a few early evenings."""
+        r = self.rng.random()
+        low, high = (570, 705) if r < 0.5 else (870, 1065) if r < 0.9 else (1140, 1230)
+        return self.at(day, self.rng.randint(low, high))
+
+    def after(self, base: datetime, days: int) -> datetime:
+        """An office moment ``days`` days after ``base``'s day, and after ``base``."""
+        if days == 0 and timezone.localtime(base, self.tz).hour >= 17:
+            days = 1
+        moment = self.office(self.local_day(base) + timedelta(days=days))
+        if moment <= base + timedelta(minutes=30):
+            moment = base + timedelta(minutes=self.rng.uniform(40, 150))
+        return moment
+
+    def sweep(self, due_on: date) -> datetime:
+        """When the hourly job first sees a callback due on ``due_on`` is overdue."""
+        return datetime.combine(due_on + timedelta(days=1), time(0, 20), tzinfo=self.tz)
+
+    def schedule(self, at: datetime, action: Callable[[], None]) -> None:
+        self.actions.append((at, len(self.actions), action))
+
+    # -- the rule and the activities -------------------------------------------------------
+
+    def change_rule(self) -> None:
+        """The second estate calls activity participants back within two weeks (at least
+        80 % of them) from the middle of last month. (A rule for a kind with callbacks
+        already due would contradict their stored due dates.)"""
+        if len(self.ctx.estates) < 2:
+            return
+        month = self.today.replace(day=1) - relativedelta(months=1)
+        services.callback_rule_set(
+            estate=self.ctx.estates[1], kind=Kind.ACTIVITY, days=14, required_rate=Decimal(80),
+            now=self.at(month.replace(day=15), 10 * 60 + 5), actor=self.supervisor,
+        )
+
+    def activities(self) -> None:
+        owners_in: dict[int, dict[int, object]] = {}
+        for ownership in self.ctx.current_ownerships:
+            owner = ownership.owner
+            if owner.user_id is None:
+                owners_in.setdefault(ownership.unit.estate_id, {}).setdefault(owner.pk, owner)
+        for index, title, days_ago in ACTIVITIES:
+            if index >= len(self.ctx.estates):
+                continue
+            estate = self.ctx.estates[index]
+            held_on = (self.as_of - timedelta(days=days_ago)).date()
+            activity = CommunityActivity.objects.create(estate=estate, title=title, held_on=held_on)
+            activity.participants.set(self.rng.sample(list(owners_in[estate.pk].values()), PARTICIPANTS))
+            services.activity_finish(activity=activity, now=self.at(held_on, 21 * 60 + 10), actor=self.supervisor)
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def load(self) -> list[Callback]:
+        return list(Callback.objects.select_related("complaint", "work_order", "owner", "assignee", "activity")
+                    .order_by("event_at", "pk"))
+
+    def performer(self, callback: Callback):
+        if callback.assignee_id in self.by_pk and self.rng.random() < 0.85:
+            return self.by_pk[callback.assignee_id]
+        if self.desk is None or not self.staff:
+            return self.staff[0] if self.staff else None
+        return self.desk if self.rng.random() < 0.8 else self.staff[-1]
+
+    def draw(self, plan: _Plan) -> None:
+        """Method, satisfaction and the owner's words of an ordinary callback."""
+        rng, callback = self.rng, plan.callback
+        plan.satisfaction = plan.satisfaction if plan.rectify else rng.choices(
+            list(SATISFACTION_WEIGHTS), list(SATISFACTION_WEIGHTS.values()))[0]
+        plan.actor = plan.actor or self.performer(callback)
+        if not plan.online:
+            face = rng.random() < (0.1 if callback.kind == Kind.ACTIVITY else FACE_TO_FACE_RATE)
+            plan.method = Method.FACE_TO_FACE if face else Method.PHONE
+        if plan.words:
+            return
+        about = ABOUT[callback.kind]
+        if plan.rectify:
+            plan.words, plan.shortcomings = rng.choice(UNSATISFIED.get(about, UNSATISFIED[SERVICE]))
+        elif plan.satisfaction in WORDS[about]:
+            plan.words = rng.choice(WORDS[about][plan.satisfaction])
+        else:
+            plan.words = rng.choice(WORDS[about][Satisfaction.SATISFIED])
+
+    def plan_all(self, callbacks: list[Callback]) -> None:
+        from complaints.models import ComplaintEvent, EventKind
+        from complaints.models import Status as ComplaintStatus
+        from repairs.models import Status as OrderStatus
+        from repairs.models import WorkOrderEvent
+
+        rng = self.rng
+        complaint_ids = [c.complaint_id for c in callbacks if c.complaint_id]
+        history: dict[tuple[int, str], ComplaintEvent] = {}
+        for event in (ComplaintEvent.objects.filter(complaint_id__in=complaint_ids,
+                                                    kind__in=[EventKind.REOPENED, EventKind.CLOSED])
+                      .order_by("-at")):
+            history[(event.complaint_id, event.kind)] = event  # the earliest wins
+        failed = (OrderStatus.REWORK, OrderStatus.ESCALATED)
+        last_verdict = {}
+        for event in (WorkOrderEvent.objects.filter(to_status__in=failed, work_order__status__in=failed)
+                      .order_by("at")):
+            last_verdict[event.work_order_id] = event.at
+
+        for callback in callbacks:
+            plan = _Plan(callback)
+            self.plans.append(plan)
+            complaint, order = callback.complaint, callback.work_order
+            if complaint is not None:
+                reopened = history.get((complaint.pk, EventKind.REOPENED))
+                closed = history.get((complaint.pk, EventKind.CLOSED))
+                # (A complaint resolved again after a reopening at the desk has its
+                # callback moved to the latest resolution: only what came after counts.)
+                if reopened is not None and reopened.at >= callback.event_at \
+                        and complaint.status != ComplaintStatus.RESOLVED:
+                    # The complaints step reopened it at this callback: the owner was unsatisfied.
+                    plan.at, plan.fixed, plan.actor = reopened.at, True, self.user(reopened.actor) or self.desk
+                    plan.satisfaction = Satisfaction.UNSATISFIED
+                    plan.shortcomings = reopened.note.removeprefix("回访：")
+                    plan.words = _in_the_owners_words(plan.shortcomings)
+                elif closed is not None and closed.at >= callback.event_at:
+                    plan.at, plan.fixed, plan.actor = closed.at, True, self.user(closed.actor) or self.desk
+                    self.draw(plan)
+                    if plan.satisfaction == Satisfaction.NEUTRAL:  # the complaints step: "满意"
+                        plan.satisfaction = Satisfaction.SATISFIED
+                # Resolved and waiting: its callback would close the complaint, which the
+                # desk does from the queue; left due (one is played through below).
+                continue
+            if order is not None and order.status in failed:
+                # The customer refused the work at sign-off; the callback finds it still open.
+                verdict = last_verdict.get(order.pk, callback.event_at)
+                moment = verdict + timedelta(minutes=rng.uniform(20, 90))
+                if moment >= self.as_of:
+                    moment = verdict + (self.as_of - verdict) / 2
+                plan.at, plan.fixed, plan.actor = moment, True, self.performer(callback)
+                plan.satisfaction = Satisfaction.UNSATISFIED
+                plan.words = rng.choice(STILL_BROKEN)
+                plan.shortcomings = "验收未通过，返工尚未完成，业主要求尽快处理"
+                continue
+            if callback.activity_id:
+                continue  # below, activity by activity
+            base = callback.event_at
+            if order is not None:
+                base = max(base, order.signed_off_at or order.completed_at or base)
+            if callback.kind == Kind.MAJOR_WORKS:
+                # Some weeks after the works, before the 10th's check where the month allows.
+                days = rng.randint(5, 20)
+                room = (self.check_time(self.local_day(base).replace(day=1)).date() - self.local_day(base)).days - 1
+                days = min(days, room) if room >= 3 else days
+            elif callback.kind == Kind.OTHER:
+                days = rng.randint(1, 6)
+            else:
+                days = rng.choices((0, 1, 2, 3), (10, 55, 30, 5))[0]
+            plan.at = self.after(base, days)
+            if rng.random() < LATE_RATE and callback.kind in (Kind.MINOR_REPAIR, Kind.MAJOR_WORKS, Kind.OTHER):
+                plan.at = self.office(callback.due_on + timedelta(days=rng.randint(1, 5)))
+            if callback.owner_id and self.portal and callback.owner.user_id == self.portal.pk:
+                plan.online, plan.method, plan.actor = True, Method.ONLINE, self.portal
+            self.draw(plan)
+        self.plan_activities()
+
+    def plan_activities(self) -> None:
+        """About three in four participants are reached within the first days; of a past
+        activity the rest later (two after the due date), of a recent one the rest are due."""
+        rng = self.rng
+        by_activity: dict[int, list[_Plan]] = {}
+        for plan in self.plans:
+            if plan.callback.activity_id:
+                by_activity.setdefault(plan.callback.activity_id, []).append(plan)
+        for plans in by_activity.values():
+            finished = plans[0].callback.event_at
+            due_on = plans[0].callback.due_on
+            room = (min(due_on, self.today) - self.local_day(finished)).days
+            plans = rng.sample(plans, len(plans))
+            early = round(len(plans) * rng.uniform(0.7, 0.78))
+            for n, plan in enumerate(plans):
+                plan.fixed = True
+                if n < early:
+                    plan.at = self.after(finished, rng.randint(1, min(12, room - 1)))
+                elif due_on >= self.today:
+                    continue  # still to call: due in the coming days
+                elif n < len(plans) - 2:
+                    plan.at = self.after(finished, rng.randint(min(13, room - 1), room - 1))
+                else:
+                    plan.at = self.office(due_on + timedelta(days=rng.randint(1, 6)))
+                self.draw(plan)
+
+    def free(self, plan: _Plan) -> bool:
+        """An ordinary work-order callback whose time may be moved."""
+        return (not plan.fixed and not plan.online and not plan.rectify and plan.cancel_at is None
+                and plan.callback.complaint_id is None)
+
+    def missed_at_check(self) -> None:
+        """A few of each past month's callbacks are not done by the 10th's check."""
+        rng = self.rng
+        month = min(p.callback.event_at for p in self.plans).astimezone(self.tz).date().replace(day=1)
+        while True:
+            check = self.check_time(month)
+            if check >= self.as_of:
+                break
+            end = datetime.combine(month + relativedelta(months=1), time(0), tzinfo=self.tz)
+            groups: dict[str, list[_Plan]] = {}
+            for plan in self.plans:
+                callback = plan.callback
+                if not (end - timedelta(days=31) <= callback.event_at < end):
+                    continue
+                key = callback.kind
+                if callback.kind == Kind.SPECIAL_COMPLETION:
+                    key = callback.work_order.payment_method
+                # Bank collection across the estates: each has only a handful a month.
+                estate = None if key == "bank_collection" else callback.estate_id
+                groups.setdefault((estate, key), []).append(plan)
+            for (_estate, key), rows in groups.items():
+                share = MISSED_AT_CHECK.get(key)
+                if share is None:
+                    continue
+                candidates = [p for p in rows if self.free(p) and p.callback.due_on < check.date()
+                              and p.callback.event_at >= end - timedelta(days=12)]
+                missed = math.floor(len(rows) * share + 0.3)  # a bank group of 5 misses 1: 80 %
+                for plan in rng.sample(candidates, min(len(candidates), missed)):
+                    moment = self.office(check.date() + timedelta(days=rng.randint(1, 4)))
+                    plan.at = moment if moment < self.as_of else None
+            month += relativedelta(months=1)
+
+    def check_time(self, month: date) -> datetime:
+        """The 10th's rate check for ``month`` (the next month's 10th, 23:30)."""
+        return datetime.combine((month + relativedelta(months=1)).replace(day=10), time(23, 30), tzinfo=self.tz)
+
+    def unsatisfied(self) -> None:
+        """A few owners are unsatisfied (about one in twenty with the complaints the
+        complaints step reopened): the job goes back for rework."""
+        rng = self.rng
+        done = [p for p in self.plans if self.free(p) and p.callback.work_order_id and p.at is not None
+                and p.at < self.as_of and p.callback.kind != Kind.SPECIAL_MIDTERM]
+        for plan in rng.sample(done, round(len(done) * UNSATISFIED_RATE)):
+            plan.rectify, plan.satisfaction = True, Satisfaction.UNSATISFIED
+            plan.words = ""
+            self.draw(plan)
+        # One recent: rectified yesterday, its second round due in the coming days.
+        recent = [p for p in done if not p.rectify and p.callback.kind == Kind.MINOR_REPAIR
+                  and self.as_of - timedelta(days=6) <= p.callback.event_at <= self.as_of - timedelta(days=3)]
+        if recent:
+            plan = recent[-1]
+            plan.rectify, plan.satisfaction, plan.words = True, Satisfaction.UNSATISFIED, ""
+            plan.at = self.after(plan.callback.event_at, 1)
+            self.draw(plan)
+            plan.actor = plan.actor or self.desk
+            self.recent_rework = plan
+
+    def present(self) -> None:
+        """A handful overdue, a dozen or so due this week."""
+        rng, today = self.rng, self.today
+
+        def still_due(plan: _Plan) -> bool:
+            return plan.cancel_at is None and (plan.at is None or plan.at >= self.as_of)
+
+        overdue = [p for p in self.plans if still_due(p) and p.callback.due_on < today]
+        low, high = OVERDUE_NOW
+        if len(overdue) > high:
+            for plan in [p for p in overdue if self.free(p)][: len(overdue) - high]:
+                plan.at = self.office(plan.callback.due_on + timedelta(days=1))
+                if plan.at >= self.as_of:
+                    plan.at = self.as_of - timedelta(hours=rng.uniform(4, 8))
+        elif len(overdue) < low:
+            candidates = [p for p in self.plans if self.free(p) and not still_due(p) and p.callback.work_order_id
+                          and today - timedelta(days=6) <= p.callback.due_on < today]
+            for plan in rng.sample(candidates, min(len(candidates), rng.randint(low, high) - len(overdue))):
+                plan.at = None
+        week = [p for p in self.plans if still_due(p) and today <= p.callback.due_on <= today + timedelta(days=6)]
+        second_rounds = (self.recent_rework is not None) + (self.complaint_chain is not None)
+        low, high = DUE_THIS_WEEK
+        excess = len(week) + second_rounds - high
+        if excess > 0:
+            # Called back the same day: the job was finished in the morning.
+            yesterday = datetime.combine(today - timedelta(days=1), time(15, 30), tzinfo=self.tz)
+            early = [p for p in week if self.free(p) and p.callback.event_at < yesterday]
+            for plan in rng.sample(early, min(len(early), excess)):
+                plan.at = plan.callback.event_at + timedelta(minutes=rng.uniform(90, 240))
+                excess -= 1
+            # More of the recent activity's participants reached already (a few stay due).
+            waiting = [p for p in week if p.callback.activity_id and p.at is None]
+            for plan in rng.sample(waiting, max(0, min(excess, len(waiting) - 3))):
+                finished = plan.callback.event_at
+                plan.at = self.after(finished, rng.randint(1, max(1, (today - self.local_day(finished)).days - 1)))
+                self.draw(plan)
+        elif len(week) < low:
+            later = [p for p in self.plans if self.free(p) and not still_due(p)
+                     and today <= p.callback.due_on <= today + timedelta(days=6)]
+            for plan in rng.sample(later, min(len(later), low - len(week))):
+                plan.at = None
+
+    # -- playing ------------------------------------------------------------------------------
+
+    def perform(self, plan: _Plan) -> Callable[[], None]:
+        def run():
+            callback, rng = plan.callback, self.rng
+            about, happy = ABOUT[callback.kind], plan.satisfaction != Satisfaction.UNSATISFIED
+            extra = {}
+            if plan.method == Method.FACE_TO_FACE:
+                seen = rng.choice(ON_SITE[about]) if happy else f"现场查看：{plan.shortcomings}"
+                extra = {"signature_png": self.signature, "signer_name": callback.contact_name, "quality": seen}
+            elif plan.method == Method.PHONE:
+                extra = {"owner_words": plan.words}
+                if about in QUALITY and happy:
+                    extra["quality"] = rng.choice(QUALITY[about])
+            if about in EFFECT and happy:
+                extra["effect"] = rng.choice(EFFECT[about])
+            if rng.random() < 0.15:
+                extra["suggestions"] = rng.choice(ACTIVITY_SUGGESTIONS if callback.kind == Kind.ACTIVITY
+                                                  else SUGGESTIONS)
+            services.callback_perform(
+                callback=callback, method=plan.method, satisfaction=plan.satisfaction, now=plan.at,
+                actor=plan.actor, shortcomings=plan.shortcomings, **extra,
+            )
+        return run
+
+    def rectification(self, plan: _Plan) -> None:
+        """Rework after the unsatisfied callback, the customer signs, the second round."""
+        from repairs import services as repairs
+
+        rng, order = self.rng, plan.callback.work_order
+        again = self.after(plan.at, rng.randint(1, 3))
+        if plan is self.recent_rework:
+            again = self.office(self.today - timedelta(days=1))
+            if again >= self.as_of or again <= plan.at:
+                again = plan.at + (self.as_of - plan.at) / 2
+        signed = again + timedelta(minutes=rng.uniform(5, 25))
+        second_at = self.after(signed, rng.choice((1, 1, 2)))
+        if order.worker is None or signed >= self.as_of or (second_at >= self.as_of and plan is not self.recent_rework):
+            return  # the rework is still under way
+
+        def complete():
+            repairs.work_order_complete(order=order, worker=order.worker, now=again,
+                                        note="返工：已按回访意见重新处理")
+            repairs.work_order_customer_verdict(order=order, satisfied=True, rating=rng.choice((4, 5, 5)),
+                                                signed_on_paper=True, now=signed)
+        self.schedule(again, complete)
+        if plan is self.recent_rework:
+            return  # the second round is still due
+
+        def second():
+            callback = Callback.objects.get(work_order=order, round=plan.callback.round + 1)
+            follow = _Plan(callback, at=second_at, actor=plan.actor or self.desk,
+                           satisfaction=rng.choice((Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED)))
+            follow.method, follow.words = Method.PHONE, rng.choice(AGAIN[ABOUT[callback.kind]])
+            self.perform(follow)()
+        self.schedule(second_at, second)
+
+    def complaint_round_two(self) -> None:
+        """One resolved complaint: the owner is unsatisfied, it is resolved again and its
+        second callback is due."""
+        from complaints import services as complaints
+        from complaints.models import ComplaintEvent, EventKind
+        from complaints.models import Status as ComplaintStatus
+
+        candidates = [p for p in self.plans if p.callback.complaint_id and p.at is None
+                      and p.callback.complaint.status == ComplaintStatus.RESOLVED
+                      and p.callback.complaint.reopen_count == 0 and p.callback.owner_id
+                      and p.callback.owner.user_id is None
+                      and p.callback.event_at <= self.as_of - timedelta(days=2, hours=12)]
+        if not candidates:
+            return
+        plan = self.complaint_chain = candidates[0]
+        complaint = plan.callback.complaint
+        plan.at = self.after(complaint.resolved_at, 1)
+        plan.satisfaction, plan.rectify, plan.actor = Satisfaction.UNSATISFIED, True, self.desk
+        plan.words, plan.shortcomings = "还是老样子，问题没解决", "业主反映处理后问题依旧，要求重新处理"
+        again = self.office(self.local_day(plan.at) + timedelta(days=1))
+        if again >= self.as_of - timedelta(hours=1):
+            again = plan.at + (self.as_of - plan.at) / 2
+        resolver = (ComplaintEvent.objects.filter(complaint=complaint, kind=EventKind.RESOLVED)
+                    .order_by("-at").values_list("actor", flat=True).first())
+        actor = get_user_model().objects.filter(pk=resolver).first() if resolver else None
+
+        def resolve():
+            complaints.complaint_resolve(complaint=complaint, resolution="已再次上门处理，问题已解决，待回访确认。",
+                                         now=again, actor=actor)
+        self.schedule(plan.at, self.perform(plan))
+        self.schedule(again, resolve)
+        plan.fixed = True
+
+    def offers(self) -> None:
+        """The portal owner answers two callbacks online; one offer is still open."""
+        rng = self.rng
+        for plan in self.plans:
+            if plan.online and plan.at is not None and plan.at < self.as_of:
+                offer = self.office(self.local_day(plan.callback.event_at) + timedelta(days=1))
+                offer = max(offer, plan.callback.event_at + timedelta(hours=1))
+                plan.at = offer + timedelta(hours=rng.uniform(1.5, 4))
+                if plan.at >= self.as_of:
+                    plan.at = None
+                self.schedule(offer, self.offer(plan.callback, offer))
+            elif plan.online:
+                plan.at = None
+        if self.portal is None:
+            return
+        waiting = [p for p in self.plans if p.at is None and p.callback.owner_id
+                   and p.callback.owner.user_id == self.portal.pk]
+        if waiting:
+            callback = waiting[-1].callback
+            moment = min(callback.event_at + timedelta(hours=rng.uniform(3, 6)),
+                         callback.event_at + (self.as_of - callback.event_at) / 2)
+            self.schedule(moment, self.offer(callback, moment))
+
+    def offer(self, callback: Callback, moment: datetime) -> Callable[[], None]:
+        return lambda: services.callback_offer_online(callback=callback, now=moment, actor=self.desk)
+
+    def schedule_all(self) -> None:
+        rng = self.rng
+        for plan in self.plans:
+            callback = plan.callback
+            done = plan.at is not None and plan.at < self.as_of
+            if not done:
+                plan.at = None
+            sweep = self.sweep(callback.due_on)
+            if sweep < self.as_of and (not done or self.local_day(plan.at) > callback.due_on):
+                self.schedule(sweep, self.flag(callback, sweep))
+            if not done:
+                continue
+            if callback.complaint_id and plan.rectify:
+                continue  # scheduled with its second resolution
+            self.schedule(plan.at, self.perform(plan))
+            if plan.rectify and callback.work_order_id:
+                self.rectification(plan)
+
+        # Corrections: a desk user fixes a record a few hours later.
+        done = [p for p in self.plans if p.at is not None and p.method == Method.PHONE and not p.rectify
+                and p.callback.kind == Kind.MINOR_REPAIR
+                and self.as_of - timedelta(days=40) <= p.at <= self.as_of - timedelta(days=3)]
+        for (reason, changes), plan in zip(CORRECTIONS, rng.sample(done, min(len(done), len(CORRECTIONS)))):
+            moment = self.after(plan.at, 0)
+            self.schedule(moment, self.correct(plan, reason, changes, moment))
+
+        for plan in self.plans:
+            if plan.cancel_at is not None:
+                moment = plan.cancel_at
+                self.schedule(moment, lambda plan=plan, moment=moment: services.callback_cancel(
+                    callback=plan.callback, reason=CANCEL_REASON, now=moment, actor=self.supervisor))
+
+    def cancel(self) -> None:
+        """The supervisor cancels one: the owner moved away."""
+        rng = self.rng
+        gone = [p for p in self.plans if p.at is not None and self.free(p) and p.callback.kind == Kind.MINOR_REPAIR
+                and self.as_of - timedelta(days=20) <= p.callback.event_at <= self.as_of - timedelta(days=8)]
+        if gone and self.supervisor is not None:
+            plan = rng.choice(gone)
+            plan.at = None
+            plan.cancel_at = self.office(plan.callback.due_on + timedelta(days=2))
+
+    def flag(self, callback: Callback, moment: datetime) -> Callable[[], None]:
+        return lambda: services.callback_flag_overdue(callback_id=callback.pk, as_of=moment)
+
+    def correct(self, plan: _Plan, reason: str, changes: dict, moment: datetime) -> Callable[[], None]:
+        def run():
+            fields = dict(changes)
+            if "suggestions" in fields:
+                fields["owner_words"] = plan.words + "。对了，" + fields["suggestions"]
+            services.callback_correct(callback=plan.callback, reason=reason, now=moment, actor=plan.actor, **fields)
+        return run
+
+    def assign(self) -> None:
+        """Of what is still due, some the supervisor gives to someone; some wait."""
+        rng = self.rng
+        if self.supervisor is None:
+            return
+        for plan in self.plans:
+            if plan.at is not None or plan.cancel_at is not None:
+                continue
+            callback = plan.callback
+            r = rng.random()
+            if callback.assignee_id is None and r < 0.55 or callback.assignee_id and r < 0.2:
+                who = self.supervisor if callback.assignee_id == getattr(self.desk, "pk", None) or r < 0.15 \
+                    else self.desk
+                moment = callback.created_at + timedelta(hours=rng.uniform(1, 4))
+                if moment >= self.as_of:
+                    moment = callback.created_at + (self.as_of - callback.created_at) / 2
+                self.schedule(moment, self.assign_to(callback, who, moment))
+
+    def assign_to(self, callback, who, moment) -> Callable[[], None]:
+        return lambda: services.callback_assign(callback=callback, assignee=who, now=moment, actor=self.supervisor)
+
+    def play(self) -> None:
+        for _at, _i, action in sorted(self.actions, key=lambda a: (a[0], a[1])):
+            action()
+
+    # -- after the fact -----------------------------------------------------------------------
+
+    def spot_checks(self) -> None:
+        """The supervisor re-contacts a few owners every month (at least 3)."""
+        rng = self.rng
+        if self.supervisor is None:
+            return
+        done = list(Callback.objects.filter(status=Status.DONE).exclude(kind=Kind.ACTIVITY)
+                    .order_by("done_at", "pk").only("pk", "done_at"))
+        month = self.local_day(done[0].done_at).replace(day=1) if done else self.today
+        disagreed = False
+        while month <= self.today:
+            start = datetime.combine(month, time(0), tzinfo=self.tz)
+            end = min(start + relativedelta(months=1), self.as_of)
+            current = month == self.today.replace(day=1)
+            wanted = rng.randint(1, 2) if current else rng.randint(*SPOT_CHECKS_PER_MONTH)
+            pool = [c for c in done if start - timedelta(days=5) <= c.done_at < end - timedelta(hours=30)]
+            if end - start < timedelta(days=1):
+                pool = []  # the month has only begun
+            for callback in rng.sample(pool, min(len(pool), wanted)):
+                low = max(callback.done_at + timedelta(hours=20), start)
+                day = self.local_day(low) + timedelta(days=rng.randint(0, 4))
+                moment = self.office(day)
+                if moment <= low or moment >= end:
+                    moment = low + (end - low) * rng.uniform(0.1, 0.5)
+                if moment >= end:
+                    continue
+                agrees = disagreed or rng.random() > 0.25 or current
+                services.spot_check_record(
+                    callback=callback, method=Method.PHONE if rng.random() < 0.8 else Method.FACE_TO_FACE,
+                    agrees=agrees, note="" if agrees else SPOT_CHECK_DISAGREES, now=moment, actor=self.supervisor,
+                )
+                disagreed = disagreed or not agrees
+            month += relativedelta(months=1)
+
+    def rate_checks(self) -> None:
+        first = Callback.objects.order_by("event_at").values_list("event_at", flat=True).first()
+        if first is None:
+            return
+        month = self.local_day(first).replace(day=1)
+        while (check := self.check_time(month)) < self.as_of:
+            services.rate_check_month(as_of=check)
+            month += relativedelta(months=1)
+
+    def count(self) -> None:
+        statuses = Counter(Callback.objects.values_list("status", flat=True))
+        self.ctx.counts.update({
+            "callbacks": sum(statuses.values()),
+            "callbacks_done": statuses[Status.DONE],
+            "callbacks_due": statuses[Status.DUE],
+            "callbacks_overdue": Callback.objects.filter(status=Status.DUE, due_on__lt=self.today).count(),
+            "callbacks_cancelled": statuses[Status.CANCELLED],
+            "callbacks_second_round": Callback.objects.filter(round__gt=1).count(),
+            "callback_corrections": CallbackResult.objects.filter(corrects__isnull=False).count(),
+            "callback_spot_checks": SpotCheck.objects.count(),
+            "callback_rate_checks": RateCheck.objects.count(),
+            "community_activities": CommunityActivity.objects.count(),
+        })
+
+
+def seed_callbacks(ctx) -> None:
+    """The step: three months of callbacks done, late, unsatisfied and reworked, and the
+    present the desk finds at the demo's clock."""
+    with notifications.inbox_only():
+        builder = _CallbacksBuilder(ctx)
+        builder.change_rule()
+        builder.activities()
+        builder.plan_all(builder.load())
+        builder.missed_at_check()
+        builder.unsatisfied()
+        builder.complaint_round_two()
+        builder.offers()
+        builder.cancel()
+        builder.present()
+        builder.schedule_all()
+        builder.assign()
+        builder.play()
+        builder.spot_checks()
+        builder.rate_checks()
+        jobs.hourly(as_of=builder.as_of)
+    builder.count()
