@@ -1,5 +1,8 @@
-"""Fees (domain §6). Built out in its own issue; the receipt sequence and the bank
-collection charges are here already because paid services need them."""
+"""Fees and dunning (domain §6; seeds 000 物业服务费用管理 and 002 五).
+
+The month's calendar (Asia/Shanghai): bills on the 10th, a first dunning notice on
+the 16th, a second on the 21st, last month's report on the 2nd. Money is Decimal, two
+places, rounded half up at the line; sums are exact."""
 
 from decimal import Decimal
 
@@ -34,6 +37,8 @@ class Receipt(models.Model):
     issued_at = models.DateTimeField(_("issued at"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+", verbose_name=_("issued by"))
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True,
+                                       help_text=_("The payment was reversed; the number stays used."))
 
     class Meta:
         verbose_name = _("receipt")
@@ -57,6 +62,8 @@ class BankCollectionCharge(models.Model):
     source = models.CharField(_("source record"), max_length=60, unique=True)
     created_at = models.DateTimeField(_("recorded at"))
     billed_at = models.DateTimeField(_("put on a bill at"), null=True, blank=True)
+    bill = models.ForeignKey("fees.Bill", on_delete=models.PROTECT, null=True, blank=True, related_name="bank_charges",
+                             verbose_name=_("bill"))
 
     class Meta:
         verbose_name = _("bank collection charge")
@@ -66,3 +73,255 @@ class BankCollectionCharge(models.Model):
 
     def __str__(self):
         return f"{self.unit} ¥{self.amount}"
+
+
+class Basis(models.TextChoices):
+    PER_M2_MONTH = "per_m2_month", _("per m² of floor area per month")
+    PER_UNIT_MONTH = "per_unit_month", _("per unit per month")
+    ONE_OFF = "one_off", _("once per unit")
+
+
+class FeeStandard(models.Model):
+    """A fee standard (收费标准) of an estate, or of one building, which then replaces
+    the estate's standard for the same item. Published to owners."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="fee_standards",
+                               verbose_name=_("estate"))
+    building = models.ForeignKey("owners.Building", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="fee_standards", verbose_name=_("building"),
+                                 help_text=_("Blank: the whole estate."))
+    item = models.CharField(_("fee item"), max_length=60)
+    basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
+    rate = models.DecimalField(_("rate (yuan)"), max_digits=12, decimal_places=2,
+                               validators=[MinValueValidator(Decimal("0.01"))])
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published to owners at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fee standard")
+        verbose_name_plural = _("fee standards")
+        ordering = ["estate", "item", "-effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                                   name="fee_standard_dates_in_order"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="fee_standard_rate_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.item} ¥{self.rate} {self.get_basis_display()}"
+
+
+class BillStatus(models.TextChoices):
+    OPEN = "open", _("Owing")
+    PART_PAID = "part_paid", _("Partly paid")
+    PAID = "paid", _("Paid")
+
+
+class Bill(models.Model):
+    """One unit's bill (费用单) for one month, issued on the 10th. Addressed to the
+    unit's owner on the day it is issued; the debt stays with the unit."""
+
+    number = models.CharField(_("bill number"), max_length=40, unique=True)
+    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="bills", verbose_name=_("estate"))
+    unit = models.ForeignKey("owners.Unit", on_delete=models.PROTECT, related_name="bills", verbose_name=_("unit"))
+    owner = models.ForeignKey("owners.Owner", on_delete=models.PROTECT, null=True, blank=True, related_name="bills",
+                              verbose_name=_("billed to"))
+    period = models.DateField(_("month"), help_text=_("The first day of the month billed."))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    paid = models.DecimalField(_("paid (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    status = models.CharField(_("status"), max_length=10, choices=BillStatus.choices, default=BillStatus.OPEN)
+    issued_at = models.DateTimeField(_("issued at"))
+    due_on = models.DateField(_("pay by"))
+
+    class Meta:
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        ordering = ["-period", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period"], name="bill_one_per_unit_and_month"),
+            models.CheckConstraint(condition=Q(paid__gte=0) & Q(paid__lte=models.F("amount")), name="bill_paid_within_amount"),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "period"], condition=Q(status__in=["open", "part_paid"]), name="bill_owing"),
+            models.Index(fields=["estate", "period"], name="bill_estate_period"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def owing(self) -> Decimal:
+        return self.amount - self.paid
+
+
+class LineKind(models.TextChoices):
+    FEE = "fee", _("Fee")
+    BANK_COLLECTION = "bank_collection", _("Paid service, bank collection")
+
+
+class BillLine(models.Model):
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", verbose_name=_("bill"))
+    kind = models.CharField(_("kind"), max_length=20, choices=LineKind.choices, default=LineKind.FEE)
+    standard = models.ForeignKey(FeeStandard, on_delete=models.PROTECT, null=True, blank=True, related_name="lines",
+                                 verbose_name=_("fee standard"))
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, default=Decimal("1.00"))
+    rate = models.DecimalField(_("rate (yuan)"), max_digits=12, decimal_places=2)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("bill line")
+        verbose_name_plural = _("bill lines")
+        ordering = ["bill", "kind", "id"]
+
+    def __str__(self):
+        return f"{self.description} ¥{self.amount}"
+
+
+class Payment(models.Model):
+    """Money received for a unit's bills, with its receipt. Settles the oldest bills
+    first. Reversed (with a reason and a supervisor), never deleted."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="payments", verbose_name=_("estate"))
+    unit = models.ForeignKey("owners.Unit", on_delete=models.PROTECT, related_name="payments", verbose_name=_("unit"))
+    payer_name = models.CharField(_("received from"), max_length=100)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0.01"))])
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
+    receipt = models.OneToOneField(Receipt, on_delete=models.PROTECT, related_name="payment", verbose_name=_("receipt"))
+    received_at = models.DateTimeField(_("received at"))
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("received by"))
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("reversal approved by"))
+    reversal_reason = models.CharField(_("why reversed"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-received_at", "-id"]
+        permissions = [("reverse_payment", _("Can reverse a payment"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=Q(reversed_at__isnull=True) | ~Q(reversal_reason=""),
+                                   name="payment_reversal_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.receipt.number} ¥{self.amount}"
+
+
+class Allocation(models.Model):
+    """How much of a payment went to which bill (oldest first)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("payment"))
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("bill"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive")]
+
+
+class NoticeChannel(models.TextChoices):
+    PORTAL = "portal", _("Owner portal")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat")
+    PRINTED = "printed", _("Printed, delivered door to door")
+
+
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", _("To be sent")
+    SENT = "sent", _("Sent")
+    TO_PRINT = "to_print", _("To print and deliver")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class DunningNotice(models.Model):
+    """A payment reminder (催款通知): round 1 on the 16th, round 2 on the 21st. At most one
+    per unit, month and round, whatever the runs."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="dunning_notices",
+                               verbose_name=_("estate"))
+    unit = models.ForeignKey("owners.Unit", on_delete=models.PROTECT, related_name="dunning_notices",
+                             verbose_name=_("unit"))
+    owner = models.ForeignKey("owners.Owner", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="dunning_notices", verbose_name=_("owner"))
+    period = models.DateField(_("month"))
+    round = models.PositiveSmallIntegerField(_("round"))
+    amount_owed = models.DecimalField(_("owed (yuan)"), max_digits=12, decimal_places=2)
+    channel = models.CharField(_("channel"), max_length=10, choices=NoticeChannel.choices)
+    status = models.CharField(_("delivery"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent or delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dunning notice")
+        verbose_name_plural = _("dunning notices")
+        ordering = ["-period", "round", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period", "round"], name="dunning_one_per_unit_month_round"),
+            models.CheckConstraint(condition=Q(round__in=[1, 2]), name="dunning_round_1_or_2"),
+        ]
+        indexes = [models.Index(fields=["status"], condition=Q(status="pending"), name="dunning_pending")]
+
+    def __str__(self):
+        return f"{self.unit} {self.period:%Y-%m} #{self.round}"
+
+
+class ArrearsReason(models.TextChoices):
+    DISPUTE = "dispute", _("Dispute over the service")
+    HARDSHIP = "hardship", _("Financial hardship")
+    VACANT = "vacant", _("Vacant unit")
+    REFUSAL = "refusal", _("Refuses to pay")
+
+
+class ArrearsCase(models.Model):
+    """A unit in arrears that the office follows up, with the reason (000)."""
+
+    unit = models.OneToOneField("owners.Unit", on_delete=models.PROTECT, related_name="arrears_case",
+                                verbose_name=_("unit"))
+    reason = models.CharField(_("reason"), max_length=10, choices=ArrearsReason.choices)
+    note = models.TextField(_("note"), blank=True)
+    opened_at = models.DateTimeField(_("opened at"))
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("opened by"))
+
+    class Meta:
+        verbose_name = _("arrears case")
+        verbose_name_plural = _("arrears cases")
+
+    def __str__(self):
+        return f"{self.unit} · {self.get_reason_display()}"
+
+
+class MeasureKind(models.TextChoices):
+    """In escalating order (000)."""
+
+    NOTICE = "notice", _("Written notice")
+    PHONE = "phone", _("Phone call")
+    VISIT = "visit", _("Home visit")
+    LAWYER = "lawyer", _("Lawyer's letter")
+    LEGAL = "legal", _("Legal action")
+
+
+MEASURE_ORDER = [MeasureKind.NOTICE, MeasureKind.PHONE, MeasureKind.VISIT, MeasureKind.LAWYER, MeasureKind.LEGAL]
+
+
+class ArrearsMeasure(models.Model):
+    case = models.ForeignKey(ArrearsCase, on_delete=models.PROTECT, related_name="measures", verbose_name=_("case"))
+    kind = models.CharField(_("measure"), max_length=10, choices=MeasureKind.choices)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                           verbose_name=_("by"))
+    note = models.TextField(_("outcome"), blank=True)
+
+    class Meta:
+        verbose_name = _("arrears measure")
+        verbose_name_plural = _("arrears measures")
+        ordering = ["at", "id"]

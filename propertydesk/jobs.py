@@ -79,6 +79,21 @@ JOBS: tuple[Job, ...] = (
         description="On the 10th: last month's callbacks per kind against the required rates (004 2.7.1).",
         expires=12 * 3600,
     ),
+    Job(
+        name="fees.bill_run",
+        schedule=crontab(hour=1, minute=0),
+        func="fees.jobs.bill_run",
+        description="From the 10th: the month's bill for every unit that has none yet (002 五).",
+        expires=20 * 3600,
+    ),
+    Job(
+        name="fees.dunning",
+        schedule=crontab(hour=9, minute=0),
+        func="fees.jobs.dunning",
+        description="From the 16th: the first payment reminder to every unit still owing; from the 21st, "
+        "the second (002 五). At most one per unit, month and round.",
+        expires=12 * 3600,
+    ),
 )
 
 

@@ -57,6 +57,14 @@ _DESK = _VIEW_REGISTRY + [
     "callbacks.view_communityactivity",
     "callbacks.add_communityactivity",
     "callbacks.change_communityactivity",
+    "fees.view_feestandard",
+    "fees.view_bill",
+    "fees.view_payment",
+    "fees.add_payment",
+    "fees.view_receipt",
+    "fees.view_dunningnotice",
+    "fees.change_dunningnotice",
+    "fees.view_arrearscase",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -83,6 +91,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "callbacks.view_spotcheck",
         "callbacks.add_callbackrule",
         "callbacks.view_ratecheck",
+        "fees.reverse_payment",
+        "fees.add_arrearscase",
+        "fees.change_arrearscase",
+        "fees.add_arrearsmeasure",
         "repairs.add_priceitem",
         "repairs.change_priceitem",
         "repairs.view_dispatchrule",
@@ -96,7 +108,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ENGINEERING: _VIEW_REGISTRY
     + ["complaints.view_complaint", "complaints.work_complaint", "repairs.view_workorder",
        "repairs.work_workorder", "repairs.view_priceitem"],
-    FINANCE: _VIEW_REGISTRY + ["fees.view_receipt", "fees.view_bankcollectioncharge", "repairs.view_workorder"],
+    FINANCE: _VIEW_REGISTRY + ["fees.view_receipt", "fees.view_bankcollectioncharge", "repairs.view_workorder",
+                               "fees.view_feestandard", "fees.add_feestandard", "fees.change_feestandard",
+                               "fees.view_bill", "fees.view_payment", "fees.add_payment", "fees.view_dunningnotice",
+                               "fees.view_arrearscase"],
 }
 
 
