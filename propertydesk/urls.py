@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("complaints.api_urls")),
     path("", include("repairs.api_urls")),
     path("", include("callbacks.api_urls")),
+    path("", include("fees.api_urls")),
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("work-orders/", include("repairs.urls")),
     path("callbacks/", include("callbacks.urls")),
+    path("fees/", include("fees.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

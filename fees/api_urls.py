@@ -1,0 +1,3 @@
+"""Placeholder until the fees API is built."""
+
+urlpatterns: list = []
