@@ -34,3 +34,22 @@ def dunning(*, as_of: datetime) -> str:
         return "nothing before the 16th"
     sent = services.dunning_deliver(as_of=as_of)
     return ", ".join(f"round {r}: {n} new notices" for r, n in made.items()) + f"; {sent} sent"
+
+
+REPORT_DAY = 2
+
+
+def month_report(*, as_of: datetime) -> str:
+    """From the 2nd: last month's report, once. A later day catches up if the 2nd was
+    missed; once made, the report of the month is left as it was made."""
+    from fees.models import MonthReport
+    from fees.selectors import last_month
+
+    today = timezone.localdate(as_of)
+    if today.day < REPORT_DAY:
+        return f"nothing before the {REPORT_DAY}nd"
+    month = last_month(today)
+    if MonthReport.objects.filter(month=month, estate__isnull=True).exists():
+        return f"the report of {month:%Y-%m} was made already"
+    reports = services.month_report_generate(month=month, as_of=as_of)
+    return f"report of {month:%Y-%m}: {len(reports)} rows (all estates and each estate)"

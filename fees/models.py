@@ -325,3 +325,97 @@ class ArrearsMeasure(models.Model):
         verbose_name = _("arrears measure")
         verbose_name_plural = _("arrears measures")
         ordering = ["at", "id"]
+
+
+# ---- income and spending statements, month reports --------------------------------------------
+
+class IncomeStatement(models.Model):
+    """An income and spending statement (收支情况) for owners (000): entered by finance,
+    published to the owner portal."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="income_statements",
+                               verbose_name=_("estate"))
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    title = models.CharField(_("title"), max_length=120)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("entered by"))
+    entered_at = models.DateTimeField(_("entered at"))
+    published_at = models.DateTimeField(_("published to owners at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("income and spending statement")
+        verbose_name_plural = _("income and spending statements")
+        ordering = ["-period_end", "-id"]
+        permissions = [("publish_incomestatement", _("Can publish an income and spending statement to owners"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
+                                   name="income_statement_dates_in_order"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def total(self, kind: str) -> Decimal:
+        return sum((line.amount for line in self.lines.all() if line.kind == kind), Decimal("0.00"))
+
+    @property
+    def income(self) -> Decimal:
+        return self.total(StatementLineKind.INCOME)
+
+    @property
+    def spending(self) -> Decimal:
+        return self.total(StatementLineKind.SPENDING)
+
+    @property
+    def balance(self) -> Decimal:
+        return self.income - self.spending
+
+
+class StatementLineKind(models.TextChoices):
+    INCOME = "income", _("Income")
+    SPENDING = "spending", _("Spending")
+
+
+class IncomeStatementLine(models.Model):
+    statement = models.ForeignKey(IncomeStatement, on_delete=models.CASCADE, related_name="lines",
+                                  verbose_name=_("statement"))
+    kind = models.CharField(_("income or spending"), max_length=10, choices=StatementLineKind.choices)
+    category = models.CharField(_("category"), max_length=60)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0.00"))])
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        ordering = ["statement", "kind", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="statement_line_amount_not_negative")]
+
+    def __str__(self):
+        return f"{self.category} ¥{self.amount}"
+
+
+class MonthReport(models.Model):
+    """Last month's report, made on the 2nd (002 五): one row per estate and one for all
+    estates (estate empty). ``data`` holds the figures, money as strings (exact)."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="month_reports", verbose_name=_("estate"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month reported."))
+    generated_at = models.DateTimeField(_("generated at"))
+    data = models.JSONField(_("figures"), default=dict)
+
+    class Meta:
+        verbose_name = _("month report")
+        verbose_name_plural = _("month reports")
+        ordering = ["-month", "estate"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "month"], name="month_report_one_per_estate_and_month"),
+            # NULL is never equal to NULL: the all-estates row needs its own constraint.
+            models.UniqueConstraint(fields=["month"], condition=Q(estate__isnull=True),
+                                    name="month_report_one_overall_per_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.estate or '—'} {self.month:%Y-%m}"

@@ -154,3 +154,291 @@ def notices_for(*, period: date, round_: int | None = None, estate=None) -> Quer
 
 def last_month(as_of: date) -> date:
     return as_of.replace(day=1) - relativedelta(months=1)
+
+
+# ---- the owner's side: the portal and the API -------------------------------------------------
+# An owner reaches the bills, payments and receipts of the units they own now (the debt
+# belongs to the unit), the reminders addressed to them, and the published standards of
+# their estates. Anything else is a 404 to them.
+
+
+def _owned_unit_ids(owner):
+    from owners.models import Unit
+
+    return Unit.objects.filter(ownerships__owner=owner, ownerships__end_date__isnull=True).values("pk")
+
+
+def _owned_estate_ids(owner):
+    from owners.models import Unit
+
+    return Unit.objects.filter(ownerships__owner=owner, ownerships__end_date__isnull=True).values("estate_id")
+
+
+def bills_for_api(*, owner=None) -> QuerySet[Bill]:
+    """Bills with their lines and what was paid on them; an owner's: their units' only."""
+    from django.db.models import Prefetch
+
+    from fees.models import BillLine
+
+    rows = Bill.objects.select_related("estate", "unit").prefetch_related(
+        Prefetch("lines", queryset=BillLine.objects.order_by("kind", "pk")),
+        Prefetch("allocations", queryset=Allocation.objects.select_related("payment__receipt").order_by("pk")),
+    )
+    if owner is not None:
+        rows = rows.filter(unit__in=_owned_unit_ids(owner))
+    return rows.order_by("-period", "unit__number", "pk")
+
+
+def owner_bills(*, owner) -> list[Bill]:
+    """The owner's bills for the portal: what still owes first (oldest first, the order
+    a payment settles them), then the paid ones, newest first."""
+    rows = list(bills_for_api(owner=owner))
+    owing = sorted((bill for bill in rows if bill.status in OWING), key=lambda bill: (bill.period, bill.pk))
+    paid = [bill for bill in rows if bill.status not in OWING]
+    return owing + paid
+
+
+def payments_for_api(*, owner=None) -> QuerySet[Payment]:
+    from django.db.models import Prefetch
+
+    rows = Payment.objects.select_related("estate", "unit", "receipt", "received_by", "reversed_by").prefetch_related(
+        Prefetch("allocations", queryset=Allocation.objects.select_related("bill").order_by("bill__period", "pk")))
+    if owner is not None:
+        rows = rows.filter(unit__in=_owned_unit_ids(owner))
+    return rows.order_by("-received_at", "-pk")
+
+
+def notices_for_api(*, owner=None) -> QuerySet[DunningNotice]:
+    """Payment reminders; an owner's: the ones addressed to them."""
+    rows = DunningNotice.objects.select_related("estate", "unit")
+    if owner is not None:
+        rows = rows.filter(owner=owner)
+    return rows.order_by("-period", "-round", "unit__number", "pk")
+
+
+def standards_for_api(*, owner=None) -> QuerySet[FeeStandard]:
+    """Fee standards; an owner's: the published ones of the estates where they own a unit now."""
+    rows = FeeStandard.objects.select_related("estate", "building")
+    if owner is not None:
+        rows = rows.filter(published_at__isnull=False, estate_id__in=_owned_estate_ids(owner))
+    return rows.order_by("estate__name", "item", "building__number", "-effective_from", "pk")
+
+
+def owner_receipts(*, owner):
+    """Receipts for the units the owner owns now (fees and paid services)."""
+    from fees.models import Receipt
+
+    return (Receipt.objects.filter(unit__in=_owned_unit_ids(owner)).select_related("estate", "unit")
+            .order_by("-issued_at", "-pk"))
+
+
+@dataclass
+class OwnerOwed:
+    total: Decimal
+    units: list  # [(unit, owed, owing bills)]
+
+
+def owner_owed(*, owner) -> OwnerOwed:
+    """What the owner owes now, in total and per unit they own (every unit listed, 0 too)."""
+    from owners.models import Unit
+
+    units = list(Unit.objects.filter(pk__in=_owned_unit_ids(owner)).select_related("estate", "building")
+                 .order_by("estate__name", "number"))
+    owed = {row["unit_id"]: row for row in Bill.objects.filter(unit__in=[u.pk for u in units], status__in=OWING)
+            .values("unit_id").annotate(owed=Sum(F("amount") - F("paid")), bills=Count("pk"))}
+    rows = [(unit, owed.get(unit.pk, {}).get("owed") or ZERO, owed.get(unit.pk, {}).get("bills") or 0)
+            for unit in units]
+    return OwnerOwed(total=sum((row[1] for row in rows), ZERO), units=rows)
+
+
+def owner_notices(*, owner) -> QuerySet[DunningNotice]:
+    return notices_for_api(owner=owner).order_by("-created_at", "-round", "pk")
+
+
+def owner_standards_in_force(*, owner, on: date) -> list[tuple]:
+    """The published standards in force on ``on``, per estate where the owner has a unit now."""
+    from owners.models import Estate
+
+    result = []
+    for estate in Estate.objects.filter(pk__in=_owned_estate_ids(owner)).order_by("name"):
+        standards = list(standards_in_force(estate=estate, on=on).filter(published_at__isnull=False))
+        result.append((estate, standards))
+    return result
+
+
+def owner_statements(*, owner):
+    """The published income and spending statements of the estates where the owner has
+    a unit now, newest first, with their lines."""
+    from django.db.models import Prefetch
+
+    from fees.models import IncomeStatement, IncomeStatementLine
+
+    return (IncomeStatement.objects.filter(published_at__isnull=False, estate_id__in=_owned_estate_ids(owner))
+            .select_related("estate")
+            .prefetch_related(Prefetch("lines", queryset=IncomeStatementLine.objects.order_by("kind", "pk")))
+            .order_by("-period_end", "estate__name", "-pk"))
+
+
+# ---- the fee desk's pages: a unit's account, bills of a month, payments, receipts ------------
+
+
+def units_by_number(*, estate, number: str, limit: int = 20):
+    """Rooms of the estate whose number starts with ``number`` (the exact one first)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from owners.models import Unit
+
+    number = (number or "").strip()
+    return list(Unit.objects.filter(estate=estate, number__istartswith=number).select_related("estate", "building")
+                .annotate(exact=Case(When(number__iexact=number, then=Value(0)), default=Value(1),
+                                     output_field=IntegerField()))
+                .order_by("exact", "number")[:limit])
+
+
+def unit_current_owners(*, unit) -> list:
+    from owners.models import Ownership
+
+    return [o.owner for o in Ownership.objects.filter(unit=unit, end_date__isnull=True)
+            .select_related("owner").order_by("-start_date", "pk")]
+
+
+def _bill_prefetch():
+    from django.db.models import Prefetch
+
+    from fees.models import BillLine
+
+    return (Prefetch("lines", queryset=BillLine.objects.select_related("standard").order_by("kind", "id")),
+            Prefetch("allocations", queryset=Allocation.objects.select_related("payment__receipt")
+                     .order_by("payment__received_at", "pk")))
+
+
+def unit_bills(*, unit) -> list[Bill]:
+    """The unit's bills: those still owing first, oldest first (the order a payment
+    settles them in), then the paid ones, newest first."""
+    bills = list(Bill.objects.filter(unit=unit).select_related("owner").prefetch_related(*_bill_prefetch()))
+    owing = sorted((b for b in bills if b.status in OWING), key=lambda b: (b.period, b.pk))
+    paid = sorted((b for b in bills if b.status not in OWING), key=lambda b: (b.period, b.pk), reverse=True)
+    return owing + paid
+
+
+def unit_payments(*, unit) -> QuerySet[Payment]:
+    return (Payment.objects.filter(unit=unit).select_related("receipt", "received_by", "reversed_by")
+            .prefetch_related(_payment_allocations()).order_by("-received_at", "-pk"))
+
+
+def _payment_allocations():
+    from django.db.models import Prefetch
+
+    return Prefetch("allocations", queryset=Allocation.objects.select_related("bill").order_by("bill__period", "pk"))
+
+
+def unit_notices(*, unit) -> QuerySet[DunningNotice]:
+    return DunningNotice.objects.filter(unit=unit).select_related("owner").order_by("-period", "-round")
+
+
+@dataclass
+class AllocationShare:
+    bill: Bill
+    share: Decimal
+    left: Decimal  # what the bill would still owe
+
+
+def allocation_preview(*, unit, amount: Decimal | None) -> list[AllocationShare]:
+    """Which bills ``amount`` would settle, oldest first, as payment_take allocates it."""
+    left = amount if amount is not None and amount > 0 else ZERO
+    shares = []
+    for bill in unit_owing(unit=unit):
+        share = min(left, bill.owing)
+        if share <= 0:
+            break
+        shares.append(AllocationShare(bill, share, bill.owing - share))
+        left -= share
+    return shares
+
+
+def bill_list(*, period: date, estate_id: int | None = None, building_id: int | None = None,
+              status: str = "", query: str = "") -> QuerySet[Bill]:
+    """The bills of a month, by estate, building and room; ``status`` "owing" means
+    owing or partly paid."""
+    bills = Bill.objects.filter(period=period.replace(day=1))
+    if estate_id:
+        bills = bills.filter(estate_id=estate_id)
+    if building_id:
+        bills = bills.filter(unit__building_id=building_id)
+    if status == "owing":
+        bills = bills.filter(status__in=OWING)
+    elif status:
+        bills = bills.filter(status=status)
+    if query:
+        bills = bills.filter(unit__number__istartswith=query.strip())
+    return (bills.select_related("estate", "unit__building", "owner")
+            .order_by("estate__name", "unit__building__number", "unit__number", "pk"))
+
+
+def bill_totals(bills: QuerySet[Bill]) -> dict:
+    totals = bills.aggregate(count=Count("pk"), receivable=Sum("amount"), paid=Sum("paid"))
+    receivable, paid = totals["receivable"] or ZERO, totals["paid"] or ZERO
+    return {"count": totals["count"], "receivable": receivable, "paid": paid, "owing": receivable - paid}
+
+
+def bill_detail(*, bill_id: int) -> Bill:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Bill.objects.select_related("estate", "unit__building", "owner")
+                             .prefetch_related(*_bill_prefetch()), pk=bill_id)
+
+
+def payment_detail(*, payment_id: int) -> Payment:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Payment.objects.select_related("estate", "unit__building", "receipt", "received_by",
+                                                            "reversed_by")
+                             .prefetch_related(_payment_allocations()), pk=payment_id)
+
+
+def receipt_detail(*, receipt_id: int):
+    """A receipt with the payment it records, if any (a paid service's cash receipt has
+    none: its purpose says what it was for)."""
+    from django.shortcuts import get_object_or_404
+
+    from fees.models import Receipt
+
+    receipt = get_object_or_404(Receipt.objects.select_related("estate", "unit", "issued_by"), pk=receipt_id)
+    receipt.fee_payment = (Payment.objects.filter(receipt=receipt).select_related("reversed_by")
+                           .prefetch_related(_payment_allocations()).first())
+    return receipt
+
+
+def standards_by_state(*, estate, on: date) -> dict[str, list[FeeStandard]]:
+    """The estate's fee standards: in force on ``on``, coming, and past."""
+    rows = (FeeStandard.objects.filter(estate=estate).select_related("building")
+            .order_by("item", F("building__number").asc(nulls_first=True), "-effective_from"))
+    grouped: dict[str, list[FeeStandard]] = {"in_force": [], "coming": [], "past": []}
+    for standard in rows:
+        if standard.effective_from > on:
+            grouped["coming"].append(standard)
+        elif standard.effective_to is not None and standard.effective_to < on:
+            grouped["past"].append(standard)
+        else:
+            grouped["in_force"].append(standard)
+    return grouped
+
+
+def desk_figures(*, now: datetime, estate=None) -> dict:
+    """The fee desk's figures: this month's bills, what of them is collected, the
+    collection rate, and today's takings (reversals aside)."""
+    today = timezone.localdate(now)
+    period = today.replace(day=1)
+    bills = Bill.objects.filter(period=period)
+    if estate is not None:
+        bills = bills.filter(estate=estate)
+    takings = daily_takings(day=today, estate=estate)
+    return {
+        "period": period,
+        "bills": bills.count(),
+        "owing_bills": bills.filter(status__in=OWING).count(),
+        "collection": collection_rate(period=period, estate=estate, as_of=now),
+        "takings_total": takings["total"],
+        "takings_count": sum(row["count"] for row in takings["by_method"]),
+        "today": today,
+    }

@@ -317,7 +317,7 @@ def dunning_deliver(*, as_of: datetime, limit: int = 2000) -> int:
                     notifications.notify_owner(
                         owner=notice.owner, kind=f"fees.dunning.{notice.round}", now=as_of,
                         subject=_dunning_subject(notice),
-                        body=_("%(unit)s owes ¥%(owed)s for %(month)s. Please pay at the service centre or online.")
+                        body=_("%(unit)s owes ¥%(owed)s for %(month)s. Please pay at the service centre.")
                         % {"unit": notice.unit.number, "owed": notice.amount_owed,
                            "month": notice.period.strftime("%Y-%m")},
                         dedupe_key=f"dunning:{notice.pk}",
@@ -341,3 +341,272 @@ def notice_mark_delivered(*, notice: DunningNotice, now: datetime, actor=None) -
     notice.status, notice.sent_at = NoticeStatus.DELIVERED, now
     notice.save(update_fields=["status", "sent_at"])
     return notice
+
+
+# ---- arrears cases and their measures ---------------------------------------------------------
+
+def _require(actor, perm: str, message: str) -> None:
+    if actor is not None and not actor.has_perm(perm):
+        raise PermissionDenied(message)
+
+
+def _arrears_reason_errors(reason: str) -> dict[str, list[str]]:
+    from fees.models import ArrearsReason
+
+    return {} if reason in ArrearsReason.values else {"reason": [_("Choose why the unit is in arrears.")]}
+
+
+@transaction.atomic
+def arrears_case_open(*, unit, reason: str, note: str = "", actor=None, now: datetime):
+    """Open the follow-up of a unit in arrears with its reason (dispute, hardship,
+    vacant, refusal). A unit has one case; an open one is updated instead."""
+    from fees.models import ArrearsCase
+
+    _require(actor, "fees.add_arrearscase", _("Only a supervisor opens an arrears case."))
+    errors = _arrears_reason_errors(reason)
+    if errors:
+        raise ValidationError(errors)
+    if ArrearsCase.objects.filter(unit=unit).exists():
+        raise ValidationError(_("%(unit)s has an arrears case already.") % {"unit": unit.number}, code="exists")
+    return ArrearsCase.objects.create(unit=unit, reason=reason, note=(note or "").strip(), opened_at=now,
+                                      opened_by=actor)
+
+
+@transaction.atomic
+def arrears_case_update(*, case, reason: str, note: str = "", actor=None, now: datetime):
+    """Change a case's reason or note (a dispute that turns into a refusal, ...)."""
+    from fees.models import ArrearsCase
+
+    _require(actor, "fees.change_arrearscase", _("Only a supervisor changes an arrears case."))
+    case = ArrearsCase.objects.select_for_update().get(pk=case.pk)
+    errors = _arrears_reason_errors(reason)
+    if errors:
+        raise ValidationError(errors)
+    case.reason, case.note = reason, (note or "").strip()
+    case.save(update_fields=["reason", "note"])
+    return case
+
+
+@transaction.atomic
+def arrears_measure_add(*, case, kind: str, note: str = "", actor=None, now: datetime):
+    """Record a measure taken on a case (notice, phone call, home visit, lawyer's letter,
+    legal action) with its outcome. Any kind may be recorded (an owner may be phoned
+    again after a visit); the page suggests the next step of the escalation."""
+    from fees.models import ArrearsCase, ArrearsMeasure, MeasureKind
+
+    _require(actor, "fees.add_arrearsmeasure", _("Only a supervisor records an arrears measure."))
+    case = ArrearsCase.objects.select_for_update().get(pk=case.pk)
+    errors: dict[str, list[str]] = {}
+    if kind not in MeasureKind.values:
+        errors["kind"] = [_("Choose the measure taken.")]
+    if kind in (MeasureKind.LAWYER, MeasureKind.LEGAL) and not (note or "").strip():
+        errors["note"] = [_("Say what was sent or filed, and the outcome.")]
+    if errors:
+        raise ValidationError(errors)
+    return ArrearsMeasure.objects.create(case=case, kind=kind, note=(note or "").strip(), at=now, by=actor)
+
+
+# ---- income and spending statements for owners (000) ------------------------------------------
+
+@transaction.atomic
+def income_statement_save(
+    *, estate, title: str, period_start: date | None, period_end: date | None, lines: list[dict],
+    actor=None, now: datetime, statement=None,
+):
+    """Enter (or, before it is published, correct) an income and spending statement.
+    ``lines``: dicts with kind (income/spending), category, amount, note. Amounts are
+    Decimal yuan to the cent; the totals are their exact sums. Error keys name the
+    field: title, period_start, period_end, lines (or lines-N-<field> for one line)."""
+    from fees.models import IncomeStatement, IncomeStatementLine, StatementLineKind
+
+    _require(actor, "fees.change_incomestatement" if statement else "fees.add_incomestatement",
+             _("Only finance enters income and spending statements."))
+    if statement is not None:
+        statement = IncomeStatement.objects.select_for_update().get(pk=statement.pk)
+        if statement.published_at is not None:
+            raise ValidationError(_("A published statement is not changed; enter a correcting one."),
+                                  code="published")
+    errors: dict[str, list[str]] = {}
+    if not (title or "").strip():
+        errors["title"] = [_("Give the statement a title.")]
+    if period_start is None:
+        errors["period_start"] = [_("Enter the first day covered.")]
+    if period_end is None:
+        errors["period_end"] = [_("Enter the last day covered.")]
+    elif period_start is not None and period_end < period_start:
+        errors["period_end"] = [_("The period ends before it starts.")]
+    clean = []
+    for i, line in enumerate(lines):
+        kind, category = line.get("kind"), (line.get("category") or "").strip()
+        amount = line.get("amount")
+        if kind not in StatementLineKind.values:
+            errors[f"lines-{i}-kind"] = [_("Income or spending?")]
+        if not category:
+            errors[f"lines-{i}-category"] = [_("Name the category.")]
+        try:
+            amount = Decimal(str(amount))
+            if not amount.is_finite() or amount < 0 or amount != money(amount):
+                raise ArithmeticError
+        except (ArithmeticError, ValueError, TypeError):
+            errors[f"lines-{i}-amount"] = [_("An amount in yuan, to the cent, not negative.")]
+        else:
+            clean.append(IncomeStatementLine(kind=kind, category=category[:60], amount=money(amount),
+                                             note=(line.get("note") or "").strip()[:200]))
+    if not lines:
+        errors["lines"] = [_("Enter at least one line of income or spending.")]
+    if errors:
+        raise ValidationError(errors)
+    if statement is None:
+        statement = IncomeStatement(entered_at=now, entered_by=actor)
+    statement.estate, statement.title = estate, title.strip()[:120]
+    statement.period_start, statement.period_end = period_start, period_end
+    statement.save()
+    statement.lines.all().delete()
+    for line in clean:
+        line.statement = statement
+    IncomeStatementLine.objects.bulk_create(clean)
+    return statement
+
+
+@transaction.atomic
+def income_statement_publish(*, statement, actor=None, now: datetime):
+    """Publish a statement to the owners of its estate (the owner portal shows it)."""
+    from fees.models import IncomeStatement
+
+    _require(actor, "fees.publish_incomestatement", _("Only finance publishes statements."))
+    statement = IncomeStatement.objects.select_for_update().get(pk=statement.pk)
+    if statement.published_at is not None:
+        raise ValidationError(_("This statement was published already."), code="published")
+    if not statement.lines.exists():
+        raise ValidationError(_("A statement without lines is not published."), code="empty")
+    statement.published_at = now
+    statement.save(update_fields=["published_at"])
+    return statement
+
+
+# ---- the month report (the 2nd) ---------------------------------------------------------------
+
+def month_report_generate(*, month: date, as_of: datetime) -> list:
+    """Store the month's report: one MonthReport per estate and one for all of them,
+    with receivable, collected, the collection rate, payments by method, arrears by
+    age and notices by round and channel (fees.reports.month_report_data). Running it
+    again replaces the figures: still one row per estate and month."""
+    from fees.models import MonthReport
+    from fees.reports import month_report_data
+    from owners.models import Estate
+
+    month = month.replace(day=1)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('fees.month_report'))")
+        reports = []
+        for estate in [None, *Estate.objects.order_by("name")]:
+            report, _created = MonthReport.objects.update_or_create(
+                estate=estate, month=month,
+                defaults={"generated_at": as_of,
+                          "data": month_report_data(month=month, as_of=as_of, estate=estate)},
+            )
+            reports.append(report)
+    return reports
+
+
+# ---- fee standards (收费标准), kept by finance --------------------------------------------------
+
+
+@transaction.atomic
+def fee_standard_save(
+    *, estate, building, item: str, basis: str, rate: Decimal, effective_from: date, effective_to: date | None,
+    actor, standard=None,
+):
+    """Add a fee standard of an estate or of one of its buildings (``standard=None``), or
+    change one. Two standards of the same item for the same estate or building may not
+    overlap in time: the bill run would charge both. A standard already on a bill or
+    published to owners keeps its item, scope, basis, rate and start (bills and owners
+    quote them): end it and add a new one. Its end may still be set, but not before a
+    month already billed with it."""
+    from fees.models import Basis, BillLine, FeeStandard
+    from owners.models import Estate
+
+    perm = "fees.add_feestandard" if standard is None else "fees.change_feestandard"
+    if actor is None or not actor.has_perm(perm):
+        raise PermissionDenied(_("Only finance keeps the fee standards."))
+    if standard is not None:
+        standard = FeeStandard.objects.select_for_update().select_related("estate").get(pk=standard.pk)
+        estate = standard.estate
+    # One writer per estate at a time, so two overlapping standards cannot slip in side by side.
+    estate = Estate.objects.select_for_update().get(pk=estate.pk)
+
+    item = (item or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not item:
+        errors["item"] = [_("Name the fee item.")]
+    elif len(item) > 60:
+        errors["item"] = [_("Keep the fee item within 60 characters.")]
+    if basis not in Basis.values:
+        errors["basis"] = [_("Choose how the fee is charged.")]
+    if rate is None or money(rate) <= 0:
+        errors["rate"] = [_("The rate must be more than zero.")]
+    if building is not None and building.estate_id != estate.pk:
+        errors["building"] = [_("Building %(building)s is not in %(estate)s.")
+                              % {"building": building.number, "estate": estate.name}]
+    if effective_from is None:
+        errors["effective_from"] = [_("Say from which day the standard applies.")]
+    elif effective_to is not None and effective_to < effective_from:
+        errors["effective_to"] = [_("The end comes before the start.")]
+    if errors:
+        raise ValidationError(errors)
+    rate = money(rate)
+    building_id = getattr(building, "pk", None)
+
+    if standard is not None:
+        fixed = (standard.item, standard.building_id, standard.basis, standard.rate, standard.effective_from)
+        quoted = standard.published_at is not None or standard.lines.exists()
+        if quoted and (item, building_id, basis, rate, effective_from) != fixed:
+            raise ValidationError(_("This standard is on bills or published to owners: only its end date can "
+                                    "change. End it and add a new standard for the new rate."), code="quoted")
+        last_billed = (BillLine.objects.filter(standard=standard).order_by("-bill__period")
+                       .values_list("bill__period", flat=True).first())
+        if last_billed is not None and effective_to is not None and effective_to < last_billed:
+            raise ValidationError({"effective_to": [
+                _("The bill of %(month)s charges this standard: it cannot end before %(day)s.")
+                % {"month": last_billed.strftime("%Y-%m"), "day": last_billed.isoformat()}]})
+
+    overlapping = FeeStandard.objects.filter(estate=estate, building_id=building_id, item=item)
+    if standard is not None:
+        overlapping = overlapping.exclude(pk=standard.pk)
+    if effective_to is not None:
+        overlapping = overlapping.filter(effective_from__lte=effective_to)
+    clash = overlapping.exclude(effective_to__lt=effective_from).order_by("effective_from").first()
+    if clash is not None:
+        if clash.effective_to is None:
+            message = _("%(item)s already has a standard for the same estate or building from %(start)s with no "
+                        "end: end it first, the dates may not overlap.")
+        else:
+            message = _("%(item)s already has a standard for the same estate or building from %(start)s to "
+                        "%(end)s: the dates may not overlap.")
+        raise ValidationError({"effective_from": [message % {
+            "item": item, "start": clash.effective_from.isoformat(),
+            "end": clash.effective_to.isoformat() if clash.effective_to else ""}]})
+
+    if standard is None:
+        return FeeStandard.objects.create(estate=estate, building_id=building_id, item=item, basis=basis, rate=rate,
+                                          effective_from=effective_from, effective_to=effective_to)
+    standard.item, standard.building_id, standard.basis, standard.rate = item, building_id, basis, rate
+    standard.effective_from, standard.effective_to = effective_from, effective_to
+    standard.save(update_fields=["item", "building", "basis", "rate", "effective_from", "effective_to"])
+    return standard
+
+
+@transaction.atomic
+def fee_standard_publish(*, standard, now: datetime, actor):
+    """Publish a standard to owners: the portal shows it from ``now`` on. Once told,
+    owners stay told: publishing is not undone."""
+    from fees.models import FeeStandard
+
+    if actor is None or not actor.has_perm("fees.change_feestandard"):
+        raise PermissionDenied(_("Only finance publishes the fee standards."))
+    standard = FeeStandard.objects.select_for_update().get(pk=standard.pk)
+    if standard.published_at is not None:
+        raise ValidationError(_("This standard was published already."), code="published")
+    standard.published_at = now
+    standard.save(update_fields=["published_at"])
+    return standard

@@ -300,10 +300,12 @@ def owner_required(view):
 @owner_required
 def portal_home(request, owner):
     from callbacks.selectors import owner_offered_callbacks
+    from fees.selectors import owner_owed
 
     units = selectors.owner_units(owner=owner)
     return render(request, "owners/portal_home.html", {
         "owner": owner, "units": units, "callbacks_offered": owner_offered_callbacks(owner=owner).count(),
+        "fees_owed": owner_owed(owner=owner).total,
     })
 
 

@@ -94,6 +94,14 @@ JOBS: tuple[Job, ...] = (
         "the second (002 五). At most one per unit, month and round.",
         expires=12 * 3600,
     ),
+    Job(
+        name="fees.month_report",
+        schedule=crontab(hour=2, minute=30),
+        func="fees.jobs.month_report",
+        description="From the 2nd: last month's fee report (collection rate, payments by method, arrears "
+        "by age, notices), once; a later day catches up if the 2nd was missed (002 五).",
+        expires=20 * 3600,
+    ),
 )
 
 

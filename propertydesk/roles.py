@@ -92,6 +92,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "callbacks.add_callbackrule",
         "callbacks.view_ratecheck",
         "fees.reverse_payment",
+        "fees.add_feestandard",
+        "fees.change_feestandard",
+        "fees.view_monthreport",
+        "fees.view_incomestatement",
         "fees.add_arrearscase",
         "fees.change_arrearscase",
         "fees.add_arrearsmeasure",
@@ -111,7 +115,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     FINANCE: _VIEW_REGISTRY + ["fees.view_receipt", "fees.view_bankcollectioncharge", "repairs.view_workorder",
                                "fees.view_feestandard", "fees.add_feestandard", "fees.change_feestandard",
                                "fees.view_bill", "fees.view_payment", "fees.add_payment", "fees.view_dunningnotice",
-                               "fees.view_arrearscase"],
+                               "fees.view_arrearscase", "fees.view_monthreport", "fees.view_incomestatement",
+                               "fees.add_incomestatement", "fees.change_incomestatement",
+                               "fees.publish_incomestatement"],
 }
 
 

@@ -1,19 +1,275 @@
-"""Placeholder until the desk pages are built: the URL names are fixed."""
+"""The fee desk: find a unit's account and take a payment, the printable receipt, a
+payment and its reversal, the bills of a month, the fee standards. Thin: parse, call
+a service or selector, render."""
 
-from django.http import Http404
-from django.urls import path
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fees import selectors, services
+from fees.amount_words import rmb_upper
+from fees.forms import BillFilterForm, FeeStandardForm, PaymentForm, ReverseForm, UnitFindForm
+from fees.models import FeeStandard, PaymentMethod
+from owners.forms import apply_service_errors
+from owners.models import Estate, Unit
+from owners.views import staff_required
+
+VIEW_BILL = "fees.view_bill"
 
 
-def _todo(request, **kwargs):
-    raise Http404
+def _pick_estate(estates, value):
+    return next((e for e in estates if str(e.pk) == str(value or "")), estates[0] if estates else None)
+
+
+# ---- the fee desk -----------------------------------------------------------------------------
+
+
+@staff_required
+@permission_required(VIEW_BILL, raise_exception=True)
+def home(request):
+    """Find a unit by its room number, and the month's figures at a glance."""
+    estates = list(Estate.objects.order_by("name"))
+    estate = _pick_estate(estates, request.GET.get("estate"))
+    form = UnitFindForm(request.GET if "unit_number" in request.GET else None,
+                        initial={"estate": getattr(estate, "pk", None)})
+    matches = None
+    if form.is_bound and form.is_valid():
+        number = form.cleaned_data["unit_number"]
+        matches = selectors.units_by_number(estate=form.cleaned_data["estate"], number=number)
+        if matches and (matches[0].number.upper() == number or len(matches) == 1):
+            return redirect("fees:unit_account", pk=matches[0].pk)
+        if not matches:
+            form.add_error("unit_number", _("No room in %(estate)s starts with %(number)s.")
+                           % {"estate": form.cleaned_data["estate"].name, "number": number})
+    return render(request, "fees/desk/home.html", {
+        "form": form, "matches": matches, "estates": estates, "estate": estate,
+        "figures": selectors.desk_figures(now=timezone.now(), estate=estate),
+    })
+
+
+# ---- a unit's account and taking a payment ------------------------------------------------------
+
+
+def _account(request, unit, form, status=200):
+    owed = selectors.unit_owed(unit=unit)
+    amount = form["amount"].value() if form.is_bound else owed
+    try:
+        amount = Decimal(str(amount).strip()) if amount not in (None, "") else None
+    except InvalidOperation:
+        amount = None
+    return render(request, "fees/desk/unit_account.html", {
+        "unit": unit, "owners": selectors.unit_current_owners(unit=unit), "owed": owed,
+        "bills": selectors.unit_bills(unit=unit), "payments": selectors.unit_payments(unit=unit),
+        "notices": selectors.unit_notices(unit=unit), "form": form,
+        "preview": selectors.allocation_preview(unit=unit, amount=amount),
+        "preview_over": amount is not None and amount > owed,
+        "owing_bills": [{"number": b.number, "month": b.period.strftime("%Y-%m"), "owing": str(b.owing)}
+                        for b in selectors.unit_owing(unit=unit)],
+        "can_take": request.user.has_perm("fees.add_payment"), "today": timezone.localdate(),
+    }, status=status)
+
+
+@staff_required
+@permission_required(VIEW_BILL, raise_exception=True)
+def unit_account(request, pk):
+    unit = get_object_or_404(Unit.objects.select_related("estate", "building"), pk=pk)
+    if request.method != "POST":
+        owners = selectors.unit_current_owners(unit=unit)
+        form = PaymentForm(initial={"amount": selectors.unit_owed(unit=unit), "method": PaymentMethod.CASH,
+                                    "payer_name": owners[0].name if owners else ""})
+        return _account(request, unit, form)
+    if not request.user.has_perm("fees.add_payment"):
+        raise PermissionDenied
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        return _account(request, unit, form, status=400)
+    data = form.cleaned_data
+    try:
+        payment = services.payment_take(unit=unit, amount=data["amount"], method=data["method"],
+                                        payer_name=data["payer_name"], now=timezone.now(), actor=request.user)
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            messages.error(request, " ".join(error.messages))
+            return redirect("fees:unit_account", pk=unit.pk)
+        apply_service_errors(form, error)
+        return _account(request, unit, form, status=400)
+    messages.success(request, _("¥%(amount)s received from %(payer)s: receipt %(number)s.") % {
+        "amount": payment.amount, "payer": payment.payer_name, "number": payment.receipt.number})
+    return redirect("fees:receipt_print", pk=payment.receipt_id)
+
+
+# ---- a payment, its reversal, the printed receipt ----------------------------------------------
+
+
+def _payment_page(request, payment, form=None, status=200):
+    can_reverse = request.user.has_perm("fees.reverse_payment") and payment.reversed_at is None
+    return render(request, "fees/desk/payment.html", {
+        "payment": payment, "can_reverse": can_reverse, "reverse_form": form or ReverseForm(),
+    }, status=status)
+
+
+@staff_required
+@permission_required("fees.view_payment", raise_exception=True)
+def payment(request, pk):
+    return _payment_page(request, selectors.payment_detail(payment_id=pk))
+
+
+@staff_required
+@permission_required("fees.reverse_payment", raise_exception=True)
+@require_POST
+def payment_reverse(request, pk):
+    payment = selectors.payment_detail(payment_id=pk)
+    form = ReverseForm(request.POST)
+    if not form.is_valid():
+        return _payment_page(request, payment, form, status=400)
+    try:
+        services.payment_reverse(payment=payment, reason=form.cleaned_data["reason"], now=timezone.now(),
+                                 actor=request.user)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            apply_service_errors(form, error)
+            return _payment_page(request, payment, form, status=400)
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Payment reversed: receipt %(number)s stays used and is marked reversed; "
+                                    "the bills owe again.") % {"number": payment.receipt.number})
+    return redirect("fees:payment", pk=payment.pk)
+
+
+@staff_required
+@permission_required("fees.view_receipt", raise_exception=True)
+def receipt_print(request, pk):
+    receipt = selectors.receipt_detail(receipt_id=pk)
+    return render(request, "fees/desk/receipt_print.html", {
+        "receipt": receipt, "payment": receipt.fee_payment, "amount_upper": rmb_upper(receipt.amount),
+        "copies": [("payer", _("Payer's copy")), ("stub", _("Desk stub"))],
+    })
+
+
+# ---- bills ---------------------------------------------------------------------------------------
+
+
+@staff_required
+@permission_required(VIEW_BILL, raise_exception=True)
+def bills(request):
+    this_month = timezone.localdate().replace(day=1)
+    form = BillFilterForm(request.GET or None, initial={"period": this_month})
+    filters = form.cleaned_data if form.is_valid() else {}
+    period = filters.get("period") or this_month
+    rows = selectors.bill_list(period=period, estate_id=getattr(filters.get("estate"), "pk", None),
+                               building_id=getattr(filters.get("building"), "pk", None),
+                               status=filters.get("status") or "", query=filters.get("q") or "")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(request, "fees/desk/bills.html", {
+        "form": form, "period": period, "page": page, "totals": selectors.bill_totals(rows),
+        "query_string": query_string.urlencode(),
+    })
+
+
+@staff_required
+@permission_required(VIEW_BILL, raise_exception=True)
+def bill(request, pk):
+    return render(request, "fees/desk/bill.html", {"bill": selectors.bill_detail(bill_id=pk)})
+
+
+# ---- fee standards --------------------------------------------------------------------------------
+
+
+@staff_required
+@permission_required("fees.view_feestandard", raise_exception=True)
+def standards(request):
+    estates = list(Estate.objects.order_by("name"))
+    estate = _pick_estate(estates, request.GET.get("estate"))
+    today = timezone.localdate()
+    groups = selectors.standards_by_state(estate=estate, on=today) if estate else {}
+    sections = [("in_force", _("In force today"), "bi-check2-circle", groups.get("in_force", [])),
+                ("coming", _("Coming into force"), "bi-calendar-plus", groups.get("coming", [])),
+                ("past", _("No longer in force"), "bi-clock-history", groups.get("past", []))]
+    return render(request, "fees/desk/standards.html", {
+        "estates": estates, "estate": estate, "today": today, "sections": sections,
+        "can_add": request.user.has_perm("fees.add_feestandard"),
+        "can_change": request.user.has_perm("fees.change_feestandard"),
+    })
+
+
+def _standard_form(request, standard=None):
+    if standard is not None:
+        initial = {"estate": standard.estate_id, "building": standard.building_id, "item": standard.item,
+                   "basis": standard.basis, "rate": standard.rate, "effective_from": standard.effective_from,
+                   "effective_to": standard.effective_to}
+    else:
+        initial = {"estate": request.GET.get("estate") or None}
+    form = FeeStandardForm(request.POST or None, initial=initial)
+    if standard is not None:
+        form.fields["estate"].disabled = True
+    estate_id = standard.estate_id if standard is not None else (request.POST or request.GET).get("estate")
+    if str(estate_id or "").isdigit():
+        form.fields["building"].queryset = form.fields["building"].queryset.filter(estate_id=estate_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.fee_standard_save(
+                estate=standard.estate if standard else data["estate"], building=data["building"],
+                item=data["item"], basis=data["basis"], rate=data["rate"], effective_from=data["effective_from"],
+                effective_to=data["effective_to"], actor=request.user, standard=standard,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Fee standard saved: %(item)s.") % {"item": saved.item})
+            return redirect(f"{reverse('fees:standards')}?estate={saved.estate_id}")
+    return render(request, "fees/desk/standard_form.html", {"form": form, "standard": standard},
+                  status=400 if form.errors else 200)
+
+
+@staff_required
+@permission_required("fees.add_feestandard", raise_exception=True)
+def standard_new(request):
+    return _standard_form(request)
+
+
+@staff_required
+@permission_required("fees.change_feestandard", raise_exception=True)
+def standard_edit(request, pk):
+    return _standard_form(request, get_object_or_404(FeeStandard.objects.select_related("estate", "building"), pk=pk))
+
+
+@staff_required
+@permission_required("fees.change_feestandard", raise_exception=True)
+@require_POST
+def standard_publish(request, pk):
+    standard = get_object_or_404(FeeStandard, pk=pk)
+    try:
+        services.fee_standard_publish(standard=standard, now=timezone.now(), actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Published to owners: %(item)s.") % {"item": standard.item})
+    return redirect(f"{reverse('fees:standards')}?estate={standard.estate_id}")
 
 
 urlpatterns = [
-    path("", _todo, name="home"),
-    path("standards/", _todo, name="standards"),
-    path("bills/", _todo, name="bills"),
-    path("bills/<int:pk>/", _todo, name="bill"),
-    path("units/<int:pk>/", _todo, name="unit_account"),
-    path("payments/<int:pk>/", _todo, name="payment"),
-    path("receipts/<int:pk>/print/", _todo, name="receipt_print"),
+    path("", home, name="home"),
+    path("standards/", standards, name="standards"),
+    path("standards/new/", standard_new, name="standard_new"),
+    path("standards/<int:pk>/edit/", standard_edit, name="standard_edit"),
+    path("standards/<int:pk>/publish/", standard_publish, name="standard_publish"),
+    path("bills/", bills, name="bills"),
+    path("bills/<int:pk>/", bill, name="bill"),
+    path("units/<int:pk>/", unit_account, name="unit_account"),
+    path("payments/<int:pk>/", payment, name="payment"),
+    path("payments/<int:pk>/reverse/", payment_reverse, name="payment_reverse"),
+    path("receipts/<int:pk>/print/", receipt_print, name="receipt_print"),
 ]

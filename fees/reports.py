@@ -1,0 +1,351 @@
+"""Fee reports: the month report's figures (kept in MonthReport by the job of the 2nd),
+the arrears list with its cases, and the .xlsx downloads. Reads only; the writes are
+in fees/services.py.
+
+Money stays Decimal here; in a MonthReport's JSON it is a string ("753.50") so that
+nothing passes through a float."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from io import BytesIO
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Exists, OuterRef, Subquery, Sum
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from fees import selectors
+from fees.models import (
+    MEASURE_ORDER,
+    ArrearsCase,
+    ArrearsMeasure,
+    ArrearsReason,
+    DunningNotice,
+    MeasureKind,
+    NoticeChannel,
+    Payment,
+    PaymentMethod,
+)
+
+ZERO = Decimal("0.00")
+# Long-term refusers (000): refusing for more than a year, or for half a year once a
+# lawyer's letter has gone out.
+REFUSER_MONTHS = 12
+REFUSER_MONTHS_AFTER_LAWYER = 6
+
+
+def month_start(value: date) -> date:
+    return value.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    return month_start(month) + relativedelta(months=1) - relativedelta(days=1)
+
+
+def _local_bounds(month: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(month_start(month), time.min, tzinfo=tz)
+    return start, datetime.combine(month_start(month) + relativedelta(months=1), time.min, tzinfo=tz)
+
+
+# ---- the month report -------------------------------------------------------------------------
+
+def month_report_data(*, month: date, as_of: datetime, estate=None) -> dict:
+    """The figures of a month for one estate (or all of them): receivable and collected
+    for the month's bills (paid by ``as_of``), the collection rate, the payments
+    received in the month by method, the arrears by age at the month's end (by the
+    bills' state when the report is made) and the dunning notices by round and channel."""
+    month = month_start(month)
+    rate = selectors.collection_rate(period=month, estate=estate, as_of=as_of)
+    start, end = _local_bounds(month)
+    payments = Payment.objects.filter(received_at__gte=start, received_at__lt=end)
+    notices = DunningNotice.objects.filter(period=month)
+    if estate is not None:
+        payments, notices = payments.filter(estate=estate), notices.filter(estate=estate)
+    kept = payments.filter(reversed_at__isnull=True)
+    by_method = {row["method"]: row for row in kept.values("method").annotate(count=Count("pk"), total=Sum("amount"))}
+    reversed_ = payments.filter(reversed_at__isnull=False).aggregate(count=Count("pk"), total=Sum("amount"))
+    return {
+        "month": f"{month:%Y-%m}",
+        "receivable": str(rate.receivable),
+        "collected": str(rate.collected),
+        "rate": None if rate.rate is None else str(rate.rate),
+        "payments": [
+            {"method": method, "count": by_method.get(method, {}).get("count", 0),
+             "total": str(by_method.get(method, {}).get("total") or ZERO)}
+            for method in PaymentMethod.values
+        ],
+        "payments_total": str(kept.aggregate(s=Sum("amount"))["s"] or ZERO),
+        "reversed_count": reversed_["count"],
+        "reversed_total": str(reversed_["total"] or ZERO),
+        "aging_as_of": f"{month_end(month):%Y-%m-%d}",
+        "aging": [{"bucket": row["bucket"], "units": row["units"], "owed": str(row["owed"])}
+                  for row in selectors.aging_summary(as_of=month_end(month), estate=estate)],
+        "notices": [{"round": row["round"], "channel": row["channel"], "count": row["count"]}
+                    for row in notices.values("round", "channel").annotate(count=Count("pk")).order_by("round", "channel")],
+        "notices_total": notices.count(),
+    }
+
+
+@dataclass
+class ReportView:
+    """A month report's JSON made readable for a page or a sheet: Decimals back, labels on."""
+
+    estate_name: str
+    data: dict
+    generated_at: datetime | None = None
+    payments: list = field(default_factory=list)
+    aging: list = field(default_factory=list)
+    notices: list = field(default_factory=list)
+
+    def __post_init__(self):
+        d = self.data
+        methods = dict(PaymentMethod.choices)
+        channels = dict(NoticeChannel.choices)
+        self.payments = [{"method": row["method"], "label": methods.get(row["method"], row["method"]),
+                          "count": row["count"], "total": Decimal(row["total"])} for row in d.get("payments", [])]
+        self.aging = [{"bucket": row["bucket"], "label": bucket_label(row["bucket"]), "units": row["units"],
+                       "owed": Decimal(row["owed"])} for row in d.get("aging", [])]
+        self.notices = [{"round": row["round"], "channel": row["channel"], "label": channels.get(row["channel"], row["channel"]),
+                         "count": row["count"]} for row in d.get("notices", [])]
+
+    @property
+    def receivable(self) -> Decimal:
+        return Decimal(self.data["receivable"])
+
+    @property
+    def collected(self) -> Decimal:
+        return Decimal(self.data["collected"])
+
+    @property
+    def rate(self) -> Decimal | None:
+        return None if self.data.get("rate") is None else Decimal(self.data["rate"])
+
+    @property
+    def owed_left(self) -> Decimal:
+        return self.receivable - self.collected
+
+    @property
+    def payments_total(self) -> Decimal:
+        return Decimal(self.data.get("payments_total", "0"))
+
+    @property
+    def reversed_total(self) -> Decimal:
+        return Decimal(self.data.get("reversed_total", "0"))
+
+    @property
+    def arrears_units(self) -> int:
+        return sum(row["units"] for row in self.aging)
+
+    @property
+    def arrears_owed(self) -> Decimal:
+        return sum((row["owed"] for row in self.aging), ZERO)
+
+
+def bucket_label(key: str) -> str:
+    return {
+        "1": _("1 month"), "2-3": _("2–3 months"), "4-6": _("4–6 months"), "7-12": _("7–12 months"),
+        "12+": _("More than 12 months"),
+    }.get(key, key)
+
+
+def live_month_report(*, month: date, as_of: datetime, estates) -> tuple[ReportView, list[ReportView]]:
+    """The month's figures computed now: all estates together, then each estate."""
+    overall = ReportView(_("All estates"), month_report_data(month=month, as_of=as_of))
+    return overall, [ReportView(e.name, month_report_data(month=month, as_of=as_of, estate=e)) for e in estates]
+
+
+def stored_month_report(*, month: date) -> tuple[ReportView | None, list[ReportView]]:
+    """The report the job of the 2nd stored for the month, if it ran."""
+    from fees.models import MonthReport
+
+    rows = list(MonthReport.objects.filter(month=month_start(month)).select_related("estate")
+                .order_by("estate__name"))
+    overall = next((ReportView(_("All estates"), r.data, r.generated_at) for r in rows if r.estate_id is None), None)
+    return overall, [ReportView(r.estate.name, r.data, r.generated_at) for r in rows if r.estate_id is not None]
+
+
+# ---- arrears ----------------------------------------------------------------------------------
+
+@dataclass
+class ArrearsLine:
+    row: selectors.ArrearsRow
+    owner_name: str = ""
+    case: ArrearsCase | None = None
+    last_measure: str = ""
+    last_measure_at: datetime | None = None
+    has_lawyer: bool = False
+
+    @property
+    def bucket_label(self) -> str:
+        return bucket_label(self.row.bucket)
+
+    @property
+    def last_measure_label(self) -> str:
+        return dict(MeasureKind.choices).get(self.last_measure, "")
+
+    @property
+    def is_long_term_refuser(self) -> bool:
+        if self.case is None or self.case.reason != ArrearsReason.REFUSAL:
+            return False
+        return self.row.months > REFUSER_MONTHS or (self.has_lawyer and self.row.months >= REFUSER_MONTHS_AFTER_LAWYER)
+
+
+def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
+    """Owner name, case and last measure for arrears rows: three queries, whatever the rows."""
+    from owners.models import Owner
+
+    unit_ids = [r.unit_id for r in rows]
+    owners = dict(Owner.objects.filter(pk__in={r.owner_id for r in rows if r.owner_id}).values_list("pk", "name"))
+    last = ArrearsMeasure.objects.filter(case=OuterRef("pk")).order_by("-at", "-id")
+    cases = {c.unit_id: c for c in ArrearsCase.objects.filter(unit_id__in=unit_ids).annotate(
+        last_kind=Subquery(last.values("kind")[:1]), last_at=Subquery(last.values("at")[:1]),
+        lawyer=Exists(ArrearsMeasure.objects.filter(case=OuterRef("pk"), kind__in=[MeasureKind.LAWYER, MeasureKind.LEGAL])),
+    )}
+    lines = []
+    for row in rows:
+        case = cases.get(row.unit_id)
+        lines.append(ArrearsLine(row, owners.get(row.owner_id, ""), case,
+                                 getattr(case, "last_kind", "") or "", getattr(case, "last_at", None),
+                                 bool(getattr(case, "lawyer", False))))
+    return lines
+
+
+def long_term_refusers(*, as_of: date, estate=None) -> list[ArrearsLine]:
+    """Units whose case says they refuse to pay, in arrears for more than 12 months (or
+    6 months and more after a lawyer's letter)."""
+    refusing = set(ArrearsCase.objects.filter(reason=ArrearsReason.REFUSAL).values_list("unit_id", flat=True))
+    rows = [r for r in selectors.arrears(as_of=as_of, estate=estate) if r.unit_id in refusing]
+    return [line for line in arrears_lines(rows) if line.is_long_term_refuser]
+
+
+def next_measure(case: ArrearsCase | None) -> str:
+    """The step after the furthest one taken: notice → phone → home visit → lawyer's
+    letter → legal action."""
+    if case is None:
+        return MeasureKind.NOTICE
+    done = {m.kind for m in case.measures.all()}
+    furthest = max((MEASURE_ORDER.index(k) for k in done if k in MEASURE_ORDER), default=-1)
+    return MEASURE_ORDER[min(furthest + 1, len(MEASURE_ORDER) - 1)]
+
+
+# ---- .xlsx ------------------------------------------------------------------------------------
+
+MONEY_FORMAT = "#,##0.00"
+
+
+@dataclass
+class Sheet:
+    title: str
+    header: list[str]
+    rows: list[list]
+    caption: str = ""
+    widths: list[int] = field(default_factory=list)
+
+
+def xlsx_bytes(sheets: list[Sheet]) -> bytes:
+    """A workbook with one worksheet per Sheet: a caption line, a bold header, the rows;
+    Decimals are written as numbers with two places."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in sheets:
+        ws = book.create_sheet(title=sheet.title[:31])
+        if sheet.caption:
+            ws.append([sheet.caption])
+            ws.cell(row=1, column=1).font = Font(bold=True, size=12)
+            ws.append([])
+        ws.append(sheet.header)
+        header_row = ws.max_row
+        for cell in ws[header_row]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="E9EEF5")
+        for row in sheet.rows:
+            ws.append([str(v) if isinstance(v, Promise) else v for v in row])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, Decimal):
+                    cell.number_format = MONEY_FORMAT
+        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+        for i, title in enumerate(sheet.header, start=1):
+            width = sheet.widths[i - 1] if i <= len(sheet.widths) else max(10, len(str(title)) * 2 + 2)
+            ws.column_dimensions[get_column_letter(i)].width = width
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(filename: str, sheets: list[Sheet]) -> HttpResponse:
+    response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def month_report_sheets(*, overall: ReportView, estates: list[ReportView], month: date,
+                        generated_at: datetime | None) -> list[Sheet]:
+    views = [*estates, overall]
+    when = timezone.localtime(generated_at).strftime("%Y-%m-%d %H:%M") if generated_at else ""
+    caption = _("Fee report for %(month)s") % {"month": f"{month:%Y-%m}"}
+    if when:
+        caption += " · " + _("generated at %(when)s") % {"when": when}
+    rate = [v.rate for v in views]
+    return [
+        Sheet(_("Collection"), [_("Estate"), _("Receivable (yuan)"), _("Collected (yuan)"), _("Collection rate (%)"),
+                                _("Received in the month (yuan)"), _("Reversed (yuan)")],
+              [[v.estate_name, v.receivable, v.collected, r, v.payments_total, v.reversed_total]
+               for v, r in zip(views, rate, strict=True)], caption, [24, 18, 18, 16, 22, 16]),
+        Sheet(_("Payments"), [_("Estate"), _("Method"), _("Payments"), _("Amount (yuan)")],
+              [[v.estate_name, p["label"], p["count"], p["total"]] for v in views for p in v.payments],
+              caption, [24, 20, 12, 16]),
+        Sheet(_("Arrears"), [_("Estate"), _("In arrears for"), _("Units"), _("Owed (yuan)")],
+              [[v.estate_name, a["label"], a["units"], a["owed"]] for v in views for a in v.aging],
+              caption + " · " + _("arrears on %(day)s") % {"day": overall.data.get("aging_as_of", "")}, [24, 20, 10, 16]),
+        Sheet(_("Notices"), [_("Estate"), _("Round"), _("Sent via"), _("Notices")],
+              [[v.estate_name, n["round"], n["label"], n["count"]] for v in views for n in v.notices],
+              caption, [24, 8, 28, 10]),
+    ]
+
+
+def takings_sheets(takings: dict) -> list[Sheet]:
+    methods = dict(PaymentMethod.choices)
+    caption = _("Takings of %(day)s") % {"day": f"{takings['day']:%Y-%m-%d}"}
+    return [
+        Sheet(_("By method"), [_("Method"), _("Payments"), _("Amount (yuan)")],
+              [[methods.get(r["method"], r["method"]), r["count"], r["total"]] for r in takings["by_method"]]
+              + [[_("Total"), sum(r["count"] for r in takings["by_method"]), takings["total"]]],
+              caption, [22, 12, 16]),
+        Sheet(_("By staff"), [_("Received by"), _("Payments"), _("Amount (yuan)")],
+              [[staff_name(r), r["count"], r["total"]] for r in takings["by_staff"]], caption, [22, 12, 16]),
+        Sheet(_("Reversed"), [_("Receipt"), _("Unit"), _("Method"), _("Amount (yuan)"), _("Reversed at"), _("Why")],
+              [[p.receipt.number, p.unit.number, methods.get(p.method, p.method), p.amount,
+                timezone.localtime(p.reversed_at).strftime("%Y-%m-%d %H:%M"), p.reversal_reason]
+               for p in takings["reversed"]], caption, [24, 14, 16, 14, 18, 30]),
+    ]
+
+
+def staff_name(row: dict) -> str:
+    full = f"{row.get('received_by__last_name') or ''}{row.get('received_by__first_name') or ''}".strip()
+    return full or row.get("received_by__username") or _("(online or bank)")
+
+
+def arrears_sheets(*, lines: list[ArrearsLine], as_of: date) -> list[Sheet]:
+    caption = _("Units in arrears on %(day)s") % {"day": f"{as_of:%Y-%m-%d}"}
+    return [Sheet(
+        _("Arrears"),
+        [_("Unit"), _("Owner"), _("Oldest month owed"), _("Months owed"), _("In arrears for"), _("Bills"),
+         _("Owed (yuan)"), _("Reason"), _("Last measure"), _("Long-term refuser")],
+        [[ln.row.unit_number, ln.owner_name, f"{ln.row.oldest:%Y-%m}", ln.row.months, ln.bucket_label, ln.row.bills,
+          ln.row.owed, ln.case.get_reason_display() if ln.case else "", ln.last_measure_label,
+          _("yes") if ln.is_long_term_refuser else ""] for ln in lines],
+        caption, [14, 14, 16, 8, 16, 8, 14, 20, 18, 16],
+    )]
