@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PaymentMethod(models.TextChoices):
@@ -190,7 +191,7 @@ class Payment(models.Model):
                                  validators=[MinValueValidator(Decimal("0.01"))])
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     receipt = models.OneToOneField(Receipt, on_delete=models.PROTECT, related_name="payment", verbose_name=_("receipt"))
-    received_at = models.DateTimeField(_("received at"))
+    received_at = models.DateTimeField(pgettext_lazy("payment", "received at"))
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("received by"))
     reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
@@ -199,8 +200,8 @@ class Payment(models.Model):
     reversal_reason = models.CharField(_("why reversed"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("payment")
-        verbose_name_plural = _("payments")
+        verbose_name = pgettext_lazy("money received", "payment")
+        verbose_name_plural = pgettext_lazy("money received", "payments")
         ordering = ["-received_at", "-id"]
         permissions = [("reverse_payment", _("Can reverse a payment"))]
         constraints = [
@@ -216,7 +217,8 @@ class Payment(models.Model):
 class Allocation(models.Model):
     """How much of a payment went to which bill (oldest first)."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("payment"))
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations",
+                                verbose_name=pgettext_lazy("money received", "payment"))
     bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("bill"))
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
 
@@ -255,7 +257,8 @@ class DunningNotice(models.Model):
     period = models.DateField(_("month"))
     round = models.PositiveSmallIntegerField(_("round"))
     amount_owed = models.DecimalField(_("owed (yuan)"), max_digits=12, decimal_places=2)
-    channel = models.CharField(_("channel"), max_length=10, choices=NoticeChannel.choices)
+    channel = models.CharField(pgettext_lazy("how a notice is sent", "channel"), max_length=10,
+                               choices=NoticeChannel.choices)
     status = models.CharField(_("delivery"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
     created_at = models.DateTimeField(_("created at"))
     sent_at = models.DateTimeField(_("sent or delivered at"), null=True, blank=True)
@@ -335,8 +338,8 @@ class IncomeStatement(models.Model):
 
     estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="income_statements",
                                verbose_name=_("estate"))
-    period_start = models.DateField(_("from"))
-    period_end = models.DateField(_("to"))
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
     title = models.CharField(_("title"), max_length=120)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("entered by"))
