@@ -38,6 +38,7 @@ from callbacks.models import (
 )
 from owners.models import Estate
 from propertydesk.api import StaffOrOwnerPermission, service_errors
+from propertydesk.api import context_is_staff as _is_staff
 from propertydesk.roles import is_staff_member, owner_of
 from repairs.signature import signature_from_data_url
 
@@ -52,11 +53,6 @@ class StaffOnlyPermission(StaffOrOwnerPermission):
         if request.user and request.user.is_authenticated and not is_staff_member(request.user):
             return False
         return super().has_permission(request, view)
-
-
-def _is_staff(context) -> bool:
-    request = context.get("request")
-    return bool(request and is_staff_member(request.user))
 
 
 def _user_name(user) -> str | None:

@@ -46,19 +46,11 @@ from complaints.models import (
 from owners.models import Estate, Owner, Ownership, Unit
 from owners.selectors import owner_units
 from propertydesk.api import StaffOrOwnerPermission, service_errors
+from propertydesk.api import context_is_staff as _is_staff
+from propertydesk.api import context_owner as _owner
 from propertydesk.roles import is_staff_member, owner_of
 
 # ---- permissions -----------------------------------------------------------
-
-
-def _is_staff(context) -> bool:
-    request = context.get("request")
-    return bool(request and is_staff_member(request.user))
-
-
-def _owner(context):
-    request = context.get("request")
-    return owner_of(request.user) if request else None
 
 
 def _user_name(user) -> str | None:

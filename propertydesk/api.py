@@ -52,3 +52,15 @@ def service_errors():
         raise_as_drf(error)
     except DjangoPermissionDenied as error:
         raise exceptions.PermissionDenied(str(error) or None)
+
+
+def context_is_staff(context) -> bool:
+    """In a serializer: is the caller a member of staff (who sees staff-only fields)?"""
+    request = context.get("request")
+    return bool(request and is_staff_member(request.user))
+
+
+def context_owner(context):
+    """In a serializer: the calling owner, or None."""
+    request = context.get("request")
+    return owner_of(request.user) if request else None

@@ -34,6 +34,8 @@ from rest_framework.response import Response
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_units
 from propertydesk.api import StaffOrOwnerPermission, service_errors
+from propertydesk.api import context_is_staff as _is_staff
+from propertydesk.api import context_owner as _owner
 from propertydesk.roles import is_staff_member, owner_of, worker_of
 from repairs import selectors, services
 from repairs.models import (
@@ -53,16 +55,6 @@ from repairs.models import (
 from repairs.signature import signature_from_data_url
 
 # ---- permissions and errors --------------------------------------------------
-
-
-def _is_staff(context) -> bool:
-    request = context.get("request")
-    return bool(request and is_staff_member(request.user))
-
-
-def _owner(context):
-    request = context.get("request")
-    return owner_of(request.user) if request else None
 
 
 def _named_choice_field(component_name: str, choices):
