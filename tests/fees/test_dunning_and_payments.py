@@ -140,3 +140,34 @@ def test_two_dunning_runs_at_once_make_one_notice_per_unit(estate):
     for thread in threads:
         thread.join()
     assert errors == [] and DunningNotice.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_paying_the_same_unit_at_once_never_overpay_it(estate):
+    # given: 1-1-101 owes 220.33 for November
+    bills_for(NOV)
+    barrier, results = threading.Barrier(2), []
+
+    def desk_takes(amount):
+        try:
+            barrier.wait()
+            pay(estate, estate["u1"], amount)
+            results.append("paid")
+        except ValidationError as error:
+            results.append(" ".join(error.messages))
+        finally:
+            connection.close()
+
+    # when: two clerks take 150.00 each at the same moment
+    threads = [threading.Thread(target=desk_takes, args=("150.00",)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then: one is taken; the other is refused (only 70.33 was still owed), nothing half-written
+    assert sorted(r == "paid" for r in results) == [False, True]
+    bill = Bill.objects.get(unit=estate["u1"])
+    assert (bill.paid, bill.status) == (Decimal("150.00"), "part_paid")
+    assert Payment.objects.count() == 1 and Receipt.objects.count() == 1
+    assert Receipt.objects.get().number == "CUIHU-SJ2026-000001"
