@@ -25,8 +25,9 @@ from fees.models import (
     PaymentMethod,
     Receipt,
 )
+from owners.models import Estate
 from propertydesk import notifications
-from propertydesk.sequences import next_value
+from propertydesk.sequences import next_value, next_values
 
 CENT = Decimal("0.01")
 
@@ -193,6 +194,17 @@ def bill_run(*, period: date, as_of: datetime, estate=None) -> BillRun:
 
 # ---- payments -------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class PaymentIn:
+    """One payment of a batch: what ``payment_take`` takes, for ``payments_take``."""
+
+    unit: object
+    amount: Decimal
+    method: str
+    payer_name: str
+    received_at: datetime
+
+
 @transaction.atomic
 def payment_take(
     *, unit, amount: Decimal, method: str, payer_name: str, now: datetime, actor=None,
@@ -200,46 +212,122 @@ def payment_take(
     """Take a payment for a unit's bills: a receipt from the estate's gapless sequence,
     and the money settles the oldest bill first (then the next). More than the unit
     owes is refused: there is no credit balance to park it on."""
+    return payments_take(payments=[PaymentIn(unit=unit, amount=amount, method=method, payer_name=payer_name,
+                                             received_at=now)], actor=actor)[0]
+
+
+@transaction.atomic
+def payments_take(*, payments: list[PaymentIn], actor=None) -> list[Payment]:
+    """Take a batch of payments at once: a bank's collection return (托收回盘), an
+    online platform's settlement, or one payment at the desk (``payment_take``).
+
+    All or nothing: any bad line refuses the whole batch, naming the field (and the
+    unit when there is more than one line), and nothing is written. Each unit appears at
+    most once. The units' owing bills are locked and read in one query; each payment
+    settles its unit's oldest bills first; the receipts are numbered in time order from
+    the estate's gapless yearly sequence, reserved in one statement per estate and year;
+    everything is written in bulk, so a batch of thousands takes a few queries."""
     if actor is not None and not actor.has_perm("fees.add_payment"):
         raise PermissionDenied(_("You cannot take payments."))
+    many = len(payments) > 1
+
+    def named(unit, message):
+        return _("%(unit)s: %(message)s") % {"unit": unit.number, "message": message} if many else message
+
     errors: dict[str, list[str]] = {}
-    if amount is None or money(amount) <= 0:
-        errors["amount"] = [_("The amount must be more than zero.")]
-    if method not in PaymentMethod.values:
-        errors["method"] = [_("Choose how it was paid.")]
+    seen: set[int] = set()
+    for item in payments:
+        if item.amount is None or money(item.amount) <= 0:
+            errors.setdefault("amount", []).append(named(item.unit, _("The amount must be more than zero.")))
+        if item.method not in PaymentMethod.values:
+            errors.setdefault("method", []).append(named(item.unit, _("Choose how it was paid.")))
+        if not (item.payer_name or "").strip():
+            errors.setdefault("payer_name", []).append(named(item.unit, _("Enter who paid.")))
+        if item.unit.pk in seen:
+            errors.setdefault("unit", []).append(named(item.unit, _("A unit can be paid once per batch.")))
+        seen.add(item.unit.pk)
     if errors:
         raise ValidationError(errors)
-    amount = money(amount)
-    bills = list(Bill.objects.select_for_update().filter(unit=unit, status__in=OWING).order_by("period", "pk"))
-    owed = sum((bill.owing for bill in bills), Decimal("0.00"))
-    if owed == 0:
-        raise ValidationError(_("%(unit)s owes nothing.") % {"unit": unit.number}, code="nothing_owed")
-    if amount > owed:
-        raise ValidationError({"amount": [_("%(unit)s owes ¥%(owed)s; take at most that.")
-                                          % {"unit": unit.number, "owed": owed}]})
-    receipt = receipt_issue(estate=unit.estate, unit=unit, amount=amount, method=method, payer_name=payer_name,
-                            purpose=_("Property fees, %(unit)s") % {"unit": unit.number}, now=now, actor=actor)
-    payment = Payment.objects.create(estate=unit.estate, unit=unit, payer_name=receipt.payer_name, amount=amount,
-                                     method=method, receipt=receipt, received_at=now, received_by=actor)
-    receipt.source = f"payment:{payment.pk}"
-    receipt.save(update_fields=["source"])
-    left = amount
-    for bill in bills:
-        share = min(left, bill.owing)
-        if share <= 0:
-            break
-        Allocation.objects.create(payment=payment, bill=bill, amount=share)
-        _bill_paid(bill, bill.paid + share)
-        left -= share
-    return payment
+    owing: dict[int, list[Bill]] = {}
+    for bill in (Bill.objects.select_for_update().filter(unit_id__in=seen, status__in=OWING)
+                 .order_by("unit_id", "period", "pk")):
+        owing.setdefault(bill.unit_id, []).append(bill)
+    for item in payments:
+        owed = sum((bill.owing for bill in owing.get(item.unit.pk, [])), Decimal("0.00"))
+        if owed == 0:
+            if not many:
+                raise ValidationError(_("%(unit)s owes nothing.") % {"unit": item.unit.number}, code="nothing_owed")
+            errors.setdefault("amount", []).append(_("%(unit)s owes nothing.") % {"unit": item.unit.number})
+        elif money(item.amount) > owed:
+            errors.setdefault("amount", []).append(_("%(unit)s owes ¥%(owed)s; take at most that.")
+                                                   % {"unit": item.unit.number, "owed": owed})
+    if errors:
+        raise ValidationError(errors)
+
+    ordered = sorted(payments, key=lambda item: (item.received_at, item.unit.pk))
+    numbers: dict[tuple[int, int], list[int]] = {}
+    for item in ordered:
+        numbers.setdefault((item.unit.estate_id, timezone.localtime(item.received_at).year), []).append(0)
+    for (estate_id, year), slots in numbers.items():
+        numbers[estate_id, year] = list(next_values(f"receipt:{estate_id}:{year}", len(slots)))
+    codes = dict(Estate.objects.filter(pk__in={key[0] for key in numbers}).values_list("pk", "code"))
+    purpose = _("Property fees, %(unit)s")
+    receipts = []
+    for item in ordered:
+        year = timezone.localtime(item.received_at).year
+        number = numbers[item.unit.estate_id, year].pop(0)
+        receipts.append(Receipt(
+            number=f"{codes[item.unit.estate_id].upper()}-SJ{year}-{number:06d}", estate_id=item.unit.estate_id,
+            unit=item.unit, payer_name=item.payer_name.strip(), amount=money(item.amount), method=item.method,
+            purpose=purpose % {"unit": item.unit.number}, issued_at=item.received_at, issued_by=actor))
+    Receipt.objects.bulk_create(receipts)
+    taken = Payment.objects.bulk_create([
+        Payment(estate_id=item.unit.estate_id, unit=item.unit, payer_name=receipt.payer_name, amount=receipt.amount,
+                method=item.method, receipt=receipt, received_at=item.received_at, received_by=actor)
+        for item, receipt in zip(ordered, receipts)])
+    for payment, receipt in zip(taken, receipts):
+        receipt.source = f"payment:{payment.pk}"
+    payment_ids = [payment.pk for payment in taken]
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            UPDATE fees_receipt r SET source = 'payment:' || p.id
+            FROM fees_payment p WHERE p.receipt_id = r.id AND p.id = ANY(%s)
+        """, [payment_ids])
+    allocations = []
+    for payment in taken:
+        left = payment.amount
+        for bill in owing[payment.unit_id]:
+            share = min(left, bill.owing)
+            if share <= 0:
+                break
+            allocations.append(Allocation(payment=payment, bill=bill, amount=share))
+            _bill_set_paid(bill, bill.paid + share)
+            left -= share
+    Allocation.objects.bulk_create(allocations, batch_size=1000)
+    with connection.cursor() as cursor:  # the same sums as the objects above, in one statement
+        cursor.execute("""
+            UPDATE fees_bill b SET paid = b.paid + a.total,
+                status = CASE WHEN b.paid + a.total = b.amount THEN %(paid)s
+                              WHEN b.paid + a.total > 0 THEN %(part)s ELSE %(open)s END
+            FROM (SELECT bill_id, SUM(amount) AS total FROM fees_allocation
+                  WHERE payment_id = ANY(%(payments)s) GROUP BY bill_id) a
+            WHERE b.id = a.bill_id
+        """, {"payments": payment_ids, "paid": BillStatus.PAID, "part": BillStatus.PART_PAID,
+              "open": BillStatus.OPEN})
+    position = {id(item): i for i, item in enumerate(ordered)}
+    return [taken[position[id(item)]] for item in payments]
 
 
 OWING = (BillStatus.OPEN, BillStatus.PART_PAID)
 
 
-def _bill_paid(bill: Bill, paid: Decimal) -> None:
+def _bill_set_paid(bill: Bill, paid: Decimal) -> None:
     bill.paid = paid
     bill.status = BillStatus.PAID if paid == bill.amount else BillStatus.PART_PAID if paid > 0 else BillStatus.OPEN
+
+
+def _bill_paid(bill: Bill, paid: Decimal) -> None:
+    _bill_set_paid(bill, paid)
     bill.save(update_fields=["paid", "status"])
 
 
@@ -300,30 +388,34 @@ def dunning_round(*, period: date, round_: int, as_of: datetime) -> int:
         return cursor.rowcount
 
 
-def dunning_deliver(*, as_of: datetime, limit: int = 2000) -> int:
-    """Send pending notices through the notification layer (portal inbox plus the
-    owner's channel), a batch at a time; each notice is claimed by a conditional
-    UPDATE, so two workers never send one twice."""
+def dunning_deliver(*, as_of: datetime, batch: int = 2000) -> int:
+    """Send every pending notice through the notification layer (portal inbox plus the
+    owner's channel), ``batch`` at a time. Each batch is claimed by one UPDATE … FOR
+    UPDATE SKIP LOCKED in its own transaction, so two workers never send a notice twice
+    and a failed batch is sent by the next run. Returns how many were sent."""
     sent = 0
-    pending = list(DunningNotice.objects.filter(status=NoticeStatus.PENDING).values_list("pk", flat=True)[:limit])
-    for notice_id in pending:
+    while True:
         with transaction.atomic():
-            if not DunningNotice.objects.filter(pk=notice_id, status=NoticeStatus.PENDING).update(
-                    status=NoticeStatus.SENT, sent_at=as_of):
-                continue
-            notice = DunningNotice.objects.select_related("owner", "unit").get(pk=notice_id)
-            if notice.owner is not None:
-                with notifications.house_language():
-                    notifications.notify_owner(
-                        owner=notice.owner, kind=f"fees.dunning.{notice.round}", now=as_of,
-                        subject=_dunning_subject(notice),
-                        body=_("%(unit)s owes ¥%(owed)s for %(month)s. Please pay at the service centre.")
-                        % {"unit": notice.unit.number, "owed": notice.amount_owed,
-                           "month": notice.period.strftime("%Y-%m")},
-                        dedupe_key=f"dunning:{notice.pk}",
-                    )
-            sent += 1
-    return sent
+            with connection.cursor() as cursor:
+                cursor.execute("""
+                    UPDATE fees_dunningnotice SET status = %(sent)s, sent_at = %(as_of)s
+                    WHERE id IN (SELECT id FROM fees_dunningnotice WHERE status = %(pending)s
+                                 ORDER BY id LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
+                    RETURNING id
+                """, {"sent": NoticeStatus.SENT, "pending": NoticeStatus.PENDING, "as_of": as_of, "batch": batch})
+                claimed = [row[0] for row in cursor.fetchall()]
+            if not claimed:
+                return sent
+            notices = DunningNotice.objects.filter(pk__in=claimed, owner__isnull=False).select_related(
+                "owner", "unit").order_by("pk")
+            with notifications.house_language():
+                notifications.notify_owners(now=as_of, messages=[notifications.OwnerMessage(
+                    owner=notice.owner, kind=f"fees.dunning.{notice.round}", subject=_dunning_subject(notice),
+                    body=_("%(unit)s owes ¥%(owed)s for %(month)s. Please pay at the service centre.")
+                    % {"unit": notice.unit.number, "owed": notice.amount_owed,
+                       "month": notice.period.strftime("%Y-%m")},
+                    dedupe_key=f"dunning:{notice.pk}") for notice in notices])
+            sent += len(claimed)
 
 
 def _dunning_subject(notice: DunningNotice) -> str:

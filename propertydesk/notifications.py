@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -89,34 +90,78 @@ def notify(
     return written
 
 
+def _owner_channels(owner, primary_phone: str | None) -> tuple[list[str], str]:
+    """The inbox, plus the owner's preferred channel: e-mail, or SMS for phone, SMS and
+    WeChat until a WeChat backend exists. Returns the channels and the SMS number."""
+    from owners.models import ContactChannel
+
+    if owner.preferred_channel == ContactChannel.EMAIL and owner.email:
+        return [INBOX, EMAIL], ""
+    if owner.preferred_channel in (ContactChannel.SMS, ContactChannel.PHONE, ContactChannel.WECHAT) and primary_phone:
+        return [INBOX, SMS], primary_phone
+    return [INBOX], ""
+
+
+def _send_copies(owner, channels: list[str], phone: str, subject: str, body: str) -> None:
+    if EMAIL in channels:
+        _send_email(owner.email, subject, body)
+    if SMS in channels:
+        _send_sms(phone, subject, body)
+
+
 def notify_owner(
     *, owner, kind: str, subject: str, body: str = "", url: str = "", now: datetime,
     dedupe_key: str | None = None,
 ) -> Notification | None:
-    """Tell an owner: always in the portal inbox, and by their preferred channel
-    (e-mail, or SMS for phone, SMS and WeChat until a WeChat backend exists)."""
-    from owners.models import ContactChannel
-
-    channels = [INBOX]
-    phone = ""
-    if owner.preferred_channel == ContactChannel.EMAIL and owner.email:
-        channels.append(EMAIL)
-    elif owner.preferred_channel in (ContactChannel.SMS, ContactChannel.PHONE, ContactChannel.WECHAT):
-        primary = owner.phones.filter(is_primary=True).first()
-        if primary is not None:
-            channels.append(SMS)
-            phone = primary.number
+    """Tell an owner: always in the portal inbox, and by their preferred channel."""
+    primary = owner.phones.filter(is_primary=True).first()
+    channels, phone = _owner_channels(owner, primary.number if primary else None)
     note = _create(
         recipient=owner.user if owner.user_id else None, owner=owner, kind=kind, subject=subject,
         body=body, url=url, created_at=now, channels=",".join(channels),
         dedupe_key=f"{dedupe_key}:owner:{owner.pk}" if dedupe_key else None,
     )
     if note is not None:
-        if EMAIL in channels:
-            _send_email(owner.email, subject, body)
-        if SMS in channels:
-            _send_sms(phone, subject, body)
+        _send_copies(owner, channels, phone, subject, body)
     return note
+
+
+@dataclass(frozen=True)
+class OwnerMessage:
+    """One message of ``notify_owners``."""
+
+    owner: object
+    kind: str
+    subject: str
+    body: str
+    dedupe_key: str
+    url: str = ""
+
+
+def notify_owners(*, messages: list[OwnerMessage], now: datetime) -> int:
+    """``notify_owner`` for a batch, in a handful of queries: the owners' primary phones
+    in one, the keys already used in one, the inbox rows in one insert. The caller holds
+    the batch (claims it) so that no one else sends the same keys meanwhile. Returns how
+    many were written; a key already used is skipped, as in ``notify_owner``."""
+    from owners.models import OwnerPhone
+
+    keyed = {f"{m.dedupe_key}:owner:{m.owner.pk}": m for m in messages}
+    used = set(Notification.objects.filter(dedupe_key__in=keyed).values_list("dedupe_key", flat=True))
+    phones = {p.owner_id: p.number for p in OwnerPhone.objects.filter(
+        owner_id__in={m.owner.pk for m in messages}, is_primary=True)}
+    rows, copies = [], []
+    for key, m in keyed.items():
+        if key in used:
+            continue
+        channels, phone = _owner_channels(m.owner, phones.get(m.owner.pk))
+        rows.append(Notification(recipient_id=m.owner.user_id, owner=m.owner, kind=m.kind, subject=m.subject,
+                                 body=m.body, url=m.url, created_at=now, channels=",".join(channels),
+                                 dedupe_key=key))
+        copies.append((m, channels, phone))
+    Notification.objects.bulk_create(rows, batch_size=1000)
+    for m, channels, phone in copies:
+        _send_copies(m.owner, channels, phone, m.subject, m.body)
+    return len(rows)
 
 
 def users_in_roles(*roles: str):

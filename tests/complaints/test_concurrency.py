@@ -1,14 +1,13 @@
 """Beat can fire a job twice at once: two real connections race for the same complaint."""
 
 import datetime as dt
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 
 from complaints import services
 from propertydesk.models import Notification
+from tests.concurrency import at_once
 from tests.factories import UnitFactory, UserFactory
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -21,22 +20,12 @@ def test_two_sweeps_at_once_flag_and_notify_once():
     UserFactory(username="boss", role="supervisor")
     c = services.complaint_register(unit=UnitFactory(), contact_name="住户", channel="phone",
                                    category="repair", urgency="emergency", description="漏水", now=T0)
-    start = threading.Barrier(2)
-    results = []
 
     def sweep():
-        try:
-            start.wait()
-            results.append(services.complaint_flag_overdue(complaint_id=c.pk, as_of=T0 + dt.timedelta(hours=3)))
-        finally:
-            connection.close()
+        return services.complaint_flag_overdue(complaint_id=c.pk, as_of=T0 + dt.timedelta(hours=3))
 
     # when
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = at_once(sweep, sweep)
 
     # then
     assert sorted(results) == [False, True]
@@ -46,21 +35,11 @@ def test_two_sweeps_at_once_flag_and_notify_once():
 @pytest.mark.django_db(transaction=True)
 def test_complaint_numbers_stay_unique_and_gapless_under_concurrent_intake():
     unit = UnitFactory()
-    start = threading.Barrier(4)
-    numbers = []
 
     def take():
-        try:
-            start.wait()
-            numbers.append(services.complaint_register(
-                unit=unit, contact_name="住户", channel="phone", category="noise", description="噪音", now=T0
-            ).number)
-        finally:
-            connection.close()
+        return services.complaint_register(
+            unit=unit, contact_name="住户", channel="phone", category="noise", description="噪音", now=T0
+        ).number
 
-    threads = [threading.Thread(target=take) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    numbers = at_once(take, take, take, take)
     assert sorted(n[-5:] for n in numbers) == ["00001", "00002", "00003", "00004"]

@@ -2,17 +2,17 @@
 21st, at most one notice per unit, month and round, whatever the runs."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import connection
+from django.utils import translation
 
 from fees import services
 from fees.models import Allocation, Bill, DunningNotice, Payment, Receipt
 from propertydesk.models import Notification
+from tests.concurrency import at_once
 from tests.fees.conftest import sh
 
 OCT, NOV = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
@@ -123,51 +123,108 @@ def test_notices_go_by_the_owners_channel_and_appear_in_the_portal_inbox_once(es
 @pytest.mark.django_db(transaction=True)
 def test_two_dunning_runs_at_once_make_one_notice_per_unit(estate):
     bills_for(NOV)
-    barrier, errors = threading.Barrier(2), []
 
     def run():
-        try:
-            barrier.wait()
-            services.dunning_round(period=NOV, round_=1, as_of=sh(2026, 11, 16, 9, 0))
-        except Exception as exc:  # noqa: BLE001 — reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        return services.dunning_round(period=NOV, round_=1, as_of=sh(2026, 11, 16, 9, 0))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [] and DunningNotice.objects.count() == 3
+    assert sorted(at_once(run, run)) == [0, 3] and DunningNotice.objects.count() == 3
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_desks_paying_the_same_unit_at_once_never_overpay_it(estate):
     # given: 1-1-101 owes 220.33 for November
     bills_for(NOV)
-    barrier, results = threading.Barrier(2), []
 
-    def desk_takes(amount):
-        try:
-            barrier.wait()
-            pay(estate, estate["u1"], amount)
-            results.append("paid")
-        except ValidationError as error:
-            results.append(" ".join(error.messages))
-        finally:
-            connection.close()
+    def desk_takes():
+        return pay(estate, estate["u1"], "150.00")
 
     # when: two clerks take 150.00 each at the same moment
-    threads = [threading.Thread(target=desk_takes, args=("150.00",)) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(desk_takes, desk_takes)
 
     # then: one is taken; the other is refused (only 70.33 was still owed), nothing half-written
-    assert sorted(r == "paid" for r in results) == [False, True]
+    assert sorted(type(r).__name__ for r in results) == ["Payment", "ValidationError"]
     bill = Bill.objects.get(unit=estate["u1"])
     assert (bill.paid, bill.status) == (Decimal("150.00"), "part_paid")
     assert Payment.objects.count() == 1 and Receipt.objects.count() == 1
     assert Receipt.objects.get().number == "CUIHU-SJ2026-000001"
+
+
+# ---- a batch of payments (a bank's collection return, an online platform's settlement) -----
+
+
+def line(unit, amount, when, method="bank_collection", payer="李娜"):
+    return services.PaymentIn(unit=unit, amount=Decimal(amount), method=method, payer_name=payer, received_at=when)
+
+
+def test_a_bank_return_settles_each_unit_oldest_first_with_receipts_in_time_order(estate):
+    # given: October and November billed; a desk payment already took receipt 000001
+    bills_for(OCT, NOV)
+    pay(estate, estate["u3"], "186.25", when=sh(2026, 11, 11, 9, 0))
+
+    # when: the bank's return file for the 12th comes in: 1-1-101 collected 300.00 at 10:00,
+    # 2-1-201 its two months (693.84) at 09:30
+    taken = services.payments_take(payments=[
+        line(estate["u1"], "300.00", sh(2026, 11, 12, 10, 0)),
+        line(estate["u2"], "693.84", sh(2026, 11, 12, 9, 30), payer="王强"),
+    ])
+
+    # then: the oldest bill first for each unit, receipts continue the estate's sequence in time order
+    assert [p.unit for p in taken] == [estate["u1"], estate["u2"]]  # in the order given
+    october, november = Bill.objects.filter(unit=estate["u1"]).order_by("period")
+    assert (october.status, october.paid, november.status, november.paid) == (
+        "paid", Decimal("220.33"), "part_paid", Decimal("79.67"))
+    assert set(Bill.objects.filter(unit=estate["u2"]).values_list("status", flat=True)) == {"paid"}
+    assert taken[1].receipt.number == "CUIHU-SJ2026-000002" and taken[0].receipt.number == "CUIHU-SJ2026-000003"
+    receipt = Receipt.objects.get(number="CUIHU-SJ2026-000003")
+    assert receipt.source == f"payment:{taken[0].pk}" and receipt.amount == Decimal("300.00")
+    assert receipt.method == "bank_collection" and receipt.issued_by is None
+    assert Allocation.objects.filter(payment=taken[0]).count() == 2
+
+
+@translation.override("en")
+def test_one_bad_line_refuses_the_whole_batch_naming_the_unit_and_nothing_is_written(estate):
+    bills_for(NOV)
+    with pytest.raises(ValidationError) as caught:
+        services.payments_take(payments=[
+            line(estate["u1"], "220.33", sh(2026, 11, 12, 9, 0)),
+            line(estate["u3"], "500.00", sh(2026, 11, 12, 9, 5)),  # owes 186.25
+            line(estate["u2"], "0.00", sh(2026, 11, 12, 9, 10)),
+        ])
+    errors = caught.value.message_dict
+    assert errors["amount"] == ["2-1-201: The amount must be more than zero."]
+    with pytest.raises(ValidationError) as caught:
+        services.payments_take(payments=[
+            line(estate["u1"], "220.33", sh(2026, 11, 12, 9, 0)),
+            line(estate["u3"], "500.00", sh(2026, 11, 12, 9, 5)),
+        ])
+    assert caught.value.message_dict["amount"] == ["1-1-102 owes ¥186.25; take at most that."]
+    with pytest.raises(ValidationError) as caught:
+        services.payments_take(payments=[line(estate["u1"], "100.00", sh(2026, 11, 12, 9, 0)),
+                                         line(estate["u1"], "100.00", sh(2026, 11, 12, 9, 1))])
+    assert caught.value.message_dict["unit"] == ["1-1-101: A unit can be paid once per batch."]
+    assert Payment.objects.count() == 0 and Receipt.objects.count() == 0
+    assert set(Bill.objects.values_list("status", flat=True)) == {"open"}
+    # the refused batches used no receipt numbers
+    assert pay(estate, estate["u1"], "220.33").receipt.number == "CUIHU-SJ2026-000001"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_notices_at_once_send_each_one_once(estate, mailoutbox):
+    # given: three notices of round 1 pending; 李娜 wants e-mail
+    estate["li"].preferred_channel, estate["li"].email = "email", "lina@example.com"
+    estate["li"].save(update_fields=["preferred_channel", "email"])
+    bills_for(NOV)
+    services.dunning_round(period=NOV, round_=1, as_of=sh(2026, 11, 16, 9, 0))
+
+    def deliver():
+        return services.dunning_deliver(as_of=sh(2026, 11, 16, 9, 5), batch=1)
+
+    # when: two workers deliver at once, a notice per batch
+    sent = at_once(deliver, deliver)
+
+    # then: three sent between them, one inbox message each, one e-mail to 李娜
+    assert sum(sent) == 3
+    assert set(DunningNotice.objects.values_list("status", flat=True)) == {"sent"}
+    assert Notification.objects.filter(kind="fees.dunning.1").count() == 3
+    assert [m.to for m in mailoutbox] == [["lina@example.com"]] and "346.92" not in mailoutbox[0].body
+    assert "220.33" in mailoutbox[0].body
