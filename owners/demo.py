@@ -819,10 +819,16 @@ def seed_callbacks(ctx: DemoContext) -> None:
     step(ctx)
 
 
+def seed_fees(ctx: DemoContext) -> None:
+    from fees.demo import seed_fees as step  # bills for the units, after the work orders' bank charges
+
+    step(ctx)
+
+
 Step = Callable[[DemoContext], None]
 # Later issues append their steps (complaints, work orders, bills, …); each sees what
 # the earlier ones created in the context.
-STEPS: list[Step] = [seed_registry, seed_users, seed_complaints, seed_work_orders, seed_callbacks]
+STEPS: list[Step] = [seed_registry, seed_users, seed_complaints, seed_work_orders, seed_callbacks, seed_fees]
 
 
 def plan(*, rng: random.Random, today: date) -> DemoContext:

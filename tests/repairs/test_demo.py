@@ -1,6 +1,5 @@
-"""Work orders and paid services in the demo estate (repairs.demo, a step of seed_demo).
-Seeding takes a few seconds, so the module seeds once, through the command, in a
-transaction rolled back when the module is done; every test runs inside it."""
+"""Work orders and paid services in the demo estate (repairs.demo, a step of seed_demo),
+read from the estate tests/conftest.py loads once per run (``demo_seeded``)."""
 
 import re
 from collections import defaultdict
@@ -11,13 +10,11 @@ from itertools import pairwise
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
-from complaints import demo as complaints_demo
 from complaints.models import ComplaintEvent
 from fees.models import BankCollectionCharge, Receipt
 from owners.models import Estate, Owner
@@ -45,21 +42,11 @@ from repairs.models import (
 )
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """The demo estate, loaded once for the module through the command; yields what it
-    printed and the demo's "now"."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            today = timezone.localdate()
-            out = StringIO()
-            call_command("seed_demo", stdout=out)
-            yield out.getvalue(), complaints_demo.as_of(today)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+@pytest.fixture
+def seeded(demo_seeded):
+    """The demo estate (tests/conftest.py, loaded once per run): what seed_demo printed
+    and the demo's "now"."""
+    return demo_seeded[:2]
 
 
 @pytest.fixture
@@ -214,7 +201,7 @@ def test_paid_services_have_an_agreed_price_and_are_charged_once(seeded, db):
     cash = paid.filter(payment_method=PaymentMethod.CASH)
     bank = paid.filter(payment_method=PaymentMethod.BANK_COLLECTION)
     assert cash.count() > bank.count() > 0
-    assert Receipt.objects.count() == cash.count()
+    assert Receipt.objects.filter(source__startswith="workorder:").count() == cash.count()
     assert BankCollectionCharge.objects.count() == bank.count()
     for order in cash:
         receipt = Receipt.objects.get(source=f"workorder:{order.pk}")
