@@ -96,3 +96,47 @@ def job_worker(redis_url, transactional_db):
         except subprocess.TimeoutExpired:
             proc.kill()
         sender.close()
+
+
+# ---- the demo estate, seeded once per session ------------------------------------------------
+
+DEMO = "demo_seeded"
+
+
+@pytest.fixture(scope="session")
+def demo_seeded(django_db_setup, django_db_blocker):
+    """The demo estate, loaded once for the whole run through ``seed_demo`` inside a
+    transaction that is rolled back at the end. Loading it takes half a minute, and
+    the complaints, work-order, callback and fee demo tests all read the same estate.
+
+    The tests that use it run last and together (``pytest_collection_modifyitems``
+    below), so no other test ever runs inside that open transaction. Each of them must
+    be a ``django_db`` test: its writes go to a savepoint rolled back after it."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from complaints import demo as complaints_demo
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            today = timezone.localdate()
+            out = StringIO()
+            call_command("seed_demo", stdout=out)
+            yield out.getvalue(), complaints_demo.as_of(today), today
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own grouping of database tests
+def pytest_collection_modifyitems(items):
+    demo = [item for item in items if DEMO in getattr(item, "fixturenames", ())]
+    for item in demo:
+        if item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
+    items[:] = [item for item in items if DEMO not in getattr(item, "fixturenames", ())] + demo

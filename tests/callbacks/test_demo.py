@@ -1,6 +1,5 @@
-"""Callbacks in the demo estate (callbacks.demo, a step of seed_demo). Seeding takes a
-few seconds, so the module seeds once, through the command, in a transaction rolled
-back when the module is done; every test runs inside it."""
+"""Callbacks in the demo estate (callbacks.demo, a step of seed_demo), read from the
+estate tests/conftest.py loads once per run (``demo_seeded``)."""
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -9,7 +8,6 @@ from io import StringIO
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -27,28 +25,17 @@ from callbacks.models import (
     SpotCheck,
     Status,
 )
-from complaints import demo as complaints_demo
 from complaints.models import Status as ComplaintStatus
 from owners.models import Owner
 from propertydesk.models import Notification
 from repairs.models import Status as OrderStatus
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """The demo estate, loaded once for the module through the command; yields what it
-    printed and the demo's "now"."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            today = timezone.localdate()
-            out = StringIO()
-            call_command("seed_demo", stdout=out)
-            yield out.getvalue(), complaints_demo.as_of(today)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+@pytest.fixture
+def seeded(demo_seeded):
+    """The demo estate (tests/conftest.py, loaded once per run): what seed_demo printed
+    and the demo's "now"."""
+    return demo_seeded[:2]
 
 
 @pytest.fixture
