@@ -218,7 +218,7 @@ def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
 
 def long_term_refusers(*, as_of: date, estate=None) -> list[ArrearsLine]:
     """Units whose case says they refuse to pay, in arrears for more than 12 months (or
-    6 months and more after a lawyer's letter)."""
+    6 months and more once a lawyer's letter was sent)."""
     refusing = set(ArrearsCase.objects.filter(reason=ArrearsReason.REFUSAL).values_list("unit_id", flat=True))
     rows = [r for r in selectors.arrears(as_of=as_of, estate=estate) if r.unit_id in refusing]
     return [line for line in arrears_lines(rows) if line.is_long_term_refuser]

@@ -176,6 +176,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
+FORMAT_MODULE_PATH = ["propertydesk.formats"]  # zh_Hans groups money with commas: ¥188,601.48
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"

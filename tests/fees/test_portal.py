@@ -82,7 +82,7 @@ def test_an_unpaid_bill_says_how_to_pay_and_that_online_payment_is_not_there_yet
     page = text_of(client.get(reverse("fees:portal_bill", args=[bill.pk]), **EN))
 
     assert "¥220.33" in page and "89.50 m² × ¥2.35" in page and "Pay by 2026-11-15" in page
-    assert "customer service centre" in page and "Paying online is not available yet" in page
+    assert "customer service centre" in page and "Paying here in the portal is not available yet" in page
     assert "<button" not in page.split("How to pay")[1]
 
 
