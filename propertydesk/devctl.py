@@ -110,6 +110,7 @@ def _supervise(procs: dict[str, subprocess.Popen]) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # Ctrl-C, even where the launching shell ignored it (`./dev run &`)
     code = 0
     try:
         while True:
