@@ -138,8 +138,8 @@ def test_the_statements_page_shows_the_published_statements_of_my_estate(client,
 
     page = text_of(client.get(reverse("fees:portal_statements"), **EN))
 
-    assert "2026年第三季度收支情况" in page and "¥120000.00" in page and "¥45000.50" in page
-    assert "¥74999.50" in page  # the balance
+    assert "2026年第三季度收支情况" in page and "¥120,000.00" in page and "¥45,000.50" in page
+    assert "¥74,999.50" in page  # the balance
     assert "草稿" not in page
 
 

@@ -1,5 +1,5 @@
-"""The demo estate (manage.py seed_demo). Seeding takes a few seconds, so the module seeds
-once, in a transaction rolled back when the module is done; every test runs inside it."""
+"""The demo estate (manage.py seed_demo), read from the estate tests/conftest.py loads
+once per run (``demo_seeded``)."""
 
 import random
 from datetime import date
@@ -8,7 +8,6 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.test import Client
 from django.urls import reverse
@@ -21,19 +20,10 @@ from owners.validators import MOBILE_RE, resident_id_checksum_ok
 TODAY = date(2026, 3, 15)
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """The demo estate, loaded once for the module through the command."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            out = StringIO()
-            call_command("seed_demo", stdout=out)
-            yield out.getvalue()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+@pytest.fixture
+def seeded(demo_seeded):
+    """The demo estate (tests/conftest.py, loaded once per run): what seed_demo printed."""
+    return demo_seeded[0]
 
 
 def _sorted(rows) -> list[tuple]:
