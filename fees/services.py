@@ -37,6 +37,16 @@ def money(value) -> Decimal:
 
 
 @transaction.atomic
+def receipt_sequence(estate_id: int, year: int) -> str:
+    """The key of an estate's gapless receipt sequence for a year."""
+    return f"receipt:{estate_id}:{year}"
+
+
+def receipt_number(code: str, year: int, value: int) -> str:
+    """CUIHU-SJ2026-000001: the estate's code, 收据 and the year, six digits."""
+    return f"{code.upper()}-SJ{year}-{value:06d}"
+
+
 def receipt_issue(
     *, estate, amount: Decimal, method: str, payer_name: str, purpose: str, now: datetime, actor=None,
     unit=None, source: str = "",
@@ -53,7 +63,7 @@ def receipt_issue(
     if errors:
         raise ValidationError(errors)
     year = timezone.localtime(now).year
-    number = f"{estate.code.upper()}-SJ{year}-{next_value(f'receipt:{estate.pk}:{year}'):06d}"
+    number = receipt_number(estate.code, year, next_value(receipt_sequence(estate.pk, year)))
     return Receipt.objects.create(
         number=number, estate=estate, unit=unit, payer_name=payer_name.strip(), amount=money(amount),
         method=method, purpose=purpose.strip(), source=source, issued_at=now, issued_by=actor,
@@ -269,7 +279,7 @@ def payments_take(*, payments: list[PaymentIn], actor=None) -> list[Payment]:
     for item in ordered:
         numbers.setdefault((item.unit.estate_id, timezone.localtime(item.received_at).year), []).append(0)
     for (estate_id, year), slots in numbers.items():
-        numbers[estate_id, year] = list(next_values(f"receipt:{estate_id}:{year}", len(slots)))
+        numbers[estate_id, year] = list(next_values(receipt_sequence(estate_id, year), len(slots)))
     codes = dict(Estate.objects.filter(pk__in={key[0] for key in numbers}).values_list("pk", "code"))
     purpose = _("Property fees, %(unit)s")
     receipts = []
@@ -277,7 +287,7 @@ def payments_take(*, payments: list[PaymentIn], actor=None) -> list[Payment]:
         year = timezone.localtime(item.received_at).year
         number = numbers[item.unit.estate_id, year].pop(0)
         receipts.append(Receipt(
-            number=f"{codes[item.unit.estate_id].upper()}-SJ{year}-{number:06d}", estate_id=item.unit.estate_id,
+            number=receipt_number(codes[item.unit.estate_id], year, number), estate_id=item.unit.estate_id,
             unit=item.unit, payer_name=item.payer_name.strip(), amount=money(item.amount), method=item.method,
             purpose=purpose % {"unit": item.unit.number}, issued_at=item.received_at, issued_by=actor))
     Receipt.objects.bulk_create(receipts)
