@@ -16,7 +16,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
@@ -279,17 +278,22 @@ def renumber_receipts_in_issue_order() -> int:
     the fees'), not in one time line, so the shared receipt sequence was drawn out of
     time order. Number each estate's year again in the order the receipts were issued,
     as the desk would have: the same numbers, the sequences' values unchanged."""
+    from psycopg2.extras import execute_values
+
+    from fees.models import Receipt
+
+    seen: Counter = Counter()
+    rows = []
+    for pk, code, issued_at in Receipt.objects.order_by("issued_at", "pk").values_list(
+            "pk", "estate__code", "issued_at"):
+        year = timezone.localtime(issued_at).year
+        seen[code, year] += 1
+        rows.append((pk, services.receipt_number(code, year, seen[code, year])))
     with connection.cursor() as cursor:
         cursor.execute("UPDATE fees_receipt SET number = '~' || id")  # out of the way of the unique numbers
-        cursor.execute("""
-            UPDATE fees_receipt r SET number = upper(e.code) || '-SJ' || n.year || '-' || lpad(n.seq::text, 6, '0')
-            FROM (SELECT id, extract(year FROM issued_at AT TIME ZONE %s)::int AS year,
-                         row_number() OVER (PARTITION BY estate_id, extract(year FROM issued_at AT TIME ZONE %s)
-                                            ORDER BY issued_at, id) AS seq
-                  FROM fees_receipt) n, owners_estate e
-            WHERE n.id = r.id AND e.id = r.estate_id
-        """, [settings.TIME_ZONE, settings.TIME_ZONE])
-        return cursor.rowcount
+        execute_values(cursor.cursor, "UPDATE fees_receipt r SET number = v.number FROM (VALUES %s) AS v(id, number) "
+                       "WHERE r.id = v.id", rows, page_size=2000)
+    return len(rows)
 
 
 def rng_hours(rng) -> float:
