@@ -14,6 +14,31 @@ from tests.factories import UnitFactory, UserFactory, give_unit, make_owner
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# Passwords: a fast hasher for the users the factories and the demo make (PBKDF2 at
+# Django's 1.2 M iterations was 80 % of the suite's time). Tests that log in through
+# the login form are marked ``real_password_hashing`` and hash as production does.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+REAL_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher",
+                "django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    config.addinivalue_line("markers", "real_password_hashing: hash passwords as production does")
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture(autouse=True)
+def _password_hashing(request):
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = REAL_HASHERS
+    yield
+
 
 def skip_or_fail(reason: str):
     """Skip a test whose outside part is missing, with the reason; under CI, fail instead."""
@@ -66,7 +91,7 @@ def redis_url():
     return url
 
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[1]
 
 
 def _database_url() -> str:

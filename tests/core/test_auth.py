@@ -1,6 +1,9 @@
+import pytest
 from django.urls import reverse
 
 from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.real_password_hashing  # these tests log in through the login form
 
 
 def test_staff_land_on_the_desk_and_owners_on_the_portal(client, desk_user, owner_with_unit):

@@ -33,6 +33,13 @@ def chromium_path() -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(items):
+    """A browser logs in through the login form: its users' passwords are hashed as in production."""
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.real_password_hashing)
+
+
 @pytest.fixture(scope="session")
 def browser():
     path = chromium_path()

@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from owners.models import Owner
@@ -85,6 +86,7 @@ def test_register_unit_for_owner_with_unknown_room_names_the_room_field(client, 
     assert owner.ownerships.get().unit == unit
 
 
+@pytest.mark.real_password_hashing  # logs in through the login form
 def test_desk_opens_a_portal_login_and_the_owner_can_use_it(client, desk_user):
     # given
     owner = make_owner(name="段誉")

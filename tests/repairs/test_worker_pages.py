@@ -16,6 +16,8 @@ from repairs import services
 from repairs.models import Acceptance, DamageIncident, DispatchMode, DispatchRule, MaterialDraw, Status, WorkOrder
 from tests.factories import PASSWORD
 
+pytestmark = pytest.mark.real_password_hashing  # the worker logs in through the login form
+
 
 @pytest.fixture(autouse=True)
 def english():
