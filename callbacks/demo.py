@@ -240,6 +240,7 @@ class _CallbacksBuilder:
         self.actions: list[tuple[datetime, int, Callable[[], None]]] = []
         self.plans: list[_Plan] = []
         self.recent_rework: _Plan | None = None  # rectified yesterday: its second round is due
+        self.ongoing_rework: _Plan | None = None  # unsatisfied lately: the rework is still under way
         self.complaint_chain: _Plan | None = None  # unsatisfied, resolved again, second round due
 
     @staticmethod
@@ -504,6 +505,10 @@ class _CallbacksBuilder:
             self.draw(plan)
             plan.actor = plan.actor or self.desk
             self.recent_rework = plan
+        # And one whatever the day: the latest unsatisfied owner's job is still being reworked.
+        unsatisfied = [p for p in done if p.rectify and p is not self.recent_rework]
+        if unsatisfied:
+            self.ongoing_rework = max(unsatisfied, key=lambda p: p.at)
 
     def present(self) -> None:
         """A handful overdue, a dozen or so due this week."""
@@ -577,6 +582,8 @@ class _CallbacksBuilder:
         from repairs import services as repairs
 
         rng, order = self.rng, plan.callback.work_order
+        if plan is self.ongoing_rework:
+            return  # the rework is still under way
         again = self.after(plan.at, rng.randint(1, 3))
         if plan is self.recent_rework:
             again = self.office(self.today - timedelta(days=1))

@@ -122,17 +122,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 
 def ensure_roles(**kwargs) -> None:
+    """Give each role group its permissions: one read of all the permissions named, then
+    each group's set. Runs after every migrate (and every test database flush)."""
+    wanted = {dotted for codenames in ROLE_PERMISSIONS.values() for dotted in codenames}
+    found = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.filter(
+            codename__in={dotted.split(".", 1)[1] for dotted in wanted}
+        ).values_list("pk", "content_type__app_label", "codename")
+    }
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
-        perms = []
-        for dotted in codenames:
-            app_label, codename = dotted.split(".")
-            perm = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if perm is not None:
-                perms.append(perm)
-        group.permissions.set(perms)
+        group.permissions.set([found[dotted] for dotted in codenames if dotted in found])
 
 
 def roles_of(user) -> list[str]:

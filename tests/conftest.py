@@ -1,12 +1,15 @@
+import datetime
 import os
 import socket
 import subprocess
 import sys
 import uuid
+import zoneinfo
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
+import time_machine
 from celery import Celery
 from django.db import connection
 
@@ -23,11 +26,50 @@ REAL_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher",
                 "django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# The clock switch: PROPERTYDESK_TEST_CLOCK=2028-02-29T23:59 runs the whole suite as if
+# it were started at that moment, Shanghai time (the clock then ticks on). CI runs the
+# suite under several such clocks besides the real one; no test may depend on the day.
+TEST_CLOCK_VARIABLE = "PROPERTYDESK_TEST_CLOCK"
+_clock_traveller = None
+
+
+def test_clock() -> datetime.datetime | None:
+    value = os.environ.get(TEST_CLOCK_VARIABLE, "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(
+            f"{TEST_CLOCK_VARIABLE}={value!r}: give a moment as YYYY-MM-DD[THH:MM], Shanghai time"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    return moment
+
+
 def pytest_configure(config):
+    global _clock_traveller
     from django.conf import settings
 
     config.addinivalue_line("markers", "real_password_hashing: hash passwords as production does")
     settings.PASSWORD_HASHERS = FAST_HASHERS
+    moment = test_clock()
+    if moment is not None:
+        _clock_traveller = time_machine.travel(moment, tick=True)
+        _clock_traveller.start()
+
+
+def pytest_unconfigure(config):
+    if _clock_traveller is not None:
+        _clock_traveller.stop()
+
+
+def pytest_report_header(config):
+    moment = test_clock()
+    if moment is not None:
+        return f"clock: {TEST_CLOCK_VARIABLE}={moment.isoformat()} (the suite starts at that moment)"
+    return None
 
 
 @pytest.fixture(autouse=True)
@@ -130,13 +172,16 @@ DEMO = "demo_seeded"
 
 @pytest.fixture(scope="session")
 def demo_seeded(django_db_setup, django_db_blocker):
-    """The demo estate, loaded once for the whole run through ``seed_demo`` inside a
-    transaction that is rolled back at the end. Loading it takes half a minute, and
-    the complaints, work-order, callback and fee demo tests all read the same estate.
+    """The demo estate, loaded once for the whole run through ``seed_demo --as-of`` (the
+    run's first day) inside a transaction that is rolled back at the end. Loading it takes
+    half a minute, and the complaints, work-order, callback and fee demo tests all read
+    the same estate. Yields (what seed_demo printed, the demo's "now", the demo's day).
 
     The tests that use it run last and together (``pytest_collection_modifyitems``
     below), so no other test ever runs inside that open transaction. Each of them must
-    be a ``django_db`` test: its writes go to a savepoint rolled back after it."""
+    be a ``django_db`` test: its writes go to a savepoint rolled back after it. Each
+    runs with the clock at the moment of the seeding (``_demo_clock``), so a run that
+    crosses midnight still sees the demo's day as today."""
     from io import StringIO
 
     from django.core.management import call_command
@@ -149,13 +194,36 @@ def demo_seeded(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            today = timezone.localdate()
+            seeded_at = timezone.now()
+            today = timezone.localdate(seeded_at)
             out = StringIO()
-            call_command("seed_demo", stdout=out)
-            yield out.getvalue(), complaints_demo.as_of(today), today
+            call_command("seed_demo", as_of=today, stdout=out)
+            yield DemoRun(out.getvalue(), complaints_demo.as_of(today), today, seeded_at)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+class DemoRun(tuple):
+    """(output, as_of, today) with the moment of the seeding beside them."""
+
+    def __new__(cls, output, as_of, today, seeded_at):
+        run = super().__new__(cls, (output, as_of, today))
+        run.seeded_at = seeded_at
+        return run
+
+
+@pytest.fixture(autouse=True)
+def _demo_clock(request):
+    """A demo test runs on the demo's day: the clock goes back to the moment of the
+    seeding (at the latest half an hour before that day ends) and ticks from there."""
+    if DEMO not in request.fixturenames:
+        yield
+        return
+    run = request.getfixturevalue(DEMO)
+    moment = min(run.seeded_at, run[1] + datetime.timedelta(hours=23, minutes=30))
+    with time_machine.travel(moment, tick=True):
+        yield
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's own grouping of database tests

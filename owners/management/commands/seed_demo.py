@@ -1,5 +1,6 @@
 import random
 import time
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -24,9 +25,16 @@ class Command(BaseCommand):
             "--seed", type=int, default=demo.DEFAULT_SEED,
             help=f"random seed: the same seed gives the same estate (default {demo.DEFAULT_SEED})",
         )
+        parser.add_argument(
+            "--as-of", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+            help="the day the demo is generated for: its history ends at midnight at the start "
+                 "of that day, Shanghai time (default today). The same seed and day give the "
+                 "same estate.",
+        )
 
-    def handle(self, *args, if_empty=False, seed=demo.DEFAULT_SEED, **options):
+    def handle(self, *args, if_empty=False, seed=demo.DEFAULT_SEED, as_of=None, **options):
         started = time.monotonic()
+        today = as_of or timezone.localdate()
         with transaction.atomic():
             if Estate.objects.exists():
                 if if_empty:
@@ -38,11 +46,11 @@ class Command(BaseCommand):
                     "The database already has estates: seed_demo only loads the demo into an "
                     "empty database. Use a fresh database, or --if-empty to skip quietly."
                 )
-            ctx = demo.seed(rng=random.Random(seed), today=timezone.localdate())
+            ctx = demo.seed(rng=random.Random(seed), today=today)
         elapsed = time.monotonic() - started
 
         self.stdout.write(
-            self.style.SUCCESS(f"Demo estate loaded (seed {seed}) in {elapsed:.1f} s:")
+            self.style.SUCCESS(f"Demo estate loaded (seed {seed}, as of {today}) in {elapsed:.1f} s:")
         )
         width = max(len(key) for key in ctx.counts)
         for key, value in ctx.counts.items():
