@@ -36,7 +36,6 @@ def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@transaction.atomic
 def receipt_sequence(estate_id: int, year: int) -> str:
     """The key of an estate's gapless receipt sequence for a year."""
     return f"receipt:{estate_id}:{year}"
@@ -47,6 +46,7 @@ def receipt_number(code: str, year: int, value: int) -> str:
     return f"{code.upper()}-SJ{year}-{value:06d}"
 
 
+@transaction.atomic
 def receipt_issue(
     *, estate, amount: Decimal, method: str, payer_name: str, purpose: str, now: datetime, actor=None,
     unit=None, source: str = "",

@@ -36,6 +36,22 @@ def test_a_rolled_back_payment_gives_its_number_back(db):
     assert issue(estate).number == "CUIHU-SJ2026-000002"
 
 
+def test_a_receipt_that_fails_to_be_written_gives_its_number_back(db, monkeypatch):
+    # given: the number is taken, then writing the receipt fails (the caller carries on)
+    estate = EstateFactory(code="cuihu")
+
+    def jammed(**fields):
+        raise RuntimeError("the database refused the row")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Receipt.objects, "create", jammed)
+        with pytest.raises(RuntimeError):
+            issue(estate)
+
+    # then: receipt_issue's own transaction gave the number back
+    assert issue(estate).number == "CUIHU-SJ2026-000001"
+
+
 def test_numbers_restart_each_year_and_run_per_estate(db):
     a, b = EstateFactory(code="a"), EstateFactory(code="b")
     assert issue(a).number == "A-SJ2026-000001"
