@@ -20,6 +20,7 @@ from fees.models import (
     Bill,
     BillStatus,
     DunningNotice,
+    NoticeChannel,
     NoticeStatus,
     Payment,
     PaymentMethod,
@@ -365,6 +366,13 @@ def payment_reverse(*, payment: Payment, reason: str, now: datetime, actor) -> P
 
 DUNNING_DAYS = {1: 16, 2: 21}
 
+# The channel a notice records is the one the notification layer sends it by.
+_NOTICE_CHANNEL_SQL = notifications.owner_channel_sql(
+    preferred="o.preferred_channel", has_email="o.email <> ''",
+    has_phone="EXISTS (SELECT 1 FROM owners_ownerphone ph WHERE ph.owner_id = o.id AND ph.is_primary)",
+    names={notifications.INBOX: NoticeChannel.PORTAL, notifications.EMAIL: NoticeChannel.EMAIL,
+           notifications.SMS: NoticeChannel.SMS})
+
 
 def dunning_round(*, period: date, round_: int, as_of: datetime) -> int:
     """Create round ``round_`` (1: 第一次催款, 2: 第二次催款) of the month's payment
@@ -373,13 +381,14 @@ def dunning_round(*, period: date, round_: int, as_of: datetime) -> int:
     At most one notice per unit, month and round (a unique constraint; a second run,
     or beat firing twice, inserts nothing), and an advisory lock so two runs at once
     cannot interleave. A unit that paid in between owes nothing and gets none. The
-    channel is the owner's preferred one: portal, SMS, e-mail, WeChat, or a printed
-    notice delivered door to door (a letter, or no owner on record). Returns how many
-    notices were created; ``dunning_deliver`` sends them."""
+    channel is the one the notice goes by (``notifications.owner_channel``): e-mail, SMS
+    (for phone and WeChat too), the portal alone (no address for the preferred channel),
+    or a printed notice delivered door to door (a letter, or no owner on record).
+    Returns how many notices were created; ``dunning_deliver`` sends them."""
     start, _end = _period_bounds(period)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('fees.dunning'))")
-        cursor.execute("""
+        cursor.execute(f"""
             INSERT INTO fees_dunningnotice (estate_id, unit_id, owner_id, period, round, amount_owed, channel,
                                             status, created_at)
             SELECT b.estate_id, b.unit_id, b.owner_id, b.period, %(round)s, b.amount - b.paid, c.channel,
@@ -388,10 +397,7 @@ def dunning_round(*, period: date, round_: int, as_of: datetime) -> int:
             LEFT JOIN owners_owner o ON o.id = b.owner_id
             CROSS JOIN LATERAL (SELECT CASE
                 WHEN o.id IS NULL OR o.preferred_channel = 'letter' THEN 'printed'
-                WHEN o.preferred_channel IN ('sms', 'phone') THEN 'sms'
-                WHEN o.preferred_channel = 'email' THEN 'email'
-                WHEN o.preferred_channel = 'wechat' THEN 'wechat'
-                ELSE 'portal' END AS channel) c
+                ELSE {_NOTICE_CHANNEL_SQL} END AS channel) c
             WHERE b.period = %(start)s AND b.status IN ('open', 'part_paid') AND b.amount > b.paid
             ON CONFLICT (unit_id, period, round) DO NOTHING
         """, {"round": round_, "as_of": as_of, "start": start})

@@ -90,16 +90,36 @@ def notify(
     return written
 
 
-def _owner_channels(owner, primary_phone: str | None) -> tuple[list[str], str]:
-    """The inbox, plus the owner's preferred channel: e-mail, or SMS for phone, SMS and
-    WeChat until a WeChat backend exists. Returns the channels and the SMS number."""
-    from owners.models import ContactChannel
+# How a message reaches an owner besides the inbox, by their preferred contact channel
+# (owners.ContactChannel values). WeChat goes by SMS until it has a backend. The one
+# mapping: the dunning SQL records the channel a notice goes by from owner_channel_sql.
+OWNER_CHANNEL = {"email": EMAIL, "sms": SMS, "phone": SMS, "wechat": SMS}
 
-    if owner.preferred_channel == ContactChannel.EMAIL and owner.email:
-        return [INBOX, EMAIL], ""
-    if owner.preferred_channel in (ContactChannel.SMS, ContactChannel.PHONE, ContactChannel.WECHAT) and primary_phone:
-        return [INBOX, SMS], primary_phone
-    return [INBOX], ""
+
+def owner_channel(preferred: str, *, has_email: bool, has_phone: bool) -> str:
+    """EMAIL, SMS, or INBOX alone (no such channel preferred, or no address for it)."""
+    channel = OWNER_CHANNEL.get(preferred, INBOX)
+    if (channel == EMAIL and not has_email) or (channel == SMS and not has_phone):
+        return INBOX
+    return channel
+
+
+def owner_channel_sql(*, preferred: str, has_email: str, has_phone: str, names: dict[str, str]) -> str:
+    """``owner_channel`` as a SQL CASE over the given column expressions, for set-based
+    writers; ``names`` says what the writer calls INBOX, EMAIL and SMS."""
+    needs = {EMAIL: has_email, SMS: has_phone}
+    whens = " ".join(f"WHEN {preferred} = '{key}' AND {needs[channel]} THEN '{names[channel]}'"
+                     for key, channel in OWNER_CHANNEL.items())
+    return f"CASE {whens} ELSE '{names[INBOX]}' END"
+
+
+def _owner_channels(owner, primary_phone: str | None) -> tuple[list[str], str]:
+    """The inbox, plus the owner's channel (``owner_channel``). Returns the channels and
+    the SMS number."""
+    channel = owner_channel(owner.preferred_channel, has_email=bool(owner.email), has_phone=bool(primary_phone))
+    if channel == INBOX:
+        return [INBOX], ""
+    return [INBOX, channel], primary_phone if channel == SMS else ""
 
 
 def _send_copies(owner, channels: list[str], phone: str, subject: str, body: str) -> None:

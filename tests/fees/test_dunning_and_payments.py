@@ -120,6 +120,26 @@ def test_notices_go_by_the_owners_channel_and_appear_in_the_portal_inbox_once(es
     assert inbox.count() == 1 and "220.33" in inbox.get().body
 
 
+def test_a_notice_records_the_channel_its_message_goes_by(estate):
+    # given: 李娜 prefers WeChat, which goes by SMS until it has a backend; 王强 prefers
+    # e-mail but gave no address, so he is told in the portal only
+    estate["li"].preferred_channel = "wechat"
+    estate["li"].save(update_fields=["preferred_channel"])
+    estate["wang"].preferred_channel, estate["wang"].email = "email", ""
+    estate["wang"].save(update_fields=["preferred_channel", "email"])
+    bills_for(NOV)
+
+    # when
+    services.dunning_round(period=NOV, round_=1, as_of=sh(2026, 11, 16, 9, 0))
+    services.dunning_deliver(as_of=sh(2026, 11, 16, 9, 5))
+
+    # then: the notices and the messages sent agree
+    channels = dict(DunningNotice.objects.values_list("unit__number", "channel"))
+    assert channels == {"1-1-101": "sms", "1-1-102": "portal", "2-1-201": "portal"}
+    sent = sorted(Notification.objects.filter(kind="fees.dunning.1").values_list("owner__name", "channels"))
+    assert sent == [("李娜", "inbox,sms"), ("王强", "inbox"), ("王强", "inbox")]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_dunning_runs_at_once_make_one_notice_per_unit(estate):
     bills_for(NOV)
