@@ -17,6 +17,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import decorators, mixins, serializers, status, viewsets
@@ -157,7 +158,7 @@ class PaymentFilter(django_filters.FilterSet):
 class DunningNoticeFilter(django_filters.FilterSet):
     period = MonthFilter()
     round = django_filters.TypedChoiceFilter(choices=[(1, "1"), (2, "2")], coerce=int,
-                                             label="1: first reminder (16th), 2: second (21st)")
+                                             label="1: first reminder, 2: second (on the estate's dunning days)")
     channel = django_filters.ChoiceFilter(choices=NoticeChannel.choices)
     status = django_filters.ChoiceFilter(choices=NoticeStatus.choices)
     estate = IdFilter(field_name="estate_id", label="estate id")
@@ -270,8 +271,9 @@ class BillSerializer(serializers.ModelSerializer):
 
 
 class BillViewSet(_ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
-    """Bills (费用单), one per unit and month, issued on the 10th, with their lines and
-    the payments that settled them. Made by the bill run, never by hand."""
+    """Bills (费用单), one per unit and month, issued on the estate's bill day (its fee
+    policy; the 10th by default), with their lines and the payments that settled them.
+    Made by the bill run, never by hand."""
 
     permission_classes = [StaffOrOwnerPermission]
     serializer_class = BillSerializer
@@ -418,7 +420,8 @@ class DunningNoticeSerializer(serializers.ModelSerializer):
     estate_name = serializers.CharField(source="estate.name", read_only=True)
     unit_number = serializers.CharField(source="unit.number", read_only=True)
     period = MonthField(read_only=True)
-    round = serializers.IntegerField(read_only=True, help_text="1: first reminder (16th), 2: second (21st).")
+    round = serializers.IntegerField(read_only=True, help_text="1: first reminder, 2: second (on the estate's "
+                                                               "dunning days, the 16th and 21st by default).")
     amount_owed = _money(help_text="What the unit owed for the month when the notice was made.")
     channel = NoticeChannelField(read_only=True)
     channel_display = serializers.CharField(source="get_channel_display", read_only=True)
@@ -436,8 +439,9 @@ _NOTICE_VIEW = ["fees.view_dunningnotice"]
 
 
 class DunningNoticeViewSet(_ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
-    """Payment reminders (催款通知): round 1 on the 16th, round 2 on the 21st, at most one
-    per unit, month and round. Made by the dunning runs, never by hand."""
+    """Payment reminders (催款通知): round 1 and round 2 on the estate's dunning days (its
+    fee policy; the 16th and the 21st by default), at most one per unit, month and round.
+    Made by the dunning runs, never by hand."""
 
     permission_classes = [StaffOrOwnerPermission]
     serializer_class = DunningNoticeSerializer
@@ -472,14 +476,13 @@ class DunningNoticeViewSet(_ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
 
 # ---- arrears ------------------------------------------------------------------------
 
-_BUCKETS = [key for key, _low, _high in selectors.AGING_BUCKETS]
-_BUCKET_CHOICES = [(key, key) for key in _BUCKETS]
+_BUCKET_HELP = ("An age bucket of the estate's fee policy, in months: by default 1, 2-3, 4-6, 7-12 or 12+ "
+                "(more than 12).")
 
 
-@extend_schema_field(serializers.ChoiceField(choices=_BUCKET_CHOICES), component_name="AgingBucketEnum")
-class AgingBucketField(serializers.ChoiceField):
+class AgingBucketField(serializers.CharField):
     def __init__(self, **kwargs):
-        super().__init__(choices=_BUCKET_CHOICES, **kwargs)
+        super().__init__(help_text=kwargs.pop("help_text", _BUCKET_HELP), **kwargs)
 
 
 class ArrearsRowSerializer(serializers.Serializer):
@@ -492,7 +495,7 @@ class ArrearsRowSerializer(serializers.Serializer):
     oldest = MonthField(help_text="The month of the oldest bill still owing.")
     bills = serializers.IntegerField(help_text="Bills still owing.")
     months = serializers.IntegerField(help_text="How many months the debt has run (this month counts 1).")
-    bucket = AgingBucketField(help_text="1, 2-3, 4-6, 7-12 or 12+ months.")
+    bucket = AgingBucketField()
 
 
 class AgingBucketSerializer(serializers.Serializer):
@@ -505,6 +508,13 @@ class ArrearsQuery(serializers.Serializer):
     estate = serializers.PrimaryKeyRelatedField(queryset=Estate.objects.all(), required=False, default=None)
     bucket = AgingBucketField(required=False, allow_blank=True, default="")
 
+    def validate(self, data):
+        keys = [key for key, _low, _high in selectors.aging_buckets(estate=data["estate"])]
+        if data["bucket"] and data["bucket"] not in keys:
+            raise serializers.ValidationError({"bucket": [
+                _("Not an age bucket of the fee policy: %(buckets)s.") % {"buckets": ", ".join(keys)}]})
+        return data
+
 
 _ARREARS_PARAMETERS = [
     OpenApiParameter("estate", OpenApiTypes.INT, description="estate id"),
@@ -513,7 +523,8 @@ _ARREARS_PARAMETERS = [
 
 class ArrearsViewSet(viewsets.GenericViewSet):
     """Units owing for a bill past its pay-by day, today in Shanghai, with how long the
-    debt has run and its age bucket (1, 2-3, 4-6, 7-12, >12 months). Staff only."""
+    debt has run and its age bucket under the estate's fee policy (by default 1, 2-3,
+    4-6, 7-12, >12 months). Staff only."""
 
     permission_classes = [StaffOnlyPermission]
     serializer_class = ArrearsRowSerializer
@@ -530,7 +541,7 @@ class ArrearsViewSet(viewsets.GenericViewSet):
         return query.validated_data
 
     @extend_schema(parameters=[*_ARREARS_PARAMETERS, OpenApiParameter(
-        "bucket", OpenApiTypes.STR, enum=_BUCKETS, description="only this age bucket")])
+        "bucket", OpenApiTypes.STR, description="only this age bucket (" + _BUCKET_HELP + ")")])
     def list(self, request):
         query = self._query()
         rows = selectors.arrears(as_of=timezone.localdate(), estate=query["estate"], bucket=query["bucket"])

@@ -29,6 +29,7 @@ from fees.models import (
     Bill,
     BillStatus,
     DunningNotice,
+    FeePolicy,
     IncomeStatement,
     MonthReport,
     NoticeStatus,
@@ -181,7 +182,7 @@ class _FeesBuilder:
                 self.payments += services.payments_take(payments=items, actor=actor)
 
     def dunning(self, period: date) -> None:
-        for round_, day in services.DUNNING_DAYS.items():
+        for round_, day in FeePolicy.with_defaults().dunning_days.items():
             moment = self.at(period.replace(day=day), 9)
             if moment >= self.as_of:
                 return

@@ -1,12 +1,17 @@
 """Fees and dunning (domain §6; seeds 000 物业服务费用管理 and 002 五).
 
-The month's calendar (Asia/Shanghai): bills on the 10th, a first dunning notice on
-the 16th, a second on the 21st, last month's report on the 2nd. Money is Decimal, two
-places, rounded half up at the line; sums are exact."""
+The month's calendar (Asia/Shanghai) is each estate's FeePolicy: by default bills on
+the 10th, to be paid by the 15th, a first dunning notice on the 16th, a second on the
+21st, last month's report on the 2nd. Money is Decimal, two places, rounded half up at
+the line; sums are exact."""
+
+from __future__ import annotations
 
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -113,6 +118,120 @@ class FeeStandard(models.Model):
         return f"{self.item} ¥{self.rate} {self.get_basis_display()}"
 
 
+LAST_DAY = 28  # the last day every month has
+
+
+class FeePolicy(models.Model):
+    """An estate's fee calendar and thresholds (domain §6). An estate without a row uses
+    settings.FEE_POLICY_DEFAULTS. Read through ``selectors.fee_policy`` (or
+    ``fee_policies`` and ``fee_policy_sql`` for many estates at once); set through
+    ``services.fee_policy_save``. A change applies from the jobs' next run: bills
+    already issued keep their pay-by date."""
+
+    DAY_FIELDS = ("bill_day", "pay_by_day", "first_dunning_day", "second_dunning_day", "report_day")
+    VALUE_FIELDS = (*DAY_FIELDS, "aging_buckets", "refuser_months", "refuser_months_after_lawyer")
+
+    estate = models.OneToOneField("owners.Estate", on_delete=models.CASCADE, related_name="fee_policy",
+                                  verbose_name=_("estate"))
+    bill_day = models.PositiveSmallIntegerField(_("bills issued on day"), help_text=_("A day of the month, 1 to 28."))
+    pay_by_day = models.PositiveSmallIntegerField(_("to be paid by day"),
+                                                  help_text=_("After the bill day, before the first reminder."))
+    first_dunning_day = models.PositiveSmallIntegerField(_("first reminder on day"))
+    second_dunning_day = models.PositiveSmallIntegerField(_("second reminder on day"))
+    report_day = models.PositiveSmallIntegerField(_("last month's report on day"))
+    aging_buckets = ArrayField(
+        models.PositiveSmallIntegerField(), verbose_name=_("arrears age buckets (months)"),
+        help_text=_("The last month of each bucket, increasing; a last bucket holds everything longer. "
+                    "1,3,6,12 makes 1, 2–3, 4–6, 7–12 and more than 12 months."),
+    )
+    refuser_months = models.PositiveSmallIntegerField(
+        _("long-term refuser after (months)"), help_text=_("Refusing to pay for more than this many months."))
+    refuser_months_after_lawyer = models.PositiveSmallIntegerField(
+        _("long-term refuser once a lawyer's letter is sent (months)"),
+        help_text=_("Refusing for this many months or more, once a lawyer's letter was sent."))
+
+    class Meta:
+        verbose_name = _("fee policy")
+        verbose_name_plural = _("fee policies")
+        constraints = [
+            # The set-based jobs add the days to the first of the month: past the 28th
+            # they would land in the next month.
+            models.CheckConstraint(
+                condition=Q(bill_day__range=(1, LAST_DAY), pay_by_day__range=(1, LAST_DAY),
+                            first_dunning_day__range=(1, LAST_DAY), second_dunning_day__range=(1, LAST_DAY),
+                            report_day__range=(1, LAST_DAY)),
+                name="fee_policy_days_in_every_month"),
+            models.CheckConstraint(
+                condition=Q(pay_by_day__gt=models.F("bill_day"), first_dunning_day__gt=models.F("pay_by_day"),
+                            second_dunning_day__gt=models.F("first_dunning_day")),
+                name="fee_policy_calendar_in_order"),
+        ]
+
+    def __str__(self):
+        return str(self.estate)
+
+    @classmethod
+    def with_defaults(cls, **fields) -> FeePolicy:
+        """An unsaved policy holding the defaults in settings (``estate_id=`` names its estate)."""
+        return cls(**{**settings.FEE_POLICY_DEFAULTS, **fields})
+
+    @property
+    def dunning_days(self) -> dict[int, int]:
+        """{round: day}: the first and second payment reminders."""
+        return {1: self.first_dunning_day, 2: self.second_dunning_day}
+
+    def aging_ranges(self) -> list[tuple[str, int, int | None]]:
+        """The age buckets as (key, lowest month, highest month or None): 1,3,6,12 gives
+        ("1", 1, 1), ("2-3", 2, 3), ("4-6", 4, 6), ("7-12", 7, 12), ("12+", 13, None)."""
+        ranges, low = [], 1
+        for high in self.aging_buckets:
+            ranges.append((str(high) if high == low else f"{low}-{high}", low, high))
+            low = high + 1
+        ranges.append((f"{low - 1}+", low, None))
+        return ranges
+
+    def bucket_of(self, months: int) -> str:
+        ranges = self.aging_ranges()
+        return next((key for key, low, high in ranges if months >= low and (high is None or months <= high)),
+                    ranges[0][0])
+
+    def errors(self) -> dict[str, list[str]]:
+        """What is wrong with the values, by field; empty when they make a calendar."""
+        errors: dict[str, list[str]] = {}
+        days = {}
+        for field in self.DAY_FIELDS:
+            value = getattr(self, field)
+            if value is None or not 1 <= value <= LAST_DAY:
+                errors[field] = [_("A day of the month from 1 to 28 (every month has it).")]
+            else:
+                days[field] = value
+        order = (("pay_by_day", "bill_day", _("The pay-by day comes after the bill day.")),
+                 ("first_dunning_day", "pay_by_day", _("The first reminder comes after the pay-by day.")),
+                 ("second_dunning_day", "first_dunning_day", _("The second reminder comes after the first.")))
+        for later, earlier, message in order:
+            if later in days and earlier in days and days[later] <= days[earlier]:
+                errors[later] = [message]
+        buckets = list(self.aging_buckets or [])
+        if not buckets:
+            errors["aging_buckets"] = [_("Give the last month of each bucket, e.g. 1,3,6,12.")]
+        elif any(value is None or value < 1 for value in buckets) or any(
+                later <= earlier for earlier, later in zip(buckets, buckets[1:])):
+            errors["aging_buckets"] = [_("The buckets' months must increase, from 1 on, e.g. 1,3,6,12.")]
+        if self.refuser_months is None or self.refuser_months < 1:
+            errors["refuser_months"] = [_("At least one month.")]
+        if self.refuser_months_after_lawyer is None or self.refuser_months_after_lawyer < 1:
+            errors["refuser_months_after_lawyer"] = [_("At least one month.")]
+        elif self.refuser_months and self.refuser_months_after_lawyer > self.refuser_months:
+            errors["refuser_months_after_lawyer"] = [
+                _("A lawyer's letter makes a refuser sooner: no more than the months without one.")]
+        return errors
+
+    def clean(self):
+        errors = self.errors()
+        if errors:
+            raise ValidationError(errors)
+
+
 class BillStatus(models.TextChoices):
     OPEN = "open", _("Owing")
     PART_PAID = "part_paid", _("Partly paid")
@@ -120,8 +239,8 @@ class BillStatus(models.TextChoices):
 
 
 class Bill(models.Model):
-    """One unit's bill (费用单) for one month, issued on the 10th. Addressed to the
-    unit's owner on the day it is issued; the debt stays with the unit."""
+    """One unit's bill (费用单) for one month, issued on the estate's bill day (FeePolicy).
+    Addressed to the unit's owner on the day it is issued; the debt stays with the unit."""
 
     number = models.CharField(_("bill number"), max_length=40, unique=True)
     estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="bills", verbose_name=_("estate"))
@@ -245,8 +364,8 @@ class NoticeStatus(models.TextChoices):
 
 
 class DunningNotice(models.Model):
-    """A payment reminder (催款通知): round 1 on the 16th, round 2 on the 21st. At most one
-    per unit, month and round, whatever the runs."""
+    """A payment reminder (催款通知): round 1 and round 2 on the estate's dunning days
+    (FeePolicy). At most one per unit, month and round, whatever the runs."""
 
     estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="dunning_notices",
                                verbose_name=_("estate"))
@@ -400,8 +519,8 @@ class IncomeStatementLine(models.Model):
 
 
 class MonthReport(models.Model):
-    """Last month's report, made on the 2nd (002 五): one row per estate and one for all
-    estates (estate empty). ``data`` holds the figures, money as strings (exact)."""
+    """Last month's report, made on the report day (002 五; FeePolicy, the 2nd by default):
+    one row per estate and one for all estates (estate empty). ``data`` holds the figures, money as strings (exact)."""
 
     estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="month_reports", verbose_name=_("estate"))

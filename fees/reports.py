@@ -1,4 +1,4 @@
-"""Fee reports: the month report's figures (kept in MonthReport by the job of the 2nd),
+"""Fee reports: the month report's figures (kept in MonthReport by the job of the report day),
 the arrears list with its cases, and the .xlsx downloads. Reads only; the writes are
 in fees/services.py.
 
@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fees import selectors
 from fees.models import (
@@ -26,6 +27,7 @@ from fees.models import (
     ArrearsMeasure,
     ArrearsReason,
     DunningNotice,
+    FeePolicy,
     MeasureKind,
     NoticeChannel,
     Payment,
@@ -33,10 +35,6 @@ from fees.models import (
 )
 
 ZERO = Decimal("0.00")
-# Long-term refusers (000): refusing for more than a year, or for half a year once a
-# lawyer's letter has gone out.
-REFUSER_MONTHS = 12
-REFUSER_MONTHS_AFTER_LAWYER = 6
 
 
 def month_start(value: date) -> date:
@@ -148,10 +146,15 @@ class ReportView:
 
 
 def bucket_label(key: str) -> str:
-    return {
-        "1": _("1 month"), "2-3": _("2–3 months"), "4-6": _("4–6 months"), "7-12": _("7–12 months"),
-        "12+": _("More than 12 months"),
-    }.get(key, key)
+    """An age bucket's key (FeePolicy.aging_ranges: "1", "2-3", "12+") said in words."""
+    low, dash, high = key.removesuffix("+").partition("-")
+    if not low.isdigit() or (dash and not high.isdigit()):
+        return key
+    if key.endswith("+"):
+        return _("More than %(months)s months") % {"months": low}
+    if dash:
+        return _("%(low)s–%(high)s months") % {"low": low, "high": high}
+    return ngettext("%(months)s month", "%(months)s months", int(low)) % {"months": low}
 
 
 def live_month_report(*, month: date, as_of: datetime, estates) -> tuple[ReportView, list[ReportView]]:
@@ -161,7 +164,7 @@ def live_month_report(*, month: date, as_of: datetime, estates) -> tuple[ReportV
 
 
 def stored_month_report(*, month: date) -> tuple[ReportView | None, list[ReportView]]:
-    """The report the job of the 2nd stored for the month, if it ran."""
+    """The report the job of the report day stored for the month, if it ran."""
     from fees.models import MonthReport
 
     rows = list(MonthReport.objects.filter(month=month_start(month)).select_related("estate")
@@ -180,6 +183,7 @@ class ArrearsLine:
     last_measure: str = ""
     last_measure_at: datetime | None = None
     has_lawyer: bool = False
+    policy: FeePolicy | None = None  # the estate's; the defaults when None
 
     @property
     def bucket_label(self) -> str:
@@ -191,13 +195,18 @@ class ArrearsLine:
 
     @property
     def is_long_term_refuser(self) -> bool:
+        """Refusing to pay for more than the policy's months, or for its months after a
+        lawyer's letter and more once one was sent (000)."""
         if self.case is None or self.case.reason != ArrearsReason.REFUSAL:
             return False
-        return self.row.months > REFUSER_MONTHS or (self.has_lawyer and self.row.months >= REFUSER_MONTHS_AFTER_LAWYER)
+        policy = self.policy or FeePolicy.with_defaults()
+        return self.row.months > policy.refuser_months or (
+            self.has_lawyer and self.row.months >= policy.refuser_months_after_lawyer)
 
 
 def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
-    """Owner name, case and last measure for arrears rows: three queries, whatever the rows."""
+    """Owner name, case, last measure and fee policy for arrears rows: the same few
+    queries, whatever the rows."""
     from owners.models import Owner
 
     unit_ids = [r.unit_id for r in rows]
@@ -207,18 +216,20 @@ def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
         last_kind=Subquery(last.values("kind")[:1]), last_at=Subquery(last.values("at")[:1]),
         lawyer=Exists(ArrearsMeasure.objects.filter(case=OuterRef("pk"), kind__in=[MeasureKind.LAWYER, MeasureKind.LEGAL])),
     )}
+    policies = selectors.fee_policies(estate_ids={r.estate_id for r in rows})
     lines = []
     for row in rows:
         case = cases.get(row.unit_id)
         lines.append(ArrearsLine(row, owners.get(row.owner_id, ""), case,
                                  getattr(case, "last_kind", "") or "", getattr(case, "last_at", None),
-                                 bool(getattr(case, "lawyer", False))))
+                                 bool(getattr(case, "lawyer", False)), policies[row.estate_id]))
     return lines
 
 
 def long_term_refusers(*, as_of: date, estate=None) -> list[ArrearsLine]:
-    """Units whose case says they refuse to pay, in arrears for more than 12 months (or
-    6 months and more once a lawyer's letter was sent)."""
+    """Units whose case says they refuse to pay, in arrears for longer than their
+    estate's fee policy allows (by default more than 12 months, or 6 months and more
+    once a lawyer's letter was sent)."""
     refusing = set(ArrearsCase.objects.filter(reason=ArrearsReason.REFUSAL).values_list("unit_id", flat=True))
     rows = [r for r in selectors.arrears(as_of=as_of, estate=estate) if r.unit_id in refusing]
     return [line for line in arrears_lines(rows) if line.is_long_term_refuser]

@@ -7,10 +7,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from fees.models import Allocation, Bill, BillStatus, DunningNotice, FeeStandard, Payment
+from fees.models import Allocation, Bill, BillStatus, DunningNotice, FeePolicy, FeeStandard, Payment
 
 OWING = (BillStatus.OPEN, BillStatus.PART_PAID)
 ZERO = Decimal("0.00")
@@ -32,23 +33,62 @@ def standards_in_force(*, estate, on: date) -> QuerySet[FeeStandard]:
             .select_related("building").order_by("item", "building__number"))
 
 
-# ---- arrears -------------------------------------------------------------------------------
+# ---- the fee policy ----------------------------------------------------------------------
 
-# (label key, lowest months, highest months or None)
-AGING_BUCKETS = (("1", 1, 1), ("2-3", 2, 3), ("4-6", 4, 6), ("7-12", 7, 12), ("12+", 13, None))
+
+def fee_policies(*, estate_ids=None) -> dict[int, FeePolicy]:
+    """The fee policy in force for each estate (every estate when ``estate_ids`` is None):
+    its own row, else the defaults in settings. Two queries at most, whatever the estates."""
+    if estate_ids is None:
+        from owners.models import Estate
+
+        estate_ids = Estate.objects.values_list("pk", flat=True)
+    estate_ids = list(estate_ids)
+    own = {policy.estate_id: policy for policy in FeePolicy.objects.filter(estate_id__in=estate_ids)}
+    return {pk: own.get(pk) or FeePolicy.with_defaults(estate_id=pk) for pk in estate_ids}
+
+
+def fee_policy(*, estate) -> FeePolicy:
+    """The fee policy in force for an estate: its own row, else the defaults."""
+    return fee_policies(estate_ids=[estate.pk])[estate.pk]
+
+
+def fee_policy_sql() -> tuple[str, dict]:
+    """``fee_policies`` for the set-based jobs: a subquery with a row per estate
+    (estate_id and the days of its calendar) to join, and its parameters."""
+    columns = ", ".join(f"COALESCE(p.{field}, %(policy_{field})s) AS {field}" for field in FeePolicy.DAY_FIELDS)
+    sql = f"SELECT e.id AS estate_id, {columns} FROM owners_estate e LEFT JOIN fees_feepolicy p ON p.estate_id = e.id"
+    return sql, {f"policy_{field}": settings.FEE_POLICY_DEFAULTS[field] for field in FeePolicy.DAY_FIELDS}
+
+
+def fee_policy_days(*, estate_ids=None) -> dict[str, list[int]]:
+    """Each day of the fee calendar across the estates (every estate when None), distinct
+    and in order, for the pages to say: one day when the estates agree, each when they
+    differ; the defaults when there is no estate."""
+    policies = list(fee_policies(estate_ids=estate_ids).values()) or [FeePolicy.with_defaults()]
+    return {field: sorted({getattr(policy, field) for policy in policies}) for field in FeePolicy.DAY_FIELDS}
+
+
+# ---- arrears -------------------------------------------------------------------------------
 
 
 def months_in_arrears(*, oldest_period: date, as_of: date) -> int:
     """How many months a debt has run: a bill of this month (past its pay-by day or
-    not) counts 1, last month's 2, … (the bucket edges: 1, 2–3, 4–6, 7–12, >12)."""
+    not) counts 1, last month's 2, … (the age buckets count in these months)."""
     return (as_of.year - oldest_period.year) * 12 + as_of.month - oldest_period.month + 1
 
 
-def bucket_of(months: int) -> str:
-    for key, low, high in AGING_BUCKETS:
-        if months >= low and (high is None or months <= high):
-            return key
-    return AGING_BUCKETS[0][0]
+def bucket_of(months: int, *, policy: FeePolicy | None = None) -> str:
+    """The age bucket of a debt of ``months`` under ``policy`` (the defaults when None)."""
+    return (policy or FeePolicy.with_defaults()).bucket_of(months)
+
+
+def aging_buckets(*, estate=None) -> list[tuple[str, int, int | None]]:
+    """The age buckets (key, lowest month, highest month or None) of the estate's fee
+    policy; with no estate, those of every estate's, each once, shortest first."""
+    policies = fee_policies(estate_ids=None if estate is None else [estate.pk]).values()
+    ranges = {r for policy in policies for r in policy.aging_ranges()} or set(FeePolicy.with_defaults().aging_ranges())
+    return sorted(ranges, key=lambda r: (r[1], r[2] is None, r[2] or 0))
 
 
 @dataclass
@@ -65,7 +105,8 @@ class ArrearsRow:
 
 
 def arrears(*, as_of: date, estate=None, bucket: str = "") -> list[ArrearsRow]:
-    """Every unit that owes for a bill past its pay-by day on ``as_of``, with its age bucket."""
+    """Every unit that owes for a bill past its pay-by day on ``as_of``, with its age
+    bucket under its estate's fee policy."""
     rows = Bill.objects.filter(status__in=OWING, due_on__lt=as_of)
     if estate is not None:
         rows = rows.filter(estate=estate)
@@ -73,10 +114,11 @@ def arrears(*, as_of: date, estate=None, bucket: str = "") -> list[ArrearsRow]:
                .annotate(owed=Sum(F("amount") - F("paid")), oldest=Min("period"), bills=Count("pk"),
                          owner_id=Min("owner_id"))
                .order_by("oldest", "unit__number"))
+    policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
     result = []
     for row in grouped:
         months = months_in_arrears(oldest_period=row["oldest"], as_of=as_of)
-        key = bucket_of(months)
+        key = bucket_of(months, policy=policies.get(row["estate_id"]))
         if bucket and key != bucket:
             continue
         result.append(ArrearsRow(row["unit_id"], row["unit__number"], row["estate_id"], row["owner_id"],
@@ -85,8 +127,8 @@ def arrears(*, as_of: date, estate=None, bucket: str = "") -> list[ArrearsRow]:
 
 
 def aging_summary(*, as_of: date, estate=None) -> list[dict]:
-    """Units and amounts per age bucket."""
-    totals = {key: {"bucket": key, "units": 0, "owed": ZERO} for key, _low, _high in AGING_BUCKETS}
+    """Units and amounts per age bucket (``aging_buckets``), every bucket listed."""
+    totals = {key: {"bucket": key, "units": 0, "owed": ZERO} for key, _low, _high in aging_buckets(estate=estate)}
     for row in arrears(as_of=as_of, estate=estate):
         totals[row.bucket]["units"] += 1
         totals[row.bucket]["owed"] += row.owed

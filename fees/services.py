@@ -14,12 +14,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fees import selectors
 from fees.models import (
     Allocation,
     BankCollectionCharge,
     Bill,
     BillStatus,
     DunningNotice,
+    FeePolicy,
     NoticeChannel,
     NoticeStatus,
     Payment,
@@ -84,7 +86,34 @@ def bank_charge_add(*, unit, amount: Decimal, description: str, source: str, now
     return charge
 
 
-# ---- the bill run (the 10th) ---------------------------------------------------------------
+# ---- the fee policy -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def fee_policy_save(
+    *, estate, actor, bill_day: int, pay_by_day: int, first_dunning_day: int, second_dunning_day: int,
+    report_day: int, aging_buckets: list[int], refuser_months: int, refuser_months_after_lawyer: int,
+) -> FeePolicy:
+    """A supervisor sets an estate's fee calendar and thresholds: a row of its own
+    instead of the defaults. Errors name the field. The jobs read it on their next run;
+    bills already issued keep their pay-by date."""
+    policy = FeePolicy.objects.select_for_update().filter(estate=estate).first()
+    perm = "fees.add_feepolicy" if policy is None else "fees.change_feepolicy"
+    if actor is None or not actor.has_perm(perm):
+        raise PermissionDenied(_("Only a supervisor sets the fee policy."))
+    policy = policy or FeePolicy(estate=estate)
+    policy.bill_day, policy.pay_by_day, policy.report_day = bill_day, pay_by_day, report_day
+    policy.first_dunning_day, policy.second_dunning_day = first_dunning_day, second_dunning_day
+    policy.aging_buckets = list(aging_buckets or [])
+    policy.refuser_months, policy.refuser_months_after_lawyer = refuser_months, refuser_months_after_lawyer
+    errors = policy.errors()
+    if errors:
+        raise ValidationError(errors)
+    policy.save()
+    return policy
+
+
+# ---- the bill run (the estate's bill day) ------------------------------------------------
 
 @dataclass(frozen=True)
 class BillRun:
@@ -99,10 +128,7 @@ def _period_bounds(period: date) -> tuple[date, date]:
     return start, start + relativedelta(months=1) - relativedelta(days=1)
 
 
-BILL_DUE_DAY = 15  # bills issued on the 10th are to be paid by the 15th; dunning starts on the 16th
-
-
-def bill_run(*, period: date, as_of: datetime, estate=None) -> BillRun:
+def bill_run(*, period: date, as_of: datetime, estate=None, from_bill_day: bool = False) -> BillRun:
     """Issue the month's bills (费用单): one per unit per month, in set-based SQL.
 
     A unit gets a bill when a fee standard of its estate (or its building, which then
@@ -111,14 +137,17 @@ def bill_run(*, period: date, as_of: datetime, estate=None) -> BillRun:
     once per unit ever; each line rounded half up to the cent. Bank collection charges
     of paid services not yet billed are added as lines and marked billed (the hand-over
     from repairs). The bill is addressed to the unit's owner on the day it is issued;
-    the debt belongs to the unit.
+    the debt belongs to the unit. It is to be paid by the pay-by day of the estate's fee
+    policy. With ``from_bill_day`` (the daily job), only the estates whose bill day of
+    ``period`` has come by ``as_of`` are billed.
 
     Running it again adds nothing for units that have their bill; a unit added since
     gets one. A transaction-level advisory lock keeps two runs from interleaving."""
     start, end = _period_bounds(period)
+    policy_sql, policy_params = selectors.fee_policy_sql()
     params = {"start": start, "end": end, "as_of": as_of, "as_of_date": timezone.localdate(as_of),
-              "due_on": start.replace(day=BILL_DUE_DAY), "yyyymm": start.strftime("%Y%m"),
-              "estate": getattr(estate, "pk", None)}
+              "yyyymm": start.strftime("%Y%m"), "estate": getattr(estate, "pk", None),
+              "from_bill_day": from_bill_day, **policy_params}
     applicable = """
         s.estate_id = u.estate_id AND (s.building_id IS NULL OR s.building_id = u.building_id)
         AND s.effective_from <= %(end)s AND (s.effective_to IS NULL OR s.effective_to >= %(start)s)
@@ -133,9 +162,12 @@ def bill_run(*, period: date, as_of: datetime, estate=None) -> BillRun:
         cursor.execute(f"""
             CREATE TEMP TABLE _bill_new ON COMMIT DROP AS
             SELECT u.id AS unit_id, u.estate_id, u.building_id, u.area,
+                   %(start)s::date + (pol.pay_by_day - 1) AS due_on,
                    row_number() OVER (PARTITION BY u.estate_id ORDER BY u.building_id, u.number, u.id) AS rn
             FROM owners_unit u
+            JOIN ({policy_sql}) pol ON pol.estate_id = u.estate_id
             WHERE (%(estate)s::bigint IS NULL OR u.estate_id = %(estate)s)
+              AND (NOT %(from_bill_day)s OR %(start)s::date + (pol.bill_day - 1) <= %(as_of_date)s)
               AND NOT EXISTS (SELECT 1 FROM fees_bill b WHERE b.unit_id = u.id AND b.period = %(start)s)
               AND (EXISTS (SELECT 1 FROM fees_feestandard s WHERE {applicable}
                            AND NOT (s.basis = 'one_off' AND EXISTS (
@@ -159,7 +191,7 @@ def bill_run(*, period: date, as_of: datetime, estate=None) -> BillRun:
         cursor.execute("""
             INSERT INTO fees_bill (number, estate_id, unit_id, owner_id, period, amount, paid, status, issued_at, due_on)
             SELECT upper(e.code) || '-ZD' || %(yyyymm)s || '-' || lpad((q.offset_ + n.rn)::text, 6, '0'),
-                   n.estate_id, n.unit_id, o.owner_id, %(start)s, 0, 0, 'open', %(as_of)s, %(due_on)s
+                   n.estate_id, n.unit_id, o.owner_id, %(start)s, 0, 0, 'open', %(as_of)s, n.due_on
             FROM _bill_new n
             JOIN _bill_seq q ON q.estate_id = n.estate_id
             JOIN owners_estate e ON e.id = n.estate_id
@@ -362,9 +394,7 @@ def payment_reverse(*, payment: Payment, reason: str, now: datetime, actor) -> P
     return payment
 
 
-# ---- dunning (the 16th and the 21st) ----------------------------------------------------------
-
-DUNNING_DAYS = {1: 16, 2: 21}
+# ---- dunning (the estate's two dunning days) --------------------------------------------------
 
 # The channel a notice records is the one the notification layer sends it by.
 _NOTICE_CHANNEL_SQL = notifications.owner_channel_sql(
@@ -374,7 +404,7 @@ _NOTICE_CHANNEL_SQL = notifications.owner_channel_sql(
            notifications.SMS: NoticeChannel.SMS})
 
 
-def dunning_round(*, period: date, round_: int, as_of: datetime) -> int:
+def dunning_round(*, period: date, round_: int, as_of: datetime, from_dunning_day: bool = False) -> int:
     """Create round ``round_`` (1: 第一次催款, 2: 第二次催款) of the month's payment
     reminders for every unit whose bill of ``period`` still owes, in set-based SQL.
 
@@ -384,8 +414,12 @@ def dunning_round(*, period: date, round_: int, as_of: datetime) -> int:
     channel is the one the notice goes by (``notifications.owner_channel``): e-mail, SMS
     (for phone and WeChat too), the portal alone (no address for the preferred channel),
     or a printed notice delivered door to door (a letter, or no owner on record).
+    With ``from_dunning_day`` (the daily job), only the units of estates whose day for
+    the round in ``period`` (their fee policy) has come by ``as_of`` get one.
     Returns how many notices were created; ``dunning_deliver`` sends them."""
     start, _end = _period_bounds(period)
+    policy_sql, policy_params = selectors.fee_policy_sql()
+    day = {1: "first_dunning_day", 2: "second_dunning_day"}[round_]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('fees.dunning'))")
         cursor.execute(f"""
@@ -394,13 +428,16 @@ def dunning_round(*, period: date, round_: int, as_of: datetime) -> int:
             SELECT b.estate_id, b.unit_id, b.owner_id, b.period, %(round)s, b.amount - b.paid, c.channel,
                    CASE WHEN c.channel = 'printed' THEN 'to_print' ELSE 'pending' END, %(as_of)s
             FROM fees_bill b
+            JOIN ({policy_sql}) pol ON pol.estate_id = b.estate_id
             LEFT JOIN owners_owner o ON o.id = b.owner_id
             CROSS JOIN LATERAL (SELECT CASE
                 WHEN o.id IS NULL OR o.preferred_channel = 'letter' THEN 'printed'
                 ELSE {_NOTICE_CHANNEL_SQL} END AS channel) c
             WHERE b.period = %(start)s AND b.status IN ('open', 'part_paid') AND b.amount > b.paid
+              AND (NOT %(from_dunning_day)s OR %(start)s::date + (pol.{day} - 1) <= %(as_of_date)s)
             ON CONFLICT (unit_id, period, round) DO NOTHING
-        """, {"round": round_, "as_of": as_of, "start": start})
+        """, {"round": round_, "as_of": as_of, "start": start, "as_of_date": timezone.localdate(as_of),
+              "from_dunning_day": from_dunning_day, **policy_params})
         return cursor.rowcount
 
 
@@ -592,22 +629,24 @@ def income_statement_publish(*, statement, actor=None, now: datetime):
     return statement
 
 
-# ---- the month report (the 2nd) ---------------------------------------------------------------
+# ---- the month report (the estate's report day) -----------------------------------------------
 
-def month_report_generate(*, month: date, as_of: datetime) -> list:
-    """Store the month's report: one MonthReport per estate and one for all of them,
-    with receivable, collected, the collection rate, payments by method, arrears by
-    age and notices by round and channel (fees.reports.month_report_data). Running it
-    again replaces the figures: still one row per estate and month."""
+def month_report_generate(*, month: date, as_of: datetime, estates=None, overall: bool = True) -> list:
+    """Store the month's report: one MonthReport per estate (``estates``, all when None)
+    and, with ``overall``, one for all of them, with receivable, collected, the
+    collection rate, payments by method, arrears by age and notices by round and
+    channel (fees.reports.month_report_data). Running it again replaces the figures:
+    still one row per estate and month."""
     from fees.models import MonthReport
     from fees.reports import month_report_data
     from owners.models import Estate
 
     month = month.replace(day=1)
+    estates = Estate.objects.order_by("name") if estates is None else estates
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('fees.month_report'))")
         reports = []
-        for estate in [None, *Estate.objects.order_by("name")]:
+        for estate in [None, *estates] if overall else list(estates):
             report, _created = MonthReport.objects.update_or_create(
                 estate=estate, month=month,
                 defaults={"generated_at": as_of,

@@ -83,23 +83,26 @@ JOBS: tuple[Job, ...] = (
         name="fees.bill_run",
         schedule=crontab(hour=1, minute=0),
         func="fees.jobs.bill_run",
-        description="From the 10th: the month's bill for every unit that has none yet (002 五).",
+        description="From each estate's bill day (its fee policy, the 10th by default): the month's bill "
+        "for every unit that has none yet (002 五).",
         expires=20 * 3600,
     ),
     Job(
         name="fees.dunning",
         schedule=crontab(hour=9, minute=0),
         func="fees.jobs.dunning",
-        description="From the 16th: the first payment reminder to every unit still owing; from the 21st, "
-        "the second (002 五). At most one per unit, month and round.",
+        description="From each estate's first dunning day (its fee policy, the 16th by default): the first "
+        "payment reminder to every unit still owing; from its second (the 21st), the second (002 五). "
+        "At most one per unit, month and round.",
         expires=12 * 3600,
     ),
     Job(
         name="fees.month_report",
         schedule=crontab(hour=2, minute=30),
         func="fees.jobs.month_report",
-        description="From the 2nd: last month's fee report (collection rate, payments by method, arrears "
-        "by age, notices), once; a later day catches up if the 2nd was missed (002 五).",
+        description="From each estate's report day (its fee policy, the 2nd by default): last month's fee "
+        "report (collection rate, payments by method, arrears by age, notices), once; a later day catches "
+        "up if the day was missed (002 五).",
         expires=20 * 3600,
     ),
 )

@@ -265,6 +265,20 @@ COMPLAINT_POLICY_DEFAULTS = {
     "cluster_threshold": 3,
     "cluster_window_days": 30,
 }
+# Fees (domain §6): the month's calendar, the arrears age buckets and the long-term
+# refusers; an estate can override them in its FeePolicy (admin). Days are days of the
+# month (1–28, so every month has them). The buckets are the last month of each but the
+# open-ended last one: 1, 2–3, 4–6, 7–12 and more than 12 months.
+FEE_POLICY_DEFAULTS = {
+    "bill_day": 10,
+    "pay_by_day": 15,
+    "first_dunning_day": 16,
+    "second_dunning_day": 21,
+    "report_day": 2,
+    "aging_buckets": [1, 3, 6, 12],
+    "refuser_months": 12,
+    "refuser_months_after_lawyer": 6,
+}
 # Callbacks (domain §5): when each kind is due after its event and the share that must be
 # done. Per estate in a CallbackRule (a supervisor's change applies to new callbacks).
 # A special service's mid-term callback is due half-way through the planned work.

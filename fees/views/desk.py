@@ -54,6 +54,7 @@ def home(request):
     return render(request, "fees/desk/home.html", {
         "form": form, "matches": matches, "estates": estates, "estate": estate,
         "figures": selectors.desk_figures(now=timezone.now(), estate=estate),
+        "fee_days": selectors.fee_policy_days(estate_ids=[estate.pk] if estate else None),
     })
 
 
@@ -172,9 +173,11 @@ def bills(request):
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)
+    estate = filters.get("estate")
     return render(request, "fees/desk/bills.html", {
         "form": form, "period": period, "page": page, "totals": selectors.bill_totals(rows),
         "query_string": query_string.urlencode(),
+        "fee_days": selectors.fee_policy_days(estate_ids=[estate.pk] if estate else None),
     })
 
 
@@ -230,7 +233,8 @@ def _standard_form(request, standard=None):
         else:
             messages.success(request, _("Fee standard saved: %(item)s.") % {"item": saved.item})
             return redirect(f"{reverse('fees:standards')}?estate={saved.estate_id}")
-    return render(request, "fees/desk/standard_form.html", {"form": form, "standard": standard},
+    fee_days = selectors.fee_policy_days(estate_ids=[int(estate_id)] if str(estate_id or "").isdigit() else None)
+    return render(request, "fees/desk/standard_form.html", {"form": form, "standard": standard, "fee_days": fee_days},
                   status=400 if form.errors else 200)
 
 

@@ -121,8 +121,14 @@ def dunning(request):
         "status": status, "channel": channel, "page": page, "query_string": query.urlencode(),
         "status_choices": NoticeStatus.choices, "channel_choices": NoticeChannel.choices,
         "can_deliver": request.user.has_perm("fees.change_dunningnotice"),
-        "dunning_days": services.DUNNING_DAYS,
+        "dunning_days": _dunning_days(estate),
     })
+
+
+def _dunning_days(estate) -> dict[int, list[int]]:
+    """{round: its days}: the estate's, or each day the estates use."""
+    days = selectors.fee_policy_days(estate_ids=[estate.pk] if estate else None)
+    return {1: days["first_dunning_day"], 2: days["second_dunning_day"]}
 
 
 def counts_total(counts: dict, *, status: str) -> int:
@@ -194,9 +200,9 @@ def arrears(request):
     as_of = timezone.localdate()
     estate = _estate(request)
     bucket = request.GET.get("bucket") or ""
-    if bucket not in {key for key, _low, _high in selectors.AGING_BUCKETS}:
-        bucket = ""
     summary = selectors.aging_summary(as_of=as_of, estate=estate)
+    if bucket not in {row["bucket"] for row in summary}:
+        bucket = ""
     for row in summary:
         row["label"] = reports.bucket_label(row["bucket"])
     rows = selectors.arrears(as_of=as_of, estate=estate, bucket=bucket)
@@ -205,11 +211,15 @@ def arrears(request):
     query = request.GET.copy()
     query.pop("page", None)
     estates = list(Estate.objects.order_by("name"))
+    policies = selectors.fee_policies(estate_ids=[estate.pk] if estate else None).values()
+    refuser_rules = {(p.refuser_months, p.refuser_months_after_lawyer) for p in policies}
     return render(request, "fees/dunning/arrears.html", {
         "as_of": as_of, "estate": estate, "estates": estates,
         "bucket": bucket, "summary": summary, "page": page, "query_string": query.urlencode(),
         "units": sum(r["units"] for r in summary), "owed": sum((r["owed"] for r in summary), Decimal("0.00")),
         "refusers": reports.long_term_refusers(as_of=as_of, estate=estate),
+        # The rule in numbers when the estates listed share it.
+        "refuser_rule": next(iter(refuser_rules)) if len(refuser_rules) == 1 else None,
         "listed_units": len(rows), "listed_owed": sum((r.owed for r in rows), Decimal("0.00")),
     })
 
@@ -294,7 +304,8 @@ def arrears_case(request, pk):
     return render(request, "fees/dunning/arrears_case.html", {
         "unit": unit, "owner": first_current_owner(unit=unit), "case": case, "bills": bills,
         "owed": sum((b.owing for b in bills), Decimal("0.00")), "months": months,
-        "bucket_label": reports.bucket_label(selectors.bucket_of(months)) if months else "",
+        "bucket_label": reports.bucket_label(selectors.fee_policy(estate=unit.estate).bucket_of(months))
+        if months else "",
         "case_form": case_form, "measure_form": measure_form, "can_case": can_case, "can_measure": can_measure,
         "suggested": MeasureKind(suggested).label, "steps": steps,
         "notices": DunningNotice.objects.filter(unit=unit).order_by("-period", "-round")[:12],
@@ -315,14 +326,15 @@ def reports_page(request):
         "month": month, "this_month": today.replace(day=1), "previous": month - _one_month(),
         "next": month + _one_month() if month < today.replace(day=1) else None,
         "overall": overall, "estates": per_estate, "stored": stored, "stored_estates": stored_estates,
-        "report_day": 2,
+        # The report of all estates is made once every estate's report day has come.
+        "report_day": selectors.fee_policy_days()["report_day"][-1],
     })
 
 
 @staff_required
 @permission_required(VIEW_REPORTS, raise_exception=True)
 def month_xlsx(request):
-    """The month report as .xlsx: the one stored on the 2nd if it was made, else the
+    """The month report as .xlsx: the one stored on the report day if it was made, else the
     figures as they are now."""
     month = _month(request.GET.get("month")) or selectors.last_month(timezone.localdate())
     overall, per_estate = reports.stored_month_report(month=month)

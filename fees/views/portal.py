@@ -20,6 +20,7 @@ def portal_home(request, owner):
         "owner": owner, "owed": owed, "bills": selectors.owner_bills(owner=owner),
         "payments": selectors.payments_for_api(owner=owner)[:20],
         "notices": selectors.owner_notices(owner=owner)[:20],
+        "fee_days": selectors.fee_policy_days(estate_ids={unit.estate_id for unit, _owed, _bills in owed.units}),
     })
 
 

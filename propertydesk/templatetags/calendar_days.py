@@ -13,3 +13,10 @@ def day_of_month(day) -> str:
     # Translators: a language without the English suffix leaves {suffix} out.
     # xgettext:no-python-brace-format
     return pgettext("day of month", "the {day}{suffix}").format(day=day, suffix=suffix)
+
+
+@register.filter
+def days_of_month(days) -> str:
+    """Several days of a monthly calendar, such as the estates' different bill days:
+    "the 16th, the 18th", "16 日、18 日"; one day is said as ``day_of_month`` says it."""
+    return pgettext("between days of month", ", ").join(day_of_month(day) for day in days)
