@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Category, Channel, Department, PauseReason, Status, Urgency
 from owners.forms import UnitByNumberMixin
 from owners.models import Building, Estate, Unit
-
-DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+from propertydesk.web import DATETIME_INPUT
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -29,11 +29,10 @@ from complaints.forms import (
     SuggestionForm,
 )
 from complaints.models import CATEGORY_DEPARTMENT, Channel, ComplaintPolicy, Urgency
-from owners.forms import apply_service_errors
 from owners.models import Ownership, Unit
 from owners.selectors import first_current_owner, owner_units
-from owners.views import owner_required, staff_required
 from propertydesk.actions import run_action
+from propertydesk.web import apply_service_errors, owner_required, staff_required
 
 # ---- desk ------------------------------------------------------------------
 

@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fees.models import Basis, BillStatus, PaymentMethod
-from owners.forms import DATE_INPUT
 from owners.models import Building, Estate
+from propertydesk.web import DATE_INPUT
 
 
 class UnitFindForm(forms.Form):

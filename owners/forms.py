@@ -14,9 +14,7 @@ from owners.models import (
     Unit,
 )
 from owners.validators import validate_phone, validate_resident_id
-
-# ISO format whatever the language: a browser date box reads nothing else.
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from propertydesk.web import DATE_INPUT
 
 
 class OwnerFilterForm(forms.Form):
@@ -163,17 +161,6 @@ class ResidentForm(forms.Form):
 
 class MoveOutForm(forms.Form):
     move_out_date = forms.DateField(label=_("Move-out date"), widget=DATE_INPUT)
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError, aliases: dict | None = None) -> None:
-    """Attach a service's ValidationError to the form fields it names."""
-    aliases = aliases or {}
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            field = aliases.get(field, field)
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class PortalLoginForm(forms.Form):

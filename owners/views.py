@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,24 +20,11 @@ from owners.forms import (
     OwnershipForm,
     PortalLoginForm,
     ResidentForm,
-    apply_service_errors,
 )
 from owners.models import Owner, Ownership, PiiField, Resident
-from propertydesk.roles import is_staff_member, owner_of
+from propertydesk.web import apply_service_errors, owner_required, staff_required
 
 PHONE_ERRORS = {"phones": "phone"}
-
-
-def staff_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not is_staff_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
 
 
 @staff_required
@@ -283,18 +270,6 @@ def ownership_moves(request, pk):
 
 
 # ---- owner portal ---------------------------------------------------------
-
-
-def owner_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        owner = owner_of(request.user)
-        if owner is None:
-            raise PermissionDenied
-        return view(request, owner, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
 
 
 @owner_required

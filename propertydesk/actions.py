@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from owners.forms import apply_service_errors
+from propertydesk.web import apply_service_errors
 
 
 def run_action(request, *, target, form, run: Callable, rerender: Callable, done_url: str,

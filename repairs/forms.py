@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from owners.forms import UnitByNumberMixin
 from owners.models import Estate
+from propertydesk.web import DATETIME_INPUT
 from repairs.models import DrawKind, Kind, PaymentMethod, PriceItem, Source, Status, Trade, Worker
 
-DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 OPEN = "open"
 ALL = "all"
 

@@ -35,10 +35,9 @@ from callbacks.forms import (
     SpotCheckForm,
 )
 from callbacks.models import Kind, Method, Satisfaction, Status
-from owners.forms import apply_service_errors
 from owners.models import Estate
-from owners.views import staff_required
 from propertydesk.actions import run_action
+from propertydesk.web import apply_service_errors, staff_required
 from repairs.signature import signature_from_data_url
 
 VIEW = "callbacks.view_callback"

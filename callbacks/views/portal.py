@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from callbacks import selectors, services
 from callbacks.models import Method, Satisfaction, Status
-from owners.forms import apply_service_errors
-from owners.views import owner_required
+from propertydesk.web import apply_service_errors, owner_required
 
 # The four answers as the big buttons show them: an icon and a colour each.
 FACES = {

@@ -20,9 +20,8 @@ from fees import selectors, services
 from fees.amount_words import rmb_upper
 from fees.forms import BillFilterForm, FeeStandardForm, PaymentForm, ReverseForm, UnitFindForm
 from fees.models import FeeStandard, PaymentMethod
-from owners.forms import apply_service_errors
 from owners.models import Estate, Unit
-from owners.views import staff_required
+from propertydesk.web import apply_service_errors, staff_required
 
 VIEW_BILL = "fees.view_bill"
 

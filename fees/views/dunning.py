@@ -39,10 +39,9 @@ from fees.models import (
     PaymentMethod,
     StatementLineKind,
 )
-from owners.forms import DATE_INPUT, apply_service_errors
 from owners.models import Estate, Unit
 from owners.selectors import first_current_owner
-from owners.views import staff_required
+from propertydesk.web import DATE_INPUT, apply_service_errors, staff_required
 
 VIEW_NOTICES = "fees.view_dunningnotice"
 VIEW_ARREARS = "fees.view_arrearscase"

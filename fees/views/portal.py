@@ -10,7 +10,7 @@ from django.urls import path
 from django.utils import timezone
 
 from fees import selectors
-from owners.views import owner_required
+from propertydesk.web import owner_required
 
 
 @owner_required

@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fees.models import BankCollectionCharge, Receipt
-from owners.forms import apply_service_errors
 from owners.models import Estate, Unit
 from owners.selectors import first_current_owner
-from owners.views import staff_required
 from propertydesk.actions import run_action
+from propertydesk.web import apply_service_errors, staff_required
 from repairs import selectors, services
 from repairs.forms import (
     ALL,

@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from owners.forms import apply_service_errors
 from owners.selectors import owner_units
-from owners.views import owner_required
+from propertydesk.web import apply_service_errors, owner_required
 from repairs import selectors, services
 from repairs.models import UNDISPATCHED, Kind, Source, Status
 from repairs.portal_forms import REPAIR, SERVICE, PortalWorkOrderForm

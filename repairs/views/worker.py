@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fees.models import Receipt
-from owners.forms import apply_service_errors
 from propertydesk.roles import worker_of
+from propertydesk.web import apply_service_errors
 from repairs import selectors, services
 from repairs.models import DrawKind, PaymentMethod, Status, WorkOrder
 from repairs.signature import signature_from_data_url
