@@ -4,7 +4,7 @@ either. Rules and activities are kept here by supervisors."""
 from django.contrib import admin
 
 from callbacks.models import Callback, CallbackResult, CallbackRule, CommunityActivity, RateCheck, SpotCheck
-from complaints.admin import ReadOnlyAdmin
+from propertydesk.admin import ReadOnlyAdmin
 
 
 @admin.register(CallbackRule)

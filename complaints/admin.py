@@ -4,23 +4,13 @@ read-only: their changes go through the services (the desk pages), never by hand
 from django.contrib import admin
 
 from complaints.models import Complaint, ComplaintEvent, ComplaintPolicy, Suggestion
+from propertydesk.admin import ReadOnlyAdmin
 
 
 @admin.register(ComplaintPolicy)
 class ComplaintPolicyAdmin(admin.ModelAdmin):
     list_display = ["estate", "emergency_hours", "urgent_hours", "normal_hours", "repeat_threshold",
                     "repeat_window_days", "cluster_threshold", "cluster_window_days"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(admin.TabularInline):

@@ -1,9 +1,9 @@
-from complaints.admin import ReadOnlyAdmin
 from django.conf import settings
 from django.contrib import admin
 
 from fees import services
 from fees.models import BankCollectionCharge, FeePolicy, Receipt
+from propertydesk.admin import ReadOnlyAdmin
 
 
 @admin.register(FeePolicy)

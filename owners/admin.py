@@ -15,6 +15,7 @@ from owners.models import (
     Resident,
     Unit,
 )
+from propertydesk.admin import ReadOnlyAdmin
 
 
 @admin.register(Estate)
@@ -102,20 +103,12 @@ class ResidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(PiiReveal)
-class PiiRevealAdmin(admin.ModelAdmin):
+class PiiRevealAdmin(ReadOnlyAdmin):
+    """The reveal log is evidence: nobody edits or deletes it."""
+
     list_display = ["revealed_at", "user", "owner", "field", "via", "ip_address"]
     list_filter = ["field", "via"]
     date_hierarchy = "revealed_at"
-
-    # The reveal log is evidence: nobody edits or deletes it.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RegistryCheck)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from complaints.admin import ReadOnlyAdmin
+from propertydesk.admin import ReadOnlyAdmin
 from repairs.models import DispatchRule, PriceItem, Worker, WorkOrder, WorkOrderEvent
 
 
