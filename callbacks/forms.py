@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from callbacks.models import Kind, Method, Satisfaction, Status
 from owners.models import Estate
+from propertydesk.people import person_name
 
 MINE = "mine"
 NOBODY = "none"
@@ -30,13 +31,7 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, staff=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [("", _("Anyone")), (MINE, _("Me")), (NOBODY, _("Nobody yet"))] + [
-            (str(user.pk), _person(user)) for user in staff]
-
-
-def _person(user) -> str:
-    from propertydesk.templatetags.people import person_name
-
-    return person_name(user)
+            (str(user.pk), person_name(user)) for user in staff]
 
 
 class PerformForm(forms.Form):
@@ -79,7 +74,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args, staff=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [(MINE, _("Me")), (NOBODY, _("Nobody yet"))] + [
-            (str(user.pk), _person(user)) for user in staff]
+            (str(user.pk), person_name(user)) for user in staff]
 
 
 class CancelForm(forms.Form):

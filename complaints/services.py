@@ -36,9 +36,9 @@ from owners.models import Unit
 from owners.selectors import owns_now
 from owners.validators import validate_phone
 from propertydesk import notifications
+from propertydesk.people import person_name
 from propertydesk.roles import SUPERVISOR, is_staff_member
 from propertydesk.sequences import next_value
-from propertydesk.templatetags.people import person_name
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
 from owners import crypto
+from propertydesk.people import person_name
 
 
 class Kind(models.TextChoices):
@@ -128,8 +129,6 @@ class Worker(models.Model):
 
     @property
     def display_name(self) -> str:
-        from propertydesk.templatetags.people import person_name
-
         return person_name(self.user)
 
 

@@ -1,6 +1,6 @@
 from django.contrib.auth.models import User
 
-from propertydesk.templatetags.people import person_name
+from propertydesk.people import person_name
 
 
 def test_chinese_names_are_written_family_name_first_without_a_space():

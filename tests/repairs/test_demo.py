@@ -19,7 +19,7 @@ from complaints.models import ComplaintEvent
 from fees.models import BankCollectionCharge, Receipt
 from owners.models import Estate, Owner
 from propertydesk.models import Notification
-from propertydesk.templatetags.people import person_name
+from propertydesk.people import person_name
 from repairs import selectors
 from repairs.models import (
     TRANSITIONS,
