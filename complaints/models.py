@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
-from owners import crypto
+from propertydesk import pii
 
 
 class Channel(models.TextChoices):
@@ -214,12 +214,12 @@ class Complaint(models.Model):
         return self.number
 
     def save(self, *args, **kwargs):
-        self.contact_phone = crypto.normalize_phone(self.contact_phone) or None
+        self.contact_phone = pii.normalize_phone(self.contact_phone) or None
         super().save(*args, **kwargs)
 
     @property
     def contact_phone_masked(self) -> str:
-        return crypto.mask_phone(self.contact_phone) if self.contact_phone else ""
+        return pii.mask_phone(self.contact_phone) if self.contact_phone else ""
 
     @property
     def is_open(self) -> bool:

@@ -47,7 +47,7 @@ from owners.models import (
     Unit,
 )
 from owners.validators import ID_CHECK, ID_WEIGHTS
-from propertydesk import roles
+from propertydesk import pii, roles
 
 DEFAULT_SEED = 2026
 DEMO_PASSWORD = "demo12345"
@@ -321,7 +321,7 @@ class People:
 
 def owner_phone(owner: Owner, number: str, *, label: str, is_primary: bool) -> OwnerPhone:
     """An OwnerPhone exactly as OwnerPhone.save() would store it (for bulk_create)."""
-    number = crypto.normalize_phone(number)
+    number = pii.normalize_phone(number)
     return OwnerPhone(
         owner=owner,
         number=number,
@@ -334,7 +334,7 @@ def owner_phone(owner: Owner, number: str, *, label: str, is_primary: bool) -> O
 
 def owner_row(*, id_number: str, **fields) -> Owner:
     """An Owner exactly as owners.services.owner_create + Owner.save() would store it."""
-    id_number = crypto.normalize_id_number(id_number)
+    id_number = pii.normalize_id_number(id_number)
     return Owner(
         id_number=id_number,
         id_number_hash=crypto.id_number_index(id_number) if id_number else "",

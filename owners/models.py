@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
 from owners import crypto
+from propertydesk import pii
 
 
 class Estate(models.Model):
@@ -189,13 +190,13 @@ class Owner(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.id_number = crypto.normalize_id_number(self.id_number) or None
+        self.id_number = pii.normalize_id_number(self.id_number) or None
         self.id_number_hash = crypto.id_number_index(self.id_number) if self.id_number else ""
         super().save(*args, **kwargs)
 
     @property
     def id_number_masked(self) -> str:
-        return crypto.mask_id_number(self.id_number) if self.id_number else ""
+        return pii.mask_id_number(self.id_number) if self.id_number else ""
 
     @property
     def has_special_needs(self) -> bool:
@@ -245,14 +246,14 @@ class OwnerPhone(models.Model):
         return self.masked
 
     def save(self, *args, **kwargs):
-        self.number = crypto.normalize_phone(self.number)
+        self.number = pii.normalize_phone(self.number)
         self.number_hash = crypto.phone_index(self.number)
         self.tail_hash = crypto.phone_tail_index(self.number)
         super().save(*args, **kwargs)
 
     @property
     def masked(self) -> str:
-        return crypto.mask_phone(self.number)
+        return pii.mask_phone(self.number)
 
 
 class EndReason(models.TextChoices):
@@ -363,14 +364,14 @@ class Resident(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.phone = crypto.normalize_phone(self.phone) or None
+        self.phone = pii.normalize_phone(self.phone) or None
         self.phone_hash = crypto.phone_index(self.phone) if self.phone else ""
         self.phone_tail_hash = crypto.phone_tail_index(self.phone) if self.phone else ""
         super().save(*args, **kwargs)
 
     @property
     def phone_masked(self) -> str:
-        return crypto.mask_phone(self.phone) if self.phone else ""
+        return pii.mask_phone(self.phone) if self.phone else ""
 
 
 class PiiField(models.TextChoices):

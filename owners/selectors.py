@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from owners import crypto
 from owners.models import Owner, OwnerPhone, Ownership, PiiReveal, Resident, Unit
 from owners.validators import LANDLINE_RE, MOBILE_RE
+from propertydesk import pii
 from propertydesk.roles import is_staff_member, owner_of
 
 current_ownerships = Ownership.objects.filter(end_date__isnull=True)
@@ -77,7 +78,7 @@ def owner_list(
 
 
 def _owner_match(query: str) -> Q:
-    digits = crypto.normalize_phone(query)
+    digits = pii.normalize_phone(query)
     match = Q(name__startswith=query.strip())
     if digits and len(digits) == len(re.sub(r"[\s+\-()]", "", query)):
         if len(digits) == 4:
@@ -132,7 +133,7 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
     units = Unit.objects.select_related("estate", "building")
     living_residents = Resident.objects.filter(move_out_date__isnull=True).order_by("unit__number")
     compact = re.sub(r"[\s()]", "", query)
-    digits = crypto.normalize_phone(query)
+    digits = pii.normalize_phone(query)
 
     if re.fullmatch(r"[+\d-]+", compact) and (MOBILE_RE.match(digits) or LANDLINE_RE.match(digits)):
         owners = OwnerPhone.objects.filter(number_hash=crypto.phone_index(digits)).values("owner_id")

@@ -29,6 +29,7 @@ from owners.models import (
     Unit,
 )
 from owners.validators import validate_phone, validate_resident_id
+from propertydesk import pii
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,10 @@ def _clean_phones(phones: list[PhoneInput], errors: dict[str, list[str]]) -> lis
             validate_phone(phone.number)
         except ValidationError as exc:
             errors.setdefault("phones", []).extend(
-                f"{crypto.mask_phone(phone.number)}: {m}" for m in exc.messages
+                f"{pii.mask_phone(phone.number)}: {m}" for m in exc.messages
             )
             continue
-        digits = crypto.normalize_phone(phone.number)
+        digits = pii.normalize_phone(phone.number)
         if digits in seen:
             continue
         seen.add(digits)
@@ -124,7 +125,7 @@ def owner_create(
     owner = Owner(
         name=name.strip(),
         id_type=id_type,
-        id_number=crypto.normalize_id_number(id_number),
+        id_number=pii.normalize_id_number(id_number),
         address=address.strip(),
         email=email.strip(),
         preferred_channel=preferred_channel,
@@ -175,7 +176,7 @@ def owner_update(
     owner.name = name.strip()
     owner.id_type = id_type
     if new_id_number:
-        owner.id_number = crypto.normalize_id_number(new_id_number)
+        owner.id_number = pii.normalize_id_number(new_id_number)
     owner.address = address.strip()
     owner.email = email.strip()
     owner.preferred_channel = preferred_channel

@@ -3,7 +3,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from owners.crypto import normalize_id_number, normalize_phone
+from propertydesk.pii import normalize_id_number, normalize_phone
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{9,11}$")  # area code + number, dashes stripped

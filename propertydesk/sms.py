@@ -6,6 +6,8 @@ import logging
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from propertydesk.pii import mask_phone
+
 logger = logging.getLogger("propertydesk.sms")
 
 
@@ -18,8 +20,6 @@ class LoggingSmsBackend(BaseSmsBackend):
     sent: list[tuple[str, str]] = []  # kept for inspection in development
 
     def send(self, *, phone: str, text: str) -> None:
-        from owners.crypto import mask_phone
-
         LoggingSmsBackend.sent.append((phone, text))
         logger.info("SMS to %s: %s", mask_phone(phone), text)
 

@@ -53,10 +53,9 @@ from django.utils import timezone
 from complaints.demo import as_of as demo_as_of
 from complaints.models import OPEN_STATUSES, REPAIR_CATEGORIES, Category, Complaint
 from fees.services import money
-from owners import crypto
 from owners.demo import DEMO_PASSWORD
 from owners.models import ResidentRelation, Unit
-from propertydesk import notifications, roles
+from propertydesk import notifications, pii, roles
 from propertydesk.roles import is_staff_member
 from repairs import services
 from repairs.models import (
@@ -1386,7 +1385,7 @@ class _Archive:
         order = WorkOrder(
             number=number, estate=unit.estate, unit=unit, owner=plan.owner,
             requester_name=(plan.requester_name or (plan.owner.name if plan.owner else "")).strip(),
-            requester_phone=crypto.normalize_phone(phone) or None, kind=job.kind,
+            requester_phone=pii.normalize_phone(phone) or None, kind=job.kind,
             source=plan.source,
             trade=job.trade, description=plan.description.strip(),
             appointment_at=plan.appointment_at,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
-from owners import crypto
+from propertydesk import pii
 from propertydesk.people import person_name
 
 
@@ -232,12 +232,12 @@ class WorkOrder(models.Model):
         return self.number
 
     def save(self, *args, **kwargs):
-        self.requester_phone = crypto.normalize_phone(self.requester_phone) or None
+        self.requester_phone = pii.normalize_phone(self.requester_phone) or None
         super().save(*args, **kwargs)
 
     @property
     def requester_phone_masked(self) -> str:
-        return crypto.mask_phone(self.requester_phone) if self.requester_phone else ""
+        return pii.mask_phone(self.requester_phone) if self.requester_phone else ""
 
     @property
     def is_paid(self) -> bool:

@@ -5,7 +5,7 @@ from django import template
 from django.utils import timezone
 
 from callbacks import selectors
-from owners import crypto
+from propertydesk import pii
 
 register = template.Library()
 
@@ -37,7 +37,7 @@ def callback_phone(callback) -> str:
     for name in ("contact_phone", "requester_phone"):
         raw = getattr(source, name, None) if source is not None else None
         if raw:
-            return crypto.mask_phone(raw)
+            return pii.mask_phone(raw)
     owner = callback.owner
     if owner is None:
         return ""

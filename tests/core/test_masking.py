@@ -1,6 +1,6 @@
 import pytest
 
-from owners.crypto import mask_id_number, mask_phone
+from propertydesk.pii import mask_id_number, mask_phone
 
 
 @pytest.mark.parametrize(
