@@ -156,8 +156,9 @@ def plan_structure(rng: random.Random, n_units: int):
 def load(n_units: int, rng: random.Random, timer: Timer) -> Samples:
     from owners import demo
     from owners.models import (
-        Building, ContactChannel, Estate, IdType, Owner, OwnerPhone, Ownership, Unit,
+        Building, Estate, IdType, Owner, OwnerPhone, Ownership, Unit,
     )
+    from propertydesk.models import ContactChannel
 
     people = demo.People(rng)
     estates_plan, units_plan = plan_structure(rng, n_units)

@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from owners import selectors, services
 from owners.models import (
     Building,
-    ContactChannel,
     Estate,
     IdType,
     Owner,
@@ -29,6 +28,7 @@ from owners.models import (
     Unit,
 )
 from propertydesk.api import raise_as_drf
+from propertydesk.models import ContactChannel
 from propertydesk.roles import is_staff_member, owner_of
 
 

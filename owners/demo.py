@@ -33,7 +33,6 @@ from django.contrib.auth.models import Group
 from owners import crypto
 from owners.models import (
     Building,
-    ContactChannel,
     EndReason,
     Estate,
     IdType,
@@ -48,6 +47,7 @@ from owners.models import (
 )
 from owners.validators import ID_CHECK, ID_WEIGHTS
 from propertydesk import pii, roles
+from propertydesk.models import ContactChannel
 
 DEFAULT_SEED = 2026
 DEMO_PASSWORD = "demo12345"

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from owners.models import (
     Building,
-    ContactChannel,
     EndReason,
     Estate,
     IdType,
@@ -14,6 +13,7 @@ from owners.models import (
     Unit,
 )
 from owners.validators import validate_phone, validate_resident_id
+from propertydesk.models import ContactChannel
 from propertydesk.web import DATE_INPUT
 
 

@@ -16,6 +16,7 @@ from encrypted_fields.fields import EncryptedCharField
 
 from owners import crypto
 from propertydesk import pii
+from propertydesk.models import ContactChannel
 
 
 class Estate(models.Model):
@@ -100,15 +101,6 @@ class Unit(models.Model):
         # estate is denormalised from the building so room numbers can be unique per estate.
         self.estate_id = self.building.estate_id
         super().save(*args, **kwargs)
-
-
-class ContactChannel(models.TextChoices):
-    PHONE = "phone", _("Phone call")
-    SMS = "sms", _("SMS")
-    WECHAT = "wechat", _("WeChat")
-    EMAIL = "email", _("E-mail")
-    PORTAL = "portal", _("Owner portal")
-    LETTER = "letter", _("Letter")
 
 
 class SpecialNeed(models.TextChoices):

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from owners import crypto, selectors
 from owners.models import (
-    ContactChannel,
     EndReason,
     IdType,
     Owner,
@@ -30,6 +29,7 @@ from owners.models import (
 )
 from owners.validators import validate_phone, validate_resident_id
 from propertydesk import pii
+from propertydesk.models import ContactChannel
 
 
 @dataclass(frozen=True)

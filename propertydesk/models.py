@@ -46,6 +46,18 @@ class Sequence(models.Model):
         return f"{self.key} = {self.value}"
 
 
+class ContactChannel(models.TextChoices):
+    """How someone prefers to be reached (an owner's choice in the registry). Here, beside
+    the inbox, because the notification layer decides what each choice means for delivery."""
+
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat")
+    EMAIL = "email", _("E-mail")
+    PORTAL = "portal", _("Owner portal")
+    LETTER = "letter", _("Letter")
+
+
 class Notification(models.Model):
     """One message in a user's in-portal inbox. E-mail and SMS copies are sent on
     commit by propertydesk.notifications; the inbox row is always written."""

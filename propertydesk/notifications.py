@@ -18,7 +18,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from propertydesk.models import Notification
+from propertydesk.models import ContactChannel, Notification
 from propertydesk.sms import get_backend
 
 INBOX, EMAIL, SMS = "inbox", "email", "sms"
@@ -90,10 +90,12 @@ def notify(
     return written
 
 
-# How a message reaches an owner besides the inbox, by their preferred contact channel
-# (owners.ContactChannel values). WeChat goes by SMS until it has a backend. The one
-# mapping: the dunning SQL records the channel a notice goes by from owner_channel_sql.
-OWNER_CHANNEL = {"email": EMAIL, "sms": SMS, "phone": SMS, "wechat": SMS}
+# How a message reaches an owner besides the inbox, by their preferred contact channel.
+# WeChat goes by SMS until it has a backend. The one mapping: the dunning SQL records
+# the channel a notice goes by from owner_channel_sql.
+OWNER_CHANNEL = {
+    ContactChannel.EMAIL: EMAIL, ContactChannel.SMS: SMS, ContactChannel.PHONE: SMS, ContactChannel.WECHAT: SMS,
+}
 
 
 def owner_channel(preferred: str, *, has_email: bool, has_phone: bool) -> str:
@@ -120,6 +122,17 @@ def _owner_channels(owner, primary_phone: str | None) -> tuple[list[str], str]:
     if channel == INBOX:
         return [INBOX], ""
     return [INBOX, channel], primary_phone if channel == SMS else ""
+
+
+def _primary_phones(owners: list) -> dict[int, str]:
+    """Each owner's primary phone number, in one query. Asked through the owners' own
+    ``phones`` relation, as ``notify_owner`` does: the core sits below the registry and
+    does not import its models."""
+    if not owners:
+        return {}
+    phone_model = owners[0].phones.model
+    primary = phone_model.objects.filter(owner_id__in={owner.pk for owner in owners}, is_primary=True)
+    return {phone.owner_id: phone.number for phone in primary}
 
 
 def _send_copies(owner, channels: list[str], phone: str, subject: str, body: str) -> None:
@@ -163,12 +176,9 @@ def notify_owners(*, messages: list[OwnerMessage], now: datetime) -> int:
     in one, the keys already used in one, the inbox rows in one insert. The caller holds
     the batch (claims it) so that no one else sends the same keys meanwhile. Returns how
     many were written; a key already used is skipped, as in ``notify_owner``."""
-    from owners.models import OwnerPhone
-
     keyed = {f"{m.dedupe_key}:owner:{m.owner.pk}": m for m in messages}
     used = set(Notification.objects.filter(dedupe_key__in=keyed).values_list("dedupe_key", flat=True))
-    phones = {p.owner_id: p.number for p in OwnerPhone.objects.filter(
-        owner_id__in={m.owner.pk for m in messages}, is_primary=True)}
+    phones = _primary_phones([m.owner for m in messages])
     rows, copies = [], []
     for key, m in keyed.items():
         if key in used:
