@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from callbacks.models import Callback, CallbackResult, CommunityActivity, Kind, Payment, SpotCheck, Status
+from callbacks.rules import rule_for
 
 # ---- what the hourly job repairs ----------------------------------------------------------
 
@@ -192,8 +193,6 @@ def month_rates(*, month: date, as_of: datetime, estate=None) -> list[RateRow]:
     """Callbacks owed for events in ``month`` (due by ``as_of``, cancelled ones aside)
     and how many were done by ``as_of``, per estate and kind; special services split by cash and bank
     collection, whose required rates differ (100 % / ≥ 80 %)."""
-    from callbacks.services import rule_for
-
     tz = timezone.get_current_timezone()
     start = datetime.combine(month, datetime.min.time(), tzinfo=tz)
     end = start + relativedelta(months=1)
@@ -261,7 +260,6 @@ def rules_in_force(*, estate, at: datetime) -> list[dict]:
     """The callback rule of each kind in force at ``at`` for the estate: its latest
     version effective by then, or the defaults (``effective_from`` None)."""
     from callbacks.models import CallbackRule
-    from callbacks.services import rule_for
 
     rows = []
     for kind in Kind:

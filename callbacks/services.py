@@ -4,18 +4,17 @@ perform them; supervisors cancel (with a reason) and spot-check."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from callbacks import selectors
 from callbacks.models import (
     Callback,
     CallbackResult,
@@ -27,51 +26,9 @@ from callbacks.models import (
     SpotCheck,
     Status,
 )
+from callbacks.rules import rule_for
 from propertydesk import notifications
 from propertydesk.roles import FRONT_DESK, SUPERVISOR, owner_of
-
-# ---- rules -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rule:
-    days: int = 0
-    months: int = 0
-    by_day_of_next_month: int | None = None
-    required_rate: Decimal | None = None
-    required_rate_bank: Decimal | None = None
-
-    def due_on(self, event_at: datetime) -> date:
-        """The due date, counted on the Shanghai calendar from the day of the event:
-        +3 days, +1 calendar month (31 Jan → 28/29 Feb), at the latest by the 10th of
-        the next month."""
-        day = timezone.localdate(event_at)
-        due = day + relativedelta(days=self.days, months=self.months)
-        if self.by_day_of_next_month:
-            due = min(due, (day + relativedelta(months=1)).replace(day=self.by_day_of_next_month))
-        return due
-
-
-def rule_for(*, estate, kind: str, at: datetime) -> Rule:
-    """The rule in force at ``at``: the estate's latest row effective by then, or the
-    defaults in settings.CALLBACK_RULE_DEFAULTS."""
-    row = (CallbackRule.objects.filter(estate=estate, kind=kind, effective_from__lte=at)
-           .order_by("-effective_from").first())
-    if row is not None:
-        return Rule(days=row.days, months=row.months, by_day_of_next_month=row.by_day_of_next_month,
-                    required_rate=row.required_rate, required_rate_bank=row.required_rate_bank)
-    defaults = settings.CALLBACK_RULE_DEFAULTS[kind]
-    return Rule(
-        days=defaults.get("days", 0), months=defaults.get("months", 0),
-        by_day_of_next_month=defaults.get("by_day_of_next_month"),
-        required_rate=_decimal(defaults.get("required_rate")),
-        required_rate_bank=_decimal(defaults.get("required_rate_bank")),
-    )
-
-
-def _decimal(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
 
 @transaction.atomic
 def callback_rule_set(
@@ -454,7 +411,6 @@ def rate_check_month(*, as_of: datetime) -> list:
     """Last month's callbacks per estate and kind (special services split by how they
     were paid) against the required rate; stored, and the supervisors told of any
     below it. Running it again updates the same rows and tells nobody twice."""
-    from callbacks import selectors
     from callbacks.models import RateCheck
 
     month = (timezone.localdate(as_of).replace(day=1) - relativedelta(months=1))

@@ -35,6 +35,7 @@ from callbacks.forms import (
     SpotCheckForm,
 )
 from callbacks.models import Kind, Method, Satisfaction, Status
+from callbacks.rules import rule_for
 from owners.models import Estate
 from propertydesk.actions import run_action
 from propertydesk.web import apply_service_errors, staff_required
@@ -368,7 +369,7 @@ def rules(request):
     if estate is not None:
         for kind, label in Kind.choices:
             row = next((r for r in history if r.kind == kind and r.effective_from <= now), None)
-            current.append({"kind": kind, "label": label, "rule": services.rule_for(estate=estate, kind=kind, at=now),
+            current.append({"kind": kind, "label": label, "rule": rule_for(estate=estate, kind=kind, at=now),
                             "row": row, "special": kind in (Kind.SPECIAL_MIDTERM, Kind.SPECIAL_COMPLETION)})
     return render(request, "callbacks/rules.html", {
         "estates": estates, "estate": estate, "form": form, "current": current, "history": history,

@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 from PIL import Image, ImageDraw
 
-from callbacks import services
+from callbacks import rules, services
 from callbacks.models import Callback, CallbackResult, CallbackRule, SpotCheck, Status
 from complaints.models import Status as ComplaintStatus
 from repairs.models import WorkOrder
@@ -277,7 +277,7 @@ def test_a_supervisor_puts_a_new_rule_in_force_and_the_desk_cannot(client, estat
     rule = CallbackRule.objects.get()
     assert rule.days == 2 and rule.required_rate == Decimal("100") and rule.created_by == estate["boss"]
     assert "effective now, for new callbacks" in response.content.decode()
-    assert services.rule_for(estate=estate_obj, kind="complaint", at=NOW).days == 2
+    assert rules.rule_for(estate=estate_obj, kind="complaint", at=NOW).days == 2
 
 
 # ---- the chain on the source pages, and who may see what ---------------------------------------
