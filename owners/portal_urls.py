@@ -4,6 +4,5 @@ from owners import views
 
 app_name = "portal"
 urlpatterns = [
-    path("", views.portal_home, name="home"),
     path("units/<int:pk>/", views.portal_unit, name="unit"),
 ]

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "callbacks",
     "fees",
     "renovation",
+    "pages",
     # Last: its post_migrate handler gives the role groups every app's permissions.
     "propertydesk",
 ]
@@ -117,7 +118,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "propertydesk.urls"
+ROOT_URLCONF = "pages.urls"
 WSGI_APPLICATION = "propertydesk.wsgi.application"
 ASGI_APPLICATION = "propertydesk.asgi.application"
 

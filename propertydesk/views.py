@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from owners.selectors import desk_search, registry_counts
 from propertydesk.roles import is_staff_member, owner_of, worker_of
 from propertydesk.selectors import inbox_for
 
@@ -43,19 +42,6 @@ def inbox(request):
         return redirect("inbox")
     page = Paginator(notes, 30).get_page(request.GET.get("page"))
     return render(request, "inbox.html", {"page": page})
-
-
-@login_required
-def desk(request):
-    if not is_staff_member(request.user):
-        raise PermissionDenied
-    query = request.GET.get("q", "").strip()
-    hits = desk_search(query=query) if query else None
-    return render(
-        request,
-        "desk.html",
-        {"query": query, "hits": hits, "counts": None if query else registry_counts()},
-    )
 
 
 def healthz(request):

@@ -1,3 +1,7 @@
+"""The site's root urlconf (ROOT_URLCONF). It sits in the top layer because it puts
+every app together: the core's pages, each app's URLs, and the pages of this package,
+served under the names of the app they belong to (``owners:detail``, ``portal:home``)."""
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -5,7 +9,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from propertydesk import views
+from owners import portal_urls as owner_portal_urls
+from owners import urls as owner_urls
+from pages import views
+from propertydesk import views as core_views
 
 api_v1 = [
     path("", include("owners.api_urls")),
@@ -13,21 +20,31 @@ api_v1 = [
     path("", include("repairs.api_urls")),
     path("", include("callbacks.api_urls")),
     path("", include("fees.api_urls")),
-    path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/", core_views.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+owner_pages = [
+    path("<int:pk>/", views.owner_detail, name="detail"),
+    path("<int:pk>/reveal/", views.owner_reveal, name="reveal"),
+    path("<int:pk>/units/", views.owner_add_unit, name="add_unit"),
+    path("<int:pk>/portal-login/", views.owner_portal_login, name="portal_login"),
+]
+portal_pages = [
+    path("", views.portal_home, name="home"),
+]
+
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", core_views.home, name="home"),
     path("desk/", views.desk, name="desk"),
-    path("healthz", views.healthz, name="healthz"),
-    path("inbox/", views.inbox, name="inbox"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("inbox/", core_views.inbox, name="inbox"),
     path("complaints/", include("complaints.urls")),
     path("work-orders/", include("repairs.urls")),
     path("callbacks/", include("callbacks.urls")),
     path("fees/", include("fees.urls")),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
@@ -40,8 +57,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("owners/", include("owners.urls")),
-    path("portal/", include("owners.portal_urls")),
+    path("owners/", include((owner_urls.urlpatterns + owner_pages, owner_urls.app_name))),
+    path("portal/", include((owner_portal_urls.urlpatterns + portal_pages, owner_portal_urls.app_name))),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]
