@@ -3,8 +3,9 @@
     run     compile translations, start the embedded PostgreSQL (unless DATABASE_URL
             is set), migrate, load the demo estate into an empty database, then run
             the web server, a Celery worker and Celery beat until Ctrl-C.
-    test    compile translations, start the embedded PostgreSQL (unless DATABASE_URL
-            is set), run pytest with the remaining arguments, stop what it started.
+    test    compile translations, check the import contracts (lint-imports), start the
+            embedded PostgreSQL (unless DATABASE_URL is set), run pytest with the remaining
+            arguments, stop what it started.
     translations   only compile locale/*/LC_MESSAGES/django.po into .mo files.
 """
 
@@ -138,8 +139,21 @@ def _supervise(procs: dict[str, subprocess.Popen]) -> int:
     return code
 
 
+def check_imports() -> bool:
+    """The import contracts in pyproject.toml ([tool.importlinter]): the dependencies
+    form a tree. Run before the tests, so CI fails on a wrong-way import."""
+    result = subprocess.run([str(Path(PY).parent / "lint-imports")], cwd=BASE_DIR)
+    if result.returncode != 0:
+        say("the import contract failed: a module imports the wrong way (see above, and the "
+            "README's \"How the code is laid out\"); the tests were not run")
+        return False
+    return True
+
+
 def test(args: list[str]) -> int:
     compile_translations()
+    if not check_imports():
+        return 1
     with database():
         result = subprocess.run([PY, "-m", "pytest", *args], cwd=BASE_DIR)
     return result.returncode
