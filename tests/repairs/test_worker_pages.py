@@ -16,8 +16,6 @@ from repairs import services
 from repairs.models import Acceptance, DamageIncident, DispatchMode, DispatchRule, MaterialDraw, Status, WorkOrder
 from tests.factories import PASSWORD
 
-pytestmark = pytest.mark.real_password_hashing  # the worker logs in through the login form
-
 
 @pytest.fixture(autouse=True)
 def english():
@@ -25,9 +23,13 @@ def english():
         yield
 
 
-def log_in(client, worker):
-    """Through the login page, as on the phone (django-axes wants the request)."""
+def log_in(client, worker, *, through_the_form=False):
+    """As the worker, his phone in English: through the login page (django-axes wants the
+    request) where the test is about logging in, else straight in."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    if not through_the_form:
+        client.force_login(worker.user)
+        return
     response = client.post(reverse("login"), {"username": worker.user.username, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("home")
 
@@ -90,6 +92,7 @@ def test_someone_who_is_not_a_worker_gets_403(client, shop):
     assert WorkOrder.objects.get(pk=order.pk).status == Status.DISPATCHED
 
 
+@pytest.mark.real_password_hashing  # logs in through the login form, as on the phone
 def test_my_orders_shows_my_dispatched_orders_and_the_pool_of_my_trades_only(client, shop):
     # given
     mine = dispatched_to(shop, shop["plumber"], description="厨房水龙头漏水")
@@ -97,7 +100,7 @@ def test_my_orders_shows_my_dispatched_orders_and_the_pool_of_my_trades_only(cli
     pool_plumbing = in_the_pool(shop, kind="routine", description="公共水管巡检")
     pool_electrical = in_the_pool(shop, kind="routine", trade="electrical", description="楼道灯不亮")
     # when
-    log_in(client, shop["plumber"])
+    log_in(client, shop["plumber"], through_the_form=True)
     page = client.get(reverse("repairs:my_orders")).content.decode()
     # then
     assert mine.number in page and pool_plumbing.number in page
