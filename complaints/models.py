@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
 from propertydesk import pii
+from propertydesk.states import StateEvent, Transitions
 
 
 class Channel(models.TextChoices):
@@ -86,13 +87,13 @@ class Status(models.TextChoices):
 # moves an in-progress one back to "assigned"; "resolved → in progress" is a reopening
 # (the owner was not satisfied); "resolved → closed" happens only through a satisfied
 # callback (complaints.services.complaint_close_after_callback).
-TRANSITIONS: dict[str, set[str]] = {
+TRANSITIONS = Transitions(Status, {
     Status.RECEIVED: {Status.ASSIGNED},
     Status.ASSIGNED: {Status.ASSIGNED, Status.IN_PROGRESS},
     Status.IN_PROGRESS: {Status.ASSIGNED, Status.RESOLVED},
     Status.RESOLVED: {Status.IN_PROGRESS, Status.CLOSED},
     Status.CLOSED: set(),
-}
+}, refusal=_("A complaint that is %(current)s cannot become %(target)s."))
 OPEN_STATUSES = (Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS)
 
 
@@ -236,7 +237,7 @@ class Complaint(models.Model):
     def is_overdue(self, now) -> bool:
         return self.is_open and not self.is_paused and self.promised_at < now
 
-    def allowed_next(self) -> set[str]:
+    def allowed_next(self) -> frozenset[str]:
         return TRANSITIONS[self.status]
 
 
@@ -256,29 +257,22 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class ComplaintEvent(models.Model):
+class ComplaintEvent(StateEvent):
     """The timeline: every change and every progress note. ``public`` events are shown
     to the owner; internal notes are not."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint"))
-    at = models.DateTimeField(_("at"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("by"),
-    )
     kind = models.CharField(_("what"), max_length=20, choices=EventKind.choices)
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
     # What the system says about the event, as data: the sentence is written when it is
     # read, in the reader's language (a Chinese owner never reads the desk's English).
     data = models.JSONField(_("details"), default=dict, blank=True)
     public = models.BooleanField(_("visible to the owner"), default=True)
 
-    class Meta:
+    class Meta(StateEvent.Meta):
         verbose_name = _("complaint event")
         verbose_name_plural = _("complaint events")
-        ordering = ["at", "id"]
 
     def __str__(self):
         return f"{self.complaint} {self.kind}"
@@ -374,12 +368,12 @@ class SuggestionStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-SUGGESTION_TRANSITIONS: dict[str, set[str]] = {
+SUGGESTION_TRANSITIONS = Transitions(SuggestionStatus, {
     SuggestionStatus.RECEIVED: {SuggestionStatus.UNDER_REVIEW},
     SuggestionStatus.UNDER_REVIEW: {SuggestionStatus.ADOPTED, SuggestionStatus.DECLINED},
     SuggestionStatus.ADOPTED: set(),
     SuggestionStatus.DECLINED: set(),
-}
+}, refusal=_("A suggestion that is %(current)s cannot become %(target)s."))
 
 
 class Suggestion(models.Model):
@@ -418,3 +412,16 @@ class Suggestion(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class SuggestionEvent(StateEvent):
+    """A suggestion's moves: under review, then adopted or declined (the reply is the note)."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="events",
+                                   verbose_name=_("suggestion"))
+    from_status = models.CharField(_("from"), max_length=20, choices=SuggestionStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=SuggestionStatus.choices, blank=True)
+
+    class Meta(StateEvent.Meta):
+        verbose_name = _("suggestion event")
+        verbose_name_plural = _("suggestion events")

@@ -17,6 +17,7 @@ from complaints.models import (
     ComplaintPolicy,
     Status,
     Suggestion,
+    SuggestionEvent,
     SuggestionStatus,
 )
 from propertydesk.roles import ENGINEERING, FRONT_DESK, SUPERVISOR, is_staff_member, owner_of, roles_of
@@ -224,6 +225,16 @@ def suggestion_queryset_for(user) -> QuerySet[Suggestion]:
         return suggestions
     owner = owner_of(user)
     return suggestions.filter(owner=owner) if owner else suggestions.none()
+
+
+def suggestion_detail(*, suggestion_id: int, user) -> Suggestion:
+    """A suggestion for its page, with its moves as ``history``."""
+    history = SuggestionEvent.objects.select_related("actor").order_by("at", "id")
+    return get_object_or_404(
+        suggestion_queryset_for(user).select_related("created_by")
+        .prefetch_related(Prefetch("events", queryset=history, to_attr="history")),
+        pk=suggestion_id,
+    )
 
 
 def status_counts(*, user) -> dict[str, int]:

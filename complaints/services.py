@@ -35,7 +35,7 @@ from complaints.signals import complaint_resolved
 from owners.models import Unit
 from owners.selectors import owns_now
 from owners.validators import validate_phone
-from propertydesk import notifications
+from propertydesk import notifications, states
 from propertydesk.people import person_name
 from propertydesk.roles import SUPERVISOR, is_staff_member
 from propertydesk.sequences import next_value
@@ -56,20 +56,11 @@ def _event(complaint, *, kind, actor, now, note="", public=True, from_status="",
 
 def _move(
     complaint: Complaint, to: str, *, kind: str, actor, now, note="", public=True,
-    only_from: tuple[str, ...] | None = None, data=None,
+    only_from: tuple[str, ...] = (), data=None,
 ) -> None:
-    """The one place a complaint's status changes: refuse what the map does not allow,
-    and what this action does not start from (resolved → in progress is a reopening,
-    never a "start")."""
-    if to not in TRANSITIONS[complaint.status] or (only_from and complaint.status not in only_from):
-        raise ValidationError(
-            _("A complaint that is %(current)s cannot become %(target)s.")
-            % {"current": complaint.get_status_display(), "target": Status(to).label},
-            code="illegal_transition",
-        )
-    _event(complaint, kind=kind, actor=actor, now=now, note=note, public=public,
-           from_status=complaint.status, to_status=to, data=data)
-    complaint.status = to
+    """A complaint's move, with its timeline event (what kind, whether the owner sees it)."""
+    states.move(complaint, to, TRANSITIONS, at=now, actor=actor, note=note, only_from=only_from,
+                kind=kind, public=public, data=data or {})
 
 
 def _locked(complaint: Complaint) -> Complaint:
@@ -413,21 +404,11 @@ def suggestion_submit(
     return suggestion
 
 
-def _move_suggestion(suggestion: Suggestion, to: str) -> None:
-    if to not in SUGGESTION_TRANSITIONS[suggestion.status]:
-        raise ValidationError(
-            _("A suggestion that is %(current)s cannot become %(target)s.")
-            % {"current": suggestion.get_status_display(), "target": SuggestionStatus(to).label},
-            code="illegal_transition",
-        )
-    suggestion.status = to
-
-
 @transaction.atomic
 def suggestion_start_review(*, suggestion: Suggestion, now: datetime, actor=None) -> Suggestion:
     _require(actor, "complaints.change_suggestion", _("You cannot review suggestions."))
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
-    _move_suggestion(suggestion, SuggestionStatus.UNDER_REVIEW)
+    states.move(suggestion, SuggestionStatus.UNDER_REVIEW, SUGGESTION_TRANSITIONS, at=now, actor=actor)
     suggestion.review_started_at = now
     suggestion.save()
     return suggestion
@@ -442,7 +423,8 @@ def suggestion_decide(
     suggestion = Suggestion.objects.select_for_update(of=("self",)).select_related("owner").get(pk=suggestion.pk)
     if not (reply or "").strip():
         raise ValidationError({"reply": [_("Write the reply the owner will read.")]})
-    _move_suggestion(suggestion, SuggestionStatus.ADOPTED if adopt else SuggestionStatus.DECLINED)
+    states.move(suggestion, SuggestionStatus.ADOPTED if adopt else SuggestionStatus.DECLINED, SUGGESTION_TRANSITIONS,
+                at=now, actor=actor, note=reply.strip())
     suggestion.reply = reply.strip()
     suggestion.decided_at = now
     suggestion.decided_by = actor

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -221,7 +221,7 @@ def suggestion_create(request):
 @staff_required
 @permission_required("complaints.view_suggestion", raise_exception=True)
 def suggestion_detail(request, pk):
-    suggestion = get_object_or_404(selectors.suggestion_queryset_for(request.user), pk=pk)
+    suggestion = selectors.suggestion_detail(suggestion_id=pk, user=request.user)
     form = DecideForm(request.POST or None)
     if request.method == "POST":
         try:
@@ -310,5 +310,5 @@ def portal_suggestion_create(request, owner):
 
 @owner_required
 def portal_suggestion(request, owner, pk):
-    suggestion = get_object_or_404(selectors.suggestion_queryset_for(request.user), pk=pk)
+    suggestion = selectors.suggestion_detail(suggestion_id=pk, user=request.user)
     return render(request, "complaints/portal_suggestion.html", {"suggestion": suggestion, "owner": owner})

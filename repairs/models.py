@@ -15,6 +15,7 @@ from encrypted_fields.fields import EncryptedCharField
 
 from propertydesk import pii
 from propertydesk.people import person_name
+from propertydesk.states import StateEvent, Transitions
 
 
 class Kind(models.TextChoices):
@@ -61,7 +62,7 @@ class Status(models.TextChoices):
 # signs off a completed job or sends it back for rework; a second failure goes to a
 # supervisor, who orders more rework or settles it. The customer may cancel until the
 # work is done: the order is voided (核销), never deleted.
-TRANSITIONS: dict[str, set[str]] = {
+TRANSITIONS = Transitions(Status, {
     Status.REGISTERED: {Status.ACCEPTED, Status.REFUSED, Status.VOIDED},
     Status.ACCEPTED: {Status.DISPATCHED, Status.VOIDED},
     Status.DISPATCHED: {Status.TAKEN, Status.DISPATCHED, Status.VOIDED},
@@ -73,7 +74,7 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.SIGNED_OFF: {Status.REWORK},  # only when a callback finds the owner unsatisfied
     Status.REFUSED: set(),
     Status.VOIDED: set(),
-}
+}, refusal=_("A work order that is %(current)s cannot become %(target)s."))
 UNDISPATCHED = (Status.REGISTERED, Status.ACCEPTED)
 
 
@@ -247,24 +248,19 @@ class WorkOrder(models.Model):
     def is_late_for_dispatch(self) -> bool:
         return self.dispatch_late_by is not None or self.dispatch_alerted_at is not None
 
-    def allowed_next(self) -> set[str]:
+    def allowed_next(self) -> frozenset[str]:
         return TRANSITIONS[self.status]
 
 
-class WorkOrderEvent(models.Model):
+class WorkOrderEvent(StateEvent):
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events", verbose_name=_("work order"))
-    at = models.DateTimeField(_("at"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                              verbose_name=_("by"))
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(StateEvent.Meta):
         verbose_name = _("work order event")
         verbose_name_plural = _("work order events")
-        ordering = ["at", "id"]
 
     def __str__(self):
         return f"{self.work_order} → {self.to_status}"

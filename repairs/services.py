@@ -15,7 +15,7 @@ from fees.services import money
 from owners.models import Unit
 from owners.selectors import owns_now
 from owners.validators import validate_phone
-from propertydesk import notifications
+from propertydesk import notifications, states
 from propertydesk.roles import FRONT_DESK, SUPERVISOR
 from propertydesk.sequences import next_value
 from repairs.models import (
@@ -51,17 +51,8 @@ def _locked(order: WorkOrder) -> WorkOrder:
 
 
 def _move(order: WorkOrder, to: str, *, actor, now, note: str = "", data=None,
-          only_from: tuple[str, ...] | None = None) -> None:
-    """The one place a work order's status changes."""
-    if to not in TRANSITIONS[order.status] or (only_from and order.status not in only_from):
-        raise ValidationError(
-            _("A work order that is %(current)s cannot become %(target)s.")
-            % {"current": order.get_status_display(), "target": Status(to).label},
-            code="illegal_transition",
-        )
-    WorkOrderEvent.objects.create(work_order=order, at=now, actor=actor, from_status=order.status,
-                                  to_status=to, note=note, data=data or {})
-    order.status = to
+          only_from: tuple[str, ...] = ()) -> None:
+    states.move(order, to, TRANSITIONS, at=now, actor=actor, note=note, only_from=only_from, data=data or {})
 
 
 @transaction.atomic

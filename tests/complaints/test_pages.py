@@ -1,3 +1,6 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -90,3 +93,30 @@ def test_owner_portal_complaint_pages_render_in_both_languages(client, two_owner
                 reverse("complaints:portal_detail", args=[two_owners["mine"].pk])]:
         zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
         assert "投诉" in zh and "My complaints" not in zh, url
+
+
+def test_a_suggestions_history_shows_the_desk_who_moved_it_and_the_owner_only_when(client, two_owners):
+    # given: the owner's suggestion, reviewed by 陈丽华 and adopted by the supervisor
+    at = dt.datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    reviewer = UserFactory(username="lihua", role="front_desk", first_name="丽华", last_name="陈")
+    boss = UserFactory(username="boss", role="supervisor")
+    unit = two_owners["unit"]
+    suggestion = services.suggestion_submit(estate=unit.estate, unit=unit, owner=two_owners["owner"],
+                                            channel="portal", subject="增加快递柜", content="建议在3栋大堂增加快递柜",
+                                            now=at)
+    services.suggestion_start_review(suggestion=suggestion, actor=reviewer, now=at.replace(hour=10))
+    services.suggestion_decide(suggestion=suggestion, adopt=True, reply="感谢建议，下月安装。", actor=boss,
+                               now=at.replace(hour=15))
+
+    # when
+    client.force_login(reviewer)
+    desk = client.get(reverse("complaints:suggestion", args=[suggestion.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(two_owners["owner"].user)
+    portal = client.get(reverse("complaints:portal_suggestion", args=[suggestion.pk]), HTTP_ACCEPT_LANGUAGE="en")
+
+    # then
+    desk_page, portal_page = desk.content.decode(), portal.content.decode()
+    assert "Received → Under review" in desk_page and "2026-11-02 10:00</time> · 陈丽华" in desk_page
+    assert "Under review → Adopted" in desk_page and "2026-11-02 15:00</time> · boss" in desk_page
+    assert "Under review → Adopted" in portal_page and "2026-11-02 15:00</time>\n" in portal_page
+    assert "陈丽华" not in portal_page

@@ -214,6 +214,28 @@ def test_suggestion_answer_reaches_the_owner_and_only_a_supervisor_decides(owner
     assert note.body == "感谢建议，下月安装。"
 
 
+def test_each_suggestion_move_leaves_one_event_with_who_and_when(owner_unit, desk_user, supervisor_user):
+    # given
+    owner, unit = owner_unit
+    suggestion = services.suggestion_submit(estate=unit.estate, unit=unit, owner=owner, channel="portal",
+                                            subject="增加快递柜", content="建议在3栋大堂增加快递柜", now=T0)
+
+    # when: reviewed, then declined; a second decision is refused
+    services.suggestion_start_review(suggestion=suggestion, actor=desk_user, now=at(1))
+    services.suggestion_decide(suggestion=suggestion, adopt=False, reply="大堂空间不足，暂不安装。",
+                               actor=supervisor_user, now=at(3))
+    with pytest.raises(ValidationError) as caught:
+        services.suggestion_decide(suggestion=suggestion, adopt=True, reply="改为采纳", actor=supervisor_user,
+                                   now=at(4))
+
+    # then
+    assert caught.value.messages == ["A suggestion that is Declined cannot become Adopted."]
+    assert list(suggestion.events.values_list("at", "actor", "from_status", "to_status", "note")) == [
+        (at(1), desk_user.pk, "received", "under_review", ""),
+        (at(3), supervisor_user.pk, "under_review", "declined", "大堂空间不足，暂不安装。"),
+    ]
+
+
 def test_the_timeline_speaks_the_readers_language_whatever_the_clerk_used(owner_unit, desk_user):
     # given: an English-speaking clerk assigns the complaint
     complaint = register(owner_unit, desk_user)
