@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from propertydesk.states import StateEvent, Transitions
+
 
 class Kind(models.TextChoices):
     COMPLAINT = "complaint", _("Complaint resolved")
@@ -34,6 +36,15 @@ class Status(models.TextChoices):
     DUE = "due", _("Due")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# A callback is performed once or cancelled by a supervisor; either is final (a
+# correction is a new result, an unsatisfied owner a new callback).
+TRANSITIONS = Transitions(Status, {
+    Status.DUE: {Status.DONE, Status.CANCELLED},
+    Status.DONE: set(),
+    Status.CANCELLED: set(),
+}, refusal=_("A callback that is %(current)s cannot become %(target)s."))
 
 
 class Method(models.TextChoices):
@@ -197,6 +208,19 @@ class Callback(models.Model):
 
     def is_overdue(self, today) -> bool:
         return self.status == Status.DUE and self.due_on < today
+
+
+class CallbackEvent(StateEvent):
+    """A callback's moves: done (by whoever recorded it) or cancelled (the reason is the note)."""
+
+    callback = models.ForeignKey(Callback, on_delete=models.PROTECT, related_name="events",
+                                 verbose_name=_("callback"))
+    from_status = models.CharField(_("from"), max_length=10, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, choices=Status.choices, blank=True)
+
+    class Meta(StateEvent.Meta):
+        verbose_name = _("callback event")
+        verbose_name_plural = _("callback events")
 
 
 class CallbackResult(models.Model):

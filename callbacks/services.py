@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from callbacks import selectors
 from callbacks.models import (
+    TRANSITIONS,
     Callback,
     CallbackResult,
     CallbackRule,
@@ -27,7 +28,7 @@ from callbacks.models import (
     Status,
 )
 from callbacks.rules import rule_for
-from propertydesk import notifications
+from propertydesk import notifications, states
 from propertydesk.roles import FRONT_DESK, SUPERVISOR, owner_of
 
 @transaction.atomic
@@ -233,7 +234,7 @@ def callback_perform(
         signature_png=signature_png, signer_name=(signer_name or callback.contact_name).strip(), at=now,
         recorded_by=actor,
     )
-    callback.status = Status.DONE
+    states.move(callback, Status.DONE, TRANSITIONS, at=now, actor=actor)
     callback.done_at = now
     if result.unsatisfied:
         callback.rectification_ordered_at = now if _rectify(callback, result, now) else None
@@ -322,7 +323,7 @@ def callback_cancel(*, callback: Callback, reason: str, now: datetime, actor=Non
         raise ValidationError({"reason": [_("Say why the callback is cancelled.")]})
     if callback.status != Status.DUE:
         raise ValidationError(_("Only a callback still due can be cancelled."), code="not_due")
-    callback.status = Status.CANCELLED
+    states.move(callback, Status.CANCELLED, TRANSITIONS, at=now, actor=actor, note=reason.strip())
     callback.cancelled_at, callback.cancelled_by, callback.cancel_reason = now, actor, reason.strip()[:200]
     callback.save()
     return callback

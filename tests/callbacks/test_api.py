@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 from rest_framework.authtoken.models import Token
 
-from callbacks.models import Callback, CallbackResult, CallbackRule, SpotCheck, Status
+from callbacks.models import Callback, CallbackEvent, CallbackResult, CallbackRule, SpotCheck, Status
 from complaints.models import Status as ComplaintStatus
 from tests.callbacks.conftest import complete_order, resolve_complaint
 from tests.factories import UnitFactory, UserFactory, give_unit, make_owner
@@ -203,6 +203,30 @@ def test_only_a_supervisor_cancels_with_a_reason(client, estate):
     body = cancelled.json()
     assert body["status"] == "cancelled" and body["cancel_reason"] == "业主已搬走，联系不上"
     assert body["cancelled_by"] == estate["boss"].pk
+
+
+def test_a_done_callback_cannot_be_cancelled_or_performed_again_through_the_api(client, estate):
+    # given: a callback the desk performed
+    callback = complaint_callback(estate, resolved=ago(days=1))
+    client.force_login(estate["desk"])
+    done = post(client, url(callback, "perform"), {"method": "phone", "satisfaction": "satisfied", "owner_words": "满意"})
+    assert done.status_code == 200 and done.json()["status"] == "done"
+
+    # when: a supervisor cancels it, the desk performs it again
+    client.force_login(estate["boss"])
+    cancel = post(client, url(callback, "cancel"), {"reason": "弄错了"}, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(estate["desk"])
+    again = post(client, url(callback, "perform"), {"method": "phone", "satisfaction": "unsatisfied",
+                                                     "owner_words": "不满意", "shortcomings": "还是漏"})
+
+    # then: both refused; still done, with its one event
+    assert cancel.status_code == 400 and cancel.json()["non_field_errors"] == [
+        "Only a callback still due can be cancelled."]
+    assert again.status_code == 400
+    callback.refresh_from_db()
+    assert callback.status == Status.DONE and callback.cancel_reason == ""
+    assert list(CallbackEvent.objects.values_list("from_status", "to_status", "actor")) == [
+        ("due", "done", estate["desk"].pk)]
 
 
 def test_a_supervisor_spot_checks_a_done_callback(client, estate):

@@ -13,10 +13,11 @@ from django.utils import translation
 from PIL import Image, ImageDraw
 
 from callbacks import jobs, selectors, services
-from callbacks.models import Callback, CallbackResult, Kind, RateCheck, SpotCheck, Status
+from callbacks.models import TRANSITIONS, Callback, CallbackEvent, CallbackResult, Kind, RateCheck, SpotCheck, Status
 from callbacks.receivers import on_complaint_resolved
 from complaints.models import Status as ComplaintStatus
 from complaints.signals import complaint_resolved
+from propertydesk import states
 from propertydesk.models import Notification
 from repairs.models import Status as OrderStatus
 from repairs.signature import signature_from_data_url
@@ -139,6 +140,36 @@ def test_only_a_supervisor_cancels_and_with_a_reason(estate):
     assert callback.status == Status.CANCELLED and callback.cancelled_by == estate["boss"]
     with pytest.raises(ValidationError):
         by_phone(callback, estate, "satisfied", sh(2026, 5, 6))
+
+
+def test_performing_or_cancelling_writes_one_event_and_a_finished_callback_moves_no_more(estate):
+    # given: a complaint's callback and a repair's
+    complaint = resolve_complaint(estate, received=sh(2026, 5, 4, 9, 0), resolved=sh(2026, 5, 4, 17, 0))
+    done = Callback.objects.get(complaint=complaint)
+    cancelled = Callback.objects.get(work_order=complete_order(estate, kind="minor_repair",
+                                                               completed=sh(2026, 5, 4, 11, 0)))
+
+    # when: one is performed, the other cancelled
+    by_phone(done, estate, "satisfied", sh(2026, 5, 5, 10, 0))
+    services.callback_cancel(callback=cancelled, reason="业主已搬走", now=sh(2026, 5, 5, 11, 0), actor=estate["boss"])
+
+    # then: one event each, with who, when, from and to
+    assert list(CallbackEvent.objects.order_by("at").values_list(
+        "callback", "at", "actor", "from_status", "to_status", "note")) == [
+        (done.pk, sh(2026, 5, 5, 10, 0), estate["desk"].pk, "due", "done", ""),
+        (cancelled.pk, sh(2026, 5, 5, 11, 0), estate["boss"].pk, "due", "cancelled", "业主已搬走"),
+    ]
+    # and neither moves again, through the services or the helper itself
+    with pytest.raises(ValidationError):
+        services.callback_cancel(callback=done, reason="弄错了", now=sh(2026, 5, 6), actor=estate["boss"])
+    with pytest.raises(ValidationError):
+        by_phone(cancelled, estate, "satisfied", sh(2026, 5, 6))
+    done.refresh_from_db()
+    with pytest.raises(ValidationError) as caught:
+        states.move(done, Status.DUE, TRANSITIONS, at=sh(2026, 5, 6), actor=estate["boss"])
+    assert caught.value.messages == ["A callback that is Done cannot become Due."]
+    assert CallbackEvent.objects.count() == 2
+    assert dict(Callback.objects.values_list("pk", "status")) == {done.pk: "done", cancelled.pk: "cancelled"}
 
 
 def test_the_owner_answers_online_when_offered(estate):
