@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from propertydesk.states import StateEvent, Transitions
+
 
 class PaymentMethod(models.TextChoices):
     CASH = "cash", _("Cash")
@@ -363,6 +365,18 @@ class NoticeStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# A notice is made pending (sent by the job) or to print (delivered by hand at the
+# door). Nothing moves one to "failed" yet: the notification layer does not report a
+# channel's failures back to the notice.
+NOTICE_TRANSITIONS = Transitions(NoticeStatus, {
+    NoticeStatus.PENDING: {NoticeStatus.SENT},
+    NoticeStatus.TO_PRINT: {NoticeStatus.DELIVERED},
+    NoticeStatus.SENT: set(),
+    NoticeStatus.DELIVERED: set(),
+    NoticeStatus.FAILED: set(),
+}, refusal=_("A dunning notice that is %(current)s cannot become %(target)s."))
+
+
 class DunningNotice(models.Model):
     """A payment reminder (催款通知): round 1 and round 2 on the estate's dunning days
     (FeePolicy). At most one per unit, month and round, whatever the runs."""
@@ -394,6 +408,19 @@ class DunningNotice(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.period:%Y-%m} #{self.round}"
+
+
+class DunningNoticeEvent(StateEvent):
+    """A notice sent by the job (no actor) or delivered at the door (by whom)."""
+
+    notice = models.ForeignKey(DunningNotice, on_delete=models.CASCADE, related_name="events",
+                               verbose_name=_("dunning notice"))
+    from_status = models.CharField(_("from"), max_length=10, choices=NoticeStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, choices=NoticeStatus.choices, blank=True)
+
+    class Meta(StateEvent.Meta):
+        verbose_name = _("dunning notice event")
+        verbose_name_plural = _("dunning notice events")
 
 
 class ArrearsReason(models.TextChoices):

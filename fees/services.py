@@ -20,6 +20,7 @@ from fees.models import (
     BankCollectionCharge,
     Bill,
     BillStatus,
+    NOTICE_TRANSITIONS,
     DunningNotice,
     FeePolicy,
     NoticeChannel,
@@ -29,7 +30,7 @@ from fees.models import (
     Receipt,
 )
 from owners.models import Estate
-from propertydesk import notifications
+from propertydesk import notifications, states
 from propertydesk.sequences import next_value, next_values
 
 CENT = Decimal("0.01")
@@ -441,6 +442,9 @@ def dunning_round(*, period: date, round_: int, as_of: datetime, from_dunning_da
         return cursor.rowcount
 
 
+_SEND = NOTICE_TRANSITIONS.pair(NoticeStatus.PENDING, NoticeStatus.SENT)
+
+
 def dunning_deliver(*, as_of: datetime, batch: int = 2000) -> int:
     """Send every pending notice through the notification layer (portal inbox plus the
     owner's channel), ``batch`` at a time. Each batch is claimed by one UPDATE … FOR
@@ -450,12 +454,20 @@ def dunning_deliver(*, as_of: datetime, batch: int = 2000) -> int:
     while True:
         with transaction.atomic():
             with connection.cursor() as cursor:
+                # The batch's moves and their events in one statement, as states.move
+                # would write them one by one.
                 cursor.execute("""
-                    UPDATE fees_dunningnotice SET status = %(sent)s, sent_at = %(as_of)s
-                    WHERE id IN (SELECT id FROM fees_dunningnotice WHERE status = %(pending)s
-                                 ORDER BY id LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
-                    RETURNING id
-                """, {"sent": NoticeStatus.SENT, "pending": NoticeStatus.PENDING, "as_of": as_of, "batch": batch})
+                    WITH claimed AS (
+                        UPDATE fees_dunningnotice SET status = %(to)s, sent_at = %(as_of)s
+                        WHERE id IN (SELECT id FROM fees_dunningnotice WHERE status = %(from)s
+                                     ORDER BY id LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
+                        RETURNING id
+                    ), logged AS (
+                        INSERT INTO fees_dunningnoticeevent (notice_id, at, actor_id, from_status, to_status, note)
+                        SELECT id, %(as_of)s, NULL, %(from)s, %(to)s, '' FROM claimed
+                    )
+                    SELECT id FROM claimed
+                """, {"from": _SEND[0], "to": _SEND[1], "as_of": as_of, "batch": batch})
                 claimed = [row[0] for row in cursor.fetchall()]
             if not claimed:
                 return sent
@@ -483,7 +495,8 @@ def notice_mark_delivered(*, notice: DunningNotice, now: datetime, actor=None) -
     notice = DunningNotice.objects.select_for_update().get(pk=notice.pk)
     if notice.status != NoticeStatus.TO_PRINT:
         raise ValidationError(_("Only a printed notice is marked delivered by hand."), code="not_printed")
-    notice.status, notice.sent_at = NoticeStatus.DELIVERED, now
+    states.move(notice, NoticeStatus.DELIVERED, NOTICE_TRANSITIONS, at=now, actor=actor)
+    notice.sent_at = now
     notice.save(update_fields=["status", "sent_at"])
     return notice
 

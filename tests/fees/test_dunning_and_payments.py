@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from fees import services
-from fees.models import Allocation, Bill, DunningNotice, Payment, Receipt
+from fees.models import NOTICE_TRANSITIONS, Allocation, Bill, DunningNotice, DunningNoticeEvent, Payment, Receipt
 from propertydesk.models import Notification
 from tests.concurrency import at_once
 from tests.fees.conftest import sh
@@ -140,6 +140,26 @@ def test_a_notice_records_the_channel_its_message_goes_by(estate):
     assert sent == [("李娜", "inbox,sms"), ("王强", "inbox"), ("王强", "inbox")]
 
 
+def test_a_printed_notice_delivered_at_the_door_records_who_and_when_and_a_sent_one_cannot_be(estate):
+    # given: 王强's notice is printed, 李娜's sent by the job
+    estate["wang"].preferred_channel = "letter"
+    estate["wang"].save(update_fields=["preferred_channel"])
+    bills_for(NOV)
+    run_dunning(16)
+    printed = DunningNotice.objects.get(unit=estate["u2"])
+    sent = DunningNotice.objects.get(unit=estate["u1"])
+
+    # when
+    services.notice_mark_delivered(notice=printed, now=sh(2026, 11, 17, 10, 0), actor=estate["desk"])
+    with pytest.raises(ValidationError):
+        services.notice_mark_delivered(notice=sent, now=sh(2026, 11, 17, 10, 5), actor=estate["desk"])
+
+    # then
+    assert list(printed.events.values_list("from_status", "to_status", "at", "actor")) == [
+        ("to_print", "delivered", sh(2026, 11, 17, 10, 0), estate["desk"].pk)]
+    assert list(sent.events.values_list("from_status", "to_status")) == [("pending", "sent")]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_dunning_runs_at_once_make_one_notice_per_unit(estate):
     bills_for(NOV)
@@ -245,6 +265,11 @@ def test_two_workers_sending_notices_at_once_send_each_one_once(estate, mailoutb
     # then: three sent between them, one inbox message each, one e-mail to 李娜
     assert sum(sent) == 3
     assert set(DunningNotice.objects.values_list("status", flat=True)) == {"sent"}
+    # and each move left one event, a move the map allows
+    events = DunningNoticeEvent.objects.values_list("notice", "from_status", "to_status", "at", "actor")
+    assert sorted(n for n, *_rest in events) == sorted(DunningNotice.objects.values_list("pk", flat=True))
+    assert {(f, t, at, actor) for _n, f, t, at, actor in events} == {("pending", "sent", sh(2026, 11, 16, 9, 5), None)}
+    assert all(NOTICE_TRANSITIONS.allows(f, t) for _n, f, t, *_rest in events)
     assert Notification.objects.filter(kind="fees.dunning.1").count() == 3
     assert [m.to for m in mailoutbox] == [["lina@example.com"]] and "346.92" not in mailoutbox[0].body
     assert "220.33" in mailoutbox[0].body
