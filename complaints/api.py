@@ -43,8 +43,8 @@ from complaints.models import (
     SuggestionStatus,
     Urgency,
 )
-from owners.models import Estate, Owner, Ownership, Unit
-from owners.selectors import owner_units
+from owners.models import Estate, Owner, Unit
+from owners.selectors import owner_of_record, owner_units
 from propertydesk.api import StaffOrOwnerPermission, service_errors
 from propertydesk.api import context_is_staff as _is_staff
 from propertydesk.api import context_owner as _owner
@@ -324,13 +324,10 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if data["owner"] is not None:
             return data["owner"]
         if data["from_owner"]:
-            current = (
-                Ownership.objects.filter(unit=data["unit"], end_date__isnull=True)
-                .select_related("owner").order_by("start_date", "pk").first()
-            )
-            if current is None:
+            owner = owner_of_record(unit=data["unit"])
+            if owner is None:
                 raise serializers.ValidationError({"from_owner": [_("Nobody owns this unit now.")]})
-            return current.owner
+            return owner
         return None
 
     def _act(self, serializer_class, run):
@@ -501,11 +498,7 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         unit = data.get("unit")
         if is_staff_member(request.user):
             estate, channel = (unit.estate if unit else data["estate"]), data["channel"]
-            current = (
-                Ownership.objects.filter(unit=unit, end_date__isnull=True).select_related("owner")
-                .order_by("start_date", "pk").first() if unit else None
-            )
-            owner = current.owner if current else None
+            owner = owner_of_record(unit=unit) if unit else None
         else:
             owner = owner_of(request.user)
             unit = unit or owner_units(owner=owner).first()

@@ -29,8 +29,8 @@ from complaints.forms import (
     SuggestionForm,
 )
 from complaints.models import CATEGORY_DEPARTMENT, Channel, ComplaintPolicy, Urgency
-from owners.models import Ownership, Unit
-from owners.selectors import first_current_owner, owner_units
+from owners.models import Unit
+from owners.selectors import owner_of_record, owner_units, unit_owners
 from propertydesk.actions import run_action
 from propertydesk.web import apply_service_errors, owner_required, staff_required
 
@@ -70,7 +70,7 @@ def intake(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         unit = data["unit"]
-        owner = first_current_owner(unit=unit) if data["from_owner"] else None
+        owner = owner_of_record(unit=unit) if data["from_owner"] else None
         try:
             complaint = services.complaint_register(
                 unit=unit, owner=owner, channel=data["channel"], category=data["category"],
@@ -102,7 +102,7 @@ def unit_lookup(request):
     )
     results = []
     for unit in units:
-        owners = [o.owner for o in Ownership.objects.filter(unit=unit, end_date__isnull=True).select_related("owner")]
+        owners = unit_owners(unit=unit)
         policy = ComplaintPolicy.for_estate(unit.estate)
         results.append({
             "id": unit.pk, "number": unit.number, "area": str(unit.area),
@@ -204,7 +204,7 @@ def suggestion_create(request):
     form = SuggestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        owner = first_current_owner(unit=data["unit"]) if data["unit"] else None
+        owner = owner_of_record(unit=data["unit"]) if data["unit"] else None
         try:
             suggestion = services.suggestion_submit(
                 estate=data["estate"], unit=data["unit"], owner=owner, channel=data["channel"],

@@ -12,6 +12,7 @@ from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fees.models import Allocation, Bill, BillStatus, DunningNotice, FeePolicy, FeeStandard, Payment
+from owners.selectors import owned_units
 
 OWING = (BillStatus.OPEN, BillStatus.PART_PAID)
 ZERO = Decimal("0.00")
@@ -205,15 +206,11 @@ def last_month(as_of: date) -> date:
 
 
 def _owned_unit_ids(owner):
-    from owners.models import Unit
-
-    return Unit.objects.filter(ownerships__owner=owner, ownerships__end_date__isnull=True).values("pk")
+    return owned_units(owner=owner).values("pk")
 
 
 def _owned_estate_ids(owner):
-    from owners.models import Unit
-
-    return Unit.objects.filter(ownerships__owner=owner, ownerships__end_date__isnull=True).values("estate_id")
+    return owned_units(owner=owner).values("estate_id")
 
 
 def bills_for_api(*, owner=None) -> QuerySet[Bill]:
@@ -335,13 +332,6 @@ def units_by_number(*, estate, number: str, limit: int = 20):
                 .annotate(exact=Case(When(number__iexact=number, then=Value(0)), default=Value(1),
                                      output_field=IntegerField()))
                 .order_by("exact", "number")[:limit])
-
-
-def unit_current_owners(*, unit) -> list:
-    from owners.models import Ownership
-
-    return [o.owner for o in Ownership.objects.filter(unit=unit, end_date__isnull=True)
-            .select_related("owner").order_by("-start_date", "pk")]
 
 
 def _bill_prefetch():

@@ -30,6 +30,7 @@ from fees.models import (
     Receipt,
 )
 from owners.models import Estate
+from owners.selectors import owner_of_record_sql
 from propertydesk import notifications, states
 from propertydesk.sequences import next_value, next_values
 
@@ -137,10 +138,11 @@ def bill_run(*, period: date, as_of: datetime, estate=None, from_bill_day: bool 
     per m² per month = floor area × rate, per unit per month = rate, a one-off standard
     once per unit ever; each line rounded half up to the cent. Bank collection charges
     of paid services not yet billed are added as lines and marked billed (the hand-over
-    from repairs). The bill is addressed to the unit's owner on the day it is issued;
-    the debt belongs to the unit. It is to be paid by the pay-by day of the estate's fee
-    policy. With ``from_bill_day`` (the daily job), only the estates whose bill day of
-    ``period`` has come by ``as_of`` are billed.
+    from repairs). The bill is addressed to the unit's owner of record on the day it is
+    issued (owners.selectors.owner_of_record_sql); the debt belongs to the unit. It is to
+    be paid by the pay-by day of the estate's fee policy. With ``from_bill_day`` (the
+    daily job), only the estates whose bill day of ``period`` has come by ``as_of`` are
+    billed.
 
     Running it again adds nothing for units that have their bill; a unit added since
     gets one. A transaction-level advisory lock keeps two runs from interleaving."""
@@ -189,18 +191,14 @@ def bill_run(*, period: date, as_of: datetime, estate=None, from_bill_day: bool 
             SELECT c.estate_id, b.value - c.n AS offset_
             FROM counts c JOIN bumped b ON b.key = 'bill:' || c.estate_id || ':' || %(yyyymm)s
         """, params)
-        cursor.execute("""
+        cursor.execute(f"""
             INSERT INTO fees_bill (number, estate_id, unit_id, owner_id, period, amount, paid, status, issued_at, due_on)
             SELECT upper(e.code) || '-ZD' || %(yyyymm)s || '-' || lpad((q.offset_ + n.rn)::text, 6, '0'),
-                   n.estate_id, n.unit_id, o.owner_id, %(start)s, 0, 0, 'open', %(as_of)s, n.due_on
+                   n.estate_id, n.unit_id, ({owner_of_record_sql(unit="n.unit_id", as_of="%(as_of_date)s")}),
+                   %(start)s, 0, 0, 'open', %(as_of)s, n.due_on
             FROM _bill_new n
             JOIN _bill_seq q ON q.estate_id = n.estate_id
             JOIN owners_estate e ON e.id = n.estate_id
-            LEFT JOIN LATERAL (
-                SELECT os.owner_id FROM owners_ownership os
-                WHERE os.unit_id = n.unit_id AND os.start_date <= %(as_of_date)s
-                  AND (os.end_date IS NULL OR os.end_date > %(as_of_date)s)
-                ORDER BY os.start_date DESC, os.id DESC LIMIT 1) o ON TRUE
         """, params)
         bills = cursor.rowcount
         cursor.execute(f"""

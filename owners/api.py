@@ -21,7 +21,6 @@ from owners.models import (
     Estate,
     IdType,
     Owner,
-    Ownership,
     PhoneLabel,
     PiiField,
     SpecialNeed,
@@ -160,9 +159,7 @@ class OwnerSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         if not hasattr(instance, "current_ownerships"):
-            instance.current_ownerships = list(
-                Ownership.objects.filter(owner=instance, end_date__isnull=True).select_related("unit__estate")
-            )
+            instance.current_ownerships = list(selectors.owners_units_prefetch().queryset.filter(owner=instance))
         return super().to_representation(instance)
 
 
@@ -236,11 +233,8 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
         return (
             selectors.unit_queryset_for(self.request.user)
             .prefetch_related(
-                Prefetch(
-                    "ownerships",
-                    queryset=Ownership.objects.filter(end_date__isnull=True).select_related("owner"),
-                    to_attr="current_ownerships",
-                )
+                Prefetch("ownerships", queryset=selectors.current_ownerships().select_related("owner"),
+                         to_attr="current_ownerships")
             )
             .order_by("estate__name", "number")
         )
@@ -260,13 +254,7 @@ class OwnerViewSet(
     def get_queryset(self):
         return (
             selectors.owner_queryset_for(self.request.user)
-            .prefetch_related(
-                Prefetch(
-                    "ownerships",
-                    queryset=Ownership.objects.filter(end_date__isnull=True).select_related("unit__estate"),
-                    to_attr="current_ownerships",
-                )
-            )
+            .prefetch_related(selectors.owners_units_prefetch())
             .order_by("name", "id")
         )
 

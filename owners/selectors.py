@@ -16,15 +16,82 @@ from owners.validators import LANDLINE_RE, MOBILE_RE
 from propertydesk import pii
 from propertydesk.roles import is_staff_member, owner_of
 
-current_ownerships = Ownership.objects.filter(end_date__isnull=True)
+# ---- who owns a unit -------------------------------------------------------------------
+# One answer for every page, the API, the services and the set-based jobs. Co-owners come
+# in one order: the owner of record first. A Chinese desk names the 产权人 registered
+# first (the buyer on the purchase contract; a spouse or child added to the certificate
+# later follows), so the earliest ownership in force leads; of two registered the same
+# day, the one the desk entered first (the ownership's id). Nobody sorts co-owners any
+# other way: Python reads CO_OWNER_ORDER through current_ownerships(), SQL through
+# owner_of_record_sql(), which is made from it.
+
+CO_OWNER_ORDER = ("start_date", "id")
 
 
-def _current_owner_prefetch() -> Prefetch:
+def current_ownerships(*, as_of: date | None = None) -> QuerySet[Ownership]:
+    """The ownerships in force, owner of record first. Without ``as_of``: the registry
+    as it stands (every ownership not ended). With it: those in force on that day,
+    started on or before it and not ended by it (a transfer ends the seller's ownership
+    on the day the buyer's starts, so the buyer owns on the transfer day)."""
+    rows = Ownership.objects.all()
+    if as_of is None:
+        rows = rows.filter(end_date__isnull=True)
+    else:
+        rows = rows.filter(Q(end_date__isnull=True) | Q(end_date__gt=as_of), start_date__lte=as_of)
+    return rows.order_by(*CO_OWNER_ORDER)
+
+
+def unit_owners(*, unit: Unit, as_of: date | None = None) -> list[Owner]:
+    """The unit's current owners, owner of record first; empty for a unit nobody owns."""
+    return [o.owner for o in current_ownerships(as_of=as_of).filter(unit=unit).select_related("owner")]
+
+
+def owner_of_record(*, unit: Unit, as_of: date | None = None) -> Owner | None:
+    """The one owner a complaint, a work order, a bill or a notice is addressed to: the
+    first of unit_owners(). None for a unit nobody owns."""
+    ownership = current_ownerships(as_of=as_of).filter(unit=unit).select_related("owner").first()
+    return ownership.owner if ownership else None
+
+
+def owner_of_record_sql(*, unit: str, as_of: str) -> str:
+    """owner_of_record() for set-based SQL: a scalar subquery giving the owner id of record
+    (NULL for a unit nobody owns) of the unit whose id is the SQL expression ``unit``, on
+    the day ``as_of`` (an SQL expression or placeholder, e.g. ``%(as_of_date)s``). The
+    condition is current_ownerships(as_of=...)'s and the ORDER BY is made from
+    CO_OWNER_ORDER, so the bill run names the owner the pages name."""
+    column = {f.name: f"own.{f.column}" for f in Ownership._meta.concrete_fields}
+    return (
+        f"SELECT {column['owner']} FROM {Ownership._meta.db_table} own"
+        f" WHERE {column['unit']} = {unit} AND {column['start_date']} <= {as_of}"
+        f" AND ({column['end_date']} IS NULL OR {column['end_date']} > {as_of})"
+        f" ORDER BY {', '.join(column[name] for name in CO_OWNER_ORDER)} LIMIT 1"
+    )
+
+
+def current_owners_prefetch() -> Prefetch:
+    """For a queryset of units: ``unit.current_ownerships``, owner of record first, with
+    each owner and their phones."""
     return Prefetch(
         "ownerships",
-        queryset=current_ownerships.select_related("owner").prefetch_related("owner__phones"),
+        queryset=current_ownerships().select_related("owner").prefetch_related("owner__phones"),
         to_attr="current_ownerships",
     )
+
+
+def owners_units_prefetch() -> Prefetch:
+    """For a queryset of owners: ``owner.current_ownerships``, their units as lists show
+    units (estate, then room number), each with its estate."""
+    return Prefetch(
+        "ownerships",
+        queryset=current_ownerships().select_related("unit", "unit__estate")
+        .order_by("unit__estate__name", "unit__number"),
+        to_attr="current_ownerships",
+    )
+
+
+def owned_units(*, owner: Owner) -> QuerySet[Unit]:
+    """The units an owner owns now, as a plain queryset to filter with or nest in a query."""
+    return Unit.objects.filter(Exists(current_ownerships().filter(unit=OuterRef("pk"), owner=owner)))
 
 
 def unit_queryset_for(user) -> QuerySet[Unit]:
@@ -35,7 +102,7 @@ def unit_queryset_for(user) -> QuerySet[Unit]:
     owner = owner_of(user)
     if owner is None:
         return units.none()
-    return units.filter(Exists(current_ownerships.filter(unit=OuterRef("pk"), owner=owner)))
+    return owned_units(owner=owner).select_related("building", "estate")
 
 
 def owner_queryset_for(user) -> QuerySet[Owner]:
@@ -50,23 +117,16 @@ def owner_list(
     *, query: str = "", estate_id: int | None = None, building_id: int | None = None,
     special_needs: bool | None = None, has_login: bool | None = None,
 ) -> QuerySet[Owner]:
-    owners = Owner.objects.prefetch_related(
-        "phones",
-        Prefetch(
-            "ownerships",
-            queryset=current_ownerships.select_related("unit", "unit__estate"),
-            to_attr="current_ownerships",
-        ),
-    )
+    owners = Owner.objects.prefetch_related("phones", owners_units_prefetch())
     if query:
         owners = owners.filter(_owner_match(query))
     if estate_id:
         owners = owners.filter(
-            Exists(current_ownerships.filter(owner=OuterRef("pk"), unit__estate_id=estate_id))
+            Exists(current_ownerships().filter(owner=OuterRef("pk"), unit__estate_id=estate_id))
         )
     if building_id:
         owners = owners.filter(
-            Exists(current_ownerships.filter(owner=OuterRef("pk"), unit__building_id=building_id))
+            Exists(current_ownerships().filter(owner=OuterRef("pk"), unit__building_id=building_id))
         )
     if special_needs is True:
         owners = owners.filter(~Q(special_needs=[]) | ~Q(special_needs_note=""))
@@ -109,7 +169,7 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
     hits: dict[int, DeskHit] = {}
 
     def add(units: QuerySet[Unit], matched_by: str) -> None:
-        for unit in units.prefetch_related(_current_owner_prefetch())[: limit - len(hits)]:
+        for unit in units.prefetch_related(current_owners_prefetch())[: limit - len(hits)]:
             if unit.pk not in hits and len(hits) < limit:
                 hits[unit.pk] = DeskHit(
                     unit=unit,
@@ -119,7 +179,7 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
 
     def add_residents(residents: QuerySet[Resident], matched_by: str) -> None:
         found = [r for r in residents[:limit] if r.unit_id not in hits]
-        by_id = units.prefetch_related(_current_owner_prefetch()).in_bulk([r.unit_id for r in found])
+        by_id = units.prefetch_related(current_owners_prefetch()).in_bulk([r.unit_id for r in found])
         for resident in found:
             if resident.unit_id not in hits and len(hits) < limit:
                 unit = by_id[resident.unit_id]
@@ -177,6 +237,7 @@ def owner_detail(*, owner_id: int, user) -> Owner:
 def unit_detail(*, unit_id: int, user) -> Unit:
     return get_object_or_404(
         unit_queryset_for(user).prefetch_related(
+            current_owners_prefetch(),
             Prefetch(
                 "ownerships",
                 queryset=Ownership.objects.select_related("owner", "created_by")
@@ -196,12 +257,12 @@ def unit_detail(*, unit_id: int, user) -> Unit:
 def owner_units(*, owner: Owner, as_of: date | None = None) -> QuerySet[Unit]:
     """The units an owner owns now, with their residents, for the owner portal."""
     return (
-        Unit.objects.filter(ownerships__owner=owner, ownerships__end_date__isnull=True)
+        owned_units(owner=owner)
         .select_related("estate", "building")
         .prefetch_related(
             Prefetch(
                 "ownerships",
-                queryset=current_ownerships.filter(owner=owner),
+                queryset=current_ownerships().filter(owner=owner),
                 to_attr="my_ownerships",
             ),
             Prefetch(
@@ -211,18 +272,11 @@ def owner_units(*, owner: Owner, as_of: date | None = None) -> QuerySet[Unit]:
             ),
         )
         .order_by("estate__name", "number")
-        .distinct()
     )
 
 
 def owns_now(*, owner: Owner, unit: Unit) -> bool:
-    return current_ownerships.filter(unit=unit, owner=owner).exists()
-
-
-def first_current_owner(*, unit: Unit) -> Owner | None:
-    """The unit's current owner (of co-owners, the one who came last), or None."""
-    ownership = current_ownerships.filter(unit=unit).select_related("owner").order_by("-start_date", "pk").first()
-    return ownership.owner if ownership else None
+    return current_ownerships().filter(unit=unit, owner=owner).exists()
 
 
 def owner_reveal_log(*, owner: Owner, limit: int = 10) -> list[PiiReveal]:

@@ -234,7 +234,7 @@ def ownership_transfer(
         errors["new_owners"] = [_("Choose at least one new owner.")]
     if reason not in EndReason.values:
         errors["reason"] = [_("Choose a reason from the list.")]
-    current = list(Ownership.objects.select_for_update().filter(unit=unit, end_date__isnull=True))
+    current = list(selectors.current_ownerships().select_for_update().filter(unit=unit))
     for ownership in current:
         if ownership.start_date > transfer_date:
             errors.setdefault("transfer_date", []).append(
@@ -340,7 +340,7 @@ def owner_reveal_pii(
 def registry_check_run(*, as_of: datetime) -> RegistryCheck:
     """Count what is wrong in the registry today; re-running the same day replaces the row."""
     today = timezone.localdate(as_of)
-    current = Ownership.objects.filter(start_date__lte=today).exclude(end_date__lt=today)
+    current = selectors.current_ownerships(as_of=today)
     units_without_owner = Unit.objects.exclude(
         Exists(current.filter(unit=OuterRef("pk")))
     )

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from owners.models import Unit
+from owners.selectors import owned_units
 from repairs.models import (
     UNDISPATCHED,
     Acceptance,
@@ -134,7 +134,7 @@ def owner_work_orders(*, owner) -> QuerySet[WorkOrder]:
     """An owner's requests: the ones made in their name, and ones the desk registered
     for nobody in particular (a tenant's call, say) on a unit they own now. Another
     owner's orders on the same unit, a seller's say, stay private."""
-    owned_now = Unit.objects.filter(ownerships__owner=owner, ownerships__end_date__isnull=True)
+    owned_now = owned_units(owner=owner)
     return (WorkOrder.objects.filter(Q(owner=owner) | Q(owner__isnull=True, unit__in=owned_now))
             .select_related(*_LIST_RELATED).order_by("-registered_at", "-pk"))
 
@@ -181,7 +181,7 @@ def work_order_payment(*, order: WorkOrder):
 def owner_price_items(*, owner) -> QuerySet[PriceItem]:
     """The published price list (offered items only) of every estate where the owner
     has a unit now, for the portal's price page and booking form."""
-    estates = Unit.objects.filter(ownerships__owner=owner, ownerships__end_date__isnull=True).values("estate_id")
+    estates = owned_units(owner=owner).values("estate_id")
     return (PriceItem.objects.filter(estate_id__in=estates, active=True).select_related("estate")
             .order_by("estate__name", "trade", "name"))
 

@@ -21,6 +21,7 @@ from fees.amount_words import rmb_upper
 from fees.forms import BillFilterForm, FeeStandardForm, PaymentForm, ReverseForm, UnitFindForm
 from fees.models import FeeStandard, PaymentMethod
 from owners.models import Estate, Unit
+from owners.selectors import unit_owners
 from propertydesk.web import apply_service_errors, staff_required
 
 VIEW_BILL = "fees.view_bill"
@@ -68,7 +69,7 @@ def _account(request, unit, form, status=200):
     except InvalidOperation:
         amount = None
     return render(request, "fees/desk/unit_account.html", {
-        "unit": unit, "owners": selectors.unit_current_owners(unit=unit), "owed": owed,
+        "unit": unit, "owners": unit_owners(unit=unit), "owed": owed,
         "bills": selectors.unit_bills(unit=unit), "payments": selectors.unit_payments(unit=unit),
         "notices": selectors.unit_notices(unit=unit), "form": form,
         "preview": selectors.allocation_preview(unit=unit, amount=amount),
@@ -84,7 +85,7 @@ def _account(request, unit, form, status=200):
 def unit_account(request, pk):
     unit = get_object_or_404(Unit.objects.select_related("estate", "building"), pk=pk)
     if request.method != "POST":
-        owners = selectors.unit_current_owners(unit=unit)
+        owners = unit_owners(unit=unit)
         form = PaymentForm(initial={"amount": selectors.unit_owed(unit=unit), "method": PaymentMethod.CASH,
                                     "payer_name": owners[0].name if owners else ""})
         return _account(request, unit, form)

@@ -40,7 +40,7 @@ from fees.models import (
     StatementLineKind,
 )
 from owners.models import Estate, Unit
-from owners.selectors import first_current_owner
+from owners.selectors import owner_of_record
 from propertydesk.web import DATE_INPUT, apply_service_errors, staff_required
 
 VIEW_NOTICES = "fees.view_dunningnotice"
@@ -301,7 +301,7 @@ def arrears_case(request, pk):
     steps = [{"kind": k, "label": k.label, "done": k in done, "next": k == suggested} for k in MEASURE_ORDER]
     status = 400 if request.method == "POST" else 200
     return render(request, "fees/dunning/arrears_case.html", {
-        "unit": unit, "owner": first_current_owner(unit=unit), "case": case, "bills": bills,
+        "unit": unit, "owner": owner_of_record(unit=unit), "case": case, "bills": bills,
         "owed": sum((b.owing for b in bills), Decimal("0.00")), "months": months,
         "bucket_label": reports.bucket_label(selectors.fee_policy(estate=unit.estate).bucket_of(months))
         if months else "",

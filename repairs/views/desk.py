@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from fees.models import BankCollectionCharge, Receipt
 from owners.models import Estate, Unit
-from owners.selectors import first_current_owner
+from owners.selectors import owner_of_record
 from propertydesk.actions import run_action
 from propertydesk.web import apply_service_errors, staff_required
 from repairs import selectors, services
@@ -112,7 +112,7 @@ def register(request):
     form = RegisterForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        owner = first_current_owner(unit=data["unit"]) if data["from_owner"] and data["unit"] else None
+        owner = owner_of_record(unit=data["unit"]) if data["from_owner"] and data["unit"] else None
         try:
             order = services.work_order_register(
                 unit=data["unit"], owner=owner, requester_name=data["requester_name"],
