@@ -12,7 +12,6 @@ signature is never part of the API: a result says whether it has one.
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -37,47 +36,23 @@ from callbacks.models import (
     Status,
 )
 from owners.models import Estate
-from propertydesk.api import StaffOrOwnerPermission, service_errors
+from propertydesk.api import (
+    IdFilter,
+    RecordActions,
+    StaffOnlyPermission,
+    StaffOrOwnerPermission,
+    named_choice_field,
+    service_errors,
+    user_name,
+)
 from propertydesk.api import context_is_staff as _is_staff
 from propertydesk.roles import is_staff_member, owner_of
 from repairs.signature import signature_from_data_url
 
-# ---- permissions and helpers --------------------------------------------------
-
-
-class StaffOnlyPermission(StaffOrOwnerPermission):
-    """The staff half of StaffOrOwnerPermission: owners get nothing (the rules are the
-    service centre's own business)."""
-
-    def has_permission(self, request, view):
-        if request.user and request.user.is_authenticated and not is_staff_member(request.user):
-            return False
-        return super().has_permission(request, view)
-
-
-def _user_name(user) -> str | None:
-    if user is None:
-        return None
-    return (user.last_name + user.first_name) or user.get_username()
-
-
-def _named_choice_field(component_name: str, choices):
-    """A ChoiceField the schema shows as one named enum: callbacks, work orders and
-    complaints all have a "status", "kind" or "method" of their own."""
-
-    @extend_schema_field(serializers.ChoiceField(choices=choices.choices), component_name=component_name)
-    class NamedChoiceField(serializers.ChoiceField):
-        def __init__(self, **kwargs):
-            super().__init__(choices=choices.choices, **kwargs)
-
-    NamedChoiceField.__name__ = NamedChoiceField.__qualname__ = component_name.removesuffix("Enum") + "Field"
-    return NamedChoiceField
-
-
-CallbackStatusField = _named_choice_field("CallbackStatusEnum", Status)
-CallbackKindField = _named_choice_field("CallbackKindEnum", Kind)
-CallbackMethodField = _named_choice_field("CallbackMethodEnum", Method)
-SatisfactionField = _named_choice_field("SatisfactionEnum", Satisfaction)
+CallbackStatusField = named_choice_field("CallbackStatusEnum", Status)
+CallbackKindField = named_choice_field("CallbackKindEnum", Kind)
+CallbackMethodField = named_choice_field("CallbackMethodEnum", Method)
+SatisfactionField = named_choice_field("SatisfactionEnum", Satisfaction)
 
 
 # ---- callbacks: serializers ------------------------------------------------------
@@ -90,7 +65,7 @@ class SourceType(models.TextChoices):
 
 
 class CallbackSourceSerializer(serializers.Serializer):
-    type = _named_choice_field("CallbackSourceTypeEnum", SourceType)()
+    type = named_choice_field("CallbackSourceTypeEnum", SourceType)()
     id = serializers.IntegerField()
     number = serializers.CharField(help_text="The complaint's or work order's number; an activity's title.")
 
@@ -121,7 +96,7 @@ class CallbackResultSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_recorded_by_name(self, result) -> str | None:
-        return _user_name(result.recorded_by) if _is_staff(self.context) else None
+        return user_name(result.recorded_by) if _is_staff(self.context) else None
 
 
 class SpotCheckSerializer(serializers.ModelSerializer):
@@ -134,7 +109,7 @@ class SpotCheckSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_checked_by_name(self, check) -> str:
-        return _user_name(check.checked_by)
+        return user_name(check.checked_by)
 
 
 class CallbackSerializer(serializers.ModelSerializer):
@@ -182,7 +157,7 @@ class CallbackSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_assignee_name(self, callback) -> str | None:
-        return _user_name(callback.assignee) if _is_staff(self.context) else None
+        return user_name(callback.assignee) if _is_staff(self.context) else None
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_cancelled_by(self, callback) -> int | None:
@@ -267,11 +242,6 @@ class SpotCheckCreateSerializer(serializers.Serializer):
 # ---- callbacks: filters and views -------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
 class CallbackFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     kind = django_filters.ChoiceFilter(choices=Kind.choices)
@@ -299,7 +269,7 @@ _PERFORM = [*_VIEW, "callbacks.perform_callback"]
 _CALLBACK_ACTION = dict(responses={200: CallbackSerializer})
 
 
-class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
+class CallbackViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
     """Callbacks (回访). Made by their source events, never by hand: list, read and the
     actions below; no create, update or delete."""
 
@@ -328,11 +298,6 @@ class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
         owner = owner_of(user)
         return selectors.callbacks_for_api(owner=owner) if owner else Callback.objects.none()
 
-    def filter_queryset(self, queryset):
-        # The filters are for the list; an action on callback 12 finds it whatever the
-        # query string says.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
-
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": timezone.localdate()}
 
@@ -340,24 +305,13 @@ class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
         callback = self.get_queryset().get(pk=pk)
         return Response(CallbackSerializer(callback, context=self.get_serializer_context()).data, status=status_code)
 
-    def _act(self, serializer_class, run):
-        callback = self.get_object()
-        data = {}
-        if serializer_class is not None:
-            serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
-        with service_errors():
-            run(callback, data, dict(actor=self.request.user, now=timezone.now()))
-        return self._detail(callback.pk)
-
     @extend_schema(request=CallbackPerformSerializer, **_CALLBACK_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def perform(self, request, pk=None):
         """Record the callback. Satisfied closes a complaint; unsatisfied sends the
         complaint or work order back for rectification, and a new callback follows once
         it is resolved again. A callback is performed once (400 after that)."""
-        return self._act(CallbackPerformSerializer, lambda c, d, who: services.callback_perform(
+        return self.act_and_show(CallbackPerformSerializer, lambda c, d, who: services.callback_perform(
             callback=c, method=d["method"], satisfaction=d["satisfaction"], quality=d["quality"],
             effect=d["effect"], shortcomings=d["shortcomings"], suggestions=d["suggestions"],
             owner_words=d["owner_words"], signature_png=d["signature"], signer_name=d["signer_name"], **who))
@@ -372,26 +326,26 @@ class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
                       if name in data}
             return services.callback_correct(callback=callback, reason=data["reason"], **fields, **who)
 
-        return self._act(CallbackCorrectSerializer, run)
+        return self.act_and_show(CallbackCorrectSerializer, run)
 
     @extend_schema(request=CallbackAssignSerializer, **_CALLBACK_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         """Give a callback still due to a member of staff who does callbacks."""
-        return self._act(CallbackAssignSerializer, lambda c, d, who: services.callback_assign(
+        return self.act_and_show(CallbackAssignSerializer, lambda c, d, who: services.callback_assign(
             callback=c, assignee=d["assignee"], **who))
 
     @extend_schema(request=None, **_CALLBACK_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def offer(self, request, pk=None):
         """Invite the owner to answer online: a link in their portal inbox."""
-        return self._act(None, lambda c, d, who: services.callback_offer_online(callback=c, **who))
+        return self.act_and_show(None, lambda c, d, who: services.callback_offer_online(callback=c, **who))
 
     @extend_schema(request=CallbackCancelSerializer, **_CALLBACK_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """A supervisor cancels a callback still due, with the reason."""
-        return self._act(CallbackCancelSerializer, lambda c, d, who: services.callback_cancel(
+        return self.act_and_show(CallbackCancelSerializer, lambda c, d, who: services.callback_cancel(
             callback=c, reason=d["reason"], **who))
 
     @extend_schema(request=SpotCheckCreateSerializer, **_CALLBACK_ACTION)
@@ -399,7 +353,7 @@ class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
     def spot_check(self, request, pk=None):
         """A supervisor re-contacted the owner of a done callback: does the owner agree
         with what was recorded?"""
-        return self._act(SpotCheckCreateSerializer, lambda c, d, who: services.spot_check_record(
+        return self.act_and_show(SpotCheckCreateSerializer, lambda c, d, who: services.spot_check_record(
             callback=c, method=d["method"], agrees=d["agrees"], note=d["note"], **who))
 
 
@@ -423,7 +377,7 @@ class CallbackRuleSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_created_by_name(self, rule) -> str | None:
-        return _user_name(rule.created_by)
+        return user_name(rule.created_by)
 
 
 class CallbackRuleCreateSerializer(serializers.Serializer):

@@ -12,7 +12,6 @@ a complaint closes only when its callback finds the owner satisfied.
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -45,19 +44,10 @@ from complaints.models import (
 )
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_of_record, owner_units
-from propertydesk.api import StaffOrOwnerPermission, service_errors
+from propertydesk.api import IdFilter, RecordActions, StaffOrOwnerPermission, service_errors, user_name
 from propertydesk.api import context_is_staff as _is_staff
 from propertydesk.api import context_owner as _owner
 from propertydesk.roles import is_staff_member, owner_of
-
-# ---- permissions -----------------------------------------------------------
-
-
-def _user_name(user) -> str | None:
-    if user is None:
-        return None
-    return (user.last_name + user.first_name) or user.get_username()
-
 
 # ---- complaints: serializers ----------------------------------------------
 
@@ -74,7 +64,7 @@ class ComplaintEventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_actor_name(self, event) -> str | None:
-        return _user_name(event.actor) if _is_staff(self.context) else None
+        return user_name(event.actor) if _is_staff(self.context) else None
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
@@ -114,7 +104,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_assignee_name(self, complaint) -> str | None:
-        return _user_name(complaint.assignee) if _is_staff(self.context) else None
+        return user_name(complaint.assignee) if _is_staff(self.context) else None
 
     def get_is_overdue(self, complaint) -> bool:
         return complaint.is_overdue(self.context.get("now") or timezone.now())
@@ -212,11 +202,6 @@ class ReopenSerializer(serializers.Serializer):
 # ---- complaints: filters and views -----------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
 class ComplaintFilter(django_filters.FilterSet):
     """The queue's filters. complaints.selectors.complaint_queue does the scoping and
     the filtering; this class only parses the query string."""
@@ -256,7 +241,7 @@ _WORK = ["complaints.view_complaint", "complaints.work_complaint"]
 _COMPLAINT_ACTION = dict(responses={200: ComplaintDetailSerializer})
 
 
-class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ComplaintViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffOrOwnerPermission]
     filterset_class = ComplaintFilter
     ordering_fields = ["received_at", "promised_at", "number"]
@@ -272,11 +257,6 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.complaint_queryset_for(self.request.user)
-
-    def filter_queryset(self, queryset):
-        # The queue filters are for the list; an action on complaint 12 finds it whatever
-        # the query string says.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -330,64 +310,53 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return owner
         return None
 
-    def _act(self, serializer_class, run):
-        complaint = self.get_object()
-        data = {}
-        if serializer_class is not None:
-            serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
-        with service_errors():
-            run(complaint, data, dict(actor=self.request.user, now=timezone.now()))
-        return self._detail(complaint.pk)
-
     @extend_schema(request=AssignSerializer, **_COMPLAINT_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         """Route to a department (and person). Moving an assigned complaint is a
         reassignment, which needs the supervisors' reassign permission (403 otherwise)."""
-        return self._act(AssignSerializer, lambda c, d, who: services.complaint_assign(
+        return self.act_and_show(AssignSerializer, lambda c, d, who: services.complaint_assign(
             complaint=c, department=d["department"], assignee=d["assignee"], note=d["note"], **who))
 
     @extend_schema(request=StartSerializer, **_COMPLAINT_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         """Work starts on an assigned complaint."""
-        return self._act(StartSerializer, lambda c, d, who: services.complaint_start(
+        return self.act_and_show(StartSerializer, lambda c, d, who: services.complaint_start(
             complaint=c, note=d["note"], **who))
 
     @extend_schema(request=ProgressSerializer, **_COMPLAINT_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def progress(self, request, pk=None):
         """A progress note on the timeline; the owner sees it unless it is internal."""
-        return self._act(ProgressSerializer, lambda c, d, who: services.complaint_add_progress(
+        return self.act_and_show(ProgressSerializer, lambda c, d, who: services.complaint_add_progress(
             complaint=c, note=d["note"], internal=d["internal"], **who))
 
     @extend_schema(request=PauseSerializer, **_COMPLAINT_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
         """Stop the promise clock while waiting for something outside our hands."""
-        return self._act(PauseSerializer, lambda c, d, who: services.complaint_pause(
+        return self.act_and_show(PauseSerializer, lambda c, d, who: services.complaint_pause(
             complaint=c, reason=d["reason"], note=d["note"], **who))
 
     @extend_schema(request=None, **_COMPLAINT_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         """Restart the clock; the promise moves later by the time it was paused."""
-        return self._act(None, lambda c, d, who: services.complaint_resume(complaint=c, **who))
+        return self.act_and_show(None, lambda c, d, who: services.complaint_resume(complaint=c, **who))
 
     @extend_schema(request=ResolveSerializer, **_COMPLAINT_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         """The problem is dealt with; a callback follows and closes it if the owner is satisfied."""
-        return self._act(ResolveSerializer, lambda c, d, who: services.complaint_resolve(
+        return self.act_and_show(ResolveSerializer, lambda c, d, who: services.complaint_resolve(
             complaint=c, resolution=d["resolution"], **who))
 
     @extend_schema(request=ReopenSerializer, **_COMPLAINT_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         """The owner is not satisfied: back to work with a new promise."""
-        return self._act(ReopenSerializer, lambda c, d, who: services.complaint_reopen(
+        return self.act_and_show(ReopenSerializer, lambda c, d, who: services.complaint_reopen(
             complaint=c, reason=d["reason"], **who))
 
 
@@ -413,7 +382,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_decided_by_name(self, suggestion) -> str | None:
-        return _user_name(suggestion.decided_by) if _is_staff(self.context) else None
+        return user_name(suggestion.decided_by) if _is_staff(self.context) else None
 
 
 class SuggestionCreateSerializer(serializers.Serializer):
@@ -463,7 +432,7 @@ class SuggestionFilter(django_filters.FilterSet):
         fields = []
 
 
-class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class SuggestionViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffOrOwnerPermission]
     filterset_class = SuggestionFilter
     ordering_fields = ["received_at", "decided_at", "number"]
@@ -485,8 +454,8 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return SuggestionCreateSerializer if self.action == "create" else SuggestionSerializer
 
-    def _respond(self, suggestion, status_code=status.HTTP_200_OK):
-        suggestion = get_object_or_404(self.get_queryset(), pk=suggestion.pk)
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        suggestion = get_object_or_404(self.get_queryset(), pk=pk)
         return Response(SuggestionSerializer(suggestion, context=self.get_serializer_context()).data,
                         status=status_code)
 
@@ -510,27 +479,17 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 estate=estate, unit=unit, owner=owner, channel=channel, subject=data["subject"],
                 content=data["content"], actor=request.user, now=timezone.now(),
             )
-        return self._respond(suggestion, status.HTTP_201_CREATED)
+        return self._detail(suggestion.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: SuggestionSerializer})
     @decorators.action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         """Start reviewing a received suggestion."""
-        suggestion = self.get_object()
-        with service_errors():
-            services.suggestion_start_review(suggestion=suggestion, actor=request.user, now=timezone.now())
-        return self._respond(suggestion)
+        return self.act_and_show(None, lambda s, d, who: services.suggestion_start_review(suggestion=s, **who))
 
     @extend_schema(request=DecideSerializer, responses={200: SuggestionSerializer})
     @decorators.action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         """Adopt or decline with a reply the owner sees. Supervisors only (403)."""
-        suggestion = self.get_object()
-        serializer = DecideSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with service_errors():
-            services.suggestion_decide(
-                suggestion=suggestion, adopt=serializer.validated_data["adopt"],
-                reply=serializer.validated_data["reply"], actor=request.user, now=timezone.now(),
-            )
-        return self._respond(suggestion)
+        return self.act_and_show(DecideSerializer, lambda s, d, who: services.suggestion_decide(
+            suggestion=s, adopt=d["adopt"], reply=d["reply"], **who))

@@ -14,7 +14,6 @@ Money is a string with two decimals (exact yuan); a month is written YYYY-MM.
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,40 +38,28 @@ from fees.models import (
     PaymentMethod,
 )
 from owners.models import Estate, Unit
-from propertydesk.api import StaffOrOwnerPermission, service_errors
+from propertydesk.api import (
+    IdFilter,
+    ListFiltersOnly,
+    RecordActions,
+    StaffOnlyPermission,
+    StaffOrOwnerPermission,
+    context_is_staff,
+    named_choice_field,
+    service_errors,
+    user_name,
+)
 from propertydesk.roles import is_staff_member, owner_of
 
 # ---- helpers ------------------------------------------------------------------
 
 
-class StaffOnlyPermission(StaffOrOwnerPermission):
-    """The staff half of StaffOrOwnerPermission: owners get nothing."""
-
-    def has_permission(self, request, view):
-        if request.user and request.user.is_authenticated and not is_staff_member(request.user):
-            return False
-        return super().has_permission(request, view)
-
-
-def _named_choice_field(component_name: str, choices):
-    """A ChoiceField the schema shows as one named enum: bills, notices, work orders and
-    complaints all have a "status", and repairs has a payment method of its own."""
-
-    @extend_schema_field(serializers.ChoiceField(choices=choices.choices), component_name=component_name)
-    class NamedChoiceField(serializers.ChoiceField):
-        def __init__(self, **kwargs):
-            super().__init__(choices=choices.choices, **kwargs)
-
-    NamedChoiceField.__name__ = NamedChoiceField.__qualname__ = component_name.removesuffix("Enum") + "Field"
-    return NamedChoiceField
-
-
-FeeBasisField = _named_choice_field("FeeBasisEnum", Basis)
-BillStatusField = _named_choice_field("BillStatusEnum", BillStatus)
-BillLineKindField = _named_choice_field("BillLineKindEnum", LineKind)
-FeePaymentMethodField = _named_choice_field("FeePaymentMethodEnum", PaymentMethod)
-NoticeChannelField = _named_choice_field("DunningNoticeChannelEnum", NoticeChannel)
-NoticeStatusField = _named_choice_field("DunningNoticeStatusEnum", NoticeStatus)
+FeeBasisField = named_choice_field("FeeBasisEnum", Basis)
+BillStatusField = named_choice_field("BillStatusEnum", BillStatus)
+BillLineKindField = named_choice_field("BillLineKindEnum", LineKind)
+FeePaymentMethodField = named_choice_field("FeePaymentMethodEnum", PaymentMethod)
+NoticeChannelField = named_choice_field("DunningNoticeChannelEnum", NoticeChannel)
+NoticeStatusField = named_choice_field("DunningNoticeStatusEnum", NoticeStatus)
 
 _MONTH_SCHEMA = {"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"}
 
@@ -89,18 +76,7 @@ def _money(**kwargs):
     return serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, **kwargs)
 
 
-def _user_name(user) -> str | None:
-    if user is None:
-        return None
-    return (user.last_name + user.first_name) or user.get_username()
-
-
 # ---- filters ------------------------------------------------------------------
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
 
 
 @extend_schema_field(_MONTH_SCHEMA)
@@ -169,14 +145,6 @@ class DunningNoticeFilter(django_filters.FilterSet):
         fields = []
 
 
-class _ListFiltersOnly:
-    """The filters are for the list; an action on record 12 finds it whatever the query
-    string says."""
-
-    def filter_queryset(self, queryset):
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
-
-
 # ---- fee standards --------------------------------------------------------------
 
 
@@ -194,7 +162,7 @@ class FeeStandardSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FeeStandardViewSet(_ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
+class FeeStandardViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
     """Fee standards (收费标准) per estate, or per building (which then replaces the
     estate's standard for the same item). Staff read them all; owners the published
     ones of the estates where they own a unit now."""
@@ -270,7 +238,7 @@ class BillSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BillViewSet(_ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
+class BillViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
     """Bills (费用单), one per unit and month, issued on the estate's bill day (its fee
     policy; the 10th by default), with their lines and the payments that settled them.
     Made by the bill run, never by hand."""
@@ -325,17 +293,13 @@ class PaymentSerializer(serializers.ModelSerializer):
                   "reversed_by_name", "reversal_reason", "allocations"]
         read_only_fields = fields
 
-    def _staff(self) -> bool:
-        request = self.context.get("request")
-        return bool(request and is_staff_member(request.user))
-
     @extend_schema_field(OpenApiTypes.STR)
     def get_received_by_name(self, payment) -> str | None:
-        return _user_name(payment.received_by) if self._staff() else None
+        return user_name(payment.received_by) if context_is_staff(self.context) else None
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_reversed_by_name(self, payment) -> str | None:
-        return _user_name(payment.reversed_by) if self._staff() else None
+        return user_name(payment.reversed_by) if context_is_staff(self.context) else None
 
 
 class PaymentCreateSerializer(serializers.Serializer):
@@ -356,7 +320,7 @@ class PaymentReverseSerializer(serializers.Serializer):
 _PAY_VIEW = ["fees.view_payment"]
 
 
-class PaymentViewSet(_ListFiltersOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PaymentViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Payments, each with its numbered receipt. Taken by the desk or finance; reversed
     by a supervisor with a reason, never changed or deleted."""
 
@@ -404,13 +368,8 @@ class PaymentViewSet(_ListFiltersOnly, mixins.CreateModelMixin, viewsets.ReadOnl
     def reverse(self, request, pk=None):
         """A supervisor reverses a payment taken in error, with the reason: the bills owe
         again and the receipt is marked reversed (its number stays used)."""
-        payment = self.get_object()
-        serializer = PaymentReverseSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with service_errors():
-            services.payment_reverse(payment=payment, reason=serializer.validated_data["reason"],
-                                     now=timezone.now(), actor=request.user)
-        return self._detail(payment.pk)
+        return self.act_and_show(PaymentReverseSerializer, lambda p, d, who: services.payment_reverse(
+            payment=p, reason=d["reason"], **who))
 
 
 # ---- dunning notices --------------------------------------------------------------
@@ -438,7 +397,7 @@ class DunningNoticeSerializer(serializers.ModelSerializer):
 _NOTICE_VIEW = ["fees.view_dunningnotice"]
 
 
-class DunningNoticeViewSet(_ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
+class DunningNoticeViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
     """Payment reminders (催款通知): round 1 and round 2 on the estate's dunning days (its
     fee policy; the 16th and the 21st by default), at most one per unit, month and round.
     Made by the dunning runs, never by hand."""
@@ -467,10 +426,10 @@ class DunningNoticeViewSet(_ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
     @decorators.action(detail=True, methods=["post"])
     def delivered(self, request, pk=None):
         """A printed notice was put through the owner's door (400 for any other notice)."""
-        notice = self.get_object()
-        with service_errors():
-            services.notice_mark_delivered(notice=notice, now=timezone.now(), actor=request.user)
-        notice = selectors.notices_for_api().get(pk=notice.pk)
+        return self.act_and_show(None, lambda n, d, who: services.notice_mark_delivered(notice=n, **who))
+
+    def _detail(self, pk):
+        notice = selectors.notices_for_api().get(pk=pk)
         return Response(DunningNoticeSerializer(notice, context=self.get_serializer_context()).data)
 
 

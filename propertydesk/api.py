@@ -1,14 +1,21 @@
-"""What every app's API shares: who may call an action, and how a service's refusal
-reaches the caller."""
+"""What every app's API shares: who may call an action, how a service's refusal
+reaches the caller, the actions on one record, id filters, named choice fields and
+people's names."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers
 
+from propertydesk.people import person_name
 from propertydesk.roles import is_staff_member, owner_of
 
 
@@ -32,6 +39,16 @@ class StaffOrOwnerPermission(permissions.BasePermission):
         if owner_of(user) is None:
             return False
         return request.method in permissions.SAFE_METHODS or view.action in getattr(view, "owner_actions", ())
+
+
+class StaffOnlyPermission(StaffOrOwnerPermission):
+    """The staff half of StaffOrOwnerPermission: owners get nothing (callback rules, the
+    arrears list: the service centre's own business)."""
+
+    def has_permission(self, request, view):
+        if request.user and request.user.is_authenticated and not is_staff_member(request.user):
+            return False
+        return super().has_permission(request, view)
 
 
 def raise_as_drf(error: DjangoValidationError):
@@ -64,3 +81,64 @@ def context_owner(context):
     """In a serializer: the calling owner, or None."""
     request = context.get("request")
     return owner_of(request.user) if request else None
+
+
+def user_name(user) -> str | None:
+    """A member of staff's name as the pages print it (陈丽华, "Jane Doe"), or None."""
+    return None if user is None else person_name(user)
+
+
+def named_choice_field(component_name: str, choices):
+    """A ChoiceField over ``choices`` that the schema shows as one named enum component.
+    Work orders, complaints, callbacks, bills and notices all have a "status", "kind" or
+    "method" of their own; left to drf-spectacular, choice sets sharing a field name
+    across serializers collide in its enum naming."""
+
+    @extend_schema_field(serializers.ChoiceField(choices=choices.choices), component_name=component_name)
+    class NamedChoiceField(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=choices.choices, **kwargs)
+
+    NamedChoiceField.__name__ = NamedChoiceField.__qualname__ = component_name.removesuffix("Enum") + "Field"
+    return NamedChoiceField
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """``?estate=3``: a record's id, an integer in the schema too."""
+
+    field_class = forms.IntegerField
+
+
+class ListFiltersOnly:
+    """For a viewset: the filters are for the list; an action on record 12 finds it
+    whatever the query string says."""
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+
+class RecordActions(ListFiltersOnly):
+    """For a viewset with POST actions on one record (assign, resolve, perform, take…):
+    parse the body, call the service with the caller and the clock, answer with the
+    record as it is now (the viewset's ``_detail(pk)``)."""
+
+    def act(self, serializer_class, run, *, record=None, who: dict | None = None):
+        """Validate the body with ``serializer_class`` (None: no body; its context has the
+        ``record``) and call ``run(record, data, who)`` under service_errors(). ``record``
+        defaults to the URL's, ``who`` to ``actor`` (the caller) and ``now``. Returns the
+        record, the data and what ``run`` returned."""
+        record = self.get_object() if record is None else record
+        data = {}
+        if serializer_class is not None:
+            context = {**self.get_serializer_context(), "record": record}
+            serializer = serializer_class(data=self.request.data, context=context)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+        with service_errors():
+            result = run(record, data, who if who is not None else {"actor": self.request.user, "now": timezone.now()})
+        return record, data, result
+
+    def act_and_show(self, serializer_class, run, **kwargs):
+        record, _data, _result = self.act(serializer_class, run, **kwargs)
+        return self._detail(record.pk)

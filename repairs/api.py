@@ -14,7 +14,6 @@ Phone numbers are only ever read back masked.
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -33,7 +32,7 @@ from rest_framework.response import Response
 
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_units
-from propertydesk.api import StaffOrOwnerPermission, service_errors
+from propertydesk.api import IdFilter, RecordActions, StaffOrOwnerPermission, named_choice_field, service_errors
 from propertydesk.api import context_is_staff as _is_staff
 from propertydesk.api import context_owner as _owner
 from propertydesk.roles import is_staff_member, owner_of, worker_of
@@ -54,27 +53,12 @@ from repairs.models import (
 )
 from repairs.signature import signature_from_data_url
 
-# ---- permissions and errors --------------------------------------------------
+# ---- choice fields ------------------------------------------------------------
 
 
-def _named_choice_field(component_name: str, choices):
-    """A ChoiceField over ``choices`` that the schema shows as one named enum component.
-    Work orders, their draws and damage, complaints and suggestions all have a "status"
-    or a "kind"; left to drf-spectacular, choice sets sharing a field name across
-    several serializers collide in its enum naming."""
-
-    @extend_schema_field(serializers.ChoiceField(choices=choices.choices), component_name=component_name)
-    class NamedChoiceField(serializers.ChoiceField):
-        def __init__(self, **kwargs):
-            super().__init__(choices=choices.choices, **kwargs)
-
-    NamedChoiceField.__name__ = NamedChoiceField.__qualname__ = component_name.removesuffix("Enum") + "Field"
-    return NamedChoiceField
-
-
-WorkOrderStatusField = _named_choice_field("WorkOrderStatusEnum", Status)
-WorkOrderKindField = _named_choice_field("WorkOrderKindEnum", Kind)
-DrawKindField = _named_choice_field("DrawKindEnum", DrawKind)
+WorkOrderStatusField = named_choice_field("WorkOrderStatusEnum", Status)
+WorkOrderKindField = named_choice_field("WorkOrderKindEnum", Kind)
+DrawKindField = named_choice_field("DrawKindEnum", DrawKind)
 
 
 # ---- price list --------------------------------------------------------------
@@ -363,7 +347,7 @@ class DispatchSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        order = self.context.get("order")
+        order = self.context.get("record")
         if order is not None:
             self.fields["worker"].queryset = Worker.objects.filter(estate_id=order.estate_id).select_related("user")
 
@@ -429,7 +413,7 @@ class SettleDamageSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        order = self.context.get("order")
+        order = self.context.get("record")
         if order is not None:
             self.fields["damage"].queryset = DamageIncident.objects.filter(work_order=order)
 
@@ -450,11 +434,6 @@ class PaymentResultSerializer(serializers.Serializer):
 
 
 # ---- work orders: filters and views ------------------------------------------
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
 
 
 class WorkOrderFilter(django_filters.FilterSet):
@@ -492,7 +471,7 @@ _SETTLE = [*_VIEW, "repairs.settle_workorder"]
 _ORDER_ACTION = dict(responses={200: WorkOrderDetailSerializer})
 
 
-class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class WorkOrderViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffOrOwnerPermission]
     filterset_class = WorkOrderFilter
     ordering_fields = ["registered_at", "dispatch_due_at", "appointment_at", "number"]
@@ -525,11 +504,6 @@ class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return selectors.work_order_queue()
         owner = owner_of(user)
         return selectors.owner_work_orders(owner=owner) if owner else WorkOrder.objects.none()
-
-    def filter_queryset(self, queryset):
-        # The filters are for the list; an action on order 12 finds it whatever the
-        # query string says.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -564,31 +538,13 @@ class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         return self._detail(order.pk, status.HTTP_201_CREATED)
 
-    def _act(self, serializer_class, run, *, as_worker: bool = False, order=None):
-        """Parse the body and call the service with the clock and the caller. A worker's
-        step runs as the caller's Worker record."""
-        order = order or self.get_object()
-        who = {"now": timezone.now()}
-        if as_worker:
-            worker = worker_of(self.request.user)
-            if worker is None:
-                raise exceptions.PermissionDenied(_("Only a worker can do this."))
-            who["worker"] = worker
-        else:
-            who["actor"] = self.request.user
-        data = {}
-        if serializer_class is not None:
-            context = {**self.get_serializer_context(), "order": order}
-            serializer = serializer_class(data=self.request.data, context=context)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
-        with service_errors():
-            result = run(order, data, who)
-        return order, data, result
-
-    def _act_and_show(self, serializer_class, run, *, as_worker: bool = False):
-        order, _data, _result = self._act(serializer_class, run, as_worker=as_worker)
-        return self._detail(order.pk)
+    def _worker_step(self, serializer_class, run):
+        """A worker's step runs as the caller's Worker record."""
+        order = self.get_object()
+        worker = worker_of(self.request.user)
+        if worker is None:
+            raise exceptions.PermissionDenied(_("Only a worker can do this."))
+        return self.act_and_show(serializer_class, run, record=order, who={"worker": worker, "now": timezone.now()})
 
     # -- the desk
 
@@ -596,7 +552,7 @@ class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @decorators.action(detail=True, methods=["post"])
     def judge(self, request, pk=None):
         """Can we do it? Accept, or refuse with the explanation the customer is given."""
-        return self._act_and_show(JudgeSerializer, lambda o, d, who: services.work_order_judge(
+        return self.act_and_show(JudgeSerializer, lambda o, d, who: services.work_order_judge(
             order=o, accept=d["accept"], explanation=d["explanation"], **who))
 
     @extend_schema(request=DispatchSerializer, **_ORDER_ACTION)
@@ -605,14 +561,14 @@ class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def dispatch_order(self, request, pk=None):
         """Put an accepted order in a worker's hands, the way the estate dispatches this
         kind (desk, shared pool or round robin). Dispatching again reassigns it."""
-        return self._act_and_show(DispatchSerializer, lambda o, d, who: services.work_order_dispatch(
+        return self.act_and_show(DispatchSerializer, lambda o, d, who: services.work_order_dispatch(
             order=o, worker=d["worker"], trade_override=d["trade_override"], **who))
 
     @extend_schema(request=VoidSerializer, **_ORDER_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def void(self, request, pk=None):
         """The customer cancelled: the order is voided with the reason, never deleted."""
-        return self._act_and_show(VoidSerializer, lambda o, d, who: services.work_order_void(
+        return self.act_and_show(VoidSerializer, lambda o, d, who: services.work_order_void(
             order=o, reason=d["reason"], **who))
 
     # -- the worker
@@ -621,31 +577,27 @@ class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @decorators.action(detail=True, methods=["post"])
     def take(self, request, pk=None):
         """The calling worker takes the order: his own, or one from the shared pool."""
-        return self._act_and_show(
-            None, lambda o, d, who: services.work_order_take(order=o, **who), as_worker=True
-        )
+        return self._worker_step(None, lambda o, d, who: services.work_order_take(order=o, **who))
 
     @extend_schema(request=None, **_ORDER_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def arrive(self, request, pk=None):
         """The worker is at the door."""
-        return self._act_and_show(
-            None, lambda o, d, who: services.work_order_arrive(order=o, **who), as_worker=True
-        )
+        return self._worker_step(None, lambda o, d, who: services.work_order_arrive(order=o, **who))
 
     @extend_schema(request=ConfirmPriceSerializer, **_ORDER_ACTION)
     @decorators.action(detail=True, methods=["post"], url_path="confirm-price")
     def confirm_price(self, request, pk=None):
         """A paid service: the price agreed with the customer on site, before the work."""
-        return self._act_and_show(ConfirmPriceSerializer, lambda o, d, who: services.work_order_confirm_price(
-            order=o, price=d["price"], **who), as_worker=True)
+        return self._worker_step(ConfirmPriceSerializer, lambda o, d, who: services.work_order_confirm_price(
+            order=o, price=d["price"], **who))
 
     @extend_schema(request=CompleteSerializer, **_ORDER_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """The work is done (or the rework); the customer's verdict comes next."""
-        return self._act_and_show(CompleteSerializer, lambda o, d, who: services.work_order_complete(
-            order=o, note=d["note"], **who), as_worker=True)
+        return self._worker_step(CompleteSerializer, lambda o, d, who: services.work_order_complete(
+            order=o, note=d["note"], **who))
 
     # -- the worker on the order, or the desk from the paper form
 
@@ -654,7 +606,7 @@ class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def verdict(self, request, pk=None):
         """The customer's verdict: satisfied and signed signs the order off; unsatisfied
         sends it back for rework, and after a failed rework to a supervisor."""
-        return self._act_and_show(VerdictSerializer, lambda o, d, who: services.work_order_customer_verdict(
+        return self.act_and_show(VerdictSerializer, lambda o, d, who: services.work_order_customer_verdict(
             order=o, satisfied=d["satisfied"], rating=d["rating"], comment=d["comment"],
             signature_png=d["signature"], signed_on_paper=d["signed_on_paper"],
             signer_name=d["signer_name"], **who))
@@ -663,14 +615,14 @@ class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @decorators.action(detail=True, methods=["post"])
     def draw(self, request, pk=None):
         """A material or tool drawn from the store for this order."""
-        return self._act_and_show(DrawSerializer, lambda o, d, who: services.work_order_draw(
+        return self.act_and_show(DrawSerializer, lambda o, d, who: services.work_order_draw(
             order=o, kind=d["kind"], name=d["name"], quantity=d["quantity"], unit_label=d["unit_label"], **who))
 
     @extend_schema(request=ReportDamageSerializer, **_ORDER_ACTION)
     @decorators.action(detail=True, methods=["post"], url_path="report-damage")
     def report_damage(self, request, pk=None):
         """Something of the customer's was damaged or lost: the supervisors are told."""
-        return self._act_and_show(ReportDamageSerializer, lambda o, d, who: services.damage_report(
+        return self.act_and_show(ReportDamageSerializer, lambda o, d, who: services.damage_report(
             order=o, description=d["description"], **who))
 
     @extend_schema(request=CollectPaymentSerializer, responses={200: PaymentResultSerializer})
@@ -683,10 +635,10 @@ class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         is_his = order.worker is not None and order.worker.user_id == user.pk
         if not (is_his or user.has_perm("repairs.dispatch_workorder")):
             raise exceptions.PermissionDenied(_("This is not your work order."))
-        order, data, result = self._act(
+        order, data, result = self.act(
             CollectPaymentSerializer,
             lambda o, d, who: services.work_order_collect_payment(order=o, method=d["method"], **who),
-            order=order,
+            record=order,
         )
         cash = data["method"] == PaymentMethod.CASH
         return Response(PaymentResultSerializer({
@@ -700,14 +652,14 @@ class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @decorators.action(detail=True, methods=["post"])
     def settle(self, request, pk=None):
         """Decide an escalated order: one more rework, or a settlement signed off."""
-        return self._act_and_show(SettleSerializer, lambda o, d, who: services.work_order_settle(
+        return self.act_and_show(SettleSerializer, lambda o, d, who: services.work_order_settle(
             order=o, rework=d["rework"], note=d["note"], **who))
 
     @extend_schema(request=SettleDamageSerializer, **_ORDER_ACTION)
     @decorators.action(detail=True, methods=["post"], url_path="settle-damage")
     def settle_damage(self, request, pk=None):
         """Record the compensation agreed with the customer for a damage incident."""
-        return self._act_and_show(SettleDamageSerializer, lambda o, d, who: services.damage_settle(
+        return self.act_and_show(SettleDamageSerializer, lambda o, d, who: services.damage_settle(
             incident=d["damage"], compensation=d["compensation"], agreement=d["agreement"], **who))
 
     # -- the owner
@@ -716,5 +668,5 @@ class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @decorators.action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """The owner cancels their own request, as long as no worker has it yet."""
-        return self._act_and_show(CancelSerializer, lambda o, d, who: services.work_order_cancel_by_owner(
+        return self.act_and_show(CancelSerializer, lambda o, d, who: services.work_order_cancel_by_owner(
             order=o, owner=owner_of(request.user), reason=d["reason"], now=who["now"]))

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -404,3 +405,21 @@ def test_queue_query_count_does_not_grow_with_its_rows(client, desk_user, engine
 
     # then
     assert many == few
+
+
+def test_staff_names_read_as_the_pages_print_them(client, owner_with_unit):
+    # given a desk clerk with a Chinese name and an engineer with a Western one
+    desk = UserFactory(username="lhc", role="front_desk", first_name="丽华", last_name="陈")
+    engineer = UserFactory(username="jd", role="engineering", first_name="Jane", last_name="Doe")
+    complaint = register(owner_with_unit[1])
+    client.force_login(desk)
+
+    # when the desk routes the complaint to the engineer
+    assigned = post(client, f"/api/v1/complaints/{complaint.pk}/assign/",
+                    {"department": "engineering", "assignee": engineer.pk}).json()
+
+    # then family name first and no space in Chinese, "Jane Doe" otherwise, as on the pages
+    assert assigned["assignee_name"] == "Jane Doe"
+    assert [e["actor_name"] for e in assigned["timeline"] if e["kind"] == "assigned"] == ["陈丽华"]
+    page = client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert "Jane Doe" in page and "陈丽华" in page
