@@ -3,12 +3,11 @@ call a service or selector, render."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,8 +30,8 @@ from complaints.forms import (
 from complaints.models import CATEGORY_DEPARTMENT, Channel, ComplaintPolicy, Urgency
 from owners.models import Unit
 from owners.selectors import owner_of_record, owner_units, unit_owners
-from propertydesk.actions import run_action
-from propertydesk.web import apply_service_errors, owner_required, staff_required
+from propertydesk.actions import render_form, run_action
+from propertydesk.web import owner_required, staff_required
 
 # ---- desk ------------------------------------------------------------------
 
@@ -67,25 +66,23 @@ def intake(request):
     if unit:
         initial.update(estate=unit.estate_id, unit_number=unit.number)
     form = IntakeForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        unit = data["unit"]
-        owner = owner_of_record(unit=unit) if data["from_owner"] else None
-        try:
-            complaint = services.complaint_register(
-                unit=unit, owner=owner, channel=data["channel"], category=data["category"],
-                urgency=data["urgency"], description=data["description"], location=data["location"],
-                contact_name=data["contact_name"], contact_phone=data["contact_phone"],
-                promised_at=data["promised_at"], promise_note=data["promise_note"],
-                attachments=data["attachments"], actor=request.user, now=timezone.now(),
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error, {"owner": "from_owner"})
-        else:
-            messages.success(request, _("Complaint %(number)s registered; promised by %(time)s.") % {
-                "number": complaint.number, "time": timezone.localtime(complaint.promised_at).strftime("%Y-%m-%d %H:%M")})
-            return redirect("complaints:detail", pk=complaint.pk)
-    return render(request, "complaints/intake.html", {"form": form}, status=400 if form.errors else 200)
+    if request.method != "POST":
+        return render_form(request, "complaints/intake.html", form)
+    return run_action(
+        request, form=form, aliases={"owner": "from_owner"},
+        run=lambda _none, data, user, now: services.complaint_register(
+            unit=data["unit"], owner=owner_of_record(unit=data["unit"]) if data["from_owner"] else None,
+            channel=data["channel"], category=data["category"],
+            urgency=data["urgency"], description=data["description"], location=data["location"],
+            contact_name=data["contact_name"], contact_phone=data["contact_phone"],
+            promised_at=data["promised_at"], promise_note=data["promise_note"],
+            attachments=data["attachments"], actor=user, now=now,
+        ),
+        rerender=lambda form: render_form(request, "complaints/intake.html", form),
+        message=lambda complaint: _("Complaint %(number)s registered; promised by %(time)s.") % {
+            "number": complaint.number, "time": timezone.localtime(complaint.promised_at).strftime("%Y-%m-%d %H:%M")},
+        done_url=lambda complaint: reverse("complaints:detail", args=[complaint.pk]),
+    )
 
 
 @staff_required
@@ -175,7 +172,7 @@ def action(request, pk, name):
     return run_action(
         request, target=complaint, form=form_class(request.POST) if form_class else None, run=run,
         rerender=lambda form: detail(request, pk, bound={name: form}, status=400),
-        done_url=reverse("complaints:detail", args=[pk]),
+        back_url=reverse("complaints:detail", args=[pk]),
     )
 
 
@@ -202,51 +199,47 @@ def suggestion_list(request):
 @permission_required("complaints.add_suggestion", raise_exception=True)
 def suggestion_create(request):
     form = SuggestionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        owner = owner_of_record(unit=data["unit"]) if data["unit"] else None
-        try:
-            suggestion = services.suggestion_submit(
-                estate=data["estate"], unit=data["unit"], owner=owner, channel=data["channel"],
-                subject=data["subject"], content=data["content"], actor=request.user, now=timezone.now(),
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Suggestion %(number)s recorded.") % {"number": suggestion.number})
-            return redirect("complaints:suggestion", pk=suggestion.pk)
-    return render(request, "complaints/suggestion_form.html", {"form": form}, status=400 if form.errors else 200)
+    if request.method != "POST":
+        return render_form(request, "complaints/suggestion_form.html", form)
+    return run_action(
+        request, form=form,
+        run=lambda _none, data, user, now: services.suggestion_submit(
+            estate=data["estate"], unit=data["unit"],
+            owner=owner_of_record(unit=data["unit"]) if data["unit"] else None, channel=data["channel"],
+            subject=data["subject"], content=data["content"], actor=user, now=now,
+        ),
+        rerender=lambda form: render_form(request, "complaints/suggestion_form.html", form),
+        message=lambda suggestion: _("Suggestion %(number)s recorded.") % {"number": suggestion.number},
+        done_url=lambda suggestion: reverse("complaints:suggestion", args=[suggestion.pk]),
+    )
 
 
 @staff_required
 @permission_required("complaints.view_suggestion", raise_exception=True)
 def suggestion_detail(request, pk):
     suggestion = selectors.suggestion_detail(suggestion_id=pk, user=request.user)
-    form = DecideForm(request.POST or None)
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "review":
-                if not request.user.has_perm("complaints.change_suggestion"):
-                    raise PermissionDenied
-                services.suggestion_start_review(suggestion=suggestion, actor=request.user, now=timezone.now())
-                messages.success(request, _("Review started."))
-                return redirect("complaints:suggestion", pk=pk)
-            if form.is_valid():
-                services.suggestion_decide(
-                    suggestion=suggestion, adopt=form.cleaned_data["decision"] == "adopt",
-                    reply=form.cleaned_data["reply"], actor=request.user, now=timezone.now(),
-                )
-                messages.success(request, _("Decision recorded; the owner has your reply."))
-                return redirect("complaints:suggestion", pk=pk)
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                apply_service_errors(form, error)
-            else:
-                messages.error(request, " ".join(error.messages))
-    return render(request, "complaints/suggestion_detail.html", {
-        "suggestion": suggestion, "form": form,
-        "can_decide": request.user.has_perm("complaints.decide_suggestion"),
-    }, status=400 if form.errors else 200)
+
+    def page(form):
+        return render_form(request, "complaints/suggestion_detail.html", form, suggestion=suggestion,
+                          can_decide=request.user.has_perm("complaints.decide_suggestion"))
+
+    if request.method != "POST":
+        return page(DecideForm())
+    back_url = reverse("complaints:suggestion", args=[pk])
+    if request.POST.get("action") == "review":
+        if not request.user.has_perm("complaints.change_suggestion"):
+            raise PermissionDenied
+        return run_action(
+            request, target=suggestion, form=None, back_url=back_url, message=_("Review started."),
+            run=lambda suggestion, _data, user, now: services.suggestion_start_review(
+                suggestion=suggestion, actor=user, now=now),
+        )
+    return run_action(
+        request, target=suggestion, form=DecideForm(request.POST), rerender=page, back_url=back_url,
+        run=lambda suggestion, data, user, now: services.suggestion_decide(
+            suggestion=suggestion, adopt=data["decision"] == "adopt", reply=data["reply"], actor=user, now=now),
+        message=_("Decision recorded; the owner has your reply."),
+    )
 
 
 # ---- owner portal ----------------------------------------------------------
@@ -264,20 +257,20 @@ def portal_list(request, owner):
 def portal_create(request, owner):
     units = owner_units(owner=owner)
     form = PortalComplaintForm(request.POST or None, request.FILES or None, units=units)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            complaint = services.complaint_register(
-                unit=data["unit"], owner=owner, channel=Channel.PORTAL, category=data["category"],
-                urgency=data["urgency"], description=data["description"], location=data["location"],
-                attachments=data["attachments"], actor=request.user, now=timezone.now(),
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Thank you. Your complaint %(number)s is registered.") % {"number": complaint.number})
-            return redirect("complaints:portal_detail", pk=complaint.pk)
-    return render(request, "complaints/portal_form.html", {"form": form, "owner": owner}, status=400 if form.errors else 200)
+    if request.method != "POST":
+        return render_form(request, "complaints/portal_form.html", form, owner=owner)
+    return run_action(
+        request, target=owner, form=form,
+        run=lambda owner, data, user, now: services.complaint_register(
+            unit=data["unit"], owner=owner, channel=Channel.PORTAL, category=data["category"],
+            urgency=data["urgency"], description=data["description"], location=data["location"],
+            attachments=data["attachments"], actor=user, now=now,
+        ),
+        rerender=lambda form: render_form(request, "complaints/portal_form.html", form, owner=owner),
+        message=lambda complaint: _("Thank you. Your complaint %(number)s is registered.")
+        % {"number": complaint.number},
+        done_url=lambda complaint: reverse("complaints:portal_detail", args=[complaint.pk]),
+    )
 
 
 @owner_required
@@ -289,23 +282,25 @@ def portal_detail(request, owner, pk):
 @owner_required
 def portal_suggestion_create(request, owner):
     form = PortalSuggestionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        units = list(owner_units(owner=owner)[:1])
-        unit = units[0] if units else None
-        if unit is None:
-            raise PermissionDenied
-        try:
-            suggestion = services.suggestion_submit(
-                estate=unit.estate, unit=unit, owner=owner, channel=Channel.PORTAL,
-                subject=form.cleaned_data["subject"], content=form.cleaned_data["content"],
-                actor=request.user, now=timezone.now(),
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Thank you for your suggestion %(number)s.") % {"number": suggestion.number})
-            return redirect("complaints:portal_suggestion", pk=suggestion.pk)
-    return render(request, "complaints/portal_suggestion_form.html", {"form": form, "owner": owner}, status=400 if form.errors else 200)
+    if request.method != "POST":
+        return render_form(request, "complaints/portal_suggestion_form.html", form, owner=owner)
+    return run_action(
+        request, target=owner, form=form, run=_portal_suggestion_submit,
+        rerender=lambda form: render_form(request, "complaints/portal_suggestion_form.html", form, owner=owner),
+        message=lambda suggestion: _("Thank you for your suggestion %(number)s.") % {"number": suggestion.number},
+        done_url=lambda suggestion: reverse("complaints:portal_suggestion", args=[suggestion.pk]),
+    )
+
+
+def _portal_suggestion_submit(owner, data, user, now):
+    """An owner's suggestion is about the estate of their first unit."""
+    unit = owner_units(owner=owner).first()
+    if unit is None:
+        raise PermissionDenied
+    return services.suggestion_submit(
+        estate=unit.estate, unit=unit, owner=owner, channel=Channel.PORTAL,
+        subject=data["subject"], content=data["content"], actor=user, now=now,
+    )
 
 
 @owner_required

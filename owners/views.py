@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +22,8 @@ from owners.forms import (
     ResidentForm,
 )
 from owners.models import Owner, Ownership, Resident
-from propertydesk.web import apply_service_errors, owner_required, staff_required
+from propertydesk.actions import run_action
+from propertydesk.web import owner_required, staff_required
 
 PHONE_ERRORS = {"phones": "phone"}
 
@@ -48,38 +50,35 @@ def owner_list(request):
     )
 
 
-def _phones_from(form) -> list[services.PhoneInput]:
+def _phones_from(data) -> list[services.PhoneInput]:
     phones = []
     for name in ("phone", "phone2"):
-        if form.cleaned_data.get(name):
-            phones.append(
-                services.PhoneInput(
-                    number=form.cleaned_data[name],
-                    label=form.cleaned_data.get(f"{name}_label") or "mobile",
-                )
-            )
+        if data.get(name):
+            phones.append(services.PhoneInput(number=data[name], label=data.get(f"{name}_label") or "mobile"))
     return phones
+
+
+def _owner_form(request, form, owner):
+    return render(request, "owners/owner_form.html", {"form": form, "owner": owner})
 
 
 @staff_required
 @permission_required("owners.add_owner", raise_exception=True)
 def owner_create(request):
     form = OwnerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            owner = services.owner_create(
-                name=data["name"], id_type=data["id_type"], id_number=data["id_number"],
-                phones=_phones_from(form), address=data["address"], email=data["email"],
-                preferred_channel=data["preferred_channel"], special_needs=data["special_needs"],
-                special_needs_note=data["special_needs_note"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error, PHONE_ERRORS)
-        else:
-            messages.success(request, _("Owner %(name)s registered.") % {"name": owner.name})
-            return redirect("owners:detail", pk=owner.pk)
-    return render(request, "owners/owner_form.html", {"form": form, "owner": None})
+    if request.method != "POST":
+        return _owner_form(request, form, None)
+    return run_action(
+        request, form=form, aliases=PHONE_ERRORS,
+        run=lambda _none, data, user, now: services.owner_create(
+            name=data["name"], id_type=data["id_type"], id_number=data["id_number"], phones=_phones_from(data),
+            address=data["address"], email=data["email"], preferred_channel=data["preferred_channel"],
+            special_needs=data["special_needs"], special_needs_note=data["special_needs_note"],
+        ),
+        rerender=lambda form: _owner_form(request, form, None),
+        message=lambda owner: _("Owner %(name)s registered.") % {"name": owner.name},
+        done_url=lambda owner: reverse("owners:detail", args=[owner.pk]),
+    )
 
 
 @staff_required
@@ -92,47 +91,61 @@ def owner_edit(request, pk):
         "special_needs": owner.special_needs, "special_needs_note": owner.special_needs_note,
     }
     form = OwnerForm(request.POST or None, owner=owner, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.owner_update(
-                owner=owner, name=data["name"], id_type=data["id_type"],
-                new_id_number=data["id_number"], address=data["address"], email=data["email"],
-                preferred_channel=data["preferred_channel"], special_needs=data["special_needs"],
-                special_needs_note=data["special_needs_note"], add_phones=_phones_from(form),
-                remove_phone_ids=[int(i) for i in data.get("remove_phones", [])],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error, PHONE_ERRORS)
-        else:
-            messages.success(request, _("Changes to %(name)s saved.") % {"name": owner.name})
-            return redirect("owners:detail", pk=owner.pk)
-    return render(request, "owners/owner_form.html", {"form": form, "owner": owner})
+    if request.method != "POST":
+        return _owner_form(request, form, owner)
+    return run_action(
+        request, target=owner, form=form, aliases=PHONE_ERRORS,
+        run=lambda owner, data, user, now: services.owner_update(
+            owner=owner, name=data["name"], id_type=data["id_type"],
+            new_id_number=data["id_number"], address=data["address"], email=data["email"],
+            preferred_channel=data["preferred_channel"], special_needs=data["special_needs"],
+            special_needs_note=data["special_needs_note"], add_phones=_phones_from(data),
+            remove_phone_ids=[int(i) for i in data.get("remove_phones", [])],
+        ),
+        rerender=lambda form: _owner_form(request, form, owner),
+        message=lambda _saved: _("Changes to %(name)s saved.") % {"name": owner.name},
+        done_url=reverse("owners:detail", args=[owner.pk]),
+    )
 
 
 @staff_required
 @permission_required("owners.view_unit", raise_exception=True)
 def unit_detail(request, pk):
     unit = selectors.unit_detail(unit_id=pk, user=request.user)
+
+    def page(resident_form):
+        return render(
+            request,
+            "owners/unit_detail.html",
+            {"unit": unit, "resident_form": resident_form, "move_out_form": MoveOutForm(),
+             "can_change": request.user.has_perm("owners.change_resident")},
+            status=400 if resident_form.errors else 200,
+        )
+
     resident_form = ResidentForm(request.POST or None, initial={"move_in_date": timezone.localdate()})
-    if request.method == "POST":
-        if not request.user.has_perm("owners.add_resident"):
-            raise PermissionDenied
-        if resident_form.is_valid():
-            try:
-                services.resident_add(unit=unit, **resident_form.cleaned_data)
-            except ValidationError as error:
-                apply_service_errors(resident_form, error)
-            else:
-                messages.success(request, _("Resident added."))
-                return redirect("owners:unit", pk=unit.pk)
-    return render(
-        request,
-        "owners/unit_detail.html",
-        {"unit": unit, "resident_form": resident_form, "move_out_form": MoveOutForm(),
-         "can_change": request.user.has_perm("owners.change_resident")},
-        status=400 if resident_form.errors else 200,
+    if request.method != "POST":
+        return page(resident_form)
+    if not request.user.has_perm("owners.add_resident"):
+        raise PermissionDenied
+    return run_action(
+        request, target=unit, form=resident_form, rerender=page,
+        run=lambda unit, data, user, now: services.resident_add(unit=unit, **data),
+        message=_("Resident added."), done_url=reverse("owners:unit", args=[unit.pk]),
     )
+
+
+def _move_out(resident, data, user, now):
+    try:
+        return services.resident_move_out(resident=resident, **data)
+    except ValidationError as error:
+        # Said on the unit page, above its list of residents: name whom it is about.
+        said = _("%(name)s: %(error)s") % {"name": resident.name, "error": " ".join(error.messages)}
+        raise ValidationError(said) from None
+
+
+def _move_out_date_missing(request, form, back_url):
+    messages.error(request, _("Move-out date: %(error)s") % {"error": " ".join(form.errors.get("move_out_date", []))})
+    return redirect(back_url)
 
 
 @staff_required
@@ -140,19 +153,12 @@ def unit_detail(request, pk):
 @require_POST
 def resident_move_out(request, pk):
     resident = get_object_or_404(Resident, pk=pk)
-    form = MoveOutForm(request.POST)
-    if form.is_valid():
-        try:
-            services.resident_move_out(resident=resident, **form.cleaned_data)
-        except ValidationError as error:
-            messages.error(
-                request, _("%(name)s: %(error)s") % {"name": resident.name, "error": " ".join(error.messages)}
-            )
-        else:
-            messages.success(request, _("%(name)s moved out.") % {"name": resident.name})
-    else:
-        messages.error(request, _("Move-out date: %(error)s") % {"error": " ".join(form.errors.get("move_out_date", []))})
-    return redirect("owners:unit", pk=resident.unit_id)
+    back_url = reverse("owners:unit", args=[resident.unit_id])
+    return run_action(
+        request, target=resident, form=MoveOutForm(request.POST), run=_move_out,
+        rerender=lambda form: _move_out_date_missing(request, form, back_url),
+        message=_("%(name)s moved out.") % {"name": resident.name}, back_url=back_url,
+    )
 
 
 @staff_required
@@ -160,18 +166,16 @@ def resident_move_out(request, pk):
 @require_POST
 def ownership_moves(request, pk):
     ownership = get_object_or_404(Ownership, pk=pk)
-    form = MoveOutForm(request.POST)
-    if form.is_valid():
-        try:
-            services.ownership_record_move(
-                ownership=ownership, move_in_date=ownership.move_in_date,
-                move_out_date=form.cleaned_data["move_out_date"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Move-out recorded."))
-    return redirect("owners:unit", pk=ownership.unit_id)
+    back_url = reverse("owners:unit", args=[ownership.unit_id])
+    return run_action(
+        request, target=ownership, form=MoveOutForm(request.POST),
+        run=lambda ownership, data, user, now: services.ownership_record_move(
+            ownership=ownership, move_in_date=ownership.move_in_date, move_out_date=data["move_out_date"],
+        ),
+        # The button sits in the history table: a missing date leaves the page as it was.
+        rerender=lambda form: redirect(back_url),
+        message=_("Move-out recorded."), back_url=back_url,
+    )
 
 
 # ---- owner portal ---------------------------------------------------------

@@ -6,10 +6,10 @@ app it belongs to (``owners:detail``, ``portal:home``; see pages/urls.py)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,8 +20,9 @@ from fees.selectors import owner_owed
 from owners import selectors, services
 from owners.forms import OwnershipForm, PortalLoginForm
 from owners.models import PiiField
+from propertydesk.actions import run_action
 from propertydesk.roles import is_staff_member
-from propertydesk.web import apply_service_errors, owner_required, staff_required
+from propertydesk.web import owner_required, staff_required
 
 
 @login_required
@@ -76,38 +77,36 @@ def owner_reveal(request, pk):
     )
 
 
+def _add_unit(owner, data, user, now):
+    if data["mode"] == OwnershipForm.MODE_TRANSFER:
+        return services.ownership_transfer(
+            unit=data["unit"], new_owners=[owner], transfer_date=data["start_date"],
+            reason=data["reason"], move_in_date=data["move_in_date"], actor=user,
+        )
+    return services.ownership_start(
+        unit=data["unit"], owner=owner, start_date=data["start_date"],
+        move_in_date=data["move_in_date"], actor=user,
+    )
+
+
+def _owner_page_with(request, pk, **forms):
+    owner = selectors.owner_detail(owner_id=pk, user=request.user)
+    return render(request, "owners/owner_detail.html", _detail_context(request, owner, **forms), status=400)
+
+
 @staff_required
 @permission_required("owners.add_ownership", raise_exception=True)
 @require_POST
 def owner_add_unit(request, pk):
     owner = selectors.owner_detail(owner_id=pk, user=request.user)
     form = OwnershipForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["mode"] == OwnershipForm.MODE_TRANSFER:
-                services.ownership_transfer(
-                    unit=data["unit"], new_owners=[owner], transfer_date=data["start_date"],
-                    reason=data["reason"], move_in_date=data["move_in_date"], actor=request.user,
-                )
-            else:
-                services.ownership_start(
-                    unit=data["unit"], owner=owner, start_date=data["start_date"],
-                    move_in_date=data["move_in_date"], actor=request.user,
-                )
-        except ValidationError as error:
-            apply_service_errors(form, error, {"transfer_date": "start_date", "owner": None})
-        else:
-            messages.success(
-                request,
-                _("%(owner)s is now registered as owner of %(unit)s.")
-                % {"owner": owner.name, "unit": data["unit"].number},
-            )
-            return redirect("owners:detail", pk=owner.pk)
-    owner = selectors.owner_detail(owner_id=pk, user=request.user)
-    context = _detail_context(request, owner)
-    context["ownership_form"] = form
-    return render(request, "owners/owner_detail.html", context, status=400)
+    return run_action(
+        request, target=owner, form=form, run=_add_unit, aliases={"transfer_date": "start_date", "owner": None},
+        rerender=lambda form: _owner_page_with(request, pk, ownership_form=form),
+        message=lambda _made: _("%(owner)s is now registered as owner of %(unit)s.")
+        % {"owner": owner.name, "unit": form.cleaned_data["unit"].number},
+        done_url=reverse("owners:detail", args=[owner.pk]),
+    )
 
 
 @staff_required
@@ -115,22 +114,13 @@ def owner_add_unit(request, pk):
 @require_POST
 def owner_portal_login(request, pk):
     owner = selectors.owner_detail(owner_id=pk, user=request.user)
-    form = PortalLoginForm(request.POST)
-    if form.is_valid():
-        try:
-            user = services.owner_portal_login_create(owner=owner, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Portal login %(username)s opened for %(name)s.")
-                % {"username": user.username, "name": owner.name},
-            )
-            return redirect("owners:detail", pk=owner.pk)
-    owner = selectors.owner_detail(owner_id=pk, user=request.user)
-    return render(
-        request, "owners/owner_detail.html", _detail_context(request, owner, login_form=form), status=400
+    return run_action(
+        request, target=owner, form=PortalLoginForm(request.POST),
+        run=lambda owner, data, user, now: services.owner_portal_login_create(owner=owner, **data),
+        rerender=lambda form: _owner_page_with(request, pk, login_form=form),
+        message=lambda login: _("Portal login %(username)s opened for %(name)s.")
+        % {"username": login.username, "name": owner.name},
+        done_url=reverse("owners:detail", args=[owner.pk]),
     )
 
 

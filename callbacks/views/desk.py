@@ -8,13 +8,12 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,8 +36,8 @@ from callbacks.forms import (
 from callbacks.models import Kind, Method, Satisfaction, Status
 from callbacks.rules import rule_for
 from owners.models import Estate
-from propertydesk.actions import run_action
-from propertydesk.web import apply_service_errors, staff_required
+from propertydesk.actions import render_form, run_action
+from propertydesk.web import staff_required
 from repairs.signature import signature_from_data_url
 
 VIEW = "callbacks.view_callback"
@@ -271,7 +270,7 @@ def action(request, pk, name):
     return run_action(
         request, target=callback, form=form, run=run,
         rerender=lambda form: detail(request, pk, bound={name: form}, status=400),
-        done_url=reverse("callbacks:detail", args=[pk]),
+        back_url=reverse("callbacks:detail", args=[pk]),
     )
 
 
@@ -343,38 +342,38 @@ def rules(request):
     wanted = request.POST.get("estate") if request.method == "POST" else request.GET.get("estate")
     estate = next((e for e in estates if str(e.pk) == wanted), estates[0] if estates else None)
     form = RuleForm(request.POST or None, initial={"kind": request.GET.get("kind", "")})
-    now = timezone.now()
-    if request.method == "POST":
-        if not request.user.has_perm(CHANGE_RULES):
-            raise PermissionDenied
-        if estate is None:
-            raise Http404
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                rule = services.callback_rule_set(
-                    estate=estate, kind=data["kind"], days=data["days"] or 0, months=data["months"] or 0,
-                    by_day_of_next_month=data["by_day_of_next_month"], required_rate=data["required_rate"],
-                    required_rate_bank=data["required_rate_bank"], now=now, actor=request.user,
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, _(
-                    "New rule for %(kind)s in force from now: it applies to callbacks created from now on. "
-                    "Callbacks already due keep their date.") % {"kind": rule.get_kind_display()})
-                return redirect(f"{reverse('callbacks:rules')}?estate={estate.pk}")
-    history = list(selectors.rule_history(estate=estate)) if estate else []
-    current = []
-    if estate is not None:
-        for kind, label in Kind.choices:
-            row = next((r for r in history if r.kind == kind and r.effective_from <= now), None)
-            current.append({"kind": kind, "label": label, "rule": rule_for(estate=estate, kind=kind, at=now),
-                            "row": row, "special": kind in (Kind.SPECIAL_MIDTERM, Kind.SPECIAL_COMPLETION)})
-    return render(request, "callbacks/rules.html", {
-        "estates": estates, "estate": estate, "form": form, "current": current, "history": history,
-        "can_change": request.user.has_perm(CHANGE_RULES),
-    }, status=400 if form.errors else 200)
+
+    def page(form):
+        now = timezone.now()
+        history = list(selectors.rule_history(estate=estate)) if estate else []
+        current = []
+        if estate is not None:
+            for kind, label in Kind.choices:
+                row = next((r for r in history if r.kind == kind and r.effective_from <= now), None)
+                current.append({"kind": kind, "label": label,
+                                "rule": rule_for(estate=estate, kind=kind, at=now),
+                                "row": row, "special": kind in (Kind.SPECIAL_MIDTERM, Kind.SPECIAL_COMPLETION)})
+        return render_form(request, "callbacks/rules.html", form, estates=estates, estate=estate, current=current,
+                           history=history, can_change=request.user.has_perm(CHANGE_RULES))
+
+    if request.method != "POST":
+        return page(form)
+    if not request.user.has_perm(CHANGE_RULES):
+        raise PermissionDenied
+    if estate is None:
+        raise Http404
+    return run_action(
+        request, target=estate, form=form, rerender=page,
+        run=lambda estate, data, user, now: services.callback_rule_set(
+            estate=estate, kind=data["kind"], days=data["days"] or 0, months=data["months"] or 0,
+            by_day_of_next_month=data["by_day_of_next_month"], required_rate=data["required_rate"],
+            required_rate_bank=data["required_rate_bank"], now=now, actor=user,
+        ),
+        message=lambda rule: _(
+            "New rule for %(kind)s in force from now: it applies to callbacks created from now on. "
+            "Callbacks already due keep their date.") % {"kind": rule.get_kind_display()},
+        done_url=f"{reverse('callbacks:rules')}?estate={estate.pk}",
+    )
 
 
 # ---- spot checks ---------------------------------------------------------------------

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
-from django.utils import timezone
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from callbacks import selectors, services
 from callbacks.models import Method, Satisfaction, Status
-from propertydesk.web import apply_service_errors, owner_required
+from propertydesk.actions import run_action
+from propertydesk.web import owner_required
 
 # The four answers as the big buttons show them: an icon and a colour each.
 FACES = {
@@ -94,27 +94,21 @@ def portal_answer(request, owner, pk):
         else:
             messages.error(request, _("This callback is no longer needed."))
         return redirect("callbacks:portal_answer", pk=callback.pk)
-    form = PortalAnswerForm(request.POST)
-    if not form.is_valid():
-        return _page(request, owner, callback, form, status=400)
-    data = form.cleaned_data
+    back_url = reverse("callbacks:portal_answer", args=[callback.pk])
     try:
-        services.callback_perform(
-            callback=callback, method=Method.ONLINE, satisfaction=data["satisfaction"], quality=data["quality"],
-            effect=data["effect"], shortcomings=data["shortcomings"], suggestions=data["suggestions"],
-            now=timezone.now(), actor=request.user,
+        return run_action(
+            request, target=callback, form=PortalAnswerForm(request.POST),
+            run=lambda callback, data, user, now: services.callback_perform(
+                callback=callback, method=Method.ONLINE, satisfaction=data["satisfaction"], quality=data["quality"],
+                effect=data["effect"], shortcomings=data["shortcomings"], suggestions=data["suggestions"],
+                now=now, actor=user,
+            ),
+            rerender=lambda form: _page(request, owner, callback, form, status=400),
+            # The page now thanks the owner and shows the answer: no flash message on top.
+            message="", back_url=back_url,
         )
     except PermissionDenied:
         raise Http404 from None
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            apply_service_errors(form, error)
-            return _page(request, owner, callback, form, status=400)
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("callbacks:portal_answer", pk=callback.pk)
-    # The page now thanks the owner and shows the answer: no flash message on top.
-    return redirect("callbacks:portal_answer", pk=callback.pk)
 
 
 @owner_required

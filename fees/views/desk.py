@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -22,7 +21,8 @@ from fees.forms import BillFilterForm, FeeStandardForm, PaymentForm, ReverseForm
 from fees.models import FeeStandard, PaymentMethod
 from owners.models import Estate, Unit
 from owners.selectors import unit_owners
-from propertydesk.web import apply_service_errors, staff_required
+from propertydesk.actions import render_form, run_action
+from propertydesk.web import staff_required
 
 VIEW_BILL = "fees.view_bill"
 
@@ -91,22 +91,17 @@ def unit_account(request, pk):
         return _account(request, unit, form)
     if not request.user.has_perm("fees.add_payment"):
         raise PermissionDenied
-    form = PaymentForm(request.POST)
-    if not form.is_valid():
-        return _account(request, unit, form, status=400)
-    data = form.cleaned_data
-    try:
-        payment = services.payment_take(unit=unit, amount=data["amount"], method=data["method"],
-                                        payer_name=data["payer_name"], now=timezone.now(), actor=request.user)
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            messages.error(request, " ".join(error.messages))
-            return redirect("fees:unit_account", pk=unit.pk)
-        apply_service_errors(form, error)
-        return _account(request, unit, form, status=400)
-    messages.success(request, _("¥%(amount)s received from %(payer)s: receipt %(number)s.") % {
-        "amount": payment.amount, "payer": payment.payer_name, "number": payment.receipt.number})
-    return redirect("fees:receipt_print", pk=payment.receipt_id)
+    return run_action(
+        request, target=unit, form=PaymentForm(request.POST),
+        run=lambda unit, data, user, now: services.payment_take(
+            unit=unit, amount=data["amount"], method=data["method"], payer_name=data["payer_name"], now=now,
+            actor=user),
+        rerender=lambda form: _account(request, unit, form, status=400),
+        message=lambda payment: _("¥%(amount)s received from %(payer)s: receipt %(number)s.") % {
+            "amount": payment.amount, "payer": payment.payer_name, "number": payment.receipt.number},
+        back_url=reverse("fees:unit_account", args=[unit.pk]),
+        done_url=lambda payment: reverse("fees:receipt_print", args=[payment.receipt_id]),
+    )
 
 
 # ---- a payment, its reversal, the printed receipt ----------------------------------------------
@@ -130,21 +125,15 @@ def payment(request, pk):
 @require_POST
 def payment_reverse(request, pk):
     payment = selectors.payment_detail(payment_id=pk)
-    form = ReverseForm(request.POST)
-    if not form.is_valid():
-        return _payment_page(request, payment, form, status=400)
-    try:
-        services.payment_reverse(payment=payment, reason=form.cleaned_data["reason"], now=timezone.now(),
-                                 actor=request.user)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            apply_service_errors(form, error)
-            return _payment_page(request, payment, form, status=400)
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Payment reversed: receipt %(number)s stays used and is marked reversed; "
-                                    "the bills owe again.") % {"number": payment.receipt.number})
-    return redirect("fees:payment", pk=payment.pk)
+    return run_action(
+        request, target=payment, form=ReverseForm(request.POST),
+        run=lambda payment, data, user, now: services.payment_reverse(
+            payment=payment, reason=data["reason"], now=now, actor=user),
+        rerender=lambda form: _payment_page(request, payment, form, status=400),
+        message=_("Payment reversed: receipt %(number)s stays used and is marked reversed; "
+                  "the bills owe again.") % {"number": payment.receipt.number},
+        back_url=reverse("fees:payment", args=[payment.pk]),
+    )
 
 
 @staff_required
@@ -220,22 +209,23 @@ def _standard_form(request, standard=None):
     estate_id = standard.estate_id if standard is not None else (request.POST or request.GET).get("estate")
     if str(estate_id or "").isdigit():
         form.fields["building"].queryset = form.fields["building"].queryset.filter(estate_id=estate_id)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = services.fee_standard_save(
-                estate=standard.estate if standard else data["estate"], building=data["building"],
-                item=data["item"], basis=data["basis"], rate=data["rate"], effective_from=data["effective_from"],
-                effective_to=data["effective_to"], actor=request.user, standard=standard,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Fee standard saved: %(item)s.") % {"item": saved.item})
-            return redirect(f"{reverse('fees:standards')}?estate={saved.estate_id}")
-    fee_days = selectors.fee_policy_days(estate_ids=[int(estate_id)] if str(estate_id or "").isdigit() else None)
-    return render(request, "fees/desk/standard_form.html", {"form": form, "standard": standard, "fee_days": fee_days},
-                  status=400 if form.errors else 200)
+
+    def page(form):
+        fee_days = selectors.fee_policy_days(estate_ids=[int(estate_id)] if str(estate_id or "").isdigit() else None)
+        return render_form(request, "fees/desk/standard_form.html", form, standard=standard, fee_days=fee_days)
+
+    if request.method != "POST":
+        return page(form)
+    return run_action(
+        request, target=standard, form=form, rerender=page,
+        run=lambda standard, data, user, now: services.fee_standard_save(
+            estate=standard.estate if standard else data["estate"], building=data["building"],
+            item=data["item"], basis=data["basis"], rate=data["rate"], effective_from=data["effective_from"],
+            effective_to=data["effective_to"], actor=user, standard=standard,
+        ),
+        message=lambda saved: _("Fee standard saved: %(item)s.") % {"item": saved.item},
+        done_url=lambda saved: f"{reverse('fees:standards')}?estate={saved.estate_id}",
+    )
 
 
 @staff_required
@@ -255,13 +245,12 @@ def standard_edit(request, pk):
 @require_POST
 def standard_publish(request, pk):
     standard = get_object_or_404(FeeStandard, pk=pk)
-    try:
-        services.fee_standard_publish(standard=standard, now=timezone.now(), actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Published to owners: %(item)s.") % {"item": standard.item})
-    return redirect(f"{reverse('fees:standards')}?estate={standard.estate_id}")
+    return run_action(
+        request, target=standard, form=None,
+        run=lambda standard, _data, user, now: services.fee_standard_publish(standard=standard, now=now, actor=user),
+        message=_("Published to owners: %(item)s.") % {"item": standard.item},
+        back_url=f"{reverse('fees:standards')}?estate={standard.estate_id}",
+    )
 
 
 urlpatterns = [

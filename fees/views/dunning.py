@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 
 from django import forms
 from django.contrib import messages
@@ -41,7 +42,8 @@ from fees.models import (
 )
 from owners.models import Estate, Unit
 from owners.selectors import owner_of_record
-from propertydesk.web import DATE_INPUT, apply_service_errors, staff_required
+from propertydesk.actions import run_action
+from propertydesk.web import DATE_INPUT, staff_required
 
 VIEW_NOTICES = "fees.view_dunningnotice"
 VIEW_ARREARS = "fees.view_arrearscase"
@@ -182,13 +184,12 @@ def dunning_print(request):
 @permission_required("fees.change_dunningnotice", raise_exception=True)
 def notice_delivered(request, pk):
     notice = get_object_or_404(DunningNotice.objects.select_related("unit"), pk=pk)
-    try:
-        services.notice_mark_delivered(notice=notice, now=timezone.now(), actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The notice to %(unit)s is marked delivered.") % {"unit": notice.unit.number})
-    return redirect(_back(request, f"{reverse('fees:dunning')}?period={notice.period:%Y-%m}&round={notice.round}"))
+    return run_action(
+        request, target=notice, form=None,
+        run=lambda notice, _data, user, now: services.notice_mark_delivered(notice=notice, now=now, actor=user),
+        message=_("The notice to %(unit)s is marked delivered.") % {"unit": notice.unit.number},
+        back_url=_back(request, f"{reverse('fees:dunning')}?period={notice.period:%Y-%m}&round={notice.round}"),
+    )
 
 
 # ---- arrears ----------------------------------------------------------------------------------
@@ -250,65 +251,55 @@ def arrears_case(request, pk):
     unit = get_object_or_404(Unit.objects.select_related("estate", "building"), pk=pk)
     case = (ArrearsCase.objects.filter(unit=unit).select_related("opened_by")
             .prefetch_related(Prefetch("measures", queryset=ArrearsMeasure.objects.select_related("by"))).first())
-    user, now = request.user, timezone.now()
-    can_case = user.has_perm("fees.change_arrearscase" if case else "fees.add_arrearscase")
-    can_measure = case is not None and user.has_perm("fees.add_arrearsmeasure")
+    can_case = request.user.has_perm("fees.change_arrearscase" if case else "fees.add_arrearscase")
+    can_measure = case is not None and request.user.has_perm("fees.add_arrearsmeasure")
     suggested = reports.next_measure(case)
+    back_url = reverse("fees:arrears_case", args=[unit.pk])
+
+    def page(case_form, measure_form, status=200):
+        bills = list(selectors.unit_owing(unit=unit))
+        as_of = timezone.localdate()
+        overdue = [b for b in bills if b.due_on < as_of]
+        months = selectors.months_in_arrears(oldest_period=overdue[0].period, as_of=as_of) if overdue else 0
+        done = {m.kind for m in case.measures.all()} if case else set()
+        steps = [{"kind": k, "label": k.label, "done": k in done, "next": k == suggested} for k in MEASURE_ORDER]
+        return render(request, "fees/dunning/arrears_case.html", {
+            "unit": unit, "owner": owner_of_record(unit=unit), "case": case, "bills": bills,
+            "owed": sum((b.owing for b in bills), Decimal("0.00")), "months": months,
+            "bucket_label": reports.bucket_label(selectors.fee_policy(estate=unit.estate).bucket_of(months))
+            if months else "",
+            "case_form": case_form, "measure_form": measure_form, "can_case": can_case, "can_measure": can_measure,
+            "suggested": MeasureKind(suggested).label, "steps": steps,
+            "notices": DunningNotice.objects.filter(unit=unit).order_by("-period", "-round")[:12],
+        }, status=status)
+
     case_form = CaseForm(initial={"reason": case.reason, "note": case.note} if case else None)
     measure_form = MeasureForm(initial={"kind": suggested})
+    if request.method != "POST":
+        return page(case_form, measure_form)
     action = request.POST.get("action")
-    if request.method == "POST":
-        if action == "case" and can_case:
-            case_form = CaseForm(request.POST)
-            if case_form.is_valid():
-                data = case_form.cleaned_data
-                try:
-                    if case is None:
-                        services.arrears_case_open(unit=unit, reason=data["reason"], note=data["note"], actor=user, now=now)
-                    else:
-                        services.arrears_case_update(case=case, reason=data["reason"], note=data["note"], actor=user,
-                                                     now=now)
-                except ValidationError as error:
-                    if not hasattr(error, "error_dict"):
-                        messages.error(request, " ".join(error.messages))
-                        return redirect("fees:arrears_case", pk=unit.pk)
-                    apply_service_errors(case_form, error)
-                else:
-                    messages.success(request, _("The case is saved."))
-                    return redirect("fees:arrears_case", pk=unit.pk)
-        elif action == "measure" and can_measure:
-            measure_form = MeasureForm(request.POST)
-            if measure_form.is_valid():
-                data = measure_form.cleaned_data
-                try:
-                    services.arrears_measure_add(case=case, kind=data["kind"], note=data["note"], actor=user, now=now)
-                except ValidationError as error:
-                    if not hasattr(error, "error_dict"):
-                        messages.error(request, " ".join(error.messages))
-                        return redirect("fees:arrears_case", pk=unit.pk)
-                    apply_service_errors(measure_form, error)
-                else:
-                    messages.success(request, _("The measure is recorded."))
-                    return redirect("fees:arrears_case", pk=unit.pk)
-        else:
-            messages.error(request, _("You cannot change this case."))
-            return redirect("fees:arrears_case", pk=unit.pk)
-    bills = list(selectors.unit_owing(unit=unit))
-    as_of = timezone.localdate()
-    overdue = [b for b in bills if b.due_on < as_of]
-    months = selectors.months_in_arrears(oldest_period=overdue[0].period, as_of=as_of) if overdue else 0
-    done = {m.kind for m in case.measures.all()} if case else set()
-    steps = [{"kind": k, "label": k.label, "done": k in done, "next": k == suggested} for k in MEASURE_ORDER]
-    status = 400 if request.method == "POST" else 200
-    return render(request, "fees/dunning/arrears_case.html", {
-        "unit": unit, "owner": owner_of_record(unit=unit), "case": case, "bills": bills,
-        "owed": sum((b.owing for b in bills), Decimal("0.00")), "months": months,
-        "bucket_label": reports.bucket_label(selectors.fee_policy(estate=unit.estate).bucket_of(months))
-        if months else "",
-        "case_form": case_form, "measure_form": measure_form, "can_case": can_case, "can_measure": can_measure,
-        "suggested": MeasureKind(suggested).label, "steps": steps,
-        "notices": DunningNotice.objects.filter(unit=unit).order_by("-period", "-round")[:12],
-    }, status=status)
+    if action == "case" and can_case:
+        return run_action(
+            request, target=case, form=CaseForm(request.POST), run=partial(_case_save, unit),
+            rerender=lambda form: page(form, measure_form, status=400),
+            message=_("The case is saved."), back_url=back_url,
+        )
+    if action == "measure" and can_measure:
+        return run_action(
+            request, target=case, form=MeasureForm(request.POST),
+            run=lambda case, data, user, now: services.arrears_measure_add(
+                case=case, kind=data["kind"], note=data["note"], actor=user, now=now),
+            rerender=lambda form: page(case_form, form, status=400),
+            message=_("The measure is recorded."), back_url=back_url,
+        )
+    messages.error(request, _("You cannot change this case."))
+    return redirect(back_url)
+
+
+def _case_save(unit, case, data, user, now):
+    if case is None:
+        return services.arrears_case_open(unit=unit, reason=data["reason"], note=data["note"], actor=user, now=now)
+    return services.arrears_case_update(case=case, reason=data["reason"], note=data["note"], actor=user, now=now)
 
 
 # ---- reports ------------------------------------------------------------------------------------
@@ -422,32 +413,47 @@ def _statement_form(request, statement: IncomeStatement | None):
 
 def _statement_edit(request, statement: IncomeStatement | None):
     form, formset = _statement_form(request, statement)
-    if request.method == "POST" and form.is_valid() & formset.is_valid():
+
+    def page(form, status=200):
+        return render(request, "fees/reports/statement_form.html", {
+            "form": form, "formset": formset, "statement": statement,
+        }, status=status)
+
+    def save(statement, data, user, now):
+        if not formset.is_valid():
+            raise ValidationError({})  # the lines say what is wrong with them
         filled = [f for f in formset.forms if not f.is_blank()]
-        data = form.cleaned_data
         try:
-            saved = services.income_statement_save(
+            return services.income_statement_save(
                 statement=statement, estate=data["estate"], title=data["title"], period_start=data["period_start"],
-                period_end=data["period_end"], lines=[f.cleaned_data for f in filled], actor=request.user,
-                now=timezone.now())
+                period_end=data["period_end"], lines=[f.cleaned_data for f in filled], actor=user, now=now)
         except ValidationError as error:
-            if not hasattr(error, "error_dict"):
-                messages.error(request, " ".join(error.messages))
-                return redirect("fees:statements")
-            for key, errors in error.message_dict.items():
-                if key.startswith("lines-"):
-                    _prefix, index, field = key.split("-", 2)
-                    filled[int(index)].add_error(field, errors)
-                elif key == "lines":
-                    form.add_error(None, errors)
-                else:
-                    apply_service_errors(form, ValidationError({key: errors}))
+            raise _on_lines(error, filled) from None
+
+    if request.method != "POST":
+        return page(form)
+    formset.is_valid()  # an invalid statement form shows what is wrong with the lines too
+    return run_action(
+        request, target=statement, form=form, run=save, aliases={"lines": None},
+        rerender=lambda form: page(form, status=400),
+        message=_("The statement is saved. Check it, then publish it to the owners."),
+        back_url=reverse("fees:statements"), done_url=lambda saved: reverse("fees:statement", args=[saved.pk]),
+    )
+
+
+def _on_lines(error: ValidationError, filled: list) -> ValidationError:
+    """A service's errors about line 3 (``lines-2-amount``) go on that line's form; the
+    rest stay for the statement's form."""
+    if not hasattr(error, "error_dict"):
+        return error
+    rest = {}
+    for key, errors in error.message_dict.items():
+        if key.startswith("lines-"):
+            _prefix, index, field = key.split("-", 2)
+            filled[int(index)].add_error(field, errors)
         else:
-            messages.success(request, _("The statement is saved. Check it, then publish it to the owners."))
-            return redirect("fees:statement", pk=saved.pk)
-    return render(request, "fees/reports/statement_form.html", {
-        "form": form, "formset": formset, "statement": statement,
-    }, status=400 if request.method == "POST" else 200)
+            rest[key] = errors
+    return ValidationError(rest)
 
 
 @staff_required
@@ -504,14 +510,14 @@ def statement_detail(request, pk):
 @permission_required("fees.publish_incomestatement", raise_exception=True)
 def statement_publish(request, pk):
     statement = get_object_or_404(IncomeStatement, pk=pk)
-    try:
-        services.income_statement_publish(statement=statement, actor=request.user, now=timezone.now())
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Published: the owners of %(estate)s see it in the portal.")
-                         % {"estate": statement.estate.name})
-    return redirect("fees:statement", pk=pk)
+    return run_action(
+        request, target=statement, form=None,
+        run=lambda statement, _data, user, now: services.income_statement_publish(
+            statement=statement, actor=user, now=now),
+        message=lambda _published: _("Published: the owners of %(estate)s see it in the portal.")
+        % {"estate": statement.estate.name},
+        back_url=reverse("fees:statement", args=[pk]),
+    )
 
 
 urlpatterns = [

@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 from fees.models import BankCollectionCharge, Receipt
 from owners.models import Estate, Unit
 from owners.selectors import owner_of_record
-from propertydesk.actions import run_action
-from propertydesk.web import apply_service_errors, staff_required
+from propertydesk.actions import render_form, run_action
+from propertydesk.web import staff_required
 from repairs import selectors, services
 from repairs.forms import (
     ALL,
@@ -110,27 +110,28 @@ def register(request):
     elif Estate.objects.count() == 1:
         initial["estate"] = Estate.objects.first().pk
     form = RegisterForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        owner = owner_of_record(unit=data["unit"]) if data["from_owner"] and data["unit"] else None
-        try:
-            order = services.work_order_register(
-                unit=data["unit"], owner=owner, requester_name=data["requester_name"],
-                requester_phone=data["requester_phone"], kind=data["kind"], trade=data["trade"],
-                description=data["description"], appointment_at=data["appointment_at"],
-                price_item=data["price_item"], planned_end_at=data["planned_end_at"], source=data["source"],
-                actor=request.user, now=timezone.now(),
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error, {"owner": "from_owner"})
-        else:
-            messages.success(request, _("Work order %(number)s registered; it must reach a worker by %(time)s.") % {
-                "number": order.number,
-                "time": timezone.localtime(order.dispatch_due_at).strftime("%H:%M")})
-            return redirect("repairs:detail", pk=order.pk)
-    prices = PriceItem.objects.filter(active=True).select_related("estate").order_by("estate__name", "trade", "name")
-    return render(request, "repairs/desk/register.html", {"form": form, "prices": prices, "dispatch_minutes": settings.WORK_ORDER_DISPATCH_MINUTES},
-                  status=400 if form.errors else 200)
+
+    def page(form):
+        prices = PriceItem.objects.filter(active=True).select_related("estate").order_by("estate__name", "trade", "name")
+        return render_form(request, "repairs/desk/register.html", form, prices=prices,
+                           dispatch_minutes=settings.WORK_ORDER_DISPATCH_MINUTES)
+
+    if request.method != "POST":
+        return page(form)
+    return run_action(
+        request, form=form, rerender=page, aliases={"owner": "from_owner"},
+        run=lambda _none, data, user, now: services.work_order_register(
+            unit=data["unit"], owner=owner_of_record(unit=data["unit"]) if data["from_owner"] and data["unit"] else None,
+            requester_name=data["requester_name"],
+            requester_phone=data["requester_phone"], kind=data["kind"], trade=data["trade"],
+            description=data["description"], appointment_at=data["appointment_at"],
+            price_item=data["price_item"], planned_end_at=data["planned_end_at"], source=data["source"],
+            actor=user, now=now,
+        ),
+        message=lambda order: _("Work order %(number)s registered; it must reach a worker by %(time)s.") % {
+            "number": order.number, "time": timezone.localtime(order.dispatch_due_at).strftime("%H:%M")},
+        done_url=lambda order: reverse("repairs:detail", args=[order.pk]),
+    )
 
 
 # ---- the order page ----------------------------------------------------------
@@ -262,7 +263,7 @@ def action(request, pk, name):
     return run_action(
         request, target=order, form=form, run=run, aliases=ALIASES.get(name),
         rerender=lambda form: detail(request, pk, bound={name: form}, status=400),
-        done_url=reverse("repairs:detail", args=[pk]),
+        back_url=reverse("repairs:detail", args=[pk]),
     )
 
 
@@ -305,21 +306,18 @@ def _price_item_form(request, item=None):
     form = PriceItemForm(request.POST or None, initial=initial)
     if item is not None:
         form.fields["estate"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = services.price_item_save(
-                estate=item.estate if item else data["estate"], name=data["name"], trade=data["trade"],
-                price=data["price"], unit_label=data["unit_label"], active=data["active"], item=item,
-                actor=request.user,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Price list saved: %(item)s.") % {"item": saved.name})
-            return redirect(f"{reverse('repairs:price_list')}?estate={saved.estate_id}")
-    return render(request, "repairs/desk/price_form.html", {"form": form, "item": item},
-                  status=400 if form.errors else 200)
+    if request.method != "POST":
+        return render_form(request, "repairs/desk/price_form.html", form, item=item)
+    return run_action(
+        request, target=item, form=form,
+        run=lambda item, data, user, now: services.price_item_save(
+            estate=item.estate if item else data["estate"], name=data["name"], trade=data["trade"],
+            price=data["price"], unit_label=data["unit_label"], active=data["active"], item=item, actor=user,
+        ),
+        rerender=lambda form: render_form(request, "repairs/desk/price_form.html", form, item=item),
+        message=lambda saved: _("Price list saved: %(item)s.") % {"item": saved.name},
+        done_url=lambda saved: f"{reverse('repairs:price_list')}?estate={saved.estate_id}",
+    )
 
 
 @staff_required
@@ -344,23 +342,24 @@ def from_complaint(request, complaint_pk):
     from complaints.models import Complaint
 
     complaint = get_object_or_404(Complaint.objects.select_related("unit__estate", "owner"), pk=complaint_pk)
-    form = FromComplaintForm(request.POST)
-    if not form.is_valid():
+    back_url = reverse("complaints:detail", args=[complaint.pk])
+
+    def said_on_the_complaint(form):
+        # The form is a corner of the complaint's page: its errors go there as messages.
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return redirect("complaints:detail", pk=complaint.pk)
-    data = form.cleaned_data
-    try:
-        order = services.work_order_from_complaint(
+        return redirect(back_url)
+
+    return run_action(
+        request, target=complaint, form=FromComplaintForm(request.POST), rerender=said_on_the_complaint,
+        run=lambda complaint, data, user, now: services.work_order_from_complaint(
             complaint=complaint, kind=data["kind"], trade=data["trade"], appointment_at=data["appointment_at"],
-            actor=request.user, now=timezone.now(),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("complaints:detail", pk=complaint.pk)
-    messages.success(request, _("Work order %(number)s opened for this complaint.") % {"number": order.number})
-    return redirect("repairs:detail", pk=order.pk)
+            actor=user, now=now,
+        ),
+        message=lambda order: _("Work order %(number)s opened for this complaint.") % {"number": order.number},
+        back_url=back_url, done_url=lambda order: reverse("repairs:detail", args=[order.pk]),
+    )
 
 
 # ---- the customer's signature ------------------------------------------------------

@@ -4,18 +4,17 @@ call a service or selector, render. Another owner's order is a 404, never a 403.
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
-from django.utils import timezone
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from owners.selectors import owner_units
-from propertydesk.web import apply_service_errors, owner_required
+from propertydesk.actions import render_form, run_action
+from propertydesk.web import owner_required
 from repairs import selectors, services
 from repairs.models import UNDISPATCHED, Kind, Source, Status
 from repairs.portal_forms import REPAIR, SERVICE, PortalWorkOrderForm
@@ -43,31 +42,38 @@ def portal_new(request, owner):
             if unit is not None:
                 initial["unit"] = unit.pk
     form = PortalWorkOrderForm(request.POST or None, kind=kind, units=units, items=items, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def page(form):
+        return render_form(
+            request, "repairs/portal/form.html", form, owner=owner, kind=kind, has_units=bool(units),
+            has_items=bool(items), several_estates=len({u.estate_id for u in units}) > 1,
+            unit_estates={u.pk: u.estate_id for u in units},
+        )
+
+    def register(owner, data, user, now):
         item = data.get("price_item")
-        try:
-            order = services.work_order_register(
-                unit=data["unit"], owner=owner,
-                kind=Kind.SPECIAL_SERVICE if kind == SERVICE else Kind.MINOR_REPAIR,
-                trade=item.trade if item else data["trade"], price_item=item,
-                description=data["description"] or (item.name if item else ""),
-                appointment_at=data["appointment_at"], source=Source.PORTAL, now=timezone.now(), actor=request.user,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error, {"owner": "unit", "trade": "trade" if kind == REPAIR else "price_item"})
-        else:
-            if kind == SERVICE:
-                messages.success(request, _("Thank you. Your booking %(number)s is registered; we will confirm the "
-                                            "appointment with you.") % {"number": order.number})
-            else:
-                messages.success(request, _("Thank you. Your repair request %(number)s is registered; we will send "
-                                            "a worker.") % {"number": order.number})
-            return redirect("repairs:portal_detail", pk=order.pk)
-    return render(request, "repairs/portal/form.html", {
-        "owner": owner, "form": form, "kind": kind, "has_units": bool(units), "has_items": bool(items),
-        "several_estates": len({u.estate_id for u in units}) > 1, "unit_estates": {u.pk: u.estate_id for u in units},
-    }, status=400 if form.errors else 200)
+        return services.work_order_register(
+            unit=data["unit"], owner=owner,
+            kind=Kind.SPECIAL_SERVICE if kind == SERVICE else Kind.MINOR_REPAIR,
+            trade=item.trade if item else data["trade"], price_item=item,
+            description=data["description"] or (item.name if item else ""),
+            appointment_at=data["appointment_at"], source=Source.PORTAL, now=now, actor=user,
+        )
+
+    def thanks(order):
+        if kind == SERVICE:
+            return _("Thank you. Your booking %(number)s is registered; we will confirm the "
+                     "appointment with you.") % {"number": order.number}
+        return _("Thank you. Your repair request %(number)s is registered; we will send "
+                 "a worker.") % {"number": order.number}
+
+    if request.method != "POST":
+        return page(form)
+    return run_action(
+        request, target=owner, form=form, run=register, rerender=page, message=thanks,
+        aliases={"owner": "unit", "trade": "trade" if kind == REPAIR else "price_item"},
+        done_url=lambda order: reverse("repairs:portal_detail", args=[order.pk]),
+    )
 
 
 @owner_required
@@ -122,16 +128,15 @@ def portal_detail(request, owner, pk):
 def portal_cancel(request, owner, pk):
     order = get_object_or_404(selectors.owner_work_orders(owner=owner), pk=pk)
     try:
-        services.work_order_cancel_by_owner(order=order, owner=owner, reason=request.POST.get("reason", "")[:200],
-                                            now=timezone.now())
+        return run_action(
+            request, target=order, form=None,
+            run=lambda order, _data, user, now: services.work_order_cancel_by_owner(
+                order=order, owner=owner, reason=request.POST.get("reason", "")[:200], now=now),
+            message=_("Your request %(number)s is cancelled.") % {"number": order.number},
+            back_url=reverse("repairs:portal_detail", args=[order.pk]),
+        )
     except PermissionDenied:
-        raise Http404
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Your request %(number)s is cancelled.") % {"number": order.number})
-    return redirect("repairs:portal_detail", pk=order.pk)
+        raise Http404 from None
 
 
 urlpatterns = [

@@ -15,15 +15,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fees.models import Receipt
+from propertydesk.actions import run_action
 from propertydesk.roles import worker_of
-from propertydesk.web import apply_service_errors
 from repairs import selectors, services
 from repairs.models import DrawKind, PaymentMethod, Status, WorkOrder
 from repairs.signature import signature_from_data_url
@@ -306,28 +306,22 @@ def my_action(request, worker, pk, name):
     if name != "take" and order.worker_id != worker.pk:
         messages.error(request, _("This is not your work order."))
         return redirect("repairs:my_orders")
-    form_class, run = STEPS[name]
+    form_class, step = STEPS[name]
     form = form_class(request.POST) if form_class else None
-    if form is not None and not form.is_valid():
-        if isinstance(form, (ReturnForm, PayForm)):  # buttons, not fields: nothing to point at
-            messages.error(request, _("Something was missing. Please try again."))
-            return redirect("repairs:my_order", pk=pk)
-        return _order_page(request, worker, pk, bound={name: form}, status=400)
+    if isinstance(form, (ReturnForm, PayForm)) and not form.is_valid():  # buttons, not fields: nothing to point at
+        messages.error(request, _("Something was missing. Please try again."))
+        return redirect("repairs:my_order", pk=pk)
+    order_url = reverse("repairs:my_order", args=[pk])
     try:
-        done = run(order, worker, form.cleaned_data if form else {}, timezone.now())
-    except ValidationError as error:
-        if form is not None and hasattr(error, "error_dict"):
-            apply_service_errors(form, error)
-            return _order_page(request, worker, pk, bound={name: form}, status=400)
-        messages.error(request, " ".join(error.messages))
-        if name == "take":  # someone else's now: the order page is not his to see
-            return redirect("repairs:my_orders")
+        return run_action(
+            request, target=order, form=form, run=lambda order, data, user, now: step(order, worker, data, now),
+            rerender=lambda form: _order_page(request, worker, pk, bound={name: form}, status=400),
+            # A refused take: the order is someone else's now, and its page is not his to see.
+            back_url=reverse("repairs:my_orders") if name == "take" else order_url, done_url=order_url,
+        )
     except PermissionDenied as error:
         messages.error(request, str(error) or _("This is not your work order."))
         return redirect("repairs:my_orders")
-    else:
-        messages.success(request, done)
-    return redirect("repairs:my_order", pk=pk)
 
 
 urlpatterns = [
