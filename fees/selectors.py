@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fees.models import Allocation, Bill, BillStatus, DunningNotice, FeePolicy, FeeStandard, Payment
-from owners.selectors import owned_units
+from owners.selectors import owned_units, owner_of_record_subquery
 
 OWING = (BillStatus.OPEN, BillStatus.PART_PAID)
 ZERO = Decimal("0.00")
@@ -107,13 +107,14 @@ class ArrearsRow:
 
 def arrears(*, as_of: date, estate=None, bucket: str = "") -> list[ArrearsRow]:
     """Every unit that owes for a bill past its pay-by day on ``as_of``, with its age
-    bucket under its estate's fee policy."""
+    bucket under its estate's fee policy and its owner of record on ``as_of`` (the debt
+    stays with the unit: after a sale, the desk chases the owner now)."""
     rows = Bill.objects.filter(status__in=OWING, due_on__lt=as_of)
     if estate is not None:
         rows = rows.filter(estate=estate)
     grouped = (rows.values("unit_id", "unit__number", "estate_id")
                .annotate(owed=Sum(F("amount") - F("paid")), oldest=Min("period"), bills=Count("pk"),
-                         owner_id=Min("owner_id"))
+                         owner_id=owner_of_record_subquery(unit=OuterRef("unit_id"), as_of=as_of))
                .order_by("oldest", "unit__number"))
     policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
     result = []

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Upper
 from django.shortcuts import get_object_or_404
 
@@ -51,6 +51,12 @@ def owner_of_record(*, unit: Unit, as_of: date | None = None) -> Owner | None:
     first of unit_owners(). None for a unit nobody owns."""
     ownership = current_ownerships(as_of=as_of).filter(unit=unit).select_related("owner").first()
     return ownership.owner if ownership else None
+
+
+def owner_of_record_subquery(*, unit: OuterRef | F, as_of: date | None = None) -> Subquery:
+    """owner_of_record() as an ORM expression, for annotating many rows at once: the owner
+    id of record of the unit ``unit`` refers to (e.g. ``OuterRef("unit_id")``)."""
+    return Subquery(current_ownerships(as_of=as_of).filter(unit=unit).values("owner")[:1])
 
 
 def owner_of_record_sql(*, unit: str, as_of: str) -> str:

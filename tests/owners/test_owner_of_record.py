@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from complaints.models import Complaint, Suggestion
 from fees import services as fees
+from fees import selectors as fees_selectors
 from fees.models import Bill, FeeStandard
 from owners import selectors, services
 from repairs.models import WorkOrder
@@ -118,3 +119,19 @@ def test_the_sql_ordering_picks_the_owner_the_selector_picks_on_any_day(co_owned
     assert selectors.owner_of_record(unit=unit, as_of=dt.date(2025, 5, 31)) == first
     assert selectors.unit_owners(unit=unit, as_of=dt.date(2025, 6, 1)) == [second, buyer]
     assert selectors.unit_owners(unit=unit) == [second, buyer]
+
+
+def test_arrears_name_the_owner_of_record_and_after_a_sale_the_buyer(co_owned):
+    # given November's bills, unpaid, then 5-2-801 sold in December with its debt
+    fees.bill_run(period=dt.date(2026, 11, 1), as_of=dt.datetime(2026, 11, 10, 1, 0, tzinfo=SH))
+    (sold, first, _later), (tie_unit, tie_first, _tie_second) = co_owned
+    buyer = make_owner(name="赵敏", phone="13700000005")
+    services.ownership_transfer(unit=sold, new_owners=[buyer], transfer_date=dt.date(2026, 12, 1))
+
+    # when the desk reads the arrears before and after the sale
+    def owners(as_of):
+        return {row.unit_id: row.owner_id for row in fees_selectors.arrears(as_of=as_of)}
+
+    # then: the owner of record, and once sold, the buyer, who owns the unit and its debt
+    assert owners(dt.date(2026, 11, 20)) == {sold.pk: first.pk, tie_unit.pk: tie_first.pk}
+    assert owners(dt.date(2026, 12, 20)) == {sold.pk: buyer.pk, tie_unit.pk: tie_first.pk}
