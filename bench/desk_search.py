@@ -154,7 +154,7 @@ def plan_structure(rng: random.Random, n_units: int):
 
 
 def load(n_units: int, rng: random.Random, timer: Timer) -> Samples:
-    from owners import demo
+    from demo import registry as demo
     from owners.models import (
         Building, Estate, IdType, Owner, OwnerPhone, Ownership, Unit,
     )

@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "fees",
     "renovation",
     "pages",
+    # Above every app: the demo estate loaded through their services (seed_demo).
+    "demo",
     # Last: its post_migrate handler gives the role groups every app's permissions.
     "propertydesk",
 ]

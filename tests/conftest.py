@@ -188,7 +188,7 @@ def demo_seeded(django_db_setup, django_db_blocker):
     from django.db import transaction
     from django.utils import timezone
 
-    from complaints import demo as complaints_demo
+    from demo import complaints as complaints_demo
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()

@@ -1,11 +1,11 @@
-"""Fees in the demo estate (fees.demo, a step of seed_demo), read from the estate
+"""Fees in the demo estate (demo.fees, a step of seed_demo), read from the estate
 tests/conftest.py loads once per run (``demo_seeded``)."""
 
 
 import pytest
 from django.db.models import Count
 
-from fees import demo as fees_demo
+from demo import fees as fees_demo
 from fees.models import Bill, BillStatus, DunningNotice, IncomeStatement, Receipt
 from fees.selectors import aging_summary
 from fees.services import receipt_sequence

@@ -1,4 +1,4 @@
-"""Work orders and paid services in the demo estate (repairs.demo, a step of seed_demo),
+"""Work orders and paid services in the demo estate (demo.repairs, a step of seed_demo),
 read from the estate tests/conftest.py loads once per run (``demo_seeded``)."""
 
 import re

@@ -1,4 +1,4 @@
-"""Complaints and suggestions in the demo estate: a step of ``owners.demo.STEPS``.
+"""Complaints and suggestions in the demo estate: a step of ``demo.registry.STEPS``.
 
 Three months of front-desk life before the seed's day, written through
 ``complaints.services`` with ``now=`` set to the past moment each thing happened, so

@@ -1,4 +1,4 @@
-"""Callbacks in the demo estate (callbacks.demo, a step of seed_demo), read from the
+"""Callbacks in the demo estate (demo.callbacks, a step of seed_demo), read from the
 estate tests/conftest.py loads once per run (``demo_seeded``)."""
 
 from datetime import datetime, time, timedelta

@@ -1,4 +1,4 @@
-"""Work orders and paid services in the demo estate: a step of ``owners.demo.STEPS``,
+"""Work orders and paid services in the demo estate: a step of ``demo.registry.STEPS``,
 after the complaints.
 
 The step first staffs the estates: the demo login ``engineer`` becomes a worker of
@@ -14,7 +14,7 @@ the price, complete, collect payment, the customer's verdict, rework, escalation
 settlement, voiding, damage…), and the late-dispatch sweep (every 5 minutes) is
 replayed. The last ``LIVE_DAYS`` are played through ``repairs.services`` with ``now=``
 set to the moment each thing happened, all orders' actions in the order they happened
-up to the demo's clock (:func:`complaints.demo.as_of`, midnight at the start of
+up to the demo's clock (:func:`demo.complaints.as_of`, midnight at the start of
 ``today``): numbers, deadlines, late-dispatch alerts, receipts, bank collection charges
 and notifications are the real ones, round robin takes turns, and whatever had not
 happened by then is still open. The weeks before, all finished by then, are the
@@ -50,10 +50,10 @@ from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from complaints.demo import as_of as demo_as_of
+from demo.complaints import as_of as demo_as_of
 from complaints.models import OPEN_STATUSES, REPAIR_CATEGORIES, Category, Complaint
 from fees.services import money
-from owners.demo import DEMO_PASSWORD
+from demo.registry import DEMO_PASSWORD
 from owners.models import ResidentRelation, Unit
 from propertydesk import notifications, pii, roles
 from propertydesk.roles import is_staff_member

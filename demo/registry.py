@@ -802,25 +802,25 @@ def seed_users(ctx: DemoContext) -> None:
 
 
 def seed_complaints(ctx: DemoContext) -> None:
-    from complaints.demo import seed_complaints as step  # the complaints app builds on owners
+    from demo.complaints import seed_complaints as step  # the complaints app builds on owners
 
     step(ctx)
 
 
 def seed_work_orders(ctx: DemoContext) -> None:
-    from repairs.demo import seed_work_orders as step  # the repairs app builds on owners
+    from demo.repairs import seed_work_orders as step  # the repairs app builds on owners
 
     step(ctx)
 
 
 def seed_callbacks(ctx: DemoContext) -> None:
-    from callbacks.demo import seed_callbacks as step  # the callbacks app builds on both
+    from demo.callbacks import seed_callbacks as step  # the callbacks app builds on both
 
     step(ctx)
 
 
 def seed_fees(ctx: DemoContext) -> None:
-    from fees.demo import seed_fees as step  # bills for the units, after the work orders' bank charges
+    from demo.fees import seed_fees as step  # bills for the units, after the work orders' bank charges
 
     step(ctx)
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from owners import demo
+from demo import registry as demo
 from owners.models import Estate
 
 

@@ -1,4 +1,4 @@
-"""Complaints and suggestions in the demo estate (complaints.demo, a step of seed_demo),
+"""Complaints and suggestions in the demo estate (demo.complaints, a step of seed_demo),
 read from the estate tests/conftest.py loads once per run (``demo_seeded``)."""
 
 import random
@@ -8,7 +8,6 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from complaints import demo as complaints_demo
 from complaints import selectors
 from complaints.models import (
     CATEGORY_DEPARTMENT,
@@ -21,7 +20,8 @@ from complaints.models import (
     Suggestion,
     SuggestionStatus,
 )
-from owners import demo
+from demo import complaints as complaints_demo
+from demo import registry as demo
 from owners.models import Building, Estate, Owner, Ownership, Resident, Unit
 
 

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from owners import crypto, demo, selectors
+from demo import registry as demo
+from owners import crypto, selectors
 from owners.models import Estate, IdType, Owner, OwnerPhone, Ownership, Resident, Unit
 from owners.validators import MOBILE_RE, resident_id_checksum_ok
 
