@@ -154,13 +154,14 @@ def plan_structure(rng: random.Random, n_units: int):
 
 
 def load(n_units: int, rng: random.Random, timer: Timer) -> Samples:
-    from demo import registry as demo
+    from demo.people import People
+    from demo.registry import owner_phone, owner_row
     from owners.models import (
         Building, Estate, IdType, Owner, OwnerPhone, Ownership, Unit,
     )
     from propertydesk.models import ContactChannel
 
-    people = demo.People(rng)
+    people = People(rng)
     estates_plan, units_plan = plan_structure(rng, n_units)
 
     t = time.perf_counter()
@@ -200,7 +201,7 @@ def load(n_units: int, rng: random.Random, timer: Timer) -> Samples:
                 continue
             for _k in range(2 if rng.random() < 0.14 else 1):
                 person = people.person(born=(1940, 1996))
-                owner = demo.owner_row(
+                owner = owner_row(
                     name=person.name, id_type=IdType.RESIDENT_ID,
                     id_number=people.resident_id(person), preferred_channel=rng.choice(channels),
                     email="x@example.com" if rng.random() < 0.2 else "",
@@ -209,7 +210,7 @@ def load(n_units: int, rng: random.Random, timer: Timer) -> Samples:
                 for i in range(2 if rng.random() < 0.35 else 1):
                     number = people.mobile()
                     phones.append(
-                        demo.owner_phone(owner, number, label="mobile", is_primary=i == 0)
+                        owner_phone(owner, number, label="mobile", is_primary=i == 0)
                     )
                     if rng.random() < 0.002:
                         samples.phones.append(number)

@@ -1,4 +1,4 @@
-"""Callback history in the demo estate: a step of ``demo.registry.STEPS``, after the
+"""Callback history in the demo estate: a step of ``demo.steps.STEPS``, after the
 complaints and work orders.
 
 The earlier steps already made a callback for every complaint resolved and every job
@@ -24,7 +24,7 @@ overdue flags, inbox messages and rates are the real ones:
   cancelled one, two corrections, spot checks every month, a changed rule in the second
   estate, and two community activities with their participants' callbacks.
 
-The demo's clock is :func:`demo.complaints.as_of` (midnight at the start of ``today``);
+The demo's clock is ``DemoContext.as_of`` (midnight at the start of ``today``);
 nothing here happens after it. Deterministic: it draws only from the context's random
 generator.
 """
@@ -56,7 +56,6 @@ from callbacks.models import (
     SpotCheck,
     Status,
 )
-from demo.complaints import as_of as demo_as_of
 from propertydesk import notifications
 
 UNSATISFIED_RATE = 0.04  # of the work-order callbacks done: the job goes back for rework
@@ -228,7 +227,7 @@ class _CallbacksBuilder:
         self.ctx = ctx
         self.rng: random.Random = ctx.rng
         self.today: date = ctx.today
-        self.as_of = demo_as_of(ctx.today)
+        self.as_of = ctx.as_of
         self.tz = timezone.get_default_timezone()
         users = {u.username: u for u in get_user_model().objects.filter(username__in=["desk", "supervisor", "owner"])}
         self.desk = self._may(users.get("desk"), "callbacks.perform_callback")

@@ -1,4 +1,4 @@
-"""Complaints and suggestions in the demo estate: a step of ``demo.registry.STEPS``.
+"""Complaints and suggestions in the demo estate: a step of ``demo.steps.STEPS``.
 
 Three months of front-desk life before the seed's day, written through
 ``complaints.services`` with ``now=`` set to the past moment each thing happened, so
@@ -6,7 +6,7 @@ numbers, timelines, promises, late-by, overdue flags and inbox notifications are
 real ones. Like the rest of the demo it is deterministic: it draws only from the
 context's random generator and ``today``.
 
-The demo's clock stops at :func:`as_of` (midnight at the start of ``today``, local
+The demo's clock stops at ``DemoContext.as_of`` (midnight at the start of ``today``, local
 time): nothing happens after it, so whatever has not happened by then is still open.
 Each complaint is planned as a list of timed actions (assign, start, progress notes,
 pause/resume, resolve, callback, reopen…) and the actions before ``as_of`` are played
@@ -49,7 +49,7 @@ from complaints.models import (
     SuggestionStatus,
     Urgency,
 )
-from owners.models import ResidentRelation, Unit
+from owners.models import Unit
 from propertydesk import notifications
 from propertydesk.roles import is_staff_member
 
@@ -65,11 +65,6 @@ TENANT_RATE = 0.5  # in a rented unit, the tenant rather than the owner complain
 CLUSTER_GUARD_DAYS = 35
 
 E, U, N = Urgency.EMERGENCY, Urgency.URGENT, Urgency.NORMAL
-
-
-def as_of(today: date) -> datetime:
-    """The demo's "now": midnight at the start of ``today``, local time (Asia/Shanghai)."""
-    return datetime.combine(today, time(0, 0), tzinfo=timezone.get_default_timezone())
 
 
 # ---------------------------------------------------------------------------
@@ -1085,19 +1080,12 @@ class _ComplaintsBuilder:
     def __init__(self, ctx):
         self.ctx = ctx
         self.rng: random.Random = ctx.rng
-        self.as_of = as_of(ctx.today)
+        self.as_of = ctx.as_of
         self.staff = _Staff()
         self.planner = _Planner(ctx, self.staff, self.as_of)
         self.plans: list[Plan] = []
-        # Current owners and tenants of each unit, in the order the registry made them.
-        self.owners_of: dict[int, list] = {}
-        for ownership in ctx.current_ownerships:
-            self.owners_of.setdefault(ownership.unit.pk, []).append(ownership.owner)
-        self.tenants_of: dict[int, list] = {}
-        for resident in ctx.residents:
-            if (resident.relation == ResidentRelation.TENANT and resident.move_out_date is None
-                    and resident.phone):
-                self.tenants_of.setdefault(resident.unit.pk, []).append(resident)
+        self.owners_of = ctx.owners_by_unit()
+        self.tenants_of = ctx.tenants_by_unit()
         self.units = [u for u in ctx.units if u.pk in self.owners_of]
         self.reserved: set[int] = set()  # units whose complaints are placed on purpose
         self.recent: Counter = Counter()  # (building, category) -> complaints lately

@@ -1,7 +1,7 @@
-"""Fees in the demo estate: a step of ``demo.registry.STEPS``, after the callbacks.
+"""Fees in the demo estate: a step of ``demo.steps.STEPS``, after the callbacks.
 
 Through ``fees.services`` with ``now=`` in the past of the demo's clock
-(:func:`demo.complaints.as_of`): published fee standards for both estates (one building
+(``DemoContext.as_of``): published fee standards for both estates (one building
 with its own rate), six months of bills (the run on each 10th), payments at the desk,
 by bank collection and online (most within days, some late, a few owing for months),
 two reversals, the dunning rounds of each 16th and 21st with their delivery, arrears
@@ -20,7 +20,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from demo.complaints import as_of as demo_as_of
 from fees import services
 from fees.models import (
     ArrearsCase,
@@ -69,7 +68,7 @@ class _FeesBuilder:
         self.ctx = ctx
         self.rng = ctx.rng
         self.tz = timezone.get_default_timezone()
-        self.as_of = demo_as_of(ctx.today)
+        self.as_of = ctx.as_of
         users = {u.username: u for u in get_user_model().objects.filter(
             username__in=["desk", "supervisor", "finance"])}
         self.desk, self.supervisor, self.finance = (users.get(n) for n in ("desk", "supervisor", "finance"))

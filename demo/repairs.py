@@ -1,4 +1,4 @@
-"""Work orders and paid services in the demo estate: a step of ``demo.registry.STEPS``,
+"""Work orders and paid services in the demo estate: a step of ``demo.steps.STEPS``,
 after the complaints.
 
 The step first staffs the estates: the demo login ``engineer`` becomes a worker of
@@ -14,7 +14,7 @@ the price, complete, collect payment, the customer's verdict, rework, escalation
 settlement, voiding, damage…), and the late-dispatch sweep (every 5 minutes) is
 replayed. The last ``LIVE_DAYS`` are played through ``repairs.services`` with ``now=``
 set to the moment each thing happened, all orders' actions in the order they happened
-up to the demo's clock (:func:`demo.complaints.as_of`, midnight at the start of
+up to the demo's clock (``DemoContext.as_of``, midnight at the start of
 ``today``): numbers, deadlines, late-dispatch alerts, receipts, bank collection charges
 and notifications are the real ones, round robin takes turns, and whatever had not
 happened by then is still open. The weeks before, all finished by then, are the
@@ -50,11 +50,10 @@ from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from demo.complaints import as_of as demo_as_of
 from complaints.models import OPEN_STATUSES, REPAIR_CATEGORIES, Category, Complaint
+from demo.context import DEMO_PASSWORD
 from fees.services import money
-from demo.registry import DEMO_PASSWORD
-from owners.models import ResidentRelation, Unit
+from owners.models import Unit
 from propertydesk import notifications, pii, roles
 from propertydesk.roles import is_staff_member
 from repairs import services
@@ -568,21 +567,15 @@ class _Planner:
     def __init__(self, ctx, staff: dict, workers: dict[str, list[Worker]], items: dict):
         self.ctx = ctx
         self.rng: random.Random = ctx.rng
-        self.as_of = demo_as_of(ctx.today)
+        self.as_of = ctx.as_of
         self.tz = timezone.get_default_timezone()
         self.staff = staff
         self.workers = workers  # estate code -> workers
         self.items = items  # (estate code, name) -> PriceItem
         self.plans: list[Plan] = []
         self.reserved: set[int] = set()  # units whose orders are placed on purpose
-        self.owners_of: dict[int, list] = {}
-        for ownership in ctx.current_ownerships:
-            self.owners_of.setdefault(ownership.unit.pk, []).append(ownership.owner)
-        self.tenants_of: dict[int, list] = {}
-        for resident in ctx.residents:
-            if (resident.relation == ResidentRelation.TENANT and resident.move_out_date is None
-                    and resident.phone):
-                self.tenants_of.setdefault(resident.unit.pk, []).append(resident)
+        self.owners_of = ctx.owners_by_unit()
+        self.tenants_of = ctx.tenants_by_unit()
         self.units_in: dict[str, list[Unit]] = {}
         for unit in ctx.units:
             if unit.pk in self.owners_of:
@@ -874,7 +867,7 @@ class _WorkOrdersBuilder:
     def __init__(self, ctx):
         self.ctx = ctx
         self.rng: random.Random = ctx.rng
-        self.as_of = demo_as_of(ctx.today)
+        self.as_of = ctx.as_of
         self.estates = {e.code: e for e in ctx.estates}
         users = get_user_model().objects.filter(username__in=["desk", "supervisor"])
         self.staff = {u.username: u for u in users if is_staff_member(u)}

@@ -188,7 +188,7 @@ def demo_seeded(django_db_setup, django_db_blocker):
     from django.db import transaction
     from django.utils import timezone
 
-    from demo import complaints as complaints_demo
+    from demo.context import as_of
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -202,7 +202,7 @@ def demo_seeded(django_db_setup, django_db_blocker):
             # left pending, every test's teardown (which checks them inside its savepoint,
             # then rolls that back) would check them all again, a second or two each.
             connection.check_constraints()
-            yield DemoRun(out.getvalue(), complaints_demo.as_of(today), today, seeded_at)
+            yield DemoRun(out.getvalue(), as_of(today), today, seeded_at)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)

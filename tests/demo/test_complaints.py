@@ -21,7 +21,8 @@ from complaints.models import (
     SuggestionStatus,
 )
 from demo import complaints as complaints_demo
-from demo import registry as demo
+from demo import steps
+from demo.context import DEFAULT_SEED, DemoContext
 from owners.models import Building, Estate, Owner, Ownership, Resident, Unit
 
 
@@ -209,13 +210,13 @@ def test_suggestions_are_answered_with_thanks(seeded, db):
         assert suggestion.received_at < suggestion.review_started_at < suggestion.decided_at
 
 
-def _rebuilt_context(today) -> demo.DemoContext:
+def _rebuilt_context(today) -> DemoContext:
     """The context the complaints step got, rebuilt from the database: the registry's
     plan advances a fresh generator exactly as seeding did (seed_users draws nothing),
     and bulk_create gave the rows ascending keys in the order they were planned."""
-    rng = random.Random(demo.DEFAULT_SEED)
-    demo.plan(rng=rng, today=today)
-    ctx = demo.DemoContext(rng=rng, today=today, people=None)
+    rng = random.Random(DEFAULT_SEED)
+    steps.plan(rng=rng, today=today)
+    ctx = DemoContext(rng=rng, today=today, people=None)
     ctx.estates = list(Estate.objects.order_by("pk"))
     ctx.buildings = list(Building.objects.select_related("estate").order_by("pk"))
     ctx.units = list(Unit.objects.select_related("estate", "building").order_by("pk"))

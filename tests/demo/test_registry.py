@@ -11,9 +11,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Exists, OuterRef
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from demo import registry as demo
+from demo import registry, steps
+from demo.context import DEFAULT_SEED, DemoContext
+from demo.people import People
 from owners import crypto, selectors
 from owners.models import Estate, IdType, Owner, OwnerPhone, Ownership, Resident, Unit
 from owners.validators import MOBILE_RE, resident_id_checksum_ok
@@ -50,8 +51,8 @@ def test_the_same_seed_gives_the_same_estate(seeded, demo_seeded, db):
 
     # when the generator plans it twice more, in memory, for the same day
     today = demo_seeded[2]
-    first = demo.plan(rng=random.Random(demo.DEFAULT_SEED), today=today)
-    second = demo.plan(rng=random.Random(demo.DEFAULT_SEED), today=today)
+    first = steps.plan(rng=random.Random(DEFAULT_SEED), today=today)
+    second = steps.plan(rng=random.Random(DEFAULT_SEED), today=today)
 
     # then the plans are equal and the database holds exactly that plan
     assert _plan_fingerprint(first) == _plan_fingerprint(second)
@@ -63,8 +64,8 @@ def test_the_same_seed_gives_the_same_estate(seeded, demo_seeded, db):
 
 def test_a_different_seed_gives_different_owners():
     # given / when (planning only: nothing is written)
-    one = demo.plan(rng=random.Random(1), today=TODAY)
-    two = demo.plan(rng=random.Random(2), today=TODAY)
+    one = steps.plan(rng=random.Random(1), today=TODAY)
+    two = steps.plan(rng=random.Random(2), today=TODAY)
 
     # then
     assert [o.name for o in one.owners[:50]] != [o.name for o in two.owners[:50]]
@@ -235,11 +236,11 @@ def test_existing_logins_are_left_alone(seeded, db):
     desk = get_user_model().objects.get(username="desk")
     desk.set_password("someone-elses-42")
     desk.save()
-    ctx = demo.DemoContext(rng=random.Random(1), today=TODAY, people=demo.People(random.Random(1)))
+    ctx = DemoContext(rng=random.Random(1), today=TODAY, people=People(random.Random(1)))
     ctx.demo_owner = Owner.objects.filter(user__isnull=True).first()
 
     # when
-    demo.seed_users(ctx)
+    registry.seed_users(ctx)
 
     # then
     assert sorted(ctx.skipped_users) == [

@@ -6,14 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from demo import registry as demo
+from demo import steps
+from demo.context import DEFAULT_SEED, DEMO_PASSWORD
 from owners.models import Estate
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo estate (two estates, ~1,500 units, owners, residents and one login per "
-        f"role, password {demo.DEMO_PASSWORD}) into an empty database."
+        f"role, password {DEMO_PASSWORD}) into an empty database."
     )
 
     def add_arguments(self, parser):
@@ -22,8 +23,8 @@ class Command(BaseCommand):
             help="do nothing (instead of failing) when the database already has an estate",
         )
         parser.add_argument(
-            "--seed", type=int, default=demo.DEFAULT_SEED,
-            help=f"random seed: the same seed gives the same estate (default {demo.DEFAULT_SEED})",
+            "--seed", type=int, default=DEFAULT_SEED,
+            help=f"random seed: the same seed gives the same estate (default {DEFAULT_SEED})",
         )
         parser.add_argument(
             "--as-of", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
@@ -32,7 +33,7 @@ class Command(BaseCommand):
                  "same estate.",
         )
 
-    def handle(self, *args, if_empty=False, seed=demo.DEFAULT_SEED, as_of=None, **options):
+    def handle(self, *args, if_empty=False, seed=DEFAULT_SEED, as_of=None, **options):
         started = time.monotonic()
         today = as_of or timezone.localdate()
         with transaction.atomic():
@@ -46,7 +47,7 @@ class Command(BaseCommand):
                     "The database already has estates: seed_demo only loads the demo into an "
                     "empty database. Use a fresh database, or --if-empty to skip quietly."
                 )
-            ctx = demo.seed(rng=random.Random(seed), today=today)
+            ctx = steps.seed(rng=random.Random(seed), today=today)
         elapsed = time.monotonic() - started
 
         self.stdout.write(
@@ -62,7 +63,7 @@ class Command(BaseCommand):
             ))
         owner = ctx.demo_owner
         self.stdout.write(
-            f"Logins (password {demo.DEMO_PASSWORD}): "
+            f"Logins (password {DEMO_PASSWORD}): "
             + ", ".join(ctx.users)
             + f"; 'owner' is {owner.name}, owner of "
             + ", ".join(f"{o.unit.estate.name} {o.unit.number}"

@@ -1,0 +1,139 @@
+"""Made-up people for the demo: names that follow the fashions of their birth years,
+unique mobile numbers, valid resident ID numbers (the ISO 7064 check character of
+``owners.validators``), passports, e-mail and correspondence addresses."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from owners.validators import ID_CHECK, ID_WEIGHTS
+
+SURNAMES: dict[str, float] = {
+    "陈": 7.0, "王": 6.5, "李": 6.5, "张": 6.0, "刘": 5.0, "黄": 4.0, "杨": 3.0, "林": 2.5,
+    "赵": 2.0, "周": 2.0, "吴": 2.0, "梁": 2.0, "何": 1.8, "郭": 1.5, "罗": 1.5, "徐": 1.4,
+    "孙": 1.3, "马": 1.2, "朱": 1.2, "胡": 1.2, "高": 1.1, "郑": 1.1, "谢": 1.0, "曾": 1.0,
+    "邓": 0.9, "冯": 0.8, "宋": 0.7, "唐": 0.7, "彭": 0.6, "萧": 0.4, "欧阳": 0.3,
+}
+_SURNAME_LIST = list(SURNAMES)
+_SURNAME_WEIGHTS = list(SURNAMES.values())
+
+# Given names by sex and by when the person was born: names follow fashions.
+GIVEN_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("m", "old"): ("建国", "建华", "国强", "国庆", "志强", "建军", "卫东", "德明", "福生", "永康",
+                   "振华", "伟", "强", "军", "明", "刚", "平", "华", "海", "林"),
+    ("m", "mid"): ("伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "辉", "鹏", "波",
+                   "志明", "海涛", "晓东", "建平", "永强", "俊", "峰", "立新", "文杰", "少华"),
+    ("m", "young"): ("浩", "宇", "鑫", "杰", "俊杰", "子轩", "浩然", "宇航", "家豪", "文博",
+                     "梓豪", "思远", "晨", "睿", "一鸣", "天佑", "嘉伟", "锦程"),
+    ("f", "old"): ("秀英", "桂英", "玉兰", "秀兰", "淑珍", "凤英", "玉珍", "桂兰", "丽华",
+                   "美华", "素芬", "月娥", "芳", "兰", "珍", "秀珍"),
+    ("f", "mid"): ("芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "红", "玲", "萍", "燕",
+                   "晓燕", "丽娟", "海燕", "雪梅", "春梅", "慧", "颖", "丹", "洁", "丽萍"),
+    ("f", "young"): ("婷", "雪", "欣怡", "梓涵", "思琪", "雨桐", "诗涵", "佳怡", "可欣", "婉婷",
+                     "子涵", "晓彤", "颖", "琳", "悦", "嘉欣"),
+}
+
+# Where ID cards were issued (the first six digits): mostly Guangdong, then migrants' home regions.
+ID_REGIONS: dict[str, float] = {
+    "440106": 8, "440104": 6, "440105": 5, "440111": 4, "440113": 6, "440118": 2,  # 广州
+    "440303": 2, "441302": 2, "445202": 2, "440511": 2, "440882": 1, "441900": 2,  # 广东其他
+    "430102": 2, "430621": 1, "421002": 1, "420106": 1, "360102": 1, "450103": 1,
+    "350203": 1, "510107": 1, "410105": 1, "370102": 0.5, "110105": 0.5, "310104": 0.5,
+    "230102": 0.5, "610113": 0.5,
+}
+_REGION_LIST = list(ID_REGIONS)
+_REGION_WEIGHTS = list(ID_REGIONS.values())
+
+MOBILE_PREFIXES = (
+    "130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "150", "151", "152",
+    "153", "155", "156", "157", "158", "159", "166", "173", "176", "177", "178", "180", "181",
+    "182", "183", "184", "185", "186", "187", "188", "189", "191", "198", "199",
+)
+
+OTHER_ADDRESSES = (
+    ("广州市越秀区", "中山五路", "号"), ("广州市海珠区", "江南大道中", "号"),
+    ("广州市天河区", "体育西路", "号"), ("广州市荔湾区", "龙津西路", "号"),
+    ("广州市白云区", "机场路", "号"), ("广州市番禺区", "市桥街德兴路", "号"),
+    ("深圳市福田区", "深南中路", "号"), ("深圳市南山区", "科技园南区高新南七道", "号"),
+    ("佛山市禅城区", "季华五路", "号"), ("东莞市南城街道", "鸿福路", "号"),
+    ("香港九龙旺角", "弥敦道", "号"), ("长沙市芙蓉区", "五一大道", "号"),
+)
+
+EMAIL_DOMAINS = ("qq.com", "qq.com", "qq.com", "163.com", "126.com", "139.com", "gmail.com")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    surname: str
+    given: str
+    sex: str  # "m" / "f"
+    birth: date
+
+
+class People:
+    """Makes up people: names, unique mobiles, unique valid resident ID numbers."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.phones: set[str] = set()
+        self.id_numbers: set[str] = set()
+
+    def person(
+        self, *, born: tuple[int, int] | None = None, birth: date | None = None,
+        sex: str | None = None, surname: str | None = None,
+    ) -> Person:
+        """Someone born in a year within ``born`` (inclusive), or on ``birth``."""
+        rng = self.rng
+        sex = sex or rng.choice("mf")
+        if birth is None:
+            birth = date(rng.randint(*born), 1, 1) + timedelta(days=rng.randrange(365))
+        year = birth.year
+        era = "old" if year < 1965 else "mid" if year < 1986 else "young"
+        surname = surname or rng.choices(_SURNAME_LIST, _SURNAME_WEIGHTS)[0]
+        given = rng.choice(GIVEN_NAMES[(sex, era)])
+        if len(surname) > 1:  # 欧阳 + one character: names stay 2–3 characters
+            given = given[0]
+        return Person(name=surname + given, surname=surname, given=given, sex=sex, birth=birth)
+
+    def mobile(self) -> str:
+        while True:
+            number = self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+            if number not in self.phones:
+                self.phones.add(number)
+                return number
+
+    def resident_id(self, person: Person) -> str:
+        """18 digits: region, birth date, a sequence whose last digit is odd for men and
+        even for women, and the ISO 7064 check character (owners.validators)."""
+        rng = self.rng
+        while True:
+            region = rng.choices(_REGION_LIST, _REGION_WEIGHTS)[0]
+            seq = rng.randrange(100) * 10 + rng.choice(
+                (1, 3, 5, 7, 9) if person.sex == "m" else (0, 2, 4, 6, 8)
+            )
+            body = f"{region}{person.birth:%Y%m%d}{seq:03d}"
+            total = sum(int(d) * w for d, w in zip(body, ID_WEIGHTS))
+            number = body + ID_CHECK[total % 11]
+            if number not in self.id_numbers:
+                self.id_numbers.add(number)
+                return number
+
+    def passport(self) -> str:
+        while True:
+            number = f"E{self.rng.randrange(10**7):07d}{self.rng.choice('ABCDFGHJKLMNPQRTWXYZ')}"
+            if number not in self.id_numbers:
+                self.id_numbers.add(number)
+                return number
+
+    def email(self) -> str:
+        rng = self.rng
+        return f"{rng.randrange(10**5, 10**10)}@{rng.choice(EMAIL_DOMAINS)}"
+
+    def other_address(self) -> str:
+        rng = self.rng
+        district, street, suffix = rng.choice(OTHER_ADDRESSES)
+        room = f"{rng.randint(1, 30)}{rng.randint(1, 4):02d}房"
+        return f"{district}{street}{rng.randint(1, 399)}{suffix}{room}"
