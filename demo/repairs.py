@@ -12,16 +12,12 @@ Then three months of work orders (about 300 per estate). Each order is planned a
 list of timed actions (register, judge, dispatch, take, draw materials, arrive, agree
 the price, complete, collect payment, the customer's verdict, rework, escalation,
 settlement, voiding, damage…), and the late-dispatch sweep (every 5 minutes) is
-replayed. The last ``LIVE_DAYS`` are played through ``repairs.services`` with ``now=``
-set to the moment each thing happened, all orders' actions in the order they happened
-up to the demo's clock (``DemoContext.as_of``, midnight at the start of
-``today``): numbers, deadlines, late-dispatch alerts, receipts, bank collection charges
-and notifications are the real ones, round robin takes turns, and whatever had not
-happened by then is still open. The weeks before, all finished by then, are the
-archive: ``_Archive`` writes in bulk the very rows the services write for the same
-actions (payments still go through the fees services, the repairs signals are still
-sent), without the inbox messages nobody would read any more. Played through the
-services, the archive alone would take half a minute; in bulk it takes a second.
+replayed. Everything is played through ``repairs.services`` with ``now=`` set to the
+moment each thing happened, all orders' actions in the order they happened up to the
+demo's clock (``DemoContext.as_of``, midnight at the start of ``today``): numbers,
+deadlines, late-dispatch alerts, receipts, bank collection charges and notifications
+are the real ones, round robin takes turns (the dispatch service picks the worker),
+and whatever had not happened by then is still open.
 
 A few orders are placed so every status shows: requests that came in just before
 midnight (one already past its dispatch deadline), pool orders nobody has taken,
@@ -37,54 +33,38 @@ from __future__ import annotations
 import io
 import math
 import random
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from complaints.models import OPEN_STATUSES, REPAIR_CATEGORIES, Category, Complaint
 from demo.context import DEMO_PASSWORD
-from fees.services import money
 from owners.models import Unit
-from propertydesk import notifications, pii, roles
+from propertydesk import notifications, roles
 from propertydesk.roles import is_staff_member
 from repairs import services
 from repairs.models import (
-    TRANSITIONS,
-    UNDISPATCHED,
-    Acceptance,
     DamageIncident,
-    DamageStatus,
     DispatchMode,
     DispatchRule,
     DrawKind,
     Kind,
-    MaterialDraw,
     PaymentMethod,
     PriceItem,
-    SignedOn,
     Source,
     Status,
     Trade,
     Worker,
     WorkOrder,
-    WorkOrderEvent,
 )
-from repairs.signals import work_order_completed, work_order_signed_off
 
 HISTORY_DAYS = 90
-# Orders of the last LIVE_DAYS are played through repairs.services; the older, finished
-# ones (the archive) are written in bulk exactly as the services write them (see
-# _Archive), so the step stays fast.
-LIVE_DAYS = 21
 ORDERS_PER_ESTATE = 300  # placed orders included
 LATE_DISPATCH_RATE = 0.08  # reached the worker after the deadline
 REFUSE_RATE = 0.03
@@ -957,16 +937,9 @@ class _WorkOrdersBuilder:
             self.placed(planner, code)
         for code in self.estates:
             self.background(planner, code)
-        live_from = self.as_of - timedelta(days=LIVE_DAYS)
-        for plan in planner.plans:  # the archive ends before the live weeks begin
-            while plan.registered_at < live_from and plan.actions[-1].at >= live_from:
-                plan.shift(timedelta(days=-1))
         self.damages(planner)
         for plan in planner.plans:
             self.sweeps(plan)
-        self.archive = sorted((p for p in planner.plans if p.registered_at < live_from),
-                              key=lambda p: (p.registered_at, p.seq))
-        self.live = [p for p in planner.plans if p.registered_at >= live_from]
         return planner
 
     def background(self, planner: _Planner, code: str) -> None:
@@ -1167,13 +1140,10 @@ class _WorkOrdersBuilder:
 
     # -- playing -------------------------------------------------------------------------
 
-    def write_archive(self) -> None:
-        _Archive(self).write(self.archive)
-
     def play(self) -> None:
-        """The live weeks, through the services, in the order things happened."""
+        """Every order, through the services, in the order things happened."""
         timeline = sorted(
-            ((a.at, plan.seq, i, plan, a) for plan in self.live
+            ((a.at, plan.seq, i, plan, a) for plan in self.planner.plans
              for i, a in enumerate(plan.actions) if a.at < self.as_of),
             key=lambda row: row[:3],
         )
@@ -1297,288 +1267,6 @@ class _WorkOrdersBuilder:
         self.ctx.counts.update(counts)
 
 
-class _Archive:
-    """Writes finished orders from before the live weeks in bulk: the rows (order,
-    timeline events, acceptances, materials, damage) that repairs.services would write
-    for the same actions, numbers from the same sequences, payments through the fees
-    services and the repairs signals sent, in the order things happened. The inbox
-    messages of those weeks are not written: they would long be read."""
-
-    def __init__(self, builder: _WorkOrdersBuilder):
-        self.builder = builder
-        self.staff = builder.staff
-        self.items = builder.items
-        self.workers = [w for team in builder.workers.values() for w in team]
-        self.last_assigned: dict[int, datetime | None] = {
-            w.pk: w.last_assigned_at for w in self.workers
-        }
-        self.primary_phone = {
-            phone.owner.pk: phone.number for phone in builder.ctx.phones if phone.is_primary
-        }
-        self.rules = {
-            (rule.estate_id, rule.kind): rule for rule in DispatchRule.objects.all()
-        }
-        self.orders: list[WorkOrder] = []
-        self.events: list[tuple[WorkOrder, WorkOrderEvent]] = []
-        self.acceptances: list[Acceptance] = []
-        self.draws: list[MaterialDraw] = []
-        self.damages: list[tuple[WorkOrder, Worker, list[Action]]] = []
-        self.payments: list[tuple[datetime, WorkOrder, str, Worker]] = []
-        self.signals: list[tuple[datetime, int, object, WorkOrder]] = []
-
-    # -- the numbers -------------------------------------------------------------------
-
-    def numbers(self, plans: list[Plan]) -> list[str]:
-        """Take the next numbers of each estate's yearly sequence for these orders, in
-        the order they came in (as work_order_register does, one block per sequence)."""
-        keys = []
-        for plan in plans:
-            year = timezone.localtime(plan.registered_at).year
-            keys.append((plan.unit.estate, year))
-        wanted = Counter(keys)
-        first: dict[tuple, int] = {}
-        with connection.cursor() as cursor:
-            for (estate, year), n in wanted.items():
-                cursor.execute(
-                    """
-                    INSERT INTO propertydesk_sequence (key, value) VALUES (%s, %s)
-                    ON CONFLICT (key)
-                    DO UPDATE SET value = propertydesk_sequence.value + EXCLUDED.value
-                    RETURNING value
-                    """,
-                    [f"workorder:{estate.pk}:{year}", n],
-                )
-                first[(estate, year)] = cursor.fetchone()[0] - n + 1
-        numbers = []
-        for estate, year in keys:
-            value = first[(estate, year)]
-            first[(estate, year)] += 1
-            numbers.append(f"{estate.code.upper()}-PG{year}-{value:05d}")
-        return numbers
-
-    def round_robin(self, order: WorkOrder) -> Worker:
-        """services._next_on_duty, on the workers as they stand at this moment."""
-        candidates = [
-            w for w in self.workers
-            if w.estate_id == order.estate_id and w.on_duty and order.trade in w.trades
-        ]
-        floor = datetime.min.replace(tzinfo=order.registered_at.tzinfo)
-        return min(candidates, key=lambda w: (self.last_assigned[w.pk] is not None,
-                                              self.last_assigned[w.pk] or floor, w.pk))
-
-    # -- one order ------------------------------------------------------------------------
-
-    def simulate(self, plan: Plan, number: str) -> None:
-        unit, job = plan.unit, plan.job
-        rule = self.rules.get((unit.estate.pk, job.kind))
-        minutes = rule.minutes if rule else settings.WORK_ORDER_DISPATCH_MINUTES
-        phone = plan.requester_phone
-        if plan.owner is not None and not phone:
-            phone = self.primary_phone.get(plan.owner.pk, "")
-        order = WorkOrder(
-            number=number, estate=unit.estate, unit=unit, owner=plan.owner,
-            requester_name=(plan.requester_name or (plan.owner.name if plan.owner else "")).strip(),
-            requester_phone=pii.normalize_phone(phone) or None, kind=job.kind,
-            source=plan.source,
-            trade=job.trade, description=plan.description.strip(),
-            appointment_at=plan.appointment_at,
-            price_item=self.items.get((unit.estate.code, job.item)), status=Status.REGISTERED,
-            registered_at=plan.registered_at,
-            dispatch_due_at=plan.registered_at + timedelta(minutes=minutes),
-            dispatch_mode=plan.mode, created_by=plan.taken_by,
-        )
-        self.orders.append(order)
-        events = self.events
-        worker = plan.worker
-        tools: list[MaterialDraw] = []
-        damage: list[Action] = []
-
-        def move(to: str, at: datetime, actor, note: str = "", data: dict | None = None) -> None:
-            if to not in TRANSITIONS[order.status]:
-                raise ValueError(f"{order.number}: {order.status} -> {to}")
-            event = WorkOrderEvent(at=at, actor=actor, from_status=order.status, to_status=to,
-                                   note=note, data=data or {})
-            events.append((order, event))
-            order.status = to
-
-        for action in plan.actions:
-            at, args = action.at, action.args
-            match action.kind:
-                case "register":
-                    events.append((order, WorkOrderEvent(
-                        at=at, actor=plan.taken_by, to_status=Status.REGISTERED,
-                        data={"dispatch_due_at": order.dispatch_due_at.isoformat()},
-                    )))
-                case "judge":
-                    accept, note = args["accept"], args.get("explanation", "").strip()
-                    move(Status.ACCEPTED if accept else Status.REFUSED, at, args["actor"], note)
-                    order.judged_at = at
-                    order.refusal_reason = "" if accept else note
-                case "sweep":
-                    if (order.status in UNDISPATCHED and order.dispatch_due_at < at
-                            and order.dispatch_alerted_at is None):
-                        order.dispatch_alerted_at = at
-                case "dispatch":
-                    if plan.mode == DispatchMode.ROUND_ROBIN:
-                        worker = self.round_robin(order)
-                    elif plan.mode == DispatchMode.POOL:
-                        worker = None
-                    move(Status.DISPATCHED, at, args["actor"], data={
-                        "worker": worker.user.get_username() if worker else "", "mode": plan.mode,
-                        "override": args["override"].strip(),
-                    })
-                    order.dispatched_at = at
-                    due = order.dispatch_due_at
-                    order.dispatch_late_by = at - due if at > due else None
-                    order.worker, order.trade_override = worker, args["override"].strip()
-                    if worker is not None:
-                        self.last_assigned[worker.pk] = at
-                    worker = worker or plan.worker  # from the pool: the one who takes it
-                case "take":
-                    move(Status.TAKEN, at, worker.user)
-                    order.worker, order.taken_at = worker, at
-                case "draw":
-                    for name, unit_label, quantity in job.materials:
-                        self.draws.append(MaterialDraw(
-                            work_order=order, kind=DrawKind.MATERIAL, name=name,
-                            unit_label=unit_label,
-                            quantity=Decimal(quantity or plan.quantity), drawn_at=at,
-                            drawn_by=worker.user,
-                        ))
-                    for name in job.tools:
-                        draw = MaterialDraw(
-                            work_order=order, kind=DrawKind.TOOL, name=name,
-                            unit_label=_tool_unit(name),
-                            quantity=Decimal(1), drawn_at=at, drawn_by=worker.user,
-                        )
-                        tools.append(draw)
-                        self.draws.append(draw)
-                case "arrive":
-                    move(Status.ON_SITE, at, worker.user)
-                    order.arrived_at = at
-                case "price":
-                    order.agreed_price, order.price_confirmed_at = money(plan.price), at
-                    price = {"agreed_price": str(order.agreed_price)}
-                    events.append((order, WorkOrderEvent(at=at, actor=worker.user, data=price)))
-                case "complete":
-                    move(Status.COMPLETED, at, worker.user, args["note"])
-                    order.completed_at = at
-                    self.signals.append((at, len(self.signals), work_order_completed, order))
-                case "pay":
-                    order.payment_method = args["method"]
-                    self.payments.append((at, order, args["method"], worker))
-                case "return":
-                    for draw in tools:
-                        draw.returned_at = at
-                    tools = []
-                case "verdict":
-                    self.verdict(order, plan, action, worker, move)
-                case "settle":
-                    move(Status.REWORK if args["rework"] else Status.SIGNED_OFF, at,
-                         self.staff["supervisor"],
-                         args["note"].strip())
-                    if args["rework"]:
-                        order.rework_count += 1
-                    else:
-                        order.signed_off_at = at
-                case "void":
-                    move(Status.VOIDED, at, args["actor"], args["reason"].strip())
-                    order.voided_at, order.void_reason = at, args["reason"].strip()
-                case "damage" | "damage_settle":
-                    damage.append(action)
-                case _:
-                    raise ValueError(action.kind)
-        if damage:
-            self.damages.append((order, worker, damage))
-
-    def verdict(self, order: WorkOrder, plan: Plan, action: Action, worker: Worker, move) -> None:
-        at, args = action.at, action.args
-        satisfied = args["satisfied"]
-        pad = satisfied and args.get("pad", False)
-        actor = args.get("actor") or worker.user
-        comment = args["comment"].strip()
-        self.acceptances.append(Acceptance(
-            work_order=order, at=at, satisfied=satisfied, rating=args["rating"], comment=comment,
-            signer_name=order.requester_name.strip(),
-            signed_on=SignedOn.PAD if pad else SignedOn.PAPER if satisfied else SignedOn.NONE,
-            signature_png=self.builder.signature if pad else None, recorded_by=actor,
-        ))
-        data = {"rating": args["rating"]}
-        if satisfied:
-            move(Status.SIGNED_OFF, at, actor, comment, data)
-            order.signed_off_at = at
-            self.signals.append((at, len(self.signals), work_order_signed_off, order))
-        elif order.rework_count == 0:
-            move(Status.REWORK, at, actor, comment, data)
-            order.rework_count += 1
-        else:
-            move(Status.ESCALATED, at, actor, comment, data)
-
-    # -- writing ----------------------------------------------------------------------------
-
-    def write(self, plans: list[Plan]) -> None:
-        for plan, number in zip(plans, self.numbers(plans), strict=True):
-            self.simulate(plan, number)
-        WorkOrder.objects.bulk_create(self.orders, batch_size=500)
-        events = []
-        for order, event in self.events:
-            event.work_order = order
-            events.append(event)
-        for order, worker, actions in self.damages:
-            incident = None
-            for action in actions:
-                at, args = action.at, action.args
-                if action.kind == "damage":
-                    incident = DamageIncident.objects.create(
-                        work_order=order, description=args["description"].strip(), reported_at=at,
-                        reported_by=worker.user,
-                    )
-                    events.append(WorkOrderEvent(work_order=order, at=at, actor=worker.user,
-                                                 note=incident.description,
-                                                 data={"damage": incident.pk}))
-                else:
-                    incident.status = DamageStatus.SETTLED
-                    incident.compensation = money(args["compensation"])
-                    incident.agreement, incident.settled_at = args["agreement"].strip(), at
-                    incident.settled_by = self.staff["supervisor"]
-                    incident.save()
-                    events.append(WorkOrderEvent(
-                        work_order=order, at=at, actor=self.staff["supervisor"],
-                        note=incident.agreement,
-                        data={"damage": incident.pk, "compensation": str(incident.compensation)},
-                    ))
-        events.sort(key=lambda e: e.at)  # ids follow time, as when written one by one
-        WorkOrderEvent.objects.bulk_create(events, batch_size=1000)
-        Acceptance.objects.bulk_create(self.acceptances, batch_size=500)
-        MaterialDraw.objects.bulk_create(self.draws, batch_size=1000)
-        self.pay()
-        changed = [w for w in self.workers if self.last_assigned[w.pk] != w.last_assigned_at]
-        for worker in changed:
-            worker.last_assigned_at = self.last_assigned[worker.pk]
-        Worker.objects.bulk_update(changed, ["last_assigned_at"])
-        for at, _i, signal, order in sorted(self.signals, key=lambda row: row[:2]):
-            signal.send(sender=WorkOrder, order=order, now=at)
-
-    def pay(self) -> None:
-        """What work_order_collect_payment does, for each payment in turn."""
-        from fees import services as fees
-
-        for at, order, method, worker in sorted(self.payments, key=lambda row: (row[0], row[1].pk)):
-            source = f"workorder:{order.pk}"
-            what = order.price_item.name if order.price_item else order.get_kind_display()
-            purpose = f"{order.number} {what}"
-            if method == PaymentMethod.CASH:
-                fees.receipt_issue(estate=order.estate, unit=order.unit, amount=order.agreed_price,
-                                   method="cash",
-                                   payer_name=order.requester_name, purpose=purpose, source=source,
-                                   now=at,
-                                   actor=worker.user)
-            else:
-                fees.bank_charge_add(unit=order.unit, amount=order.agreed_price,
-                                     description=purpose,
-                                     source=source, now=at)
-
-
 def _tool_unit(name: str) -> str:
     return "台" if "机" in name else "把"
 
@@ -1598,7 +1286,6 @@ def seed_work_orders(ctx) -> None:
     """The step: workers, dispatch rules, price lists and three months of work orders."""
     with notifications.inbox_only():
         builder = plan_work_orders(ctx)
-        builder.write_archive()
         builder.play()
         builder.retire_price_items()
     builder.count()

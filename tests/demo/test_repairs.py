@@ -103,7 +103,7 @@ def test_every_timeline_follows_the_transition_map(seeded, db):
 
 
 def test_a_signed_off_order_records_each_step_in_turn(seeded, db, as_of):
-    # given the orders done and accepted, from the archive weeks and the last ones alike
+    # given the orders done and accepted, from weeks ago and from the last days alike
     done = WorkOrder.objects.filter(status=Status.SIGNED_OFF).select_related("worker__user")
 
     # then
