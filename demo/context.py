@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -30,6 +32,43 @@ def as_of(today: date) -> datetime:
     return datetime.combine(today, time(0, 0), tzinfo=timezone.get_default_timezone())
 
 
+class Timeline:
+    """One clock for the steps whose actions touch the same things: the work orders'
+    days and the fees' months are played together, in the order they happened, so the
+    receipts of the workers' cash and of the fee payments get their numbers from the
+    estate's one sequence in that order, and the 10th's bill run finds the bank
+    collection charges of the month before.
+
+    ``at`` schedules an action (actions may schedule more); ``play_until`` runs those
+    before a moment, oldest first (ties in the order they were scheduled). An action
+    that issues a receipt is scheduled with ``receipt=True``: the hooks in
+    ``before_receipt`` run first (the fees step takes the desk's payments it holds)."""
+
+    def __init__(self):
+        self._queue: list[tuple[datetime, int, Callable[[], None], bool]] = []
+        self._scheduled = 0
+        self.before_receipt: list[Callable[[], None]] = []
+        self.now: datetime | None = None  # the moment of the action being played
+
+    def at(self, moment: datetime, action: Callable[[], None], *, receipt: bool = False) -> None:
+        heapq.heappush(self._queue, (moment, self._scheduled, action, receipt))
+        self._scheduled += 1
+
+    def play_until(self, end: datetime) -> None:
+        """Play what happened before ``end``; what is planned for later never happens."""
+        while self._queue and self._queue[0][0] < end:
+            self.now, _n, action, receipt = heapq.heappop(self._queue)
+            if receipt:
+                self._before_receipt()
+            action()
+        self._before_receipt()
+        self._queue.clear()
+
+    def _before_receipt(self) -> None:
+        for hook in self.before_receipt:
+            hook()
+
+
 @dataclass
 class DemoContext:
     rng: random.Random
@@ -46,6 +85,7 @@ class DemoContext:
     skipped_users: list[str] = field(default_factory=list)  # existed before: left alone
     demo_owner: Owner | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    timeline: Timeline = field(default_factory=Timeline)
 
     @property
     def current_ownerships(self) -> list[Ownership]:

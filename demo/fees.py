@@ -1,12 +1,21 @@
-"""Fees in the demo estate: a step of ``demo.steps.STEPS``, after the callbacks.
+"""Fees in the demo estate: two steps of ``demo.steps.STEPS``.
 
-Through ``fees.services`` with ``now=`` in the past of the demo's clock
-(``DemoContext.as_of``): published fee standards for both estates (one building
-with its own rate), six months of bills (the run on each 10th), payments at the desk,
-by bank collection and online (most within days, some late, a few owing for months),
-two reversals, the dunning rounds of each 16th and 21st with their delivery, arrears
-cases with their measures, last quarter's income and spending statements, and the month
-reports of each 2nd. Deterministic: it draws only from the context's random generator.
+``schedule_fees`` (before the work orders) publishes the fee standards of both estates
+(one building with its own rate) and puts six months of the fees' calendar on the
+demo's timeline (``DemoContext.timeline``), played together with the work orders up to
+the demo's clock (``DemoContext.as_of``): the bill run of each 10th, payments at the
+desk, by bank collection and online (most within days, some late, a few owing for
+months), two reversals a few hours after the payment, the dunning rounds of each 16th
+and 21st with their delivery, the month reports of each 2nd, and last quarter's income
+and spending statements. ``finish_fees`` (last) opens the arrears cases with their
+measures and counts.
+
+Everything goes through ``fees.services`` (and the same functions the jobs run) with
+``now=``/``as_of=`` in the past. The bank's collection returns and the online
+settlements of a day are taken at 18:30 in one ``payments_take``; the desk's payments
+are held and taken in one batch just before the next receipt of any kind, so every
+receipt gets its number from the estate's sequence in the order it was issued.
+Deterministic: it draws only from the context's random generator.
 """
 
 from __future__ import annotations
@@ -17,7 +26,6 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils import timezone
 
 from fees import services
@@ -46,8 +54,14 @@ ENERGY_RATE = Decimal("0.35")
 LATE_RATE = 0.08  # pays the month's bill late: after the first reminder, or weeks later
 DEBTOR_RATE = 0.03  # stopped paying some months ago (1 to 6)
 DEVELOPER = "开发商（未售房屋）"
+SETTLED_AT = time(18, 30)  # the day's bank collection return and online settlement
+DESK = (PaymentMethod.CASH, PaymentMethod.CARD)
 METHOD_WEIGHTS = {PaymentMethod.BANK_COLLECTION: 35, PaymentMethod.ONLINE: 30, PaymentMethod.CASH: 15,
                   PaymentMethod.CARD: 20}
+REVERSALS = (  # why a desk payment was reversed a few hours later, in an early month
+    (1, "收银员录错房号，款项应计入同户另一套房"),
+    (3, "业主重复缴费，已退回现金"),
+)
 REASONS = (  # (reason, note, measures)
     ("refusal", "业主以小区绿化差为由拒交物业费，多次沟通无果",
      (("notice", "送达书面催缴通知书"), ("phone", "电话沟通，业主表示不会缴纳"),
@@ -67,12 +81,16 @@ class _FeesBuilder:
     def __init__(self, ctx):
         self.ctx = ctx
         self.rng = ctx.rng
+        self.timeline = ctx.timeline
         self.tz = timezone.get_default_timezone()
         self.as_of = ctx.as_of
         users = {u.username: u for u in get_user_model().objects.filter(
             username__in=["desk", "supervisor", "finance"])}
         self.desk, self.supervisor, self.finance = (users.get(n) for n in ("desk", "supervisor", "finance"))
         self.periods = self._periods()
+        self.held: list[tuple[datetime, int]] = []  # the desk's payments not taken yet
+        self.settling: dict[date, list[int]] = {}  # the units of each day's settlement
+        self.to_reverse: dict[tuple[int, date], str] = {}  # (unit, period) -> reason
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=self.tz)
@@ -83,6 +101,13 @@ class _FeesBuilder:
         if self.at(month.replace(day=10), 9) >= self.as_of:
             month -= relativedelta(months=1)
         return [month - relativedelta(months=i) for i in range(MONTHS - 1, -1, -1)]
+
+    def later(self, moment: datetime, action) -> None:
+        """An action of the fees' own: the desk's payments held until then are taken first."""
+        def run():
+            self.take_held()
+            action()
+        self.timeline.at(moment, run)
 
     def standards(self) -> None:
         start = self.periods[0] - relativedelta(months=18)  # in force long before the first bill here
@@ -126,15 +151,31 @@ class _FeesBuilder:
         for unit in sorted((u for u in self.ctx.units if u.pk not in self.units), key=lambda u: u.pk):
             self.units[unit.pk], self.kind[unit.pk] = unit, "prompt"
             self.method[unit.pk], self.payer[unit.pk] = PaymentMethod.ONLINE, DEVELOPER
+        self.demo_units = demo_units
+
+    def schedule(self) -> None:
+        for index, period in enumerate(self.periods):
+            self.later(self.at(period.replace(day=10), 9), lambda index=index, period=period: self.month(index, period))
+            for round_, day in FeePolicy.with_defaults().dunning_days.items():
+                self.later(self.at(period.replace(day=day), 9),
+                           lambda period=period, round_=round_: self.dunning(period, round_))
+            self.later(self.at(period + relativedelta(months=1, day=2), 6),
+                       lambda period=period: services.month_report_generate(month=period, as_of=self.now))
+        self.statements()
+        self.timeline.before_receipt.append(self.take_held)
+
+    @property
+    def now(self) -> datetime:
+        return self.timeline.now
 
     def month(self, index: int, period: date) -> None:
+        """The 10th: the bill run, and when each unit will pay this month's bill."""
         rng = self.rng
-        run_at = self.at(period.replace(day=10), 9)
-        services.bill_run(period=period, as_of=run_at)
+        services.bill_run(period=period, as_of=self.now)
         bills = Bill.objects.filter(period=period, unit_id__in=self.units).order_by("unit_id").values_list(
             "unit_id", flat=True)
         latest = index == len(self.periods) - 1
-        plans = []
+        cash = []
         for unit_id in bills:
             kind = self.kind[unit_id]
             if kind == "debtor" and index >= self.stopped[unit_id]:
@@ -148,59 +189,78 @@ class _FeesBuilder:
                                rng.randrange(60))
             if when >= self.as_of:
                 continue
-            plans.append((when, unit_id))
-        self.pending += plans
+            if self.method[unit_id] in DESK:
+                self.timeline.at(when, lambda when=when, unit_id=unit_id: self.hold(when, unit_id))
+                if self.method[unit_id] == PaymentMethod.CASH and unit_id not in self.demo_units:
+                    cash.append(unit_id)
+            else:
+                day = timezone.localdate(when)
+                if day not in self.settling:
+                    self.settling[day] = []
+                    self.timeline.at(self.at(day, SETTLED_AT.hour, SETTLED_AT.minute),
+                                     lambda day=day: self.settle(day), receipt=True)
+                self.settling[day].append(unit_id)
+        for month_index, reason in REVERSALS:
+            if month_index == index and cash:
+                self.to_reverse[(rng.choice(cash), period)] = reason
 
-    def pay_until(self, moment: datetime) -> None:
-        """Take the payments planned before ``moment``, in time order: each pays its
-        unit's oldest owing bill. They go in batches through ``services.payments_take``
-        (a unit at most once per batch), the way a day's bank and online settlements
-        arrive; the desk's own go in the same way here only to keep the seed quick."""
-        due = sorted(p for p in self.pending if p[0] < moment)
-        self.pending = [p for p in self.pending if p[0] >= moment]
-        while due:
-            batch, rest, units = [], [], set()
-            for when, unit_id in due:
-                (rest if unit_id in units else batch).append((when, unit_id))
-                units.add(unit_id)
-            due = rest
-            oldest: dict[int, Decimal] = {}
-            for unit_id, amount, paid in (Bill.objects.filter(unit_id__in=units, status__in=services.OWING)
-                                          .order_by("unit_id", "period").values_list("unit_id", "amount", "paid")):
-                oldest.setdefault(unit_id, amount - paid)
-            by_actor: dict[object, list] = {}
-            for when, unit_id in batch:
-                if unit_id not in oldest:
-                    continue
-                method = self.method[unit_id]
-                actor = None if method in (PaymentMethod.BANK_COLLECTION, PaymentMethod.ONLINE) else self.desk
-                by_actor.setdefault(actor, []).append(services.PaymentIn(
-                    unit=self.units[unit_id], amount=oldest[unit_id], method=method,
-                    payer_name=self.payer.get(unit_id, "业主"), received_at=when))
-            for actor, items in by_actor.items():
-                self.payments += services.payments_take(payments=items, actor=actor)
+    def hold(self, when: datetime, unit_id: int) -> None:
+        """A payment at the desk: held until the next receipt of any kind (or the next
+        bill run, reminder or report), then taken with the others in one batch."""
+        if any(held == unit_id for _when, held in self.held):
+            self.take_held()
+        self.held.append((when, unit_id))
 
-    def dunning(self, period: date) -> None:
-        for round_, day in FeePolicy.with_defaults().dunning_days.items():
-            moment = self.at(period.replace(day=day), 9)
-            if moment >= self.as_of:
-                return
-            self.pay_until(moment)
-            services.dunning_round(period=period, round_=round_, as_of=moment)
-            services.dunning_deliver(as_of=moment + timedelta(minutes=5))
-            printed = list(DunningNotice.objects.filter(period=period, round=round_, status=NoticeStatus.TO_PRINT)
-                           .order_by("pk"))
-            for notice in printed[: max(1, len(printed) * 2 // 3)]:
-                services.notice_mark_delivered(notice=notice, now=moment + timedelta(hours=rng_hours(self.rng)),
-                                               actor=self.desk)
+    def take_held(self) -> None:
+        held, self.held = self.held, []
+        if held:
+            self.take(held, actor=self.desk)
 
-    def reversals(self) -> None:
-        cash = [p for p in self.payments if p.method == PaymentMethod.CASH
-                and p.received_at < self.as_of - timedelta(days=20)]
-        reasons = ("收银员录错房号，款项应计入同户另一套房", "业主重复缴费，已退回现金")
-        for payment, reason in zip(self.rng.sample(cash, min(2, len(cash))), reasons):
-            services.payment_reverse(payment=payment, reason=reason, now=payment.received_at + timedelta(hours=3),
-                                     actor=self.supervisor)
+    def settle(self, day: date) -> None:
+        """The bank's collection return and the online settlement of the day."""
+        moment = self.now
+        pending = [(moment, unit_id) for unit_id in self.settling.pop(day)]
+        while pending:  # a unit at most once per batch
+            batch, rest, seen = [], [], set()
+            for item in pending:
+                (rest if item[1] in seen else batch).append(item)
+                seen.add(item[1])
+            self.take(batch, actor=None)
+            pending = rest
+
+    def take(self, payments: list[tuple[datetime, int]], *, actor) -> None:
+        """Each pays its unit's oldest owing bill, through ``services.payments_take``."""
+        units = {unit_id for _when, unit_id in payments}
+        oldest: dict[int, tuple[Decimal, date]] = {}
+        for unit_id, amount, paid, period in (Bill.objects.filter(unit_id__in=units, status__in=services.OWING)
+                                              .order_by("unit_id", "period")
+                                              .values_list("unit_id", "amount", "paid", "period")):
+            oldest.setdefault(unit_id, (amount - paid, period))
+        items = [services.PaymentIn(unit=self.units[unit_id], amount=oldest[unit_id][0],
+                                    method=self.method[unit_id], payer_name=self.payer.get(unit_id, "业主"),
+                                    received_at=when)
+                 for when, unit_id in payments if unit_id in oldest]
+        if not items:
+            return
+        for payment in services.payments_take(payments=items, actor=actor):
+            reason = self.to_reverse.pop((payment.unit_id, oldest[payment.unit_id][1]), None)
+            if reason is not None:
+                self.later(payment.received_at + timedelta(hours=3),
+                           lambda payment=payment, reason=reason: services.payment_reverse(
+                               payment=payment, reason=reason, now=self.now, actor=self.supervisor))
+
+    def dunning(self, period: date, round_: int) -> None:
+        """The 16th and the 21st: the round, its delivery, the printed notices put
+        through the doors over the next day or two."""
+        moment = self.now
+        services.dunning_round(period=period, round_=round_, as_of=moment)
+        self.later(moment + timedelta(minutes=5), lambda: services.dunning_deliver(as_of=self.now))
+        printed = list(DunningNotice.objects.filter(period=period, round=round_, status=NoticeStatus.TO_PRINT)
+                       .order_by("pk"))
+        for notice in printed[: max(1, len(printed) * 2 // 3)]:
+            self.later(moment + timedelta(hours=rng_hours(self.rng)),
+                       lambda notice=notice: services.notice_mark_delivered(notice=notice, now=self.now,
+                                                                            actor=self.desk))
 
     def cases(self) -> None:
         from fees.selectors import arrears
@@ -219,6 +279,7 @@ class _FeesBuilder:
                                                  now=moment)
 
     def statements(self) -> None:
+        """Last quarter's income and spending, entered and published some days after it."""
         today = self.ctx.today
         quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - relativedelta(months=3)
         quarter_end = quarter_start + relativedelta(months=3) - timedelta(days=1)
@@ -231,32 +292,14 @@ class _FeesBuilder:
                       "amount": services.money(base * Decimal(share) * Decimal(self.rng.uniform(0.95, 1.05))),
                       "note": ""} for kind, category, share in STATEMENT_LINES]
             title = f"{estate.name}{quarter_start.year}年第{(quarter_start.month - 1) // 3 + 1}季度物业服务收支情况"
-            statement = services.income_statement_save(estate=estate, title=title, period_start=quarter_start,
-                                                       period_end=quarter_end, lines=lines, actor=self.finance,
-                                                       now=entered)
-            services.income_statement_publish(statement=statement, actor=self.finance,
-                                              now=entered + timedelta(hours=1))
 
-    def reports(self) -> None:
-        for period in self.periods:
-            moment = self.at(period + relativedelta(months=1, day=2), 6)
-            if moment < self.as_of:
-                services.month_report_generate(month=period, as_of=moment)
-
-    def run(self) -> None:
-        self.pending: list[tuple[datetime, int]] = []
-        self.payments: list[Payment] = []
-        self.standards()
-        self.plan_payers()
-        for index, period in enumerate(self.periods):
-            self.pay_until(self.at(period.replace(day=10), 9))
-            self.month(index, period)
-            self.dunning(period)
-        self.pay_until(self.as_of)
-        self.reversals()
-        self.cases()
-        self.statements()
-        self.reports()
+            def enter(estate=estate, title=title, lines=lines):
+                statement = services.income_statement_save(
+                    estate=estate, title=title, period_start=quarter_start, period_end=quarter_end, lines=lines,
+                    actor=self.finance, now=self.now)
+                self.later(self.now + timedelta(hours=1), lambda: services.income_statement_publish(
+                    statement=statement, actor=self.finance, now=self.now))
+            self.later(entered, enter)
 
     def count(self) -> None:
         statuses = Counter(Bill.objects.values_list("status", flat=True))
@@ -273,37 +316,23 @@ class _FeesBuilder:
         })
 
 
-def renumber_receipts_in_issue_order() -> int:
-    """The demo plays the apps one after another (the work orders' three months, then
-    the fees'), not in one time line, so the shared receipt sequence was drawn out of
-    time order. Number each estate's year again in the order the receipts were issued,
-    as the desk would have: the same numbers, the sequences' values unchanged."""
-    from psycopg2.extras import execute_values
-
-    from fees.models import Receipt
-
-    seen: Counter = Counter()
-    rows = []
-    for pk, code, issued_at in Receipt.objects.order_by("issued_at", "pk").values_list(
-            "pk", "estate__code", "issued_at"):
-        year = timezone.localtime(issued_at).year
-        seen[code, year] += 1
-        rows.append((pk, services.receipt_number(code, year, seen[code, year])))
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE fees_receipt SET number = '~' || id")  # out of the way of the unique numbers
-        execute_values(cursor.cursor, "UPDATE fees_receipt r SET number = v.number FROM (VALUES %s) AS v(id, number) "
-                       "WHERE r.id = v.id", rows, page_size=2000)
-    return len(rows)
-
-
 def rng_hours(rng) -> float:
     return rng.uniform(26, 52)  # printed the next morning, delivered within a day or two
 
 
-def seed_fees(ctx) -> None:
-    """The step: standards, MONTHS of bills, payments, dunning, arrears, statements, reports."""
+def schedule_fees(ctx) -> None:
+    """The step before the work orders: standards published now, the months' bill runs,
+    payments, reversals, dunning, reports and statements on the timeline."""
+    builder = _FeesBuilder(ctx)
     with notifications.inbox_only():
-        builder = _FeesBuilder(ctx)
-        builder.run()
-    renumber_receipts_in_issue_order()
+        builder.standards()
+    builder.plan_payers()
+    builder.schedule()
+
+
+def finish_fees(ctx) -> None:
+    """The last step: arrears cases with their measures (after the timeline is played)."""
+    builder = _FeesBuilder(ctx)
+    with notifications.inbox_only():
+        builder.cases()
     builder.count()

@@ -1,5 +1,6 @@
-"""Work orders and paid services in the demo estate: a step of ``demo.steps.STEPS``,
-after the complaints.
+"""Work orders and paid services in the demo estate: ``schedule_work_orders``, a step
+of ``demo.steps.STEPS`` after the complaints and the fees' calendar, and
+``count_work_orders`` once the timeline is played.
 
 The step first staffs the estates: the demo login ``engineer`` becomes a worker of
 翠湖花园, and each estate gets its own team of plumbers, electricians, carpenters,
@@ -12,12 +13,13 @@ Then three months of work orders (about 300 per estate). Each order is planned a
 list of timed actions (register, judge, dispatch, take, draw materials, arrive, agree
 the price, complete, collect payment, the customer's verdict, rework, escalation,
 settlement, voiding, damage…), and the late-dispatch sweep (every 5 minutes) is
-replayed. Everything is played through ``repairs.services`` with ``now=`` set to the
-moment each thing happened, all orders' actions in the order they happened up to the
-demo's clock (``DemoContext.as_of``, midnight at the start of ``today``): numbers,
-deadlines, late-dispatch alerts, receipts, bank collection charges and notifications
-are the real ones, round robin takes turns (the dispatch service picks the worker),
-and whatever had not happened by then is still open.
+replayed. The actions go on the demo's timeline (``DemoContext.timeline``) with the
+fees' and are played through ``repairs.services`` with ``now=`` set to the moment each
+thing happened, all in the order they happened up to the demo's clock
+(``DemoContext.as_of``, midnight at the start of ``today``): numbers, deadlines,
+late-dispatch alerts, receipts, bank collection charges and notifications are the real
+ones, round robin takes turns (the dispatch service picks the worker), and whatever had
+not happened by then is still open.
 
 A few orders are placed so every status shows: requests that came in just before
 midnight (one already past its dispatch deadline), pool orders nobody has taken,
@@ -45,6 +47,7 @@ from django.utils import timezone
 
 from complaints.models import OPEN_STATUSES, REPAIR_CATEGORIES, Category, Complaint
 from demo.context import DEMO_PASSWORD
+from fees.models import BankCollectionCharge, Receipt
 from owners.models import Unit
 from propertydesk import notifications, roles
 from propertydesk.roles import is_staff_member
@@ -1140,16 +1143,21 @@ class _WorkOrdersBuilder:
 
     # -- playing -------------------------------------------------------------------------
 
-    def play(self) -> None:
-        """Every order, through the services, in the order things happened."""
-        timeline = sorted(
+    def schedule(self) -> None:
+        """Every order's actions on the demo's timeline, to be played through the
+        services in the order things happened; the retired price lines come off the
+        list once their last order was booked."""
+        actions = sorted(
             ((a.at, plan.seq, i, plan, a) for plan in self.planner.plans
              for i, a in enumerate(plan.actions) if a.at < self.as_of),
             key=lambda row: row[:3],
         )
         workers = {w.pk: w for team in self.workers.values() for w in team}
-        for _at, _seq, _i, plan, action in timeline:
-            self.act(plan, action, workers)
+        timeline = self.ctx.timeline
+        for at, _seq, _i, plan, action in actions:
+            cash = action.kind == "pay" and action.args["method"] == PaymentMethod.CASH
+            timeline.at(at, lambda plan=plan, action=action: self.act(plan, action, workers), receipt=cash)
+        timeline.at(self.as_of - timedelta(days=RETIRED_BEFORE_DAYS), self.retire_price_items)
 
     def act(self, plan: Plan, action: Action, workers: dict[int, Worker]) -> None:
         now, args, order = action.at, action.args, plan.order
@@ -1244,27 +1252,26 @@ class _WorkOrdersBuilder:
             case _:
                 raise ValueError(action.kind)
 
-    # -- summing up ----------------------------------------------------------------------
 
-    def count(self) -> None:
-        from fees.models import BankCollectionCharge, Receipt
 
-        statuses = dict(WorkOrder.objects.values_list("status").annotate(n=Count("id")))
-        totals = WorkOrder.objects.aggregate(
-            all=Count("id"), late=Count("id", filter=Q(dispatch_late_by__isnull=False)),
-            paid=Count("id", filter=Q(kind=Kind.SPECIAL_SERVICE)),
-        )
-        counts = {
-            "price_list_items": PriceItem.objects.count(),
-            "work_orders": totals["all"],
-            **{f"work_orders_{s}": statuses.get(s, 0) for s in Status.values},
-            "work_orders_dispatched_late": totals["late"],
-            "paid_services": totals["paid"],
-            "receipts": Receipt.objects.count(),
-            "bank_collection_charges": BankCollectionCharge.objects.count(),
-            "damage_incidents": DamageIncident.objects.count(),
-        }
-        self.ctx.counts.update(counts)
+def count_work_orders(ctx) -> None:
+    """The step after the timeline is played: what the work orders came to."""
+    statuses = dict(WorkOrder.objects.values_list("status").annotate(n=Count("id")))
+    totals = WorkOrder.objects.aggregate(
+        all=Count("id"), late=Count("id", filter=Q(dispatch_late_by__isnull=False)),
+        paid=Count("id", filter=Q(kind=Kind.SPECIAL_SERVICE)),
+    )
+    counts = {
+        "price_list_items": PriceItem.objects.count(),
+        "work_orders": totals["all"],
+        **{f"work_orders_{s}": statuses.get(s, 0) for s in Status.values},
+        "work_orders_dispatched_late": totals["late"],
+        "paid_services": totals["paid"],
+        "receipts": Receipt.objects.count(),
+        "bank_collection_charges": BankCollectionCharge.objects.count(),
+        "damage_incidents": DamageIncident.objects.count(),
+    }
+    ctx.counts.update(counts)
 
 
 def _tool_unit(name: str) -> str:
@@ -1282,10 +1289,10 @@ def plan_work_orders(ctx) -> _WorkOrdersBuilder:
     return builder
 
 
-def seed_work_orders(ctx) -> None:
-    """The step: workers, dispatch rules, price lists and three months of work orders."""
+def schedule_work_orders(ctx) -> None:
+    """The step after the fees' calendar: workers, dispatch rules and price lists now,
+    three months of work orders on the timeline."""
     with notifications.inbox_only():
         builder = plan_work_orders(ctx)
-        builder.play()
-        builder.retire_price_items()
-    builder.count()
+    builder.schedule()
+

@@ -1,6 +1,7 @@
 """The demo's steps, in order. Each takes the :class:`DemoContext` (what the earlier
-steps created, the random generator, the people generator and the clock) and adds to
-it: the registry, the logins, complaints, work orders, callbacks, fees."""
+steps created, the random generator, the people generator, the clock and the timeline)
+and adds to it: the registry, the logins, complaints, the fees' calendar and the work
+orders on one timeline played up to the demo's clock, callbacks, arrears cases."""
 
 from __future__ import annotations
 
@@ -11,16 +12,28 @@ from datetime import date
 from demo.callbacks import seed_callbacks
 from demo.complaints import seed_complaints
 from demo.context import DemoContext
-from demo.fees import seed_fees
+from demo.fees import finish_fees, schedule_fees
 from demo.people import People
 from demo.registry import plan_registry, seed_registry, seed_users
-from demo.repairs import seed_work_orders
+from demo.repairs import count_work_orders, schedule_work_orders
+from propertydesk import notifications
+
+
+
+def play(ctx: DemoContext) -> None:
+    """The fees' and the work orders' actions, together, up to the demo's clock."""
+    with notifications.inbox_only():
+        ctx.timeline.play_until(ctx.as_of)
+
 
 Step = Callable[[DemoContext], None]
-# Each sees what the earlier ones created: work orders come from open complaints, the
-# callbacks from resolved complaints and completed jobs, bills carry the work orders'
-# bank collection charges.
-STEPS: list[Step] = [seed_registry, seed_users, seed_complaints, seed_work_orders, seed_callbacks, seed_fees]
+# Each sees what the earlier ones created: work orders come from open complaints, bills
+# carry the work orders' bank collection charges (on the timeline, in time), callbacks
+# follow resolved complaints and completed jobs, arrears cases what is owed at the end.
+STEPS: list[Step] = [
+    seed_registry, seed_users, seed_complaints, schedule_fees, schedule_work_orders, play,
+    count_work_orders, seed_callbacks, finish_fees,
+]
 
 
 def plan(*, rng: random.Random, today: date) -> DemoContext:
