@@ -155,7 +155,6 @@ def plan_structure(rng: random.Random, n_units: int):
 
 def load(n_units: int, rng: random.Random, timer: Timer) -> Samples:
     from demo.people import People
-    from demo.registry import owner_phone, owner_row
     from owners.models import (
         Building, Estate, IdType, Owner, OwnerPhone, Ownership, Unit,
     )
@@ -201,17 +200,18 @@ def load(n_units: int, rng: random.Random, timer: Timer) -> Samples:
                 continue
             for _k in range(2 if rng.random() < 0.14 else 1):
                 person = people.person(born=(1940, 1996))
-                owner = owner_row(
+                owner = Owner(
                     name=person.name, id_type=IdType.RESIDENT_ID,
                     id_number=people.resident_id(person), preferred_channel=rng.choice(channels),
                     email="x@example.com" if rng.random() < 0.2 else "",
                 )
+                owner.normalize()  # the hashes save() would set: bulk_create skips it
                 owners.append(owner)
                 for i in range(2 if rng.random() < 0.35 else 1):
                     number = people.mobile()
-                    phones.append(
-                        owner_phone(owner, number, label="mobile", is_primary=i == 0)
-                    )
+                    phone = OwnerPhone(owner=owner, number=number, label="mobile", is_primary=i == 0)
+                    phone.normalize()
+                    phones.append(phone)
                     if rng.random() < 0.002:
                         samples.phones.append(number)
                 ownerships.append(Ownership(

@@ -6,11 +6,13 @@ Everything comes from one ``random.Random``: the same seed (and the same ``today
 gives the same estate, so screenshots, manual tests and bug reports can refer to
 "张伟 in 3-1-1203".
 
-Rows are written with ``bulk_create`` so the whole estate loads in seconds. That
-skips ``Model.save()``, so this module fills in what the models' ``save()`` would:
-``Owner.id_number_hash``, ``OwnerPhone.number_hash`` / ``tail_hash`` (with the
-number normalised first) and ``Unit.estate``. The encrypted columns are encrypted by
-the field itself (``get_prep_value``), which ``bulk_create`` goes through.
+Rows are written with ``bulk_create`` so the whole estate loads in seconds: the
+registry has no lifecycle (no numbers, events or messages), and the owners app has no
+bulk service, so this is the one place the demo writes rows itself. ``bulk_create``
+skips ``Model.save()``, so each owner, phone and resident is ``normalize()``-d first,
+the method ``save()`` calls (the search hashes), and each unit is given its building's
+estate. The encrypted columns are encrypted by the field itself (``get_prep_value``),
+which ``bulk_create`` goes through.
 
 The first two steps of ``demo.steps.STEPS``: the registry, then the logins.
 """
@@ -29,7 +31,7 @@ from django.contrib.auth.models import Group
 
 from demo.context import DEMO_PASSWORD, DemoContext
 from demo.people import Person
-from owners import crypto
+from owners import services as owners
 from owners.models import (
     Building,
     EndReason,
@@ -44,7 +46,7 @@ from owners.models import (
     SpecialNeed,
     Unit,
 )
-from propertydesk import pii, roles
+from propertydesk import roles
 from propertydesk.models import ContactChannel
 
 BATCH_SIZE = 2000
@@ -182,34 +184,6 @@ SPECIAL_NEEDS: dict[str, tuple[int, tuple[str, ...]]] = {
     )),
 }
 
-# ---------------------------------------------------------------------------
-# Rows as save() would store them
-# ---------------------------------------------------------------------------
-
-
-def owner_phone(owner: Owner, number: str, *, label: str, is_primary: bool) -> OwnerPhone:
-    """An OwnerPhone exactly as OwnerPhone.save() would store it (for bulk_create)."""
-    number = pii.normalize_phone(number)
-    return OwnerPhone(
-        owner=owner,
-        number=number,
-        number_hash=crypto.phone_index(number),
-        tail_hash=crypto.phone_tail_index(number),
-        label=label,
-        is_primary=is_primary,
-    )
-
-
-def owner_row(*, id_number: str, **fields) -> Owner:
-    """An Owner exactly as owners.services.owner_create + Owner.save() would store it."""
-    id_number = pii.normalize_id_number(id_number)
-    return Owner(
-        id_number=id_number,
-        id_number_hash=crypto.id_number_index(id_number) if id_number else "",
-        **fields,
-    )
-
-
 def _day_between(rng: random.Random, start: date, end: date) -> date:
     if end <= start:
         return start
@@ -313,7 +287,7 @@ class _RegistryBuilder:
             id_number = people.resident_id(person)
         wants_email = channel == ContactChannel.EMAIL or rng.random() < EMAIL_RATE
         email = people.email() if wants_email else ""
-        owner = owner_row(
+        owner = Owner(
             name=person.name, id_type=id_type, id_number=id_number, address=address, email=email,
             preferred_channel=channel, special_needs=needs, special_needs_note=notes,
         )
@@ -323,7 +297,7 @@ class _RegistryBuilder:
             phones.append(people.mobile())
         for i, number in enumerate(phones):
             label = PhoneLabel.MOBILE if i == 0 or rng.random() < 0.6 else PhoneLabel.WORK
-            self.ctx.phones.append(owner_phone(owner, number, label=label, is_primary=i == 0))
+            self.ctx.phones.append(OwnerPhone(owner=owner, number=number, label=label, is_primary=i == 0))
         self.units_of[id(owner)] = []
         return owner, person
 
@@ -341,12 +315,9 @@ class _RegistryBuilder:
     def resident(self, unit: Unit, person: Person, *, relation: str, move_in: date,
                  move_out: date | None = None, phone: bool = False, note: str = "") -> Resident:
         number = self.people.mobile() if phone else None
-        # bulk_create skips save(): the search hashes are set here as save() would.
         resident = Resident(
             unit=unit, name=person.name, relation=relation, move_in_date=move_in,
             move_out_date=move_out, phone=number, note=note,
-            phone_hash=crypto.phone_index(number) if number else "",
-            phone_tail_hash=crypto.phone_tail_index(number) if number else "",
         )
         self.ctx.residents.append(resident)
         return resident
@@ -534,6 +505,8 @@ class _RegistryBuilder:
 
     def write(self) -> None:
         ctx = self.ctx
+        for row in [*ctx.owners, *ctx.phones, *ctx.residents]:
+            row.normalize()  # what save() stores besides the fields: bulk_create skips it
         Estate.objects.bulk_create(ctx.estates)
         Building.objects.bulk_create(ctx.buildings)
         Unit.objects.bulk_create(ctx.units, batch_size=BATCH_SIZE)
@@ -596,7 +569,8 @@ STAFF_USERS = (
 
 
 def seed_users(ctx: DemoContext) -> None:
-    """One login per role, the portal owner, and a superuser; password DEMO_PASSWORD.
+    """One login per role, the portal owner (through the owners service that opens a
+    portal login), and a superuser; password DEMO_PASSWORD.
 
     A username that already exists (say, an ``admin`` made with createsuperuser before the
     first ``./dev run``) is left exactly as it is and reported in ``ctx.skipped_users``."""
@@ -625,12 +599,11 @@ def seed_users(ctx: DemoContext) -> None:
             user.groups.add(groups[role])
     create("admin", last_name="系统", first_name="管理员", email="admin@example.com",
            is_staff=True, is_superuser=True)
-    owner = ctx.demo_owner
-    surname = owner.name[:2] if owner.name.startswith("欧阳") else owner.name[:1]
-    user = create("owner", last_name=surname, first_name=owner.name[len(surname):],
-                  email=owner.email)
-    if user is not None:
-        owner.user = user
-        owner.save(update_fields=["user"])
+    if "owner" in taken:
+        ctx.skipped_users.append("owner")
+    else:
+        ctx.users["owner"] = owners.owner_portal_login_create(
+            owner=ctx.demo_owner, username="owner", password=DEMO_PASSWORD)
+        ctx.demo_owner.user = ctx.users["owner"]
     ctx.counts["users"] = len(ctx.users)
 

@@ -182,9 +182,14 @@ class Owner(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.normalize()
+        super().save(*args, **kwargs)
+
+    def normalize(self) -> None:
+        """The ID number as stored, and its search hash. save() calls it; a bulk load
+        (bulk_create skips save()) calls it on each row first."""
         self.id_number = pii.normalize_id_number(self.id_number) or None
         self.id_number_hash = crypto.id_number_index(self.id_number) if self.id_number else ""
-        super().save(*args, **kwargs)
 
     @property
     def id_number_masked(self) -> str:
@@ -238,10 +243,14 @@ class OwnerPhone(models.Model):
         return self.masked
 
     def save(self, *args, **kwargs):
+        self.normalize()
+        super().save(*args, **kwargs)
+
+    def normalize(self) -> None:
+        """The number as stored and its search hashes (see Owner.normalize)."""
         self.number = pii.normalize_phone(self.number)
         self.number_hash = crypto.phone_index(self.number)
         self.tail_hash = crypto.phone_tail_index(self.number)
-        super().save(*args, **kwargs)
 
     @property
     def masked(self) -> str:
@@ -356,10 +365,14 @@ class Resident(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.normalize()
+        super().save(*args, **kwargs)
+
+    def normalize(self) -> None:
+        """The phone as stored and its search hashes (see Owner.normalize)."""
         self.phone = pii.normalize_phone(self.phone) or None
         self.phone_hash = crypto.phone_index(self.phone) if self.phone else ""
         self.phone_tail_hash = crypto.phone_tail_index(self.phone) if self.phone else ""
-        super().save(*args, **kwargs)
 
     @property
     def phone_masked(self) -> str:
