@@ -56,6 +56,7 @@ from callbacks.models import (
     SpotCheck,
     Status,
 )
+from demo.context import next_run
 from propertydesk import notifications
 
 UNSATISFIED_RATE = 0.04  # of the work-order callbacks done: the job goes back for rework
@@ -275,7 +276,7 @@ class _CallbacksBuilder:
 
     def sweep(self, due_on: date) -> datetime:
         """When the hourly job first sees a callback due on ``due_on`` is overdue."""
-        return datetime.combine(due_on + timedelta(days=1), time(0, 20), tzinfo=self.tz)
+        return next_run("callbacks.hourly", after=datetime.combine(due_on + timedelta(days=1), time(0), tzinfo=self.tz))
 
     def schedule(self, at: datetime, action: Callable[[], None]) -> None:
         self.actions.append((at, len(self.actions), action))
@@ -481,8 +482,9 @@ class _CallbacksBuilder:
             month += relativedelta(months=1)
 
     def check_time(self, month: date) -> datetime:
-        """The 10th's rate check for ``month`` (the next month's 10th, 23:30)."""
-        return datetime.combine((month + relativedelta(months=1)).replace(day=10), time(23, 30), tzinfo=self.tz)
+        """The monthly rate check (a job of the registry: the 10th) of ``month``."""
+        start = datetime.combine(month + relativedelta(months=1), time(0), tzinfo=self.tz)
+        return next_run("callbacks.monthly_rates", after=start)
 
     def unsatisfied(self) -> None:
         """A few owners are unsatisfied (about one in twenty with the complaints the
@@ -788,7 +790,7 @@ class _CallbacksBuilder:
             return
         month = self.local_day(first).replace(day=1)
         while (check := self.check_time(month)) < self.as_of:
-            services.rate_check_month(as_of=check)
+            jobs.monthly_rates(as_of=check)
             month += relativedelta(months=1)
 
     def count(self) -> None:

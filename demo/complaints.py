@@ -49,6 +49,7 @@ from complaints.models import (
     SuggestionStatus,
     Urgency,
 )
+from demo.context import next_run
 from owners.models import Unit
 from propertydesk import notifications
 from propertydesk.roles import is_staff_member
@@ -997,17 +998,10 @@ def _pick(rng: random.Random, weights: dict) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _sweep_time(promised_at: datetime) -> datetime:
-    """When the quarter-hourly overdue sweep first sees a promise has passed."""
-    quarter = 15 * 60
-    seconds = math.floor(promised_at.timestamp() / quarter + 1) * quarter
-    return datetime.fromtimestamp(seconds, tz=promised_at.tzinfo)
-
-
 def _sweep(complaint: Complaint, *, before: datetime) -> None:
     if (complaint.status in OPEN_STATUSES and complaint.paused_since is None
             and complaint.overdue_flagged_at is None):
-        when = _sweep_time(complaint.promised_at)
+        when = next_run("complaints.overdue_sweep", after=complaint.promised_at)
         if when < before:
             services.complaint_flag_overdue(complaint_id=complaint.pk, as_of=when)
             complaint.overdue_flagged_at = when

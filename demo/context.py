@@ -6,7 +6,7 @@ import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from owners.models import (
     ResidentRelation,
     Unit,
 )
+from propertydesk.jobs import get_job
 
 DEFAULT_SEED = 2026
 DEMO_PASSWORD = "demo12345"
@@ -30,6 +31,33 @@ def as_of(today: date) -> datetime:
     """The demo's "now": midnight at the start of ``today``, local time (Asia/Shanghai).
     Nothing in the demo happens after it: whatever has not happened by then is still open."""
     return datetime.combine(today, time(0, 0), tzinfo=timezone.get_default_timezone())
+
+
+def next_run(job: str, *, after: datetime) -> datetime:
+    """The first moment after ``after`` that a job of the registry runs (its crontab's
+    day of the month, hour and minute, local time): when a sweep first sees a deadline
+    has passed, when the 10th's check runs."""
+    schedule = get_job(job).schedule
+    moment = timezone.localtime(after).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    while True:
+        if moment.day not in schedule.day_of_month:
+            moment = (moment + timedelta(days=1)).replace(hour=0, minute=0)
+        elif moment.hour not in schedule.hour:
+            moment = (moment + timedelta(hours=1)).replace(minute=0)
+        elif moment.minute not in schedule.minute:
+            moment += timedelta(minutes=1)
+        else:
+            return moment
+
+
+def runs(job: str, *, start: datetime, end: datetime) -> list[datetime]:
+    """Every run of a job of the registry from ``start`` until before ``end``."""
+    moments = []
+    moment = next_run(job, after=start - timedelta(minutes=1))
+    while moment < end:
+        moments.append(moment)
+        moment = next_run(job, after=moment)
+    return moments
 
 
 class Timeline:

@@ -3,15 +3,16 @@
 ``schedule_fees`` (before the work orders) publishes the fee standards of both estates
 (one building with its own rate) and puts six months of the fees' calendar on the
 demo's timeline (``DemoContext.timeline``), played together with the work orders up to
-the demo's clock (``DemoContext.as_of``): the bill run of each 10th, payments at the
-desk, by bank collection and online (most within days, some late, a few owing for
-months), two reversals a few hours after the payment, the dunning rounds of each 16th
-and 21st with their delivery, the month reports of each 2nd, and last quarter's income
-and spending statements. ``finish_fees`` (last) opens the arrears cases with their
-measures and counts.
+the demo's clock (``DemoContext.as_of``): the fees' jobs every day at the time the job
+registry gives them (the bill run, the dunning rounds with their sending, the month
+report: each acts from its day of the month on), payments of the bills from the day
+they were issued (most within days, some late, a few owing for months) at the desk,
+by bank collection and online, two reversals a few hours after the payment, printed
+notices put through the doors, and last quarter's income and spending statements.
+``finish_fees`` (last) opens the arrears cases with their measures and counts.
 
-Everything goes through ``fees.services`` (and the same functions the jobs run) with
-``now=``/``as_of=`` in the past. The bank's collection returns and the online
+Everything goes through ``fees.jobs`` and ``fees.services`` with ``now=``/``as_of=`` in
+the past. The bank's collection returns and the online
 settlements of a day are taken at 18:30 in one ``payments_take``; the desk's payments
 are held and taken in one batch just before the next receipt of any kind, so every
 receipt gets its number from the estate's sequence in the order it was issued.
@@ -28,7 +29,8 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from fees import services
+from demo.context import next_run, runs
+from fees import jobs, selectors, services
 from fees.models import (
     ArrearsCase,
     ArrearsMeasure,
@@ -36,7 +38,6 @@ from fees.models import (
     Bill,
     BillStatus,
     DunningNotice,
-    FeePolicy,
     IncomeStatement,
     MonthReport,
     NoticeStatus,
@@ -95,10 +96,16 @@ class _FeesBuilder:
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=self.tz)
 
+    def _bill_runs(self, month: date) -> list[datetime]:
+        """When the bill run job issues ``month``'s bills: its first run on each bill day
+        of the estates' fee policies."""
+        return [next_run("fees.bill_run", after=self.at(month.replace(day=day), 0) - timedelta(minutes=1))
+                for day in selectors.fee_policy_days()["bill_day"]]
+
     def _periods(self) -> list[date]:
-        """The last MONTHS months whose bill run (the 10th, 09:00) is before the clock."""
+        """The last MONTHS months whose first bill run is before the clock."""
         month = self.ctx.today.replace(day=1)
-        if self.at(month.replace(day=10), 9) >= self.as_of:
+        if self._bill_runs(month)[0] >= self.as_of:
             month -= relativedelta(months=1)
         return [month - relativedelta(months=i) for i in range(MONTHS - 1, -1, -1)]
 
@@ -154,13 +161,19 @@ class _FeesBuilder:
         self.demo_units = demo_units
 
     def schedule(self) -> None:
-        for index, period in enumerate(self.periods):
-            self.later(self.at(period.replace(day=10), 9), lambda index=index, period=period: self.month(index, period))
-            for round_, day in FeePolicy.with_defaults().dunning_days.items():
-                self.later(self.at(period.replace(day=day), 9),
-                           lambda period=period, round_=round_: self.dunning(period, round_))
-            self.later(self.at(period + relativedelta(months=1, day=2), 6),
-                       lambda period=period: services.month_report_generate(month=period, as_of=self.now))
+        """The fees' jobs at the times of the job registry (they act from their day of
+        the month on), from the first month billed here to the clock."""
+        # The bill run job also runs on the other days of the month, to catch up after
+        # downtime; here it never missed, and a run costs a second.
+        for period in self.periods:
+            for moment in self._bill_runs(period):
+                self.later(moment, self.bill_run)
+        start = self.at(self.periods[0], 0)
+        for moment in runs("fees.dunning", start=start, end=self.as_of):
+            self.later(moment, self.dunning)
+        # Reports of the months with bills, from the first bill run here.
+        for moment in runs("fees.month_report", start=self._bill_runs(self.periods[0])[0], end=self.as_of):
+            self.later(moment, lambda: jobs.month_report(as_of=self.now))
         self.statements()
         self.timeline.before_receipt.append(self.take_held)
 
@@ -168,13 +181,19 @@ class _FeesBuilder:
     def now(self) -> datetime:
         return self.timeline.now
 
-    def month(self, index: int, period: date) -> None:
-        """The 10th: the bill run, and when each unit will pay this month's bill."""
+    def bill_run(self) -> None:
+        """The bill run job; the bills it issued now are paid (or not) from their day on."""
         rng = self.rng
-        services.bill_run(period=period, as_of=self.now)
-        bills = Bill.objects.filter(period=period, unit_id__in=self.units).order_by("unit_id").values_list(
-            "unit_id", flat=True)
+        jobs.bill_run(as_of=self.now)
+        issued = list(Bill.objects.filter(issued_at=self.now, unit_id__in=self.units).order_by("unit_id")
+                      .values_list("unit_id", "period"))
+        if not issued:
+            return
+        period = issued[0][1]
+        index = self.periods.index(period)
+        bills = [unit_id for unit_id, _period in issued]
         latest = index == len(self.periods) - 1
+        billed = timezone.localdate(self.now)
         cash = []
         for unit_id in bills:
             kind = self.kind[unit_id]
@@ -183,10 +202,9 @@ class _FeesBuilder:
             if kind == "owes_latest" and latest:
                 continue
             if kind == "late":
-                when = self.at(period.replace(day=10) + timedelta(days=rng.randint(7, 40)), rng.randint(9, 17))
+                when = self.at(billed + timedelta(days=rng.randint(7, 40)), rng.randint(9, 17))
             else:
-                when = self.at(period.replace(day=10) + timedelta(days=rng.randint(0, 5)), rng.randint(9, 17),
-                               rng.randrange(60))
+                when = self.at(billed + timedelta(days=rng.randint(0, 5)), rng.randint(9, 17), rng.randrange(60))
             if when >= self.as_of:
                 continue
             if self.method[unit_id] in DESK:
@@ -249,14 +267,15 @@ class _FeesBuilder:
                            lambda payment=payment, reason=reason: services.payment_reverse(
                                payment=payment, reason=reason, now=self.now, actor=self.supervisor))
 
-    def dunning(self, period: date, round_: int) -> None:
-        """The 16th and the 21st: the round, its delivery, the printed notices put
-        through the doors over the next day or two."""
+    def dunning(self) -> None:
+        """The dunning job (rounds from their days on, then sending); the notices it
+        printed now are put through the doors over the next day or two."""
         moment = self.now
-        services.dunning_round(period=period, round_=round_, as_of=moment)
-        self.later(moment + timedelta(minutes=5), lambda: services.dunning_deliver(as_of=self.now))
-        printed = list(DunningNotice.objects.filter(period=period, round=round_, status=NoticeStatus.TO_PRINT)
+        jobs.dunning(as_of=moment)
+        printed = list(DunningNotice.objects.filter(created_at=moment, status=NoticeStatus.TO_PRINT)
                        .order_by("pk"))
+        if not printed:
+            return
         for notice in printed[: max(1, len(printed) * 2 // 3)]:
             self.later(moment + timedelta(hours=rng_hours(self.rng)),
                        lambda notice=notice: services.notice_mark_delivered(notice=notice, now=self.now,

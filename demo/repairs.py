@@ -46,7 +46,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from complaints.models import OPEN_STATUSES, REPAIR_CATEGORIES, Category, Complaint
-from demo.context import DEMO_PASSWORD
+from demo.context import DEMO_PASSWORD, next_run
 from fees.models import BankCollectionCharge, Receipt
 from owners.models import Unit
 from propertydesk import notifications, roles
@@ -517,13 +517,6 @@ class Plan:
         for action in self.actions:
             action.at += delta
         return self
-
-
-def _sweep_time(due: datetime) -> datetime:
-    """When the 5-minutely late-dispatch sweep first sees ``due`` has passed."""
-    step = 5 * 60
-    seconds = math.floor(due.timestamp() / step + 1) * step
-    return datetime.fromtimestamp(seconds, tz=due.tzinfo)
 
 
 def signature_png() -> bytes:
@@ -1130,13 +1123,14 @@ class _WorkOrdersBuilder:
             plan.actions.sort(key=lambda a: a.at)
 
     def sweeps(self, plan: Plan) -> None:
-        """The late-dispatch sweep alerts the desk about an order still undispatched
-        past its deadline (it runs every 5 minutes)."""
-        due = plan.registered_at + timedelta(minutes=15)
+        """The late-dispatch sweep (a job of the registry) alerts the desk about an
+        order still undispatched past its deadline (the estate's rule for the kind)."""
+        rule = DispatchRule.for_order(estate=plan.unit.estate, kind=plan.job.kind)
+        due = plan.registered_at + timedelta(minutes=rule.minutes)
         ends = [a.at for a in plan.actions if a.kind in ("dispatch", "void")
                 or (a.kind == "judge" and not a.args["accept"])]
         end = min(ends) if ends else self.as_of
-        when = _sweep_time(due)
+        when = next_run("repairs.late_dispatch_sweep", after=due)
         if when < end:
             plan.add(when, "sweep")
             plan.actions.sort(key=lambda a: a.at)
