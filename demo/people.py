@@ -8,32 +8,16 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from demo.texts import texts
 from owners.validators import ID_CHECK, ID_WEIGHTS
 
-SURNAMES: dict[str, float] = {
-    "陈": 7.0, "王": 6.5, "李": 6.5, "张": 6.0, "刘": 5.0, "黄": 4.0, "杨": 3.0, "林": 2.5,
-    "赵": 2.0, "周": 2.0, "吴": 2.0, "梁": 2.0, "何": 1.8, "郭": 1.5, "罗": 1.5, "徐": 1.4,
-    "孙": 1.3, "马": 1.2, "朱": 1.2, "胡": 1.2, "高": 1.1, "郑": 1.1, "谢": 1.0, "曾": 1.0,
-    "邓": 0.9, "冯": 0.8, "宋": 0.7, "唐": 0.7, "彭": 0.6, "萧": 0.4, "欧阳": 0.3,
-}
+TEXTS = texts("people")
+# Surnames with how common they are; given names by sex and by when the person was born
+# (names follow fashions): demo/data/people.json.
+SURNAMES: dict[str, float] = TEXTS["surnames"]
 _SURNAME_LIST = list(SURNAMES)
 _SURNAME_WEIGHTS = list(SURNAMES.values())
-
-# Given names by sex and by when the person was born: names follow fashions.
-GIVEN_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("m", "old"): ("建国", "建华", "国强", "国庆", "志强", "建军", "卫东", "德明", "福生", "永康",
-                   "振华", "伟", "强", "军", "明", "刚", "平", "华", "海", "林"),
-    ("m", "mid"): ("伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "辉", "鹏", "波",
-                   "志明", "海涛", "晓东", "建平", "永强", "俊", "峰", "立新", "文杰", "少华"),
-    ("m", "young"): ("浩", "宇", "鑫", "杰", "俊杰", "子轩", "浩然", "宇航", "家豪", "文博",
-                     "梓豪", "思远", "晨", "睿", "一鸣", "天佑", "嘉伟", "锦程"),
-    ("f", "old"): ("秀英", "桂英", "玉兰", "秀兰", "淑珍", "凤英", "玉珍", "桂兰", "丽华",
-                   "美华", "素芬", "月娥", "芳", "兰", "珍", "秀珍"),
-    ("f", "mid"): ("芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "红", "玲", "萍", "燕",
-                   "晓燕", "丽娟", "海燕", "雪梅", "春梅", "慧", "颖", "丹", "洁", "丽萍"),
-    ("f", "young"): ("婷", "雪", "欣怡", "梓涵", "思琪", "雨桐", "诗涵", "佳怡", "可欣", "婉婷",
-                     "子涵", "晓彤", "颖", "琳", "悦", "嘉欣"),
-}
+GIVEN_NAMES: dict[str, dict[str, list[str]]] = TEXTS["given_names"]
 
 # Where ID cards were issued (the first six digits): mostly Guangdong, then migrants' home regions.
 ID_REGIONS: dict[str, float] = {
@@ -52,14 +36,7 @@ MOBILE_PREFIXES = (
     "182", "183", "184", "185", "186", "187", "188", "189", "191", "198", "199",
 )
 
-OTHER_ADDRESSES = (
-    ("广州市越秀区", "中山五路", "号"), ("广州市海珠区", "江南大道中", "号"),
-    ("广州市天河区", "体育西路", "号"), ("广州市荔湾区", "龙津西路", "号"),
-    ("广州市白云区", "机场路", "号"), ("广州市番禺区", "市桥街德兴路", "号"),
-    ("深圳市福田区", "深南中路", "号"), ("深圳市南山区", "科技园南区高新南七道", "号"),
-    ("佛山市禅城区", "季华五路", "号"), ("东莞市南城街道", "鸿福路", "号"),
-    ("香港九龙旺角", "弥敦道", "号"), ("长沙市芙蓉区", "五一大道", "号"),
-)
+OTHER_ADDRESSES: list[list[str]] = TEXTS["other_addresses"]  # district, street, suffix
 
 EMAIL_DOMAINS = ("qq.com", "qq.com", "qq.com", "163.com", "126.com", "139.com", "gmail.com")
 
@@ -93,7 +70,7 @@ class People:
         year = birth.year
         era = "old" if year < 1965 else "mid" if year < 1986 else "young"
         surname = surname or rng.choices(_SURNAME_LIST, _SURNAME_WEIGHTS)[0]
-        given = rng.choice(GIVEN_NAMES[(sex, era)])
+        given = rng.choice(GIVEN_NAMES[sex][era])
         if len(surname) > 1:  # 欧阳 + one character: names stay 2–3 characters
             given = given[0]
         return Person(name=surname + given, surname=surname, given=given, sex=sex, birth=birth)
@@ -135,5 +112,6 @@ class People:
     def other_address(self) -> str:
         rng = self.rng
         district, street, suffix = rng.choice(OTHER_ADDRESSES)
-        room = f"{rng.randint(1, 30)}{rng.randint(1, 4):02d}房"
-        return f"{district}{street}{rng.randint(1, 399)}{suffix}{room}"
+        room = TEXTS["room"].format(floor=rng.randint(1, 30), door=rng.randint(1, 4))
+        return TEXTS["address"].format(district=district, street=street, number=rng.randint(1, 399),
+                                       suffix=suffix, room=room)

@@ -31,6 +31,7 @@ from django.contrib.auth.models import Group
 
 from demo.context import DEMO_PASSWORD, DemoContext
 from demo.people import Person
+from demo.texts import texts
 from owners import services as owners
 from owners.models import (
     Building,
@@ -82,46 +83,19 @@ class EstateSpec:
 
 ENTRANCES = 2
 
-ESTATES: tuple[EstateSpec, ...] = (
+TEXTS = texts("registry")
+# The estates, their buildings (number, floors, doors per floor and entrance) and layouts:
+# demo/data/registry.json. The second estate has no building 4 (四 sounds like 死: buyers
+# would not take it).
+ESTATES: tuple[EstateSpec, ...] = tuple(
     EstateSpec(
-        code="cuihu",
-        name="翠湖花园",
-        city_district="广州市天河区",
-        street_address="翠湖路88号",
-        service_phone="020-38861234",
-        handover=date(2009, 6, 28),
-        buildings=(
-            BuildingSpec("1", 18, 2),
-            BuildingSpec("2", 18, 2),
-            BuildingSpec("3", 18, 2),
-            BuildingSpec("4", 26, 2),
-            BuildingSpec("5", 26, 2),
-            BuildingSpec("6", 11, 3),
-            BuildingSpec("7", 11, 3),
-        ),
-        layouts={2: ("118.30", "143.60"), 3: ("89.00", "68.50", "118.30")},
-    ),
-    EstateSpec(
-        code="jinxiu",
-        name="锦绣华庭",
-        city_district="广州市番禺区",
-        street_address="锦绣大道168号",
-        service_phone="020-34821688",
-        handover=date(2018, 12, 16),
-        # No building 4 (四 sounds like 死): buyers would not take it.
-        buildings=(
-            BuildingSpec("1", 32, 3),
-            BuildingSpec("2", 32, 3),
-            BuildingSpec("3", 28, 4),
-            BuildingSpec("5", 28, 4),
-            BuildingSpec("6", 33, 2),
-        ),
-        layouts={
-            2: ("126.80", "143.60"),
-            3: ("89.00", "68.50", "98.20"),
-            4: ("89.00", "68.50", "68.50", "89.00"),
-        },
-    ),
+        code=spec["code"], name=spec["name"], city_district=spec["city_district"],
+        street_address=spec["street_address"], service_phone=spec["service_phone"],
+        handover=date.fromisoformat(spec["handover"]),
+        buildings=tuple(BuildingSpec(number, floors, doors) for number, floors, doors in spec["buildings"]),
+        layouts={int(doors): tuple(areas) for doors, areas in spec["layouts"].items()},
+    )
+    for spec in TEXTS["estates"]
 )
 
 # Shares of units and people. Module constants so a reader sees the whole demo at a glance.
@@ -147,42 +121,11 @@ CHANNEL_WEIGHTS = {
     ContactChannel.LETTER: 3,
 }
 
-SPECIAL_NEEDS: dict[str, tuple[int, tuple[str, ...]]] = {
-    SpecialNeed.ELDERLY_ALONE: (30, (
-        "独居老人，行动不便，上门前请先电话联系",
-        "独居老人，子女在深圳工作，每周回来一次；上门维修请先电话联系",
-        "独居老人，腿脚不便，停电停水请提前上门告知",
-    )),
-    SpecialNeed.YOUNG_CHILDREN: (18, (
-        "家有婴儿，12:00–14:30 请勿按门铃",
-        "两个孩子年幼，维修上门请提前约好时间",
-    )),
-    SpecialNeed.DISABILITY: (10, (
-        "业主使用轮椅，电梯停运时需协助上下楼",
-        "视力不好，通知请电话告知，勿只贴公告",
-    )),
-    SpecialNeed.ILLNESS: (8, (
-        "业主患心脏病，如遇紧急情况请先拨120再通知家属",
-        "业主长期透析，周二、四、六上午不在家",
-    )),
-    SpecialNeed.PREGNANCY: (6, (
-        "孕期，装修噪音投诉请优先处理",
-        "孕晚期，停水停电请提前通知",
-    )),
-    SpecialNeed.HEARING: (12, (
-        "听力不好，请发短信或上门当面沟通",
-        "耳背，电话请大声说话，重要事项请书面通知",
-    )),
-    SpecialNeed.LANGUAGE: (4, (
-        "新加坡籍，中文读写不便，沟通请尽量使用英语",
-        "外籍业主，中文不流利，请用英语沟通",
-    )),
-    SpecialNeed.OTHER: (12, (
-        "业主上夜班，白天休息，上午请勿来电",
-        "家中养有大型犬，上门前请先电话联系",
-        "业主信佛，逢初一、十五不安排上门维修",
-    )),
+# Each special need: how common it is, and what the desk writes down about it.
+SPECIAL_NEEDS: dict[str, tuple[int, list[str]]] = {
+    need: (spec["weight"], spec["notes"]) for need, spec in TEXTS["special_needs"].items()
 }
+NOTES: dict[str, str] = TEXTS["notes"]  # on ownerships and residents
 
 def _day_between(rng: random.Random, start: date, end: date) -> date:
     if end <= start:
@@ -234,7 +177,8 @@ class _RegistryBuilder:
     def unit_address(self, unit: Unit) -> str:
         spec = self.estate_spec[id(unit)]
         building, entrance, room = unit.number.split("-")
-        return f"{spec.address}{spec.name}{building}栋{entrance}单元{room}房"
+        return TEXTS["unit_address"].format(address=spec.address, estate=spec.name, building=building,
+                                            entrance=entrance, room=room)
 
     def new_owner(
         self, *, acquired: date, lives_alone_possible: bool, sex: str | None = None,
@@ -356,7 +300,7 @@ class _RegistryBuilder:
                     moved_in = None
             self.own(unit, prev, start=first_sale, move_in=moved_in, end=sale,
                      move_out=sale if moved_in else None)
-            start, note = sale, "二手房买卖过户"
+            start, note = sale, NOTES["resale"]
 
         investor = None
         if self.sole_owners and rng.random() < SECOND_UNIT_RATE:
@@ -407,7 +351,7 @@ class _RegistryBuilder:
         if {SpecialNeed.ILLNESS, SpecialNeed.DISABILITY} & set(owner.special_needs):
             carer = self.people.person(born=(1962, 1980), sex="f")
             self.resident(unit, carer, relation=ResidentRelation.CARETAKER, phone=True,
-                          move_in=_day_between(rng, move_in, self.today), note="住家保姆")
+                          move_in=_day_between(rng, move_in, self.today), note=NOTES["carer"])
         wants_children = SpecialNeed.YOUNG_CHILDREN in owner.special_needs
         if not wants_children and rng.random() >= FAMILY_RATE:
             return
@@ -417,7 +361,7 @@ class _RegistryBuilder:
                 sex="f" if person.sex == "m" else "m",
             )
             self.resident(unit, spouse, relation=ResidentRelation.FAMILY, move_in=move_in,
-                          phone=rng.random() < 0.7, note="业主配偶")
+                          phone=rng.random() < 0.7, note=NOTES["spouse"])
         # Children usually take the father's surname.
         family_name = spouse.surname if person.sex == "f" and spouse is not None else person.surname
         if wants_children:
@@ -435,12 +379,12 @@ class _RegistryBuilder:
             adult = (self.today - birth).days > 18 * 365
             self.resident(unit, child, relation=ResidentRelation.FAMILY,
                           move_in=max(move_in, birth), phone=adult and rng.random() < 0.8,
-                          note="业主之子" if sex == "m" else "业主之女")
+                          note=NOTES["son"] if sex == "m" else NOTES["daughter"])
         if person.birth.year > 1965 and rng.random() < 0.2:
             parent = self.people.person(born=(person.birth.year - 32, person.birth.year - 22),
                                         surname=person.surname, sex="m")
             self.resident(unit, parent, relation=ResidentRelation.FAMILY,
-                          move_in=_day_between(rng, move_in, self.today), note="业主父亲")
+                          move_in=_day_between(rng, move_in, self.today), note=NOTES["father"])
 
     def plan_tenants(self, unit: Unit, *, since: date) -> None:
         rng, today = self.rng, self.today
@@ -457,7 +401,7 @@ class _RegistryBuilder:
             )
             former = self.people.person(born=(1970, 2000))
             self.resident(unit, former, relation=ResidentRelation.TENANT, move_in=former_in,
-                          move_out=former_out, phone=True, note="租约已到期")
+                          move_out=former_out, phone=True, note=NOTES["former_tenant"])
         years = rng.choice((1, 2))
         lease_end = date(move_in.year + years, move_in.month, 1) - timedelta(days=1)
         while lease_end < today:  # renewed since
@@ -465,11 +409,11 @@ class _RegistryBuilder:
             lease_end = date(move_in.year + years, move_in.month, 1) - timedelta(days=1)
         tenant = self.people.person(born=(1968, 2001))
         self.resident(unit, tenant, relation=ResidentRelation.TENANT, move_in=move_in,
-                      phone=True, note=f"租户，租约至{lease_end:%Y-%m-%d}")
+                      phone=True, note=NOTES["tenant"].format(lease_end=f"{lease_end:%Y-%m-%d}"))
         for _ in range(rng.choice((0, 0, 1, 2))):
             other = self.people.person(born=(1968, 2003))
             self.resident(unit, other, relation=ResidentRelation.TENANT, move_in=move_in,
-                          phone=rng.random() < 0.5, note="合租人")
+                          phone=rng.random() < 0.5, note=NOTES["flatmate"])
 
     # -- the portal owner -----------------------------------------------------
 
@@ -494,7 +438,7 @@ class _RegistryBuilder:
         start = _day_between(
             rng, max(handover, ctx.today - timedelta(days=3 * 365)), ctx.today - timedelta(days=200)
         )
-        self.own(unit, owner, start=start, move_in=None, note="开发商尾盘购入，出租")
+        self.own(unit, owner, start=start, move_in=None, note=NOTES["demo_owner_let"])
         self.occupancy[id(unit)] = "rented"
         self.plan_tenants(unit, since=start)
         owner.preferred_channel = ContactChannel.PORTAL
@@ -561,10 +505,10 @@ def seed_registry(ctx: DemoContext) -> None:
 
 STAFF_USERS = (
     # username, role, (surname, given), is_staff (Django admin)
-    ("desk", roles.FRONT_DESK, ("王", "晓雯"), False),
-    ("supervisor", roles.SUPERVISOR, ("陈", "丽华"), True),
-    ("engineer", roles.ENGINEERING, ("李", "建军"), False),
-    ("finance", roles.FINANCE, ("赵", "敏"), False),
+    ("desk", roles.FRONT_DESK, tuple(TEXTS["staff"]["desk"]), False),
+    ("supervisor", roles.SUPERVISOR, tuple(TEXTS["staff"]["supervisor"]), True),
+    ("engineer", roles.ENGINEERING, tuple(TEXTS["staff"]["engineer"]), False),
+    ("finance", roles.FINANCE, tuple(TEXTS["staff"]["finance"]), False),
 )
 
 
@@ -597,7 +541,8 @@ def seed_users(ctx: DemoContext) -> None:
                       email=f"{username}@example.com", is_staff=is_staff)
         if user is not None:
             user.groups.add(groups[role])
-    create("admin", last_name="系统", first_name="管理员", email="admin@example.com",
+    surname, given = TEXTS["staff"]["admin"]
+    create("admin", last_name=surname, first_name=given, email="admin@example.com",
            is_staff=True, is_superuser=True)
     if "owner" in taken:
         ctx.skipped_users.append("owner")
