@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from complaints.models import OPEN_STATUSES, REPAIR_CATEGORIES, Category, Complaint
 from demo.context import DEMO_PASSWORD, next_run
+from demo.texts import texts
 from fees.models import BankCollectionCharge, Receipt
 from owners.models import Unit
 from propertydesk import notifications, roles
@@ -93,6 +94,8 @@ DISPATCH_RULES = {
     "jinxiu": {Kind.MINOR_REPAIR: DispatchMode.ROUND_ROBIN},
 }
 
+TEXTS = texts("repairs")  # demo/data/repairs.json: who works, what is asked, what is said
+
 P, E, C, L, A, M, CL, G = (Trade.PLUMBING, Trade.ELECTRICAL, Trade.CARPENTRY, Trade.LOCKSMITH,
                            Trade.APPLIANCES, Trade.MASONRY, Trade.CLEANING, Trade.GENERAL)
 
@@ -111,29 +114,11 @@ class WorkerSpec:
 
 
 ENGINEER_TRADES = (P, E, G)  # the demo login "engineer" (李建军), in the first estate
+# Each estate's team (names, trades, who is off duty): demo/data/repairs.json.
 TEAMS: dict[str, tuple[WorkerSpec, ...]] = {
-    "cuihu": (
-        WorkerSpec("w_zhang", "张", "国强", (P, G)),
-        WorkerSpec("w_wang", "王", "志明", (E,)),
-        WorkerSpec("w_liu", "刘", "永康", (C, L)),
-        WorkerSpec("w_chen", "陈", "海涛", (A, E)),
-        WorkerSpec("w_zhou", "周", "建平", (P, M)),
-        WorkerSpec("w_huang", "黄", "德明", (M,), on_duty=False),
-        WorkerSpec("w_lin", "林", "秀英", (CL,)),
-        WorkerSpec("w_wu", "吴", "桂兰", (CL,), on_duty=False),
-        WorkerSpec("w_luo", "罗", "志强", (L, G), on_duty=False),
-    ),
-    "jinxiu": (
-        WorkerSpec("w_yang", "杨", "磊", (P, G)),
-        WorkerSpec("w_zhao", "赵", "勇", (E, A)),
-        WorkerSpec("w_he", "何", "伟", (C, L)),
-        WorkerSpec("w_guo", "郭", "斌", (M, G)),
-        WorkerSpec("w_sun", "孙", "建军", (P, E)),
-        WorkerSpec("w_liang", "梁", "海燕", (CL,)),
-        WorkerSpec("w_xu", "徐", "丽萍", (CL,)),
-        WorkerSpec("w_ma", "马", "超", (A,), on_duty=False),
-        WorkerSpec("w_zhu", "朱", "涛", (L, C), on_duty=False),
-    ),
+    code: tuple(WorkerSpec(spec["username"], spec["surname"], spec["given"], tuple(spec["trades"]),
+                           spec.get("on_duty", True)) for spec in team)
+    for code, team in TEXTS["teams"].items()
 }
 
 # ---------------------------------------------------------------------------
@@ -150,28 +135,9 @@ class PriceSpec:
     retired: tuple[str, ...] = ()  # estates that stopped offering it (inactive now)
 
 
-PRICE_LIST: tuple[PriceSpec, ...] = (
-    PriceSpec("疏通下水道", P, "次", {"cuihu": "80", "jinxiu": "100"}),
-    PriceSpec("疏通马桶", P, "次", {"cuihu": "60", "jinxiu": "80"}),
-    PriceSpec("更换水龙头（材料另计）", P, "个", {"cuihu": "30", "jinxiu": "35"}),
-    PriceSpec("更换角阀（材料另计）", P, "个", {"cuihu": "20"}),
-    PriceSpec("更换马桶水箱配件（材料另计）", P, "套", {"jinxiu": "60"}, retired=("jinxiu",)),
-    PriceSpec("安装灯具", E, "盏", {"cuihu": "20", "jinxiu": "25"}),
-    PriceSpec("更换开关插座面板", E, "个", {"cuihu": "10", "jinxiu": "12"}),
-    PriceSpec("安装浴霸", E, "台", {"cuihu": "80"}),
-    PriceSpec("更换门锁芯（材料另计）", L, "个", {"cuihu": "50", "jinxiu": "60"}),
-    PriceSpec("开锁（须核实业主身份）", L, "次", {"cuihu": "80", "jinxiu": "100"}),
-    PriceSpec("清洗油烟机", A, "台", {"cuihu": "120", "jinxiu": "150"}),
-    PriceSpec("空调清洗", A, "台", {"cuihu": "80", "jinxiu": "100"}),
-    PriceSpec("空调加氟", A, "台", {"cuihu": "150"}, retired=("cuihu",)),
-    PriceSpec("洗衣机清洗", A, "台", {"jinxiu": "90"}),
-    PriceSpec("安装晾衣架", C, "套", {"cuihu": "60", "jinxiu": "80"}),
-    PriceSpec("安装窗帘轨道", C, "米", {"cuihu": "15", "jinxiu": "18"}),
-    PriceSpec("墙面修补", M, "平方米", {"cuihu": "35", "jinxiu": "40"}),
-    PriceSpec("更换破损瓷砖（材料另计）", M, "块", {"jinxiu": "40"}),
-    PriceSpec("开荒保洁", CL, "平方米", {"cuihu": "6", "jinxiu": "7"}),
-    PriceSpec("家庭日常保洁", CL, "小时", {"cuihu": "40"}, retired=("cuihu",)),
-    PriceSpec("玻璃清洗", CL, "平方米", {"jinxiu": "5"}, retired=("jinxiu",)),
+PRICE_LIST: tuple[PriceSpec, ...] = tuple(
+    PriceSpec(spec["name"], spec["trade"], spec["unit_label"], spec["prices"], tuple(spec.get("retired", ())))
+    for spec in TEXTS["price_list"]
 )
 RETIRED_BEFORE_DAYS = 30  # a retired item was last booked at least this long ago
 
@@ -195,163 +161,25 @@ class Job:
     item: str = ""  # the price-list line of a paid service
     qty: tuple[int, int] | str = (1, 1)  # how many units of the price; "area" = the flat's area
     extra: tuple[int, int] = (0, 0)  # material bought for the customer, yuan per unit (材料另计)
+    key: str = ""  # for the placed orders that need this very job
+
+    @classmethod
+    def of(cls, spec: dict) -> Job:
+        qty = spec.get("qty", (1, 1))
+        return cls(
+            spec["kind"], spec["trade"], spec["text"], spec["done"], tuple(spec["minutes"]),
+            tuple(tuple(m) for m in spec.get("materials", ())), tuple(spec.get("tools", ())),
+            spec.get("item", ""), qty if isinstance(qty, str) else tuple(qty),
+            tuple(spec.get("extra", (0, 0))), spec.get("key", ""),
+        )
 
 
 MINOR = Kind.MINOR_REPAIR
-JOBS: tuple[Job, ...] = (
-    # -- minor repairs in the home ----------------------------------------------------
-    Job(MINOR, P, "厨房水龙头关不紧，一直滴水", "更换水龙头阀芯，试水不再滴漏。",
-        (15, 40), (("水龙头阀芯", "个", 1), ("生料带", "卷", 1))),
-    Job(MINOR, P, "卫生间马桶水箱一直流水，晚上能听到声音",
-        "更换马桶进水阀和排水阀密封圈，水位调整正常。", (25, 50),
-        (("马桶进水阀", "个", 1), ("密封圈", "个", 1))),
-    Job(MINOR, P, "洗手盆下水管漏水，柜子里都湿了",
-        "更换洗手盆下水管，接口打玻璃胶密封，试水无渗漏。", (20, 45),
-        (("下水管", "根", 1), ("玻璃胶", "支", 1))),
-    Job(MINOR, P, "洗衣机进水管接头漏水", "更换水管接头，缠生料带后试水无渗漏。",
-        (10, 25), (("水管接头", "个", 1), ("生料带", "卷", 1))),
-    Job(MINOR, P, "热水器下面的角阀漏水", "更换冷热水角阀各一个，试压无渗漏。",
-        (20, 40), (("角阀", "个", 2), ("生料带", "卷", 1))),
-    Job(MINOR, P, "卫生间地漏返臭味", "清理存水弯，地漏加装防臭芯。", (15, 30),
-        (("防臭地漏芯", "个", 1),)),
-    Job(MINOR, P, "淋浴花洒软管破了，一开水就喷", "更换淋浴软管和花洒。", (10, 25),
-        (("淋浴软管", "根", 1),)),
-    Job(MINOR, E, "客厅吊灯不亮，换了灯泡还是不亮",
-        "灯座接触不良，更换灯座并紧固接线，灯具恢复正常。", (20, 45),
-        (("灯座", "个", 1), ("灯泡", "个", 1)), ("人字梯",)),
-    Job(MINOR, E, "厨房有一个插座没电", "插座接线松脱烧黑，重新接线并更换插座面板。",
-        (20, 40), (("插座面板", "个", 1),)),
-    Job(MINOR, E, "卫生间开关按下去灯不亮", "开关触点烧蚀，更换开关面板，测试正常。",
-        (10, 25), (("开关面板", "个", 1),)),
-    Job(MINOR, E, "家里总闸隔三差五就跳闸",
-        "查明为卫生间回路漏电开关老化，更换漏电开关并检测绝缘。", (40, 90),
-        (("空气开关", "个", 1),), ("绝缘电阻测试仪",)),
-    Job(MINOR, E, "阳台灯泡坏了，太高够不着", "更换阳台灯泡。", (10, 20), (("灯泡", "个", 1),),
-        ("人字梯",)),
-    Job(MINOR, E, "浴霸取暖灯只亮两个", "更换浴霸取暖灯泡两个，测试正常。", (15, 30),
-        (("浴霸灯泡", "个", 2),), ("人字梯",)),
-    Job(MINOR, C, "衣柜门合页松了，门关不上", "更换衣柜门合页并调整门缝。", (20, 40),
-        (("合页", "个", 2),)),
-    Job(MINOR, C, "卧室木门受潮变形，关门很紧", "刨削门边并调整合页，开关顺畅。", (40, 90), (),
-        ("电刨",)),
-    Job(MINOR, C, "厨房吊柜门掉下来了", "重新安装吊柜门，更换阻尼合页。", (20, 40),
-        (("阻尼合页", "个", 2),)),
-    Job(MINOR, C, "阳台推拉窗滑轮坏了，推不动", "更换推拉窗滑轮并加润滑油，推拉顺畅。",
-        (30, 60), (("推拉窗滑轮", "个", 2),)),
-    Job(MINOR, L, "入户门反锁后钥匙拧不开", "锁舌弹簧断裂，拆修锁体并更换弹簧，开锁顺畅。",
-        (30, 60), (("锁舌弹簧", "个", 1),)),
-    Job(MINOR, L, "卧室门把手松动，门锁不上", "紧固锁体，更换门把手。", (15, 30),
-        (("门把手", "套", 1),)),
-    Job(MINOR, L, "楼下信报箱的锁坏了，打不开", "更换信报箱锁，交付钥匙两把。", (10, 20),
-        (("信报箱锁", "个", 1),)),
-    Job(MINOR, A, "抽油烟机开了不转，有嗡嗡声", "电机启动电容损坏，更换电容，运转正常。",
-        (30, 60), (("电容", "个", 1),)),
-    Job(MINOR, A, "燃气热水器打不着火", "更换点火针和电池，点火正常。", (20, 45),
-        (("热水器点火针", "个", 1), ("1号电池", "节", 2))),
-    Job(MINOR, M, "卫生间地砖空鼓开裂，踩上去会响", "铲除空鼓地砖，重新铺贴两块并勾缝。",
-        (90, 180), (("瓷砖胶", "袋", 1), ("填缝剂", "袋", 1)), ("瓷砖切割机",)),
-    Job(MINOR, M, "厨房墙砖掉了一块", "清理基层后重新铺贴墙砖并勾缝。", (40, 80),
-        (("瓷砖胶", "袋", 1),)),
-    Job(MINOR, M, "阳台墙角有裂缝，下雨往里渗水", "裂缝处开槽注入防水胶，表面刷防水涂料。",
-        (60, 120), (("防水胶", "支", 2), ("防水涂料", "桶", 1)), ("冲击钻",)),
-    Job(MINOR, M, "客厅天花板石膏线脱落一段", "重新粘贴石膏线，修补腻子。", (40, 90),
-        (("石膏线", "米", 2), ("腻子粉", "袋", 1)), ("人字梯",)),
-    Job(MINOR, G, "阳台手摇晾衣架摇不动，钢丝断了一根", "更换晾衣架钢丝绳和摇把。",
-        (30, 60), (("钢丝绳", "根", 2),)),
-    Job(MINOR, G, "纱窗破了个洞，蚊子都飞进来了", "更换纱网。", (20, 40), (("纱网", "平方米", 2),)),
-    Job(MINOR, G, "卫生间镜子松了，快掉下来", "重新打孔，用膨胀螺丝固定镜子。", (15, 30),
-        (("膨胀螺丝", "个", 4),), ("冲击钻",)),
-    Job(MINOR, G, "窗户执手断了，窗关不上", "更换窗户执手。", (10, 20), (("窗户执手", "个", 1),)),
-    # -- routine services (常规服务): the building's parts, under the service contract ---
-    Job(Kind.ROUTINE, E, "{b}栋{e}单元{f}楼楼道声控灯不亮", "更换楼道声控灯两盏，测试正常。",
-        (15, 30), (("LED声控灯", "个", 2),), ("人字梯",)),
-    Job(Kind.ROUTINE, E, "{b}栋{e}单元{f}楼走廊应急灯不亮", "更换应急灯蓄电池，断电测试正常。",
-        (15, 30), (("应急灯蓄电池", "个", 1),)),
-    Job(Kind.ROUTINE, G, "可视对讲按了开门键没反应，访客进不来",
-        "单元主机至分机的线路接头氧化，重新接线，开门正常。", (30, 60)),
-    Job(Kind.ROUTINE, P, "{b}栋{e}单元{f}楼管井里水表前阀门漏水", "更换水表前闸阀，试压无渗漏。",
-        (30, 60), (("闸阀", "个", 1), ("生料带", "卷", 1))),
-    Job(Kind.ROUTINE, P, "阳台排水立管检修口渗水", "更换检修口密封圈并紧固。", (20, 40),
-        (("密封圈", "个", 1),)),
-    Job(Kind.ROUTINE, CL, "{b}栋{e}单元{f}楼楼道地面洒了油漆，很难走",
-        "用稀释剂清除地面油漆，楼道恢复清洁。", (40, 80), (("稀释剂", "瓶", 1),)),
-    Job(Kind.ROUTINE, CL, "{b}栋{e}单元电梯厅有装修留下的水泥灰", "清扫并拖洗电梯厅地面。",
-        (30, 50)),
-    Job(Kind.ROUTINE, M, "{b}栋{e}单元楼梯间踏步砖松动", "重新铺贴踏步砖两块。", (60, 120),
-        (("瓷砖胶", "袋", 1),)),
-    Job(Kind.ROUTINE, L, "{b}栋{e}单元{f}楼电表箱门锁坏了，门关不上", "更换电表箱门锁。", (10, 20),
-        (("电表箱锁", "个", 1),)),
-    # -- major repair works (维修工程), on site for days --------------------------------
-    Job(Kind.MAJOR_WORKS, M, "卫生间防水层失效，楼下天花板渗水，需重做防水",
-        "卫生间地面砸除至结构层，重做聚氨酯防水两遍，闭水试验48小时无渗漏后重新铺贴地砖。",
-        (3 * 1440, 5 * 1440), (("防水涂料", "桶", 3), ("瓷砖胶", "袋", 4), ("水泥", "袋", 3)),
-        ("电镐", "瓷砖切割机")),
-    Job(Kind.MAJOR_WORKS, P, "入户给水管老化锈蚀，水发黄，要求整体更换",
-        "更换入户至厨卫全部给水管（PPR管），打压试验0.8MPa保压30分钟无渗漏。",
-        (1440, 2 * 1440), (("PPR水管", "米", 25), ("水管接头", "个", 14), ("生料带", "卷", 2)),
-        ("热熔机", "冲击钻")),
-    Job(Kind.MAJOR_WORKS, E, "户内线路老化，空调一开就跳闸，要求重新布线",
-        "空调回路重新布4平方线，更换配电箱空气开关，绝缘检测合格。",
-        (1440, 2 * 1440), (("电线", "卷", 2), ("空气开关", "个", 3), ("线管", "米", 15)),
-        ("绝缘电阻测试仪", "冲击钻")),
-    Job(Kind.MAJOR_WORKS, M, "外墙窗边渗水，卧室墙面发霉",
-        "外墙窗边重新打耐候胶并做防水涂层；室内墙面铲除霉斑后重新刮腻子刷漆。",
-        (2 * 1440, 4 * 1440), (("耐候胶", "支", 4), ("防水涂料", "桶", 1), ("腻子粉", "袋", 2),
-                               ("乳胶漆", "桶", 1)), ("安全绳",)),
-    # -- special paid services (特约服务) ---------------------------------------------------
-    Job(Kind.SPECIAL_SERVICE, P, "厨房下水道堵了，要求有偿疏通",
-        "疏通厨房下水支管，清出油污，排水恢复正常。", (30, 60), (), ("管道疏通机",),
-        item="疏通下水道"),
-    Job(Kind.SPECIAL_SERVICE, P, "马桶堵了冲不下去", "疏通马桶，取出堵塞物，冲水正常。", (20, 40),
-        (), ("马桶疏通器",), item="疏通马桶"),
-    Job(Kind.SPECIAL_SERVICE, P, "厨房水龙头老化，要求换新，材料由物业代购",
-        "更换厨房水龙头，试水正常。", (20, 40), (("水龙头", "个", 0), ("生料带", "卷", 1)),
-        item="更换水龙头（材料另计）", extra=(85, 168)),
-    Job(Kind.SPECIAL_SERVICE, P, "家里角阀都生锈了，{q}个全部换新", "更换角阀{q}个，试压无渗漏。",
-        (30, 60), (("角阀", "个", 0), ("生料带", "卷", 1)), item="更换角阀（材料另计）", qty=(3, 6),
-        extra=(25, 35)),
-    Job(Kind.SPECIAL_SERVICE, P, "马桶水箱配件老化，要求整套更换",
-        "更换马桶水箱进水阀、排水阀整套配件。", (30, 50), (("马桶水箱配件", "套", 1),),
-        item="更换马桶水箱配件（材料另计）", extra=(65, 120)),
-    Job(Kind.SPECIAL_SERVICE, E, "新买了{q}盏灯，需要安装", "安装灯具{q}盏，通电测试正常。",
-        (40, 120), (), ("人字梯",), item="安装灯具", qty=(2, 7)),
-    Job(Kind.SPECIAL_SERVICE, E, "全屋开关插座面板发黄，{q}个换新（面板业主自购）",
-        "更换开关插座面板{q}个，测试正常。", (40, 120), item="更换开关插座面板", qty=(6, 20)),
-    Job(Kind.SPECIAL_SERVICE, E, "新买了浴霸，需要安装",
-        "安装浴霸并接线，换气、照明、取暖测试正常。", (60, 90), (), ("人字梯", "开孔器"),
-        item="安装浴霸"),
-    Job(Kind.SPECIAL_SERVICE, L, "入户门锁芯要升级为C级锁芯", "更换C级防盗锁芯，交付新钥匙。",
-        (15, 30), (("C级锁芯", "个", 1),), item="更换门锁芯（材料另计）", extra=(120, 260)),
-    Job(Kind.SPECIAL_SERVICE, L, "钥匙锁在家里了，需要开锁", "核实业主身份证和房产登记后开锁。",
-        (15, 30), item="开锁（须核实业主身份）"),
-    Job(Kind.SPECIAL_SERVICE, A, "抽油烟机很久没洗了，要求清洗",
-        "拆洗油烟机风轮、油网和油杯，清洗后试机正常。", (90, 150), (), ("高压清洗机",),
-        item="清洗油烟机"),
-    Job(Kind.SPECIAL_SERVICE, A, "{q}台空调要清洗",
-        "清洗空调{q}台（滤网、蒸发器、出风口），试机正常。", (40, 160), (),
-        ("高压清洗机", "人字梯"), item="空调清洗", qty=(1, 4)),
-    Job(Kind.SPECIAL_SERVICE, A, "空调制冷效果差，要求加氟", "检漏后补充R22制冷剂，试机制冷正常。",
-        (40, 80), (), ("压力表",), item="空调加氟"),
-    Job(Kind.SPECIAL_SERVICE, A, "洗衣机有异味，要求清洗", "拆洗洗衣机内筒，清除污垢，试机正常。",
-        (60, 100), item="洗衣机清洗"),
-    Job(Kind.SPECIAL_SERVICE, C, "新买了升降晾衣架，需要安装", "安装升降晾衣架一套，升降测试正常。",
-        (40, 80), (), ("冲击钻", "人字梯"), item="安装晾衣架"),
-    Job(Kind.SPECIAL_SERVICE, C, "客厅要装{q}米窗帘轨道", "安装窗帘轨道{q}米。", (30, 90), (),
-        ("冲击钻",), item="安装窗帘轨道", qty=(3, 9)),
-    Job(Kind.SPECIAL_SERVICE, M, "卧室墙面有霉点和钉眼，约{q}平方米需要修补",
-        "铲除起皮墙面，刮腻子打磨后刷乳胶漆{q}平方米。", (120, 240),
-        (("腻子粉", "袋", 1), ("乳胶漆", "桶", 1)), item="墙面修补", qty=(2, 6)),
-    Job(Kind.SPECIAL_SERVICE, M, "厨房有{q}块瓷砖裂了，要求更换", "更换破损瓷砖{q}块并勾缝。",
-        (60, 150), (("瓷砖胶", "袋", 1),), ("瓷砖切割机",), item="更换破损瓷砖（材料另计）",
-        qty=(2, 6), extra=(15, 30)),
-    Job(Kind.SPECIAL_SERVICE, CL, "新房装修完，要求开荒保洁",
-        "全屋开荒保洁（含门窗、厨卫、地面），业主验收。", (300, 420), (), ("吸尘器",),
-        item="开荒保洁", qty="area"),
-    Job(Kind.SPECIAL_SERVICE, CL, "要求上门做{q}小时日常保洁", "完成{q}小时日常保洁。", (120, 240),
-        item="家庭日常保洁", qty=(2, 4)),
-    Job(Kind.SPECIAL_SERVICE, CL, "阳台和客厅玻璃约{q}平方米需要清洗", "清洗玻璃{q}平方米。",
-        (60, 120), (), ("玻璃刮",), item="玻璃清洗", qty=(15, 40)),
-)
+# Minor repairs, routine services, major works and the paid services, each with what the
+# caller says, what the worker writes, the time on site, materials and tools.
+JOBS: tuple[Job, ...] = tuple(Job.of(spec) for spec in TEXTS["jobs"])
+JOB = {job.key: job for job in JOBS if job.key}
+PLACED_JOBS = {key: Job.of(spec) for key, spec in TEXTS["placed_jobs"].items()}
 JOBS_OF: dict[str, tuple[Job, ...]] = {
     kind: tuple(job for job in JOBS if job.kind == kind) for kind in Kind.values
 }
@@ -365,57 +193,18 @@ class Refusal:
     explanation: str  # what the desk told the customer
 
 
-REFUSALS: tuple[Refusal, ...] = (
-    Refusal(MINOR, A, "空调不制冷，要求上门维修",
-        "空调属业主自购电器，内部维修需品牌售后上门，已告知业主拨打品牌售后热线；如需清洗可预约有偿空调清洗服务。"),
-    Refusal(MINOR, P, "燃气灶打不着火，要求维修",
-            "燃气管道及燃气灶具维修属燃气公司范围，已告知业主拨打燃气公司热线96833报修。"),
-    Refusal(MINOR, G, "宽带断网了，要求物业检修",
-        "宽带线路由运营商维护，已告知业主拨打运营商客服热线报修。"),
-    Refusal(Kind.MAJOR_WORKS, M, "想把厨房和客厅之间的墙打掉做开放式厨房",
-            "该墙体为承重墙，拆改违反装修管理规定，不予受理；已向业主解释并提供装修管理规定。"),
-    Refusal(MINOR, C, "定制衣柜滑轨坏了，要求免费维修",
-        "衣柜为业主自购定制家具，请联系家具商家售后；如需有偿维修，可按特约服务价格表另行预约。"),
-    Refusal(MINOR, E, "要求在自家车位安装充电桩",
-            "充电桩安装需先向供电局申请报装并经管理处审批，已向业主发放申请资料，审批后再安排。"),
-)
-
-VOID_REASONS = (
-    "业主来电取消：问题已自行解决",
-    "业主临时出差，来电取消，回来后再重新报修",
-    "住户来电取消，已自行找外面师傅处理",
-    "重复报修：与前一张派工单为同一问题，予以核销",
-    "家中无人，多次电话联系不上，经业主同意取消",
-)
-VOID_ON_SITE_PAID = "业主认为价格偏高，现场确认价格时取消服务"
-
-HAPPY_COMMENTS = {
-    5: ("师傅很专业，很快就修好了", "准时上门，服务态度很好",
-        "穿了鞋套，走之前还把地面清理干净了，点赞",
-        "非常满意", "", "", ""),
-    4: ("修好了，谢谢", "师傅不错，就是来得稍微晚了一点", "", ""),
-    3: ("修好了，但比约好的时间晚到了半小时", "等了两天才上门", "修完地面没清理干净"),
-}
-PAID_COMMENTS = ("收费透明，价格合理", "做得很细致，下次还找你们", "")
-UNHAPPY = {
-    P: "修完第二天又开始渗水", E: "用了一会儿还是跳闸", C: "门还是关不严，有缝",
-    L: "锁还是很难拧，钥匙经常卡住",
-    A: "用了一天又不行了", M: "补的颜色和原来的不一样，很明显", CL: "厨房角落和窗框没擦干净",
-    G: "还是有点松，不放心",
-}
-STILL_UNHAPPY = ("已经返工一次了还是没修好，要求主管出面处理", "返工后问题依旧，要求换师傅或者赔偿")
-REWORK_DONE = {
-    P: "返工：重新更换密封件，试水24小时无渗漏。", E: "返工：查明另一处接线松动，重新接线并测试。",
-    C: "返工：重新调整合页和门框，开关顺畅无缝隙。", L: "返工：更换整套锁体，开锁顺畅。",
-    A: "返工：更换原厂配件，试机正常。", M: "返工：整面重新批荡刷漆，颜色一致。",
-    CL: "返工：重新清洁厨房和窗框。", G: "返工：加固处理，业主现场确认牢固。",
-}
-SETTLEMENTS = (
-    "主管上门查看，与业主协商：更换为品牌配件，差价由管理处承担，业主同意验收。",
-    "经主管协调，维修班长带队重新处理后业主同意验收，管理处向业主致歉。",
-)
-SETTLE_REWORK = "主管上门查看后，安排维修班长带队再次返工。"
-OVERRIDE_REASON = "本专业师傅都在外面抢修，先派其他师傅上门查看处理"
+REFUSALS: tuple[Refusal, ...] = tuple(Refusal(**spec) for spec in TEXTS["refusals"])
+VOID_REASONS: list[str] = TEXTS["void_reasons"]
+VOID_ON_SITE_PAID: str = TEXTS["void_on_site_paid"]
+# The customer's words at acceptance: by rating, for paid services, unhappy by trade.
+HAPPY_COMMENTS: dict[int, list[str]] = {int(rating): said for rating, said in TEXTS["happy_comments"].items()}
+PAID_COMMENTS: list[str] = TEXTS["paid_comments"]
+UNHAPPY: dict[str, str] = TEXTS["unhappy"]
+STILL_UNHAPPY: list[str] = TEXTS["still_unhappy"]
+REWORK_DONE: dict[str, str] = TEXTS["rework_done"]
+SETTLEMENTS: list[str] = TEXTS["settlements"]
+SETTLE_REWORK: str = TEXTS["settle_rework"]
+OVERRIDE_REASON: str = TEXTS["override_reason"]
 
 
 @dataclass(frozen=True)
@@ -427,29 +216,16 @@ class Damage:
     agreement: str = ""
 
 
-DAMAGES = (
-    Damage("cuihu", "人字梯", "搬人字梯时不慎刮花客厅实木地板，划痕约20厘米，业主已拍照。", "300",
-           "主管上门查看并与业主协商：管理处赔偿地板修复费300元，业主签字确认。"),
-    Damage("jinxiu", "冲击钻", "打孔时粉尘弄脏业主客厅的白色窗帘。", "0",
-           "维修班已免费将窗帘送洗干净，业主表示不需要另外赔偿。"),
-    Damage("jinxiu", "人字梯", "拆旧灯具时灯罩滑落，打碎茶几玻璃台面一角。"),
-)
+DAMAGES = tuple(Damage(**spec) for spec in TEXTS["damages"])
 
 # What a repair complaint turns into, by words in its text (the first that fits).
-COMPLAINT_REPAIRS: tuple[tuple[tuple[str, ...], str, str, tuple, tuple], ...] = (
-    (("下水",), P, "疏通厨房下水支管和楼层横管，排水恢复正常。", (), ("管道疏通机",)),
-    (("渗水", "漏水"), P, "查明为楼上卫生间下水管接口老化渗漏，更换接口密封圈，闭水试验无渗漏。",
-     (("密封圈", "个", 2),), ()),
-    (("插座", "跳闸"), E, "插座进水短路，更换防溅插座和漏电开关，测试正常。",
-     (("插座面板", "个", 1), ("空气开关", "个", 1)), ()),
-    (("窗",), C, "更换窗扇密封胶条并重新打胶，淋水试验无渗漏。",
-        (("密封胶条", "米", 6), ("玻璃胶", "支", 2)), ()),
-    (("墙",), M, "铲除起皮墙面，做防潮处理后重新刮腻子刷漆。",
-        (("腻子粉", "袋", 1), ("乳胶漆", "桶", 1)), ()),
-    (("楼道灯",), E, "更换楼道声控灯，测试正常。", (("LED声控灯", "个", 2),), ("人字梯",)),
-    (("发黄", "铁锈", "水压"), P, "冲洗入户管道并清洗过滤网，水质水压恢复正常。", (), ()),
-    (("门禁",), G, "检修门禁读卡器线路，刷卡开门正常。", (), ()),
+COMPLAINT_REPAIRS: tuple[tuple[tuple[str, ...], str, str, tuple, tuple], ...] = tuple(
+    (tuple(spec["words"]), spec["trade"], spec["done"], tuple(tuple(m) for m in spec.get("materials", ())),
+     tuple(spec.get("tools", ())))
+    for spec in TEXTS["complaint_repairs"]
 )
+NOT_FROM_COMPLAINTS: list[str] = TEXTS["not_from_complaints"]  # words of complaints no order comes from
+TOOL_UNITS: dict[str, str] = TEXTS["tool_units"]
 COMPLAINT_ORDERS = 2  # per estate, from open repair complaints
 
 
@@ -984,10 +760,7 @@ class _WorkOrdersBuilder:
             planner.fit(planner.lifecycle(plan, late=False), "arrive", days_back=1)
         else:
             registered = as_of - timedelta(minutes=rng.uniform(95, 105))
-            burst = Job(Kind.MINOR_REPAIR, P, "楼上水管爆了，水从厨房天花板往下滴",
-                        "关闭楼上进水阀，更换爆裂的水管接头。",
-                        (90, 120), (("水管接头", "个", 2), ("生料带", "卷", 1)))
-            plan = planner.new(code, registered, job=burst, source=Source.PHONE, appointment=False)
+            plan = planner.new(code, registered, job=PLACED_JOBS["burst_pipe"], source=Source.PHONE, appointment=False)
             planner.lifecycle(plan, late=False, urgent=True).cut_after("arrive")
         # Completed yesterday afternoon; the paper form comes back today.
         for _ in range(2 if cuihu else 1):
@@ -1011,8 +784,7 @@ class _WorkOrdersBuilder:
         plan = planner.new(code, days_ago=rng.uniform(3, 8), kind=Kind.MINOR_REPAIR)
         planner.lifecycle(plan, fate="void", void_stage="taken")
         if not cuihu:  # the lamp fitter who broke a coffee table (see DAMAGES)
-            lamps = next(j for j in JOBS if j.item == "安装灯具")
-            plan = planner.new(code, days_ago=2, job=lamps, source=Source.PHONE, appointment=False)
+            plan = planner.new(code, days_ago=2, job=JOB["lamps"], source=Source.PHONE, appointment=False)
             planner.lifecycle(plan, late=False, verdicts=(True,))
 
     def from_complaints(self, planner: _Planner, code: str) -> None:
@@ -1031,7 +803,7 @@ class _WorkOrdersBuilder:
                 continue
             repair = next((r for r in COMPLAINT_REPAIRS
                            if any(word in complaint.description for word in r[0])), None)
-            if repair is None or "电梯" in complaint.description:
+            if repair is None or any(word in complaint.description for word in NOT_FROM_COMPLAINTS):
                 continue
             news = max(complaint.last, complaint.received_at)
             registered = planner.workday(news + planner.minutes(15, 90))
@@ -1065,21 +837,16 @@ class _WorkOrdersBuilder:
         planner.reserved.update(u.pk for u in units)
         if home is None:
             return
-        lamp = next(j for j in JOBS if j.text.startswith("客厅吊灯"))
-        plan = planner.new("cuihu", days_ago=24, job=lamp, source=Source.PORTAL, unit=home,
+        plan = planner.new("cuihu", days_ago=24, job=JOB["lamp_fault"], source=Source.PORTAL, unit=home,
                            tenant_ok=False)
         plan.owner, plan.taken_by = owner, owner.user
         planner.lifecycle(plan, late=False, pad=True, verdicts=(True,))
-        hood = next(j for j in JOBS if j.item == "清洗油烟机")
-        plan = planner.new("cuihu", days_ago=45, job=hood, source=Source.PHONE, unit=home,
+        plan = planner.new("cuihu", days_ago=45, job=JOB["cooker_hood"], source=Source.PHONE, unit=home,
                            tenant_ok=False)
         plan.owner = owner
         planner.lifecycle(plan, late=False, pad=True, pay=PaymentMethod.CASH)
-        basin = Job(MINOR, P, "卫生间洗手盆下水很慢，还有异味",
-                    "清理洗手盆存水弯和下水管，排水恢复正常。",
-                    (20, 40), (("密封圈", "个", 1),))
         registered = planner.at(planner.day(1), 20, rng.uniform(0, 40))
-        plan = planner.new("cuihu", registered, job=basin, source=Source.PORTAL, unit=home,
+        plan = planner.new("cuihu", registered, job=PLACED_JOBS["basin"], source=Source.PORTAL, unit=home,
                            tenant_ok=False,
                            appointment=planner.at(planner.day(0), 10))
         plan.owner, plan.taken_by = owner, owner.user
@@ -1089,8 +856,7 @@ class _WorkOrdersBuilder:
         planner.lifecycle(plan, late=False, exceptions=False).cut_after("dispatch")
         if let is not None and planner.tenants_of.get(let.pk):
             tenant = planner.tenants_of[let.pk][0]
-            drip = next(j for j in JOBS if j.text.startswith("热水器下面"))
-            plan = planner.new(let.estate.code, days_ago=9, job=drip, source=Source.PHONE, unit=let)
+            plan = planner.new(let.estate.code, days_ago=9, job=JOB["heater_valve"], source=Source.PHONE, unit=let)
             plan.owner, plan.requester_name, plan.requester_phone = None, tenant.name, tenant.phone
             planner.lifecycle(plan, late=False)
 
@@ -1198,7 +964,7 @@ class _WorkOrdersBuilder:
                     )
                 for name in plan.job.tools:
                     plan.tools_out.append(services.work_order_draw(
-                        order=order, kind=DrawKind.TOOL, name=name, unit_label=_tool_unit(name),
+                        order=order, kind=DrawKind.TOOL, name=name, unit_label=TOOL_UNITS[name],
                         quantity=Decimal(1), now=now, actor=worker.user,
                     ))
             case "arrive":
@@ -1266,10 +1032,6 @@ def count_work_orders(ctx) -> None:
         "damage_incidents": DamageIncident.objects.count(),
     }
     ctx.counts.update(counts)
-
-
-def _tool_unit(name: str) -> str:
-    return "台" if "机" in name else "把"
 
 
 def plan_work_orders(ctx) -> _WorkOrdersBuilder:
