@@ -57,6 +57,7 @@ from callbacks.models import (
     Status,
 )
 from demo.context import next_run
+from demo.texts import texts
 from propertydesk import notifications
 
 UNSATISFIED_RATE = 0.04  # of the work-order callbacks done: the job goes back for rework
@@ -83,98 +84,26 @@ ABOUT = {
     Kind.SPECIAL_COMPLETION: SERVICE, Kind.OTHER: SERVICE, Kind.COMPLAINT: COMPLAINT, Kind.ACTIVITY: ACTIVITY,
 }
 
-WORDS: dict[str, dict[str, tuple[str, ...]]] = {
-    REPAIR: {
-        Satisfaction.VERY_SATISFIED: (
-            "修好了，没问题，谢谢你们", "师傅挺准时的，活也干得干净", "很满意，处理得很及时",
-            "挺好的，师傅很专业，走之前还把地拖了", "没问题了，谢谢关心", "非常满意，比我想的快多了",
-            "都好了，你们辛苦了", "师傅人很好，还教我平时怎么保养", "满意满意，下次有事还找你们",
-        ),
-        Satisfaction.SATISFIED: (
-            "修好了，没问题", "还行，用着正常", "已经好了，谢谢", "可以的，就是师傅来得稍微晚了点",
-            "嗯，挺好的", "现在正常了，先这样吧", "好了好了，谢谢啊", "用了两天没再出问题",
-        ),
-        Satisfaction.NEUTRAL: (
-            "能用了，但是等的时间有点长", "一般吧，师傅态度还可以，就是来回跑了两趟",
-            "还行吧，希望下次能快一点", "问题是解决了，就是施工留下的垃圾没清理干净",
-        ),
-    },
-    SERVICE: {
-        Satisfaction.VERY_SATISFIED: (
-            "弄得很干净，非常满意", "师傅挺准时的，活也干得细", "很满意，下次还找你们",
-            "服务很好，价格也合理", "挺好的，师傅很专业，谢谢你们", "都弄好了，你们辛苦了",
-        ),
-        Satisfaction.SATISFIED: (
-            "可以的，没问题", "还行，挺干净的", "弄好了，谢谢", "嗯，挺好的", "可以，就是师傅来得稍微晚了点",
-        ),
-        Satisfaction.NEUTRAL: (
-            "一般吧，来得有点晚", "还行吧，有些角落没弄干净", "凑合吧，价格有点贵",
-            "弄是弄好了，就是比说好的多花了一个钟",
-        ),
-    },
-    COMPLAINT: {
-        Satisfaction.VERY_SATISFIED: (
-            "问题已经解决了，谢谢", "处理得挺及时的，满意", "你们跟进得很到位", "现在好多了，谢谢管理处",
-        ),
-        Satisfaction.SATISFIED: ("解决了就好，谢谢你们", "嗯，处理结果我接受", "现在好多了", "可以了，先这样吧"),
-    },
-    ACTIVITY: {
-        satisfaction: (
-            "活动办得很热闹，孩子玩得很开心", "挺好的，希望以后多搞几次", "组织得不错，就是场地有点挤",
-            "奖品有点少，其他都挺好", "认识了不少邻居，很开心", "很好，工作人员很热情",
-        )
-        for satisfaction in Satisfaction.values
-    },
+TEXTS = texts("callbacks")  # demo/data/callbacks.json: what owners say, what the desk writes
+# The owner's words by what the callback is about and how satisfied they are (an
+# activity's participants say the same whatever they answer).
+WORDS: dict[str, dict[str, list[str]]] = {
+    **{about: said for about, said in TEXTS["words"].items() if about != ACTIVITY},
+    ACTIVITY: {satisfaction: TEXTS["words"][ACTIVITY] for satisfaction in Satisfaction.values},
 }
-UNSATISFIED = {  # (the owner's words, the shortcoming written down)
-    REPAIR: (
-        ("还是漏水，修了跟没修一样", "维修后仍有渗漏，需重新查找漏点"),
-        ("龙头又开始滴水了", "更换的阀芯规格不符，仍有滴漏"),
-        ("过两天又坏了，你们再派人来看看吧", "维修后两天内故障复现"),
-        ("师傅说好下午来，结果晚上才到，修完第二天又不行了", "上门迟到，维修后故障复现"),
-        ("灯装歪了，开关面板也有裂痕", "安装质量不合格，面板有破损"),
-    ),
-    SERVICE: (
-        ("地上全是灰，墙角还有水渍，没弄干净", "完工后现场未清理干净，仍有水渍"),
-        ("油烟机洗完还是一摸一手油", "清洗不彻底，需重新处理"),
-        ("装好没两天就松了，你们再派人来看看吧", "安装不牢固，使用中松动"),
-    ),
-}
-STILL_BROKEN = ("还没修好，师傅说要再来一趟", "验收的时候就不行，现在还在等返工")
-AGAIN = {REPAIR: ("这次修好了，谢谢", "返工以后没问题了"), SERVICE: ("这次弄好了，谢谢", "返工以后没问题了")}
-QUALITY = {
-    REPAIR: ("维修质量良好", "师傅按约定时间上门，操作规范", "施工完毕现场清理干净", "更换配件为原厂规格",
-             "处理及时，质量符合要求"),
-    SERVICE: ("服务质量良好", "师傅按约定时间上门，服务规范", "完工后现场清理干净", "按报价收费，服务到位"),
-    COMPLAINT: ("处理及时，跟进到位", "按承诺时限处理完毕", "处理过程有进度告知"),
-}
-EFFECT = {
-    REPAIR: ("已恢复正常使用", "问题已解决", "业主表示效果达到预期", "使用正常，无异常"),
-    SERVICE: ("业主表示效果达到预期", "服务效果良好", "业主表示满意"),
-    COMPLAINT: ("问题已解决", "业主表示效果达到预期", "未再出现同类问题"),
-}
-ON_SITE = {
-    REPAIR: ("现场查看：维修部位无渗漏，业主确认", "现场查看：设备运行正常，业主签字确认"),
-    SERVICE: ("现场查看：施工部位整洁，无遗留问题", "现场查看：服务效果良好，业主签字确认"),
-    COMPLAINT: ("现场查看：问题已处理，业主确认", "现场查看：已整改到位，业主签字确认"),
-    ACTIVITY: ("上门拜访，业主签字确认",),
-}
-SUGGESTIONS = (
-    "希望维修前能提前电话约时间", "建议公示常用维修项目的收费标准", "希望师傅上门时穿鞋套",
-    "建议晚上也能安排维修", "希望小区公众号能查维修进度", "建议多备一些常用配件，少跑几趟",
-)
-ACTIVITY_SUGGESTIONS = ("建议周末上午举办", "希望增加老年人能参加的项目", "希望提前一周在业主群通知")
-CORRECTIONS = (
-    ("补记业主原话", {"suggestions": "希望以后维修完能发个短信告知一下"}),
-    ("维修内容记错，更正", {"quality": "更换了卫生间角阀和软管，维修质量良好"}),
-)
-SPOT_CHECK_DISAGREES = "业主说回访时只回答了“还行”，记录为“非常满意”偏高，已提醒前台如实记录"
-CANCEL_REASON = "业主已搬离，无法联系"
-
-ACTIVITIES = (  # (estate index, title, days before the demo's clock)
-    (0, "中秋游园会", 59),
-    (1, "业主羽毛球比赛", 13),
-)
+UNSATISFIED: dict[str, list[list[str]]] = TEXTS["unsatisfied"]  # (the owner's words, the shortcoming written down)
+STILL_BROKEN: list[str] = TEXTS["still_broken"]
+AGAIN: dict[str, list[str]] = TEXTS["again"]
+QUALITY: dict[str, list[str]] = TEXTS["quality"]
+EFFECT: dict[str, list[str]] = TEXTS["effect"]
+ON_SITE: dict[str, list[str]] = TEXTS["on_site"]
+SUGGESTIONS: list[str] = TEXTS["suggestions"]
+ACTIVITY_SUGGESTIONS: list[str] = TEXTS["activity_suggestions"]
+CORRECTIONS = tuple((spec["reason"], spec["changes"]) for spec in TEXTS["corrections"])
+SPOT_CHECK_DISAGREES: str = TEXTS["spot_check_disagrees"]
+CANCEL_REASON: str = TEXTS["cancel_reason"]
+# (estate index, title, days before the demo's clock)
+ACTIVITIES = tuple((spec["estate"], spec["title"], spec["days_ago"]) for spec in TEXTS["activities"])
 
 
 def _signature_png() -> bytes:
@@ -197,10 +126,13 @@ def _signature_png() -> bytes:
 
 
 def _in_the_owners_words(note: str) -> str:
-    """"业主反映下雨后天花板又出现水印，对处理结果不满意。" as the owner said it on the phone."""
-    for prefix in ("业主反映", "业主表示", "业主认为", "业主"):
+    """What the desk wrote down when the owner was unsatisfied ("the owner says the
+    ceiling shows water marks again after rain, not satisfied with the result"), as the
+    owner said it on the phone."""
+    rule = TEXTS["owners_words"]
+    for prefix in rule["prefixes"]:
         note = note.removeprefix(prefix)
-    return note.split("，对处理结果")[0].rstrip("。") + "，你们再派人来看看吧"
+    return rule["then"].format(said=note.split(rule["cut_at"])[0].rstrip(rule["end"]))
 
 
 # ---------------------------------------------------------------------------
@@ -375,7 +307,7 @@ class _CallbacksBuilder:
                     # The complaints step reopened it at this callback: the owner was unsatisfied.
                     plan.at, plan.fixed, plan.actor = reopened.at, True, self.user(reopened.actor) or self.desk
                     plan.satisfaction = Satisfaction.UNSATISFIED
-                    plan.shortcomings = reopened.note.removeprefix("回访：")
+                    plan.shortcomings = reopened.note.removeprefix(TEXTS["reopened_note_prefix"])
                     plan.words = _in_the_owners_words(plan.shortcomings)
                 elif closed is not None and closed.at >= callback.event_at:
                     plan.at, plan.fixed, plan.actor = closed.at, True, self.user(closed.actor) or self.desk
@@ -394,7 +326,7 @@ class _CallbacksBuilder:
                 plan.at, plan.fixed, plan.actor = moment, True, self.performer(callback)
                 plan.satisfaction = Satisfaction.UNSATISFIED
                 plan.words = rng.choice(STILL_BROKEN)
-                plan.shortcomings = "验收未通过，返工尚未完成，业主要求尽快处理"
+                plan.shortcomings = TEXTS["not_signed_off"]
                 continue
             if callback.activity_id:
                 continue  # below, activity by activity
@@ -561,7 +493,8 @@ class _CallbacksBuilder:
             about, happy = ABOUT[callback.kind], plan.satisfaction != Satisfaction.UNSATISFIED
             extra = {}
             if plan.method == Method.FACE_TO_FACE:
-                seen = rng.choice(ON_SITE[about]) if happy else f"现场查看：{plan.shortcomings}"
+                seen = (rng.choice(ON_SITE[about]) if happy
+                        else TEXTS["on_site_unsatisfied"].format(shortcomings=plan.shortcomings))
                 extra = {"signature_png": self.signature, "signer_name": callback.contact_name, "quality": seen}
             elif plan.method == Method.PHONE:
                 extra = {"owner_words": plan.words}
@@ -597,7 +530,7 @@ class _CallbacksBuilder:
 
         def complete():
             repairs.work_order_complete(order=order, worker=order.worker, now=again,
-                                        note="返工：已按回访意见重新处理")
+                                        note=TEXTS["rework_done"])
             repairs.work_order_customer_verdict(order=order, satisfied=True, rating=rng.choice((4, 5, 5)),
                                                 signed_on_paper=True, now=signed)
         self.schedule(again, complete)
@@ -630,7 +563,8 @@ class _CallbacksBuilder:
         complaint = plan.callback.complaint
         plan.at = self.after(complaint.resolved_at, 1)
         plan.satisfaction, plan.rectify, plan.actor = Satisfaction.UNSATISFIED, True, self.desk
-        plan.words, plan.shortcomings = "还是老样子，问题没解决", "业主反映处理后问题依旧，要求重新处理"
+        said = TEXTS["complaint_unsatisfied"]
+        plan.words, plan.shortcomings = said["words"], said["shortcomings"]
         again = self.office(self.local_day(plan.at) + timedelta(days=1))
         if again >= self.as_of - timedelta(hours=1):
             again = plan.at + (self.as_of - plan.at) / 2
@@ -639,7 +573,7 @@ class _CallbacksBuilder:
         actor = get_user_model().objects.filter(pk=resolver).first() if resolver else None
 
         def resolve():
-            complaints.complaint_resolve(complaint=complaint, resolution="已再次上门处理，问题已解决，待回访确认。",
+            complaints.complaint_resolve(complaint=complaint, resolution=TEXTS["resolved_again"],
                                          now=again, actor=actor)
         self.schedule(plan.at, self.perform(plan))
         self.schedule(again, resolve)
@@ -720,7 +654,7 @@ class _CallbacksBuilder:
         def run():
             fields = dict(changes)
             if "suggestions" in fields:
-                fields["owner_words"] = plan.words + "。对了，" + fields["suggestions"]
+                fields["owner_words"] = TEXTS["also_said"].format(words=plan.words, suggestions=fields["suggestions"])
             services.callback_correct(callback=plan.callback, reason=reason, now=moment, actor=plan.actor, **fields)
         return run
 

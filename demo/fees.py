@@ -30,6 +30,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from demo.context import next_run, runs
+from demo.texts import texts
 from fees import jobs, selectors, services
 from fees.models import (
     ArrearsCase,
@@ -46,36 +47,29 @@ from fees.models import (
 )
 from propertydesk import notifications
 
+TEXTS = texts("fees")  # demo/data/fees.json: the fee items, payers, reasons, statements
+
 MONTHS = 6
-# Per estate (by index): 物业服务费 per m² per month; building 6 of the first estate has its own.
+ITEMS: dict[str, str] = TEXTS["items"]  # the fee items' names: service, waste, energy
+# Per estate (by index): the service fee per m² per month; building 6 of the first estate has its own.
 SERVICE_RATES = (Decimal("2.35"), Decimal("1.98"))
 BUILDING_RATE = ("6", Decimal("2.10"))  # the older low-rise of the first estate
 WASTE_RATE = Decimal("10.00")
 ENERGY_RATE = Decimal("0.35")
 LATE_RATE = 0.08  # pays the month's bill late: after the first reminder, or weeks later
 DEBTOR_RATE = 0.03  # stopped paying some months ago (1 to 6)
-DEVELOPER = "开发商（未售房屋）"
+DEVELOPER: str = TEXTS["developer"]
 SETTLED_AT = time(18, 30)  # the day's bank collection return and online settlement
 DESK = (PaymentMethod.CASH, PaymentMethod.CARD)
 METHOD_WEIGHTS = {PaymentMethod.BANK_COLLECTION: 35, PaymentMethod.ONLINE: 30, PaymentMethod.CASH: 15,
                   PaymentMethod.CARD: 20}
-REVERSALS = (  # why a desk payment was reversed a few hours later, in an early month
-    (1, "收银员录错房号，款项应计入同户另一套房"),
-    (3, "业主重复缴费，已退回现金"),
+# Why a desk payment was reversed a few hours later, in an early month (by its index).
+REVERSALS = tuple((spec["month"], spec["reason"]) for spec in TEXTS["reversals"])
+REASONS = tuple(  # (reason, note, measures)
+    (spec["reason"], spec["note"], tuple((m["kind"], m["outcome"]) for m in spec["measures"]))
+    for spec in TEXTS["arrears_cases"]
 )
-REASONS = (  # (reason, note, measures)
-    ("refusal", "业主以小区绿化差为由拒交物业费，多次沟通无果",
-     (("notice", "送达书面催缴通知书"), ("phone", "电话沟通，业主表示不会缴纳"),
-      ("visit", "上门拜访，业主拒绝开门"), ("lawyer", "委托律师事务所发出律师函，限期十五日内缴清"))),
-    ("dispute", "业主认为楼上漏水未处理好，暂不缴费", (("phone", "电话沟通，已约工程部复查漏水"),)),
-    ("hardship", "业主失业，申请缓缴，承诺年底前补交", (("visit", "上门了解情况，同意分期补缴"),)),
-    ("vacant", "房屋长期空置，业主在外地", (("notice", "按预留地址邮寄催缴通知书"),)),
-)
-STATEMENT_LINES = (
-    ("income", "物业服务费", "0.86"), ("income", "公共能耗分摊", "0.06"), ("income", "停车场管理费", "0.08"),
-    ("spending", "人员工资及社保", "0.52"), ("spending", "公共水电费", "0.14"), ("spending", "保洁绿化外包", "0.12"),
-    ("spending", "设备维修保养", "0.09"), ("spending", "秩序维护与消防", "0.08"),
-)
+STATEMENT_LINES = tuple((spec["kind"], spec["category"], spec["share"]) for spec in TEXTS["statement_lines"])
 
 
 class _FeesBuilder:
@@ -121,14 +115,14 @@ class _FeesBuilder:
         published = self.at(start - timedelta(days=20), 10)
         items = []
         for index, estate in enumerate(self.ctx.estates):
-            items += [(estate, None, "物业服务费", Basis.PER_M2_MONTH, SERVICE_RATES[index % 2]),
-                      (estate, None, "生活垃圾清运费", Basis.PER_UNIT_MONTH, WASTE_RATE),
-                      (estate, None, "公共能耗分摊", Basis.PER_M2_MONTH, ENERGY_RATE)]
+            items += [(estate, None, ITEMS["service"], Basis.PER_M2_MONTH, SERVICE_RATES[index % 2]),
+                      (estate, None, ITEMS["waste"], Basis.PER_UNIT_MONTH, WASTE_RATE),
+                      (estate, None, ITEMS["energy"], Basis.PER_M2_MONTH, ENERGY_RATE)]
         first = self.ctx.estates[0]
         building = next((b for b in self.ctx.buildings if b.estate_id == first.pk and b.number == BUILDING_RATE[0]),
                         None)
         if building is not None:
-            items.append((first, building, "物业服务费", Basis.PER_M2_MONTH, BUILDING_RATE[1]))
+            items.append((first, building, ITEMS["service"], Basis.PER_M2_MONTH, BUILDING_RATE[1]))
         for estate, building, item, basis, rate in items:
             standard = services.fee_standard_save(estate=estate, building=building, item=item, basis=basis, rate=rate,
                                                   effective_from=start, effective_to=None, actor=self.finance)
@@ -255,7 +249,7 @@ class _FeesBuilder:
                                               .values_list("unit_id", "amount", "paid", "period")):
             oldest.setdefault(unit_id, (amount - paid, period))
         items = [services.PaymentIn(unit=self.units[unit_id], amount=oldest[unit_id][0],
-                                    method=self.method[unit_id], payer_name=self.payer.get(unit_id, "业主"),
+                                    method=self.method[unit_id], payer_name=self.payer.get(unit_id, TEXTS["payer"]),
                                     received_at=when)
                  for when, unit_id in payments if unit_id in oldest]
         if not items:
@@ -310,7 +304,8 @@ class _FeesBuilder:
             lines = [{"kind": kind, "category": category,
                       "amount": services.money(base * Decimal(share) * Decimal(self.rng.uniform(0.95, 1.05))),
                       "note": ""} for kind, category, share in STATEMENT_LINES]
-            title = f"{estate.name}{quarter_start.year}年第{(quarter_start.month - 1) // 3 + 1}季度物业服务收支情况"
+            title = TEXTS["statement_title"].format(estate=estate.name, year=quarter_start.year,
+                                                    quarter=(quarter_start.month - 1) // 3 + 1)
 
             def enter(estate=estate, title=title, lines=lines):
                 statement = services.income_statement_save(
