@@ -503,11 +503,10 @@ def play(plan: Plan, *, as_of_: datetime) -> Complaint:
                     internal=action.kind == "note",
                 )
             case "pause":
-                services.complaint_pause(
+                complaint = services.complaint_pause(
                     complaint=complaint, reason=args["reason"], note=args["note"], actor=actor,
                     now=now,
-                )
-                complaint.paused_since = now
+                ).complaint
             case "resume":
                 complaint = services.complaint_resume(complaint=complaint, actor=actor, now=now)
             case "resolve":
