@@ -86,6 +86,7 @@ class _FeesBuilder:
         self.held: list[tuple[datetime, int]] = []  # the desk's payments not taken yet
         self.settling: dict[date, list[int]] = {}  # the units of each day's settlement
         self.to_reverse: dict[tuple[int, date], str] = {}  # (unit, period) -> reason
+        self.reversals: set[str] = set()  # chosen already (estates billed on different days)
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=self.tz)
@@ -213,8 +214,9 @@ class _FeesBuilder:
                                      lambda day=day: self.settle(day), receipt=True)
                 self.settling[day].append(unit_id)
         for month_index, reason in REVERSALS:
-            if month_index == index and cash:
+            if month_index == index and cash and reason not in self.reversals:
                 self.to_reverse[(rng.choice(cash), period)] = reason
+                self.reversals.add(reason)
 
     def hold(self, when: datetime, unit_id: int) -> None:
         """A payment at the desk: held until the next receipt of any kind (or the next
@@ -276,9 +278,8 @@ class _FeesBuilder:
                                                                             actor=self.desk))
 
     def cases(self) -> None:
-        from fees.selectors import arrears
-
-        rows = arrears(as_of=self.ctx.today)[: len(REASONS) * 2]
+        """The units owing longest get an arrears case, with the measures taken since."""
+        rows = selectors.arrears(as_of=self.ctx.today)[: len(REASONS) * 2]
         units = {u.pk: u for u in self.ctx.units}
         for i, row in enumerate(rows):
             reason, note, measures = REASONS[i % len(REASONS)]
