@@ -50,16 +50,6 @@ def next_run(job: str, *, after: datetime) -> datetime:
             return moment
 
 
-def runs(job: str, *, start: datetime, end: datetime) -> list[datetime]:
-    """Every run of a job of the registry from ``start`` until before ``end``."""
-    moments = []
-    moment = next_run(job, after=start - timedelta(minutes=1))
-    while moment < end:
-        moments.append(moment)
-        moment = next_run(job, after=moment)
-    return moments
-
-
 class Timeline:
     """One clock for the steps whose actions touch the same things: the work orders'
     days and the fees' months are played together, in the order they happened, so the

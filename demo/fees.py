@@ -29,7 +29,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from demo.context import next_run, runs
+from demo.context import next_run
 from demo.texts import texts
 from fees import jobs, selectors, services
 from fees.models import (
@@ -91,11 +91,16 @@ class _FeesBuilder:
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=self.tz)
 
+    def _runs_on(self, job: str, month: date, *fields: str) -> list[datetime]:
+        """The job's first run on each of the estates' days of ``month`` (the fee policy's
+        ``fields``): the days it acts. Beat runs the fees' jobs every day; the other
+        days' runs only catch up after downtime, which the demo never has."""
+        days = sorted({day for field in fields for day in selectors.fee_policy_days()[field]})
+        return [next_run(job, after=self.at(month.replace(day=day), 0) - timedelta(minutes=1)) for day in days]
+
     def _bill_runs(self, month: date) -> list[datetime]:
-        """When the bill run job issues ``month``'s bills: its first run on each bill day
-        of the estates' fee policies."""
-        return [next_run("fees.bill_run", after=self.at(month.replace(day=day), 0) - timedelta(minutes=1))
-                for day in selectors.fee_policy_days()["bill_day"]]
+        """When the bill run job issues ``month``'s bills."""
+        return self._runs_on("fees.bill_run", month, "bill_day")
 
     def _periods(self) -> list[date]:
         """The last MONTHS months whose first bill run is before the clock."""
@@ -158,17 +163,15 @@ class _FeesBuilder:
     def schedule(self) -> None:
         """The fees' jobs at the times of the job registry (they act from their day of
         the month on), from the first month billed here to the clock."""
-        # The bill run job also runs on the other days of the month, to catch up after
-        # downtime; here it never missed, and a run costs a second.
-        for period in self.periods:
-            for moment in self._bill_runs(period):
+        months = [*self.periods, self.periods[-1] + relativedelta(months=1)]
+        for month in months:
+            for moment in self._bill_runs(month):
                 self.later(moment, self.bill_run)
-        start = self.at(self.periods[0], 0)
-        for moment in runs("fees.dunning", start=start, end=self.as_of):
-            self.later(moment, self.dunning)
-        # Reports of the months with bills, from the first bill run here.
-        for moment in runs("fees.month_report", start=self._bill_runs(self.periods[0])[0], end=self.as_of):
-            self.later(moment, lambda: jobs.month_report(as_of=self.now))
+            for moment in self._runs_on("fees.dunning", month, "first_dunning_day", "second_dunning_day"):
+                self.later(moment, self.dunning)
+            if month != months[0]:  # the report of a month with bills
+                for moment in self._runs_on("fees.month_report", month, "report_day"):
+                    self.later(moment, lambda: jobs.month_report(as_of=self.now))
         self.statements()
         self.timeline.before_receipt.append(self.take_held)
 

@@ -4,7 +4,7 @@ the timeline the fees' and the work orders' actions are played on."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from demo.context import Timeline, next_run, runs
+from demo.context import Timeline, next_run
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -22,14 +22,6 @@ def test_next_run_is_the_jobs_first_run_strictly_after_the_moment():
     assert next_run("callbacks.hourly", after=at(2026, 3, 2, 0, 0)) == at(2026, 3, 2, 0, 20)
     assert next_run("callbacks.monthly_rates", after=at(2026, 11, 1)) == at(2026, 11, 10, 23, 30)
     assert next_run("callbacks.monthly_rates", after=at(2026, 12, 31, 23, 59)) == at(2027, 1, 10, 23, 30)
-
-
-def test_runs_lists_every_run_in_the_window():
-    # when
-    moments = runs("fees.dunning", start=at(2026, 3, 30), end=at(2026, 4, 2))
-
-    # then: daily at 09:00, the end excluded
-    assert moments == [at(2026, 3, 30, 9), at(2026, 3, 31, 9), at(2026, 4, 1, 9)]
 
 
 def test_the_timeline_plays_in_time_order_and_forgets_what_comes_after_the_end():
