@@ -13,6 +13,8 @@ COPY repairs ./repairs
 COPY callbacks ./callbacks
 COPY fees ./fees
 COPY renovation ./renovation
+COPY pages ./pages
+COPY demo ./demo
 RUN pip install --no-cache-dir .
 
 COPY . .
