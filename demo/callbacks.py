@@ -659,22 +659,38 @@ class _CallbacksBuilder:
         return run
 
     def assign(self) -> None:
-        """Of what is still due, some the supervisor gives to someone; some wait."""
+        """Of what is still due, some the supervisor gives to someone; some wait. Whatever
+        the day, the queue shows one of each: the desk's, the supervisor's and one waiting."""
         rng = self.rng
         if self.supervisor is None:
             return
-        for plan in self.plans:
-            if plan.at is not None or plan.cancel_at is not None:
-                continue
+        due = [plan for plan in self.plans if plan.at is None and plan.cancel_at is None]
+        given = {}  # index in due -> who the supervisor gives it to
+        for index, plan in enumerate(due):
             callback = plan.callback
             r = rng.random()
             if callback.assignee_id is None and r < 0.55 or callback.assignee_id and r < 0.2:
-                who = self.supervisor if callback.assignee_id == getattr(self.desk, "pk", None) or r < 0.15 \
-                    else self.desk
-                moment = callback.created_at + timedelta(hours=rng.uniform(1, 4))
-                if moment >= self.as_of:
-                    moment = callback.created_at + (self.as_of - callback.created_at) / 2
-                self.schedule(moment, self.assign_to(callback, who, moment))
+                given[index] = self.supervisor if callback.assignee_id == getattr(self.desk, "pk", None) \
+                    or r < 0.15 else self.desk
+
+        def holder(index):
+            return given[index].pk if index in given else due[index].callback.assignee_id
+
+        waiting = [i for i, plan in enumerate(due) if plan.callback.assignee_id is None]
+        if waiting and all(holder(i) is not None for i in range(len(due))):
+            given.pop(waiting[-1])  # this one waits for someone
+        for person in (self.desk, self.supervisor):
+            if person is not None and due and all(holder(i) != person.pk for i in range(len(due))):
+                held = Counter(holder(i) for i in range(len(due)))
+                spare = [i for i in range(len(due)) if held[holder(i)] > 1]  # leaves its holder one
+                if spare:
+                    given[spare[0]] = person
+        for index, who in given.items():
+            callback = due[index].callback
+            moment = callback.created_at + timedelta(hours=rng.uniform(1, 4))
+            if moment >= self.as_of:
+                moment = callback.created_at + (self.as_of - callback.created_at) / 2
+            self.schedule(moment, self.assign_to(callback, who, moment))
 
     def assign_to(self, callback, who, moment) -> Callable[[], None]:
         return lambda: services.callback_assign(callback=callback, assignee=who, now=moment, actor=self.supervisor)
