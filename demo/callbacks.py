@@ -479,6 +479,14 @@ class _CallbacksBuilder:
                 finished = plan.callback.event_at
                 plan.at = self.after(finished, rng.randint(1, max(1, (today - self.local_day(finished)).days - 1)))
                 self.draw(plan)
+                excess -= 1
+            # Still too many for a day's queue (a day when many complaints were resolved):
+            # more owners were called back a few hours after the job or the complaint.
+            soon = [p for p in week if p.at is None and not (p.fixed or p.online or p.rectify)
+                    and p.cancel_at is None and p.callback.event_at < self.as_of - timedelta(hours=6)]
+            for plan in rng.sample(soon, min(len(soon), max(0, excess))):
+                plan.at = plan.callback.event_at + timedelta(minutes=rng.uniform(90, 240))
+                self.draw(plan)
         elif len(week) < low:
             later = [p for p in self.plans if self.free(p) and not still_due(p)
                      and today <= p.callback.due_on <= today + timedelta(days=6)]
@@ -597,6 +605,7 @@ class _CallbacksBuilder:
         waiting = [p for p in self.plans if p.at is None and p.callback.owner_id
                    and p.callback.owner.user_id == self.portal.pk]
         if waiting:
+            waiting[-1].fixed = True  # offered and not answered yet: it stays due
             callback = waiting[-1].callback
             moment = min(callback.event_at + timedelta(hours=rng.uniform(3, 6)),
                          callback.event_at + (self.as_of - callback.event_at) / 2)
@@ -726,7 +735,7 @@ class _CallbacksBuilder:
                     moment = low + (end - low) * rng.uniform(0.1, 0.5)
                 if moment >= end:
                     continue
-                agrees = disagreed or rng.random() > 0.25 or current
+                agrees = disagreed or current  # one owner, early on, tells a different story
                 services.spot_check_record(
                     callback=callback, method=Method.PHONE if rng.random() < 0.8 else Method.FACE_TO_FACE,
                     agrees=agrees, note="" if agrees else SPOT_CHECK_DISAGREES, now=moment, actor=self.supervisor,

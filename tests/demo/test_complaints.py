@@ -115,7 +115,7 @@ def test_numbers_follow_the_order_complaints_came_in(seeded, db):
     # given
     for estate in Estate.objects.all():
         # when
-        in_order = Complaint.objects.filter(estate=estate).order_by("received_at")
+        in_order = Complaint.objects.filter(estate=estate).order_by("received_at", "number")  # ties: either
         numbers = list(in_order.values_list("number", flat=True))
 
         # then
