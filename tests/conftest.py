@@ -54,10 +54,6 @@ def pytest_configure(config):
 
     config.addinivalue_line("markers", "real_password_hashing: hash passwords as production does")
     settings.PASSWORD_HASHERS = FAST_HASHERS
-    # Connections close at the end of each request: the browser tests' live server answers
-    # from threads that would otherwise keep theirs open, and the test database could
-    # not be dropped at the end ("being accessed by other users").
-    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     moment = test_clock()
     if moment is not None:
         _clock_traveller = time_machine.travel(moment, tick=True)
