@@ -5,7 +5,6 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
 
-import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.management import call_command
 from django.db.models import Count, Q, Sum
@@ -29,18 +28,6 @@ from complaints.models import Status as ComplaintStatus
 from owners.models import Owner
 from propertydesk.models import Notification
 from repairs.models import Status as OrderStatus
-
-
-@pytest.fixture
-def seeded(demo_seeded):
-    """The demo estate (tests/conftest.py, loaded once per run): what seed_demo printed
-    and the demo's "now"."""
-    return demo_seeded[:2]
-
-
-@pytest.fixture
-def as_of(seeded):
-    return seeded[1]
 
 
 def first_results():

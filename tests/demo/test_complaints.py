@@ -4,7 +4,6 @@ read from the estate tests/conftest.py loads once per run (``demo_seeded``)."""
 import random
 from datetime import timedelta
 
-import pytest
 from django.db.models import Count
 from django.utils import timezone
 
@@ -24,18 +23,6 @@ from demo import complaints as complaints_demo
 from demo import steps
 from demo.context import DEFAULT_SEED, DemoContext
 from owners.models import Building, Estate, Owner, Ownership, Resident, Unit
-
-
-@pytest.fixture
-def seeded(demo_seeded):
-    """The demo estate (tests/conftest.py, loaded once per run): what seed_demo printed
-    and the demo's "now"."""
-    return demo_seeded[:2]
-
-
-@pytest.fixture
-def as_of(seeded):
-    return seeded[1]
 
 
 def test_every_complaint_and_suggestion_status_occurs(seeded, db):

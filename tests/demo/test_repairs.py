@@ -7,7 +7,6 @@ from datetime import timedelta
 from io import StringIO
 from itertools import pairwise
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, F
@@ -40,18 +39,6 @@ from repairs.models import (
     WorkOrder,
     WorkOrderEvent,
 )
-
-
-@pytest.fixture
-def seeded(demo_seeded):
-    """The demo estate (tests/conftest.py, loaded once per run): what seed_demo printed
-    and the demo's "now"."""
-    return demo_seeded[:2]
-
-
-@pytest.fixture
-def as_of(seeded):
-    return seeded[1]
 
 
 def test_orders_in_every_status_in_both_estates(seeded, db):
