@@ -41,11 +41,11 @@ from propertydesk.api import (
     RecordActions,
     StaffOnlyPermission,
     StaffOrOwnerPermission,
+    context_is_staff,
     named_choice_field,
     service_errors,
     user_name,
 )
-from propertydesk.api import context_is_staff as _is_staff
 from propertydesk.roles import is_staff_member, owner_of
 from repairs.signature import signature_from_data_url
 
@@ -92,11 +92,11 @@ class CallbackResultSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_recorded_by(self, result) -> int | None:
-        return result.recorded_by_id if _is_staff(self.context) else None
+        return result.recorded_by_id if context_is_staff(self.context) else None
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_recorded_by_name(self, result) -> str | None:
-        return user_name(result.recorded_by) if _is_staff(self.context) else None
+        return user_name(result.recorded_by) if context_is_staff(self.context) else None
 
 
 class SpotCheckSerializer(serializers.ModelSerializer):
@@ -153,19 +153,19 @@ class CallbackSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_assignee(self, callback) -> int | None:
-        return callback.assignee_id if _is_staff(self.context) else None
+        return callback.assignee_id if context_is_staff(self.context) else None
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_assignee_name(self, callback) -> str | None:
-        return user_name(callback.assignee) if _is_staff(self.context) else None
+        return user_name(callback.assignee) if context_is_staff(self.context) else None
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_cancelled_by(self, callback) -> int | None:
-        return callback.cancelled_by_id if _is_staff(self.context) else None
+        return callback.cancelled_by_id if context_is_staff(self.context) else None
 
     @extend_schema_field(SpotCheckSerializer(many=True))
     def get_spot_checks(self, callback):
-        if not _is_staff(self.context):
+        if not context_is_staff(self.context):
             return []
         return SpotCheckSerializer(callback.spot_checks.all(), many=True, context=self.context).data
 
@@ -199,7 +199,7 @@ class CallbackPerformSerializer(serializers.Serializer):
             raise serializers.ValidationError(error.messages) from None
 
     def validate(self, data):
-        if _is_staff(self.context):
+        if context_is_staff(self.context):
             if not data.get("method"):
                 raise serializers.ValidationError({"method": [_("Choose how the owner was reached.")]})
         else:
