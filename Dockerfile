@@ -21,7 +21,7 @@ COPY . .
 # Translations compiled and static files collected at build time; the build needs
 # throwaway keys only because settings refuse to load without them when DEBUG is off.
 RUN python -m propertydesk.devctl translations \
- && DEBUG=false SECRET_KEY=build FIELD_ENCRYPTION_KEY=build \
+ && DEBUG=false SECRET_KEY=build FIELD_ENCRYPTION_KEY=build SMS_ALLOW_LOGGING_BACKEND=true \
     DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 1000 propertydesk && mkdir -p /app/var && chown propertydesk /app/var

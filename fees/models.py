@@ -365,15 +365,16 @@ class NoticeStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-# A notice is made pending (sent by the job) or to print (delivered by hand at the
-# door). Nothing moves one to "failed" yet: the notification layer does not report a
-# channel's failures back to the notice.
+# A notice is made pending (its message goes through the outbox) or to print (delivered
+# by hand at the door). It is sent when its delivery is (the portal inbox at once, SMS or
+# e-mail when the gateway took it); failed when the outbox gave up, and sent after all if
+# the desk's retry gets it through.
 NOTICE_TRANSITIONS = Transitions(NoticeStatus, {
-    NoticeStatus.PENDING: {NoticeStatus.SENT},
+    NoticeStatus.PENDING: {NoticeStatus.SENT, NoticeStatus.FAILED},
     NoticeStatus.TO_PRINT: {NoticeStatus.DELIVERED},
     NoticeStatus.SENT: set(),
     NoticeStatus.DELIVERED: set(),
-    NoticeStatus.FAILED: set(),
+    NoticeStatus.FAILED: {NoticeStatus.SENT},
 }, refusal=_("A dunning notice that is %(current)s cannot become %(target)s."))
 
 
@@ -395,6 +396,10 @@ class DunningNotice(models.Model):
     status = models.CharField(_("delivery"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
     created_at = models.DateTimeField(_("created at"))
     sent_at = models.DateTimeField(_("sent or delivered at"), null=True, blank=True)
+    # The message the notice went out as (its deliveries are in the outbox); none yet
+    # while the notice waits to be queued, and none for a printed notice with no owner.
+    notification = models.OneToOneField("propertydesk.Notification", on_delete=models.SET_NULL, null=True,
+                                        blank=True, related_name="dunning_notice", verbose_name=_("message"))
 
     class Meta:
         verbose_name = _("dunning notice")

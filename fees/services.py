@@ -31,7 +31,7 @@ from fees.models import (
 )
 from owners.models import Estate
 from owners.selectors import owner_of_record_sql
-from propertydesk import notifications, states
+from propertydesk import messages, notifications, outbox, states
 from propertydesk.sequences import next_value, next_values
 
 CENT = Decimal("0.01")
@@ -441,50 +441,77 @@ def dunning_round(*, period: date, round_: int, as_of: datetime, from_dunning_da
 
 
 _SEND = NOTICE_TRANSITIONS.pair(NoticeStatus.PENDING, NoticeStatus.SENT)
+_RESENT = NOTICE_TRANSITIONS.pair(NoticeStatus.FAILED, NoticeStatus.SENT)
+_GIVEN_UP = NOTICE_TRANSITIONS.pair(NoticeStatus.PENDING, NoticeStatus.FAILED)
+
+# The outbox channel a notice's message leaves by, beside the inbox.
+_NOTICE_DELIVERY = {NoticeChannel.SMS: [notifications.SMS], NoticeChannel.EMAIL: [notifications.EMAIL],
+                    NoticeChannel.WECHAT: [notifications.SMS], NoticeChannel.PRINTED: [notifications.LETTER],
+                    NoticeChannel.PORTAL: []}
 
 
 def dunning_deliver(*, as_of: datetime, batch: int = 2000) -> int:
-    """Send every pending notice through the notification layer (portal inbox plus the
-    owner's channel), ``batch`` at a time. Each batch is claimed by one UPDATE … FOR
-    UPDATE SKIP LOCKED in its own transaction, so two workers never send a notice twice
-    and a failed batch is sent by the next run. Returns how many were sent."""
-    sent = 0
+    """Put every notice that has no message yet into the outbox: its owner's inbox plus
+    the notice's channel (SMS, e-mail, or a printed letter to deliver), ``batch`` at a time.
+    Each batch is claimed (FOR UPDATE SKIP LOCKED) and written in one transaction, so two
+    runs never queue a notice twice and a crash loses none. A portal notice is sent with
+    its inbox row; the others when the outbox has sent them (``notice_delivery_settled``).
+    Returns how many notices were queued."""
+    queued = 0
     while True:
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                # The batch's moves and their events in one statement, as states.move
-                # would write them one by one.
-                cursor.execute("""
-                    WITH claimed AS (
-                        UPDATE fees_dunningnotice SET status = %(to)s, sent_at = %(as_of)s
-                        WHERE id IN (SELECT id FROM fees_dunningnotice WHERE status = %(from)s
-                                     ORDER BY id LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
-                        RETURNING id
-                    ), logged AS (
-                        INSERT INTO fees_dunningnoticeevent (notice_id, at, actor_id, from_status, to_status, note)
-                        SELECT id, %(as_of)s, NULL, %(from)s, %(to)s, '' FROM claimed
-                    )
-                    SELECT id FROM claimed
-                """, {"from": _SEND[0], "to": _SEND[1], "as_of": as_of, "batch": batch})
-                claimed = [row[0] for row in cursor.fetchall()]
-            if not claimed:
-                return sent
-            notices = DunningNotice.objects.filter(pk__in=claimed, owner__isnull=False).select_related(
-                "owner", "unit").order_by("pk")
-            with notifications.house_language():
-                notifications.notify_owners(now=as_of, messages=[notifications.OwnerMessage(
-                    owner=notice.owner, kind=f"fees.dunning.{notice.round}", subject=_dunning_subject(notice),
-                    body=_("%(unit)s owes ¥%(owed)s for %(month)s. Please pay at the service centre.")
-                    % {"unit": notice.unit.number, "owed": notice.amount_owed,
-                       "month": notice.period.strftime("%Y-%m")},
-                    dedupe_key=f"dunning:{notice.pk}") for notice in notices])
-            sent += len(claimed)
+            notices = list(DunningNotice.objects.select_for_update(skip_locked=True, of=("self",))
+                           .filter(notification__isnull=True, owner__isnull=False,
+                                   status__in=(NoticeStatus.PENDING, NoticeStatus.TO_PRINT))
+                           .select_related("owner", "unit").order_by("pk")[:batch])
+            if not notices:
+                return queued
+            written = notifications.notify_owners(now=as_of, messages=[notifications.OwnerMessage(
+                owner=notice.owner, kind=f"fees.dunning.{notice.round}", dedupe_key=f"dunning:{notice.pk}",
+                channels=_NOTICE_DELIVERY[notice.channel],
+                params={"unit": notice.unit.number, "owed": str(notice.amount_owed),
+                        "month": messages.month(notice.period)}) for notice in notices])
+            for notice in notices:
+                note = written.get(f"dunning:{notice.pk}")
+                notice.notification = note
+            DunningNotice.objects.bulk_update([n for n in notices if n.notification], ["notification"], batch_size=1000)
+            portal = [n.pk for n in notices if n.notification and n.channel == NoticeChannel.PORTAL
+                      and n.status == _SEND[0]]
+            _notices_move(portal, _SEND, at=as_of)
+            queued += len(notices)
 
 
-def _dunning_subject(notice: DunningNotice) -> str:
-    if notice.round == 1:
-        return _("First payment reminder: %(month)s") % {"month": notice.period.strftime("%Y-%m")}
-    return _("Second payment reminder: %(month)s") % {"month": notice.period.strftime("%Y-%m")}
+def _notices_move(ids: list[int], pair: tuple[str, str], *, at: datetime, note: str = "") -> int:
+    """Move notices ``pair[0]`` → ``pair[1]`` in one statement, with their event rows, as
+    states.move would write them one by one. Returns how many moved."""
+    if not ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            WITH moved AS (
+                UPDATE fees_dunningnotice SET status = %(to)s, sent_at = %(at)s
+                WHERE id = ANY(%(ids)s) AND status = %(from)s RETURNING id
+            ), logged AS (
+                INSERT INTO fees_dunningnoticeevent (notice_id, at, actor_id, from_status, to_status, note)
+                SELECT id, %(at)s, NULL, %(from)s, %(to)s, %(note)s FROM moved
+            )
+            SELECT count(*) FROM moved
+        """, {"ids": ids, "from": pair[0], "to": pair[1], "at": at, "note": note})
+        return cursor.fetchone()[0]
+
+
+def notice_delivery_settled(*, sent: list[tuple], given_up: list[tuple], now: datetime) -> None:
+    """The outbox sent or gave up messages: the notices they carried follow. (A letter is
+    marked delivered by ``notice_mark_delivered``.)"""
+    sent_ids = [n for _d, n, channel in sent if channel != notifications.LETTER]
+    if sent_ids:
+        ids = list(DunningNotice.objects.filter(notification_id__in=sent_ids).values_list("pk", flat=True))
+        _notices_move(ids, _SEND, at=now)
+        _notices_move(ids, _RESENT, at=now, note="sent on retry")
+    failed_ids = [n for _d, n, _channel in given_up]
+    if failed_ids:
+        ids = list(DunningNotice.objects.filter(notification_id__in=failed_ids).values_list("pk", flat=True))
+        _notices_move(ids, _GIVEN_UP, at=now, note="the message could not be delivered")
 
 
 @transaction.atomic
@@ -496,6 +523,8 @@ def notice_mark_delivered(*, notice: DunningNotice, now: datetime, actor=None) -
     states.move(notice, NoticeStatus.DELIVERED, NOTICE_TRANSITIONS, at=now, actor=actor)
     notice.sent_at = now
     notice.save(update_fields=["status", "sent_at"])
+    if notice.notification_id:
+        outbox.delivery_mark_delivered(notification_id=notice.notification_id, now=now, actor=actor)
     return notice
 
 

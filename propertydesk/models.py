@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from propertydesk.states import Transitions
 
 
 class JobRun(models.Model):
@@ -59,8 +62,10 @@ class ContactChannel(models.TextChoices):
 
 
 class Notification(models.Model):
-    """One message in a user's in-portal inbox. E-mail and SMS copies are sent on
-    commit by propertydesk.notifications; the inbox row is always written."""
+    """One message to a staff user or an owner: what it says is a message key
+    (``kind``, registered in ``propertydesk.messages``) and its parameters, rendered
+    when it is read, in the reader's language. It is the inbox entry; how it left by
+    e-mail, SMS or letter is in its ``deliveries`` (the outbox)."""
 
     recipient = models.ForeignKey(
         "auth.User", on_delete=models.CASCADE, null=True, blank=True,
@@ -71,10 +76,8 @@ class Notification(models.Model):
         "owners.Owner", on_delete=models.CASCADE, null=True, blank=True,
         related_name="notifications", verbose_name=_("owner"),
     )
-    channels = models.CharField(_("sent by"), max_length=50, default="inbox")
     kind = models.CharField(_("kind"), max_length=50)
-    subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("message"), blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("sent at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -101,3 +104,117 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+    def render(self, language: str | None = None) -> tuple[str, str]:
+        """Subject and body in ``language`` (the active language if None)."""
+        from propertydesk.messages import render
+
+        return render(self.kind, self.params, language)
+
+    @property
+    def subject(self) -> str:
+        return self.render()[0]
+
+    @property
+    def body(self) -> str:
+        return self.render()[1]
+
+
+class DeliveryChannel(models.TextChoices):
+    INBOX = "inbox", _("Portal inbox")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat")
+    LETTER = "letter", _("Printed letter")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("To be sent")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed, will retry")
+    GIVEN_UP = "given_up", _("Given up")
+
+
+# Pending → sending (claimed by a worker) → sent, or failed (retried with backoff:
+# failed → sending) → given up after the last attempt. A worker that died leaves its
+# claim in "sending", which a later claim takes over (sending → sending). The desk's
+# retry button puts a given-up delivery back to pending. A letter is sent by hand.
+DELIVERY_TRANSITIONS = Transitions(DeliveryStatus, {
+    DeliveryStatus.PENDING: {DeliveryStatus.SENDING, DeliveryStatus.SENT},
+    DeliveryStatus.SENDING: {DeliveryStatus.SENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED,
+                             DeliveryStatus.GIVEN_UP},
+    DeliveryStatus.FAILED: {DeliveryStatus.SENDING, DeliveryStatus.PENDING, DeliveryStatus.GIVEN_UP},
+    DeliveryStatus.GIVEN_UP: {DeliveryStatus.PENDING},
+    DeliveryStatus.SENT: set(),
+}, refusal=_("A delivery that is %(current)s cannot become %(target)s."))
+
+
+class Delivery(models.Model):
+    """One message leaving by one channel: the outbox row, written in the same
+    transaction as the change that causes it and sent by ``propertydesk.outbox``.
+    The address is looked up when it is sent (the registry's current phone or e-mail),
+    so the outbox keeps no copy of it."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries",
+                                     verbose_name=_("message"))
+    channel = models.CharField(_("channel"), max_length=10, choices=DeliveryChannel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    provider_id = models.CharField(_("provider's message id"), max_length=100, blank=True)
+    # Sent to the gateway with the message: a resend after a crash carries the same key.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["status", "id"], name="delivery_open",
+                         condition=~models.Q(status__in=["sent", "given_up"])),
+            models.Index(fields=["channel", "status"], name="delivery_channel_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} {self.idempotency_key} ({self.status})"
+
+
+class DeliveryEvent(models.Model):
+    """One move of a delivery: claimed, sent (the provider's id), failed (the error), given up, retried by hand."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events",
+                                 verbose_name=_("delivery"))
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("by"))
+    from_status = models.CharField(_("from"), max_length=10, choices=DeliveryStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, choices=DeliveryStatus.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery event")
+        verbose_name_plural = _("delivery events")
+        ordering = ["at", "id"]
+
+
+class UserPreference(models.Model):
+    """A staff user's (or an owner's login's) own settings: the language messages and
+    pages are shown in."""
+
+    user = models.OneToOneField("auth.User", on_delete=models.CASCADE, primary_key=True,
+                                related_name="preference", verbose_name=_("user"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.language}"

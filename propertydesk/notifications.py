@@ -1,33 +1,28 @@
 """The one notification layer: every message to staff or owners goes through here.
 
-Each message is a ``Notification`` row, the in-portal inbox. E-mail (Django's mail
-backend) and SMS (propertydesk.sms) copies leave only after the surrounding
-transaction commits, so a rolled-back write never sends anything. A ``dedupe_key``
-makes a message happen at most once per recipient, whatever the reruns.
+Each message is a ``Notification`` row — the inbox entry — holding a message key and
+its parameters (``propertydesk.messages``), rendered in the reader's language when read
+or sent. How it leaves besides the inbox (e-mail, SMS, a printed letter) is written in
+the same transaction as outbox rows (``propertydesk.outbox``), sent after the
+transaction commits, so a rolled-back write never sends anything and a crash after it
+loses nothing. A ``dedupe_key`` makes a message happen at most once per recipient,
+whatever the reruns.
 """
 
 from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import translation
 
-from propertydesk.models import ContactChannel, Notification
-from propertydesk.sms import get_backend
+from propertydesk import outbox
+from propertydesk.models import ContactChannel, DeliveryChannel, Notification
 
-INBOX, EMAIL, SMS = "inbox", "email", "sms"
-
-
-def house_language():
-    """Messages are written once (inbox row, e-mail, SMS), so they are written in the
-    estate's working language, whatever language the clerk's screen is in."""
-    return translation.override(settings.LANGUAGE_CODE)
+INBOX, EMAIL, SMS, LETTER = DeliveryChannel.INBOX, DeliveryChannel.EMAIL, DeliveryChannel.SMS, DeliveryChannel.LETTER
 
 
 def _create(*, dedupe_key: str | None, **fields) -> Notification | None:
@@ -45,7 +40,7 @@ _suppressed = threading.local()
 
 @contextmanager
 def inbox_only():
-    """Within this block messages go to the inbox only: no e-mail or SMS leaves.
+    """Within this block messages go to the inbox only: no e-mail or SMS is queued.
     For loading demo data and imports, where the people are not to be contacted."""
     before = getattr(_suppressed, "on", False)
     _suppressed.on = True
@@ -59,34 +54,27 @@ def _outgoing_allowed() -> bool:
     return not getattr(_suppressed, "on", False)
 
 
-def _send_email(address: str, subject: str, body: str) -> None:
-    if _outgoing_allowed():
-        transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True))
-
-
-def _send_sms(phone: str, subject: str, body: str) -> None:
-    if _outgoing_allowed():
-        transaction.on_commit(lambda: get_backend().send(phone=phone, text=f"{subject} {body}".strip()))
+def _outside(channels: list[str]) -> list[str]:
+    return [c for c in channels if c != INBOX and (_outgoing_allowed() or c == LETTER)]
 
 
 def notify(
-    *, recipients, kind: str, subject: str, body: str = "", url: str = "", now: datetime,
+    *, recipients, kind: str, params: dict[str, Any] | None = None, url: str = "", now: datetime,
     dedupe_key: str | None = None, email: bool = False,
 ) -> list[Notification]:
-    """Send one message to each staff user. Returns the rows written; a recipient who
-    already got ``dedupe_key`` gets nothing new."""
-    written = []
+    """Send message ``kind`` with ``params`` to each staff user. Returns the rows written;
+    a recipient who already got ``dedupe_key`` gets nothing new."""
+    written, channels = [], {}
     for user in recipients:
-        channels = INBOX + (f",{EMAIL}" if email and user.email else "")
         note = _create(
-            recipient=user, kind=kind, subject=subject, body=body, url=url, created_at=now,
-            channels=channels, dedupe_key=f"{dedupe_key}:user:{user.pk}" if dedupe_key else None,
+            recipient=user, kind=kind, params=params or {}, url=url, created_at=now,
+            dedupe_key=f"{dedupe_key}:user:{user.pk}" if dedupe_key else None,
         )
         if note is None:
             continue
         written.append(note)
-        if EMAIL in channels:
-            _send_email(user.email, subject, body)
+        channels[note.pk] = _outside([EMAIL] if email and user.email else [])
+    outbox.queue(notifications=written, channels=channels, now=now)
     return written
 
 
@@ -115,19 +103,15 @@ def owner_channel_sql(*, preferred: str, has_email: str, has_phone: str, names: 
     return f"CASE {whens} ELSE '{names[INBOX]}' END"
 
 
-def _owner_channels(owner, primary_phone: str | None) -> tuple[list[str], str]:
-    """The inbox, plus the owner's channel (``owner_channel``). Returns the channels and
-    the SMS number."""
+def _owner_channels(owner, primary_phone: str | None) -> list[str]:
+    """The owner's channels besides the inbox (``owner_channel``)."""
     channel = owner_channel(owner.preferred_channel, has_email=bool(owner.email), has_phone=bool(primary_phone))
-    if channel == INBOX:
-        return [INBOX], ""
-    return [INBOX, channel], primary_phone if channel == SMS else ""
+    return [] if channel == INBOX else [channel]
 
 
 def _primary_phones(owners: list) -> dict[int, str]:
     """Each owner's primary phone number, in one query. Asked through the owners' own
-    ``phones`` relation, as ``notify_owner`` does: the core sits below the registry and
-    does not import its models."""
+    ``phones`` relation: the core sits below the registry and does not import its models."""
     if not owners:
         return {}
     phone_model = owners[0].phones.model
@@ -135,27 +119,19 @@ def _primary_phones(owners: list) -> dict[int, str]:
     return {phone.owner_id: phone.number for phone in primary}
 
 
-def _send_copies(owner, channels: list[str], phone: str, subject: str, body: str) -> None:
-    if EMAIL in channels:
-        _send_email(owner.email, subject, body)
-    if SMS in channels:
-        _send_sms(phone, subject, body)
-
-
 def notify_owner(
-    *, owner, kind: str, subject: str, body: str = "", url: str = "", now: datetime,
-    dedupe_key: str | None = None,
+    *, owner, kind: str, params: dict[str, Any] | None = None, url: str = "", now: datetime,
+    dedupe_key: str | None = None, letter: bool = False,
 ) -> Notification | None:
-    """Tell an owner: always in the portal inbox, and by their preferred channel."""
-    primary = owner.phones.filter(is_primary=True).first()
-    channels, phone = _owner_channels(owner, primary.number if primary else None)
+    """Tell an owner: always in the portal inbox, and by their preferred channel (or, with
+    ``letter``, by a printed letter delivered at the door)."""
+    channels = [LETTER] if letter else _owner_channels(owner, _primary_phones([owner]).get(owner.pk))
     note = _create(
-        recipient=owner.user if owner.user_id else None, owner=owner, kind=kind, subject=subject,
-        body=body, url=url, created_at=now, channels=",".join(channels),
-        dedupe_key=f"{dedupe_key}:owner:{owner.pk}" if dedupe_key else None,
+        recipient=owner.user if owner.user_id else None, owner=owner, kind=kind, params=params or {}, url=url,
+        created_at=now, dedupe_key=f"{dedupe_key}:owner:{owner.pk}" if dedupe_key else None,
     )
     if note is not None:
-        _send_copies(owner, channels, phone, subject, body)
+        outbox.queue(notifications=[note], channels={note.pk: _outside(channels)}, now=now)
     return note
 
 
@@ -165,33 +141,31 @@ class OwnerMessage:
 
     owner: object
     kind: str
-    subject: str
-    body: str
     dedupe_key: str
+    params: dict[str, Any] = field(default_factory=dict)
     url: str = ""
+    channels: list[str] | None = None  # besides the inbox; None: the owner's preferred channel
 
 
-def notify_owners(*, messages: list[OwnerMessage], now: datetime) -> int:
+def notify_owners(*, messages: list[OwnerMessage], now: datetime) -> dict[str, Notification]:
     """``notify_owner`` for a batch, in a handful of queries: the owners' primary phones
-    in one, the keys already used in one, the inbox rows in one insert. The caller holds
-    the batch (claims it) so that no one else sends the same keys meanwhile. Returns how
-    many were written; a key already used is skipped, as in ``notify_owner``."""
+    in one, the keys already used in one, the inbox rows and the outbox rows in one insert
+    each. The caller holds the batch (claims it) so that no one else sends the same keys
+    meanwhile. Returns the notifications written by the caller's ``dedupe_key``; a key
+    already used is skipped, as in ``notify_owner``."""
     keyed = {f"{m.dedupe_key}:owner:{m.owner.pk}": m for m in messages}
     used = set(Notification.objects.filter(dedupe_key__in=keyed).values_list("dedupe_key", flat=True))
-    phones = _primary_phones([m.owner for m in messages])
-    rows, copies = [], []
+    phones = _primary_phones([m.owner for m in messages if m.channels is None])
+    rows, wanted = [], []
     for key, m in keyed.items():
         if key in used:
             continue
-        channels, phone = _owner_channels(m.owner, phones.get(m.owner.pk))
-        rows.append(Notification(recipient_id=m.owner.user_id, owner=m.owner, kind=m.kind, subject=m.subject,
-                                 body=m.body, url=m.url, created_at=now, channels=",".join(channels),
-                                 dedupe_key=key))
-        copies.append((m, channels, phone))
+        rows.append(Notification(recipient_id=m.owner.user_id, owner=m.owner, kind=m.kind, params=m.params,
+                                 url=m.url, created_at=now, dedupe_key=key))
+        wanted.append(m.channels if m.channels is not None else _owner_channels(m.owner, phones.get(m.owner.pk)))
     Notification.objects.bulk_create(rows, batch_size=1000)
-    for m, channels, phone in copies:
-        _send_copies(m.owner, channels, phone, m.subject, m.body)
-    return len(rows)
+    outbox.queue(notifications=rows, channels={note.pk: _outside(ch) for note, ch in zip(rows, wanted)}, now=now)
+    return {keyed[note.dedupe_key].dedupe_key: note for note in rows}
 
 
 def users_in_roles(*roles: str):

@@ -302,6 +302,29 @@ CALLBACK_REPAIR_LOOKBACK_DAYS = 120
 # per estate and kind in a DispatchRule.
 WORK_ORDER_DISPATCH_MINUTES = 15
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "propertydesk.sms.LoggingSmsBackend")
+# The logging backend sends nothing: production refuses it unless this says otherwise.
+SMS_ALLOW_LOGGING_BACKEND = env_bool("SMS_ALLOW_LOGGING_BACKEND", False)
+if not DEBUG and SMS_BACKEND == "propertydesk.sms.LoggingSmsBackend" and not SMS_ALLOW_LOGGING_BACKEND:
+    raise ImproperlyConfigured(
+        "SMS_BACKEND is the logging backend, which sends no SMS: set a gateway's backend, "
+        "or SMS_ALLOW_LOGGING_BACKEND=true to run without SMS.")
+# Where the recording SMS and e-mail backends (tests, staging) keep what they were sent.
+GATEWAY_RECORD_URL = os.environ.get("GATEWAY_RECORD_URL") or os.environ.get(
+    "TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# The outbox (propertydesk/outbox.py). After a write commits its messages are sent by a
+# Celery task ("task"), in the writing process ("inline") or only by the sweep job ("off").
+OUTBOX_DELIVERY = os.environ.get("OUTBOX_DELIVERY", "task")
+if OUTBOX_DELIVERY not in {"task", "inline", "off"}:
+    raise ImproperlyConfigured("OUTBOX_DELIVERY must be task, inline or off.")
+OUTBOX_BATCH = int(os.environ.get("OUTBOX_BATCH", "500"))
+# A failed message is tried again after each of these delays; after the last, given up.
+OUTBOX_RETRY_DELAYS_SECONDS = [60, 300, 1800, 3600 * 2, 3600 * 6]
+# A message a worker claimed and did not report on within this time is sent again (with
+# the same idempotency key); a worker of this host that died is noticed at once.
+OUTBOX_SENDING_LEASE_SECONDS = int(os.environ.get("OUTBOX_SENDING_LEASE_SECONDS", "600"))
+# Idempotency keys and Message-IDs start with this: unique per deployment.
+OUTBOX_KEY_PREFIX = os.environ.get("OUTBOX_KEY_PREFIX", "pd")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)

@@ -54,6 +54,10 @@ def pytest_configure(config):
 
     config.addinivalue_line("markers", "real_password_hashing: hash passwords as production does")
     settings.PASSWORD_HASHERS = FAST_HASHERS
+    # Messages leave as soon as their transaction commits, in the test's own process,
+    # to the recording gateways (Redis): a test counts what an owner would get.
+    settings.OUTBOX_DELIVERY = "inline"
+    settings.SMS_BACKEND = "propertydesk.sms.RecordingSmsBackend"
     moment = test_clock()
     if moment is not None:
         _clock_traveller = time_machine.travel(moment, tick=True)
@@ -80,6 +84,18 @@ def _password_hashing(request):
     settings = request.getfixturevalue("settings")
     settings.PASSWORD_HASHERS = REAL_HASHERS
     yield
+
+
+@pytest.fixture
+def sms_gateway(db):
+    """The recording SMS gateway, emptied: ``.messages()`` by idempotency key, ``.calls()``,
+    ``.fail_for(phone)``."""
+    from propertydesk.sms import RecordingGateway
+
+    gateway = RecordingGateway("sms")
+    gateway.reset()
+    yield gateway
+    gateway.reset()
 
 
 def skip_or_fail(reason: str):
