@@ -13,7 +13,8 @@ Each app declares its messages in its ``messages.py``, imported by its AppConfig
 and a service stores ``{"number": c.number, "time": at(c.promised_at)}``. Parameter values
 are JSON. Values that read differently in another language are wrapped when stored:
 ``at`` (a moment, shown in local time), ``day``, ``month``, ``label`` (a choice, shown by
-its label), ``text`` (a fixed sentence of ours, translated when shown). Anything else —
+its label), ``text`` (a fixed sentence of ours, translated when shown), ``nested`` (another
+message, e.g. a system note on a timeline). Anything else —
 numbers, unit numbers, amounts, a clerk's own words — is shown as it was written.
 
 A message whose body is not one sentence (a digest's list) gives a function instead of a
@@ -96,6 +97,12 @@ def text(msgid: str | Promise, *, context: str = "") -> dict:
     return {"$text": msgid, **({"ctx": context} if context else {})}
 
 
+def nested(key: str, params: dict[str, Any] | None = None) -> dict:
+    """Another message (its subject) as a parameter: a system note shown inside a
+    progress message, or on a timeline, in the reader's language."""
+    return {"$msg": key, "p": params or {}}
+
+
 def _show(value: Any) -> Any:
     if isinstance(value, list):
         return [_show(item) for item in value]
@@ -112,6 +119,9 @@ def _show(value: Any) -> Any:
             return str(import_string(value["$label"])(value["v"]).label)
         except (ImportError, ValueError):
             return value["v"]
+    if "$msg" in value:
+        subject, body = render(value["$msg"], value.get("p"))
+        return subject if not body else f"{subject} {body}"
     if "$text" in value:
         return pgettext(value["ctx"], value["$text"]) if value.get("ctx") else gettext(value["$text"])
     return {key: _show(item) for key, item in value.items()}
