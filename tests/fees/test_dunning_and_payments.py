@@ -11,7 +11,8 @@ from django.utils import translation
 
 from fees import services
 from fees.models import NOTICE_TRANSITIONS, Allocation, Bill, DunningNotice, DunningNoticeEvent, Payment, Receipt
-from propertydesk.models import Notification
+from propertydesk import outbox
+from propertydesk.models import Delivery, Notification
 from tests.concurrency import at_once
 from tests.fees.conftest import sh
 
@@ -75,7 +76,9 @@ def test_a_reversal_needs_a_supervisor_and_a_reason_and_the_bill_owes_again(esta
 
 
 def run_dunning(day, hour=9):
+    """The job, then the outbox's sending of what it queued (a task after commit, in the app)."""
     call_command("runjob", "fees.dunning", "--as-of", f"2026-11-{day:02d}T{hour:02d}:00")
+    outbox.deliver(now=sh(2026, 11, day, hour, 1))
 
 
 def notices():
@@ -136,8 +139,9 @@ def test_a_notice_records_the_channel_its_message_goes_by(estate):
     # then: the notices and the messages sent agree
     channels = dict(DunningNotice.objects.values_list("unit__number", "channel"))
     assert channels == {"1-1-101": "sms", "1-1-102": "portal", "2-1-201": "portal"}
-    sent = sorted(Notification.objects.filter(kind="fees.dunning.1").values_list("owner__name", "channels"))
-    assert sent == [("李娜", "inbox,sms"), ("王强", "inbox"), ("王强", "inbox")]
+    sent = sorted(Delivery.objects.filter(notification__kind="fees.dunning.1")
+                  .values_list("notification__owner__name", "channel"))
+    assert sent == [("李娜", "inbox"), ("李娜", "sms"), ("王强", "inbox"), ("王强", "inbox")]
 
 
 def test_a_printed_notice_delivered_at_the_door_records_who_and_when_and_a_sent_one_cannot_be(estate):
@@ -249,27 +253,37 @@ def test_one_bad_line_refuses_the_whole_batch_naming_the_unit_and_nothing_is_wri
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_sending_notices_at_once_send_each_one_once(estate, mailoutbox):
-    # given: three notices of round 1 pending; 李娜 wants e-mail
+def test_two_workers_sending_notices_at_once_send_each_one_once(estate, mailoutbox, settings, sms_gateway):
+    # given: three notices of round 1 pending; 李娜 wants e-mail; the outbox is sent by
+    # the workers below, not after each commit
+    settings.OUTBOX_DELIVERY = "off"
     estate["li"].preferred_channel, estate["li"].email = "email", "lina@example.com"
     estate["li"].save(update_fields=["preferred_channel", "email"])
     bills_for(NOV)
     services.dunning_round(period=NOV, round_=1, as_of=sh(2026, 11, 16, 9, 0))
 
-    def deliver():
+    def queue():
         return services.dunning_deliver(as_of=sh(2026, 11, 16, 9, 5), batch=1)
 
-    # when: two workers deliver at once, a notice per batch
-    sent = at_once(deliver, deliver)
+    def send():
+        return outbox.deliver(now=sh(2026, 11, 16, 9, 6), batch=1).sent
 
-    # then: three sent between them, one inbox message each, one e-mail to 李娜
-    assert sum(sent) == 3
+    # when: two workers queue the notices at once, a notice per batch, then two send them
+    queued = at_once(queue, queue)
+    sent = at_once(send, send)
+
+    # then: three queued between them, one inbox message each; one e-mail to 李娜 and an
+    # SMS to 王强 for each of his units, each sent once
+    assert sum(queued) == 3 and sum(sent) == 3
     assert set(DunningNotice.objects.values_list("status", flat=True)) == {"sent"}
-    # and each move left one event, a move the map allows
-    events = DunningNoticeEvent.objects.values_list("notice", "from_status", "to_status", "at", "actor")
-    assert sorted(n for n, *_rest in events) == sorted(DunningNotice.objects.values_list("pk", flat=True))
-    assert {(f, t, at, actor) for _n, f, t, at, actor in events} == {("pending", "sent", sh(2026, 11, 16, 9, 5), None)}
+    # and each move left one event, a move the map allows, when its message left
+    events = DunningNoticeEvent.objects.values_list("notice__unit__number", "from_status", "to_status", "at", "actor")
+    assert sorted(events) == [(unit, "pending", "sent", sh(2026, 11, 16, 9, 6), None)
+                              for unit in ("1-1-101", "1-1-102", "2-1-201")]
     assert all(NOTICE_TRANSITIONS.allows(f, t) for _n, f, t, *_rest in events)
     assert Notification.objects.filter(kind="fees.dunning.1").count() == 3
     assert [m.to for m in mailoutbox] == [["lina@example.com"]] and "346.92" not in mailoutbox[0].body
     assert "220.33" in mailoutbox[0].body
+    assert mailoutbox[0].extra_headers["Message-ID"].startswith("<pd-")
+    assert sorted(m["to"] for m in sms_gateway.messages().values()) == ["13800001111", "13800001111"]
+    assert sms_gateway.calls() == 2

@@ -99,6 +99,7 @@ def test_a_printed_notice_is_marked_delivered_and_no_other(client, estate):
     # given: 王强's notices are printed, 李娜's go by SMS
     by_letter(estate["wang"])
     november_rounds(estate)
+    services.dunning_deliver(as_of=sh(2026, 11, 21, 9, 5))  # the job queues their messages
     printed = DunningNotice.objects.get(unit=estate["u2"], round=1)
     sms = DunningNotice.objects.get(unit=estate["u1"], round=1)
     client.force_login(estate["desk"])
@@ -111,6 +112,9 @@ def test_a_printed_notice_is_marked_delivered_and_no_other(client, estate):
     assert ok.status_code == 302
     printed.refresh_from_db()
     assert printed.status == NoticeStatus.DELIVERED and printed.sent_at is not None
+    # and the letter's outbox row with it: no longer counted as undelivered
+    assert [(d.channel, d.status) for d in printed.notification.deliveries.order_by("channel")] == [
+        ("inbox", "sent"), ("letter", "sent")]
     sms.refresh_from_db()
     assert sms.status == NoticeStatus.PENDING
     assert "Only a printed notice is marked delivered by hand." in refused.content.decode()
