@@ -10,7 +10,9 @@ units, VACUUM ANALYZE, then times on PostgreSQL:
 1. fees.services.bill_run for the month (the 10th), and the same run again (a no-op);
 2. payment of a share of the bills (set-based, not timed as a figure of the app);
 3. dunning round 1 (the 16th), again (a no-op), and round 2 (the 21st);
-4. sending every pending notice through the notification layer (batches of 2,000).
+4. putting every notice into the outbox (inbox row, e-mail/SMS/letter delivery rows), then
+   sending every pending e-mail and SMS through it (claim, render in the reader's
+   language, the logging SMS backend and the in-memory e-mail one, record outcomes).
 
 Prints the figures; it is not a test. Drops ``pd_bench`` at the end unless --keep.
 """
@@ -72,9 +74,15 @@ def main(argv=None) -> int:
     logging.getLogger("propertydesk.sms").setLevel(logging.WARNING)
     from django.db import connection
 
+    from django.db.models import Count
+
     from fees import services
     from fees.models import BankCollectionCharge, Bill, BillLine, DunningNotice, FeeStandard
     from owners.models import Building, Estate, Unit
+    from propertydesk import outbox
+    from propertydesk.models import Delivery
+
+    settings.OUTBOX_DELIVERY = "off"  # sent by the timed step below, as the worker would
 
     try:
         call_command("migrate", verbosity=0)
@@ -124,10 +132,19 @@ def main(argv=None) -> int:
         timed("dunning round 2, the 21st (set-based)", lambda: services.dunning_round(
             period=PERIOD, round_=2, as_of=datetime(2026, 11, 21, 9, tzinfo=SH)))
         print(f"    {DunningNotice.objects.count():,} notices")
-        pending = DunningNotice.objects.filter(status="pending").count()
-        _sent, send_seconds = timed(f"send all {pending:,} pending notices (inbox + channel, batches of 2,000)",
-                             lambda: services.dunning_deliver(as_of=datetime(2026, 11, 21, 9, 5, tzinfo=SH)))
-        print(f"    {send_seconds / max(pending, 1) * 1000:.2f} ms per notice")
+        waiting = DunningNotice.objects.filter(notification__isnull=True).exclude(owner=None).count()
+        _q, queue_seconds = timed(f"queue all {waiting:,} notices in the outbox (batches of 2,000)",
+                                  lambda: services.dunning_deliver(as_of=datetime(2026, 11, 21, 9, 5, tzinfo=SH)))
+        by_channel = dict(Delivery.objects.values_list("channel").annotate(n=Count("id")).values_list("channel", "n"))
+        pending = Delivery.objects.filter(status="pending", channel__in=outbox.SENT_BY_WORKER).count()
+        print(f"    deliveries by channel: {by_channel}; {pending:,} e-mail and SMS pending")
+        outcome, send_seconds = timed(
+            f"send all {pending:,} pending deliveries (outbox, batches of {settings.OUTBOX_BATCH:,})",
+            lambda: outbox.deliver(now=datetime(2026, 11, 21, 9, 6, tzinfo=SH)))
+        print(f"    queueing: {queue_seconds / max(waiting, 1) * 1000:.2f} ms per notice; "
+              f"sending: {send_seconds / max(pending, 1) * 1000:.2f} ms per message; "
+              f"both: {(queue_seconds + send_seconds) / max(waiting, 1) * 1000:.2f} ms per notice")
+        print(f"    notices now: {dict(DunningNotice.objects.values_list('status').annotate(n=Count('id')).values_list('status', 'n'))}")
         print(f"\nBill run: {bill_seconds:.2f} s for {run.bills:,} bills; dunning round: {round_seconds:.2f} s "
               f"(target: each under 30 s)")
     finally:

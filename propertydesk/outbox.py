@@ -305,3 +305,10 @@ def delivery_mark_delivered(*, notification_id: int, now: datetime, actor=None) 
     delivery_settled.send(sender=Delivery, sent=[(delivery.pk, notification_id, delivery.channel)], given_up=[],
                           now=now)
     return delivery
+
+
+def sweep(*, as_of: datetime) -> str:
+    """The ``propertydesk.outbox_sweep`` job: send what is due and was not sent after its
+    commit — the task was lost, the broker was down, a retry's time has come, or a worker
+    died holding a claim."""
+    return str(deliver(now=as_of))
