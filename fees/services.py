@@ -474,7 +474,12 @@ def dunning_deliver(*, as_of: datetime, batch: int = 2000) -> int:
             for notice in notices:
                 note = written.get(f"dunning:{notice.pk}")
                 notice.notification = note
-            DunningNotice.objects.bulk_update([n for n in notices if n.notification], ["notification"], batch_size=1000)
+            linked = [n for n in notices if n.notification]
+            with connection.cursor() as cursor:
+                cursor.execute("""
+                    UPDATE fees_dunningnotice n SET notification_id = v.note
+                    FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, note) WHERE n.id = v.id
+                """, [[n.pk for n in linked], [n.notification.pk for n in linked]])
             portal = [n.pk for n in notices if n.notification and n.channel == NoticeChannel.PORTAL
                       and n.status == _SEND[0]]
             _notices_move(portal, _SEND, at=as_of)

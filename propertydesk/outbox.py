@@ -28,9 +28,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.dispatch import Signal
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from propertydesk import languages, liveness, states
@@ -180,12 +181,13 @@ def _addresses(deliveries: list[Delivery]) -> dict[int, str]:
     return found
 
 
-def _send_one(delivery: Delivery, *, address: str, language: str, sms_backend) -> str:
-    subject, body = delivery.notification.render(language)
+def _send_one(delivery: Delivery, *, address: str, sms_backend, mail) -> str:
+    """Send one delivery in the active language (the reader's); returns the gateway's id."""
+    subject, body = delivery.notification.render()
     if delivery.channel == Channel.SMS:
         return sms_backend.send(phone=address, text=f"{subject} {body}".strip(), key=delivery.idempotency_key)
     message_id = f"<{delivery.idempotency_key}@{settings.OUTBOX_KEY_PREFIX}>"
-    EmailMessage(subject, body, None, [address], headers={"Message-ID": message_id}).send(fail_silently=False)
+    EmailMessage(subject, body, None, [address], headers={"Message-ID": message_id}, connection=mail).send()
     return message_id
 
 
@@ -207,18 +209,26 @@ def deliver_batch(*, now: datetime, batch: int | None = None) -> Outcome:
     user_langs = languages.user_languages(d.notification.recipient_id for d in deliveries
                                           if d.notification.recipient_id and not d.notification.owner_id)
     sms_backend = get_backend()
+    mail = get_connection(fail_silently=False) if any(d.channel == Channel.EMAIL for d in deliveries) else None
     results: list[tuple[Delivery, str, str]] = []  # (delivery, provider id, error)
+    by_language: dict[str, list[Delivery]] = {}
     for delivery in deliveries:
-        address = addresses[delivery.pk]
-        if not address:
+        if not addresses[delivery.pk]:
             results.append((delivery, "", "no address" if delivery.channel == Channel.EMAIL else "no phone number"))
             continue
         language = languages.notification_language(delivery.notification, user_langs=user_langs)
-        try:
-            results.append((delivery, str(_send_one(delivery, address=address, language=language,
-                                                    sms_backend=sms_backend))[:100], ""))
-        except Exception as exc:  # noqa: BLE001 — any gateway error is this message's failure alone
-            results.append((delivery, "", f"{type(exc).__name__}: {exc}"[:300]))
+        by_language.setdefault(language, []).append(delivery)
+    for language, group in by_language.items():
+        with translation.override(language):  # once per language, not per message
+            for delivery in group:
+                try:
+                    provider_id = _send_one(delivery, address=addresses[delivery.pk], sms_backend=sms_backend,
+                                            mail=mail)
+                    results.append((delivery, str(provider_id)[:100], ""))
+                except Exception as exc:  # noqa: BLE001 — a gateway's error is this message's failure alone
+                    results.append((delivery, "", f"{type(exc).__name__}: {exc}"[:300]))
+    if mail is not None:
+        mail.close()
     _record(results, now=now, me=me, outcome=outcome)
     return outcome
 
@@ -249,8 +259,20 @@ def _record(results, *, now: datetime, me: str, outcome: Outcome) -> None:
         sent = [d for d in sent if d.pk in mine]
         failed = [d for d in failed if d.pk in mine]
         given_up = [d for d in given_up if d.pk in mine]
-        Delivery.objects.bulk_update(sent, ["status", "provider_id", "sent_at", "last_error"], batch_size=1000)
-        Delivery.objects.bulk_update(failed + given_up, ["status", "last_error", "next_attempt_at"], batch_size=1000)
+        with connection.cursor() as cursor:  # one statement per outcome, however many rows
+            if sent:
+                cursor.execute("""
+                    UPDATE propertydesk_delivery d SET status = %s, sent_at = %s, last_error = '', provider_id = v.pid
+                    FROM unnest(%s::bigint[], %s::text[]) AS v(id, pid) WHERE d.id = v.id
+                """, [_DONE[1], now, [d.pk for d in sent], [d.provider_id for d in sent]])
+            if failed or given_up:
+                rows = failed + given_up
+                cursor.execute("""
+                    UPDATE propertydesk_delivery d SET status = v.status, last_error = v.error, next_attempt_at = v.next
+                    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) AS v(id, status, error, next)
+                    WHERE d.id = v.id
+                """, [[d.pk for d in rows], [d.status for d in rows], [d.last_error for d in rows],
+                      [d.next_attempt_at for d in rows]])
         DeliveryEvent.objects.bulk_create([e for e in events if e.delivery_id in mine], batch_size=1000)
         if sent or given_up:
             delivery_settled.send(

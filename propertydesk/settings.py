@@ -311,6 +311,8 @@ if not DEBUG and SMS_BACKEND == "propertydesk.sms.LoggingSmsBackend" and not SMS
 # Where the recording SMS and e-mail backends (tests, staging) keep what they were sent.
 GATEWAY_RECORD_URL = os.environ.get("GATEWAY_RECORD_URL") or os.environ.get(
     "TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# How long the recording gateways take per message (a real gateway's round trip).
+GATEWAY_RECORD_DELAY_MS = int(os.environ.get("GATEWAY_RECORD_DELAY_MS", "0"))
 
 # The outbox (propertydesk/outbox.py). After a write commits its messages are sent by a
 # Celery task ("task"), in the writing process ("inline") or only by the sweep job ("off").

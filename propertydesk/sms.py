@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -53,6 +54,8 @@ class RecordingGateway:
         self.prefix = f"pd-gateway:{settings.DATABASES['default']['NAME']}:{channel}:"
 
     def accept(self, *, key: str, to: str, text: str) -> str:
+        if settings.GATEWAY_RECORD_DELAY_MS:  # a real gateway's round trip, for crash tests
+            time.sleep(settings.GATEWAY_RECORD_DELAY_MS / 1000)
         if self.redis.sismember(self.prefix + "failing", to):
             self.redis.incr(self.prefix + "refused")
             raise SmsError(f"gateway refused {mask_phone(to) if self.channel == 'sms' else to}")
