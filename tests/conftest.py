@@ -158,26 +158,38 @@ def _database_url() -> str:
     return f"postgres://{s['USER']}@{host}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-@pytest.fixture
-def job_worker(redis_url, transactional_db):
-    """A real Celery worker process on Redis against the test database: yields
-    (sender, queue, process); send propertydesk.run_job to ``queue``."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": redis_url}
-    proc = subprocess.Popen(
+def start_worker(redis_url: str, queue: str, **env: str) -> subprocess.Popen:
+    """A real Celery worker process on Redis against the test database, serving ``queue``,
+    with ``env`` added to its environment (its settings come from there)."""
+    full_env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": redis_url, **env}
+    return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "propertydesk", "worker", "--pool", "solo",
          "-Q", queue, "-l", "WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip"],
-        cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=BASE_DIR, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    sender = Celery(broker=redis_url)
-    try:
-        yield sender, queue, proc
-    finally:
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture
+def job_worker(redis_url, transactional_db):
+    """A real Celery worker process on Redis against the test database: yields
+    (sender, queue, process); send propertydesk.run_job to ``queue``."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    proc = start_worker(redis_url, queue)
+    sender = Celery(broker=redis_url)
+    try:
+        yield sender, queue, proc
+    finally:
+        stop_worker(proc)
         sender.close()
 
 

@@ -1,0 +1,111 @@
+"""The crash the outbox exists for: a worker killed (SIGKILL) in the middle of the
+dunning job's SMS. Real worker processes on Redis, the test database, and the recording
+gateway in Redis, which keeps each message once by its idempotency key and counts every
+call, as a gateway honouring keys would."""
+
+import datetime as dt
+import time
+import uuid
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from celery import Celery
+from django.conf import settings
+
+from fees import services as fees
+from fees.models import DunningNotice, FeeStandard
+from owners import services as owners
+from owners.models import Ownership, Unit
+from propertydesk.models import Delivery, JobRun
+from propertydesk.sms import RecordingGateway
+from tests.conftest import start_worker, stop_worker
+from tests.factories import BuildingFactory, EstateFactory
+
+SH = ZoneInfo("Asia/Shanghai")
+NOV = dt.date(2026, 11, 1)
+OWNERS = 1_050
+
+
+def _estate_owing(n: int):
+    """An estate of ``n`` units, each with an owner who wants SMS and a November bill unpaid."""
+    estate = EstateFactory(code="crash")
+    building = BuildingFactory(estate=estate, number="1")
+    FeeStandard.objects.create(estate=estate, item="生活垃圾清运费", basis="per_unit_month", rate=Decimal("10.00"),
+                               effective_from=dt.date(2026, 1, 1))
+    units = Unit.objects.bulk_create([Unit(building=building, number=f"1-{i // 100 + 1}-{i % 100 + 101}",
+                                           area=Decimal("80.00")) for i in range(n)])
+    people = [owners.owner_create(name=f"业主{i}", phones=[owners.PhoneInput(number=f"139{i:08d}")],
+                                  preferred_channel="sms") for i in range(n)]
+    Ownership.objects.bulk_create([Ownership(unit=unit, owner=owner, start_date=dt.date(2020, 5, 1))
+                                   for unit, owner in zip(units, people)])
+    fees.bill_run(period=NOV, as_of=dt.datetime(2026, 11, 10, 1, 0, tzinfo=SH))
+
+
+def _wait(condition, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"waited {timeout:.0f} s for {what}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_dunning_loses_no_sms_and_sends_none_twice(redis_url):
+    # given: 1,050 units owing, their owners reached by SMS; a gateway that takes 3 ms a message
+    _estate_owing(OWNERS)
+    gateway = RecordingGateway("sms")
+    gateway.reset()
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {"SMS_BACKEND": "propertydesk.sms.RecordingSmsBackend", "GATEWAY_RECORD_URL": settings.GATEWAY_RECORD_URL,
+           "GATEWAY_RECORD_DELAY_MS": "3", "OUTBOX_KEY_PREFIX": settings.OUTBOX_KEY_PREFIX}
+    sender = Celery(broker=redis_url)
+    # The first worker sends the outbox right after each commit, inside the job (as the
+    # job sent its SMS when the crash was measured); the second as a worker normally does.
+    first = start_worker(redis_url, queue, OUTBOX_DELIVERY="inline", **env)
+    second = None
+    try:
+        # when: the dunning job of the 16th runs on the worker, which is killed mid-send
+        sender.send_task("propertydesk.run_job", args=("fees.dunning", "2026-11-16T09:00:00+08:00"), queue=queue)
+        _wait(lambda: len(gateway.messages()) >= 100, timeout=120, what="the first hundred SMS")
+        first.kill()  # SIGKILL: no shutdown, no acknowledgement, no cleanup
+        first.wait(timeout=20)
+        before = len(gateway.messages())
+        notices = DunningNotice.objects.count()
+        left = Delivery.objects.filter(channel="sms").exclude(status="sent").count()
+        run = JobRun.objects.get(name="fees.dunning")
+        print(f"\nkilled after {before} of {notices} SMS; {left} not sent; the run is {run.status}")
+        assert notices == OWNERS and 0 < left < OWNERS and run.finished_at is None
+
+        # when: a worker starts again, and the job's slot and the outbox are run as the
+        # tick and the sweep would run them
+        second = start_worker(redis_url, queue, **env)
+        sender.send_task("propertydesk.run_job", args=("fees.dunning", "2026-11-16T09:00:00+08:00"), queue=queue)
+        sender.send_task("propertydesk.deliver_outbox", queue=queue)
+        _wait(lambda: not Delivery.objects.exclude(status="sent").filter(channel="sms").exists(),
+              timeout=180, what="every SMS to be sent")
+        _wait(lambda: JobRun.objects.filter(name="fees.dunning", finished_at__isnull=False).exists(),
+              timeout=60, what="the job's slot to finish")
+    finally:
+        for proc in (first, second):
+            if proc is not None:
+                stop_worker(proc)
+        sender.close()
+
+    # then: the gateway got every notice exactly once by its key, resends were recognised
+    sms = list(Delivery.objects.filter(channel="sms").values_list("idempotency_key", flat=True))
+    received = gateway.messages()
+    print(f"gateway: {len(received)} distinct messages for {len(sms)} SMS notices in {gateway.calls()} calls "
+          f"({gateway.calls() - len(received)} resends recognised by key)")
+    assert len(sms) == OWNERS and sorted(received) == sorted(sms)
+    assert sorted(m["to"] for m in received.values()) == sorted(f"139{i:08d}" for i in range(OWNERS))
+    # and nothing is left pending, every notice is sent when its SMS is
+    assert not Delivery.objects.exclude(status="sent").exists()
+    assert set(DunningNotice.objects.values_list("status", flat=True)) == {"sent"}
+    # and the run the kill interrupted is on record as abandoned, its slot run again
+    run = JobRun.objects.get(name="fees.dunning")
+    print(f"job run: {run.status}, attempts {run.attempts}: {run.summary}")
+    assert run.status == "done" and run.attempts == 2
+    gateway.reset()
