@@ -107,9 +107,15 @@ class Notification(models.Model):
 
     def render(self, language: str | None = None) -> tuple[str, str]:
         """Subject and body in ``language`` (the active language if None)."""
+        from django.utils import translation
+
         from propertydesk.messages import render
 
-        return render(self.kind, self.params, language)
+        key = language or translation.get_language()
+        cache = self.__dict__.setdefault("_rendered", {})
+        if key not in cache:
+            cache[key] = render(self.kind, self.params, language)
+        return cache[key]
 
     @property
     def subject(self) -> str:
