@@ -472,16 +472,14 @@ def dunning_deliver(*, as_of: datetime, batch: int = 2000) -> int:
                 params={"unit": notice.unit.number, "owed": str(notice.amount_owed),
                         "month": messages.month(notice.period)}) for notice in notices])
             for notice in notices:
-                note = written.get(f"dunning:{notice.pk}")
-                notice.notification = note
-            linked = [n for n in notices if n.notification]
+                notice.notification_id = written.get(f"dunning:{notice.pk}")
+            linked = [n for n in notices if n.notification_id]
             with connection.cursor() as cursor:
                 cursor.execute("""
                     UPDATE fees_dunningnotice n SET notification_id = v.note
                     FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, note) WHERE n.id = v.id
-                """, [[n.pk for n in linked], [n.notification.pk for n in linked]])
-            portal = [n.pk for n in notices if n.notification and n.channel == NoticeChannel.PORTAL
-                      and n.status == _SEND[0]]
+                """, [[n.pk for n in linked], [n.notification_id for n in linked]])
+            portal = [n.pk for n in linked if n.channel == NoticeChannel.PORTAL and n.status == _SEND[0]]
             _notices_move(portal, _SEND, at=as_of)
             queued += len(notices)
 

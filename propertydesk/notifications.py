@@ -11,13 +11,15 @@ whatever the reruns.
 
 from __future__ import annotations
 
+import json
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
 
 from propertydesk import outbox
 from propertydesk.models import ContactChannel, DeliveryChannel, Notification
@@ -147,25 +149,35 @@ class OwnerMessage:
     channels: list[str] | None = None  # besides the inbox; None: the owner's preferred channel
 
 
-def notify_owners(*, messages: list[OwnerMessage], now: datetime) -> dict[str, Notification]:
-    """``notify_owner`` for a batch, in a handful of queries: the owners' primary phones
-    in one, the keys already used in one, the inbox rows and the outbox rows in one insert
-    each. The caller holds the batch (claims it) so that no one else sends the same keys
-    meanwhile. Returns the notifications written by the caller's ``dedupe_key``; a key
-    already used is skipped, as in ``notify_owner``."""
+def notify_owners(*, messages: list[OwnerMessage], now: datetime) -> dict[str, int]:
+    """``notify_owner`` for a batch, in a handful of statements: the owners' primary phones
+    in one query, the inbox rows in one insert that skips keys already used, the outbox
+    rows in another. The caller holds the batch (claims it) so that no one else sends the
+    same keys meanwhile. Returns the new notifications' ids by the caller's ``dedupe_key``;
+    a key already used is skipped, as in ``notify_owner``."""
     keyed = {f"{m.dedupe_key}:owner:{m.owner.pk}": m for m in messages}
-    used = set(Notification.objects.filter(dedupe_key__in=keyed).values_list("dedupe_key", flat=True))
+    if not keyed:
+        return {}
     phones = _primary_phones([m.owner for m in messages if m.channels is None])
-    rows, wanted = [], []
-    for key, m in keyed.items():
-        if key in used:
-            continue
-        rows.append(Notification(recipient_id=m.owner.user_id, owner=m.owner, kind=m.kind, params=m.params,
-                                 url=m.url, created_at=now, dedupe_key=key))
-        wanted.append(m.channels if m.channels is not None else _owner_channels(m.owner, phones.get(m.owner.pk)))
-    Notification.objects.bulk_create(rows, batch_size=1000)
-    outbox.queue(notifications=rows, channels={note.pk: _outside(ch) for note, ch in zip(rows, wanted)}, now=now)
-    return {keyed[note.dedupe_key].dedupe_key: note for note in rows}
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO propertydesk_notification (recipient_id, owner_id, kind, params, url, created_at, dedupe_key)
+            SELECT v.recipient, v.owner, v.kind, v.params::jsonb, v.url, %(now)s, v.key
+            FROM unnest(%(recipients)s::integer[], %(owners)s::bigint[], %(kinds)s::text[], %(params)s::text[],
+                        %(urls)s::text[], %(keys)s::text[]) AS v(recipient, owner, kind, params, url, key)
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id, dedupe_key
+        """, {"now": now, "recipients": [m.owner.user_id for m in keyed.values()],
+              "owners": [m.owner.pk for m in keyed.values()], "kinds": [m.kind for m in keyed.values()],
+              "params": [json.dumps(m.params, cls=DjangoJSONEncoder) for m in keyed.values()],
+              "urls": [m.url for m in keyed.values()], "keys": list(keyed)})
+        written = dict(cursor.fetchall())  # id → key
+    channels = {}
+    for pk, key in written.items():
+        m = keyed[key]
+        channels[pk] = _outside(m.channels if m.channels is not None else _owner_channels(m.owner, phones.get(m.owner.pk)))
+    outbox.queue(notifications=list(written), channels=channels, now=now)
+    return {keyed[key].dedupe_key: pk for pk, key in written.items()}
 
 
 def users_in_roles(*roles: str):

@@ -34,10 +34,8 @@ from django.dispatch import Signal
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from propertydesk import languages, liveness, states
-from propertydesk.models import (
-    DELIVERY_TRANSITIONS, Delivery, DeliveryChannel, DeliveryEvent, DeliveryStatus, Notification,
-)
+from propertydesk import languages, liveness, messages, states
+from propertydesk.models import DELIVERY_TRANSITIONS, Delivery, DeliveryChannel, DeliveryStatus, Notification
 from propertydesk.sms import get_backend
 
 Channel, Status = DeliveryChannel, DeliveryStatus
@@ -61,20 +59,30 @@ def idempotency_key(notification_id: int, channel: str) -> str:
     return f"{settings.OUTBOX_KEY_PREFIX}-{notification_id}-{channel}"
 
 
-def queue(*, notifications: Iterable[Notification], channels: dict[int, list[str]], now: datetime) -> int:
-    """Write the deliveries of freshly written notifications: ``channels`` maps each
-    notification's id to its channels besides the inbox. Call inside the transaction that
-    wrote them. Returns how many rows wait to be sent; a task is queued to send them once
-    the transaction commits."""
-    rows, waiting = [], 0
+def queue(*, notifications: Iterable[Notification | int], channels: dict[int, list[str]], now: datetime) -> int:
+    """Write the deliveries of freshly written notifications (rows or ids): ``channels``
+    maps each notification's id to its channels besides the inbox. Call inside the
+    transaction that wrote them. Returns how many rows wait to be sent by a worker; a task
+    is queued to send them once the transaction commits."""
+    ids, kinds, statuses = [], [], []
     for note in notifications:
-        rows.append(Delivery(notification_id=note.pk, channel=Channel.INBOX, status=Status.SENT, created_at=now,
-                             sent_at=now, idempotency_key=idempotency_key(note.pk, Channel.INBOX)))
-        for channel in channels.get(note.pk, ()):
-            rows.append(Delivery(notification_id=note.pk, channel=channel, status=Status.PENDING, created_at=now,
-                                 idempotency_key=idempotency_key(note.pk, channel)))
-            waiting += channel in SENT_BY_WORKER
-    Delivery.objects.bulk_create(rows, batch_size=2000)
+        pk = note if isinstance(note, int) else note.pk
+        for channel in (Channel.INBOX, *channels.get(pk, ())):
+            ids.append(pk)
+            kinds.append(str(channel))
+            statuses.append(Status.SENT if channel == Channel.INBOX else Status.PENDING)
+    if not ids:
+        return 0
+    with connection.cursor() as cursor:  # one statement, however many rows
+        cursor.execute("""
+            INSERT INTO propertydesk_delivery (notification_id, channel, status, attempts, last_error, provider_id,
+                                               idempotency_key, created_at, sent_at, claimed_by)
+            SELECT v.note, v.channel, v.status, 0, '', '', %(prefix)s || '-' || v.note || '-' || v.channel,
+                   %(now)s, CASE WHEN v.status = %(sent)s THEN %(now)s::timestamptz END, ''
+            FROM unnest(%(ids)s::bigint[], %(channels)s::text[], %(statuses)s::text[]) AS v(note, channel, status)
+        """, {"prefix": settings.OUTBOX_KEY_PREFIX, "now": now, "sent": Status.SENT, "ids": ids, "channels": kinds,
+              "statuses": [str(x) for x in statuses]})
+    waiting = sum(channel in SENT_BY_WORKER for channel in kinds)
     if waiting:
         kick()
     return waiting
@@ -162,32 +170,65 @@ def _claim(*, now: datetime, batch: int, me: str) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _addresses(deliveries: list[Delivery]) -> dict[int, str]:
-    """Each delivery's address, looked up now: the owner's primary phone for SMS, the
-    owner's or the staff user's e-mail for e-mail."""
-    phones: dict[int, str] = {}
-    owners = [d.notification.owner for d in deliveries if d.channel == Channel.SMS and d.notification.owner_id]
-    if owners:
-        phone_model = owners[0].phones.model  # the core does not import the registry's models
-        phones = dict(phone_model.objects.filter(owner_id__in={o.pk for o in owners}, is_primary=True)
-                      .values_list("owner_id", "number"))
-    found = {}
-    for d in deliveries:
-        note = d.notification
-        if d.channel == Channel.SMS:
-            found[d.pk] = phones.get(note.owner_id, "") if note.owner_id else ""
-        else:
-            found[d.pk] = (note.owner.email if note.owner_id else "") or (note.recipient.email if note.recipient_id else "")
-    return found
+@dataclass
+class _Row:
+    """A claimed delivery and what sending it needs, read in one query without models."""
+
+    id: int
+    channel: str
+    key: str
+    attempts: int
+    notification_id: int
+    kind: str
+    params: dict
+    owner_id: int | None
+    recipient_id: int | None
+    address: str = ""
+    language: str = ""
+    status: str = ""
+    error: str = ""
+    provider_id: str = ""
+    next_attempt_at: datetime | None = None
 
 
-def _send_one(delivery: Delivery, *, address: str, sms_backend, mail) -> str:
+def _rows(ids: list[int]) -> list[_Row]:
+    owner_model = Notification._meta.get_field("owner").related_model
+    owner_language = "notification__owner__language" if any(
+        f.name == "language" for f in owner_model._meta.get_fields()) else None
+    fields = ["id", "channel", "idempotency_key", "attempts", "notification_id", "notification__kind",
+              "notification__params", "notification__owner_id", "notification__recipient_id",
+              "notification__owner__email", "notification__recipient__email"] + ([owner_language] if owner_language else [])
+    rows, emails, owner_langs = [], {}, {}
+    for v in Delivery.objects.filter(pk__in=ids).order_by("pk").values(*fields):
+        row = _Row(v["id"], v["channel"], v["idempotency_key"], v["attempts"], v["notification_id"],
+                   v["notification__kind"], v["notification__params"], v["notification__owner_id"],
+                   v["notification__recipient_id"])
+        emails[row.id] = (v["notification__owner__email"] if row.owner_id else "") or \
+            (v["notification__recipient__email"] or "" if row.recipient_id else "")
+        if row.owner_id:
+            owner_langs[row.id] = languages.valid(v.get(owner_language)) if owner_language else None
+        rows.append(row)
+    # Addresses are looked up now: the owner's primary phone for SMS, the e-mail for e-mail.
+    phone_model = owner_model._meta.get_field("phones").related_model  # the core does not import the registry
+    sms_owners = {r.owner_id for r in rows if r.channel == Channel.SMS and r.owner_id}
+    phones = dict(phone_model.objects.filter(owner_id__in=sms_owners, is_primary=True)
+                  .values_list("owner_id", "number")) if sms_owners else {}
+    user_langs = languages.user_languages(r.recipient_id for r in rows if r.recipient_id and not r.owner_id)
+    for row in rows:
+        row.address = (phones.get(row.owner_id, "") if row.owner_id else "") if row.channel == Channel.SMS \
+            else emails[row.id]
+        row.language = (owner_langs.get(row.id) if row.owner_id else user_langs.get(row.recipient_id)) \
+            or settings.LANGUAGE_CODE
+    return rows
+
+
+def _send_one(row: _Row, *, sms_backend, mail) -> str:
     """Send one delivery in the active language (the reader's); returns the gateway's id."""
-    subject, body = delivery.notification.render()
-    if delivery.channel == Channel.SMS:
-        return sms_backend.send(phone=address, text=f"{subject} {body}".strip(), key=delivery.idempotency_key)
-    message_id = f"<{delivery.idempotency_key}@{settings.OUTBOX_KEY_PREFIX}>"
-    EmailMessage(subject, body, None, [address], headers={"Message-ID": message_id}, connection=mail).send()
+    subject, body = messages.render(row.kind, row.params)
+    if row.channel == Channel.SMS:
+        return sms_backend.send(phone=row.address, text=f"{subject} {body}".strip(), key=row.key)
+    message_id = f"<{row.key}@{settings.OUTBOX_KEY_PREFIX}>"
+    EmailMessage(subject, body, None, [row.address], headers={"Message-ID": message_id}, connection=mail).send()
     return message_id
 
 
@@ -203,85 +244,69 @@ def deliver_batch(*, now: datetime, batch: int | None = None) -> Outcome:
     outcome = Outcome(claimed=len(ids))
     if not ids:
         return outcome
-    deliveries = list(Delivery.objects.filter(pk__in=ids).select_related(
-        "notification", "notification__owner", "notification__recipient").order_by("pk"))
-    addresses = _addresses(deliveries)
-    user_langs = languages.user_languages(d.notification.recipient_id for d in deliveries
-                                          if d.notification.recipient_id and not d.notification.owner_id)
+    rows = _rows(ids)
     sms_backend = get_backend()
-    mail = get_connection(fail_silently=False) if any(d.channel == Channel.EMAIL for d in deliveries) else None
-    results: list[tuple[Delivery, str, str]] = []  # (delivery, provider id, error)
-    by_language: dict[str, list[Delivery]] = {}
-    for delivery in deliveries:
-        if not addresses[delivery.pk]:
-            results.append((delivery, "", "no address" if delivery.channel == Channel.EMAIL else "no phone number"))
-            continue
-        language = languages.notification_language(delivery.notification, user_langs=user_langs)
-        by_language.setdefault(language, []).append(delivery)
+    mail = get_connection(fail_silently=False) if any(r.channel == Channel.EMAIL for r in rows) else None
+    by_language: dict[str, list[_Row]] = {}
+    for row in rows:
+        if row.address:
+            by_language.setdefault(row.language, []).append(row)
+        else:
+            row.error = "no address" if row.channel == Channel.EMAIL else "no phone number"
     for language, group in by_language.items():
         with translation.override(language):  # once per language, not per message
-            for delivery in group:
+            for row in group:
                 try:
-                    provider_id = _send_one(delivery, address=addresses[delivery.pk], sms_backend=sms_backend,
-                                            mail=mail)
-                    results.append((delivery, str(provider_id)[:100], ""))
+                    row.provider_id = str(_send_one(row, sms_backend=sms_backend, mail=mail))[:100]
                 except Exception as exc:  # noqa: BLE001 — a gateway's error is this message's failure alone
-                    results.append((delivery, "", f"{type(exc).__name__}: {exc}"[:300]))
+                    row.error = f"{type(exc).__name__}: {exc}"[:300]
     if mail is not None:
         mail.close()
-    _record(results, now=now, me=me, outcome=outcome)
+    _record(rows, now=now, me=me, outcome=outcome)
     return outcome
 
 
-def _record(results, *, now: datetime, me: str, outcome: Outcome) -> None:
-    sent, failed, given_up, events = [], [], [], []
-    for delivery, provider_id, error in results:
-        if not error:
-            delivery.status, delivery.provider_id, delivery.sent_at, delivery.last_error = \
-                _DONE[1], provider_id, now, ""
-            sent.append(delivery)
-            events.append(DeliveryEvent(delivery=delivery, at=now, from_status=_DONE[0], to_status=_DONE[1],
-                                        note=provider_id))
+def _record(rows: list[_Row], *, now: datetime, me: str, outcome: Outcome) -> None:
+    """Every outcome of a batch, with its event, in one transaction and three statements.
+    Only rows still claimed by this process are written: if a lease ran out and another
+    worker took a row over, its outcome is the one recorded."""
+    for row in rows:
+        if not row.error:
+            row.status = _DONE[1]
             continue
-        delay = _retry_delay(delivery.attempts)
-        no_address = error.startswith("no ")
-        target = _GIVE_UP if delay is None or no_address else _FAIL
-        delivery.status, delivery.last_error = target[1], error
-        delivery.next_attempt_at = None if target is _GIVE_UP else now + delay
-        (given_up if target is _GIVE_UP else failed).append(delivery)
-        events.append(DeliveryEvent(delivery=delivery, at=now, from_status=target[0], to_status=target[1],
-                                    note=error))
-    with transaction.atomic():
-        # Only rows still claimed by this process: if a lease ran out and another worker
-        # took a row over, its outcome is the one recorded.
-        mine = set(Delivery.objects.select_for_update().filter(
-            pk__in=[d.pk for d, _p, _e in results], status=Status.SENDING, claimed_by=me).values_list("pk", flat=True))
-        sent = [d for d in sent if d.pk in mine]
-        failed = [d for d in failed if d.pk in mine]
-        given_up = [d for d in given_up if d.pk in mine]
-        with connection.cursor() as cursor:  # one statement per outcome, however many rows
-            if sent:
-                cursor.execute("""
-                    UPDATE propertydesk_delivery d SET status = %s, sent_at = %s, last_error = '', provider_id = v.pid
-                    FROM unnest(%s::bigint[], %s::text[]) AS v(id, pid) WHERE d.id = v.id
-                """, [_DONE[1], now, [d.pk for d in sent], [d.provider_id for d in sent]])
-            if failed or given_up:
-                rows = failed + given_up
-                cursor.execute("""
-                    UPDATE propertydesk_delivery d SET status = v.status, last_error = v.error, next_attempt_at = v.next
-                    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) AS v(id, status, error, next)
-                    WHERE d.id = v.id
-                """, [[d.pk for d in rows], [d.status for d in rows], [d.last_error for d in rows],
-                      [d.next_attempt_at for d in rows]])
-        DeliveryEvent.objects.bulk_create([e for e in events if e.delivery_id in mine], batch_size=1000)
+        delay = _retry_delay(row.attempts)
+        give_up = delay is None or row.error.startswith("no ")
+        row.status = (_GIVE_UP if give_up else _FAIL)[1]
+        row.next_attempt_at = None if give_up else now + delay
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("""
+            WITH outcome AS (
+                SELECT * FROM unnest(%(ids)s::bigint[], %(statuses)s::text[], %(errors)s::text[],
+                                     %(pids)s::text[], %(next)s::timestamptz[]) AS v(id, status, error, pid, next)
+            ), written AS (
+                UPDATE propertydesk_delivery d
+                SET status = o.status, last_error = o.error, provider_id = CASE WHEN o.pid <> '' THEN o.pid
+                    ELSE d.provider_id END, next_attempt_at = o.next,
+                    sent_at = CASE WHEN o.status = %(sent)s THEN %(now)s::timestamptz ELSE d.sent_at END
+                FROM outcome o WHERE d.id = o.id AND d.status = %(sending)s AND d.claimed_by = %(me)s
+                RETURNING d.id, d.notification_id, d.channel, d.status, CASE WHEN o.error <> '' THEN o.error
+                    ELSE o.pid END AS note
+            ), logged AS (
+                INSERT INTO propertydesk_deliveryevent (delivery_id, at, actor_id, from_status, to_status, note)
+                SELECT id, %(now)s, NULL, %(sending)s, status, note FROM written
+            )
+            SELECT id, notification_id, channel, status FROM written
+        """, {"ids": [r.id for r in rows], "statuses": [r.status for r in rows], "errors": [r.error for r in rows],
+              "pids": [r.provider_id for r in rows], "next": [r.next_attempt_at for r in rows], "now": now,
+              "sent": _DONE[1], "sending": _DONE[0], "me": me})
+        written = cursor.fetchall()
+        sent = [(pk, note, channel) for pk, note, channel, status in written if status == _DONE[1]]
+        given_up = [(pk, note, channel) for pk, note, channel, status in written if status == _GIVE_UP[1]]
         if sent or given_up:
-            delivery_settled.send(
-                sender=Delivery,
-                sent=[(d.pk, d.notification_id, d.channel) for d in sent],
-                given_up=[(d.pk, d.notification_id, d.channel) for d in given_up], now=now)
+            delivery_settled.send(sender=Delivery, sent=sent, given_up=given_up, now=now)
     outcome.sent += len(sent)
-    outcome.failed += len(failed)
     outcome.given_up += len(given_up)
+    outcome.failed += sum(1 for *_x, status in written if status == _FAIL[1])
 
 
 def deliver(*, now: datetime, batch: int | None = None, max_batches: int | None = None) -> Outcome:
