@@ -226,6 +226,9 @@ def test_the_supervisor_sees_the_figure_on_the_desk_red_when_any_is_given_up(cli
     page = client.get(reverse("desk"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="undelivered"' in page and "1 message not delivered" in page and "alert-danger" in page
     assert f'href="{reverse("deliveries")}" id="undelivered"' in page
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("desk")).content.decode()
+    assert "1 条消息未送达" in page and "其中 1 条已放弃发送" in page
 
 
 def test_the_figure_is_amber_without_a_given_up_message_and_absent_at_zero(client, supervisor_user, db):
