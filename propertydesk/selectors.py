@@ -8,6 +8,7 @@ from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from propertydesk.models import Delivery, DeliveryChannel, DeliveryStatus, Notification
+from propertydesk.outbox import SENT_BY_WORKER
 from propertydesk.people import person_name
 from propertydesk.roles import owner_of
 
@@ -52,7 +53,7 @@ class DeliveryRow:
 
     @property
     def can_retry(self) -> bool:
-        return self.delivery.channel in (DeliveryChannel.EMAIL, DeliveryChannel.SMS)
+        return self.delivery.channel in SENT_BY_WORKER  # a letter is delivered by hand
 
 
 def deliveries_needing_attention(*, channel: str | None = None, status: str | None = None,
