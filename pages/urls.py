@@ -40,6 +40,8 @@ urlpatterns = [
     path("desk/", views.desk, name="desk"),
     path("healthz", core_views.healthz, name="healthz"),
     path("inbox/", core_views.inbox, name="inbox"),
+    path("deliveries/", views.deliveries, name="deliveries"),
+    path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
     path("complaints/", include("complaints.urls")),
     path("work-orders/", include("repairs.urls")),
     path("callbacks/", include("callbacks.urls")),

@@ -2,13 +2,15 @@
 start page, the owner's page at the desk (the registry, and the owner's complaints)
 and the owner portal's home (units, callbacks to answer, fees owed). Thin: each
 reads the apps' selectors and calls their services, and keeps the URL names of the
-app it belongs to (``owners:detail``, ``portal:home``; see pages/urls.py)."""
+app it belongs to (``owners:detail``, ``portal:home``; see pages/urls.py). The desk's
+page of messages that did not go out (``deliveries``) is here too: it links each one to
+the owner's page at the desk."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,8 +22,12 @@ from fees.selectors import owner_owed
 from owners import selectors, services
 from owners.forms import OwnershipForm, PortalLoginForm
 from owners.models import PiiField
+from propertydesk import outbox
+from propertydesk import selectors as core_selectors
 from propertydesk.actions import run_action
-from propertydesk.roles import is_staff_member
+from propertydesk.models import Delivery, DeliveryChannel, DeliveryStatus
+from propertydesk.people import person_name
+from propertydesk.roles import is_staff_member, is_supervisor
 from propertydesk.web import owner_required, staff_required
 
 
@@ -31,10 +37,14 @@ def desk(request):
         raise PermissionDenied
     query = request.GET.get("q", "").strip()
     hits = selectors.desk_search(query=query) if query else None
+    # The supervisors' figure: messages that have not reached their recipient.
+    undelivered = (core_selectors.undelivered_figure(as_of=timezone.now())
+                   if not query and is_supervisor(request.user) else None)
     return render(
         request,
         "desk.html",
-        {"query": query, "hits": hits, "counts": None if query else selectors.registry_counts()},
+        {"query": query, "hits": hits, "counts": None if query else selectors.registry_counts(),
+         "undelivered": undelivered},
     )
 
 
@@ -134,3 +144,70 @@ def portal_home(request, owner):
         "owner": owner, "units": units, "callbacks_offered": owner_offered_callbacks(owner=owner).count(),
         "fees_owed": owner_owed(owner=owner).total,
     })
+
+
+# ---- messages that did not go out (the outbox) ---------------------------------------------
+
+
+# How many failed or given-up deliveries the page lists (newest first); the counts cover all.
+DELIVERIES_SHOWN = 100
+# Always a tab; WeChat and letters get one when they have something to show.
+_DELIVERY_TABS = (DeliveryChannel.SMS, DeliveryChannel.EMAIL, DeliveryChannel.WECHAT, DeliveryChannel.LETTER)
+_TAB_ICONS = {DeliveryChannel.SMS: "bi-chat-dots", DeliveryChannel.EMAIL: "bi-envelope-at",
+              DeliveryChannel.WECHAT: "bi-wechat", DeliveryChannel.LETTER: "bi-mailbox"}
+
+
+@staff_required
+@permission_required("propertydesk.view_delivery", raise_exception=True)
+def deliveries(request):
+    """Failed and given-up messages, by channel, each with its reason and a retry button;
+    above them, everything not yet delivered."""
+    channel = request.GET.get("channel", "")
+    channel = channel if channel in _DELIVERY_TABS else ""
+    status = request.GET.get("status", "")
+    status = status if status in core_selectors.NEEDS_ATTENTION else ""
+    counts = core_selectors.delivery_attention_counts()
+    tabs = []
+    for c in _DELIVERY_TABS:
+        by_status = counts.get(c.value, {})
+        if c in (DeliveryChannel.SMS, DeliveryChannel.EMAIL) or by_status or c == channel:
+            tabs.append({"channel": c.value, "label": c.label, "icon": _TAB_ICONS[c],
+                         "count": sum(by_status.values()), "given_up": by_status.get(DeliveryStatus.GIVEN_UP, 0)})
+    in_view = [by_status for c, by_status in counts.items() if not channel or c == channel]
+    rows = core_selectors.deliveries_needing_attention(channel=channel or None, status=status or None,
+                                                      limit=DELIVERIES_SHOWN)
+    return render(request, "deliveries/list.html", {
+        "rows": rows, "tabs": tabs, "channel": channel, "status": status,
+        "total": sum(sum(by_status.values()) for by_status in counts.values()),
+        "failed": sum(by_status.get(DeliveryStatus.FAILED, 0) for by_status in in_view),
+        "given_up": sum(by_status.get(DeliveryStatus.GIVEN_UP, 0) for by_status in in_view),
+        "limit": DELIVERIES_SHOWN,
+        "figure": core_selectors.undelivered_figure(as_of=timezone.now()),
+        "can_retry": request.user.has_perm("propertydesk.change_delivery"),
+    })
+
+
+@staff_required
+@permission_required("propertydesk.change_delivery", raise_exception=True)
+@require_POST
+def delivery_retry(request, pk):
+    delivery = get_object_or_404(Delivery, pk=pk)
+    back = reverse("deliveries") + _deliveries_query(request.POST)
+    return run_action(
+        request, target=delivery, form=None,
+        run=lambda delivery, data, user, now: outbox.delivery_retry(delivery=delivery, now=now, actor=user),
+        message=lambda retried: _("Sending again: %(channel)s to %(recipient)s.")
+        % {"channel": retried.get_channel_display(), "recipient": _recipient_name(retried)},
+        back_url=back,
+    )
+
+
+def _deliveries_query(data) -> str:
+    """Back to the tab the retry was pressed on."""
+    channel = data.get("channel", "")
+    return f"?channel={channel}" if channel in DeliveryChannel.values else ""
+
+
+def _recipient_name(delivery) -> str:
+    note = delivery.notification
+    return note.owner.name if note.owner_id else person_name(note.recipient)

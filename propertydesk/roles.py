@@ -65,6 +65,9 @@ _DESK = _VIEW_REGISTRY + [
     "fees.view_dunningnotice",
     "fees.change_dunningnotice",
     "fees.view_arrearscase",
+    # the outbox's page: failed and given-up messages, and the retry button
+    "propertydesk.view_delivery",
+    "propertydesk.change_delivery",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

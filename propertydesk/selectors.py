@@ -1,6 +1,15 @@
-from django.db.models import Q, QuerySet
+from __future__ import annotations
 
-from propertydesk.models import Notification
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.apps import apps
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from propertydesk.models import Delivery, DeliveryChannel, DeliveryStatus, Notification
+from propertydesk.outbox import SENT_BY_WORKER
+from propertydesk.people import person_name
 from propertydesk.roles import owner_of
 
 
@@ -12,3 +21,131 @@ def inbox_for(user) -> QuerySet[Notification]:
 
 def unread_count(user) -> int:
     return inbox_for(user).filter(read_at__isnull=True).count()
+
+
+# ---- the outbox, as the desk sees it ----------------------------------------------------------
+
+# A delivery the desk should look at: it failed (and will be retried) or was given up.
+NEEDS_ATTENTION = (DeliveryStatus.FAILED, DeliveryStatus.GIVEN_UP)
+# Not (yet) in the recipient's hands.
+UNDELIVERED = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED, DeliveryStatus.GIVEN_UP)
+# The channels the figure counts one by one; a printed letter is a count of its own.
+SENT_CHANNELS = (DeliveryChannel.EMAIL, DeliveryChannel.SMS, DeliveryChannel.WECHAT)
+
+# The outbox's own reasons (propertydesk.outbox), in the reader's language; a gateway's
+# error is shown as the gateway wrote it.
+_REASONS = {
+    "no phone number": _("The owner has no phone number."),
+    "no address": _("No e-mail address."),
+}
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One delivery on the desk's page, with its message rendered in the page's language."""
+
+    delivery: Delivery
+    subject: str
+    recipient: str  # the owner's name, or the member of staff's
+    owner_id: int | None
+    phone_masked: str  # the owner's primary phone, masked; "" for staff or none on file
+    reason: str
+
+    @property
+    def can_retry(self) -> bool:
+        return self.delivery.channel in SENT_BY_WORKER  # a letter is delivered by hand
+
+
+def deliveries_needing_attention(*, channel: str | None = None, status: str | None = None,
+                                 limit: int = 100) -> list[DeliveryRow]:
+    """Failed and given-up deliveries, newest first (at most ``limit``), optionally of one
+    channel or one of the two statuses. Four queries whatever the number of rows: the
+    deliveries with their message, owner and staff recipient, and the owners' primary phones."""
+    statuses = [status] if status in NEEDS_ATTENTION else list(NEEDS_ATTENTION)
+    rows = Delivery.objects.filter(status__in=statuses)
+    if channel:
+        rows = rows.filter(channel=channel)
+    # The registry's phone model by name: the core does not import the registry.
+    phones = apps.get_model("owners", "OwnerPhone").objects.filter(is_primary=True)
+    rows = (rows.select_related("notification", "notification__owner", "notification__recipient")
+            .prefetch_related(Prefetch("notification__owner__phones", queryset=phones, to_attr="primary_phones"))
+            .order_by("-id")[:limit])
+    return [_delivery_row(delivery) for delivery in rows]
+
+
+def _delivery_row(delivery: Delivery) -> DeliveryRow:
+    note = delivery.notification
+    owner = note.owner
+    if owner is not None:
+        recipient = owner.name
+        primary = getattr(owner, "primary_phones", [])
+        phone_masked = primary[0].masked if primary else ""
+    else:
+        recipient = person_name(note.recipient) if note.recipient is not None else ""
+        phone_masked = ""
+    return DeliveryRow(
+        delivery=delivery, subject=note.subject, recipient=recipient, owner_id=note.owner_id,
+        phone_masked=phone_masked, reason=str(_REASONS.get(delivery.last_error, delivery.last_error)),
+    )
+
+
+def delivery_attention_counts() -> dict[str, dict[str, int]]:
+    """Failed and given-up deliveries by channel, then status: {"sms": {"failed": 2, "given_up": 1}}.
+    One grouped count over the (channel, status) index."""
+    counts: dict[str, dict[str, int]] = {}
+    for channel, status, n in (Delivery.objects.filter(status__in=NEEDS_ATTENTION)
+                               .values_list("channel", "status").annotate(n=Count("id")).order_by()):
+        counts.setdefault(channel, {})[status] = n
+    return counts
+
+
+@dataclass(frozen=True)
+class UndeliveredFigure:
+    """What has not reached its recipient as of a moment (the supervisors' figure)."""
+
+    as_of: datetime
+    by_channel: dict[str, dict[str, int]]  # e-mail, SMS, WeChat: status → count
+    letters_waiting: int  # printed letters not yet put through the door
+    oldest: datetime | None  # when the longest-waiting of them was written
+
+    def _of(self, *statuses: str) -> int:
+        return sum(counts.get(status, 0) for counts in self.by_channel.values() for status in statuses)
+
+    @property
+    def waiting(self) -> int:
+        """To be sent or being sent."""
+        return self._of(DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+    @property
+    def failed(self) -> int:
+        return self._of(DeliveryStatus.FAILED)
+
+    @property
+    def given_up(self) -> int:
+        return self._of(DeliveryStatus.GIVEN_UP)
+
+    @property
+    def total(self) -> int:
+        return sum(sum(counts.values()) for counts in self.by_channel.values()) + self.letters_waiting
+
+    def channel_total(self, channel: str) -> int:
+        return sum(self.by_channel.get(channel, {}).values())
+
+
+def undelivered_figure(*, as_of: datetime) -> UndeliveredFigure:
+    """Messages written by ``as_of`` that have not been delivered: pending, sending, failed
+    and given up, per channel, plus the letters waiting to be delivered by hand. The
+    inbox is delivered when written and is not counted. One grouped query."""
+    by_channel: dict[str, dict[str, int]] = {}
+    letters, oldest = 0, None
+    for channel, status, n, first in (
+        Delivery.objects.filter(status__in=UNDELIVERED, created_at__lte=as_of)
+        .exclude(channel=DeliveryChannel.INBOX)
+        .values_list("channel", "status").annotate(n=Count("id"), first=Min("created_at")).order_by()
+    ):
+        if channel == DeliveryChannel.LETTER:
+            letters += n
+        else:
+            by_channel.setdefault(channel, {})[status] = n
+        oldest = first if oldest is None else min(oldest, first)
+    return UndeliveredFigure(as_of=as_of, by_channel=by_channel, letters_waiting=letters, oldest=oldest)
