@@ -33,8 +33,9 @@ def _estate_owing(n: int):
     building = BuildingFactory(estate=estate, number="1")
     FeeStandard.objects.create(estate=estate, item="生活垃圾清运费", basis="per_unit_month", rate=Decimal("10.00"),
                                effective_from=dt.date(2026, 1, 1))
-    units = Unit.objects.bulk_create([Unit(building=building, number=f"1-{i // 100 + 1}-{i % 100 + 101}",
-                                           area=Decimal("80.00")) for i in range(n)])
+    units = Unit.objects.bulk_create([Unit(estate=estate, building=building, floor=i // 100 + 1,
+                                           number=f"1-{i // 100 + 1}-{i % 100 + 101}", area=Decimal("80.00"))
+                                      for i in range(n)])
     people = [owners.owner_create(name=f"业主{i}", phones=[owners.PhoneInput(number=f"139{i:08d}")],
                                   preferred_channel="sms") for i in range(n)]
     Ownership.objects.bulk_create([Ownership(unit=unit, owner=owner, start_date=dt.date(2020, 5, 1))
