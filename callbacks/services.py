@@ -271,16 +271,17 @@ def _rectify(callback: Callback, result: CallbackResult, now: datetime) -> bool:
 
 
 def _close_source(callback: Callback, result: CallbackResult, now: datetime) -> None:
+    from complaints import messages as complaint_messages
     from complaints import services as complaints
     from complaints.models import Status as ComplaintStatus
+    from propertydesk.messages import label, nested
 
     if callback.complaint_id and callback.complaint.status == ComplaintStatus.RESOLVED:
-        with notifications.house_language():
-            complaints.complaint_close_after_callback(
-                complaint=callback.complaint, now=now,
-                callback_note=_("Callback: the owner is %(satisfaction)s.")
-                % {"satisfaction": result.get_satisfaction_display().lower()},
-            )
+        complaints.complaint_close_after_callback(
+            complaint=callback.complaint, now=now,
+            note_message=nested(complaint_messages.CALLBACK_RESULT,
+                                {"satisfaction": label(choices=Satisfaction, value=result.satisfaction)}),
+        )
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ class ComplaintPolicyAdmin(admin.ModelAdmin):
 
 class EventInline(admin.TabularInline):
     model = ComplaintEvent
-    fields = ["at", "kind", "from_status", "to_status", "note", "public", "actor"]
+    fields = ["at", "kind", "from_status", "to_status", "message", "note", "public", "actor"]
     readonly_fields = fields
     extra = 0
     can_delete = False

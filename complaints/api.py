@@ -54,13 +54,18 @@ from propertydesk.roles import is_staff_member, owner_of
 
 class ComplaintEventSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    message = serializers.CharField(read_only=True, help_text="The system's sentence, in the request's language.")
+    message = serializers.CharField(
+        read_only=True,
+        help_text="The system's sentence (including a system note such as a work order opened or the callback's "
+                  "result), in the request's language.",
+    )
     actor_name = serializers.SerializerMethodField(help_text="Staff only; null for owners.")
 
     class Meta:
         model = ComplaintEvent
         fields = ["id", "at", "kind", "kind_display", "message", "from_status", "to_status", "note", "public",
                   "actor_name"]
+        extra_kwargs = {"note": {"help_text": "What a person wrote, as written."}}
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_actor_name(self, event) -> str | None:

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from complaints import selectors, services
+from complaints import messages, selectors, services
 from complaints.models import Department
 from propertydesk import notifications
 from propertydesk.roles import ENGINEERING, FRONT_DESK
@@ -27,11 +27,9 @@ def daily_followup(*, as_of: datetime) -> str:
     sent = 0
     for roles, department in ((FRONT_DESK,), None), ((ENGINEERING,), Department.ENGINEERING):
         items = [c for c in open_ones if department is None or c.department == department]
-        with notifications.house_language():
-            subject, body = selectors.digest_text(items, as_of=as_of)
         sent += len(notifications.notify(
-            recipients=notifications.users_in_roles(*roles), kind="complaint.digest", now=as_of,
-            subject=subject, body=body, url="/complaints/?status=open",
+            recipients=notifications.users_in_roles(*roles), kind=messages.DIGEST, now=as_of,
+            params=selectors.digest_params(items, as_of=as_of), url="/complaints/?status=open",
             dedupe_key=f"complaint-digest:{day}:{department or 'all'}",
         ))
     return f"digest of {len(open_ones)} open complaints sent to {sent} people"

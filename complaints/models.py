@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
-from propertydesk import pii
+from propertydesk import messages, pii
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -268,6 +268,9 @@ class ComplaintEvent(StateEvent):
     # What the system says about the event, as data: the sentence is written when it is
     # read, in the reader's language (a Chinese owner never reads the desk's English).
     data = models.JSONField(_("details"), default=dict, blank=True)
+    # A note the system wrote (another app's, e.g. "work order opened"), kept as a message
+    # (propertydesk.messages.nested) and shown as ``message``; ``note`` keeps people's words.
+    note_message = models.JSONField(_("system note"), default=dict, blank=True)
     public = models.BooleanField(_("visible to the owner"), default=True)
 
     class Meta(StateEvent.Meta):
@@ -287,6 +290,8 @@ class ComplaintEvent(StateEvent):
             moment = parse_datetime(self.data[key])
             return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
 
+        if self.note_message:
+            return render_note(self.note_message)
         d = self.data
         if self.kind == EventKind.RECEIVED and "promised_at" in d:
             return _("We promise to handle it by %(time)s.") % {"time": when("promised_at")}
@@ -307,6 +312,12 @@ class ComplaintEvent(StateEvent):
         if self.kind == EventKind.CLOSED and not self.note:
             return _("Owner satisfied at the callback.")
         return ""
+
+
+def render_note(note_message: dict) -> str:
+    """A system note stored as ``messages.nested(key, params)``, in the active language."""
+    subject, body = messages.render(note_message.get("$msg", ""), note_message.get("p"))
+    return f"{subject} {body}".strip()
 
 
 def format_minutes(minutes: int) -> str:

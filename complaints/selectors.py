@@ -7,19 +7,22 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import (
     OPEN_STATUSES,
+    Category,
     Complaint,
     ComplaintEvent,
     ComplaintPolicy,
+    Department,
     Status,
     Suggestion,
     SuggestionEvent,
     SuggestionStatus,
 )
+from propertydesk import messages
 from propertydesk.roles import ENGINEERING, FRONT_DESK, SUPERVISOR, is_staff_member, owner_of, roles_of
 
 
@@ -116,7 +119,6 @@ class Cluster:
 def complaint_clusters(*, as_of: datetime, estate=None) -> list[Cluster]:
     """The same category in the same building, often enough within the window: a common
     issue the service strategy should change for (001 篇2.7)."""
-    from complaints.models import Category
     from owners.models import Estate
 
     estates = [estate] if estate is not None else list(Estate.objects.all())
@@ -161,21 +163,24 @@ def open_complaints_for_digest() -> QuerySet[Complaint]:
     )
 
 
-def digest_text(complaints: list[Complaint], *, as_of: datetime) -> tuple[str, str]:
-    day = formats.date_format(timezone.localtime(as_of), "Y-m-d")
-    overdue = [c for c in complaints if c.is_overdue(as_of)]
-    subject = _("Open complaints on %(day)s: %(open)d, %(overdue)d past their promise") % {
-        "day": day, "open": len(complaints), "overdue": len(overdue),
+def digest_params(complaints: list[Complaint], *, as_of: datetime) -> dict:
+    """The parameters of the 15:30 digest (``complaints.messages.DIGEST``): the open
+    complaints as data, so each reader gets the list in their own language."""
+    items = [
+        {
+            "number": c.number, "unit": c.unit.number,
+            "category": messages.label(choices=Category, value=c.category),
+            "status": messages.label(choices=Status, value=c.status),
+            "promised_at": messages.at(c.promised_at),
+            "department": messages.label(choices=Department, value=c.department),
+            "overdue": c.is_overdue(as_of), "paused": c.is_paused,
+        }
+        for c in complaints
+    ]
+    return {
+        "day": messages.day(timezone.localdate(as_of)), "open": len(items),
+        "overdue": sum(item["overdue"] for item in items), "items": items,
     }
-    lines = []
-    for c in complaints:
-        mark = "!" if c.is_overdue(as_of) else ("‖" if c.is_paused else "·")
-        lines.append(
-            f"{mark} {c.number} {c.unit.number} {c.get_category_display()} — {c.get_status_display()}, "
-            + _("promised by %(time)s") % {"time": formats.date_format(timezone.localtime(c.promised_at), "m-d H:i")}
-            + (f", {c.get_department_display()}" if c.department else "")
-        )
-    return subject, "\n".join(lines) or _("No open complaints.")
 
 
 # ---- KPIs (000 六) --------------------------------------------------------

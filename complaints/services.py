@@ -31,10 +31,12 @@ from complaints.models import (
     SuggestionStatus,
     Urgency,
 )
+from complaints import messages
 from complaints.signals import complaint_resolved
 from owners.models import Unit
 from owners.selectors import owns_now
 from owners.validators import validate_phone
+from propertydesk import messages as msg
 from propertydesk import notifications, states
 from propertydesk.people import person_name
 from propertydesk.roles import SUPERVISOR, is_staff_member
@@ -47,20 +49,21 @@ def _local(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
 
 
-def _event(complaint, *, kind, actor, now, note="", public=True, from_status="", to_status="", data=None):
+def _event(complaint, *, kind, actor, now, note="", note_message=None, public=True, from_status="",
+           to_status="", data=None):
     return ComplaintEvent.objects.create(
-        complaint=complaint, kind=kind, actor=actor, at=now, note=note, public=public,
-        from_status=from_status, to_status=to_status, data=data or {},
+        complaint=complaint, kind=kind, actor=actor, at=now, note=note, note_message=note_message or {},
+        public=public, from_status=from_status, to_status=to_status, data=data or {},
     )
 
 
 def _move(
-    complaint: Complaint, to: str, *, kind: str, actor, now, note="", public=True,
+    complaint: Complaint, to: str, *, kind: str, actor, now, note="", note_message=None, public=True,
     only_from: tuple[str, ...] = (), data=None,
 ) -> None:
     """A complaint's move, with its timeline event (what kind, whether the owner sees it)."""
     states.move(complaint, to, TRANSITIONS, at=now, actor=actor, note=note, only_from=only_from,
-                kind=kind, public=public, data=data or {})
+                kind=kind, public=public, data=data or {}, note_message=note_message or {})
 
 
 def _locked(complaint: Complaint) -> Complaint:
@@ -143,22 +146,19 @@ def complaint_register(
     for upload in attachments:
         ComplaintAttachment.objects.create(complaint=complaint, file=upload, uploaded_at=now, uploaded_by=actor)
     if owner is not None:
-        with notifications.house_language():
-            notifications.notify_owner(
-                owner=owner, kind="complaint.received", now=now,
-                subject=_("Complaint %(number)s received") % {"number": number},
-                body=_("We will handle it by %(time)s and keep you informed.") % {"time": _local(promise)},
-                url=reverse("complaints:portal_detail", args=[complaint.pk]),
-                dedupe_key=f"complaint-received:{complaint.pk}",
-            )
+        notifications.notify_owner(
+            owner=owner, kind=messages.RECEIVED, now=now,
+            params={"number": number, "time": msg.at(promise)},
+            url=reverse("complaints:portal_detail", args=[complaint.pk]),
+            dedupe_key=f"complaint-received:{complaint.pk}",
+        )
     if urgency == Urgency.EMERGENCY:
-        with notifications.house_language():
-            notifications.notify(
-                recipients=notifications.users_in_roles(SUPERVISOR), kind="complaint.emergency", now=now,
-                subject=_("Emergency complaint %(number)s, %(unit)s") % {"number": number, "unit": unit.number},
-                body=description.strip()[:300], url=reverse("complaints:detail", args=[complaint.pk]),
-                dedupe_key=f"complaint-emergency:{complaint.pk}",
-            )
+        notifications.notify(
+            recipients=notifications.users_in_roles(SUPERVISOR), kind=messages.EMERGENCY, now=now,
+            params={"number": number, "unit": unit.number, "text": description.strip()[:300]},
+            url=reverse("complaints:detail", args=[complaint.pk]),
+            dedupe_key=f"complaint-emergency:{complaint.pk}",
+        )
     return complaint
 
 
@@ -191,14 +191,12 @@ def complaint_assign(
     complaint.assigned_at = now
     complaint.save()
     if assignee is not None:
-        with notifications.house_language():
-            notifications.notify(
-                recipients=[assignee], kind="complaint.assigned", now=now,
-                subject=_("Complaint %(number)s assigned to you") % {"number": complaint.number},
-                body=_("%(unit)s: %(text)s; promised by %(time)s.")
-                % {"unit": complaint.unit.number, "text": complaint.description[:200], "time": _local(complaint.promised_at)},
-                url=reverse("complaints:detail", args=[complaint.pk]),
-            )
+        notifications.notify(
+            recipients=[assignee], kind=messages.ASSIGNED, now=now,
+            params={"number": complaint.number, "unit": complaint.unit.number,
+                    "text": complaint.description[:200], "time": msg.at(complaint.promised_at)},
+            url=reverse("complaints:detail", args=[complaint.pk]),
+        )
     return complaint
 
 
@@ -215,24 +213,27 @@ def complaint_start(*, complaint: Complaint, now: datetime, actor=None, note: st
 
 @transaction.atomic
 def complaint_add_progress(
-    *, complaint: Complaint, note: str, now: datetime, actor=None, internal: bool = False
+    *, complaint: Complaint, now: datetime, note: str = "", note_message: dict | None = None, actor=None,
+    internal: bool = False,
 ) -> ComplaintEvent:
-    """A progress note on the timeline: public ones the owner sees, internal ones not."""
+    """A progress note on the timeline: public ones the owner sees, internal ones not.
+    A person writes ``note``; another app's system note comes as ``note_message``
+    (``propertydesk.messages.nested``, e.g. ``complaints.messages.WORK_ORDER_OPENED``),
+    so each reader reads it in their own language."""
     complaint = _locked(complaint)
     _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
-    if not (note or "").strip():
+    if not (note or "").strip() and not note_message:
         raise ValidationError({"note": [_("Write the progress note.")]})
     if complaint.status == Status.CLOSED:
         raise ValidationError(_("A closed complaint takes no more notes."), code="closed")
     event = _event(complaint, kind=EventKind.NOTE if internal else EventKind.PROGRESS, actor=actor,
-                   now=now, note=note.strip(), public=not internal)
+                   now=now, note=(note or "").strip(), note_message=note_message, public=not internal)
     if not internal and complaint.owner_id:
-        with notifications.house_language():
-            notifications.notify_owner(
-                owner=complaint.owner, kind="complaint.progress", now=now,
-                subject=_("Progress on complaint %(number)s") % {"number": complaint.number},
-                body=note.strip()[:300], url=reverse("complaints:portal_detail", args=[complaint.pk]),
-            )
+        notifications.notify_owner(
+            owner=complaint.owner, kind=messages.PROGRESS, now=now,
+            params={"number": complaint.number, "note": note_message or note.strip()[:300]},
+            url=reverse("complaints:portal_detail", args=[complaint.pk]),
+        )
     return event
 
 
@@ -301,14 +302,11 @@ def complaint_resolve(*, complaint: Complaint, resolution: str, now: datetime, a
     complaint.save()
     complaint_resolved.send(sender=Complaint, complaint=complaint, now=now)
     if complaint.owner_id:
-        with notifications.house_language():
-            notifications.notify_owner(
-                owner=complaint.owner, kind="complaint.resolved", now=now,
-                subject=_("Complaint %(number)s resolved") % {"number": complaint.number},
-                body=_("%(resolution)s We will call you back to check you are satisfied.")
-                % {"resolution": complaint.resolution[:300]},
-                url=reverse("complaints:portal_detail", args=[complaint.pk]),
-            )
+        notifications.notify_owner(
+            owner=complaint.owner, kind=messages.RESOLVED, now=now,
+            params={"number": complaint.number, "resolution": complaint.resolution[:300]},
+            url=reverse("complaints:portal_detail", args=[complaint.pk]),
+        )
     return complaint
 
 
@@ -333,12 +331,16 @@ def complaint_reopen(*, complaint: Complaint, reason: str, now: datetime, actor=
 
 
 @transaction.atomic
-def complaint_close_after_callback(*, complaint: Complaint, now: datetime, callback_note: str, actor=None) -> Complaint:
+def complaint_close_after_callback(
+    *, complaint: Complaint, now: datetime, callback_note: str = "", note_message: dict | None = None, actor=None,
+) -> Complaint:
     """The only way a complaint closes: its callback found the owner satisfied.
-    Called by the callbacks app; no page or API closes a complaint directly."""
+    Called by the callbacks app; no page or API closes a complaint directly. The
+    callback's result comes as ``note_message`` (``complaints.messages.CALLBACK_RESULT``,
+    shown in the reader's language); ``callback_note`` is a person's own words."""
     complaint = _locked(complaint)
     _move(complaint, Status.CLOSED, kind=EventKind.CLOSED, actor=actor, now=now,
-          note=callback_note or "")
+          note=(callback_note or "").strip(), note_message=note_message)
     complaint.closed_at = now
     complaint.save()
     return complaint
@@ -357,16 +359,14 @@ def complaint_flag_overdue(*, complaint_id: int, as_of: datetime) -> bool:
         complaint = Complaint.objects.select_related("unit").get(pk=complaint_id)
         _event(complaint, kind=EventKind.OVERDUE, actor=None, now=as_of, public=False,
                data={"promised_at": complaint.promised_at.isoformat()})
-        with notifications.house_language():
-            notifications.notify(
-                recipients=notifications.users_in_roles(SUPERVISOR), kind="complaint.overdue", now=as_of,
-                subject=_("Complaint %(number)s is past its promise") % {"number": complaint.number},
-                body=_("%(unit)s, %(category)s, promised by %(time)s.")
-                % {"unit": complaint.unit.number, "category": complaint.get_category_display(),
-                   "time": _local(complaint.promised_at)},
-                url=reverse("complaints:detail", args=[complaint.pk]),
-                dedupe_key=f"complaint-overdue:{complaint.pk}:{complaint.reopen_count}",
-            )
+        notifications.notify(
+            recipients=notifications.users_in_roles(SUPERVISOR), kind=messages.OVERDUE, now=as_of,
+            params={"number": complaint.number, "unit": complaint.unit.number,
+                    "category": msg.label(choices=Category, value=complaint.category),
+                    "time": msg.at(complaint.promised_at)},
+            url=reverse("complaints:detail", args=[complaint.pk]),
+            dedupe_key=f"complaint-overdue:{complaint.pk}:{complaint.reopen_count}",
+        )
         return True
 
 
@@ -393,14 +393,11 @@ def suggestion_submit(
         content=content.strip(), received_at=now, created_by=actor,
     )
     if owner is not None:
-        with notifications.house_language():
-            notifications.notify_owner(
-                owner=owner, kind="suggestion.received", now=now,
-                subject=_("Thank you for your suggestion %(number)s") % {"number": number},
-                body=_("We will study it and give you our answer."),
-                url=reverse("complaints:portal_suggestion", args=[suggestion.pk]),
-                dedupe_key=f"suggestion-received:{suggestion.pk}",
-            )
+        notifications.notify_owner(
+            owner=owner, kind=messages.SUGGESTION_RECEIVED, now=now, params={"number": number},
+            url=reverse("complaints:portal_suggestion", args=[suggestion.pk]),
+            dedupe_key=f"suggestion-received:{suggestion.pk}",
+        )
     return suggestion
 
 
@@ -430,13 +427,12 @@ def suggestion_decide(
     suggestion.decided_by = actor
     suggestion.save()
     if suggestion.owner_id:
-        with notifications.house_language():
-            notifications.notify_owner(
-                owner=suggestion.owner, kind="suggestion.decided", now=now,
-                subject=_("Our answer to your suggestion %(number)s") % {"number": suggestion.number},
-                body=suggestion.reply[:500], url=reverse("complaints:portal_suggestion", args=[suggestion.pk]),
-                dedupe_key=f"suggestion-decided:{suggestion.pk}",
-            )
+        notifications.notify_owner(
+            owner=suggestion.owner, kind=messages.SUGGESTION_DECIDED, now=now,
+            params={"number": suggestion.number, "reply": suggestion.reply[:500]},
+            url=reverse("complaints:portal_suggestion", args=[suggestion.pk]),
+            dedupe_key=f"suggestion-decided:{suggestion.pk}",
+        )
     return suggestion
 
 

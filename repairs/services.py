@@ -471,7 +471,9 @@ def work_order_from_complaint(
 ) -> WorkOrder:
     """A repair complaint becomes a work order (source: complaint). The complaint's
     timeline says so in a public note, so the owner can follow the repair."""
+    from complaints import messages as complaint_messages
     from complaints import services as complaints
+    from propertydesk.messages import nested
 
     _require(actor, "repairs.add_workorder")
     if not complaint.can_become_work_order:
@@ -484,11 +486,10 @@ def work_order_from_complaint(
         requester_phone=complaint.contact_phone or "", appointment_at=appointment_at,
         description=(description or complaint.description),
     )
-    with notifications.house_language():
-        complaints.complaint_add_progress(
-            complaint=complaint, now=now, actor=None,
-            note=_("Work order %(number)s opened for this repair.") % {"number": order.number},
-        )
+    complaints.complaint_add_progress(
+        complaint=complaint, now=now, actor=None,
+        note_message=nested(complaint_messages.WORK_ORDER_OPENED, {"number": order.number}),
+    )
     return order
 
 

@@ -9,8 +9,7 @@ from django.utils import translation
 
 from complaints import selectors, services
 from complaints.models import ComplaintEvent
-from propertydesk.models import Notification
-from propertydesk.sms import LoggingSmsBackend
+from propertydesk.models import Delivery, Notification
 from tests.factories import BuildingFactory, UnitFactory, UserFactory, give_unit, make_owner
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -127,17 +126,17 @@ def test_same_category_in_same_building_three_times_in_thirty_days_is_a_cluster(
     assert [(c.building_id, c.category, c.count) for c in clusters] == [(building.pk, "facilities", 3)]
 
 
-def test_a_rolled_back_complaint_sends_no_sms(staff):
+def test_a_rolled_back_complaint_sends_no_sms(staff, sms_gateway, django_capture_on_commit_callbacks):
     owner = make_owner(name="孙丽", phone="13700002222", preferred_channel="sms")
     unit = UnitFactory(number="9-1-901")
     give_unit(owner, unit)
-    LoggingSmsBackend.sent.clear()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.complaint_register(unit=unit, owner=owner, channel="phone", category="noise",
-                                   description="噪音", now=T0)
-        raise RuntimeError("the desk's browser crashed")
-    assert LoggingSmsBackend.sent == []
-    assert Notification.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.complaint_register(unit=unit, owner=owner, channel="phone", category="noise",
+                                       description="噪音", now=T0)
+            raise RuntimeError("the desk's browser crashed")
+    assert sms_gateway.calls() == 0
+    assert Notification.objects.count() == 0 and Delivery.objects.count() == 0
 
 
 def test_kpis_on_time_and_adoption_rates(staff):
@@ -149,22 +148,21 @@ def test_kpis_on_time_and_adoption_rates(staff):
     assert selectors.kpi_on_time_rate(start=T0, end=T0 + dt.timedelta(days=1)) == (1, 2)
 
 
-def test_inbox_only_keeps_sms_from_leaving(staff, django_capture_on_commit_callbacks):
+def test_inbox_only_keeps_sms_from_leaving(staff, sms_gateway, django_capture_on_commit_callbacks):
     from propertydesk import notifications
 
     owner = make_owner(name="周敏", phone="13700003333", preferred_channel="sms")
     unit = UnitFactory(number="9-1-902")
     give_unit(owner, unit)
-    LoggingSmsBackend.sent.clear()
     with django_capture_on_commit_callbacks(execute=True), notifications.inbox_only():
         services.complaint_register(unit=unit, owner=owner, channel="phone", category="noise",
                                    description="噪音", now=T0)
-    assert LoggingSmsBackend.sent == []
+    assert sms_gateway.calls() == 0
     assert Notification.objects.filter(owner=owner).count() == 1
     with django_capture_on_commit_callbacks(execute=True):
         services.complaint_register(unit=unit, owner=owner, channel="phone", category="noise",
                                    description="又有噪音", now=T0)
-    assert [phone for phone, _ in LoggingSmsBackend.sent] == ["13700003333"]
+    assert [m["to"] for m in sms_gateway.messages().values()] == ["13700003333"]
 
 
 def test_suggestion_adoption_rate_counts_decided_ones_only(staff):
@@ -196,4 +194,5 @@ def test_an_owner_who_prefers_email_gets_one_after_commit(staff, mailoutbox, dja
                                        description="噪音", now=T0)
     assert [m.to for m in mailoutbox] == [["anna@example.com"]]
     assert c.number in mailoutbox[0].subject
-    assert Notification.objects.get(owner=owner).channels == "inbox,email"
+    note = Notification.objects.get(owner=owner)
+    assert sorted(note.deliveries.values_list("channel", "status")) == [("email", "sent"), ("inbox", "sent")]
