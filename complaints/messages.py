@@ -30,11 +30,13 @@ def _digest_body(values: dict[str, Any]) -> str:
     lines = []
     for item in values.get("items") or []:
         mark = "!" if item.get("overdue") else ("‖" if item.get("paused") else "·")
-        line = (f"{mark} {item['number']} {item['unit']} {item['category']} — {item['status']}, "
-                + gettext("promised by %(time)s") % {"time": item["promised_at"]})
+        line = gettext("%(number)s %(unit)s %(category)s — %(status)s, promised by %(time)s") % {
+            "number": item["number"], "unit": item["unit"], "category": item["category"], "status": item["status"],
+            "time": item["promised_at"],
+        }
         if item.get("department"):
-            line += f", {item['department']}"
-        lines.append(line)
+            line = gettext("%(line)s, %(department)s") % {"line": line, "department": item["department"]}
+        lines.append(f"{mark} {line}")
     return "\n".join(lines) or gettext("No open complaints.")
 
 

@@ -187,6 +187,13 @@ def test_the_owner_answers_online_when_offered(estate):
     callback.refresh_from_db()
     complaint.refresh_from_db()
     assert callback.status == Status.DONE and complaint.status == ComplaintStatus.CLOSED
+    # the timeline's closing line is the callback's result, in each reader's language
+    closed = complaint.events.get(kind="closed")
+    assert closed.note == ""
+    with translation.override("en"):
+        assert closed.message == "Callback result: Satisfied."
+    with translation.override("zh-hans"):
+        assert closed.message == "回访结果：满意。"
 
 
 # ---- the hourly job -------------------------------------------------------------------------

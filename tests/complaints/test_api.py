@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from complaints import services
+from complaints import messages, services
 from complaints.models import Complaint, Suggestion
+from propertydesk.messages import nested
 from tests.factories import UnitFactory, UserFactory, give_unit, make_owner
 
 JSON = {"content_type": "application/json"}
@@ -226,6 +227,25 @@ def test_internal_notes_stay_out_of_the_owners_timeline(client, desk_user, owner
     owner_notes = [e["note"] for e in owner_view["timeline"]]
     assert "师傅明早九点上门" in owner_notes and "业主脾气急，注意沟通" not in owner_notes
     assert owner_view["assignee"] is None and all(e["actor_name"] is None for e in owner_view["timeline"])
+
+
+def test_the_timeline_returns_system_notes_in_the_requests_language(client, owner_with_unit):
+    # given: a work order was opened for the owner's complaint (a system note)
+    owner, unit = owner_with_unit
+    complaint = register(unit, owner=owner)
+    services.complaint_add_progress(complaint=complaint, now=complaint.received_at,
+                                    note_message=nested(messages.WORK_ORDER_OPENED, {"number": "WO-7"}))
+    url = f"/api/v1/complaints/{complaint.pk}/"
+
+    # when
+    auth = token_auth(owner.user)
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en", **auth).json()["timeline"]
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans", **auth).json()["timeline"]
+
+    # then: the sentence is the system's message; the note is only ever what a person wrote
+    assert [(e["kind"], e["message"], e["note"]) for e in english if e["kind"] == "progress"] == [
+        ("progress", "Work order WO-7 opened for this repair.", "")]
+    assert [e["message"] for e in chinese if e["kind"] == "progress"] == ["已为此报修开具派工单 WO-7。"]
 
 
 def test_engineering_sees_and_works_only_what_is_routed_to_it(client, desk_user, engineer_user, owner_with_unit):

@@ -90,9 +90,48 @@ def test_daily_followup_digest_once_per_person_per_day(staff):
     assert eng.number in engineering.body and clean.number not in engineering.body
     assert desk.body.splitlines()[0].startswith("!")  # the overdue one comes first, marked
     assert desk.subject == "Open complaints on 2026-11-02: 2, 1 past their promise"
+    assert desk.body.splitlines() == [
+        f"! {eng.number} 3-1-1203 Repair in the home — Assigned, promised by 2026-11-02 11:00, Engineering",
+        f"· {clean.number} 5-1-501 Cleaning and rubbish — Assigned, promised by 2026-11-05 09:00, Cleaning",
+    ]
 
     call_command("runjob", "complaints.daily_followup", "--as-of", "2026-11-03T15:30")
     assert Notification.objects.filter(kind="complaint.digest", recipient=staff["desk"]).count() == 2
+
+
+def test_the_digest_is_stored_as_data_and_each_reader_gets_it_in_their_language(staff):
+    # given: an overdue engineering complaint
+    late = complaint(staff)
+    services.complaint_assign(complaint=late, department="engineering", actor=staff["desk"], now=T0)
+
+    # when
+    call_command("runjob", "complaints.daily_followup", "--as-of", "2026-11-02T15:30")
+
+    # then: no sentence is stored, only the complaints as data
+    digest = Notification.objects.get(kind="complaint.digest", recipient=staff["desk"])
+    item = dict(digest.params["items"][0])
+    assert dt.datetime.fromisoformat(item.pop("promised_at")["$at"]) == late.promised_at
+    assert item == {
+        "number": late.number, "unit": "3-1-1203", "category": {"$label": "complaints.models.Category", "v": "repair"},
+        "status": {"$label": "complaints.models.Status", "v": "assigned"},
+        "department": {"$label": "complaints.models.Department", "v": "engineering"},
+        "overdue": True, "paused": False,
+    }
+    assert digest.render("zh-hans") == (
+        "2026-11-02 未完结投诉 1 件，其中 1 件已超承诺时限",
+        f"! {late.number} 3-1-1203 户内维修 — 已分派，承诺 2026-11-02 11:00 前处理，工程部",
+    )
+    assert digest.render("en") == (
+        "Open complaints on 2026-11-02: 1, 1 past their promise",
+        f"! {late.number} 3-1-1203 Repair in the home — Assigned, promised by 2026-11-02 11:00, Engineering",
+    )
+
+
+def test_a_digest_of_nothing_says_so(staff):
+    call_command("runjob", "complaints.daily_followup", "--as-of", "2026-11-02T15:30")
+    digest = Notification.objects.get(kind="complaint.digest", recipient=staff["desk"])
+    assert digest.render("en") == ("Open complaints on 2026-11-02: 0, 0 past their promise", "No open complaints.")
+    assert digest.render("zh-hans")[1] == "没有未完结的投诉。"
 
 
 def test_repeat_complainer_from_the_third_complaint_in_ninety_days(staff):

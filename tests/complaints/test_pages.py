@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints import services
+from complaints import messages, services
 from complaints.models import Complaint
+from propertydesk.messages import nested
 from tests.factories import UnitFactory, UserFactory, give_unit, make_owner
 
 
@@ -120,3 +121,20 @@ def test_a_suggestions_history_shows_the_desk_who_moved_it_and_the_owner_only_wh
     assert "Under review → Adopted" in desk_page and "2026-11-02 15:00</time> · boss" in desk_page
     assert "Under review → Adopted" in portal_page and "2026-11-02 15:00</time>\n" in portal_page
     assert "陈丽华" not in portal_page
+
+
+def test_a_system_note_on_the_timeline_reads_in_the_pages_language(client, desk_user, two_owners):
+    # given: the system noted a work order on the owner's complaint
+    complaint = two_owners["mine"]
+    services.complaint_add_progress(complaint=complaint, now=complaint.received_at,
+                                    note_message=nested(messages.WORK_ORDER_OPENED, {"number": "WO-7"}))
+
+    # when / then: the owner's page and the desk's page each say it in the page's language
+    pages = ((two_owners["owner"].user, "complaints:portal_detail"), (desk_user, "complaints:detail"))
+    for reader, name in pages:
+        client.force_login(reader)
+        url = reverse(name, args=[complaint.pk])
+        english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "Work order WO-7 opened for this repair." in english and "派工单" not in english
+        assert "已为此报修开具派工单 WO-7。" in chinese and "opened for this repair" not in chinese

@@ -7,9 +7,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from complaints import services
+from callbacks.models import Satisfaction
+from complaints import messages, services
 from complaints.models import Complaint, ComplaintPolicy, EventKind, Status
+from propertydesk import languages
+from propertydesk.messages import label, nested
 from propertydesk.models import Notification
+from propertydesk.outbox import idempotency_key
 from tests.factories import UnitFactory, give_unit, make_owner
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -249,7 +253,80 @@ def test_the_timeline_speaks_the_readers_language_whatever_the_clerk_used(owner_
         assert "工程部" in event.message and "Assigned" not in event.message
 
 
-def test_messages_to_the_owner_are_written_in_the_estates_language(owner_unit, desk_user):
-    register(owner_unit, desk_user)  # the clerk's screen is in English (autouse fixture)
+def test_messages_to_the_owner_store_no_sentence_and_read_in_the_readers_language(owner_unit, desk_user):
+    # given: the clerk's screen is in English (autouse fixture)
+    complaint = register(owner_unit, desk_user)
+
+    # when
     note = Notification.objects.get(owner=owner_unit[0], kind="complaint.received")
-    assert "投诉" in note.subject
+
+    # then: the row holds the number and the moment; each reader gets their own sentence
+    assert note.params == {"number": complaint.number, "time": {"$at": at(72).isoformat()}}
+    assert note.render("en") == (f"Complaint {complaint.number} received",
+                                 "We will handle it by 2026-11-05 09:00 and keep you informed.")
+    assert note.render("zh-hans") == (f"您的投诉 {complaint.number} 已受理",
+                                      "我们将于 2026-11-05 09:00 前为您处理，并及时向您反馈处理进度。")
+
+
+@pytest.mark.parametrize("language, progress, opened", [
+    ("en", "Progress on complaint %s", "Work order WO-7 opened for this repair."),
+    ("zh-hans", "您的投诉 %s 有新的处理进度", "已为此报修开具派工单 WO-7。"),
+])
+def test_a_system_note_reads_the_same_in_the_owners_inbox_sms_and_timeline(
+    db, desk_user, sms_gateway, django_capture_on_commit_callbacks, monkeypatch, language, progress, opened,
+):
+    # given: an owner who is told by SMS and reads ``language``
+    owner = make_owner(name="Lin Hua", phone="13912340007", preferred_channel="sms")
+    unit = UnitFactory(number="6-2-602")
+    give_unit(owner, unit)
+    monkeypatch.setattr(languages, "owner_language", lambda reader: language)
+
+    # when: the desk takes the complaint and a work order is opened for it (the system's note)
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = services.complaint_register(unit=unit, owner=owner, channel="phone", category="repair",
+                                                description="阳台地漏返水", actor=desk_user, now=T0)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complaint_add_progress(complaint=complaint, now=at(1),
+                                        note_message=nested(messages.WORK_ORDER_OPENED, {"number": "WO-7"}))
+
+    # then: the inbox, the SMS and the timeline say the same, in the owner's language
+    note = Notification.objects.get(owner=owner, kind=messages.PROGRESS)
+    assert note.params == {"number": complaint.number, "note": nested(messages.WORK_ORDER_OPENED, {"number": "WO-7"})}
+    assert note.render(language) == (progress % complaint.number, opened)
+    sms = sms_gateway.messages()[idempotency_key(note.pk, "sms")]
+    assert sms == {"to": "13912340007", "text": f"{progress % complaint.number} {opened}"}
+    event = complaint.events.get(kind=EventKind.PROGRESS)
+    assert event.note == "" and event.public
+    with translation.override(language):
+        assert event.message == opened
+    assert len(sms_gateway.messages()) == 2  # received, progress: nothing else, nothing twice
+
+
+def test_a_callback_result_closes_the_timeline_in_the_readers_language(owner_unit, desk_user):
+    # given: a resolved complaint
+    complaint = register(owner_unit, desk_user)
+    services.complaint_assign(complaint=complaint, department="engineering", actor=desk_user, now=at(1))
+    services.complaint_start(complaint=complaint, actor=desk_user, now=at(2))
+    services.complaint_resolve(complaint=complaint, resolution="修好了", actor=desk_user, now=at(3))
+
+    # when: its callback found the owner satisfied (the callbacks app passes the result as a message)
+    services.complaint_close_after_callback(
+        complaint=complaint, now=at(50),
+        note_message=nested(messages.CALLBACK_RESULT, {"satisfaction": label(Satisfaction.VERY_SATISFIED)}),
+    )
+
+    # then
+    closed = complaint.events.get(kind=EventKind.CLOSED)
+    assert closed.note == ""
+    with translation.override("en"):
+        assert closed.message == "Callback result: Very satisfied."
+    with translation.override("zh-hans"):
+        assert closed.message == "回访结果：非常满意。"
+
+
+def test_a_progress_note_needs_words_or_a_system_message(owner_unit, desk_user):
+    complaint = register(owner_unit, desk_user)
+    with pytest.raises(ValidationError) as caught:
+        services.complaint_add_progress(complaint=complaint, note=" ", actor=desk_user, now=at(1))
+    assert "note" in caught.value.message_dict
+    assert not complaint.events.filter(kind=EventKind.PROGRESS).exists()

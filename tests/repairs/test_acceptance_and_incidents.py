@@ -221,7 +221,12 @@ def test_a_repair_complaint_becomes_a_work_order_and_its_timeline_says_so(shop):
                                                actor=shop["desk"], now=at(5))
     assert (order.source, order.complaint, order.owner, order.description) == (
         "complaint", complaint, shop["owner"], "阳台地漏返水")
-    assert any(order.number in event.note for event in ComplaintEvent.objects.filter(complaint=complaint))
+    opened = ComplaintEvent.objects.get(complaint=complaint, kind="progress")
+    assert opened.public and opened.note == ""
+    with translation.override("en"):
+        assert opened.message == f"Work order {order.number} opened for this repair."
+    with translation.override("zh-hans"):
+        assert opened.message == f"已为此报修开具派工单 {order.number}。"
 
 
 def test_a_noise_complaint_does_not_become_a_work_order(shop):
