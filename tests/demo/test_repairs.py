@@ -334,7 +334,7 @@ def test_open_repair_complaints_became_work_orders(seeded, db):
     for order in orders:
         assert order.complaint.unit_id == order.unit_id
         assert ComplaintEvent.objects.filter(
-            complaint=order.complaint, public=True, note__contains=order.number
+            complaint=order.complaint, public=True, note_message__p__number=order.number
         ).exists()
 
 
