@@ -7,4 +7,4 @@ class CallbacksConfig(AppConfig):
     verbose_name = _("Callbacks")
 
     def ready(self):
-        from callbacks import receivers  # noqa: F401  (connects the source events)
+        from callbacks import messages, receivers  # noqa: F401  (the messages it sends; connects the source events)

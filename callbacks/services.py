@@ -28,7 +28,7 @@ from callbacks.models import (
     Status,
 )
 from callbacks.rules import rule_for
-from propertydesk import notifications, states
+from propertydesk import messages, notifications, states
 from propertydesk.roles import FRONT_DESK, SUPERVISOR, owner_of
 
 @transaction.atomic
@@ -251,22 +251,22 @@ def _rectify(callback: Callback, result: CallbackResult, now: datetime) -> bool:
     from repairs import services as repairs
     from repairs.models import Status as OrderStatus
 
-    with notifications.house_language():
-        reason = _("Callback: the owner is unsatisfied. %(text)s") % {"text": result.shortcomings}
-        if callback.complaint_id and callback.complaint.status == ComplaintStatus.RESOLVED:
-            complaints.complaint_reopen(complaint=callback.complaint, reason=reason, now=now)
-            went_back = True
-        elif callback.work_order_id and callback.work_order.status in (OrderStatus.COMPLETED, OrderStatus.SIGNED_OFF):
-            repairs.work_order_rectify(order=callback.work_order, reason=reason, now=now)
-            went_back = True
-        else:
-            went_back = False
-        notifications.notify(
-            recipients=notifications.users_in_roles(SUPERVISOR), kind="callback.unsatisfied", now=now,
-            subject=_("Owner unsatisfied at callback: %(source)s") % {"source": callback.source_label},
-            body=result.shortcomings[:300], url=reverse("callbacks:detail", args=[callback.pk]),
-            dedupe_key=f"callback-unsatisfied:{callback.pk}",
-        )
+    # The reason is the owner's own words: a sentence of ours around them would be frozen
+    # in one language on the timelines (the work order's event says it came from a callback).
+    reason = result.shortcomings
+    if callback.complaint_id and callback.complaint.status == ComplaintStatus.RESOLVED:
+        complaints.complaint_reopen(complaint=callback.complaint, reason=reason, now=now)
+        went_back = True
+    elif callback.work_order_id and callback.work_order.status in (OrderStatus.COMPLETED, OrderStatus.SIGNED_OFF):
+        repairs.work_order_rectify(order=callback.work_order, reason=reason, now=now)
+        went_back = True
+    else:
+        went_back = False
+    notifications.notify(
+        recipients=notifications.users_in_roles(SUPERVISOR), kind="callback.unsatisfied", now=now,
+        params={"source": callback.source_label, "shortcomings": result.shortcomings[:300]},
+        url=reverse("callbacks:detail", args=[callback.pk]), dedupe_key=f"callback-unsatisfied:{callback.pk}",
+    )
     return went_back
 
 
@@ -356,14 +356,10 @@ def callback_offer_online(*, callback: Callback, now: datetime, actor=None) -> C
         raise ValidationError(_("The owner has no portal login: call or visit instead."), code="no_login")
     callback.offered_online_at = callback.offered_online_at or now
     callback.save(update_fields=["offered_online_at"])
-    with notifications.house_language():
-        notifications.notify_owner(
-            owner=callback.owner, kind="callback.offered", now=now,
-            subject=_("How did we do? %(source)s") % {"source": callback.source_label},
-            body=_("Please tell us whether you are satisfied. It takes a minute."),
-            url=reverse("callbacks:portal_answer", args=[callback.pk]),
-            dedupe_key=f"callback-offered:{callback.pk}",
-        )
+    notifications.notify_owner(
+        owner=callback.owner, kind="callback.offered", now=now, params={"source": callback.source_label},
+        url=reverse("callbacks:portal_answer", args=[callback.pk]), dedupe_key=f"callback-offered:{callback.pk}",
+    )
     return callback
 
 
@@ -398,14 +394,12 @@ def callback_flag_overdue(*, callback_id: int, as_of: datetime) -> bool:
         callback = Callback.objects.select_related("assignee").get(pk=callback_id)
         recipients = set(notifications.users_in_roles(SUPERVISOR))
         recipients |= {callback.assignee} if callback.assignee else set(notifications.users_in_roles(FRONT_DESK))
-        with notifications.house_language():
-            notifications.notify(
-                recipients=sorted(recipients, key=lambda user: user.pk), kind="callback.overdue", now=as_of,
-                subject=_("Callback overdue: %(source)s (due %(date)s)")
-                % {"source": callback.source_label, "date": callback.due_on.isoformat()},
-                body=callback.get_kind_display(), url=reverse("callbacks:detail", args=[callback.pk]),
-                dedupe_key=f"callback-overdue:{callback.pk}",
-            )
+        notifications.notify(
+            recipients=sorted(recipients, key=lambda user: user.pk), kind="callback.overdue", now=as_of,
+            params={"source": callback.source_label, "date": messages.day(callback.due_on),
+                    "kind": messages.label(choices=Kind, value=callback.kind)},
+            url=reverse("callbacks:detail", args=[callback.pk]), dedupe_key=f"callback-overdue:{callback.pk}",
+        )
         return True
 
 
@@ -424,14 +418,12 @@ def rate_check_month(*, as_of: datetime) -> list:
         )
         checks.append(check)
         if not check.meets:
-            with notifications.house_language():
-                notifications.notify(
-                    recipients=notifications.users_in_roles(SUPERVISOR), kind="callback.rate_below", now=as_of,
-                    subject=_("Callback rate below the requirement: %(kind)s, %(month)s")
-                    % {"kind": check.get_kind_display(), "month": month.strftime("%Y-%m")},
-                    body=_("%(done)d of %(owed)d done (%(rate)s %%), %(required)s %% required.")
-                    % {"done": check.done, "owed": check.owed, "rate": check.rate, "required": check.required_rate},
-                    url=reverse("callbacks:rates") + f"?month={month:%Y-%m}",
-                    dedupe_key=f"callback-rate:{check.estate_id}:{month:%Y-%m}:{check.kind}:{check.payment}",
-                )
+            notifications.notify(
+                recipients=notifications.users_in_roles(SUPERVISOR), kind="callback.rate_below", now=as_of,
+                params={"kind": messages.label(choices=Kind, value=check.kind), "month": messages.month(month),
+                        "done": check.done, "owed": check.owed, "rate": str(check.rate),
+                        "required": str(check.required_rate)},
+                url=reverse("callbacks:rates") + f"?month={month:%Y-%m}",
+                dedupe_key=f"callback-rate:{check.estate_id}:{month:%Y-%m}:{check.kind}:{check.payment}",
+            )
     return checks

@@ -15,7 +15,7 @@ from fees.services import money
 from owners.models import Unit
 from owners.selectors import owns_now
 from owners.validators import validate_phone
-from propertydesk import notifications, states
+from propertydesk import messages, notifications, states
 from propertydesk.roles import FRONT_DESK, SUPERVISOR
 from propertydesk.sequences import next_value
 from repairs.models import (
@@ -124,19 +124,19 @@ def work_order_judge(*, order: WorkOrder, accept: bool, now: datetime, actor=Non
     order.refusal_reason = "" if accept else explanation.strip()
     order.save()
     if not accept:
-        _tell_owner(order, kind="workorder.refused", now=now,
-                    subject=_("We cannot take on work order %(number)s") % {"number": order.number},
-                    body=order.refusal_reason)
+        _tell_owner(order, kind="workorder.refused", dedupe="workorder.refused", now=now,
+                    params={"number": order.number, "explanation": order.refusal_reason[:300]})
     return order
 
 
-def _tell_owner(order: WorkOrder, *, kind: str, subject: str, body: str, now: datetime) -> None:
+def _tell_owner(order: WorkOrder, *, kind: str, dedupe: str, params: dict, now: datetime) -> None:
+    """Message ``kind`` to the order's owner, once per step of the order (``dedupe`` and
+    the count of its events)."""
     if order.owner_id is None:
         return
-    with notifications.house_language():
-        notifications.notify_owner(owner=order.owner, kind=kind, now=now, subject=str(subject), body=str(body)[:300],
-                                   url=reverse("repairs:portal_detail", args=[order.pk]),
-                                   dedupe_key=f"{kind}:{order.pk}:{order.events.count()}")
+    notifications.notify_owner(owner=order.owner, kind=kind, params=params, now=now,
+                               url=reverse("repairs:portal_detail", args=[order.pk]),
+                               dedupe_key=f"{dedupe}:{order.pk}:{order.events.count()}")
 
 
 def _check_trade(worker: Worker, order: WorkOrder, override: str) -> None:
@@ -188,21 +188,14 @@ def work_order_dispatch(
     order.save()
     if worker is not None:
         Worker.objects.filter(pk=worker.pk).update(last_assigned_at=now)
-        with notifications.house_language():
-            notifications.notify(
-                recipients=[worker.user], kind="workorder.dispatched", now=now,
-                subject=_("Work order %(number)s for %(unit)s") % {"number": order.number, "unit": order.unit.number},
-                body=order.description[:300],
-            )
-        with notifications.house_language():
-            if order.appointment_at:
-                body = _("%(worker)s will come on %(time)s.") % {
-                    "worker": worker.display_name,
-                    "time": timezone.localtime(order.appointment_at).strftime("%Y-%m-%d %H:%M")}
-            else:
-                body = _("%(worker)s will come as soon as possible.") % {"worker": worker.display_name}
-            _tell_owner(order, kind="workorder.dispatched", now=now,
-                        subject=_("Work order %(number)s: a worker is assigned") % {"number": order.number}, body=body)
+        notifications.notify(
+            recipients=[worker.user], kind="workorder.dispatched", now=now,
+            params={"number": order.number, "unit": order.unit.number, "description": order.description[:300]},
+        )
+        # the owner's own key; the dedupe key stays the one it always was
+        _tell_owner(order, kind="workorder.assigned", dedupe="workorder.dispatched", now=now,
+                    params={"number": order.number, "worker": worker.display_name,
+                            "time": messages.at(order.appointment_at)})
     return order
 
 
@@ -331,12 +324,11 @@ def work_order_customer_verdict(
     else:
         _move(order, Status.ESCALATED, actor=actor, now=now, note=comment.strip(), data=data,
               only_from=(Status.COMPLETED,))
-        with notifications.house_language():
-            notifications.notify(
-                recipients=notifications.users_in_roles(SUPERVISOR), kind="workorder.escalated", now=now,
-                subject=_("Work order %(number)s: customer still unsatisfied after rework") % {"number": order.number},
-                body=comment.strip()[:300], dedupe_key=f"workorder-escalated:{order.pk}:{order.rework_count}",
-            )
+        notifications.notify(
+            recipients=notifications.users_in_roles(SUPERVISOR), kind="workorder.escalated", now=now,
+            params={"number": order.number, "comment": comment.strip()[:300]},
+            dedupe_key=f"workorder-escalated:{order.pk}:{order.rework_count}",
+        )
     order.save()
     return order
 
@@ -344,7 +336,9 @@ def work_order_customer_verdict(
 @transaction.atomic
 def work_order_rectify(*, order: WorkOrder, reason: str, now: datetime, actor=None) -> WorkOrder:
     """A callback found the owner unsatisfied with finished work (001 五.2): the order
-    goes back for rework; when it is completed again, a new callback is due."""
+    goes back for rework; when it is completed again, a new callback is due. ``reason``
+    is what the owner is unhappy with, in their words; the event's ``rectification``
+    says it came from a callback (the timeline says so in the reader's language)."""
     order = _locked(order)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say what the owner is unhappy with.")]})
@@ -396,16 +390,14 @@ def work_order_flag_late_dispatch(*, order_id: int, as_of: datetime) -> bool:
         if not won:
             return False
         order = WorkOrder.objects.select_related("unit").get(pk=order_id)
-        with notifications.house_language():
-            notifications.notify(
-                recipients=notifications.users_in_roles(FRONT_DESK, SUPERVISOR), kind="workorder.dispatch_late",
-                now=as_of,
-                subject=_("Work order %(number)s not dispatched within %(minutes)d minutes")
-                % {"number": order.number,
-                   "minutes": int((order.dispatch_due_at - order.registered_at).total_seconds() // 60)},
-                body=_("%(unit)s: %(text)s") % {"unit": order.unit.number, "text": order.description[:200]},
-                dedupe_key=f"workorder-dispatch-late:{order.pk}",
-            )
+        notifications.notify(
+            recipients=notifications.users_in_roles(FRONT_DESK, SUPERVISOR), kind="workorder.dispatch_late",
+            now=as_of,
+            params={"number": order.number,
+                    "minutes": int((order.dispatch_due_at - order.registered_at).total_seconds() // 60),
+                    "unit": order.unit.number, "text": order.description[:200]},
+            dedupe_key=f"workorder-dispatch-late:{order.pk}",
+        )
         return True
 
 
@@ -453,7 +445,9 @@ def work_order_cancel_by_owner(*, order: WorkOrder, owner, reason: str, now: dat
     if order.status not in UNDISPATCHED:
         raise ValidationError(
             _("A worker already has this order. Please call the service centre to cancel it."), code="dispatched")
-    reason = (reason or "").strip() or _("Cancelled by the owner in the portal.")
+    # Without a reason of the owner's nothing is written: "by_owner" says who cancelled,
+    # and the pages say it in the reader's language.
+    reason = (reason or "").strip()
     _move(order, Status.VOIDED, actor=owner.user, now=now, note=reason, data={"by_owner": True})
     order.voided_at = now
     order.void_reason = reason[:200]
@@ -545,13 +539,11 @@ def damage_report(*, order: WorkOrder, description: str, now: datetime, actor=No
                                              reported_by=actor)
     WorkOrderEvent.objects.create(work_order=order, at=now, actor=actor, note=incident.description,
                                   data={"damage": incident.pk})
-    with notifications.house_language():
-        notifications.notify(
-            recipients=notifications.users_in_roles(SUPERVISOR), kind="workorder.damage", now=now,
-            subject=_("Work order %(number)s: customer's property damaged") % {"number": order.number},
-            body=_("%(unit)s: %(text)s") % {"unit": order.unit.number, "text": incident.description[:200]},
-            dedupe_key=f"workorder-damage:{incident.pk}",
-        )
+    notifications.notify(
+        recipients=notifications.users_in_roles(SUPERVISOR), kind="workorder.damage", now=now,
+        params={"number": order.number, "unit": order.unit.number, "text": incident.description[:200]},
+        dedupe_key=f"workorder-damage:{incident.pk}",
+    )
     return incident
 
 
