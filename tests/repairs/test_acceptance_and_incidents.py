@@ -176,7 +176,9 @@ def test_the_owner_cancels_before_dispatch_but_not_after(shop):
     first = services.work_order_register(unit=shop["unit"], owner=owner, kind="minor_repair", trade="plumbing",
                                          description="水管异响", source="portal", now=T0)
     voided = services.work_order_cancel_by_owner(order=first, owner=owner, reason="", now=at(3))
-    assert voided.status == Status.VOIDED and voided.void_reason
+    # no reason given: nothing of ours is stored in one language; the event says who cancelled
+    event = voided.events.get(to_status=Status.VOIDED)
+    assert voided.status == Status.VOIDED and (voided.void_reason, event.note, event.data) == ("", "", {"by_owner": True})
 
     second = services.work_order_register(unit=shop["unit"], owner=owner, kind="minor_repair", trade="plumbing",
                                           description="水管异响", source="portal", now=T0)
@@ -199,15 +201,48 @@ def test_an_owner_cannot_cancel_or_see_a_neighbours_order(shop):
     assert list(selectors.owner_work_orders(owner=shop["owner"])) == [order]
 
 
-def test_the_owner_is_told_of_a_refusal_and_of_the_worker_assigned(shop):
-    refused = services.work_order_register(unit=shop["unit"], owner=shop["owner"], kind="minor_repair",
-                                           trade="plumbing", description="改造整个卫生间", source="phone", now=T0)
-    services.work_order_judge(order=refused, accept=False, explanation="属于装修工程，请办理装修手续",
-                              actor=shop["desk"], now=at(1))
-    completed(shop)
+def test_the_owner_is_told_of_a_refusal_and_of_the_worker_assigned(shop, sms_gateway,
+                                                                   django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = services.work_order_register(unit=shop["unit"], owner=shop["owner"], kind="minor_repair",
+                                               trade="plumbing", description="改造整个卫生间", source="phone", now=T0)
+        services.work_order_judge(order=refused, accept=False, explanation="属于装修工程，请办理装修手续",
+                                  actor=shop["desk"], now=at(1))
+        order = completed(shop)
     notes = {n.kind: n for n in Notification.objects.filter(owner=shop["owner"])}
-    assert "装修" in notes["workorder.refused"].body
-    assert shop["plumber"].display_name in notes["workorder.dispatched"].body
+    assert set(notes) == {"workorder.refused", "workorder.assigned"}
+    assert notes["workorder.refused"].render("en") == (
+        f"We cannot take on work order {refused.number}", "属于装修工程，请办理装修手续")
+    assert notes["workorder.assigned"].render("en") == (
+        f"Work order {order.number}: a worker is assigned", f"{shop['plumber'].display_name} will come as soon as possible.")
+    # by SMS too (the owner's preferred channel), once each, in the owner's language (the estate's: Chinese)
+    texts = sorted(message["text"] for message in sms_gateway.messages().values())
+    assert texts == sorted([
+        f"派工单 {order.number}：已安排服务人员 {shop['plumber'].display_name} 将尽快上门。",
+        f"很抱歉，派工单 {refused.number} 无法受理 属于装修工程，请办理装修手续",
+    ])
+    assert {message["to"] for message in sms_gateway.messages().values()} == {"13912345678"}
+
+
+def test_the_worker_assigned_is_told_in_the_language_of_whoever_reads_it(shop):
+    # given: an appointment the next morning
+    order = services.work_order_register(unit=shop["unit"], owner=shop["owner"], kind="minor_repair",
+                                         trade="plumbing", description="阳台地漏返水", source="phone", now=T0,
+                                         appointment_at=T0.replace(day=3, hour=9, minute=30))
+    services.work_order_judge(order=order, accept=True, actor=shop["desk"], now=at(1))
+
+    # when
+    services.work_order_dispatch(order=order, worker=shop["plumber"], actor=shop["desk"], now=at(2))
+
+    # then: one stored message, read in English or in Chinese
+    note = Notification.objects.get(owner=shop["owner"], kind="workorder.assigned")
+    name = shop["plumber"].display_name
+    assert note.render("en") == (f"Work order {order.number}: a worker is assigned",
+                                 f"{name} will come on 2026-11-03 09:30.")
+    assert note.render("zh-hans") == (f"派工单 {order.number}：已安排服务人员", f"{name} 将于 2026-11-03 09:30 上门。")
+    assert "will come" not in str(note.params)  # parameters, not a sentence
+    with translation.override("zh-hans"):
+        assert note.subject == f"派工单 {order.number}：已安排服务人员"
 
 
 # ---- complaint → work order ---------------------------------------------------------

@@ -163,6 +163,30 @@ def test_void_keeps_the_order_with_its_reason(client, shop):
     assert "业主电话取消" in page(client, order)
 
 
+@pytest.mark.parametrize("language, says", [("en", "Cancelled by the owner in the portal"),
+                                             ("zh-hans", "业主已在业主服务平台取消")])
+def test_an_owners_cancellation_without_a_reason_reads_in_the_desks_language(client, shop, language, says):
+    # given: the owner cancelled from the portal (read in Chinese there) and gave no reason
+    order = register(shop)
+    with translation.override("zh-hans"):
+        services.work_order_cancel_by_owner(order=order, owner=shop["owner"], reason="", now=timezone.now())
+
+    # when
+    client.force_login(shop["desk"])
+    body = client.get(reverse("repairs:detail", args=[order.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    # then: the reason and the timeline say it in the desk's language
+    assert body.count(says) == 2
+
+
+def test_a_rectification_after_a_callback_says_so_in_the_timeline(client, shop):
+    order = completed(shop)
+    services.work_order_rectify(order=order, reason="水龙头又开始滴水", now=timezone.now())
+    client.force_login(shop["desk"])
+    body = page(client, order)
+    assert "Sent back after a callback: the owner is unsatisfied" in body and "水龙头又开始滴水" in body
+
+
 # ---- acceptance, damage, payment -----------------------------------------------------------
 
 

@@ -77,6 +77,26 @@ def test_a_worker_outside_his_trade_needs_an_explicit_override(shop):
     assert order.worker == shop["electrician"] and order.trade_override == "水电工都在外面"
 
 
+def test_the_worker_dispatched_gets_the_order_in_his_inbox_and_the_pool_tells_no_one(shop):
+    # given
+    named = register(shop)
+    services.work_order_judge(order=named, accept=True, actor=shop["desk"], now=at(1))
+    DispatchRule.objects.create(estate=shop["unit"].estate, kind="major_works", mode="pool", minutes=60)
+    pooled = register(shop, kind="major_works")
+    services.work_order_judge(order=pooled, accept=True, actor=shop["desk"], now=at(1))
+
+    # when
+    services.work_order_dispatch(order=named, worker=shop["plumber"], actor=shop["desk"], now=at(2))
+    services.work_order_dispatch(order=pooled, actor=shop["desk"], now=at(2))
+
+    # then
+    told = Notification.objects.get(kind="workorder.dispatched")
+    assert told.recipient == shop["plumber"].user and told.owner is None
+    assert told.render("en") == (f"Work order {named.number} for {named.unit.number}", "厨房水龙头漏水")
+    assert told.render("zh-hans")[0] == f"派工单 {named.number}，{named.unit.number}"
+    assert Notification.objects.filter(kind="workorder.assigned").count() == 1  # the owner, for the named one
+
+
 def test_dispatch_before_judging_is_refused(shop):
     order = register(shop)
     with pytest.raises(ValidationError):
@@ -147,7 +167,8 @@ def test_rework_then_escalation_then_settlement(shop):
     services.work_order_complete(order=order, worker=plumber, now=at(90))
     order = services.work_order_customer_verdict(order=order, satisfied=False, rating=1, comment="依然滴水", now=at(95))
     assert order.status == Status.ESCALATED
-    assert Notification.objects.filter(kind="workorder.escalated", recipient=shop["boss"]).count() == 1
+    escalated = Notification.objects.get(kind="workorder.escalated", recipient=shop["boss"])
+    assert escalated.render("en") == (f"Work order {order.number}: customer still unsatisfied after rework", "依然滴水")
     with pytest.raises(PermissionDenied):
         services.work_order_settle(order=order, rework=False, note="赔偿", actor=shop["desk"], now=at(100))
     settled = services.work_order_settle(order=order, rework=False, note="更换整个龙头，免收费用",
@@ -185,7 +206,9 @@ def test_late_dispatch_sweep_run_twice_alerts_the_desk_once(shop):
     # then: the desk and the supervisor, once each
     notes = Notification.objects.filter(kind="workorder.dispatch_late")
     assert sorted(n.recipient.username for n in notes) == ["boss", "desk"]
-    assert order.number in notes[0].subject
+    assert notes[0].subject == f"Work order {order.number} not dispatched within 15 minutes"
+    assert notes[0].body == f"{order.unit.number}: {order.description}"
+    assert notes[0].render("zh-hans")[0] == f"派工单 {order.number} 未在 15 分钟内派工"
 
 
 def test_dispatch_kpi(shop):

@@ -192,7 +192,9 @@ def test_reporting_damage_tells_the_supervisors(client, shop):
     response = step(client, order, "damage", {"description": "搬动时划伤了木地板"}, follow=True)
     assert "the supervisor has been told" in response.content.decode()
     assert DamageIncident.objects.get(work_order=order).description == "搬动时划伤了木地板"
-    assert Notification.objects.filter(recipient=shop["boss"], kind="workorder.damage").exists()
+    told = Notification.objects.get(recipient=shop["boss"], kind="workorder.damage")
+    assert told.render("en") == (f"Work order {order.number}: customer's property damaged",
+                                 f"{order.unit.number}: 搬动时划伤了木地板")
     empty = step(client, order, "damage", {"description": " "})
     assert empty.status_code == 400 and "description" in empty.context["forms"]["damage"].errors
 
