@@ -63,6 +63,11 @@ def test_unsatisfied_then_rectified_then_a_new_callback_then_satisfied_closes_th
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.IN_PROGRESS and complaint.reopen_count == 1
     assert Callback.objects.filter(complaint=complaint).count() == 1
+    # the reopening keeps the owner's words, not a sentence of ours in one language
+    assert complaint.events.get(kind="reopened").note == "雨后仍渗水"
+    told = Notification.objects.get(kind="callback.unsatisfied", recipient=estate["boss"])
+    assert told.render("en") == (f"Owner unsatisfied at callback: {complaint.number}", "雨后仍渗水")
+    assert told.render("zh-hans") == (f"回访中业主不满意：{complaint.number}", "雨后仍渗水")
 
     # when: it is resolved again, a new callback follows the first
     resolve_complaint(estate, complaint=complaint, received=None, resolved=sh(2026, 5, 8, 15, 0))
@@ -89,7 +94,10 @@ def test_an_unsatisfied_owner_sends_the_work_order_to_rework_and_the_next_comple
     by_phone(first, estate, "unsatisfied", sh(2026, 5, 6, 10, 0), shortcomings="龙头又开始滴水")
     order.refresh_from_db()
     assert order.status == OrderStatus.REWORK
-    assert Notification.objects.filter(kind="callback.unsatisfied", recipient=estate["boss"]).count() == 1
+    rework = order.events.get(to_status=OrderStatus.REWORK)
+    assert (rework.note, rework.data) == ("龙头又开始滴水", {"rectification": True})
+    told = Notification.objects.get(kind="callback.unsatisfied", recipient=estate["boss"])
+    assert told.render("en") == (f"Owner unsatisfied at callback: {order.number}", "龙头又开始滴水")
 
     repairs.work_order_complete(order=order, worker=estate["plumber"], now=sh(2026, 5, 7, 16, 0))
     second = Callback.objects.get(work_order=order, round=2)
@@ -172,16 +180,23 @@ def test_performing_or_cancelling_writes_one_event_and_a_finished_callback_moves
     assert dict(Callback.objects.values_list("pk", "status")) == {done.pk: "done", cancelled.pk: "cancelled"}
 
 
-def test_the_owner_answers_online_when_offered(estate):
+def test_the_owner_answers_online_when_offered(estate, sms_gateway, django_capture_on_commit_callbacks):
     complaint = resolve_complaint(estate, received=sh(2026, 5, 4, 9, 0), resolved=sh(2026, 5, 4, 17, 0))
     callback = Callback.objects.get(complaint=complaint)
     owner_user = estate["owner"].user
     with pytest.raises(PermissionDenied):  # not offered yet
         services.callback_perform(callback=callback, method="online", satisfaction="satisfied",
                                   now=sh(2026, 5, 5, 9, 0), actor=owner_user)
-    services.callback_offer_online(callback=callback, now=sh(2026, 5, 5, 9, 0), actor=estate["desk"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.callback_offer_online(callback=callback, now=sh(2026, 5, 5, 9, 0), actor=estate["desk"])
+        services.callback_offer_online(callback=callback, now=sh(2026, 5, 5, 9, 5), actor=estate["desk"])
     note = Notification.objects.get(kind="callback.offered", owner=estate["owner"])
     assert note.url.endswith(f"/callbacks/portal/{callback.pk}/")
+    assert note.render("en") == (f"How did we do? {complaint.number}",
+                                 "Please tell us whether you are satisfied. It takes a minute.")
+    # offered twice, told once: by SMS in the owner's language (the estate's: Chinese)
+    assert [m["text"] for m in sms_gateway.messages().values()] == [
+        f"请评价我们的服务：{complaint.number} 请告诉我们您是否满意，只需一分钟。"]
     services.callback_perform(callback=callback, method="online", satisfaction="satisfied", now=sh(2026, 5, 5, 20, 0),
                               actor=owner_user, suggestions="师傅很负责")
     callback.refresh_from_db()
@@ -231,8 +246,11 @@ def test_an_overdue_callback_alerts_the_assignee_and_supervisor_once(estate):
     assert not Notification.objects.filter(kind="callback.overdue").exists()
     call_command("runjob", "callbacks.hourly", "--as-of", "2026-05-08T00:20")
     call_command("runjob", "callbacks.hourly", "--as-of", "2026-05-08T01:20")
-    alerted = sorted(n.recipient.username for n in Notification.objects.filter(kind="callback.overdue"))
-    assert alerted == ["boss", "desk"]
+    alerted = Notification.objects.filter(kind="callback.overdue").order_by("recipient__username")
+    assert [n.recipient.username for n in alerted] == ["boss", "desk"]
+    number = Callback.objects.get().complaint.number
+    assert alerted[0].render("en") == (f"Callback overdue: {number} (due 2026-05-07)", "Complaint resolved")
+    assert alerted[0].render("zh-hans") == (f"回访逾期：{number}（回访期限 2026-05-07）", "投诉回访")
     assert Callback.objects.get().is_overdue(dt.date(2026, 5, 8))
 
 
@@ -267,6 +285,9 @@ def test_rates_per_kind_split_special_services_by_payment(estate):
     assert (bank_rate.done, bank_rate.owed, bank_rate.required_rate, bank_rate.meets) == (4, 5, Decimal("80"), True)
     below = Notification.objects.filter(kind="callback.rate_below")
     assert below.count() == 1 and below.get().recipient == estate["boss"]
+    assert below.get().render("en") == ("Callback rate below the requirement: Complaint resolved, 2026-04",
+                                        "2 of 3 done (66.7 %), 100 % required.")
+    assert below.get().render("zh-hans")[0] == "回访率未达要求：投诉回访，2026-04"
 
 
 def test_spot_checks_are_a_supervisors_and_counted_per_month(estate):
