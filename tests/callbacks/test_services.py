@@ -195,8 +195,9 @@ def test_the_owner_answers_online_when_offered(estate, sms_gateway, django_captu
     assert note.render("en") == (f"How did we do? {complaint.number}",
                                  "Please tell us whether you are satisfied. It takes a minute.")
     # offered twice, told once: by SMS in the owner's language (the estate's: Chinese)
-    assert [m["text"] for m in sms_gateway.messages().values()] == [
-        f"请评价我们的服务：{complaint.number} 请告诉我们您是否满意，只需一分钟。"]
+    sms = note.deliveries.get(channel="sms")
+    assert sms.status == "sent" and sms_gateway.messages()[sms.idempotency_key] == {
+        "to": "13912345678", "text": f"请评价我们的服务：{complaint.number} 请告诉我们您是否满意，只需一分钟。"}
     services.callback_perform(callback=callback, method="online", satisfaction="satisfied", now=sh(2026, 5, 5, 20, 0),
                               actor=owner_user, suggestions="师傅很负责")
     callback.refresh_from_db()
