@@ -224,6 +224,21 @@ def test_the_owner_is_told_of_a_refusal_and_of_the_worker_assigned(shop, sms_gat
     assert {message["to"] for message in sms_gateway.messages().values()} == {"13912345678"}
 
 
+def test_an_owner_who_prefers_e_mail_is_told_by_e_mail(shop, sms_gateway, mailoutbox,
+                                                      django_capture_on_commit_callbacks):
+    owner = shop["owner"]
+    owner.email, owner.preferred_channel = "lina@example.com", "email"
+    owner.save(update_fields=["email", "preferred_channel"])
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.work_order_register(unit=shop["unit"], owner=owner, kind="minor_repair", trade="plumbing",
+                                             description="改造整个卫生间", source="phone", now=T0)
+        services.work_order_judge(order=order, accept=False, explanation="属于装修工程，请办理装修手续",
+                                  actor=shop["desk"], now=at(1))
+    assert [(m.to, m.subject, m.body) for m in mailoutbox] == [
+        (["lina@example.com"], f"很抱歉，派工单 {order.number} 无法受理", "属于装修工程，请办理装修手续")]
+    assert sms_gateway.messages() == {}
+
+
 def test_the_worker_assigned_is_told_in_the_language_of_whoever_reads_it(shop):
     # given: an appointment the next morning
     order = services.work_order_register(unit=shop["unit"], owner=shop["owner"], kind="minor_repair",
