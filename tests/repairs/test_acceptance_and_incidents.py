@@ -178,7 +178,8 @@ def test_the_owner_cancels_before_dispatch_but_not_after(shop):
     voided = services.work_order_cancel_by_owner(order=first, owner=owner, reason="", now=at(3))
     # no reason given: nothing of ours is stored in one language; the event says who cancelled
     event = voided.events.get(to_status=Status.VOIDED)
-    assert voided.status == Status.VOIDED and (voided.void_reason, event.note, event.data) == ("", "", {"by_owner": True})
+    assert voided.status == Status.VOIDED
+    assert (voided.void_reason, event.note, event.data) == ("", "", {"by_owner": True})
 
     second = services.work_order_register(unit=shop["unit"], owner=owner, kind="minor_repair", trade="plumbing",
                                           description="水管异响", source="portal", now=T0)
@@ -214,7 +215,8 @@ def test_the_owner_is_told_of_a_refusal_and_of_the_worker_assigned(shop, sms_gat
     assert notes["workorder.refused"].render("en") == (
         f"We cannot take on work order {refused.number}", "属于装修工程，请办理装修手续")
     assert notes["workorder.assigned"].render("en") == (
-        f"Work order {order.number}: a worker is assigned", f"{shop['plumber'].display_name} will come as soon as possible.")
+        f"Work order {order.number}: a worker is assigned",
+        f"{shop['plumber'].display_name} will come as soon as possible.")
     # by SMS too (the owner's preferred channel), once each, in the owner's language (the estate's: Chinese)
     texts = sorted(message["text"] for message in sms_gateway.messages().values())
     assert texts == sorted([
