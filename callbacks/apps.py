@@ -7,4 +7,5 @@ class CallbacksConfig(AppConfig):
     verbose_name = _("Callbacks")
 
     def ready(self):
-        from callbacks import messages, receivers  # noqa: F401  (the messages it sends; connects the source events)
+        # the messages callbacks send; the receivers connect the source events
+        from callbacks import messages, receivers  # noqa: F401
