@@ -264,7 +264,7 @@ def abandon_gone_runs(*, now: datetime) -> int:
             status=JobRun.Status.ABANDONED, finished_at=now,
             summary=f"abandoned: worker {run.worker or '?'} gone ({run.get_status_display()} since "
                     f"{run.heartbeat_at or run.claimed_at:%Y-%m-%d %H:%M:%S %z})")
-        logger.warning("job %s slot %s abandoned: worker %s gone", run.name, run.slot, run.worker)
+        logger.warning("job %s slot %s abandoned: worker %s gone", run.name, timezone_local(run.slot), run.worker)
     return closed
 
 
@@ -291,7 +291,7 @@ def _claim(job: Job, slot: datetime, *, now: datetime, by_hand: bool = False, ag
         if status in JobRun.UNFINISHED:
             if not worker_gone(run, now=now):
                 return run, f"{run.get_status_display()} by {run.worker}"
-            logger.warning("job %s slot %s: worker %s gone, claimed again", run.name, run.slot, run.worker)
+            logger.warning("job %s slot %s: worker %s gone, claimed again", run.name, timezone_local(run.slot), run.worker)
         elif status == JobRun.Status.DONE and not again:
             return run, "done"
         elif status == JobRun.Status.MISSED and not by_hand:
@@ -379,7 +379,7 @@ def _execute(job: Job, run, *, as_of: datetime, clock: Callable[[], datetime]) -
         if not mine.filter(status=JobRun.Status.CLAIMED).update(
                 status=JobRun.Status.RUNNING, as_of=as_of, started_at=started, heartbeat_at=started,
                 finished_at=None, attempts=F("attempts") + 1):
-            raise JobBusy(f"{job.name} {run.slot}: taken over by another worker")
+            raise JobBusy(f"{job.name} slot {timezone_local(run.slot)}: taken over by another worker")
         try:
             summary = str(job.function()(as_of=as_of) or "")
         except Exception as exc:
@@ -388,7 +388,7 @@ def _execute(job: Job, run, *, as_of: datetime, clock: Callable[[], datetime]) -
             raise
         if not mine.filter(status=JobRun.Status.RUNNING).update(
                 status=JobRun.Status.DONE, finished_at=clock(), summary=summary):
-            logger.warning("job %s slot %s finished after it was abandoned", job.name, run.slot)
+            logger.warning("job %s slot %s finished after it was abandoned", job.name, timezone_local(run.slot))
         return summary
     finally:
         _in_hand.discard(run.pk)
@@ -426,7 +426,7 @@ def tick(*, now: datetime) -> list[Outcome]:
             try:
                 summary = _execute(job, run, as_of=now, clock=clock)
             except Exception as exc:
-                logger.exception("job %s slot %s failed", job.name, run.slot)
+                logger.exception("job %s slot %s failed", job.name, timezone_local(run.slot))
                 outcomes.append(Outcome(job.name, run.slot, False, f"{type(exc).__name__}: {exc}"))
             else:
                 outcomes.append(Outcome(job.name, run.slot, True, summary))
