@@ -290,8 +290,9 @@ def _claim(job: Job, slot: datetime, *, now: datetime, by_hand: bool = False, ag
         status = run.status
         if status in JobRun.UNFINISHED:
             if not worker_gone(run, now=now):
-                return run, f"{run.get_status_display()} by {run.worker}"
-            logger.warning("job %s slot %s: worker %s gone, claimed again", run.name, timezone_local(run.slot), run.worker)
+                return run, f"{run.status} by {run.worker}"
+            logger.warning("job %s slot %s: worker %s gone, claimed again",
+                           run.name, timezone_local(run.slot), run.worker)
         elif status == JobRun.Status.DONE and not again:
             return run, "done"
         elif status == JobRun.Status.MISSED and not by_hand:

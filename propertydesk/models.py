@@ -2,17 +2,18 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from propertydesk.states import Transitions
 
 
 class JobRunStatus(models.TextChoices):
-    CLAIMED = "claimed", _("claimed")
-    RUNNING = "running", _("running")
-    DONE = "done", _("done")
-    FAILED = "failed", _("failed")
-    ABANDONED = "abandoned", _("abandoned")
-    MISSED = "missed", _("missed")
+    CLAIMED = "claimed", pgettext_lazy("job run", "claimed")
+    RUNNING = "running", pgettext_lazy("job run", "running")
+    DONE = "done", pgettext_lazy("job run", "done")
+    FAILED = "failed", pgettext_lazy("job run", "failed")
+    ABANDONED = "abandoned", pgettext_lazy("job run", "abandoned")
+    MISSED = "missed", pgettext_lazy("job run", "missed")
 
 
 class JobRun(models.Model):
