@@ -21,5 +21,5 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class JobRunAdmin(admin.ModelAdmin):
     list_display = ["name", "slot", "status", "as_of", "attempts", "worker", "started_at", "finished_at"]
     list_filter = ["status", "name"]
-    readonly_fields = ["name", "slot", "status", "as_of", "attempts", "host", "pid", "claimed_at", "started_at",
+    readonly_fields = ["name", "slot", "status", "as_of", "attempts", "worker", "claimed_at", "started_at",
                        "heartbeat_at", "finished_at", "summary"]

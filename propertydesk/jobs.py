@@ -21,9 +21,10 @@ beat firing late, twice or not at all for a while neither skips nor repeats work
   once and must see that month's bills and notices). Enqueuing one task per slot would
   let a second worker start the reminders before the bills are in; the fee jobs all
   run daily, so their slot times cannot give that order either.
-- A run's worker (host and pid) keeps a heartbeat on its row. A row left claimed or
-  running by a worker that is gone (a dead pid on this host, seen at worker start and
-  by every tick; a heartbeat older than ``STALE_AFTER`` from anywhere) is closed as
+- A run's worker (host, pid and the process's start: ``propertydesk.liveness``) keeps
+  a heartbeat on its row. A row left claimed or running by a worker that is gone (a
+  process of this host that no longer runs, seen at worker start and by every tick; a
+  heartbeat older than ``STALE_AFTER`` from anywhere) is closed as
   abandoned, and the next tick runs the slot again on the same row. A failed slot is
   retried with a growing pause, ``MAX_ATTEMPTS`` times at most.
 
@@ -38,18 +39,17 @@ Django's apps are loaded.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from celery.schedules import crontab
 from django.utils.module_loading import import_string
+
+from propertydesk import liveness
 
 logger = logging.getLogger(__name__)
 
@@ -222,32 +222,20 @@ def next_slot(schedule: crontab, after: datetime) -> datetime:
 
 # ---- who runs a slot --------------------------------------------------------------------------
 
-HOST = socket.gethostname()
-# The rows this process has claimed and not finished: a row of this host and this pid
-# that is not among them was left by an earlier process that had the same pid.
+# The rows this process has claimed and not finished: one that names this process and
+# is not among them was left behind (its run was cut short), not being worked on.
 _in_hand: set[int] = set()
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def worker_gone(run, *, now: datetime) -> bool:
-    """Is the worker of an unfinished run gone? A pid of this host that is dead (or is
-    this process, which does not have the run in hand), or a heartbeat older than
+    """Is the worker of an unfinished run gone? A process of this host that no longer
+    runs (or this process, without the run in hand), or a heartbeat older than
     STALE_AFTER from any host."""
-    if run.host == HOST and run.pid:
-        if run.pid == os.getpid():
-            if run.pk not in _in_hand:
-                return True
-        elif not _pid_alive(run.pid):
+    if run.worker == liveness.identity():
+        if run.pk not in _in_hand:
             return True
+    elif liveness.is_gone(run.worker):
+        return True
     return (run.heartbeat_at or run.claimed_at) < now - STALE_AFTER
 
 
@@ -260,7 +248,7 @@ def abandon_gone_runs(*, now: datetime) -> int:
     for run in JobRun.objects.filter(status__in=JobRun.UNFINISHED).order_by("pk"):
         if not worker_gone(run, now=now):
             continue
-        closed += JobRun.objects.filter(pk=run.pk, status=run.status, host=run.host, pid=run.pid).update(
+        closed += JobRun.objects.filter(pk=run.pk, status=run.status, worker=run.worker).update(
             status=JobRun.Status.ABANDONED, finished_at=now,
             summary=f"abandoned: worker {run.worker or '?'} gone ({run.get_status_display()} since "
                     f"{run.heartbeat_at or run.claimed_at:%Y-%m-%d %H:%M:%S %z})")
@@ -279,8 +267,7 @@ def _claim(job: Job, slot: datetime, *, now: datetime, by_hand: bool = False, ag
 
     from propertydesk.models import JobRun
 
-    mine = {"host": HOST, "pid": os.getpid(), "claimed_at": now, "heartbeat_at": now,
-            "status": JobRun.Status.CLAIMED}
+    mine = {"worker": liveness.identity(), "claimed_at": now, "heartbeat_at": now, "status": JobRun.Status.CLAIMED}
     with transaction.atomic():
         run, created = JobRun.objects.select_for_update().get_or_create(
             name=job.name, slot=slot, defaults={**mine, "as_of": now})
@@ -332,7 +319,7 @@ class _Heartbeat:
     HEARTBEAT_EVERY seconds while the jobs run."""
 
     def __init__(self, pks: list[int], clock: Callable[[], datetime]):
-        self.pks, self.clock, self.pid = pks, clock, os.getpid()
+        self.pks, self.clock, self.worker = pks, clock, liveness.identity()
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, name="job-heartbeat", daemon=True)
 
@@ -343,7 +330,7 @@ class _Heartbeat:
 
         try:
             while not self.stopped.wait(HEARTBEAT_EVERY):
-                JobRun.objects.filter(pk__in=self.pks, status__in=JobRun.UNFINISHED, host=HOST, pid=self.pid).update(
+                JobRun.objects.filter(pk__in=self.pks, status__in=JobRun.UNFINISHED, worker=self.worker).update(
                     heartbeat_at=self.clock())
         except Exception:
             logger.exception("job heartbeat failed")
@@ -373,8 +360,7 @@ def _execute(job: Job, run, *, as_of: datetime, clock: Callable[[], datetime]) -
 
     from propertydesk.models import JobRun
 
-    pid = os.getpid()
-    mine = JobRun.objects.filter(pk=run.pk, host=HOST, pid=pid)
+    mine = JobRun.objects.filter(pk=run.pk, worker=liveness.identity())
     try:
         started = clock()
         if not mine.filter(status=JobRun.Status.CLAIMED).update(

@@ -32,8 +32,8 @@ class JobRun(models.Model):
     as_of = models.DateTimeField(_("as of"))
     status = models.CharField(_("status"), max_length=10, choices=JobRunStatus.choices, default=JobRunStatus.CLAIMED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    host = models.CharField(_("host"), max_length=255, blank=True)
-    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    # host:pid:start of the process running it (propertydesk.liveness).
+    worker = models.CharField(pgettext_lazy("job run", "worker process"), max_length=255, blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
@@ -58,10 +58,6 @@ class JobRun(models.Model):
         if self.status in (JobRunStatus.FAILED, JobRunStatus.ABANDONED):
             return False
         return None
-
-    @property
-    def worker(self) -> str:
-        return f"{self.host}:{self.pid}" if self.pid else ""
 
 
 class Sequence(models.Model):

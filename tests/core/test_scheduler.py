@@ -22,7 +22,8 @@ from complaints import services as complaints
 from owners.models import RegistryCheck
 from propertydesk import jobs
 from propertydesk.celery import _forget_the_old_entries, _tick_at_worker_start
-from propertydesk.jobs import HOST, JOBS, RUN_JOB_TASK, TICK_TASK, abandon_gone_runs, latest_slot, next_slot, tick
+from propertydesk import liveness
+from propertydesk.jobs import JOBS, RUN_JOB_TASK, TICK_TASK, abandon_gone_runs, latest_slot, next_slot, tick
 from propertydesk.models import JobRun, Notification
 from tests.factories import UnitFactory, UserFactory
 
@@ -73,10 +74,13 @@ def digests():
     return sorted(Notification.objects.filter(kind="complaint.digest").values_list("recipient__username", flat=True))
 
 
-def dead_pid() -> int:
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    return proc.pid
+def dead_worker() -> str:
+    """The name (propertydesk.liveness) of a process of this host that has ended."""
+    proc = subprocess.Popen([sys.executable, "-c", "from propertydesk import liveness; print(liveness.identity())"],
+                            stdout=subprocess.PIPE, text=True)
+    name = proc.communicate()[0].strip()
+    assert liveness.is_gone(name)
+    return name
 
 
 # ---- slots ------------------------------------------------------------------------------------
@@ -212,17 +216,17 @@ def test_a_failed_slot_is_retried_after_a_pause_on_the_same_row(db, monkeypatch)
 # ---- workers that die ----------------------------------------------------------------------------
 
 
-def killed_run(*, pid: int, host: str = HOST, heartbeat: dt.datetime) -> JobRun:
+def killed_run(*, worker: str, heartbeat: dt.datetime) -> JobRun:
     """The registry check of 2026-11-22 03:10, left running by a worker."""
     slot = sh(2026, 11, 22, 3, 10)
-    return JobRun.objects.create(name="owners.registry_check", slot=slot, as_of=slot, status="running", host=host,
-                                 pid=pid, claimed_at=slot, started_at=slot, heartbeat_at=heartbeat, attempts=1)
+    return JobRun.objects.create(name="owners.registry_check", slot=slot, as_of=slot, status="running", worker=worker,
+                                 claimed_at=slot, started_at=slot, heartbeat_at=heartbeat, attempts=1)
 
 
 def test_a_run_whose_worker_pid_is_dead_is_abandoned_at_worker_start_and_its_slot_run_again(db, calls):
     # given: a run whose worker on this host was killed; its heartbeat is still recent
     UnitFactory(number="9-1-101")
-    run = killed_run(pid=dead_pid(), heartbeat=sh(2026, 11, 22, 3, 12))
+    run = killed_run(worker=dead_worker(), heartbeat=sh(2026, 11, 22, 3, 12))
 
     # when: a worker starts (it serves the tick's queue, so it ticks as well)
     sent = []
@@ -250,7 +254,7 @@ def test_a_run_whose_worker_pid_is_dead_is_abandoned_at_worker_start_and_its_slo
 
 
 def test_a_tick_closes_a_dead_local_run_itself(db, calls):
-    run = killed_run(pid=dead_pid(), heartbeat=sh(2026, 11, 22, 3, 12))
+    run = killed_run(worker=dead_worker(), heartbeat=sh(2026, 11, 22, 3, 12))
     tick(now=sh(2026, 11, 22, 3, 13))
     run.refresh_from_db()
     assert (run.status, run.attempts) == ("done", 2)
@@ -258,27 +262,27 @@ def test_a_tick_closes_a_dead_local_run_itself(db, calls):
 
 def test_a_run_on_another_host_is_left_while_it_beats_and_run_again_once_its_heartbeat_is_stale(db, calls):
     # given: a run on another machine, last heartbeat at 03:12
-    run = killed_run(pid=4242, host="worker-2", heartbeat=sh(2026, 11, 22, 3, 12))
+    run = killed_run(worker="worker-2:4242:1234", heartbeat=sh(2026, 11, 22, 3, 12))
 
     # when / then: at 03:15 it may still be working: left alone, and runjob refuses
     tick(now=sh(2026, 11, 22, 3, 15))
     run.refresh_from_db()
     assert run.status == "running" and calls["owners.registry_check"] == 0
     with time_machine.travel(sh(2026, 11, 22, 3, 15), tick=False), \
-            pytest.raises(CommandError, match="running by worker-2:4242"):
+            pytest.raises(CommandError, match="running by worker-2:4242:1234"):
         call_command("runjob", "owners.registry_check", "--as-of", "2026-11-22T03:10")
 
     # when / then: at 03:18 its heartbeat is over five minutes old: abandoned and run here
     tick(now=sh(2026, 11, 22, 3, 18))
     run.refresh_from_db()
-    assert (run.status, run.attempts, run.host) == ("done", 2, HOST)
+    assert (run.status, run.attempts, run.worker) == ("done", 2, liveness.identity())
     assert calls["owners.registry_check"] == 1
 
 
 def test_abandon_leaves_live_runs_and_finished_ones_alone(db):
-    live = killed_run(pid=4242, host="worker-2", heartbeat=sh(2026, 11, 22, 3, 12))
+    live = killed_run(worker="worker-2:4242:1234", heartbeat=sh(2026, 11, 22, 3, 12))
     done = JobRun.objects.create(name="fees.bill_run", slot=sh(2026, 11, 22, 1), as_of=sh(2026, 11, 22, 1),
-                                 status="done", host=HOST, pid=dead_pid())
+                                 status="done", worker=dead_worker())
     assert abandon_gone_runs(now=sh(2026, 11, 22, 3, 13)) == 0
     live.refresh_from_db()
     done.refresh_from_db()
