@@ -151,6 +151,17 @@ JOBS: tuple[Job, ...] = (
         "up if the day was missed (002 五).",
         catch_up=UNTIL_DONE,
     ),
+    # Last: a tick runs its slots one after the other, and a large backlog of messages
+    # should not hold up the jobs above (another tick's sweep shares the work: rows are
+    # claimed with SKIP LOCKED).
+    Job(
+        name="propertydesk.outbox_sweep",
+        schedule=crontab(),
+        func="propertydesk.outbox.sweep",
+        description="Every minute: send the outbox's messages that are due and were not sent after their "
+        "commit (the task was lost, a retry's time has come, a worker died holding them).",
+        catch_up=LATEST,
+    ),
 )
 
 
