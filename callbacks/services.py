@@ -409,6 +409,7 @@ def callback_flag_overdue(*, callback_id: int, as_of: datetime) -> bool:
         return True
 
 
+@transaction.atomic  # a check cut short stores nothing: the job's retry makes the whole month again
 def rate_check_month(*, as_of: datetime, month: date | None = None, counted_at: datetime | None = None) -> list:
     """A month's callbacks (last month's by default) per estate and kind (special
     services split by how they were paid) against the required rate; stored, and the

@@ -183,8 +183,8 @@ def test_a_digest_missed_yesterday_is_not_sent_today(staff, calls):
     tick(now=sh(2026, 11, 3, 15, 30))
     tick(now=sh(2026, 11, 3, 15, 31))
     assert digests() == ["desk", "eng"]
-    assert all("2026-11-03" in subject for subject in Notification.objects.values_list("subject", flat=True)
-               .filter(kind="complaint.digest"))
+    assert all(key.startswith("complaint-digest:2026-11-03:") for key in Notification.objects.values_list(
+        "dedupe_key", flat=True).filter(kind="complaint.digest"))
     assert calls["complaints.daily_followup"] == 1
 
 
