@@ -403,15 +403,20 @@ def callback_flag_overdue(*, callback_id: int, as_of: datetime) -> bool:
         return True
 
 
-def rate_check_month(*, as_of: datetime) -> list:
-    """Last month's callbacks per estate and kind (special services split by how they
-    were paid) against the required rate; stored, and the supervisors told of any
-    below it. Running it again updates the same rows and tells nobody twice."""
+@transaction.atomic  # a check cut short stores nothing: the job's retry makes the whole month again
+def rate_check_month(*, as_of: datetime, month: date | None = None, counted_at: datetime | None = None) -> list:
+    """A month's callbacks (last month's by default) per estate and kind (special
+    services split by how they were paid) against the required rate; stored, and the
+    supervisors told of any below it. ``counted_at``: the moment the check was due
+    (a check made late counts what was owed and done by then, not by ``as_of``).
+    Running it again updates the same rows and tells nobody twice."""
     from callbacks.models import RateCheck
 
-    month = (timezone.localdate(as_of).replace(day=1) - relativedelta(months=1))
+    if month is None:
+        month = timezone.localdate(as_of).replace(day=1) - relativedelta(months=1)
+    counted_at = as_of if counted_at is None else min(as_of, counted_at)
     checks = []
-    for row in selectors.month_rates(month=month, as_of=as_of):
+    for row in selectors.month_rates(month=month, as_of=counted_at):
         check, _created = RateCheck.objects.update_or_create(
             estate_id=row.estate_id, month=month, kind=row.kind, payment=row.payment,
             defaults={"owed": row.owed, "done": row.done, "required_rate": row.required_rate, "checked_at": as_of},

@@ -403,7 +403,8 @@ _NOTICE_CHANNEL_SQL = notifications.owner_channel_sql(
            notifications.SMS: NoticeChannel.SMS})
 
 
-def dunning_round(*, period: date, round_: int, as_of: datetime, from_dunning_day: bool = False) -> int:
+def dunning_round(*, period: date, round_: int, as_of: datetime, from_dunning_day: bool = False,
+                  latest_only: bool = False) -> int:
     """Create round ``round_`` (1: 第一次催款, 2: 第二次催款) of the month's payment
     reminders for every unit whose bill of ``period`` still owes, in set-based SQL.
 
@@ -414,7 +415,9 @@ def dunning_round(*, period: date, round_: int, as_of: datetime, from_dunning_da
     (for phone and WeChat too), the portal alone (no address for the preferred channel),
     or a printed notice delivered door to door (a letter, or no owner on record).
     With ``from_dunning_day`` (the daily job), only the units of estates whose day for
-    the round in ``period`` (their fee policy) has come by ``as_of`` get one.
+    the round in ``period`` (their fee policy) has come by ``as_of`` get one; with
+    ``latest_only`` as well, round 1 only where round 2's day has not come yet (a job
+    catching up sends the latest round alone, never both on one day).
     Returns how many notices were created; ``dunning_deliver`` sends them."""
     start, _end = _period_bounds(period)
     policy_sql, policy_params = selectors.fee_policy_sql()
@@ -434,9 +437,11 @@ def dunning_round(*, period: date, round_: int, as_of: datetime, from_dunning_da
                 ELSE {_NOTICE_CHANNEL_SQL} END AS channel) c
             WHERE b.period = %(start)s AND b.status IN ('open', 'part_paid') AND b.amount > b.paid
               AND (NOT %(from_dunning_day)s OR %(start)s::date + (pol.{day} - 1) <= %(as_of_date)s)
+              AND (NOT %(latest_only)s OR %(round)s = 2
+                   OR %(start)s::date + (pol.second_dunning_day - 1) > %(as_of_date)s)
             ON CONFLICT (unit_id, period, round) DO NOTHING
         """, {"round": round_, "as_of": as_of, "start": start, "as_of_date": timezone.localdate(as_of),
-              "from_dunning_day": from_dunning_day, **policy_params})
+              "from_dunning_day": from_dunning_day, "latest_only": latest_only, **policy_params})
         return cursor.rowcount
 
 

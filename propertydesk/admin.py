@@ -19,6 +19,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(JobRun)
 class JobRunAdmin(admin.ModelAdmin):
-    list_display = ["name", "as_of", "started_at", "finished_at", "ok"]
-    list_filter = ["name", "ok"]
-    readonly_fields = ["name", "as_of", "started_at", "finished_at", "ok", "summary"]
+    list_display = ["name", "slot", "status", "as_of", "attempts", "worker", "started_at", "finished_at"]
+    list_filter = ["status", "name"]
+    readonly_fields = ["name", "slot", "status", "as_of", "attempts", "worker", "claimed_at", "started_at",
+                       "heartbeat_at", "finished_at", "summary"]

@@ -2,33 +2,62 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from propertydesk.states import Transitions
 
 
+class JobRunStatus(models.TextChoices):
+    CLAIMED = "claimed", pgettext_lazy("job run", "claimed")
+    RUNNING = "running", pgettext_lazy("job run", "running")
+    DONE = "done", pgettext_lazy("job run", "done")
+    FAILED = "failed", pgettext_lazy("job run", "failed")
+    ABANDONED = "abandoned", pgettext_lazy("job run", "abandoned")
+    MISSED = "missed", pgettext_lazy("job run", "missed")
+
+
 class JobRun(models.Model):
-    """One run of a scheduled job, by beat or by hand (``runjob``)."""
+    """One slot of a scheduled job (the job's name and the moment its crontab named)
+    and how running it went: claimed by the tick or ``runjob``, running, done, failed,
+    abandoned (its worker died), or missed (found too late for the job's catch-up
+    window). One row per slot: a retry of the slot updates the same row, so a double
+    fire or two ticks at once run it once (propertydesk/jobs.py)."""
+
+    Status = JobRunStatus
+    UNFINISHED = (JobRunStatus.CLAIMED, JobRunStatus.RUNNING)
 
     name = models.CharField(_("job"), max_length=100, db_index=True)
+    # Null only on runs recorded before slots existed.
+    slot = models.DateTimeField(_("slot"), null=True, blank=True)
     as_of = models.DateTimeField(_("as of"))
-    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=JobRunStatus.choices, default=JobRunStatus.CLAIMED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # host:pid:start of the process running it (propertydesk.liveness).
+    worker = models.CharField(pgettext_lazy("job run", "worker process"), max_length=255, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    ok = models.BooleanField(_("succeeded"), null=True)
     summary = models.TextField(_("summary"), blank=True)
 
     class Meta:
         verbose_name = _("job run")
         verbose_name_plural = _("job runs")
-        ordering = ["-started_at"]
+        ordering = ["-claimed_at"]
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="job_run_one_per_slot")]
+        indexes = [models.Index(fields=["status"], condition=models.Q(status__in=["claimed", "running"]),
+                                name="job_run_unfinished")]
 
     def __str__(self):
-        return f"{self.name} @ {self.as_of:%Y-%m-%d %H:%M}"
+        return f"{self.name} @ {self.slot or self.as_of:%Y-%m-%d %H:%M}"
 
-    def finish(self, *, ok: bool, summary: str) -> None:
-        self.finished_at = timezone.now()
-        self.ok = ok
-        self.summary = summary
-        self.save(update_fields=["finished_at", "ok", "summary"])
+    @property
+    def ok(self) -> bool | None:
+        if self.status == JobRunStatus.DONE:
+            return True
+        if self.status in (JobRunStatus.FAILED, JobRunStatus.ABANDONED):
+            return False
+        return None
 
 
 class Sequence(models.Model):

@@ -241,14 +241,24 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     from propertydesk.embedded import filesystem_broker_options
 
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR)
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A task taken by a worker that dies unacknowledged goes back to the queue after
+    # this long. Longer than any job runs (a running job's copy is not handed to a
+    # second worker; if it were, its slot's row would stop it), short enough that a
+    # killed run comes back within the half hour; the tick usually reruns it sooner.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 30 * 60}
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
+# A task is acknowledged when it is done, and one whose worker process died goes back
+# to the queue (the job's slot row makes a second delivery harmless).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Built from the one job registry (propertydesk/jobs.py) in propertydesk/celery.py.
+# Built from the one job registry (propertydesk/jobs.py) in propertydesk/celery.py:
+# the tick, every minute, which runs whatever the registry says is due.
 CELERY_BEAT_SCHEDULE: dict = {}
 
 EMAIL_BACKEND = os.environ.get(
