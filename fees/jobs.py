@@ -59,8 +59,8 @@ def dunning(*, as_of: datetime) -> str:
     month; from its second: round 2. Only the latest round whose day has come is made:
     a unit that missed round 1 (downtime) gets round 2 alone, never both on one day.
     Last month's second round is long due, so a unit still owing for last month without
-    one gets it (the job was down over the 21st, or its bill came late). Then send what
-    is pending."""
+    one gets it (the job was down over the 21st, or its bill came late). Then the new
+    notices' messages go into the outbox, which sends them after commit."""
     today = timezone.localdate(as_of)
     this_month = today.replace(day=1)
     last = this_month - relativedelta(months=1)
@@ -73,12 +73,12 @@ def dunning(*, as_of: datetime) -> str:
                                        latest_only=True)
         for round_, day in earliest.items() if today.day >= day
     }
-    sent = services.dunning_deliver(as_of=as_of)
-    if not made and not caught_up and not sent:
+    queued = services.dunning_deliver(as_of=as_of)
+    if not made and not caught_up and not queued:
         return f"nothing before the {_nth(earliest[1])}"
     parts = [f"{last:%Y-%m} round 2: {caught_up} new notices (caught up)"] if caught_up else []
     parts += [f"round {r}: {n} new notices" for r, n in made.items()]
-    return ", ".join(parts) + f"; {sent} sent"
+    return ", ".join(parts) + f"; {queued} queued in the outbox"
 
 
 def _months(first: date, last: date) -> list[date]:

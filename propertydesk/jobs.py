@@ -261,7 +261,7 @@ def abandon_gone_runs(*, now: datetime) -> int:
             continue
         closed += JobRun.objects.filter(pk=run.pk, status=run.status, worker=run.worker).update(
             status=JobRun.Status.ABANDONED, finished_at=now,
-            summary=f"abandoned: worker {run.worker or '?'} gone ({run.get_status_display()} since "
+            summary=f"abandoned: worker {run.worker or '?'} gone ({run.status} since "
                     f"{run.heartbeat_at or run.claimed_at:%Y-%m-%d %H:%M:%S %z})")
         logger.warning("job %s slot %s abandoned: worker %s gone", run.name, timezone_local(run.slot), run.worker)
     return closed

@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from celery import Celery
 from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
 
 from fees import services as fees
 from fees.models import DunningNotice, FeeStandard
 from owners import services as owners
 from owners.models import Ownership, Unit
+from propertydesk import jobs
 from propertydesk.models import Delivery, JobRun
 from propertydesk.sms import RecordingGateway
 from tests.conftest import start_worker, stop_worker
@@ -61,7 +64,7 @@ def test_a_worker_killed_mid_dunning_loses_no_sms_and_sends_none_twice(redis_url
     gateway.reset()
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {"SMS_BACKEND": "propertydesk.sms.RecordingSmsBackend", "GATEWAY_RECORD_URL": settings.GATEWAY_RECORD_URL,
-           "GATEWAY_RECORD_DELAY_MS": "3", "OUTBOX_KEY_PREFIX": settings.OUTBOX_KEY_PREFIX}
+           "GATEWAY_RECORD_DELAY_MS": "3", "OUTBOX_KEY_PREFIX": settings.OUTBOX_KEY_PREFIX, "OUTBOX_BATCH": "100"}
     sender = Celery(broker=redis_url)
     # The first worker sends the outbox right after each commit, inside the job (as the
     # job sent its SMS when the crash was measured); the second as a worker normally does.
@@ -70,18 +73,27 @@ def test_a_worker_killed_mid_dunning_loses_no_sms_and_sends_none_twice(redis_url
     try:
         # when: the dunning job of the 16th runs on the worker, which is killed mid-send
         sender.send_task("propertydesk.run_job", args=("fees.dunning", "2026-11-16T09:00:00+08:00"), queue=queue)
-        _wait(lambda: len(gateway.messages()) >= 100, timeout=120, what="the first hundred SMS")
+        _wait(lambda: len(gateway.messages()) >= 250, timeout=120, what="the first 250 SMS")
         first.kill()  # SIGKILL: no shutdown, no acknowledgement, no cleanup
         first.wait(timeout=20)
         before = len(gateway.messages())
         notices = DunningNotice.objects.count()
-        left = Delivery.objects.filter(channel="sms").exclude(status="sent").count()
+        states = dict(Delivery.objects.filter(channel="sms").values_list("status").annotate(n=Count("id"))
+                      .values_list("status", "n"))
         run = JobRun.objects.get(name="fees.dunning")
-        print(f"\nkilled after {before} of {notices} SMS; {left} not sent; the run is {run.status}")
-        assert notices == OWNERS and 0 < left < OWNERS and run.finished_at is None
+        print(f"\nkilled after {before} of {notices} SMS had reached the gateway; outbox: {states}; "
+              f"the run is {run.status}")
+        # batches of 100: some recorded sent, one caught mid-send, the rest still waiting
+        assert notices == OWNERS and states.get("sent", 0) >= 100 and states.get("sending") == 100
+        assert states.get("pending", 0) > 0 and run.finished_at is None
 
-        # when: a worker starts again, and the job's slot and the outbox are run as the
-        # tick and the sweep would run them
+        # when: a worker starts again: it closes the runs of workers that are gone (as a
+        # worker serving the tick's queue does at start), then the job's slot and the
+        # outbox are run as the tick and the sweep would run them
+        assert jobs.abandon_gone_runs(now=timezone.now()) == 1
+        run.refresh_from_db()
+        print(f"the killed run: {run.status}: {run.summary}")
+        assert run.status == "abandoned" and run.summary.startswith("abandoned: worker")
         second = start_worker(redis_url, queue, **env)
         sender.send_task("propertydesk.run_job", args=("fees.dunning", "2026-11-16T09:00:00+08:00"), queue=queue)
         sender.send_task("propertydesk.deliver_outbox", queue=queue)
