@@ -20,7 +20,7 @@ from propertydesk.admin import ReadOnlyAdmin
 
 @admin.register(Estate)
 class EstateAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "address", "service_phone"]
+    list_display = ["name", "code", "address", "service_phone", "language"]
     search_fields = ["name", "code"]
 
 
@@ -66,8 +66,8 @@ class OwnerPhoneInline(admin.TabularInline):
 
 @admin.register(Owner)
 class OwnerAdmin(admin.ModelAdmin):
-    list_display = ["name", "id_type", "id_number_masked", "preferred_channel", "user"]
-    list_filter = ["preferred_channel", "id_type"]
+    list_display = ["name", "id_type", "id_number_masked", "preferred_channel", "language", "user"]
+    list_filter = ["preferred_channel", "language", "id_type"]
     search_fields = ["name"]
     exclude = ["id_number"]
     readonly_fields = ["id_number_masked", "created_at", "updated_at"]

@@ -58,7 +58,7 @@ class RegistryPermission(permissions.DjangoModelPermissions):
 class EstateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Estate
-        fields = ["id", "name", "code", "address", "service_phone"]
+        fields = ["id", "name", "code", "address", "service_phone", "language"]
 
 
 class BuildingSerializer(serializers.ModelSerializer):
@@ -114,7 +114,8 @@ class OwnerSerializer(serializers.ModelSerializer):
         model = Owner
         fields = [
             "id", "name", "id_type", "id_number", "id_number_masked", "phones", "remove_phone_ids",
-            "address", "email", "preferred_channel", "special_needs", "special_needs_note", "units",
+            "address", "email", "preferred_channel", "language", "special_needs", "special_needs_note",
+            "units",
         ]
 
     def _phones(self, data):
@@ -135,6 +136,7 @@ class OwnerSerializer(serializers.ModelSerializer):
                 preferred_channel=validated.get("preferred_channel", ContactChannel.PHONE),
                 special_needs=validated.get("special_needs", []),
                 special_needs_note=validated.get("special_needs_note", ""),
+                language=validated.get("language", ""),
             )
         except DjangoValidationError as error:
             raise_as_drf(error)
@@ -153,6 +155,7 @@ class OwnerSerializer(serializers.ModelSerializer):
                 special_needs_note=validated.get("special_needs_note", owner.special_needs_note),
                 add_phones=self._phones(validated),
                 remove_phone_ids=validated.get("remove_phone_ids", []),
+                language=validated.get("language", ""),
             )
         except DjangoValidationError as error:
             raise_as_drf(error)

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,10 @@ class OwnerForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     preferred_channel = forms.ChoiceField(
         label=_("Preferred contact channel"), choices=ContactChannel.choices, initial=ContactChannel.PHONE
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE, required=False,
+        help_text=_("Pages, messages, receipts and bills are in this language."),
     )
     special_needs = forms.MultipleChoiceField(
         label=_("Special needs"),

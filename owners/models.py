@@ -24,6 +24,10 @@ class Estate(models.Model):
     code = models.SlugField(_("code"), max_length=20, unique=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     service_phone = models.CharField(_("service centre phone"), max_length=30, blank=True)
+    # The house language: an owner registered here reads in it unless they choose another.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -137,6 +141,11 @@ class Owner(models.Model):
         max_length=20,
         choices=ContactChannel.choices,
         default=ContactChannel.PHONE,
+    )
+    # What the owner reads: the portal, the inbox, e-mail, SMS, receipts and bills.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text=_("Pages, messages, receipts and bills are in this language."),
     )
     special_needs = ArrayField(
         models.CharField(max_length=30, choices=SpecialNeed.choices),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from owners import crypto, selectors
 from owners.models import (
     EndReason,
+    Estate,
     IdType,
     Owner,
     OwnerPhone,
@@ -32,6 +34,9 @@ from propertydesk import pii
 from propertydesk.models import ContactChannel
 
 
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+
 @dataclass(frozen=True)
 class PhoneInput:
     number: str
@@ -41,9 +46,11 @@ class PhoneInput:
 
 def _clean_owner_fields(
     *, name: str, id_type: str, id_number: str, preferred_channel: str, special_needs: list[str],
-    email: str, owner: Owner | None,
+    email: str, owner: Owner | None, language: str = "",
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    if language and language not in LANGUAGE_CODES:
+        errors.setdefault("language", []).append(_("Choose a language from the list."))
     if not (name or "").strip():
         errors.setdefault("name", []).append(_("Enter the owner's name."))
     if id_type not in IdType.values:
@@ -111,11 +118,15 @@ def owner_create(
     special_needs: list[str] | None = None,
     special_needs_note: str = "",
     user=None,
+    language: str = "",
+    estate: Estate | None = None,
 ) -> Owner:
+    """Register an owner. Without a ``language`` they read in the language of ``estate``
+    (where they are being registered), or the house language when it is not known yet."""
     special_needs = list(special_needs or [])
     errors = _clean_owner_fields(
         name=name, id_type=id_type, id_number=id_number, preferred_channel=preferred_channel,
-        special_needs=special_needs, email=email, owner=None,
+        special_needs=special_needs, email=email, owner=None, language=language,
     )
     cleaned_phones = _clean_phones(phones, errors)
     if not cleaned_phones and "phones" not in errors:
@@ -132,6 +143,7 @@ def owner_create(
         special_needs=special_needs,
         special_needs_note=special_needs_note.strip(),
         user=user,
+        language=language or (estate.language if estate is not None else settings.LANGUAGE_CODE),
     )
     owner.save()
     for phone in cleaned_phones:
@@ -156,13 +168,15 @@ def owner_update(
     add_phones: list[PhoneInput] = (),
     remove_phone_ids: list[int] = (),
     primary_phone_id: int | None = None,
+    language: str = "",
 ) -> Owner:
     """Update an owner. The ID number and existing phones are never shown to be edited:
-    a blank ``new_id_number`` keeps the stored one, phones are added or removed."""
+    a blank ``new_id_number`` keeps the stored one, phones are added or removed; a blank
+    ``language`` keeps the owner's."""
     owner = Owner.objects.select_for_update().get(pk=owner.pk)
     errors = _clean_owner_fields(
         name=name, id_type=id_type, id_number=new_id_number, preferred_channel=preferred_channel,
-        special_needs=special_needs, email=email, owner=owner,
+        special_needs=special_needs, email=email, owner=owner, language=language,
     )
     new_phones = _clean_phones(list(add_phones), errors)
     kept = owner.phones.exclude(pk__in=list(remove_phone_ids))
@@ -182,6 +196,8 @@ def owner_update(
     owner.preferred_channel = preferred_channel
     owner.special_needs = list(special_needs)
     owner.special_needs_note = special_needs_note.strip()
+    if language:
+        owner.language = language
     owner.save()
 
     owner.phones.filter(pk__in=list(remove_phone_ids)).delete()
@@ -192,6 +208,19 @@ def owner_update(
     if primary_phone_id is not None:
         owner.phones.update(is_primary=False)
         owner.phones.filter(pk=primary_phone_id).update(is_primary=True)
+    return owner
+
+
+@transaction.atomic
+def owner_set_language(*, owner: Owner, language: str) -> Owner:
+    """The owner chose the language they read in (the portal's language switcher): what
+    they already have, inbox and timelines included, is shown in it from now on."""
+    if language not in LANGUAGE_CODES:
+        raise ValidationError({"language": [_("Choose a language from the list.")]})
+    owner = Owner.objects.select_for_update().get(pk=owner.pk)
+    if owner.language != language:
+        owner.language = language
+        owner.save(update_fields=["language", "updated_at"])
     return owner
 
 

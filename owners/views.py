@@ -74,6 +74,7 @@ def owner_create(request):
             name=data["name"], id_type=data["id_type"], id_number=data["id_number"], phones=_phones_from(data),
             address=data["address"], email=data["email"], preferred_channel=data["preferred_channel"],
             special_needs=data["special_needs"], special_needs_note=data["special_needs_note"],
+            language=data["language"],
         ),
         rerender=lambda form: _owner_form(request, form, None),
         message=lambda owner: _("Owner %(name)s registered.") % {"name": owner.name},
@@ -89,6 +90,7 @@ def owner_edit(request, pk):
         "name": owner.name, "id_type": owner.id_type, "address": owner.address,
         "email": owner.email, "preferred_channel": owner.preferred_channel,
         "special_needs": owner.special_needs, "special_needs_note": owner.special_needs_note,
+        "language": owner.language,
     }
     form = OwnerForm(request.POST or None, owner=owner, initial=initial)
     if request.method != "POST":
@@ -101,6 +103,7 @@ def owner_edit(request, pk):
             preferred_channel=data["preferred_channel"], special_needs=data["special_needs"],
             special_needs_note=data["special_needs_note"], add_phones=_phones_from(data),
             remove_phone_ids=[int(i) for i in data.get("remove_phones", [])],
+            language=data["language"],
         ),
         rerender=lambda form: _owner_form(request, form, owner),
         message=lambda _saved: _("Changes to %(name)s saved.") % {"name": owner.name},
