@@ -58,7 +58,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, which also keeps a logged-in reader's choice.
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("owners/", include((owner_urls.urlpatterns + owner_pages, owner_urls.app_name))),
     path("portal/", include((owner_portal_urls.urlpatterns + portal_pages, owner_portal_urls.app_name))),
     path("api/v1/", include(api_v1)),

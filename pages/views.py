@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from callbacks.selectors import owner_offered_callbacks
@@ -22,12 +24,12 @@ from fees.selectors import owner_owed
 from owners import selectors, services
 from owners.forms import OwnershipForm, PortalLoginForm
 from owners.models import PiiField
-from propertydesk import outbox
+from propertydesk import languages, outbox
 from propertydesk import selectors as core_selectors
 from propertydesk.actions import run_action
 from propertydesk.models import Delivery, DeliveryChannel, DeliveryStatus
 from propertydesk.people import person_name
-from propertydesk.roles import is_staff_member, is_supervisor
+from propertydesk.roles import is_staff_member, is_supervisor, owner_of
 from propertydesk.web import owner_required, staff_required
 
 
@@ -211,3 +213,22 @@ def _deliveries_query(data) -> str:
 def _recipient_name(delivery) -> str:
     note = delivery.notification
     return note.owner.name if note.owner_id else person_name(note.recipient)
+
+
+# ---- the language switcher ------------------------------------------------
+
+
+@require_POST
+def set_language(request):
+    """Django's set_language (the cookie, then back to ``next``), and for a logged-in
+    reader their choice kept: their preference, and for an owner's login the owner's
+    language, which their messages, receipts and bills follow."""
+    response = i18n.set_language(request)
+    language = languages.valid(request.POST.get("language"))
+    if language and request.user.is_authenticated:
+        with transaction.atomic():
+            languages.set_user_language(request.user, language)
+            owner = owner_of(request.user)
+            if owner is not None:
+                services.owner_set_language(owner=owner, language=language)
+    return response
