@@ -71,6 +71,7 @@ class EstateSpec:
     city_district: str
     street_address: str
     service_phone: str
+    language: str  # the house language; its owners read in it unless a note says otherwise
     handover: date  # 交房: the first owners got their keys from here on
     buildings: tuple[BuildingSpec, ...]
     # Floor area (建筑面积, m²) of each door on a floor, by how many doors the floor has.
@@ -91,7 +92,7 @@ ESTATES: tuple[EstateSpec, ...] = tuple(
     EstateSpec(
         code=spec["code"], name=spec["name"], city_district=spec["city_district"],
         street_address=spec["street_address"], service_phone=spec["service_phone"],
-        handover=date.fromisoformat(spec["handover"]),
+        language=spec["language"], handover=date.fromisoformat(spec["handover"]),
         buildings=tuple(BuildingSpec(number, floors, doors) for number, floors, doors in spec["buildings"]),
         layouts={int(doors): tuple(areas) for doors, areas in spec["layouts"].items()},
     )
@@ -125,6 +126,10 @@ CHANNEL_WEIGHTS = {
 SPECIAL_NEEDS: dict[str, tuple[int, list[str]]] = {
     need: (spec["weight"], spec["notes"]) for need, spec in TEXTS["special_needs"].items()
 }
+# The language an owner with that need reads in ("please use English"), instead of the estate's.
+NEED_LANGUAGES: dict[str, str] = {
+    need: spec["language"] for need, spec in TEXTS["special_needs"].items() if "language" in spec
+}
 NOTES: dict[str, str] = TEXTS["notes"]  # on ownerships and residents
 
 def _day_between(rng: random.Random, start: date, end: date) -> date:
@@ -154,7 +159,7 @@ class _RegistryBuilder:
         for spec in ESTATES:
             estate = Estate(
                 name=spec.name, code=spec.code, address=spec.address,
-                service_phone=spec.service_phone,
+                service_phone=spec.service_phone, language=spec.language,
             )
             ctx.estates.append(estate)
             for b in spec.buildings:
@@ -181,7 +186,7 @@ class _RegistryBuilder:
                                             entrance=entrance, room=room)
 
     def new_owner(
-        self, *, acquired: date, lives_alone_possible: bool, sex: str | None = None,
+        self, *, acquired: date, lives_alone_possible: bool, language: str, sex: str | None = None,
         near: Person | None = None, address: str,
     ) -> tuple[Owner, Person]:
         rng, people = self.rng, self.people
@@ -234,6 +239,7 @@ class _RegistryBuilder:
         owner = Owner(
             name=person.name, id_type=id_type, id_number=id_number, address=address, email=email,
             preferred_channel=channel, special_needs=needs, special_needs_note=notes,
+            language=NEED_LANGUAGES.get(need, language),
         )
         self.ctx.owners.append(owner)
         phones = [people.mobile()]
@@ -290,7 +296,7 @@ class _RegistryBuilder:
                 rng, first_sale + timedelta(days=2 * 365), today - timedelta(days=60)
             )
             prev, _person = self.new_owner(
-                acquired=first_sale, lives_alone_possible=False,
+                acquired=first_sale, lives_alone_possible=False, language=spec.language,
                 address=self.people.other_address(),
             )
             moved_in = None
@@ -325,13 +331,15 @@ class _RegistryBuilder:
                 address = self.people.other_address()
             owner, person = self.new_owner(
                 acquired=start, lives_alone_possible=occupancy == "owner" and not co_owned,
+                language=spec.language,
                 address=address,
             )
             self.own(unit, owner, start=start, move_in=move_in, note=note)
             if co_owned:
                 self.co_owned.add(id(unit))
                 spouse, spouse_person = self.new_owner(
-                    acquired=start, lives_alone_possible=False, near=person, address=address
+                    acquired=start, lives_alone_possible=False, near=person, address=address,
+                    language=spec.language,
                 )
                 self.own(unit, spouse, start=start, move_in=move_in, note=note)
             else:
