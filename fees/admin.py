@@ -29,11 +29,11 @@ class FeePolicyAdmin(admin.ModelAdmin):
 
 @admin.register(Receipt)
 class ReceiptAdmin(ReadOnlyAdmin):
-    list_display = ["number", "estate", "unit", "payer_name", "amount", "method", "issued_at"]
+    list_display = ["number", "estate", "unit", "payer_name", "amount", "method", "purpose_text", "issued_at"]
     list_filter = ["method", "estate"]
     search_fields = ["number", "payer_name"]
 
 
 @admin.register(BankCollectionCharge)
 class BankCollectionChargeAdmin(ReadOnlyAdmin):
-    list_display = ["unit", "amount", "description", "created_at", "billed_at"]
+    list_display = ["unit", "amount", "description_text", "created_at", "billed_at"]

@@ -194,6 +194,8 @@ class BillLineSerializer(serializers.ModelSerializer):
                                         help_text="m² for a per-m² fee, else 1.")
     rate = _money()
     amount = _money()
+    description = serializers.CharField(source="description_text", read_only=True,
+                                        help_text="In the language of the request.")
 
     class Meta:
         model = BillLine

@@ -18,7 +18,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from propertydesk import messages
 from propertydesk.states import StateEvent, Transitions
+
+
+def message_text(key: str, params: dict, written: str) -> str:
+    """A stored text that is a message (key and parameters) in the active language, or
+    the text as it was written when there is no key."""
+    return messages.render(key, params)[0] if key else written
 
 
 class PaymentMethod(models.TextChoices):
@@ -40,7 +47,11 @@ class Receipt(models.Model):
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2,
                                  validators=[MinValueValidator(Decimal("0.01"))])
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
-    purpose = models.CharField(_("for"), max_length=200)
+    # What it was for: a message (purpose_key, purpose_params) rendered in the reader's
+    # language, printed in the payer's; or, without a key, text shown as it was written.
+    purpose = models.CharField(_("for"), max_length=200, blank=True)
+    purpose_key = models.CharField(_("for (message)"), max_length=60, blank=True)
+    purpose_params = models.JSONField(_("for (parameters)"), default=dict, blank=True)
     source = models.CharField(_("source record"), max_length=60, blank=True, help_text=_("e.g. workorder:123"))
     issued_at = models.DateTimeField(_("issued at"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -57,6 +68,11 @@ class Receipt(models.Model):
     def __str__(self):
         return self.number
 
+    @property
+    def purpose_text(self) -> str:
+        """What it was for, in the active language."""
+        return message_text(self.purpose_key, self.purpose_params, self.purpose)
+
 
 class BankCollectionCharge(models.Model):
     """A charge to be added to a unit's next bill and collected by the bank (004 2.6).
@@ -66,7 +82,10 @@ class BankCollectionCharge(models.Model):
     unit = models.ForeignKey("owners.Unit", on_delete=models.PROTECT, related_name="bank_charges", verbose_name=_("unit"))
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2,
                                  validators=[MinValueValidator(Decimal("0.01"))])
-    description = models.CharField(_("description"), max_length=200)
+    # As on Receipt: a message rendered for the reader, or text as written.
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    description_key = models.CharField(_("description (message)"), max_length=60, blank=True)
+    description_params = models.JSONField(_("description (parameters)"), default=dict, blank=True)
     source = models.CharField(_("source record"), max_length=60, unique=True)
     created_at = models.DateTimeField(_("recorded at"))
     billed_at = models.DateTimeField(_("put on a bill at"), null=True, blank=True)
@@ -81,6 +100,10 @@ class BankCollectionCharge(models.Model):
 
     def __str__(self):
         return f"{self.unit} ¥{self.amount}"
+
+    @property
+    def description_text(self) -> str:
+        return message_text(self.description_key, self.description_params, self.description)
 
 
 class Basis(models.TextChoices):
@@ -287,7 +310,11 @@ class BillLine(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=LineKind.choices, default=LineKind.FEE)
     standard = models.ForeignKey(FeeStandard, on_delete=models.PROTECT, null=True, blank=True, related_name="lines",
                                  verbose_name=_("fee standard"))
-    description = models.CharField(_("description"), max_length=200)
+    # A fee line: the fee item as finance named it. A paid service's line: the charge's
+    # message (description_key, description_params), rendered for the reader.
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    description_key = models.CharField(_("description (message)"), max_length=60, blank=True)
+    description_params = models.JSONField(_("description (parameters)"), default=dict, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, default=Decimal("1.00"))
     rate = models.DecimalField(_("rate (yuan)"), max_digits=12, decimal_places=2)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
@@ -298,7 +325,11 @@ class BillLine(models.Model):
         ordering = ["bill", "kind", "id"]
 
     def __str__(self):
-        return f"{self.description} ¥{self.amount}"
+        return f"{self.description_text} ¥{self.amount}"
+
+    @property
+    def description_text(self) -> str:
+        return message_text(self.description_key, self.description_params, self.description)
 
 
 class Payment(models.Model):

@@ -12,7 +12,8 @@ from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fees.models import Allocation, Bill, BillStatus, DunningNotice, FeePolicy, FeeStandard, Payment
-from owners.selectors import owned_units, owner_of_record_subquery
+from owners.selectors import owned_units, owner_of_record, owner_of_record_subquery
+from propertydesk.languages import owner_language
 
 OWING = (BillStatus.OPEN, BillStatus.PART_PAID)
 ZERO = Decimal("0.00")
@@ -440,6 +441,15 @@ def receipt_detail(*, receipt_id: int):
     receipt.fee_payment = (Payment.objects.filter(receipt=receipt).select_related("reversed_by")
                            .prefetch_related(_payment_allocations()).first())
     return receipt
+
+
+def payer_language(receipt) -> str:
+    """The language a receipt is printed in: that of the unit's owner of record on the day
+    it was issued; the estate's (house) language when the payer is nobody's owner."""
+    owner = None
+    if receipt.unit_id is not None:
+        owner = owner_of_record(unit=receipt.unit, as_of=timezone.localdate(receipt.issued_at))
+    return owner_language(owner) if owner is not None else receipt.estate.language
 
 
 def standards_by_state(*, estate, on: date) -> dict[str, list[FeeStandard]]:

@@ -53,12 +53,19 @@ def receipt_number(code: str, year: int, value: int) -> str:
 
 @transaction.atomic
 def receipt_issue(
-    *, estate, amount: Decimal, method: str, payer_name: str, purpose: str, now: datetime, actor=None,
+    *, estate, amount: Decimal, method: str, payer_name: str, now: datetime, actor=None,
+    purpose: str = "", purpose_key: str = "", purpose_params: dict | None = None,
     unit=None, source: str = "",
 ) -> Receipt:
     """Issue the next receipt of the estate's year. The number is taken inside this
-    transaction: a failed payment gives its number back, a concurrent one waits."""
+    transaction: a failed payment gives its number back, a concurrent one waits.
+
+    What it is for is a message (``purpose_key``, ``purpose_params``; propertydesk.messages),
+    shown in the reader's language and printed in the payer's, or else ``purpose``, text
+    shown as written."""
     errors: dict[str, list[str]] = {}
+    if not purpose_key and not (purpose or "").strip():
+        errors["purpose"] = [_("Say what the payment is for.")]
     if amount is None or money(amount) <= 0:
         errors["amount"] = [_("The amount must be more than zero.")]
     if method not in PaymentMethod.values:
@@ -71,18 +78,24 @@ def receipt_issue(
     number = receipt_number(estate.code, year, next_value(receipt_sequence(estate.pk, year)))
     return Receipt.objects.create(
         number=number, estate=estate, unit=unit, payer_name=payer_name.strip(), amount=money(amount),
-        method=method, purpose=purpose.strip(), source=source, issued_at=now, issued_by=actor,
+        method=method, purpose=(purpose or "").strip(), purpose_key=purpose_key, purpose_params=purpose_params or {},
+        source=source, issued_at=now, issued_by=actor,
     )
 
 
 @transaction.atomic
-def bank_charge_add(*, unit, amount: Decimal, description: str, source: str, now: datetime) -> BankCollectionCharge:
-    """Put a charge on the unit's next bill; one charge per source record."""
+def bank_charge_add(
+    *, unit, amount: Decimal, source: str, now: datetime, description: str = "", description_key: str = "",
+    description_params: dict | None = None,
+) -> BankCollectionCharge:
+    """Put a charge on the unit's next bill; one charge per source record. What it is for
+    is a message or text as written, as a receipt's purpose (receipt_issue)."""
     if amount is None or money(amount) <= 0:
         raise ValidationError({"amount": [_("The amount must be more than zero.")]})
     charge, _created = BankCollectionCharge.objects.get_or_create(
         source=source,
         defaults={"estate": unit.estate, "unit": unit, "amount": money(amount), "description": description,
+                  "description_key": description_key, "description_params": description_params or {},
                   "created_at": now},
     )
     return charge
@@ -202,8 +215,9 @@ def bill_run(*, period: date, as_of: datetime, estate=None, from_bill_day: bool 
         """, params)
         bills = cursor.rowcount
         cursor.execute(f"""
-            INSERT INTO fees_billline (bill_id, kind, standard_id, description, quantity, rate, amount)
-            SELECT b.id, 'fee', s.id, s.item,
+            INSERT INTO fees_billline (bill_id, kind, standard_id, description, description_key, description_params,
+                                       quantity, rate, amount)
+            SELECT b.id, 'fee', s.id, s.item, '', '{{}}'::jsonb,
                    CASE s.basis WHEN 'per_m2_month' THEN u.area ELSE 1 END, s.rate,
                    round(CASE s.basis WHEN 'per_m2_month' THEN u.area * s.rate ELSE s.rate END, 2)
             FROM _bill_new u
@@ -219,9 +233,11 @@ def bill_run(*, period: date, as_of: datetime, estate=None, from_bill_day: bool 
                 UPDATE fees_bankcollectioncharge c SET billed_at = %(as_of)s, bill_id = b.id
                 FROM _bill_new n JOIN fees_bill b ON b.unit_id = n.unit_id AND b.period = %(start)s
                 WHERE c.unit_id = n.unit_id AND c.billed_at IS NULL AND c.created_at <= %(as_of)s
-                RETURNING c.bill_id, c.description, c.amount)
-            INSERT INTO fees_billline (bill_id, kind, standard_id, description, quantity, rate, amount)
-            SELECT bill_id, 'bank_collection', NULL, description, 1, amount, amount FROM moved
+                RETURNING c.bill_id, c.description, c.description_key, c.description_params, c.amount)
+            INSERT INTO fees_billline (bill_id, kind, standard_id, description, description_key, description_params,
+                                       quantity, rate, amount)
+            SELECT bill_id, 'bank_collection', NULL, description, description_key, description_params, 1, amount, amount
+            FROM moved
         """, params)
         charges = cursor.rowcount
         cursor.execute("""
@@ -313,7 +329,6 @@ def payments_take(*, payments: list[PaymentIn], actor=None) -> list[Payment]:
     for (estate_id, year), slots in numbers.items():
         numbers[estate_id, year] = list(next_values(receipt_sequence(estate_id, year), len(slots)))
     codes = dict(Estate.objects.filter(pk__in={key[0] for key in numbers}).values_list("pk", "code"))
-    purpose = _("Property fees, %(unit)s")
     receipts = []
     for item in ordered:
         year = timezone.localtime(item.received_at).year
@@ -321,7 +336,8 @@ def payments_take(*, payments: list[PaymentIn], actor=None) -> list[Payment]:
         receipts.append(Receipt(
             number=receipt_number(codes[item.unit.estate_id], year, number), estate_id=item.unit.estate_id,
             unit=item.unit, payer_name=item.payer_name.strip(), amount=money(item.amount), method=item.method,
-            purpose=purpose % {"unit": item.unit.number}, issued_at=item.received_at, issued_by=actor))
+            purpose_key="fees.receipt.fees", purpose_params={"unit": item.unit.number},
+            issued_at=item.received_at, issued_by=actor))
     Receipt.objects.bulk_create(receipts)
     taken = Payment.objects.bulk_create([
         Payment(estate_id=item.unit.estate_id, unit=item.unit, payer_name=receipt.payer_name, amount=receipt.amount,

@@ -418,13 +418,16 @@ def work_order_collect_payment(*, order: WorkOrder, method: str, now: datetime, 
     if order.payment_method != PaymentMethod.NONE:
         raise ValidationError(_("This order has been charged already."), code="already_charged")
     source = f"workorder:{order.pk}"
-    purpose = f"{order.number} {order.price_item.name if order.price_item else order.get_kind_display()}"
+    # Read in the payer's language (the price list's item is the estate's own words).
+    purpose = {"number": order.number,
+               "item": order.price_item.name if order.price_item else messages.label(choices=Kind, value=order.kind)}
     if method == PaymentMethod.CASH:
         result = fees.receipt_issue(estate=order.estate, unit=order.unit, amount=order.agreed_price, method="cash",
-                                    payer_name=order.requester_name, purpose=purpose, source=source, now=now, actor=actor)
+                                    payer_name=order.requester_name, purpose_key="fees.receipt.paid_service",
+                                    purpose_params=purpose, source=source, now=now, actor=actor)
     elif method == PaymentMethod.BANK_COLLECTION:
-        result = fees.bank_charge_add(unit=order.unit, amount=order.agreed_price, description=purpose,
-                                      source=source, now=now)
+        result = fees.bank_charge_add(unit=order.unit, amount=order.agreed_price, description_key="fees.receipt.paid_service",
+                                      description_params=purpose, source=source, now=now)
     else:
         raise ValidationError({"method": [_("Choose cash or bank collection.")]})
     order.payment_method = method

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fees import selectors, services
@@ -142,7 +143,9 @@ def receipt_print(request, pk):
     receipt = selectors.receipt_detail(receipt_id=pk)
     return render(request, "fees/desk/receipt_print.html", {
         "receipt": receipt, "payment": receipt.fee_payment, "amount_upper": rmb_upper(receipt.amount),
-        "copies": [("payer", _("Payer's copy")), ("stub", _("Desk stub"))],
+        "payer_language": selectors.payer_language(receipt),
+        # Lazy: the sheet is printed in the payer's language, the page around it in the clerk's.
+        "copies": [("payer", gettext_lazy("Payer's copy")), ("stub", gettext_lazy("Desk stub"))],
     })
 
 

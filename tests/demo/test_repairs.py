@@ -192,7 +192,7 @@ def test_paid_services_have_an_agreed_price_and_are_charged_once(seeded, db):
     assert BankCollectionCharge.objects.count() == bank.count()
     for order in cash:
         receipt = Receipt.objects.get(source=f"workorder:{order.pk}")
-        assert receipt.amount == order.agreed_price and order.number in receipt.purpose
+        assert receipt.amount == order.agreed_price and order.number in receipt.purpose_text
 
 
 def test_receipts_are_numbered_without_gaps(seeded, db):

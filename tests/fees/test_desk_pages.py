@@ -3,6 +3,7 @@ reversal, the bills of a month, the fee standards; and the receipt's amount in
 Chinese capitals."""
 
 import datetime as dt
+import html
 from decimal import Decimal
 
 import pytest
@@ -137,6 +138,8 @@ def test_a_unit_that_owes_nothing_gets_a_message_not_a_payment(client, estate):
 
 def test_the_receipt_shows_number_amount_in_capitals_what_it_settles_and_who_took_it(client, estate):
     bills_for(NOV)
+    estate["li"].language = "en"  # the payer reads English: so is the sheet
+    estate["li"].save()
     estate["desk"].first_name, estate["desk"].last_name = "丽华", "陈"
     estate["desk"].save()
     payment = pay(estate, estate["u1"], "220.33")
@@ -147,10 +150,50 @@ def test_the_receipt_shows_number_amount_in_capitals_what_it_settles_and_who_too
                      "陈丽华", "Cash", estate["estate"].name):
         assert expected in page
     assert "REVERSED" not in page and 'class="navbar' not in page
+    assert "Property fees, 1-1-101" in page
+
+
+def test_the_receipt_is_printed_in_the_payers_language_whatever_the_desks(client, estate):
+    # given: 李娜 reads Chinese, the desk English
+    bills_for(NOV)
+    payment = pay(estate, estate["u1"], "220.33")
+    client.force_login(estate["desk"])
+
+    # when: the desk prints her receipt
+    page = html.unescape(client.get(reverse("fees:receipt_print", args=[payment.receipt_id]), **EN).content.decode())
+
+    # then: the sheet is in Chinese, the toolbar around it in the desk's English
+    sheet = page[page.index('<main class="rc-sheet" lang="zh-hans">'):]
+    with translation.override("zh-hans"):
+        for expected in (translation.gettext("Property fees, %(unit)s") % {"unit": "1-1-101"},
+                         translation.gettext("Cash"), translation.gettext("Payer's copy")):
+            assert expected in sheet
+    assert "Property fees" not in page and "Payer's copy" not in page
+    assert "Back to the unit's account" in page
+
+    # when: she chooses English, then the same receipt is printed again
+    estate["li"].language = "en"
+    estate["li"].save()
+    page = html.unescape(client.get(reverse("fees:receipt_print", args=[payment.receipt_id]), **EN).content.decode())
+
+    # then: her copy is in English, from the same row
+    assert "Property fees, 1-1-101" in page and "Payer's copy" in page
+    assert Receipt.objects.get(pk=payment.receipt_id).purpose_params == {"unit": "1-1-101"}
+
+
+def test_a_receipt_without_an_owner_is_printed_in_the_estates_language(client, estate):
+    receipt = services.receipt_issue(estate=estate["estate"], amount=Decimal("50.00"), method="cash",
+                                     payer_name="路人", purpose_key="fees.receipt.paid_service",
+                                     purpose_params={"number": "GD-1", "item": "疏通下水道"}, now=sh(2026, 11, 12, 9, 0))
+    client.force_login(estate["desk"])
+    page = client.get(reverse("fees:receipt_print", args=[receipt.pk]), **EN).content.decode()
+    assert '<main class="rc-sheet" lang="zh-hans">' in page and "GD-1" in page and "Paid service" not in page
 
 
 def test_a_reversed_receipt_says_so(client, estate):
     bills_for(NOV)
+    estate["li"].language = "en"
+    estate["li"].save()
     payment = pay(estate, estate["u1"], "100.00")
     services.payment_reverse(payment=payment, reason="收错户", now=sh(2026, 11, 12, 11, 0), actor=estate["boss"])
     client.force_login(estate["desk"])
