@@ -274,7 +274,8 @@ def test_the_pages_say_the_estates_own_days(client, estate, jinxiu):
     # and: the owner's portal says their estate's bill day
     portal_user = UserFactory(username="zhaomin")
     jinxiu["owner"].user = portal_user
-    jinxiu["owner"].save(update_fields=["user"])
+    jinxiu["owner"].language = "en"
+    jinxiu["owner"].save(update_fields=["user", "language"])
     client.force_login(portal_user)
     portal = client.get(reverse("fees:portal_home"), **EN).content.decode()
     assert "Bills are issued on the 12th of each month." in portal

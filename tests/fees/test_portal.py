@@ -22,8 +22,10 @@ def bills_for(*periods):
 
 
 def login(client, owner, username):
+    """An owner who reads English (the portal is in the owner's language, not the browser's)."""
     owner.user = UserFactory(username=username)
-    owner.save(update_fields=["user"])
+    owner.language = "en"
+    owner.save(update_fields=["user", "language"])
     client.force_login(owner.user)
 
 
@@ -154,7 +156,9 @@ def test_staff_are_not_owners(client, estate, name, args):
 def test_the_home_page_reads_in_chinese(client, estate):
     bills_for(NOV)
     login(client, estate["li"], "lina")
+    estate["li"].language = "zh-hans"
+    estate["li"].save(update_fields=["language"])
 
-    page = text_of(client.get(reverse("fees:portal_home")))  # the default language
+    page = text_of(client.get(reverse("fees:portal_home"), **EN))  # hers, whatever the browser's
 
     assert "2026年11月" in page and "¥220.33" in page
