@@ -15,6 +15,13 @@ from tests.factories import UnitFactory, UserFactory, give_unit, make_owner
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
+@pytest.fixture(autouse=True)
+def _owner_reads_english(estate):
+    """The portal is in the owner's language, whatever the browser asks: these pages are read in English."""
+    estate["owner"].language = "en"
+    estate["owner"].save(update_fields=["language"])
+
+
 @pytest.fixture
 def offered(estate):
     """A resolved complaint whose callback the desk offered to the owner online."""

@@ -112,6 +112,8 @@ def test_a_suggestions_history_shows_the_desk_who_moved_it_and_the_owner_only_wh
     # when
     client.force_login(reviewer)
     desk = client.get(reverse("complaints:suggestion", args=[suggestion.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    two_owners["owner"].language = "en"  # the portal is in the owner's language
+    two_owners["owner"].save(update_fields=["language"])
     client.force_login(two_owners["owner"].user)
     portal = client.get(reverse("complaints:portal_suggestion", args=[suggestion.pk]), HTTP_ACCEPT_LANGUAGE="en")
 
@@ -131,10 +133,17 @@ def test_a_system_note_on_the_timeline_reads_in_the_pages_language(client, desk_
 
     # when / then: the owner's page and the desk's page each say it in the page's language
     pages = ((two_owners["owner"].user, "complaints:portal_detail"), (desk_user, "complaints:detail"))
+    owner = two_owners["owner"]
+
+    def read(url, language):
+        # The owner's page is in the owner's language, the desk's in the browser's.
+        owner.language = language
+        owner.save(update_fields=["language"])
+        return client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
     for reader, name in pages:
         client.force_login(reader)
         url = reverse(name, args=[complaint.pk])
-        english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        english, chinese = read(url, "en"), read(url, "zh-hans")
         assert "Work order WO-7 opened for this repair." in english and "派工单" not in english
         assert "已为此报修开具派工单 WO-7。" in chinese and "opened for this repair" not in chinese
