@@ -3,9 +3,16 @@ server. Never downloads a browser: executable_path points at the system chromium
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler as _StaticFilesHandler
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import WSGIServer
+from django.db import close_old_connections, connections
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler, _MediaFilesHandler
 
 from tests.conftest import skip_or_fail
 
@@ -53,9 +60,9 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page_for(browser, live_server):
-    """page_for(locale="zh-CN", viewport=...) -> a fresh page in its own context."""
+@contextmanager
+def pages(browser, base_url: str):
+    """make(locale="zh-CN", viewport=...) -> a fresh page in its own context."""
     contexts = []
 
     def make(locale: str = "zh-CN", width: int = 1366, height: int = 900):
@@ -63,12 +70,70 @@ def page_for(browser, live_server):
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        page.base_url = live_server.url
+        page.base_url = base_url
         return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def page_for(browser, live_server):
+    """page_for(locale="zh-CN", viewport=...) -> a fresh page in its own context."""
+    with pages(browser, live_server.url) as make:
+        yield make
+
+
+class _OneConnectionServerThread(LiveServerThread):
+    """A live server answering one request at a time on the test's own connection, so
+    the browser sees what the test has not committed (the session's demo estate).
+    Django's live server closes its connections after each request and at the end;
+    this one leaves the borrowed connection open."""
+
+    server_class = WSGIServer
+
+    def run(self):
+        for alias, conn in self.connections_override.items():
+            connections[alias] = conn
+        try:
+            handler = self.static_handler(_MediaFilesHandler(WSGIHandler()))
+            self.httpd = self.server_class((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False)
+            self.port = self.httpd.server_address[1]
+            self.httpd.set_app(handler)
+            self.is_ready.set()
+            self.httpd.serve_forever()
+        except Exception as exc:  # noqa: BLE001 — handed to the test, as Django's thread does
+            self.error = exc
+            self.is_ready.set()
+
+
+@pytest.fixture
+def demo_page_for(browser, demo_seeded, db):
+    """page_for on the demo estate loaded once for the session (tests/conftest.py,
+    ``demo_seeded``), without loading it again: the server borrows the test's connection,
+    inside the test's transaction, which is rolled back after it."""
+    connection = connections["default"]
+    connection.inc_thread_sharing()
+    # A request's start and end would close a connection that is inside a transaction.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    thread = _OneConnectionServerThread("localhost", _StaticFilesHandler, connections_override={"default": connection})
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    try:
+        if thread.error:
+            raise thread.error
+        with pages(browser, f"http://localhost:{thread.port}") as make:
+            yield make
+    finally:
+        thread.terminate()
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+        connection.dec_thread_sharing()
 
 
 @pytest.fixture

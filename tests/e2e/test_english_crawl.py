@@ -10,14 +10,11 @@ owner's "对处理结果满意" does not count as our "处理结果" (How it was
 import json
 import re
 from collections import deque
-from io import StringIO
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from babel.messages.pofile import read_po
-from django.core.management import call_command
-from django.utils import timezone
 
 from demo.context import DEMO_PASSWORD
 from tests.e2e.conftest import log_in
@@ -130,22 +127,14 @@ def owner_pages(page, screenshot, language: str) -> None:
     screenshot(page, f"crawl-portal-complaint-{language}")
 
 
-@pytest.fixture
-def demo(transactional_db):
-    """The demo estate, committed so the live server sees it."""
-    today = timezone.localdate()
-    call_command("seed_demo", as_of=today, stdout=StringIO())
-    return today
-
-
-def test_no_chinese_system_sentence_on_any_english_page_of_the_demo(page_for, screenshot, demo):
+def test_no_chinese_system_sentence_on_any_english_page_of_the_demo(demo_page_for, screenshot):
     fragments, typed = system_fragments(), user_texts()
     assert "物业费" not in fragments and len(fragments) > 500  # pieces, not whole sentences
     found: dict[str, set[str]] = {}
     visited = 0
     for username in LOGINS:
         # given: the login chooses English with the switcher (a browser that asks for Chinese)
-        page = page_for(locale="zh-CN")
+        page = demo_page_for(locale="zh-CN")
         log_in(page, username, DEMO_PASSWORD)
         if username == "owner":
             owner_pages(page, screenshot, "zh")
