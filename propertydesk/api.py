@@ -11,12 +11,27 @@ from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers
+from rest_framework.authentication import TokenAuthentication
 
 from propertydesk.people import person_name
 from propertydesk.roles import is_staff_member, owner_of
+from propertydesk.tokens import token_is_expired
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """DRF's token, refused (401) once API_TOKEN_TTL_HOURS have passed since it was issued."""
+
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        if token_is_expired(token, now=timezone.now()):
+            raise exceptions.AuthenticationFailed(
+                _("This token has expired. Ask for a new one with your username and password.")
+            )
+        return user, token
 
 
 class StaffOrOwnerPermission(permissions.BasePermission):

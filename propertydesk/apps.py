@@ -11,5 +11,7 @@ class PropertyDeskConfig(AppConfig):
 
         from . import checks  # noqa: F401
         from .roles import ensure_roles
+        from .tokens import connect_signals
 
         post_migrate.connect(ensure_roles, sender=self)
+        connect_signals()

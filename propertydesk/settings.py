@@ -205,10 +205,16 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# API tokens die this long after they were issued (and at logout and a password change).
+API_TOKEN_TTL_HOURS = float(os.environ.get("API_TOKEN_TTL_HOURS", "24"))
+if not 0 < API_TOKEN_TTL_HOURS < float("inf"):
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be a positive number of hours")
 REST_FRAMEWORK = {
+    # Tokens first: DRF answers an unauthenticated call with the first class's challenge,
+    # so a refused token is a 401 with "WWW-Authenticate: Token" (a session has none: 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "propertydesk.api.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -6,10 +6,15 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.core.paginator import Paginator
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from axes.helpers import get_cool_off
+from rest_framework import exceptions
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
 
 from propertydesk.roles import is_staff_member, owner_of, worker_of
 from propertydesk.selectors import inbox_for
+from propertydesk.tokens import token_issue
 
 
 class LoginView(auth_views.LoginView):
@@ -17,7 +22,28 @@ class LoginView(auth_views.LoginView):
 
 
 class ObtainTokenView(ObtainAuthToken):
-    """POST username and password, get the API token (created on first use)."""
+    """POST username and password, get the API token: the one the user holds, or a fresh
+    one if it expired (or was revoked at logout or a password change).
+
+    django-axes locks a username and address out after repeated failures, but it flags
+    the lock-out on DRF's request, which its middleware never sees: the caller got the
+    same 400 as for a wrong password. Here the lock-out is a 429 with Retry-After."""
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except exceptions.ValidationError:
+            if getattr(request, "axes_locked_out", False):
+                # Each refused try restarts the cool-off, so it ends a full cool-off from now.
+                cool_off = get_cool_off(request)
+                raise exceptions.Throttled(
+                    wait=None if cool_off is None else cool_off.total_seconds(),
+                    detail=_("Too many failed sign-ins for this username from this address."),
+                ) from None
+            raise
+        token = token_issue(user=serializer.validated_data["user"], now=timezone.now())
+        return Response({"token": token.key})
 
 
 @login_required
