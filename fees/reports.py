@@ -10,13 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from io import BytesIO
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Exists, OuterRef, Subquery, Sum
-from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -33,6 +30,7 @@ from fees.models import (
     Payment,
     PaymentMethod,
 )
+from propertydesk.exports import Sheet, xlsx_response  # noqa: F401 (xlsx_response: the views call it from here)
 
 ZERO = Decimal("0.00")
 
@@ -245,62 +243,7 @@ def next_measure(case: ArrearsCase | None) -> str:
     return MEASURE_ORDER[min(furthest + 1, len(MEASURE_ORDER) - 1)]
 
 
-# ---- .xlsx ------------------------------------------------------------------------------------
-
-MONEY_FORMAT = "#,##0.00"
-
-
-@dataclass
-class Sheet:
-    title: str
-    header: list[str]
-    rows: list[list]
-    caption: str = ""
-    widths: list[int] = field(default_factory=list)
-
-
-def xlsx_bytes(sheets: list[Sheet]) -> bytes:
-    """A workbook with one worksheet per Sheet: a caption line, a bold header, the rows;
-    Decimals are written as numbers with two places."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    book.remove(book.active)
-    for sheet in sheets:
-        ws = book.create_sheet(title=sheet.title[:31])
-        if sheet.caption:
-            ws.append([sheet.caption])
-            ws.cell(row=1, column=1).font = Font(bold=True, size=12)
-            ws.append([])
-        ws.append(sheet.header)
-        header_row = ws.max_row
-        for cell in ws[header_row]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="E9EEF5")
-        for row in sheet.rows:
-            ws.append([str(v) if isinstance(v, Promise) else v for v in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = MONEY_FORMAT
-        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-        for i, title in enumerate(sheet.header, start=1):
-            width = sheet.widths[i - 1] if i <= len(sheet.widths) else max(10, len(str(title)) * 2 + 2)
-            ws.column_dimensions[get_column_letter(i)].width = width
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_response(filename: str, sheets: list[Sheet]) -> HttpResponse:
-    response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
+# ---- .xlsx: written by propertydesk.exports, which keeps typed text from running as a formula
 
 def month_report_sheets(*, overall: ReportView, estates: list[ReportView], month: date,
                         generated_at: datetime | None) -> list[Sheet]:
