@@ -41,6 +41,7 @@ from owners.models import Estate, Unit
 from propertydesk.api import (
     IdFilter,
     ListFiltersOnly,
+    MomentFilter,
     RecordActions,
     StaffOnlyPermission,
     StaffOrOwnerPermission,
@@ -123,8 +124,8 @@ class PaymentFilter(django_filters.FilterSet):
     method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
     reversed = django_filters.BooleanFilter(field_name="reversed_at", lookup_expr="isnull", exclude=True,
                                             label="reversed")
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = MomentFilter(field_name="received_at", lookup_expr="gte")
+    received_before = MomentFilter(field_name="received_at", lookup_expr="lt")
 
     class Meta:
         model = Payment

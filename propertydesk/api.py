@@ -4,6 +4,7 @@ people's names."""
 
 from __future__ import annotations
 
+import datetime
 from contextlib import contextmanager
 
 import django_filters
@@ -12,6 +13,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers
@@ -157,3 +159,36 @@ class RecordActions(ListFiltersOnly):
     def act_and_show(self, serializer_class, run, **kwargs):
         record, _data, _result = self.act(serializer_class, run, **kwargs)
         return self._detail(record.pk)
+
+
+# The offsets real clocks use (Baker Island to Kiribati). PostgreSQL refuses any beyond
+# ±15:59 with an error, so ``?received_after=…-21:59`` was a 500.
+EARLIEST_OFFSET, LATEST_OFFSET = datetime.timedelta(hours=-12), datetime.timedelta(hours=14)
+
+
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 moment whose UTC offset is one a clock can show, returned in UTC."""
+
+    default_error_messages = {
+        "offset": _("Give a UTC offset between -12:00 and +14:00."),
+        "range": _("This moment is out of range."),
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return value
+        offset = value.utcoffset()
+        if offset is not None and not EARLIEST_OFFSET <= offset <= LATEST_OFFSET:
+            raise DjangoValidationError(self.error_messages["offset"], code="offset")
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise DjangoValidationError(self.error_messages["range"], code="range") from None
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    """``?received_after=2026-11-01T00:00:00+08:00``: a bad offset or a moment past the
+    calendar's ends is a 400 naming the filter, not a database error."""
+
+    field_class = MomentField

@@ -32,7 +32,8 @@ from rest_framework.response import Response
 
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_units
-from propertydesk.api import IdFilter, RecordActions, StaffOrOwnerPermission, named_choice_field, service_errors
+from propertydesk.api import IdFilter, MomentFilter, RecordActions, StaffOrOwnerPermission, named_choice_field
+from propertydesk.api import service_errors
 from propertydesk.api import context_is_staff as _is_staff
 from propertydesk.api import context_owner as _owner
 from propertydesk.roles import is_staff_member, owner_of, worker_of
@@ -444,8 +445,8 @@ class WorkOrderFilter(django_filters.FilterSet):
     unit = IdFilter(field_name="unit_id", label="unit id")
     worker = IdFilter(field_name="worker_id", label="worker id")
     late = django_filters.BooleanFilter(method="filter_late", label="dispatched late, or flagged as late")
-    registered_after = django_filters.IsoDateTimeFilter(field_name="registered_at", lookup_expr="gte")
-    registered_before = django_filters.IsoDateTimeFilter(field_name="registered_at", lookup_expr="lt")
+    registered_after = MomentFilter(field_name="registered_at", lookup_expr="gte")
+    registered_before = MomentFilter(field_name="registered_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="search", label="order number, or room-number prefix")
 
     class Meta:

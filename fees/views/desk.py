@@ -69,6 +69,9 @@ def _account(request, unit, form, status=200):
         amount = Decimal(str(amount).strip()) if amount not in (None, "") else None
     except InvalidOperation:
         amount = None
+    if amount is not None and not amount.is_finite():
+        # "NaN" parses, then fails every comparison: the form says why, the preview shows nothing.
+        amount = None
     return render(request, "fees/desk/unit_account.html", {
         "unit": unit, "owners": unit_owners(unit=unit), "owed": owed,
         "bills": selectors.unit_bills(unit=unit), "payments": selectors.unit_payments(unit=unit),
