@@ -305,11 +305,17 @@ def callback_correct(
     def keep(new, old):
         return old if new is None else new.strip()
 
+    shortcomings, owner_words = keep(shortcomings, latest.shortcomings), keep(owner_words, latest.owner_words)
+    # A correction obeys the rules of the result it replaces: by phone the owner's words
+    # stay written down (else the database's check refuses it), an unhappy owner's
+    # shortcomings stay named.
+    _validate_result(method=latest.method, satisfaction=latest.satisfaction, owner_words=owner_words,
+                     signature_png=latest.signature_png, shortcomings=shortcomings)
     return CallbackResult.objects.create(
         callback=callback, corrects=latest, correction_reason=reason.strip()[:200], method=latest.method,
         satisfaction=latest.satisfaction, quality=keep(quality, latest.quality), effect=keep(effect, latest.effect),
-        shortcomings=keep(shortcomings, latest.shortcomings), suggestions=keep(suggestions, latest.suggestions),
-        owner_words=keep(owner_words, latest.owner_words), signature_png=latest.signature_png,
+        shortcomings=shortcomings, suggestions=keep(suggestions, latest.suggestions),
+        owner_words=owner_words, signature_png=latest.signature_png,
         signer_name=latest.signer_name, at=now, recorded_by=actor,
     )
 
