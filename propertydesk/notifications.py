@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 
 from propertydesk import outbox
 from propertydesk.models import ContactChannel, DeliveryChannel, Notification
+from propertydesk.people import primary_phones
 
 INBOX, EMAIL, SMS, LETTER = DeliveryChannel.INBOX, DeliveryChannel.EMAIL, DeliveryChannel.SMS, DeliveryChannel.LETTER
 
@@ -111,23 +112,13 @@ def _owner_channels(owner, primary_phone: str | None) -> list[str]:
     return [] if channel == INBOX else [channel]
 
 
-def _primary_phones(owners: list) -> dict[int, str]:
-    """Each owner's primary phone number, in one query. Asked through the owners' own
-    ``phones`` relation: the core sits below the registry and does not import its models."""
-    if not owners:
-        return {}
-    phone_model = owners[0].phones.model
-    primary = phone_model.objects.filter(owner_id__in={owner.pk for owner in owners}, is_primary=True)
-    return {phone.owner_id: phone.number for phone in primary}
-
-
 def notify_owner(
     *, owner, kind: str, params: dict[str, Any] | None = None, url: str = "", now: datetime,
     dedupe_key: str | None = None, letter: bool = False,
 ) -> Notification | None:
     """Tell an owner: always in the portal inbox, and by their preferred channel (or, with
     ``letter``, by a printed letter delivered at the door)."""
-    channels = [LETTER] if letter else _owner_channels(owner, _primary_phones([owner]).get(owner.pk))
+    channels = [LETTER] if letter else _owner_channels(owner, primary_phones([owner.pk]).get(owner.pk))
     note = _create(
         recipient=owner.user if owner.user_id else None, owner=owner, kind=kind, params=params or {}, url=url,
         created_at=now, dedupe_key=f"{dedupe_key}:owner:{owner.pk}" if dedupe_key else None,
@@ -158,7 +149,7 @@ def notify_owners(*, messages: list[OwnerMessage], now: datetime) -> dict[str, i
     keyed = {f"{m.dedupe_key}:owner:{m.owner.pk}": m for m in messages}
     if not keyed:
         return {}
-    phones = _primary_phones([m.owner for m in messages if m.channels is None])
+    phones = primary_phones(m.owner.pk for m in messages if m.channels is None)
     with connection.cursor() as cursor:
         cursor.execute("""
             INSERT INTO propertydesk_notification (recipient_id, owner_id, kind, params, url, created_at, dedupe_key)

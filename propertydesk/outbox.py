@@ -23,7 +23,7 @@ the transaction commits. A printed letter is sent by hand (``delivery_mark_deliv
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from propertydesk import languages, liveness, messages, states
 from propertydesk.models import DELIVERY_TRANSITIONS, Delivery, DeliveryChannel, DeliveryStatus, Notification
+from propertydesk.people import primary_phones
 from propertydesk.sms import get_backend
 
 Channel, Status = DeliveryChannel, DeliveryStatus
@@ -124,7 +125,6 @@ class Outcome:
     failed: int = 0
     given_up: int = 0
     claimed: int = 0
-    errors: list[str] = field(default_factory=list)
 
     def add(self, other: Outcome) -> None:
         self.sent += other.sent
@@ -192,12 +192,9 @@ class _Row:
 
 
 def _rows(ids: list[int]) -> list[_Row]:
-    owner_model = Notification._meta.get_field("owner").related_model
-    owner_language = "notification__owner__language" if any(
-        f.name == "language" for f in owner_model._meta.get_fields()) else None
     fields = ["id", "channel", "idempotency_key", "attempts", "notification_id", "notification__kind",
               "notification__params", "notification__owner_id", "notification__recipient_id",
-              "notification__owner__email", "notification__recipient__email"] + ([owner_language] if owner_language else [])
+              "notification__owner__email", "notification__owner__language", "notification__recipient__email"]
     rows, emails, owner_langs = [], {}, {}
     for v in Delivery.objects.filter(pk__in=ids).order_by("pk").values(*fields):
         row = _Row(v["id"], v["channel"], v["idempotency_key"], v["attempts"], v["notification_id"],
@@ -206,13 +203,10 @@ def _rows(ids: list[int]) -> list[_Row]:
         emails[row.id] = (v["notification__owner__email"] if row.owner_id else "") or \
             (v["notification__recipient__email"] or "" if row.recipient_id else "")
         if row.owner_id:
-            owner_langs[row.id] = languages.valid(v.get(owner_language)) if owner_language else None
+            owner_langs[row.id] = languages.valid(v["notification__owner__language"])
         rows.append(row)
     # Addresses are looked up now: the owner's primary phone for SMS, the e-mail for e-mail.
-    phone_model = owner_model._meta.get_field("phones").related_model  # the core does not import the registry
-    sms_owners = {r.owner_id for r in rows if r.channel == Channel.SMS and r.owner_id}
-    phones = dict(phone_model.objects.filter(owner_id__in=sms_owners, is_primary=True)
-                  .values_list("owner_id", "number")) if sms_owners else {}
+    phones = primary_phones(r.owner_id for r in rows if r.channel == Channel.SMS and r.owner_id)
     user_langs = languages.user_languages(r.recipient_id for r in rows if r.recipient_id and not r.owner_id)
     for row in rows:
         row.address = (phones.get(row.owner_id, "") if row.owner_id else "") if row.channel == Channel.SMS \
