@@ -199,8 +199,27 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-MEDIA_URL = "media/"
+# Uploaded files live here and are never served from a public URL: each is read
+# through a view that checks the reader may see its record (propertydesk/files.py).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# No route serves this prefix (not even with DEBUG); Django's storage and test server want one.
+MEDIA_URL = "media/"
+# What an upload may weigh, per kind, checked before it is read (propertydesk/files.py).
+FILES_MAX_IMAGE_BYTES = int(os.environ.get("FILES_MAX_IMAGE_BYTES", str(10 * 1024 * 1024)))
+FILES_MAX_DOCUMENT_BYTES = int(os.environ.get("FILES_MAX_DOCUMENT_BYTES", str(10 * 1024 * 1024)))
+# A photo larger than this many pixels is refused before it is decoded (a decompression
+# bomb is a small file that unpacks into gigabytes). 50 million: a 48-megapixel phone photo.
+FILES_MAX_IMAGE_PIXELS = int(os.environ.get("FILES_MAX_IMAGE_PIXELS", "50000000"))
+if min(FILES_MAX_IMAGE_BYTES, FILES_MAX_DOCUMENT_BYTES, FILES_MAX_IMAGE_PIXELS) <= 0:
+    raise ImproperlyConfigured("FILES_MAX_IMAGE_BYTES, FILES_MAX_DOCUMENT_BYTES and FILES_MAX_IMAGE_PIXELS must be positive")
+# Empty: the view sends the file's bytes itself. Set (e.g. "/protected-files/") when a
+# reverse proxy has an internal location there over MEDIA_ROOT: the view still checks
+# the reader, then answers with X-Accel-Redirect and the proxy sends the bytes.
+FILES_ACCEL_REDIRECT_PREFIX = os.environ.get("FILES_ACCEL_REDIRECT_PREFIX", "")
+if FILES_ACCEL_REDIRECT_PREFIX and not (
+    FILES_ACCEL_REDIRECT_PREFIX.startswith("/") and FILES_ACCEL_REDIRECT_PREFIX.endswith("/")
+):
+    raise ImproperlyConfigured("FILES_ACCEL_REDIRECT_PREFIX must start and end with /, e.g. /protected-files/")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
