@@ -16,7 +16,9 @@ class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,.pdf"}))
+        # What propertydesk.files accepts where documents are expected; it checks the content.
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}))
+        kwargs.setdefault("help_text", _("Photos (JPEG, PNG or WebP) or PDF documents."))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

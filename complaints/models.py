@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
-from propertydesk import messages, pii
+from propertydesk import files, messages, pii
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -349,15 +349,26 @@ class ComplaintPause(models.Model):
 
 
 def attachment_path(instance, filename):
-    return f"complaints/{instance.complaint.number}/{filename}"
+    """``complaints/<yyyy>/<mm>/<random>.<ext>``: the name says nothing of the complaint
+    or the owner and cannot be guessed. (Files stored before kept their old names, under
+    ``complaints/<number>/``; they are served through the same view.)"""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in ("jpg", "png", "pdf"):
+        extension = "bin"
+    return files.storage_name("complaints", now=instance.uploaded_at, extension=extension)
 
 
 class ComplaintAttachment(models.Model):
+    """A photo or PDF handed in with a complaint. Only ``complaint_register`` writes one,
+    after ``propertydesk.files`` has checked and re-encoded it; it is read only through
+    ``complaints:attachment``, which applies the complaint's own access rule."""
+
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("complaint"))
-    file = models.FileField(
-        _("file"), upload_to=attachment_path,
-        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp", "heic", "pdf"])],
-    )
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    # Blank for files stored before these were recorded: judged by the stored name then.
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    original_name = models.CharField(_("original name"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded at"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -369,7 +380,23 @@ class ComplaintAttachment(models.Model):
         verbose_name_plural = _("attachments")
 
     def __str__(self):
-        return self.file.name
+        return self.download_name
+
+    @property
+    def served_type(self) -> str:
+        return self.content_type or files.content_type_of(self.file.name)
+
+    @property
+    def is_image(self) -> bool:
+        return self.served_type in files.INLINE_TYPES
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.served_type == files.PDF
+
+    @property
+    def download_name(self) -> str:
+        return files.display_name(self.original_name or self.file.name)
 
 
 class SuggestionStatus(models.TextChoices):

@@ -14,6 +14,7 @@ from complaints.models import (
     OPEN_STATUSES,
     Category,
     Complaint,
+    ComplaintAttachment,
     ComplaintEvent,
     ComplaintPolicy,
     Department,
@@ -84,6 +85,16 @@ def complaint_detail(*, complaint_id: int, user, public_only: bool = False) -> C
             Prefetch("events", queryset=events, to_attr="timeline"), "attachments", "pauses"
         ),
         pk=complaint_id,
+    )
+
+
+def complaint_attachment(*, complaint_id: int, attachment_id: int, user) -> ComplaintAttachment:
+    """A complaint's file, for a reader who may see the complaint (the rule of its pages);
+    anyone else gets a 404."""
+    return get_object_or_404(
+        ComplaintAttachment.objects.select_related("complaint"),
+        pk=attachment_id, complaint_id=complaint_id,
+        complaint__in=complaint_queryset_for(user).filter(pk=complaint_id).values("pk"),
     )
 
 

@@ -37,12 +37,12 @@ from owners.models import Unit
 from owners.selectors import owns_now
 from owners.validators import validate_phone
 from propertydesk import messages as msg
-from propertydesk import notifications, states
+from propertydesk import files, notifications, states
 from propertydesk.people import person_name
 from propertydesk.roles import SUPERVISOR, is_staff_member
 from propertydesk.sequences import next_value
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS = 10
 
 
 def _local(moment: datetime) -> str:
@@ -80,12 +80,19 @@ def standard_promise(*, estate, urgency: str, received_at: datetime) -> datetime
     return received_at + timedelta(hours=hours)
 
 
-def _clean_attachments(files, errors) -> None:
-    for upload in files:
-        if upload.size > MAX_ATTACHMENT_BYTES:
-            errors.setdefault("attachments", []).append(
-                _("%(name)s is larger than 10 MB.") % {"name": upload.name}
-            )
+def _clean_attachments(uploads, errors) -> list[files.CleanFile]:
+    """Photos or PDFs, checked and re-encoded by the one upload path; every refused file
+    is named under ``attachments`` and then none is stored."""
+    uploads = list(uploads)
+    if len(uploads) > MAX_ATTACHMENTS:
+        errors.setdefault("attachments", []).append(
+            _("Attach at most %(count)s files.") % {"count": MAX_ATTACHMENTS})
+        return []
+    try:
+        return files.clean_uploads(uploads, kind=files.DOCUMENT, field="attachments")
+    except ValidationError as exc:
+        errors.setdefault("attachments", []).extend(exc.message_dict["attachments"])
+        return []
 
 
 @transaction.atomic
@@ -125,7 +132,7 @@ def complaint_register(
                     % {"standard": _local(standard)}
                 ]
         promise = promised_at or standard
-    _clean_attachments(attachments, errors)
+    cleaned_attachments = _clean_attachments(attachments, errors)
     if errors:
         raise ValidationError(errors)
 
@@ -143,8 +150,11 @@ def complaint_register(
     )
     _event(complaint, kind=EventKind.RECEIVED, actor=actor, now=now, to_status=Status.RECEIVED,
            note=promise_note.strip(), data={"promised_at": promise.isoformat()})
-    for upload in attachments:
-        ComplaintAttachment.objects.create(complaint=complaint, file=upload, uploaded_at=now, uploaded_by=actor)
+    for clean in cleaned_attachments:
+        ComplaintAttachment.objects.create(
+            complaint=complaint, file=clean.as_file(), content_type=clean.content_type,
+            original_name=clean.download_name, size=clean.size, uploaded_at=now, uploaded_by=actor,
+        )
     if owner is not None:
         notifications.notify_owner(
             owner=owner, kind=messages.RECEIVED, now=now,

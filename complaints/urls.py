@@ -10,6 +10,7 @@ urlpatterns = [
     path("clusters/", views.clusters, name="clusters"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<slug:name>/", views.action, name="action"),
+    path("<int:pk>/files/<int:attachment_pk>/", views.attachment, name="attachment"),
     path("suggestions/", views.suggestion_list, name="suggestions"),
     path("suggestions/new/", views.suggestion_create, name="suggestion_create"),
     path("suggestions/<int:pk>/", views.suggestion_detail, name="suggestion"),

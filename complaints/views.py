@@ -3,7 +3,7 @@ call a service or selector, render."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import JsonResponse
@@ -30,7 +30,9 @@ from complaints.forms import (
 from complaints.models import CATEGORY_DEPARTMENT, Channel, ComplaintPolicy, Urgency
 from owners.models import Unit
 from owners.selectors import owner_of_record, owner_units, unit_owners
+from propertydesk import files
 from propertydesk.actions import render_form, run_action
+from propertydesk.roles import is_staff_member, owner_of
 from propertydesk.web import owner_required, staff_required
 
 # ---- desk ------------------------------------------------------------------
@@ -240,6 +242,20 @@ def suggestion_detail(request, pk):
             suggestion=suggestion, adopt=data["decision"] == "adopt", reply=data["reply"], actor=user, now=now),
         message=_("Decision recorded; the owner has your reply."),
     )
+
+
+@login_required
+def attachment(request, pk, attachment_pk):
+    """A complaint's photo or PDF, for whoever may open the complaint's page: the desk
+    (with the complaint permission, and engineering only its own complaints) or the
+    complaint's owner in the portal. Never a public URL."""
+    if is_staff_member(request.user):
+        if not request.user.has_perm("complaints.view_complaint"):
+            raise PermissionDenied
+    elif owner_of(request.user) is None:
+        raise PermissionDenied
+    item = selectors.complaint_attachment(complaint_id=pk, attachment_id=attachment_pk, user=request.user)
+    return files.serve(request, item.file, filename=item.download_name, content_type=item.content_type)
 
 
 # ---- owner portal ----------------------------------------------------------

@@ -2,8 +2,6 @@
 every app together: the core's pages, each app's URLs, and the pages of this package,
 served under the names of the app they belong to (``owners:detail``, ``portal:home``)."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -65,5 +63,3 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

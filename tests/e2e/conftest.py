@@ -12,7 +12,7 @@ from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import WSGIServer
 from django.db import close_old_connections, connections
-from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler, _MediaFilesHandler
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
 from tests.conftest import skip_or_fail
 
@@ -99,7 +99,8 @@ class _OneConnectionServerThread(LiveServerThread):
         for alias, conn in self.connections_override.items():
             connections[alias] = conn
         try:
-            handler = self.static_handler(_MediaFilesHandler(WSGIHandler()))
+            # No media handler: uploaded files are read only through their views, as in production.
+            handler = self.static_handler(WSGIHandler())
             self.httpd = self.server_class((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False)
             self.port = self.httpd.server_address[1]
             self.httpd.set_app(handler)
