@@ -196,3 +196,16 @@ def test_accel_redirect_keeps_the_check(client, photo, owners, settings):
     client.force_login(owners["other"].user)
     response = client.get(url)
     assert response.status_code == 404 and "X-Accel-Redirect" not in response
+
+
+def test_refusal_is_in_the_owners_language(client, owners):
+    owner = owners["owner"]
+    client.force_login(owner.user)
+    for language, words in (("zh-hans", "既不是照片也不是 PDF"), ("en", "is neither a photo nor a PDF")):
+        owner.language = language
+        owner.save(update_fields=["language"])
+        response = client.post(reverse("complaints:portal_create"), {
+            "unit": owners["unit"].pk, "category": "repair", "urgency": "normal", "description": "漏水",
+            "attachments": [u.upload("page.html", u.HTML, "text/html")],
+        })
+        assert words in response.context["form"].errors["attachments"][0]
