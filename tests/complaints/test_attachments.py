@@ -209,3 +209,10 @@ def test_refusal_is_in_the_owners_language(client, owners):
             "attachments": [u.upload("page.html", u.HTML, "text/html")],
         })
         assert words in response.context["form"].errors["attachments"][0]
+
+
+def test_at_most_ten_files_per_complaint(client, owners, production):
+    photos = [u.upload(f"p{i}.png", u.png(size=(4, 4)), "image/png") for i in range(11)]
+    response = portal_complaint(client, owners, *photos)
+    assert response.status_code == 400 and list(response.context["form"].errors) == ["attachments"]
+    assert not Complaint.objects.exists() and stored_files(production) == []
