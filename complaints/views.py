@@ -88,6 +88,7 @@ def intake(request):
 
 
 @staff_required
+@permission_required("complaints.add_complaint", raise_exception=True)
 def unit_lookup(request):
     """Autocomplete for the intake form: units by room-number prefix, with their owners,
     special needs, the repeat-complainer flag and the standard promise per urgency."""

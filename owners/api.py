@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import decorators, mixins, permissions, serializers, viewsets
+from rest_framework import decorators, exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
 
 from owners import selectors, services
@@ -271,6 +271,8 @@ class OwnerViewSet(
     @decorators.action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def reveal(self, request, pk=None):
         """Unmask the owner's phone numbers or ID number. Needs the reveal permission; logged."""
+        if is_staff_member(request.user) and not request.user.has_perm("owners.reveal_owner_pii"):
+            raise exceptions.PermissionDenied
         owner = self.get_object()
         field = request.data.get("field", PiiField.PHONE)
         try:

@@ -101,10 +101,11 @@ def owned_units(*, owner: Owner) -> QuerySet[Unit]:
 
 
 def unit_queryset_for(user) -> QuerySet[Unit]:
-    """Units a user may see: all for staff, the units an owner currently owns for an owner."""
+    """Units a user may see: all for staff who may read units (the desk, supervisors,
+    finance), none for other staff, the units an owner currently owns for an owner."""
     units = Unit.objects.select_related("building", "estate")
     if is_staff_member(user):
-        return units
+        return units if user.has_perm("owners.view_unit") else units.none()
     owner = owner_of(user)
     if owner is None:
         return units.none()
@@ -112,9 +113,12 @@ def unit_queryset_for(user) -> QuerySet[Unit]:
 
 
 def owner_queryset_for(user) -> QuerySet[Owner]:
+    """Owner records a user may see: all for staff who keep the registry (the desk,
+    supervisors), none for other staff (engineering and finance see an owner's name on
+    their own records only), their own for an owner."""
     owners = Owner.objects.prefetch_related("phones")
     if is_staff_member(user):
-        return owners
+        return owners if user.has_perm("owners.view_owner") else owners.none()
     owner = owner_of(user)
     return owners.filter(pk=owner.pk) if owner else owners.none()
 

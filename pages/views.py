@@ -8,8 +8,7 @@ the owner's page at the desk."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -29,14 +28,15 @@ from propertydesk import selectors as core_selectors
 from propertydesk.actions import run_action
 from propertydesk.models import Delivery, DeliveryChannel, DeliveryStatus
 from propertydesk.people import person_name
-from propertydesk.roles import is_staff_member, is_supervisor, owner_of
+from propertydesk.roles import is_supervisor, owner_of
 from propertydesk.web import owner_required, staff_required
 
 
-@login_required
+@staff_required
+@permission_required("owners.view_owner", raise_exception=True)
 def desk(request):
-    if not is_staff_member(request.user):
-        raise PermissionDenied
+    """The desk's start page: the registry's one search box (room, name, phone or its
+    last four digits) and its counts. For staff who keep the registry only."""
     query = request.GET.get("q", "").strip()
     hits = selectors.desk_search(query=query) if query else None
     # The supervisors' figure: messages that have not reached their recipient.
@@ -75,6 +75,7 @@ def owner_detail(request, pk):
 
 
 @staff_required
+@permission_required("owners.reveal_owner_pii", raise_exception=True)
 @require_POST
 def owner_reveal(request, pk):
     """Show the owner's full phone or ID number, once, on this response; the reveal is logged."""

@@ -30,6 +30,7 @@ _VIEW_REGISTRY = [
     "owners.view_ownership",
     "owners.view_resident",
 ]
+_FEE_DESK_REGISTRY = ["owners.view_estate", "owners.view_building", "owners.view_unit"]
 _DESK = _VIEW_REGISTRY + [
     "owners.add_owner",
     "owners.change_owner",
@@ -115,10 +116,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fees.view_receipt",
         "fees.view_bankcollectioncharge",
     ],
-    ENGINEERING: _VIEW_REGISTRY
-    + ["complaints.view_complaint", "complaints.work_complaint", "repairs.view_workorder",
-       "repairs.work_workorder", "repairs.view_priceitem"],
-    FINANCE: _VIEW_REGISTRY + ["fees.view_receipt", "fees.view_bankcollectioncharge", "repairs.view_workorder",
+    # Engineering: no registry. Its work orders name the customer; the rest is none of its
+    # business (domain §1: nobody reaches owner data about a unit they have no business with).
+    ENGINEERING: ["complaints.view_complaint", "complaints.work_complaint", "repairs.view_workorder",
+                  "repairs.work_workorder", "repairs.view_priceitem"],
+    # Finance: fees, and of the registry what a fee desk needs to take a payment: estates,
+    # buildings and units with their owners' names (the units API), never the owner
+    # records, complaints, work orders or callbacks.
+    FINANCE: _FEE_DESK_REGISTRY + ["fees.view_receipt", "fees.view_bankcollectioncharge",
                                "fees.view_feestandard", "fees.add_feestandard", "fees.change_feestandard",
                                "fees.view_bill", "fees.view_payment", "fees.add_payment", "fees.view_dunningnotice",
                                "fees.view_arrearscase", "fees.view_monthreport", "fees.view_incomestatement",

@@ -46,12 +46,26 @@ class ObtainTokenView(ObtainAuthToken):
         return Response({"token": token.key})
 
 
+# A member of staff starts on the first page of their work they may open: the desk for
+# the registry's keepers, the fee desk for finance, the work orders for engineering.
+_STAFF_STARTS = (
+    ("owners.view_owner", "desk"),
+    ("fees.view_bill", "fees:home"),
+    ("repairs.view_workorder", "repairs:queue"),
+    ("complaints.view_complaint", "complaints:queue"),
+)
+
+
+def _staff_start(user) -> str:
+    return next((page for perm, page in _STAFF_STARTS if user.has_perm(perm)), "desk")
+
+
 @login_required
 def home(request):
     if worker_of(request.user) is not None and not request.user.has_perm("repairs.dispatch_workorder"):
         return redirect("repairs:my_orders")
     if is_staff_member(request.user):
-        return redirect("desk")
+        return redirect(_staff_start(request.user))
     if owner_of(request.user) is not None:
         return redirect("portal:home")
     if request.user.is_superuser:

@@ -500,11 +500,7 @@ class WorkOrderViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnly
     owner_actions = {"create", "cancel"}
 
     def get_queryset(self):
-        user = self.request.user
-        if is_staff_member(user):
-            return selectors.work_order_queue()
-        owner = owner_of(user)
-        return selectors.owner_work_orders(owner=owner) if owner else WorkOrder.objects.none()
+        return selectors.work_orders_for(self.request.user).order_by("-registered_at", "-pk")
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -514,7 +510,7 @@ class WorkOrderViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnly
         return WorkOrderDetailSerializer
 
     def _detail(self, pk, status_code=status.HTTP_200_OK):
-        order = selectors.work_order_detail(order_id=pk)
+        order = selectors.work_order_detail(order_id=pk, user=self.request.user)
         return Response(WorkOrderDetailSerializer(order, context=self.get_serializer_context()).data,
                         status=status_code)
 

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from owners.selectors import owned_units
+from propertydesk.roles import is_staff_member, owner_of, worker_of
 from repairs.models import (
     UNDISPATCHED,
     Acceptance,
@@ -47,12 +48,38 @@ OPEN = (Status.REGISTERED, Status.ACCEPTED, Status.DISPATCHED, Status.TAKEN, Sta
         Status.REWORK, Status.ESCALATED)
 
 
+def _in_pool_of(worker: Worker) -> Q:
+    """Orders in the shared pool of the worker's estate that his trades fit: nobody's yet,
+    his to take."""
+    return Q(estate_id=worker.estate_id, status=Status.DISPATCHED, worker__isnull=True, trade__in=worker.trades)
+
+
+def work_orders_for(user) -> QuerySet[WorkOrder]:
+    """The work orders a user may see, for every page and the API alike: all of them for
+    those who dispatch (the desk, supervisors); for a worker, his own and the pool orders
+    he could take; for an owner, their own requests; for other staff (finance, engineering
+    without a Worker record), none. A worker has no business with another worker's
+    customer."""
+    orders = WorkOrder.objects.select_related(*_LIST_RELATED)
+    if not user.is_authenticated:
+        return orders.none()
+    if user.has_perm("repairs.dispatch_workorder"):
+        return orders
+    if is_staff_member(user):
+        worker = worker_of(user)
+        if worker is None or not user.has_perm("repairs.view_workorder"):
+            return orders.none()
+        return orders.filter(Q(worker=worker) | _in_pool_of(worker))
+    owner = owner_of(user)
+    return owner_work_orders(owner=owner) if owner else orders.none()
+
+
 def work_order_queue(
-    *, status: str = "", kind: str = "", trade: str = "", estate=None, late: bool = False, query: str = "",
+    *, user, status: str = "", kind: str = "", trade: str = "", estate=None, late: bool = False, query: str = "",
     open_only: bool = False,
 ) -> QuerySet[WorkOrder]:
-    """The desk's list, newest first; filters are optional."""
-    orders = WorkOrder.objects.select_related(*_LIST_RELATED)
+    """The work-order list ``user`` may see (work_orders_for), newest first; filters are optional."""
+    orders = work_orders_for(user)
     if status:
         orders = orders.filter(status=status)
     elif open_only:
@@ -72,24 +99,27 @@ def work_order_queue(
     return orders.order_by("-registered_at", "-pk")
 
 
-def work_order_status_counts(*, estate=None) -> dict[str, int]:
-    rows = WorkOrder.objects.all()
+def work_order_status_counts(*, user, estate=None) -> dict[str, int]:
+    rows = work_orders_for(user).select_related(None).order_by()
     if estate is not None:
         rows = rows.filter(estate=estate)
     return dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
 
 
-def work_order_detail(*, order_id: int) -> WorkOrder:
-    """One order with everything its page shows, in a fixed number of queries."""
-    return get_object_or_404(
-        WorkOrder.objects.select_related(*_LIST_RELATED, "complaint", "created_by").prefetch_related(
-            Prefetch("events", queryset=WorkOrderEvent.objects.select_related("actor")),
-            Prefetch("draws", queryset=MaterialDraw.objects.select_related("drawn_by")),
-            Prefetch("damages", queryset=DamageIncident.objects.select_related("reported_by", "settled_by")),
-            Prefetch("acceptances", queryset=Acceptance.objects.select_related("recorded_by").defer("signature_png")),
-        ),
-        pk=order_id,
+def _with_everything(orders: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """What an order's page shows, in a fixed number of queries."""
+    return orders.select_related(*_LIST_RELATED, "complaint", "created_by").prefetch_related(
+        Prefetch("events", queryset=WorkOrderEvent.objects.select_related("actor")),
+        Prefetch("draws", queryset=MaterialDraw.objects.select_related("drawn_by")),
+        Prefetch("damages", queryset=DamageIncident.objects.select_related("reported_by", "settled_by")),
+        Prefetch("acceptances", queryset=Acceptance.objects.select_related("recorded_by").defer("signature_png")),
     )
+
+
+def work_order_detail(*, order_id: int, user) -> WorkOrder:
+    """One order ``user`` may see (work_orders_for) with everything its page shows; anyone
+    else's is a 404."""
+    return get_object_or_404(_with_everything(work_orders_for(user)), pk=order_id)
 
 
 def workers_for_dispatch(*, order: WorkOrder) -> list[Worker]:
@@ -123,8 +153,7 @@ def worker_done_today(*, worker: Worker, now: datetime) -> QuerySet[WorkOrder]:
 def pool_orders(*, worker: Worker) -> QuerySet[WorkOrder]:
     """Orders in the shared pool of the worker's estate that his trades fit."""
     return (
-        WorkOrder.objects.filter(estate_id=worker.estate_id, status=Status.DISPATCHED, worker__isnull=True,
-                                 trade__in=worker.trades)
+        WorkOrder.objects.filter(_in_pool_of(worker))
         .select_related("unit__building", "price_item")
         .order_by("dispatched_at")
     )
@@ -146,8 +175,10 @@ def price_list(*, estate, active_only: bool = True) -> QuerySet[PriceItem]:
     return items.order_by("trade", "name")
 
 
-def acceptance_signature(*, acceptance_id: int) -> bytes | None:
-    return Acceptance.objects.filter(pk=acceptance_id).values_list("signature_png", flat=True).first()
+def acceptance_signature(*, acceptance_id: int, user) -> bytes | None:
+    """The customer's signature on an order ``user`` may see (work_orders_for), or None."""
+    return (Acceptance.objects.filter(pk=acceptance_id, work_order__in=work_orders_for(user).values("pk"))
+            .values_list("signature_png", flat=True).first())
 
 
 # ---- the worker's phone ---------------------------------------------------------
@@ -156,14 +187,8 @@ def acceptance_signature(*, acceptance_id: int) -> bytes | None:
 def worker_order(*, worker: Worker, order_id: int) -> WorkOrder:
     """One order as the worker's phone shows it: his own, or one in the shared pool
     he could take. Anyone else's is a 404."""
-    from django.http import Http404
-
-    order = work_order_detail(order_id=order_id)
-    in_pool = (order.status == Status.DISPATCHED and order.worker_id is None
-               and order.estate_id == worker.estate_id and order.trade in worker.trades)
-    if order.worker_id != worker.pk and not in_pool:
-        raise Http404
-    return order
+    return get_object_or_404(
+        _with_everything(WorkOrder.objects.filter(Q(worker=worker) | _in_pool_of(worker))), pk=order_id)
 
 
 def work_order_payment(*, order: WorkOrder):

@@ -75,7 +75,7 @@ def queue(request):
     status = filters.get("status") or ""
     now = timezone.now()
     orders = selectors.work_order_queue(
-        status="" if status == ALL else status, open_only=not status, kind=filters.get("kind") or "",
+        user=request.user, status="" if status == ALL else status, open_only=not status, kind=filters.get("kind") or "",
         trade=filters.get("trade") or "", estate=filters.get("estate"), late=bool(filters.get("late")),
         query=filters.get("q") or "",
     )
@@ -84,7 +84,7 @@ def queue(request):
         order.overdue_now = order.status in UNDISPATCHED and order.dispatch_due_at < now
     query_string = request.GET.copy()
     query_string.pop("page", None)
-    counts = selectors.work_order_status_counts(estate=filters.get("estate"))
+    counts = selectors.work_order_status_counts(user=request.user, estate=filters.get("estate"))
     start, end = _month(now)
     on_time, dispatched = selectors.kpi_dispatch_on_time(start=start, end=end, estate=filters.get("estate"))
     return render(request, "repairs/desk/queue.html", {
@@ -170,7 +170,7 @@ def _label_events(order) -> list:
 @staff_required
 @permission_required(VIEW, raise_exception=True)
 def detail(request, pk, bound=None, status=200):
-    order = selectors.work_order_detail(order_id=pk)
+    order = selectors.work_order_detail(order_id=pk, user=request.user)
     now = timezone.now()
     user = request.user
     can_dispatch = user.has_perm(DISPATCH)
@@ -256,7 +256,7 @@ def action(request, pk, name):
     form_class, perm, run = ACTIONS[name]
     if perm and not request.user.has_perm(perm):
         raise PermissionDenied
-    order = selectors.work_order_detail(order_id=pk)
+    order = selectors.work_order_detail(order_id=pk, user=request.user)
     form = form_class(request.POST, order=order) if form_class is DispatchForm else form_class(request.POST)
     if form_class is ReturnToolForm and not form.is_valid():
         raise Http404
@@ -273,7 +273,7 @@ def action(request, pk, name):
 @staff_required
 @permission_required(VIEW, raise_exception=True)
 def print_order(request, pk):
-    order = selectors.work_order_detail(order_id=pk)
+    order = selectors.work_order_detail(order_id=pk, user=request.user)
     return render(request, "repairs/desk/print.html", {
         "order": order, "now": timezone.now(),
         "copies": [("desk", _("Desk copy")), ("worker", _("Worker copy"))],
@@ -368,7 +368,7 @@ def from_complaint(request, complaint_pk):
 @staff_required
 @permission_required(VIEW, raise_exception=True)
 def signature(request, pk):
-    png = selectors.acceptance_signature(acceptance_id=pk)
+    png = selectors.acceptance_signature(acceptance_id=pk, user=request.user)
     if not png:
         raise Http404
     response = HttpResponse(bytes(png), content_type="image/png")

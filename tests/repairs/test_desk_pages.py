@@ -287,7 +287,7 @@ def test_a_noise_complaint_does_not_become_a_work_order(client, shop):
     assert WorkOrder.objects.count() == 0
 
 
-def test_owners_get_403_and_engineering_can_read(client, shop):
+def test_owners_get_403_and_engineering_reads_only_its_own_orders(client, shop):
     order = register(shop)
     shop["owner"].user = UserFactory(username="lina")
     shop["owner"].save(update_fields=["user"])
@@ -296,10 +296,17 @@ def test_owners_get_403_and_engineering_can_read(client, shop):
                 reverse("repairs:print", args=[order.pk]), reverse("repairs:register")):
         assert client.get(url).status_code == 403
 
+    # not yet his: not even confirmed to exist
     client.force_login(shop["plumber"].user)
+    assert client.get(reverse("repairs:detail", args=[order.pk])).status_code == 404
+    services.work_order_judge(order=order, accept=True, actor=shop["desk"], now=timezone.now())
+    services.work_order_dispatch(order=order, worker=shop["plumber"], actor=shop["desk"], now=timezone.now())
     assert client.get(reverse("repairs:detail", args=[order.pk])).status_code == 200
     assert client.get(reverse("repairs:register")).status_code == 403
     assert post(client, order, "judge", {"decision": "accept"}).status_code == 403
+    client.force_login(shop["plumber2"].user)
+    assert client.get(reverse("repairs:detail", args=[order.pk])).status_code == 404
+    assert order.number not in client.get(reverse("repairs:queue") + "?status=all").content.decode()
 
 
 def test_signature_image_is_served_to_staff_only(client, shop):
