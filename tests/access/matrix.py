@@ -1,0 +1,325 @@
+"""The access matrix: for every page and API route, what each kind of user gets on
+owner A's records (tests/access/world.py builds them). tests/access/test_matrix.py
+requests every row as every user and compares; a route without a row fails it.
+
+Columns, in this order: anon, owner_a, owner_b, desk (front desk), sup (supervisor),
+eng (engineering, a worker), fin (finance). Cells:
+
+    200 302 400 403 404 405 401   the status code
+    login    a redirect to the login page
+    seen     200, and owner A's record (``seen=``) is in the list or page
+    unseen   200, and it is not
+    -        not requested (said why in the row's note)
+
+The domain rule behind it (domain.md §1): owners see their own units only; the desk and
+supervisors see the registry; engineering sees its own work orders and the shared pool
+it could take (and the customer on them), the complaints routed to engineering, never the
+registry; finance sees fees and what fees need (bills, payments, receipts, arrears,
+reports, a unit's account with its owner's name), never complaints, work orders or
+callbacks. Nobody reaches owner data about a unit they have no business with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from tests.access.world import USERS, World
+
+Kwargs = Callable[[World], dict] | None
+
+
+@dataclass(frozen=True)
+class Row:
+    route: str
+    kwargs: Kwargs
+    expect: tuple[str, ...]
+    variant: str = ""
+    method: str = "GET"
+    query: Callable[[World], str] | str = ""
+    seen: Callable[[World], object] | None = None
+    data: Callable[[World], dict] | None = None
+
+    @property
+    def label(self) -> str:
+        return " ".join(p for p in (self.route, self.method if self.method != "GET" else "", self.variant) if p)
+
+
+def R(route, kwargs, expect, **options) -> Row:
+    cells = tuple(expect.split())
+    assert len(cells) == len(USERS), f"{route}: {len(cells)} cells for {len(USERS)} users"
+    return Row(route, kwargs, cells, **options)
+
+
+# Routes not in the table, by rule (a name or a "namespace:" prefix, and why).
+GROUPS = {
+    "admin:": "Django's admin: its own is_staff check, which none of the matrix's users passes "
+              "(the admin is for superusers and the supervisors made is_staff by hand); admin:index "
+              "stands for it in the table.",
+    "admin/": "the admin's unnamed patterns (redirects to the named ones).",
+    "^media/": "DEBUG-only file server of uploads (django.conf.urls.static); production serves no media.",
+}
+
+# Kwargs builders, by the object they point at.
+def unit_a(w): return {"pk": w.unit_a.pk}
+def owner_a(w): return {"pk": w.owner_a.pk}
+def complaint_a(w): return {"pk": w.complaint_a.pk}
+def suggestion_a(w): return {"pk": w.suggestion_a.pk}
+def order_other(w): return {"pk": w.order_other.pk}
+def order_own(w): return {"pk": w.order_own.pk}
+def order_pool(w): return {"pk": w.order_pool.pk}
+def callback_a(w): return {"pk": w.callback_a.pk}
+def bill_a(w): return {"pk": w.bill_a.pk}
+def payment_a(w): return {"pk": w.payment_a.pk}
+def notice_a(w): return {"pk": w.notice_a.pk}
+def statement(w): return {"pk": w.statement.pk}
+def price_item(w): return {"pk": w.price_item.pk}
+def fee_standard(w): return {"pk": w.fee_standard.pk}
+def action(pk_of, name): return lambda w: {**pk_of(w), "name": name}
+
+
+# For lists: what shows owner A's record. A string is looked for in a page; (key, value)
+# in the items of a JSON list.
+def number(attr): return lambda w: getattr(w, attr).number
+def api_id(attr): return lambda w: ("id", getattr(w, attr).pk)
+
+
+ROWS: list[Row] = [
+    #   route                           kwargs            anon  own_a  own_b  desk   sup    eng    fin
+    # ---- the core ---------------------------------------------------------------------------------
+    R("home", None,                                      "login 302    302    302    302    302    302"),
+    R("healthz", None,                                   "200   200    200    200    200    200    200"),
+    R("inbox", None,                                     "login 200    200    200    200    200    200"),
+    R("login", None,                                     "200   302    302    302    302    302    302"),
+    R("logout", None,                                    "405   405    405    405    405    405    405"),
+    R("password_change", None,                           "login 200    200    200    200    200    200"),
+    R("password_change_done", None,                      "login 200    200    200    200    200    200"),
+    R("set_language", None,                              "405   405    405    405    405    405    405"),
+    R("deliveries", None,                                "login 403    403    200    200    403    403"),
+    R("delivery_retry", lambda w: {"pk": w.delivery.pk if w.delivery else 0},
+                                                         "login 403    403    405    405    403    403"),
+    R("admin:index", None,                               "302   302    302    302    302    302    302"),
+    # ---- the registry at the desk: front desk and supervisors only --------------------------------
+    R("desk", None,                                      "login 403    403    200    200    403    403"),
+    R("desk", None,                                      "login 403    403    seen   seen   403    403",
+      variant="search by phone tail", query="q=2222", seen=number("unit_a")),
+    R("owners:list", None,                               "login 403    403    seen   seen   403    403",
+      query="q=甲", seen=lambda w: w.owner_a.name),
+    R("owners:create", None,                             "login 403    403    200    200    403    403"),
+    R("owners:edit", owner_a,                            "login 403    403    200    200    403    403"),
+    R("owners:detail", owner_a,                          "login 403    403    200    200    403    403"),
+    R("owners:reveal", owner_a,                          "login 403    403    405    405    403    403"),
+    R("owners:reveal", owner_a,                          "login 403    403    200    200    403    403",
+      method="POST", data=lambda w: {"field": "phone"}),
+    R("owners:add_unit", owner_a,                        "login 403    403    405    405    403    403"),
+    R("owners:portal_login", owner_a,                    "login 403    403    405    405    403    403"),
+    R("owners:unit", unit_a,                             "login 403    403    200    200    403    403"),
+    R("owners:resident_move_out", lambda w: {"pk": w.resident_a.pk},
+                                                         "login 403    403    405    405    403    403"),
+    R("owners:ownership_move_out", lambda w: {"pk": w.ownership_a.pk},
+                                                         "login 403    403    405    405    403    403"),
+    # ---- the owner portal: owner A's own, owner B gets 404 ----------------------------------------
+    R("portal:home", None,                               "login 200    200    403    403    403    403"),
+    R("portal:unit", unit_a,                             "login 200    404    403    403    403    403"),
+    # ---- complaints: engineering sees those routed to it (A's is routed to security) ---------------
+    R("complaints:queue", None,                          "login 403    403    seen   seen   unseen 403",
+      query="status=open", seen=number("complaint_a")),
+    R("complaints:intake", None,                         "login 403    403    200    200    403    403"),
+    R("complaints:unit_lookup", None,                    "login 403    403    seen   seen   403    403",
+      variant="(owners, special needs, complaint counts)",
+      query=lambda w: f"estate={w.estate.pk}&q=3-1-12", seen=api_id("unit_a")),
+    R("complaints:clusters", None,                       "login 403    403    200    200    200    403",
+      variant="(counts by building and category, no owner data)"),
+    R("complaints:detail", complaint_a,                  "login 403    403    200    200    404    403"),
+    R("complaints:action", action(complaint_a, "start"), "login 403    403    405    405    405    403"),
+    R("complaints:suggestions", None,                    "login 403    403    seen   seen   403    403",
+      seen=number("suggestion_a")),
+    R("complaints:suggestion_create", None,              "login 403    403    200    200    403    403"),
+    R("complaints:suggestion", suggestion_a,             "login 403    403    200    200    403    403"),
+    R("complaints:portal_list", None,                    "login seen   unseen 403    403    403    403",
+      seen=number("complaint_a")),
+    R("complaints:portal_create", None,                  "login 200    200    403    403    403    403"),
+    R("complaints:portal_detail", complaint_a,           "login 200    404    403    403    403    403"),
+    R("complaints:portal_suggestion_create", None,       "login 200    200    403    403    403    403"),
+    R("complaints:portal_suggestion", suggestion_a,      "login 200    404    403    403    403    403"),
+    # ---- work orders: engineering has its own and the pool it could take --------------------------
+    R("repairs:queue", None,                             "login 403    403    seen   seen   unseen 403",
+      variant="another worker's order", query="status=all", seen=number("order_other")),
+    R("repairs:queue", None,                             "login 403    403    seen   seen   seen   403",
+      variant="the engineer's own order", query="status=all", seen=number("order_own")),
+    R("repairs:queue", None,                             "login 403    403    seen   seen   seen   403",
+      variant="a pool order of his trade", query="status=all", seen=number("order_pool")),
+    R("repairs:register", None,                          "login 403    403    200    200    403    403"),
+    R("repairs:price_list", None,                        "login 403    403    200    200    200    403"),
+    R("repairs:price_item_new", None,                    "login 403    403    403    200    403    403"),
+    R("repairs:price_item_edit", price_item,             "login 403    403    403    200    403    403"),
+    R("repairs:detail", order_other,                     "login 403    403    200    200    404    403",
+      variant="another worker's order"),
+    R("repairs:detail", order_own,                       "login 403    403    200    200    200    403",
+      variant="the engineer's own order"),
+    R("repairs:detail", order_pool,                      "login 403    403    200    200    200    403",
+      variant="a pool order of his trade"),
+    R("repairs:print", order_other,                      "login 403    403    200    200    404    403",
+      variant="another worker's order"),
+    R("repairs:print", order_own,                        "login 403    403    200    200    200    403",
+      variant="the engineer's own order"),
+    R("repairs:action", action(order_other, "dispatch"), "login 403    403    405    405    405    403"),
+    R("repairs:action", action(order_other, "dispatch"), "login 403    403    400    400    403    403",
+      method="POST", data=lambda w: {}),
+    R("repairs:action", action(order_other, "damage"),   "login 403    403    400    400    404    403",
+      variant="another worker's order", method="POST", data=lambda w: {}),
+    R("repairs:from_complaint", lambda w: {"complaint_pk": w.complaint_a.pk},
+                                                         "login 403    403    405    405    403    403"),
+    R("repairs:signature", lambda w: {"pk": w.acceptance_other.pk},
+                                                         "login 403    403    200    200    404    403",
+      variant="another worker's order"),
+    R("repairs:my_orders", None,                         "login 403    403    403    403    seen   403",
+      seen=number("order_own")),
+    R("repairs:my_order", order_other,                   "login 403    403    403    403    404    403",
+      variant="another worker's order"),
+    R("repairs:my_order", order_own,                     "login 403    403    403    403    200    403",
+      variant="the engineer's own order"),
+    R("repairs:my_action", action(order_own, "take"),    "login 403    403    403    403    405    403"),
+    R("repairs:portal_list", None,                       "login seen   unseen 403    403    403    403",
+      seen=number("order_other")),
+    R("repairs:portal_new", None,                        "login 200    200    403    403    403    403"),
+    R("repairs:portal_prices", None,                     "login 200    200    403    403    403    403"),
+    R("repairs:portal_detail", order_other,              "login 200    404    403    403    403    403"),
+    R("repairs:portal_cancel", order_other,              "login 405    405    403    403    403    403"),
+    # ---- callbacks: the desk's --------------------------------------------------------------------
+    R("callbacks:queue", None,                           "login 403    403    200    200    403    403"),
+    R("callbacks:week", None,                            "login 403    403    200    200    403    403"),
+    R("callbacks:rates", None,                           "login 403    403    200    200    403    403"),
+    R("callbacks:rules", None,                           "login 403    403    200    200    403    403"),
+    R("callbacks:spot_checks", None,                     "login 403    403    403    200    403    403"),
+    R("callbacks:detail", callback_a,                    "login 403    403    200    200    403    403"),
+    R("callbacks:action", action(callback_a, "perform"), "login 403    403    405    405    403    403"),
+    R("callbacks:signature", lambda w: {"pk": w.callback_result_a.pk},
+                                                         "login 403    403    200    200    403    403"),
+    R("callbacks:portal_list", None,                     "login 200    200    403    403    403    403"),
+    R("callbacks:portal_answer", callback_a,             "login 404    404    403    403    403    403",
+      variant="done, so no longer open to answer"),
+    # ---- fees: the desk, supervisors and finance ---------------------------------------------------
+    R("fees:home", None,                                 "login 403    403    200    200    403    200"),
+    R("fees:standards", None,                            "login 403    403    200    200    403    200"),
+    R("fees:standard_new", None,                         "login 403    403    403    200    403    200"),
+    R("fees:standard_edit", fee_standard,                "login 403    403    403    200    403    200"),
+    R("fees:standard_publish", fee_standard,             "login 403    403    403    405    403    405"),
+    R("fees:bills", None,                                "login 403    403    seen   seen   403    seen",
+      query="period=2026-11-01", seen=number("bill_a")),
+    R("fees:bill", bill_a,                               "login 403    403    200    200    403    200"),
+    R("fees:unit_account", unit_a,                       "login 403    403    200    200    403    200"),
+    R("fees:unit_account", unit_a,                       "login 403    403    400    400    403    400",
+      method="POST", variant="take a payment", data=lambda w: {}),
+    R("fees:payment", payment_a,                         "login 403    403    200    200    403    200"),
+    R("fees:payment_reverse", payment_a,                 "login 403    403    403    405    403    403"),
+    R("fees:payment_reverse", payment_a,                 "login 403    403    403    400    403    403",
+      method="POST", data=lambda w: {}),
+    R("fees:receipt_print", lambda w: {"pk": w.payment_a.receipt_id},
+                                                         "login 403    403    200    200    403    200"),
+    R("fees:dunning", None,                              "login 403    403    200    200    403    200"),
+    R("fees:dunning_print", None,                        "login 403    403    200    200    403    200"),
+    R("fees:notice_delivered", notice_a,                 "login 403    403    405    405    405    405"),
+    R("fees:arrears", None,                              "login 403    403    200    200    403    200"),
+    R("fees:arrears_xlsx", None,                         "login 403    403    200    200    403    200"),
+    R("fees:arrears_case", unit_a,                       "login 403    403    200    200    403    200"),
+    R("fees:reports", None,                              "login 403    403    403    200    403    200"),
+    R("fees:month_xlsx", None,                           "login 403    403    403    200    403    200"),
+    R("fees:takings", None,                              "login 403    403    200    200    403    200"),
+    R("fees:takings_xlsx", None,                         "login 403    403    200    200    403    200"),
+    R("fees:statements", None,                           "login 403    403    403    200    403    200"),
+    R("fees:statement_new", None,                        "login 403    403    403    403    403    200"),
+    R("fees:statement", statement,                       "login 403    403    403    200    403    200"),
+    R("fees:statement_edit", statement,                  "login 403    403    403    403    403    200"),
+    R("fees:statement_publish", statement,               "login 403    403    405    405    405    405"),
+    R("fees:portal_home", None,                          "login 200    200    403    403    403    403"),
+    R("fees:portal_bill", bill_a,                        "login 200    404    403    403    403    403"),
+    R("fees:portal_receipt", lambda w: {"pk": w.payment_a.receipt_id},
+                                                         "login 200    404    403    403    403    403"),
+    R("fees:portal_standards", None,                     "login 200    200    403    403    403    403"),
+    R("fees:portal_statements", None,                    "login 200    200    403    403    403    403"),
+    # ---- the API (session auth; lists: is owner A's record in it) ----------------------------------
+    R("api-root", None,                                  "401   200    200    200    200    200    200"),
+    R("api-token", None,                                 "405   405    405    405    405    405    405"),
+    R("api-schema", None,                                "401   200    -      -      -      -      -",
+      variant="(describes routes, holds no owner data; one login stands for all)"),
+    R("api-docs", None,                                  "401   200    -      -      -      -      -",
+      variant="(the schema's page)"),
+    R("estate-list", None,                               "401   403    403    seen   seen   403    seen",
+      seen=lambda w: ("id", w.estate.pk)),
+    R("estate-detail", lambda w: {"pk": w.estate.pk},    "401   403    403    200    200    403    200"),
+    R("building-list", None,                             "401   403    403    seen   seen   403    seen",
+      seen=lambda w: ("id", w.unit_a.building_id)),
+    R("building-detail", lambda w: {"pk": w.unit_a.building_id},
+                                                         "401   403    403    200    200    403    200"),
+    R("unit-list", None,                                 "401   seen   unseen seen   seen   403    seen",
+      seen=api_id("unit_a")),
+    R("unit-detail", unit_a,                             "401   200    404    200    200    403    200"),
+    R("owner-list", None,                                "401   seen   unseen seen   seen   403    403",
+      variant="search by phone tail", query="q=2222", seen=api_id("owner_a")),
+    R("owner-detail", owner_a,                           "401   200    404    200    200    403    403"),
+    R("owner-reveal", owner_a,                           "401   405    405    405    405    405    405"),
+    R("owner-reveal", owner_a,                           "401   403    404    200    200    403    403",
+      method="POST", data=lambda w: {"field": "phone"}),
+    R("complaint-list", None,                            "401   seen   unseen seen   seen   unseen 403",
+      seen=api_id("complaint_a")),
+    R("complaint-detail", complaint_a,                   "401   200    404    200    200    404    403"),
+    *[R(f"complaint-{name}", complaint_a,                "401   405    405    405    405    405    405")
+      for name in ("assign", "pause", "progress", "reopen", "resolve", "resume", "start")],
+    R("suggestion-list", None,                           "401   seen   unseen seen   seen   403    403",
+      seen=api_id("suggestion_a")),
+    R("suggestion-detail", suggestion_a,                 "401   200    404    200    200    403    403"),
+    R("suggestion-decide", suggestion_a,                 "401   405    405    405    405    405    405"),
+    R("suggestion-review", suggestion_a,                 "401   405    405    405    405    405    405"),
+    R("work-order-list", None,                           "401   seen   unseen seen   seen   unseen 403",
+      variant="another worker's order", seen=api_id("order_other")),
+    R("work-order-list", None,                           "401   seen   unseen seen   seen   seen   403",
+      variant="the engineer's own order", seen=api_id("order_own")),
+    R("work-order-list", None,                           "401   seen   unseen seen   seen   seen   403",
+      variant="a pool order of his trade", seen=api_id("order_pool")),
+    R("work-order-detail", order_other,                  "401   200    404    200    200    404    403",
+      variant="another worker's order"),
+    R("work-order-detail", order_own,                    "401   200    404    200    200    200    403",
+      variant="the engineer's own order"),
+    R("work-order-detail", order_pool,                   "401   200    404    200    200    200    403",
+      variant="a pool order of his trade"),
+    *[R(f"work-order-{name}", order_other,               "401   405    405    405    405    405    405")
+      for name in ("arrive", "cancel", "collect-payment", "complete", "confirm-price", "dispatch", "draw",
+                   "judge", "report-damage", "settle", "settle-damage", "take", "verdict", "void")],
+    R("work-order-dispatch", order_other,                "401   403    403    400    400    403    403",
+      method="POST", data=lambda w: {}),
+    R("work-order-report-damage", order_other,           "401   403    403    400    400    404    403",
+      variant="another worker's order", method="POST", data=lambda w: {}),
+    R("price-item-list", None,                           "401   seen   seen   seen   seen   seen   403",
+      variant="(published to the owners of the estate)", seen=api_id("price_item")),
+    R("price-item-detail", price_item,                   "401   200    200    200    200    200    403"),
+    R("callback-list", None,                             "401   unseen unseen seen   seen   403    403",
+      variant="(face to face: owners see only callbacks offered online)", seen=api_id("callback_a")),
+    R("callback-detail", callback_a,                     "401   404    404    200    200    403    403"),
+    *[R(f"callback-{name}", callback_a,                  "401   405    405    405    405    405    405")
+      for name in ("assign", "cancel", "correct", "offer", "perform", "spot-check")],
+    R("callback-rule-list", None,                        "401   403    403    200    200    403    403"),
+    R("callback-rule-current", None,                     "401   403    403    200    200    403    403",
+      query=lambda w: f"estate={w.estate.pk}"),
+    R("fee-standard-list", None,                         "401   seen   seen   seen   seen   403    seen",
+      variant="(published to the owners of the estate)", seen=api_id("fee_standard")),
+    R("fee-standard-detail", fee_standard,               "401   200    200    200    200    403    200"),
+    R("bill-list", None,                                 "401   seen   unseen seen   seen   403    seen",
+      seen=api_id("bill_a")),
+    R("bill-detail", bill_a,                             "401   200    404    200    200    403    200"),
+    R("payment-list", None,                              "401   seen   unseen seen   seen   403    seen",
+      seen=api_id("payment_a")),
+    R("payment-list", None,                              "401   403    403    400    400    403    400",
+      method="POST", variant="take a payment", data=lambda w: {}),
+    R("payment-detail", payment_a,                       "401   200    404    200    200    403    200"),
+    R("payment-reverse", payment_a,                      "401   405    405    405    405    405    405"),
+    R("payment-reverse", payment_a,                      "401   403    403    403    200    403    403",
+      method="POST", data=lambda w: {"reason": "收错户"}),
+    R("dunning-notice-list", None,                       "401   seen   unseen seen   seen   403    seen",
+      seen=api_id("notice_a")),
+    R("dunning-notice-detail", notice_a,                 "401   200    404    200    200    403    200"),
+    R("dunning-notice-delivered", notice_a,              "401   405    405    405    405    405    405"),
+    R("arrears-list", None,                              "401   403    403    seen   seen   403    seen",
+      seen=lambda w: ("unit", w.unit_a.pk)),
+    R("arrears-summary", None,                           "401   403    403    200    200    403    200"),
+]

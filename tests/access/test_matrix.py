@@ -1,0 +1,109 @@
+"""Every page and API route, requested as every kind of user, against the declared
+access matrix (tests/access/matrix.py). One fixture world, one pass, one failure that
+lists every cell that differs, so a reader sees the whole picture at once."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.test import Client
+from django.shortcuts import resolve_url
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.access.matrix import GROUPS, ROWS, Row
+from tests.access.world import NOW, USERS, World, build_world
+
+
+def url_patterns(resolver=None, prefix="", namespace=""):
+    """(route name with its namespaces, or the pattern's text when it has no name) of
+    every URL pattern the site serves, walking nested resolvers."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else (
+                pattern.namespace or namespace)
+            yield from url_patterns(pattern, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            if pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+            else:
+                yield prefix + str(pattern.pattern)
+
+
+def _grouped(name: str) -> bool:
+    return any(name.startswith(rule) for rule in GROUPS)
+
+
+def test_every_route_has_a_row_and_every_row_a_route():
+    served = {name for name in url_patterns() if not _grouped(name)}
+    declared = {row.route for row in ROWS}
+    missing = sorted(served - declared)
+    stale = sorted(declared - served - {"admin:index"})
+    assert not missing, (
+        "Routes with no row in tests/access/matrix.py (say what each user gets): " + ", ".join(missing))
+    assert not stale, "Rows naming a route that no longer exists: " + ", ".join(stale)
+
+
+def _outcome(row: Row, world: World, response) -> str:
+    status = response.status_code
+    if status in (301, 302):
+        login = resolve_url(settings.LOGIN_URL)
+        return "login" if response["Location"].split("?")[0] == login else "302"
+    if status != 200 or row.seen is None:
+        return str(status)
+    wanted = row.seen(world)
+    if isinstance(wanted, tuple):
+        key, value = wanted
+        body = json.loads(response.content)
+        items = body["results"] if isinstance(body, dict) and "results" in body else body
+        return "seen" if any(item.get(key) == value for item in items) else "unseen"
+    return "seen" if str(wanted) in response.content.decode() else "unseen"
+
+
+def _request(client: Client, row: Row, world: World):
+    url = reverse(row.route, kwargs=row.kwargs(world) if row.kwargs else None)
+    query = row.query(world) if callable(row.query) else row.query
+    if query:
+        url = f"{url}?{query}"
+    if row.method == "POST":
+        return client.post(url, row.data(world) if row.data else {})
+    return client.get(url)
+
+
+def test_each_user_gets_what_the_matrix_says(db):
+    with time_machine.travel(NOW, tick=False):
+        world = build_world()
+        clients = {}
+        for user in USERS:
+            clients[user] = Client()
+            if user != "anon":
+                clients[user].force_login(world.users[user])
+        started = time.monotonic()
+        differences, requests = [], 0
+        # Hundreds of refusals are the point here, not news: keep them out of the report.
+        request_log = logging.getLogger("django.request")
+        request_log.disabled = True
+        try:
+            for row in ROWS:
+                for user, expected in zip(USERS, row.expect):
+                    if expected == "-":
+                        continue
+                    got = _outcome(row, world, _request(clients[user], row, world))
+                    requests += 1
+                    if got != expected:
+                        differences.append((row.label, user, expected, got))
+        finally:
+            request_log.disabled = False
+    print(f"\naccess matrix: {len({r.route for r in ROWS})} routes in {len(ROWS)} rows × {len(USERS)} users, "
+          f"{requests} requests in {time.monotonic() - started:.1f} s")
+    if differences:
+        width = max(len(d[0]) for d in differences)
+        lines = [f"{'route':<{width}}  {'user':<11}  {'expected':<8}  got"]
+        lines += [f"{label:<{width}}  {user:<11}  {expected:<8}  {got}" for label, user, expected, got in differences]
+        pytest.fail(f"{len(differences)} cells differ from tests/access/matrix.py:\n" + "\n".join(lines),
+                    pytrace=False)

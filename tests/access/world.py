@@ -1,0 +1,156 @@
+"""The fixture world of the access matrix: one estate, owner A with a unit and one of
+everything the portal keeps about it, owner B next door, and one login per kind of user.
+
+Owner A's work orders: one dispatched to another worker (signed off, with the customer's
+signature and a face-to-face callback signed too), one dispatched to the engineering user,
+one in the shared pool of a trade the engineering user has. Fees: a bill, a part payment
+with its receipt, the first dunning notice, an arrears case, an income statement."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from PIL import Image, ImageDraw
+
+from callbacks import services as callbacks
+from callbacks.models import Callback, CallbackResult
+from complaints import services as complaints
+from fees import services as fees
+from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement
+from owners import services as owners
+from owners.models import Owner, Ownership, Resident, Unit
+from propertydesk.models import Delivery
+from repairs import services as repairs
+from repairs.models import Acceptance, DispatchRule, PriceItem, Worker, WorkOrder
+from repairs.signature import signature_from_data_url
+from tests.factories import BuildingFactory, EstateFactory, UnitFactory, UserFactory, give_unit, make_owner
+
+SH = ZoneInfo("Asia/Shanghai")
+# The world's moment: the clock is held here while the matrix is requested.
+NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=SH)
+USERS = ("anon", "owner_a", "owner_b", "desk", "supervisor", "engineering", "finance")
+
+
+def at(day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=SH)
+
+
+def signature() -> bytes:
+    image = Image.new("RGB", (300, 120), "white")
+    ImageDraw.Draw(image).line([(20, 90), (120, 20), (280, 100)], fill="black", width=5)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return signature_from_data_url("data:image/png;base64," + base64.b64encode(out.getvalue()).decode())
+
+
+@dataclass
+class World:
+    users: dict
+    estate: object
+    unit_a: Unit
+    unit_b: Unit
+    owner_a: Owner
+    owner_b: Owner
+    ownership_a: Ownership
+    resident_a: Resident
+    complaint_a: object
+    suggestion_a: object
+    order_other: WorkOrder   # owner A's, dispatched to another worker, signed off
+    order_own: WorkOrder     # owner A's, dispatched to the engineering user
+    order_pool: WorkOrder    # owner A's, in the shared pool of the engineering user's trade
+    acceptance_other: Acceptance
+    price_item: PriceItem
+    callback_a: Callback
+    callback_result_a: CallbackResult
+    fee_standard: FeeStandard
+    bill_a: Bill
+    payment_a: object
+    notice_a: DunningNotice
+    statement: IncomeStatement
+    delivery: Delivery | None
+
+
+def build_world() -> World:
+    users = {
+        "desk": UserFactory(username="m_desk", role="front_desk", last_name="陈", first_name="丽华"),
+        "supervisor": UserFactory(username="m_boss", role="supervisor"),
+        "engineering": UserFactory(username="m_eng", role="engineering"),
+        "finance": UserFactory(username="m_fin", role="finance"),
+        "owner_a": UserFactory(username="m_owner_a"),
+        "owner_b": UserFactory(username="m_owner_b"),
+    }
+    desk, boss = users["desk"], users["supervisor"]
+    estate = EstateFactory(code="mx")
+    building = BuildingFactory(estate=estate, number="3")
+    unit_a = UnitFactory(building=building, number="3-1-1203", area=Decimal("100.00"))
+    unit_b = UnitFactory(building=building, number="3-1-1204", area=Decimal("90.00"))
+    owner_a = make_owner(name="甲业主", phone="13911112222")
+    owner_b = make_owner(name="乙业主", phone="13933334444")
+    ownership_a = give_unit(owner_a, unit_a)
+    give_unit(owner_b, unit_b)
+    for owner, user in ((owner_a, users["owner_a"]), (owner_b, users["owner_b"])):
+        owner.user = user
+        owner.save(update_fields=["user"])
+    resident_a = owners.resident_add(unit=unit_a, name="甲租户", phone="13955556666", relation="tenant",
+                                     move_in_date=dt.date(2026, 1, 1))
+
+    complaint_a = complaints.complaint_register(
+        unit=unit_a, owner=owner_a, channel="phone", category="noise", description="楼上夜间噪音",
+        now=at(2), actor=desk)
+    suggestion_a = complaints.suggestion_submit(estate=estate, unit=unit_a, owner=owner_a, channel="phone",
+                                                subject="增加绿化", content="希望多种树", now=at(2), actor=desk)
+
+    other = Worker.objects.create(user=UserFactory(username="m_other", role="engineering"), estate=estate,
+                                  trades=["plumbing"])
+    mine = Worker.objects.create(user=users["engineering"], estate=estate, trades=["electrical"])
+    price_item = PriceItem.objects.create(estate=estate, name="疏通下水道", trade="plumbing",
+                                          price=Decimal("80.00"), unit_label="次")
+
+    def order(worker, trade, kind="minor_repair", day=3):
+        made = repairs.work_order_register(unit=unit_a, owner=owner_a, kind=kind, trade=trade,
+                                           description="厨房下水道堵塞", source="phone", now=at(day), actor=desk)
+        repairs.work_order_judge(order=made, accept=True, now=at(day, 9, 1), actor=desk)
+        return repairs.work_order_dispatch(order=made, worker=worker, now=at(day, 9, 2), actor=desk)
+
+    order_other = order(other, "plumbing")
+    repairs.work_order_take(order=order_other, worker=other, now=at(3, 9, 5))
+    repairs.work_order_arrive(order=order_other, worker=other, now=at(3, 10))
+    repairs.work_order_complete(order=order_other, worker=other, now=at(3, 11))
+    repairs.work_order_customer_verdict(order=order_other, satisfied=True, rating=5, signature_png=signature(),
+                                        signer_name="甲业主", now=at(3, 11, 5), actor=other.user)
+    order_own = order(mine, "electrical", day=4)
+    DispatchRule.objects.create(estate=estate, kind="routine", mode="pool")
+    order_pool = order(None, "electrical", kind="routine", day=5)
+
+    callback_a = Callback.objects.get(work_order=order_other)
+    callback_result_a = callbacks.callback_perform(
+        callback=callback_a, method="face_to_face", satisfaction="satisfied", quality="好",
+        signature_png=signature(), now=at(4), actor=desk)
+
+    fee_standard = FeeStandard.objects.create(estate=estate, item="物业服务费", basis="per_m2_month",
+                                              rate=Decimal("2.00"), effective_from=dt.date(2026, 1, 1))
+    fees.fee_standard_publish(standard=fee_standard, now=at(1), actor=users["finance"])
+    fees.bill_run(period=dt.date(2026, 11, 1), as_of=at(10, 0, 30))
+    bill_a = Bill.objects.get(unit=unit_a)
+    payment_a = fees.payment_take(unit=unit_a, amount=Decimal("50.00"), method="cash", payer_name="甲业主",
+                                  now=at(12), actor=desk)
+    fees.dunning_round(period=dt.date(2026, 11, 1), round_=1, as_of=at(16, 8))
+    notice_a = DunningNotice.objects.get(unit=unit_a)
+    fees.arrears_case_open(unit=unit_a, reason="dispute", note="对服务有异议", actor=boss, now=at(17))
+    statement = fees.income_statement_save(
+        estate=estate, title="2026年10月收支", period_start=dt.date(2026, 10, 1), period_end=dt.date(2026, 10, 31),
+        lines=[{"kind": "income", "category": "物业服务费", "amount": Decimal("100.00")}], actor=users["finance"],
+        now=at(18))
+    return World(
+        users=users, estate=estate, unit_a=unit_a, unit_b=unit_b, owner_a=owner_a, owner_b=owner_b,
+        ownership_a=ownership_a, resident_a=resident_a, complaint_a=complaint_a, suggestion_a=suggestion_a,
+        order_other=order_other, order_own=order_own, order_pool=order_pool,
+        acceptance_other=Acceptance.objects.get(work_order=order_other), price_item=price_item,
+        callback_a=callback_a, callback_result_a=callback_result_a, fee_standard=fee_standard, bill_a=bill_a,
+        payment_a=payment_a, notice_a=notice_a, statement=statement, delivery=Delivery.objects.first(),
+    )
