@@ -131,6 +131,8 @@ ROWS: list[Row] = [
     R("complaints:clusters", None,                       "login 403    403    200    200    200    403",
       variant="(counts by building and category, no owner data)"),
     R("complaints:detail", complaint_a,                  "login 403    403    200    200    404    403"),
+    R("complaints:attachment", lambda w: {"pk": w.complaint_a.pk, "attachment_pk": w.attachment_a.pk},
+                                                         "login 200    404    200    200    404    403"),
     R("complaints:action", action(complaint_a, "start"), "login 403    403    405    405    405    403"),
     R("complaints:suggestions", None,                    "login 403    403    seen   seen   403    403",
       seen=number("suggestion_a")),

@@ -75,7 +75,8 @@ def _request(client: Client, row: Row, world: World):
     return client.get(url)
 
 
-def test_each_user_gets_what_the_matrix_says(db):
+def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     with time_machine.travel(NOW, tick=False):
         world = build_world()
         clients = {}

@@ -1,7 +1,7 @@
 """The fixture world of the access matrix: one estate, owner A with a unit and one of
 everything the portal keeps about it, owner B next door, and one login per kind of user.
 
-Owner A's work orders: one dispatched to another worker (signed off, with the customer's
+Owner A's complaint has a photo. Owner A's work orders: one dispatched to another worker (signed off, with the customer's
 signature and a face-to-face callback signed too), one dispatched to the engineering user,
 one in the shared pool of a trade the engineering user has. Fees: a bill, a part payment
 with its receipt, the first dunning notice, an arrears case, an income statement."""
@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 from callbacks import services as callbacks
 from callbacks.models import Callback, CallbackResult
 from complaints import services as complaints
+from complaints.models import ComplaintAttachment
 from fees import services as fees
 from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement
 from owners import services as owners
@@ -28,6 +29,7 @@ from propertydesk.models import Delivery
 from repairs import services as repairs
 from repairs.models import Acceptance, DispatchRule, PriceItem, Worker, WorkOrder
 from repairs.signature import signature_from_data_url
+from tests import uploads
 from tests.factories import BuildingFactory, EstateFactory, UnitFactory, UserFactory, give_unit, make_owner
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -59,6 +61,7 @@ class World:
     ownership_a: Ownership
     resident_a: Resident
     complaint_a: object
+    attachment_a: ComplaintAttachment
     suggestion_a: object
     order_other: WorkOrder   # owner A's, dispatched to another worker, signed off
     order_own: WorkOrder     # owner A's, dispatched to the engineering user
@@ -101,7 +104,7 @@ def build_world() -> World:
 
     complaint_a = complaints.complaint_register(
         unit=unit_a, owner=owner_a, channel="phone", category="noise", description="楼上夜间噪音",
-        now=at(2), actor=desk)
+        now=at(2), actor=desk, attachments=[uploads.upload("photo.jpg", uploads.jpeg_with_gps(), "image/jpeg")])
     suggestion_a = complaints.suggestion_submit(estate=estate, unit=unit_a, owner=owner_a, channel="phone",
                                                 subject="增加绿化", content="希望多种树", now=at(2), actor=desk)
 
@@ -148,7 +151,8 @@ def build_world() -> World:
         now=at(18))
     return World(
         users=users, estate=estate, unit_a=unit_a, unit_b=unit_b, owner_a=owner_a, owner_b=owner_b,
-        ownership_a=ownership_a, resident_a=resident_a, complaint_a=complaint_a, suggestion_a=suggestion_a,
+        ownership_a=ownership_a, resident_a=resident_a, complaint_a=complaint_a,
+        attachment_a=ComplaintAttachment.objects.get(complaint=complaint_a), suggestion_a=suggestion_a,
         order_other=order_other, order_own=order_own, order_pool=order_pool,
         acceptance_other=Acceptance.objects.get(work_order=order_other), price_item=price_item,
         callback_a=callback_a, callback_result_a=callback_result_a, fee_standard=fee_standard, bill_a=bill_a,

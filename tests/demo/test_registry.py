@@ -157,7 +157,7 @@ def test_the_desk_finds_a_seeded_owner_by_phone_and_by_tail(seeded, db):
         ("desk", "desk"),
         ("supervisor", "desk"),
         ("engineer", "repairs:my_orders"),
-        ("finance", "desk"),
+        ("finance", "fees:home"),
         ("owner", "portal:home"),
         ("admin", "desk"),
     ],
