@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from propertydesk import limits
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -233,12 +234,12 @@ class CallbackResult(models.Model):
                                     related_name="corrected_by", verbose_name=_("corrects"))
     correction_reason = models.CharField(_("why corrected"), max_length=200, blank=True)
     method = models.CharField(_("how"), max_length=20, choices=Method.choices)
-    quality = models.TextField(_("quality of the work"), blank=True)
-    effect = models.TextField(_("effect of the service"), blank=True)
+    quality = models.CharField(_("quality of the work"), max_length=limits.NOTE_LENGTH, blank=True)
+    effect = models.CharField(_("effect of the service"), max_length=limits.NOTE_LENGTH, blank=True)
     satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices)
-    shortcomings = models.TextField(_("shortcomings"), blank=True)
-    suggestions = models.TextField(_("the owner's suggestions"), blank=True)
-    owner_words = models.TextField(_("the owner's own words"), blank=True,
+    shortcomings = models.CharField(_("shortcomings"), max_length=limits.NOTE_LENGTH, blank=True)
+    suggestions = models.CharField(_("the owner's suggestions"), max_length=limits.NOTE_LENGTH, blank=True)
+    owner_words = models.CharField(_("the owner's own words"), max_length=limits.NOTE_LENGTH, blank=True,
                                    help_text=_("By phone: write down what the owner said, as they said it."))
     signer_name = models.CharField(_("signed by"), max_length=100, blank=True)
     signature_png = models.BinaryField(_("owner's signature"), null=True, blank=True, editable=False)
@@ -278,7 +279,7 @@ class SpotCheck(models.Model):
                                    verbose_name=_("checked by"))
     method = models.CharField(_("how"), max_length=20, choices=Method.choices)
     agrees = models.BooleanField(_("the owner confirms the record"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.CharField(_("note"), max_length=limits.NOTE_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("spot check")

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
-from propertydesk import files, messages, pii
+from propertydesk import files, limits, messages, pii
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -153,7 +153,7 @@ class Complaint(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     urgency = models.CharField(_("urgency"), max_length=20, choices=Urgency.choices, default=Urgency.NORMAL)
     location = models.CharField(_("where"), max_length=200, blank=True, help_text=_("If not in the home, e.g. lift of building 3"))
-    description = models.TextField(_("what happened"))
+    description = models.CharField(_("what happened"), max_length=limits.ACCOUNT_LENGTH)
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     department = models.CharField(_("department"), max_length=20, choices=Department.choices, blank=True)
@@ -169,7 +169,7 @@ class Complaint(models.Model):
     started_at = models.DateTimeField(_("work started at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    resolution = models.TextField(_("resolution"), blank=True)
+    resolution = models.CharField(_("resolution"), max_length=limits.NOTE_LENGTH, blank=True)
     late_by = models.DurationField(_("late by"), null=True, blank=True)
     paused_since = models.DateTimeField(_("clock paused since"), null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
@@ -421,7 +421,7 @@ class Suggestion(models.Model):
     owner = models.ForeignKey("owners.Owner", on_delete=models.PROTECT, null=True, blank=True, related_name="suggestions", verbose_name=_("owner"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     subject = models.CharField(_("subject"), max_length=200)
-    content = models.TextField(_("suggestion"))
+    content = models.CharField(_("suggestion"), max_length=limits.ACCOUNT_LENGTH)
     status = models.CharField(_("status"), max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.RECEIVED)
     received_at = models.DateTimeField(_("received at"))
     review_started_at = models.DateTimeField(_("review started at"), null=True, blank=True)
@@ -430,7 +430,7 @@ class Suggestion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("decided by"),
     )
-    reply = models.TextField(_("reply to the owner"), blank=True)
+    reply = models.CharField(_("reply to the owner"), max_length=limits.NOTE_LENGTH, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("taken by"),

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from propertydesk import messages
+from propertydesk import limits, messages
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -472,7 +472,7 @@ class ArrearsCase(models.Model):
     unit = models.OneToOneField("owners.Unit", on_delete=models.PROTECT, related_name="arrears_case",
                                 verbose_name=_("unit"))
     reason = models.CharField(_("reason"), max_length=10, choices=ArrearsReason.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.CharField(_("note"), max_length=limits.NOTE_LENGTH, blank=True)
     opened_at = models.DateTimeField(_("opened at"))
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+", verbose_name=_("opened by"))
@@ -504,7 +504,7 @@ class ArrearsMeasure(models.Model):
     at = models.DateTimeField(_("at"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                            verbose_name=_("by"))
-    note = models.TextField(_("outcome"), blank=True)
+    note = models.CharField(_("outcome"), max_length=limits.NOTE_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("arrears measure")

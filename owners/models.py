@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
 from owners import crypto
-from propertydesk import pii
+from propertydesk import limits, pii
 from propertydesk.models import ContactChannel
 
 
@@ -81,7 +81,7 @@ class Unit(models.Model):
         validators=[MinValueValidator(Decimal("1.00"))],
         help_text=_("Building area (建筑面积) in square metres; it drives fees."),
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.CharField(_("notes"), max_length=limits.NOTE_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("unit")
@@ -153,8 +153,9 @@ class Owner(models.Model):
         default=list,
         blank=True,
     )
-    special_needs_note = models.TextField(
+    special_needs_note = models.CharField(
         _("special needs and preferences"),
+        max_length=500,
         blank=True,
         help_text=_("What staff must know when serving this owner."),
     )

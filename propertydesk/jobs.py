@@ -365,6 +365,13 @@ def _clock(now: datetime) -> Callable[[], datetime]:
     return lambda: now + timedelta(seconds=time.monotonic() - start)
 
 
+def _summary(outcome) -> str:
+    """What a run says about itself, cut to the column (an exception's text has no limit)."""
+    from propertydesk.models import JobRun
+
+    return str(outcome or "")[:JobRun._meta.get_field("summary").max_length]
+
+
 def _execute(job: Job, run, *, as_of: datetime, clock: Callable[[], datetime]) -> str:
     """Run a claimed slot's job for ``as_of`` and record how it went. Raises what the job raised."""
     from django.db.models import F
@@ -379,10 +386,10 @@ def _execute(job: Job, run, *, as_of: datetime, clock: Callable[[], datetime]) -
                 finished_at=None, attempts=F("attempts") + 1):
             raise JobBusy(f"{job.name} slot {timezone_local(run.slot)}: taken over by another worker")
         try:
-            summary = str(job.function()(as_of=as_of) or "")
+            summary = _summary(job.function()(as_of=as_of))
         except Exception as exc:
             mine.filter(status=JobRun.Status.RUNNING).update(
-                status=JobRun.Status.FAILED, finished_at=clock(), summary=f"{type(exc).__name__}: {exc}")
+                status=JobRun.Status.FAILED, finished_at=clock(), summary=_summary(f"{type(exc).__name__}: {exc}"))
             raise
         if not mine.filter(status=JobRun.Status.RUNNING).update(
                 status=JobRun.Status.DONE, finished_at=clock(), summary=summary):

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from propertydesk import limits
 from propertydesk.states import Transitions
 
 
@@ -38,7 +39,7 @@ class JobRun(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.CharField(_("summary"), max_length=limits.ACCOUNT_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("job run")

@@ -23,6 +23,8 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from propertydesk import limits
+
 
 class Transitions(Mapping[str, frozenset[str]]):
     """The moves a model's ``status`` allows: each state → the states it may become
@@ -79,7 +81,7 @@ class StateEvent(models.Model):
                               related_name="+", verbose_name=_("by"))
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.CharField(_("note"), max_length=limits.NOTE_LENGTH, blank=True)
 
     class Meta:
         abstract = True

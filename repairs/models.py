@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
-from propertydesk import pii
+from propertydesk import limits, pii
 from propertydesk.people import person_name
 from propertydesk.states import StateEvent, Transitions
 
@@ -171,7 +171,7 @@ class WorkOrder(models.Model):
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="work_orders", verbose_name=_("complaint"))
     trade = models.CharField(_("trade needed"), max_length=20, choices=Trade.choices)
-    description = models.TextField(_("what to do"))
+    description = models.CharField(_("what to do"), max_length=limits.ACCOUNT_LENGTH)
     appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
     planned_end_at = models.DateTimeField(_("planned to finish by (multi-day services)"), null=True, blank=True)
     price_item = models.ForeignKey(PriceItem, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders",
@@ -182,7 +182,7 @@ class WorkOrder(models.Model):
     dispatch_due_at = models.DateTimeField(_("must reach the worker by"))
     dispatch_mode = models.CharField(_("dispatch mode"), max_length=20, choices=DispatchMode.choices)
     judged_at = models.DateTimeField(_("judged at"), null=True, blank=True)
-    refusal_reason = models.TextField(_("explanation given to the customer"), blank=True)
+    refusal_reason = models.CharField(_("explanation given to the customer"), max_length=limits.NOTE_LENGTH, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     dispatch_late_by = models.DurationField(_("dispatched late by"), null=True, blank=True)
     dispatch_alerted_at = models.DateTimeField(_("late-dispatch alert sent at"), null=True, blank=True)
@@ -313,14 +313,14 @@ class DamageIncident(models.Model):
     worker reports it, the management office agrees the compensation with the customer."""
 
     work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="damages", verbose_name=_("work order"))
-    description = models.TextField(_("what was damaged or lost"))
+    description = models.CharField(_("what was damaged or lost"), max_length=limits.NOTE_LENGTH)
     status = models.CharField(_("status"), max_length=10, choices=DamageStatus.choices, default=DamageStatus.REPORTED)
     reported_at = models.DateTimeField(_("reported at"))
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("reported by"))
     compensation = models.DecimalField(_("compensation (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True,
                                        validators=[MinValueValidator(Decimal("0.00"))])
-    agreement = models.TextField(_("what was agreed with the customer"), blank=True)
+    agreement = models.CharField(_("what was agreed with the customer"), max_length=limits.NOTE_LENGTH, blank=True)
     settled_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
     settled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("agreed by"))
@@ -354,7 +354,7 @@ class Acceptance(models.Model):
     at = models.DateTimeField(_("at"))
     satisfied = models.BooleanField(_("satisfied"))
     rating = models.PositiveSmallIntegerField(_("rating (1–5)"), validators=[MinValueValidator(1)])
-    comment = models.TextField(_("customer's comment"), blank=True)
+    comment = models.CharField(_("customer's comment"), max_length=limits.NOTE_LENGTH, blank=True)
     signer_name = models.CharField(_("signed by"), max_length=100, blank=True)
     signed_on = models.CharField(_("signature"), max_length=10, choices=SignedOn.choices)
     signature_png = models.BinaryField(_("signature image"), null=True, blank=True, editable=False)
