@@ -26,6 +26,8 @@ from rest_framework.response import Response
 
 from callbacks import selectors, services
 from callbacks.models import (
+    MAX_RULE_DAYS,
+    MAX_RULE_MONTHS,
     Callback,
     CallbackResult,
     CallbackRule,
@@ -37,6 +39,7 @@ from callbacks.models import (
 )
 from owners.models import Estate
 from propertydesk.api import (
+    DayFilter,
     IdFilter,
     RecordActions,
     StaffOnlyPermission,
@@ -46,13 +49,16 @@ from propertydesk.api import (
     service_errors,
     user_name,
 )
+from propertydesk.limits import max_length
 from propertydesk.roles import is_staff_member, owner_of
-from repairs.signature import signature_from_data_url
+from repairs.signature import SIGNATURE_MAX_LENGTH, signature_from_data_url
 
 CallbackStatusField = named_choice_field("CallbackStatusEnum", Status)
 CallbackKindField = named_choice_field("CallbackKindEnum", Kind)
 CallbackMethodField = named_choice_field("CallbackMethodEnum", Method)
 SatisfactionField = named_choice_field("SatisfactionEnum", Satisfaction)
+RESULT_LENGTH = {name: max_length(CallbackResult, name)
+                 for name in ("quality", "effect", "shortcomings", "suggestions", "owner_words")}
 
 
 # ---- callbacks: serializers ------------------------------------------------------
@@ -176,15 +182,15 @@ class CallbackPerformSerializer(serializers.Serializer):
 
     method = CallbackMethodField(required=False, help_text="Staff: required. Owners: online (the default).")
     satisfaction = SatisfactionField()
-    quality = serializers.CharField(required=False, allow_blank=True, default="")
-    effect = serializers.CharField(required=False, allow_blank=True, default="")
-    shortcomings = serializers.CharField(required=False, allow_blank=True, default="",
+    quality = serializers.CharField(required=False, allow_blank=True, max_length=RESULT_LENGTH["quality"], default="")
+    effect = serializers.CharField(required=False, allow_blank=True, max_length=RESULT_LENGTH["effect"], default="")
+    shortcomings = serializers.CharField(required=False, allow_blank=True, max_length=RESULT_LENGTH["shortcomings"], default="",
                                          help_text="Required when unsatisfied: the source goes back for rectification.")
-    suggestions = serializers.CharField(required=False, allow_blank=True, default="")
-    owner_words = serializers.CharField(required=False, allow_blank=True, default="",
+    suggestions = serializers.CharField(required=False, allow_blank=True, max_length=RESULT_LENGTH["suggestions"], default="")
+    owner_words = serializers.CharField(required=False, allow_blank=True, max_length=RESULT_LENGTH["owner_words"], default="",
                                         help_text="By phone: required, the owner's own words.")
     signature = serializers.CharField(
-        required=False, allow_blank=True, default="",
+        required=False, allow_blank=True, default="", max_length=SIGNATURE_MAX_LENGTH,
         help_text="Face to face: the signature drawn on the pad, as a data:image/png;base64 URL.",
     )
     signer_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=100,
@@ -214,11 +220,11 @@ class CallbackCorrectSerializer(serializers.Serializer):
     satisfaction and the method cannot be corrected."""
 
     reason = serializers.CharField(allow_blank=True, max_length=200, help_text="Why the record is corrected.")
-    quality = serializers.CharField(required=False, allow_blank=True)
-    effect = serializers.CharField(required=False, allow_blank=True)
-    shortcomings = serializers.CharField(required=False, allow_blank=True)
-    suggestions = serializers.CharField(required=False, allow_blank=True)
-    owner_words = serializers.CharField(required=False, allow_blank=True)
+    quality = serializers.CharField(required=False, allow_blank=True, max_length=RESULT_LENGTH["quality"])
+    effect = serializers.CharField(required=False, allow_blank=True, max_length=RESULT_LENGTH["effect"])
+    shortcomings = serializers.CharField(required=False, allow_blank=True, max_length=RESULT_LENGTH["shortcomings"])
+    suggestions = serializers.CharField(required=False, allow_blank=True, max_length=RESULT_LENGTH["suggestions"])
+    owner_words = serializers.CharField(required=False, allow_blank=True, max_length=RESULT_LENGTH["owner_words"])
 
 
 class CallbackAssignSerializer(serializers.Serializer):
@@ -235,7 +241,7 @@ class CallbackCancelSerializer(serializers.Serializer):
 class SpotCheckCreateSerializer(serializers.Serializer):
     method = CallbackMethodField(help_text="How the supervisor reached the owner.")
     agrees = serializers.BooleanField(help_text="The owner confirms what was recorded.")
-    note = serializers.CharField(required=False, allow_blank=True, default="",
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=max_length(SpotCheck, "note"),
                                  help_text="Required when the owner does not agree.")
 
 
@@ -249,8 +255,8 @@ class CallbackFilter(django_filters.FilterSet):
     assignee = IdFilter(field_name="assignee_id", label="assignee (user) id")
     complaint = IdFilter(field_name="complaint_id", label="complaint id")
     work_order = IdFilter(field_name="work_order_id", label="work order id")
-    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label="due on or after")
-    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label="due on or before")
+    due_after = DayFilter(field_name="due_on", lookup_expr="gte", label="due on or after")
+    due_before = DayFilter(field_name="due_on", lookup_expr="lte", label="due on or before")
     overdue = django_filters.BooleanFilter(method="filter_overdue",
                                            label="still due and past its date (today in Shanghai)")
 
@@ -383,8 +389,10 @@ class CallbackRuleSerializer(serializers.ModelSerializer):
 class CallbackRuleCreateSerializer(serializers.Serializer):
     estate = serializers.PrimaryKeyRelatedField(queryset=Estate.objects.all())
     kind = CallbackKindField()
-    days = serializers.IntegerField(required=False, default=0, help_text="Days after the event.")
-    months = serializers.IntegerField(required=False, default=0, help_text="Calendar months after the event.")
+    days = serializers.IntegerField(required=False, default=0, min_value=0, max_value=MAX_RULE_DAYS,
+                                    help_text="Days after the event.")
+    months = serializers.IntegerField(required=False, default=0, min_value=0, max_value=MAX_RULE_MONTHS,
+                                      help_text="Calendar months after the event.")
     by_day_of_next_month = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="At the latest by this day of the next month (1-28).")
     required_rate = serializers.DecimalField(

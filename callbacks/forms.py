@@ -3,9 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from callbacks.models import Kind, Method, Satisfaction, Status
+from callbacks.models import MAX_RULE_DAYS, MAX_RULE_MONTHS, CallbackResult, Kind, Method, Satisfaction, SpotCheck, Status
 from owners.models import Estate
+from propertydesk.limits import max_length
 from propertydesk.people import person_name
+from repairs.signature import SIGNATURE_MAX_LENGTH
 
 MINE = "mine"
 NOBODY = "none"
@@ -13,6 +15,8 @@ ALL = "all"
 BUCKETS = ("today", "overdue", "week")
 # Staff reach the owner face to face or by phone; "online" is the owner answering in the portal.
 STAFF_METHODS = [(Method.FACE_TO_FACE, Method.FACE_TO_FACE.label), (Method.PHONE, Method.PHONE.label)]
+RESULT_LENGTH = {name: max_length(CallbackResult, name)
+                 for name in ("quality", "effect", "shortcomings", "suggestions", "owner_words")}
 
 
 def _any(choices):
@@ -37,34 +41,35 @@ class QueueFilterForm(forms.Form):
 class PerformForm(forms.Form):
     method = forms.ChoiceField(label=_("How was the owner reached?"), choices=STAFF_METHODS,
                                widget=forms.RadioSelect)
-    quality = forms.CharField(label=_("Quality of the work"), required=False,
+    quality = forms.CharField(label=_("Quality of the work"), required=False, max_length=RESULT_LENGTH["quality"],
                               widget=forms.Textarea(attrs={"rows": 2}))
-    effect = forms.CharField(label=_("Effect of the service"), required=False,
+    effect = forms.CharField(label=_("Effect of the service"), required=False, max_length=RESULT_LENGTH["effect"],
                              widget=forms.Textarea(attrs={"rows": 2}))
     satisfaction = forms.ChoiceField(label=_("Is the owner satisfied?"), choices=Satisfaction.choices,
                                      widget=forms.RadioSelect)
-    shortcomings = forms.CharField(label=_("Shortcomings"), required=False,
+    shortcomings = forms.CharField(label=_("Shortcomings"), required=False, max_length=RESULT_LENGTH["shortcomings"],
                                    widget=forms.Textarea(attrs={"rows": 2}),
                                    help_text=_("Required when the owner is unsatisfied."))
-    suggestions = forms.CharField(label=_("The owner's suggestions"), required=False,
+    suggestions = forms.CharField(label=_("The owner's suggestions"), required=False, max_length=RESULT_LENGTH["suggestions"],
                                   widget=forms.Textarea(attrs={"rows": 2}))
-    owner_words = forms.CharField(label=_("The owner's own words"), required=False,
+    owner_words = forms.CharField(label=_("The owner's own words"), required=False, max_length=RESULT_LENGTH["owner_words"],
                                   widget=forms.Textarea(attrs={"rows": 3}),
                                   help_text=_("By phone: write down what the owner said, as they said it."))
-    signature = forms.CharField(label=_("Owner's signature"), required=False, widget=forms.HiddenInput)
+    signature = forms.CharField(label=_("Owner's signature"), required=False, max_length=SIGNATURE_MAX_LENGTH,
+                                widget=forms.HiddenInput)
     signer_name = forms.CharField(label=_("Signed by"), max_length=100, required=False)
 
 
 class CorrectForm(forms.Form):
     reason = forms.CharField(label=_("Why is the record corrected?"), max_length=200)
-    quality = forms.CharField(label=_("Quality of the work"), required=False,
+    quality = forms.CharField(label=_("Quality of the work"), required=False, max_length=RESULT_LENGTH["quality"],
                               widget=forms.Textarea(attrs={"rows": 2}))
-    effect = forms.CharField(label=_("Effect of the service"), required=False,
+    effect = forms.CharField(label=_("Effect of the service"), required=False, max_length=RESULT_LENGTH["effect"],
                              widget=forms.Textarea(attrs={"rows": 2}))
-    shortcomings = forms.CharField(label=_("Shortcomings"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    suggestions = forms.CharField(label=_("The owner's suggestions"), required=False,
+    shortcomings = forms.CharField(label=_("Shortcomings"), required=False, max_length=RESULT_LENGTH["shortcomings"], widget=forms.Textarea(attrs={"rows": 2}))
+    suggestions = forms.CharField(label=_("The owner's suggestions"), required=False, max_length=RESULT_LENGTH["suggestions"],
                                   widget=forms.Textarea(attrs={"rows": 2}))
-    owner_words = forms.CharField(label=_("The owner's own words"), required=False,
+    owner_words = forms.CharField(label=_("The owner's own words"), required=False, max_length=RESULT_LENGTH["owner_words"],
                                   widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -89,14 +94,16 @@ class SpotCheckForm(forms.Form):
                                     choices=[("yes", _("Yes, it is what they said")),
                                              ("no", _("No, they say something else"))],
                                     coerce=lambda value: value == "yes")
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    note = forms.CharField(label=_("Note"), required=False, max_length=max_length(SpotCheck, "note"),
+                           widget=forms.Textarea(attrs={"rows": 2}),
                            help_text=_("Required when the owner does not confirm the record."))
 
 
 class RuleForm(forms.Form):
     kind = forms.ChoiceField(label=_("Callback for"), choices=[("", "---------")] + list(Kind.choices))
-    days = forms.IntegerField(label=_("Days after the event"), min_value=0, initial=0)
-    months = forms.IntegerField(label=_("Calendar months after the event"), min_value=0, initial=0)
+    days = forms.IntegerField(label=_("Days after the event"), min_value=0, max_value=MAX_RULE_DAYS, initial=0)
+    months = forms.IntegerField(label=_("Calendar months after the event"), min_value=0, max_value=MAX_RULE_MONTHS,
+                                initial=0)
     by_day_of_next_month = forms.IntegerField(label=_("At the latest by this day of the next month"),
                                               required=False, min_value=1, max_value=28)
     required_rate = forms.DecimalField(label=_("Required rate (%)"), required=False, min_value=0, max_value=100,

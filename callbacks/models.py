@@ -69,6 +69,10 @@ class Payment(models.TextChoices):
     BANK_COLLECTION = "bank_collection", _("Bank collection")
 
 
+# The longest a rule may wait: a year in days, two years in months (the longest rule is a month).
+MAX_RULE_DAYS, MAX_RULE_MONTHS = 366, 24
+
+
 class CallbackRule(models.Model):
     """When a callback of a kind is due and how many must be done, per estate. A new
     row with a later ``effective_from`` changes the rule for callbacks created from

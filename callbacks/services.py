@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from callbacks import selectors
 from callbacks.models import (
+    MAX_RULE_DAYS,
+    MAX_RULE_MONTHS,
     TRANSITIONS,
     Callback,
     CallbackResult,
@@ -28,7 +30,7 @@ from callbacks.models import (
     Status,
 )
 from callbacks.rules import rule_for
-from propertydesk import messages, notifications, states
+from propertydesk import limits, messages, notifications, states
 from propertydesk.roles import FRONT_DESK, SUPERVISOR, owner_of
 
 @transaction.atomic
@@ -46,10 +48,15 @@ def callback_rule_set(
         errors["kind"] = [_("Choose what the callback is for.")]
     if days < 0 or months < 0 or not (days or months or by_day_of_next_month):
         errors["days"] = [_("Give the days or months after the event.")]
+    elif days > MAX_RULE_DAYS or months > MAX_RULE_MONTHS:
+        errors["days" if days > MAX_RULE_DAYS else "months"] = [
+            _("At most %(days)s days or %(months)s months.") % {"days": MAX_RULE_DAYS, "months": MAX_RULE_MONTHS}]
+    errors.update(limits.field_errors(CallbackRule, {"required_rate": required_rate,
+                                                     "required_rate_bank": required_rate_bank}))
     if by_day_of_next_month is not None and not 1 <= by_day_of_next_month <= 28:
         errors["by_day_of_next_month"] = [_("A day from 1 to 28.")]
     for field, rate in (("required_rate", required_rate), ("required_rate_bank", required_rate_bank)):
-        if rate is not None and not Decimal("0") <= rate <= Decimal("100"):
+        if rate is not None and field not in errors and not Decimal("0") <= rate <= Decimal("100"):
             errors[field] = [_("A rate from 0 to 100 %.")]
     if errors:
         raise ValidationError(errors)
@@ -219,6 +226,9 @@ def callback_perform(
     """Record the callback (001 四, 五). Satisfied: a complaint closes. Unsatisfied: the
     complaint goes back in progress, the work order to rework, and once resolved again
     a new callback is due, chained to this one."""
+    limits.check_fields(CallbackResult, {"quality": quality, "effect": effect, "shortcomings": shortcomings,
+                                         "suggestions": suggestions, "owner_words": owner_words,
+                                         "signer_name": signer_name})
     callback = _locked(callback)
     _may_perform(callback, actor, method)
     if callback.status == Status.DONE:
@@ -293,6 +303,9 @@ def callback_correct(
     """A mistake in a submitted result is corrected by a new entry that points at it;
     the original stays. The owner's satisfaction and the method cannot be corrected:
     an unhappy owner is not turned into a happy one at the desk."""
+    limits.check_fields(CallbackResult, {"reason": reason, "quality": quality, "effect": effect,
+                                         "shortcomings": shortcomings, "suggestions": suggestions,
+                                         "owner_words": owner_words}, columns={"reason": "correction_reason"})
     callback = _locked(callback)
     if actor is not None and not actor.has_perm("callbacks.perform_callback"):
         raise PermissionDenied(_("You cannot perform callbacks."))
@@ -325,6 +338,7 @@ def callback_cancel(*, callback: Callback, reason: str, now: datetime, actor=Non
     """Only a supervisor cancels a callback, and says why (the owner moved away, say)."""
     if actor is not None and not actor.has_perm("callbacks.cancel_callback"):
         raise PermissionDenied(_("Only a supervisor cancels a callback."))
+    limits.check_fields(Callback, {"reason": reason}, columns={"reason": "cancel_reason"})
     callback = _locked(callback)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the callback is cancelled.")]})
@@ -374,6 +388,7 @@ def spot_check_record(*, callback: Callback, method: str, agrees: bool, now: dat
     """A supervisor re-contacts the owner of a done callback (004 2.7.4)."""
     if not actor.has_perm("callbacks.spotcheck_callback"):
         raise PermissionDenied(_("Only a supervisor spot-checks callbacks."))
+    limits.check_fields(SpotCheck, {"note": note})
     callback = _locked(callback)
     if callback.status != Status.DONE:
         raise ValidationError(_("Only a callback that was done is spot-checked."), code="not_done")

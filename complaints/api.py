@@ -44,9 +44,17 @@ from complaints.models import (
 )
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_of_record, owner_units
-from propertydesk.api import IdFilter, RecordActions, StaffOrOwnerPermission, service_errors, user_name
+from propertydesk.api import (
+    BusinessDateTimeField,
+    IdFilter,
+    RecordActions,
+    StaffOrOwnerPermission,
+    service_errors,
+    user_name,
+)
 from propertydesk.api import context_is_staff as _is_staff
 from propertydesk.api import context_owner as _owner
+from propertydesk.limits import max_length
 from propertydesk.roles import is_staff_member, owner_of
 
 # ---- complaints: serializers ----------------------------------------------
@@ -146,14 +154,14 @@ class ComplaintCreateSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     # Blank reaches the service, whose message says what to write.
-    description = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True, max_length=max_length(Complaint, "description"))
     location = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     contact_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     contact_phone = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=30, write_only=True,
         help_text="Written in full, read back masked.",
     )
-    promised_at = serializers.DateTimeField(
+    promised_at = BusinessDateTimeField(
         required=False, allow_null=True, default=None,
         help_text="Staff: a promise other than the standard one for the urgency.",
     )
@@ -181,11 +189,11 @@ class AssignSerializer(serializers.Serializer):
 
 
 class StartSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=max_length(ComplaintEvent, "note"))
 
 
 class ProgressSerializer(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True, max_length=max_length(ComplaintEvent, "note"))
     internal = serializers.BooleanField(
         required=False, default=False, help_text="An internal note is not shown to the owner."
     )
@@ -197,11 +205,12 @@ class PauseSerializer(serializers.Serializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    resolution = serializers.CharField(allow_blank=True)
+    resolution = serializers.CharField(allow_blank=True, max_length=max_length(Complaint, "resolution"))
 
 
 class ReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, help_text="What the owner is still unhappy about.")
+    reason = serializers.CharField(allow_blank=True, max_length=max_length(ComplaintEvent, "note"),
+                                   help_text="What the owner is still unhappy about.")
 
 
 # ---- complaints: filters and views -----------------------------------------
@@ -221,7 +230,7 @@ class ComplaintFilter(django_filters.FilterSet):
     owner = IdFilter(label="owner id")
     assignee = IdFilter(label="assignee (user) id")
     overdue = django_filters.BooleanFilter(label="past the promise (open, clock running)")
-    q = django_filters.CharFilter(label="number, room-number prefix or contact name")
+    q = django_filters.CharFilter(label="number, room-number prefix or contact name", max_length=100)
 
     class Meta:
         model = Complaint
@@ -404,7 +413,7 @@ class SuggestionCreateSerializer(serializers.Serializer):
         help_text="Staff: required. Owners: always portal.",
     )
     subject = serializers.CharField(allow_blank=True, max_length=200)
-    content = serializers.CharField(allow_blank=True)
+    content = serializers.CharField(allow_blank=True, max_length=max_length(Suggestion, "content"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -424,7 +433,8 @@ class SuggestionCreateSerializer(serializers.Serializer):
 
 class DecideSerializer(serializers.Serializer):
     adopt = serializers.BooleanField(help_text="true: adopted; false: declined.")
-    reply = serializers.CharField(allow_blank=True, help_text="The answer the owner reads, with thanks.")
+    reply = serializers.CharField(allow_blank=True, max_length=max_length(Suggestion, "reply"),
+                                  help_text="The answer the owner reads, with thanks.")
 
 
 class SuggestionFilter(django_filters.FilterSet):

@@ -2,10 +2,13 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Category, Channel, Department, PauseReason, Status, Urgency
+from complaints.models import (
+    Category, Channel, Complaint, ComplaintEvent, Department, PauseReason, Status, Suggestion, Urgency,
+)
 from owners.forms import UnitByNumberMixin
 from owners.models import Building, Estate, Unit
-from propertydesk.web import DATETIME_INPUT
+from propertydesk.limits import max_length
+from propertydesk.web import DATETIME_INPUT, BusinessDateTimeField
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -39,8 +42,9 @@ class IntakeForm(UnitByNumberMixin, forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=[("", "---------")] + list(Category.choices))
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
     location = forms.CharField(label=_("Where"), max_length=200, required=False)
-    description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}))
-    promised_at = forms.DateTimeField(label=_("Promise a time (optional)"), required=False, widget=DATETIME_INPUT,
+    description = forms.CharField(label=_("What happened"), max_length=max_length(Complaint, "description"),
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    promised_at = BusinessDateTimeField(label=_("Promise a time (optional)"), required=False, widget=DATETIME_INPUT,
                                       help_text=_("Leave empty for the standard promise of the urgency."))
     promise_note = forms.CharField(label=_("Why this promise"), max_length=200, required=False)
     attachments = MultipleFileField(label=_("Photos"), required=False)
@@ -51,7 +55,8 @@ class PortalComplaintForm(forms.Form):
     category = forms.ChoiceField(label=_("What is it about"), choices=Category.choices)
     urgency = forms.ChoiceField(label=_("How urgent"), choices=Urgency.choices, initial=Urgency.NORMAL)
     location = forms.CharField(label=_("Where"), max_length=200, required=False)
-    description = forms.CharField(label=_("Tell us what happened"), widget=forms.Textarea(attrs={"rows": 5}))
+    description = forms.CharField(label=_("Tell us what happened"), max_length=max_length(Complaint, "description"),
+                                  widget=forms.Textarea(attrs={"rows": 5}))
     attachments = MultipleFileField(label=_("Photos"), required=False)
 
     def __init__(self, *args, units=None, **kwargs):
@@ -60,7 +65,7 @@ class PortalComplaintForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(label=_("Number, room or name"), required=False)
+    q = forms.CharField(label=_("Number, room or name"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any")), ("open", _("Open"))] + list(Status.choices))
     urgency = forms.ChoiceField(label=_("Urgency"), required=False, choices=[("", _("Any"))] + list(Urgency.choices))
@@ -87,7 +92,8 @@ class AssignForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
-    note = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Progress"), max_length=max_length(ComplaintEvent, "note"),
+                           widget=forms.Textarea(attrs={"rows": 2}))
     internal = forms.BooleanField(label=_("Internal note (the owner does not see it)"), required=False)
 
 
@@ -97,11 +103,13 @@ class PauseForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(label=_("How it was resolved"), widget=forms.Textarea(attrs={"rows": 2}))
+    resolution = forms.CharField(label=_("How it was resolved"), max_length=max_length(Complaint, "resolution"),
+                                 widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label=_("What the owner is still unhappy about"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("What the owner is still unhappy about"),
+                             max_length=max_length(ComplaintEvent, "note"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class SuggestionForm(UnitByNumberMixin, forms.Form):
@@ -109,15 +117,18 @@ class SuggestionForm(UnitByNumberMixin, forms.Form):
     unit_number = forms.CharField(label=_("Room number"), max_length=30, required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.WALK_IN)
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    content = forms.CharField(label=_("Suggestion"), widget=forms.Textarea(attrs={"rows": 4}))
+    content = forms.CharField(label=_("Suggestion"), max_length=max_length(Suggestion, "content"),
+                              widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class PortalSuggestionForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    content = forms.CharField(label=_("Your suggestion"), widget=forms.Textarea(attrs={"rows": 5}))
+    content = forms.CharField(label=_("Your suggestion"), max_length=max_length(Suggestion, "content"),
+                              widget=forms.Textarea(attrs={"rows": 5}))
 
 
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=[("adopt", _("Adopt")), ("decline", _("Decline"))], widget=forms.RadioSelect)
-    reply = forms.CharField(label=_("Reply to the owner"), widget=forms.Textarea(attrs={"rows": 3}),
+    reply = forms.CharField(label=_("Reply to the owner"), max_length=max_length(Suggestion, "reply"),
+                            widget=forms.Textarea(attrs={"rows": 3}),
                             help_text=_("The owner reads this; thank them for the suggestion."))

@@ -37,7 +37,7 @@ from owners.models import Unit
 from owners.selectors import owns_now
 from owners.validators import validate_phone
 from propertydesk import messages as msg
-from propertydesk import files, notifications, states
+from propertydesk import files, limits, notifications, states
 from propertydesk.people import person_name
 from propertydesk.roles import SUPERVISOR, is_staff_member
 from propertydesk.sequences import next_value
@@ -103,7 +103,12 @@ def complaint_register(
     attachments=(),
 ) -> Complaint:
     """Take a complaint: record it at once, promise a handling time, tell the owner."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {
+        **limits.field_errors(Complaint, {"description": description, "location": location,
+                                          "contact_name": contact_name, "contact_phone": contact_phone,
+                                          "promise_note": promise_note}),
+        **limits.date_errors({"promised_at": promised_at}),
+    }
     if channel not in Channel.values:
         errors["channel"] = [_("Choose how the complaint came in.")]
     if category not in Category.values:
@@ -123,7 +128,7 @@ def complaint_register(
         errors["contact_name"] = [_("Who is complaining? Enter a contact name.")]
     if urgency in Urgency.values:
         standard = standard_promise(estate=unit.estate, urgency=urgency, received_at=now)
-        if promised_at is not None:
+        if promised_at is not None and "promised_at" not in errors:
             if promised_at <= now:
                 errors["promised_at"] = [_("The promised time must be in the future.")]
             elif promised_at > standard and not promise_note.strip():
@@ -178,6 +183,7 @@ def complaint_assign(
 ) -> Complaint:
     """Route a complaint to the department (and person) that owns the problem.
     Moving one that is already assigned is a reassignment, which only supervisors do."""
+    limits.check_fields(ComplaintEvent, {"note": note})
     complaint = _locked(complaint)
     _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
     reassign = complaint.status in (Status.ASSIGNED, Status.IN_PROGRESS)
@@ -212,6 +218,7 @@ def complaint_assign(
 
 @transaction.atomic
 def complaint_start(*, complaint: Complaint, now: datetime, actor=None, note: str = "") -> Complaint:
+    limits.check_fields(ComplaintEvent, {"note": note})
     complaint = _locked(complaint)
     _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
     _move(complaint, Status.IN_PROGRESS, kind=EventKind.STARTED, actor=actor, now=now, note=note,
@@ -230,6 +237,7 @@ def complaint_add_progress(
     A person writes ``note``; another app's system note comes as ``note_message``
     (``propertydesk.messages.nested``, e.g. ``complaints.messages.WORK_ORDER_OPENED``),
     so each reader reads it in their own language."""
+    limits.check_fields(ComplaintEvent, {"note": note})
     complaint = _locked(complaint)
     _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
     if not (note or "").strip() and not note_message:
@@ -252,6 +260,7 @@ def complaint_pause(
     *, complaint: Complaint, reason: str, now: datetime, actor=None, note: str = ""
 ) -> ComplaintPause:
     """Stop the promise clock while we wait for something outside our hands."""
+    limits.check_fields(ComplaintPause, {"note": note})
     complaint = _locked(complaint)
     _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
     errors: dict[str, list[str]] = {}
@@ -299,6 +308,7 @@ def complaint_resume(*, complaint: Complaint, now: datetime, actor=None) -> Comp
 def complaint_resolve(*, complaint: Complaint, resolution: str, now: datetime, actor=None) -> Complaint:
     """The problem is dealt with. Records how late it was against the promise; the
     callback that follows (callbacks app, via ``complaint_resolved``) closes it."""
+    limits.check_fields(Complaint, {"resolution": resolution})
     complaint = _locked(complaint)
     _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
     if not (resolution or "").strip():
@@ -323,6 +333,7 @@ def complaint_resolve(*, complaint: Complaint, resolution: str, now: datetime, a
 @transaction.atomic
 def complaint_reopen(*, complaint: Complaint, reason: str, now: datetime, actor=None) -> Complaint:
     """The owner is not satisfied: back to work, with a new promise from now."""
+    limits.check_fields(ComplaintEvent, {"reason": reason}, columns={"reason": "note"})
     complaint = _locked(complaint)
     _require(actor, "complaints.work_complaint", _("You cannot work on complaints."))
     if not (reason or "").strip():
@@ -387,7 +398,7 @@ def complaint_flag_overdue(*, complaint_id: int, as_of: datetime) -> bool:
 def suggestion_submit(
     *, estate, channel: str, subject: str, content: str, now: datetime, actor=None, unit=None, owner=None
 ) -> Suggestion:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = limits.field_errors(Suggestion, {"subject": subject, "content": content})
     if channel not in Channel.values:
         errors["channel"] = [_("Choose how the suggestion came in.")]
     if not (subject or "").strip():
@@ -426,6 +437,7 @@ def suggestion_decide(
     *, suggestion: Suggestion, adopt: bool, reply: str, now: datetime, actor=None
 ) -> Suggestion:
     """Adopt or decline, always with a written reply that the owner sees."""
+    limits.check_fields(Suggestion, {"reply": reply})
     _require(actor, "complaints.decide_suggestion", _("Only a supervisor can adopt or decline suggestions."))
     suggestion = Suggestion.objects.select_for_update(of=("self",)).select_related("owner").get(pk=suggestion.pk)
     if not (reply or "").strip():

@@ -19,6 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.authentication import TokenAuthentication
 
+from propertydesk import limits
 from propertydesk.people import person_name
 from propertydesk.roles import is_staff_member, owner_of
 from propertydesk.tokens import token_is_expired
@@ -166,9 +167,33 @@ class RecordActions(ListFiltersOnly):
 EARLIEST_OFFSET, LATEST_OFFSET = datetime.timedelta(hours=-12), datetime.timedelta(hours=14)
 
 
-class MomentField(IsoDateTimeField):
-    """An ISO 8601 moment whose UTC offset is one a clock can show, returned in UTC."""
+class BusinessDateField(serializers.DateField):
+    """A day in the estate's records (limits.EARLIEST_DAY..LATEST_DAY): year 9999 or 0001
+    is a 400 on the field."""
 
+    default_validators = [limits.validate_business_date]
+
+
+class BusinessDateTimeField(serializers.DateTimeField):
+    """A moment in the estate's records, held to the same days as BusinessDateField."""
+
+    default_validators = [limits.validate_business_date]
+
+
+class DayFilter(django_filters.DateFilter):
+    """``?due_after=2026-11-01``: a day outside the business dates is a 400 naming the filter."""
+
+    field_class = forms.DateField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validators=[limits.validate_business_date], **kwargs)
+
+
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 moment whose UTC offset is one a clock can show, returned in UTC, on
+    a business day (limits.EARLIEST_DAY..LATEST_DAY)."""
+
+    default_validators = [limits.validate_business_date]
     default_error_messages = {
         "offset": _("Give a UTC offset between -12:00 and +14:00."),
         "range": _("This moment is out of range."),

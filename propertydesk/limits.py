@@ -93,3 +93,15 @@ def validate_business_date(value: datetime.date | datetime.datetime | None) -> N
             code="date_range",
             params={"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()},
         )
+
+
+def date_errors(values: dict) -> dict[str, list[str]]:
+    """validate_business_date() over ``values`` (argument name → date, moment or None),
+    for a service: errors keyed by the argument's name."""
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        try:
+            validate_business_date(value)
+        except ValidationError as error:
+            errors[name] = error.messages
+    return errors

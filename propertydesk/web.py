@@ -4,15 +4,42 @@ another."""
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from propertydesk import limits
 from propertydesk.roles import is_staff_member, owner_of
 
 # ISO format whatever the language: a browser date box reads nothing else.
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class BusinessDateField(forms.DateField):
+    """A day in the estate's records: outside limits.EARLIEST_DAY..LATEST_DAY it is an
+    error on the field (year 9999 typed in a date box overflowed the first time a page
+    added a day to it)."""
+
+    default_validators = [limits.validate_business_date]
+
+
+class BusinessDateTimeField(forms.DateTimeField):
+    """A moment in the estate's records, held to the same days as BusinessDateField."""
+
+    default_validators = [limits.validate_business_date]
+
+
+def query_day(value: str | None, fmt: str = "%Y-%m-%d") -> datetime.date | None:
+    """A day from the query string (``?day=2026-11-20``, ``?month=2026-11`` with
+    ``fmt="%Y-%m"``), or None when it is not one or lies outside the business dates."""
+    try:
+        day = datetime.datetime.strptime(value or "", fmt).date()
+    except ValueError:
+        return None
+    return day if limits.in_business_range(day) else None
 
 
 def staff_required(view):

@@ -16,6 +16,8 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_BYTES = 400_000
 PREFIX = "data:image/png;base64,"
+# The longest data URL a form or the API takes: MAX_BYTES of PNG in base64.
+SIGNATURE_MAX_LENGTH = len(PREFIX) + 4 * -(-MAX_BYTES // 3)
 
 
 def signature_from_data_url(data_url: str) -> bytes:

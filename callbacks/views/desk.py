@@ -4,7 +4,7 @@ checks. Thin: parse, call a service or selector, render."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -37,7 +37,7 @@ from callbacks.models import Kind, Method, Satisfaction, Status
 from callbacks.rules import rule_for
 from owners.models import Estate
 from propertydesk.actions import render_form, run_action
-from propertydesk.web import staff_required
+from propertydesk.web import query_day, staff_required
 from repairs.signature import signature_from_data_url
 
 VIEW = "callbacks.view_callback"
@@ -55,17 +55,11 @@ def _month_start(day: date) -> date:
 
 
 def _parse_month(value: str | None) -> date | None:
-    try:
-        return datetime.strptime(value or "", "%Y-%m").date()
-    except ValueError:
-        return None
+    return query_day(value, "%Y-%m")
 
 
 def _parse_day(value: str | None) -> date | None:
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d").date()
-    except ValueError:
-        return None
+    return query_day(value)
 
 
 def _estate_from(request):

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from callbacks import selectors, services
-from callbacks.models import Method, Satisfaction, Status
+from callbacks.models import CallbackResult, Method, Satisfaction, Status
 from propertydesk.actions import run_action
+from propertydesk.limits import max_length
 from propertydesk.web import owner_required
 
 # The four answers as the big buttons show them: an icon and a colour each.
@@ -35,23 +36,25 @@ class PortalAnswerForm(forms.Form):
                         "invalid_choice": gettext_lazy("Choose how satisfied you are.")},
     )
     quality = forms.CharField(
-        label=gettext_lazy("The quality of the work"), required=False, max_length=500,
+        label=gettext_lazy("The quality of the work"), required=False, max_length=max_length(CallbackResult, "quality"),
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("Optional. For example: tidy, thorough, on time."),
     )
     effect = forms.CharField(
-        label=gettext_lazy("Is the problem solved?"), required=False, max_length=500,
+        label=gettext_lazy("Is the problem solved?"), required=False, max_length=max_length(CallbackResult, "effect"),
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("Optional. How things are now."),
     )
     shortcomings = forms.CharField(
-        label=gettext_lazy("What was not good?"), required=False, max_length=2000,
+        label=gettext_lazy("What was not good?"), required=False,
+        max_length=max_length(CallbackResult, "shortcomings"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Required if you are unsatisfied: we reopen the matter and put it right, "
                                "then ask you again."),
     )
     suggestions = forms.CharField(
-        label=gettext_lazy("Your suggestions"), required=False, max_length=2000,
+        label=gettext_lazy("Your suggestions"), required=False,
+        max_length=max_length(CallbackResult, "suggestions"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Optional. Anything we could do better."),
     )

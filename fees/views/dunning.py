@@ -6,7 +6,7 @@ their .xlsx downloads. Thin: parse, call a service or a read, render."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import partial
 
@@ -43,7 +43,7 @@ from fees.models import (
 from owners.models import Estate, Unit
 from owners.selectors import owner_of_record
 from propertydesk.actions import run_action
-from propertydesk.web import DATE_INPUT, staff_required
+from propertydesk.web import DATE_INPUT, BusinessDateField, query_day, staff_required
 
 VIEW_NOTICES = "fees.view_dunningnotice"
 VIEW_ARREARS = "fees.view_arrearscase"
@@ -54,17 +54,11 @@ VIEW_STATEMENTS = "fees.view_incomestatement"
 # ---- parsing ------------------------------------------------------------------------------------
 
 def _month(value: str | None) -> date | None:
-    try:
-        return datetime.strptime(value or "", "%Y-%m").date()
-    except ValueError:
-        return None
+    return query_day(value, "%Y-%m")
 
 
 def _day(value: str | None) -> date | None:
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d").date()
-    except ValueError:
-        return None
+    return query_day(value)
 
 
 def _estate(request) -> Estate | None:
