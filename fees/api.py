@@ -39,6 +39,7 @@ from fees.models import (
 )
 from owners.models import Estate, Unit
 from propertydesk.api import (
+    DayFilter,
     IdFilter,
     ListFiltersOnly,
     MomentFilter,
@@ -50,6 +51,7 @@ from propertydesk.api import (
     service_errors,
     user_name,
 )
+from propertydesk.limits import max_length
 from propertydesk.roles import is_staff_member, owner_of
 
 # ---- helpers ------------------------------------------------------------------
@@ -81,7 +83,7 @@ def _money(**kwargs):
 
 
 @extend_schema_field(_MONTH_SCHEMA)
-class MonthFilter(django_filters.DateFilter):
+class MonthFilter(DayFilter):
     """``period=2026-11``: the bills or notices of that month."""
 
     def __init__(self, **kwargs):
@@ -91,8 +93,9 @@ class MonthFilter(django_filters.DateFilter):
 class FeeStandardFilter(django_filters.FilterSet):
     estate = IdFilter(field_name="estate_id", label="estate id")
     building = IdFilter(field_name="building_id", label="building id")
-    item = django_filters.CharFilter(field_name="item", label="fee item (exact)")
-    in_force_on = django_filters.DateFilter(method="filter_in_force_on", label="in force on this date")
+    item = django_filters.CharFilter(field_name="item", label="fee item (exact)",
+                                     max_length=max_length(FeeStandard, "item"))
+    in_force_on = DayFilter(method="filter_in_force_on", label="in force on this date")
 
     class Meta:
         model = FeeStandard
@@ -313,7 +316,8 @@ class PaymentCreateSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Yuan.")
     method = FeePaymentMethodField()
     # Blank reaches the service, whose message says what to write.
-    payer_name = serializers.CharField(allow_blank=True, max_length=100, help_text="Who paid.")
+    payer_name = serializers.CharField(allow_blank=True, max_length=max_length(Payment, "payer_name"),
+                                       help_text="Who paid.")
 
 
 class PaymentReverseSerializer(serializers.Serializer):

@@ -2,9 +2,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from fees.models import Basis, BillStatus, PaymentMethod
+from fees.models import Basis, BillStatus, Payment, PaymentMethod
 from owners.models import Building, Estate
-from propertydesk.web import DATE_INPUT
+from propertydesk.limits import max_length
+from propertydesk.web import DATE_INPUT, BusinessDateField
 
 
 class UnitFindForm(forms.Form):
@@ -26,7 +27,7 @@ class PaymentForm(forms.Form):
                                                                 "inputmode": "decimal"}))
     method = forms.ChoiceField(label=_("Paid by"), choices=PaymentMethod.choices, initial=PaymentMethod.CASH,
                                widget=forms.RadioSelect)
-    payer_name = forms.CharField(label=_("Received from"), max_length=100,
+    payer_name = forms.CharField(label=_("Received from"), max_length=max_length(Payment, "payer_name"),
                                  help_text=_("The name printed on the receipt."))
 
 
@@ -39,7 +40,7 @@ STATUS_FILTER = [("", _("Any status")), ("owing", _("Still owing (owing or partl
 
 
 class BillFilterForm(forms.Form):
-    period = forms.DateField(label=_("Month"), required=False, input_formats=["%Y-%m"],
+    period = BusinessDateField(label=_("Month"), required=False, input_formats=["%Y-%m"],
                              widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
     estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"), required=False,
                                     empty_label=_("All estates"))
@@ -64,8 +65,8 @@ class FeeStandardForm(forms.Form):
     basis = forms.ChoiceField(label=_("Basis"), choices=Basis.choices)
     rate = forms.DecimalField(label=_("Rate (yuan)"), max_digits=12, decimal_places=2,
                               widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}))
-    effective_from = forms.DateField(label=_("Effective from"), widget=DATE_INPUT)
-    effective_to = forms.DateField(label=_("Effective to"), widget=DATE_INPUT, required=False,
+    effective_from = BusinessDateField(label=_("Effective from"), widget=DATE_INPUT)
+    effective_to = BusinessDateField(label=_("Effective to"), widget=DATE_INPUT, required=False,
                                    help_text=_("Blank: until further notice."))
 
     def clean_rate(self):

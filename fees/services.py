@@ -31,7 +31,7 @@ from fees.models import (
 )
 from owners.models import Estate
 from owners.selectors import owner_of_record_sql
-from propertydesk import messages, notifications, outbox, states
+from propertydesk import limits, messages, notifications, outbox, states
 from propertydesk.sequences import next_value, next_values
 
 CENT = Decimal("0.01")
@@ -63,10 +63,10 @@ def receipt_issue(
     What it is for is a message (``purpose_key``, ``purpose_params``; propertydesk.messages),
     shown in the reader's language and printed in the payer's, or else ``purpose``, text
     shown as written."""
-    errors: dict[str, list[str]] = {}
+    errors = limits.field_errors(Receipt, {"amount": amount, "payer_name": payer_name, "purpose": purpose})
     if not purpose_key and not (purpose or "").strip():
         errors["purpose"] = [_("Say what the payment is for.")]
-    if amount is None or money(amount) <= 0:
+    if "amount" not in errors and (amount is None or money(amount) <= 0):
         errors["amount"] = [_("The amount must be more than zero.")]
     if method not in PaymentMethod.values:
         errors["method"] = [_("Choose how it was paid.")]
@@ -90,6 +90,7 @@ def bank_charge_add(
 ) -> BankCollectionCharge:
     """Put a charge on the unit's next bill; one charge per source record. What it is for
     is a message or text as written, as a receipt's purpose (receipt_issue)."""
+    limits.check_fields(BankCollectionCharge, {"amount": amount, "description": description})
     if amount is None or money(amount) <= 0:
         raise ValidationError({"amount": [_("The amount must be more than zero.")]})
     charge, _created = BankCollectionCharge.objects.get_or_create(
@@ -295,7 +296,11 @@ def payments_take(*, payments: list[PaymentIn], actor=None) -> list[Payment]:
     errors: dict[str, list[str]] = {}
     seen: set[int] = set()
     for item in payments:
-        if item.amount is None or money(item.amount) <= 0:
+        # NaN, infinity or more digits than the column: refused by name before any arithmetic.
+        for field, messages in limits.field_errors(Payment, {"amount": item.amount,
+                                                             "payer_name": item.payer_name}).items():
+            errors.setdefault(field, []).extend(named(item.unit, message) for message in messages)
+        if "amount" not in errors and (item.amount is None or money(item.amount) <= 0):
             errors.setdefault("amount", []).append(named(item.unit, _("The amount must be more than zero.")))
         if item.method not in PaymentMethod.values:
             errors.setdefault("method", []).append(named(item.unit, _("Choose how it was paid.")))
@@ -395,6 +400,7 @@ def payment_reverse(*, payment: Payment, reason: str, now: datetime, actor) -> P
     bills owe again, the receipt is marked reversed. Nothing is deleted."""
     if not actor.has_perm("fees.reverse_payment"):
         raise PermissionDenied(_("Only a supervisor reverses a payment."))
+    limits.check_fields(Payment, {"reason": reason}, columns={"reason": "reversal_reason"})
     payment = Payment.objects.select_for_update().select_related("receipt").get(pk=payment.pk)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the payment is reversed.")]})
@@ -572,7 +578,7 @@ def arrears_case_open(*, unit, reason: str, note: str = "", actor=None, now: dat
     from fees.models import ArrearsCase
 
     _require(actor, "fees.add_arrearscase", _("Only a supervisor opens an arrears case."))
-    errors = _arrears_reason_errors(reason)
+    errors = _arrears_reason_errors(reason) | limits.field_errors(ArrearsCase, {"note": note})
     if errors:
         raise ValidationError(errors)
     if ArrearsCase.objects.filter(unit=unit).exists():
@@ -588,7 +594,7 @@ def arrears_case_update(*, case, reason: str, note: str = "", actor=None, now: d
 
     _require(actor, "fees.change_arrearscase", _("Only a supervisor changes an arrears case."))
     case = ArrearsCase.objects.select_for_update().get(pk=case.pk)
-    errors = _arrears_reason_errors(reason)
+    errors = _arrears_reason_errors(reason) | limits.field_errors(ArrearsCase, {"note": note})
     if errors:
         raise ValidationError(errors)
     case.reason, case.note = reason, (note or "").strip()
@@ -605,7 +611,7 @@ def arrears_measure_add(*, case, kind: str, note: str = "", actor=None, now: dat
 
     _require(actor, "fees.add_arrearsmeasure", _("Only a supervisor records an arrears measure."))
     case = ArrearsCase.objects.select_for_update().get(pk=case.pk)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = limits.field_errors(ArrearsMeasure, {"note": note})
     if kind not in MeasureKind.values:
         errors["kind"] = [_("Choose the measure taken.")]
     if kind in (MeasureKind.LAWYER, MeasureKind.LEGAL) and not (note or "").strip():
@@ -638,6 +644,7 @@ def income_statement_save(
     errors: dict[str, list[str]] = {}
     if not (title or "").strip():
         errors["title"] = [_("Give the statement a title.")]
+    errors.update(limits.date_errors({"period_start": period_start, "period_end": period_end}))
     if period_start is None:
         errors["period_start"] = [_("Enter the first day covered.")]
     if period_end is None:
@@ -754,13 +761,17 @@ def fee_standard_save(
         errors["item"] = [_("Keep the fee item within 60 characters.")]
     if basis not in Basis.values:
         errors["basis"] = [_("Choose how the fee is charged.")]
-    if rate is None or money(rate) <= 0:
+    errors.update(limits.field_errors(FeeStandard, {"rate": rate}))
+    errors.update(limits.date_errors({"effective_from": effective_from, "effective_to": effective_to}))
+    if "rate" not in errors and (rate is None or money(rate) <= 0):
         errors["rate"] = [_("The rate must be more than zero.")]
     if building is not None and building.estate_id != estate.pk:
         errors["building"] = [_("Building %(building)s is not in %(estate)s.")
                               % {"building": building.number, "estate": estate.name}]
     if effective_from is None:
         errors["effective_from"] = [_("Say from which day the standard applies.")]
+    elif errors.keys() & {"effective_from", "effective_to"}:
+        pass
     elif effective_to is not None and effective_to < effective_from:
         errors["effective_to"] = [_("The end comes before the start.")]
     if errors:

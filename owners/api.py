@@ -173,7 +173,7 @@ class BuildingFilter(django_filters.FilterSet):
 
 
 class UnitFilter(django_filters.FilterSet):
-    number = django_filters.CharFilter(field_name="number", lookup_expr="istartswith")
+    number = django_filters.CharFilter(field_name="number", lookup_expr="istartswith", max_length=30)
     area_min = django_filters.NumberFilter(field_name="area", lookup_expr="gte")
     area_max = django_filters.NumberFilter(field_name="area", lookup_expr="lte")
 
@@ -183,7 +183,7 @@ class UnitFilter(django_filters.FilterSet):
 
 
 class OwnerFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="name, full phone or its last 4 digits")
+    q = django_filters.CharFilter(method="search", label="name, full phone or its last 4 digits", max_length=100)
     estate = django_filters.NumberFilter(method="in_estate")
     has_special_needs = django_filters.BooleanFilter(method="with_special_needs")
 

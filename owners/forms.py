@@ -8,18 +8,20 @@ from owners.models import (
     EndReason,
     Estate,
     IdType,
+    Owner,
     PhoneLabel,
     ResidentRelation,
     SpecialNeed,
     Unit,
 )
 from owners.validators import validate_phone, validate_resident_id
+from propertydesk.limits import max_length
 from propertydesk.models import ContactChannel
-from propertydesk.web import DATE_INPUT
+from propertydesk.web import DATE_INPUT, HistoryDateField
 
 
 class OwnerFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or phone"), required=False)
+    q = forms.CharField(label=_("Name or phone"), required=False, max_length=100)
     estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"), required=False)
     building = forms.ModelChoiceField(
         Building.objects.select_related("estate"), label=_("Building"), required=False
@@ -71,6 +73,7 @@ class OwnerForm(forms.Form):
     special_needs_note = forms.CharField(
         label=_("Special needs and preferences"),
         required=False,
+        max_length=max_length(Owner, "special_needs_note"),
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("What staff must know when serving this owner."),
     )
@@ -142,8 +145,8 @@ class OwnershipForm(UnitByNumberMixin, forms.Form):
 
     estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"))
     unit_number = forms.CharField(label=_("Room number"), max_length=30, help_text=_("e.g. 3-1-1203"))
-    start_date = forms.DateField(label=_("Owner since"), widget=DATE_INPUT)
-    move_in_date = forms.DateField(label=_("Move-in date"), widget=DATE_INPUT, required=False)
+    start_date = HistoryDateField(label=_("Owner since"), widget=DATE_INPUT)
+    move_in_date = HistoryDateField(label=_("Move-in date"), widget=DATE_INPUT, required=False)
     mode = forms.ChoiceField(
         label=_("How"),
         choices=[
@@ -160,12 +163,12 @@ class ResidentForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     relation = forms.ChoiceField(label=_("Relation"), choices=ResidentRelation.choices)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
-    move_in_date = forms.DateField(label=_("Move-in date"), widget=DATE_INPUT)
+    move_in_date = HistoryDateField(label=_("Move-in date"), widget=DATE_INPUT)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class MoveOutForm(forms.Form):
-    move_out_date = forms.DateField(label=_("Move-out date"), widget=DATE_INPUT)
+    move_out_date = HistoryDateField(label=_("Move-out date"), widget=DATE_INPUT)
 
 
 class PortalLoginForm(forms.Form):

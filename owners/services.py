@@ -30,7 +30,7 @@ from owners.models import (
     Unit,
 )
 from owners.validators import validate_phone, validate_resident_id
-from propertydesk import pii
+from propertydesk import limits, pii
 from propertydesk.models import ContactChannel
 
 
@@ -46,16 +46,17 @@ class PhoneInput:
 
 def _clean_owner_fields(
     *, name: str, id_type: str, id_number: str, preferred_channel: str, special_needs: list[str],
-    email: str, owner: Owner | None, language: str = "",
+    email: str, owner: Owner | None, language: str = "", address: str = "", special_needs_note: str = "",
 ) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+    errors = limits.field_errors(Owner, {"name": name, "id_number": id_number, "address": address, "email": email,
+                                         "special_needs_note": special_needs_note})
     if language and language not in LANGUAGE_CODES:
         errors.setdefault("language", []).append(_("Choose a language from the list."))
     if not (name or "").strip():
         errors.setdefault("name", []).append(_("Enter the owner's name."))
     if id_type not in IdType.values:
         errors.setdefault("id_type", []).append(_("Choose an ID type from the list."))
-    if id_number:
+    if id_number and "id_number" not in errors:
         if id_type == IdType.RESIDENT_ID:
             try:
                 validate_resident_id(id_number)
@@ -126,7 +127,8 @@ def owner_create(
     special_needs = list(special_needs or [])
     errors = _clean_owner_fields(
         name=name, id_type=id_type, id_number=id_number, preferred_channel=preferred_channel,
-        special_needs=special_needs, email=email, owner=None, language=language,
+        special_needs=special_needs, email=email, owner=None, language=language, address=address,
+        special_needs_note=special_needs_note,
     )
     cleaned_phones = _clean_phones(phones, errors)
     if not cleaned_phones and "phones" not in errors:
@@ -176,7 +178,8 @@ def owner_update(
     owner = Owner.objects.select_for_update().get(pk=owner.pk)
     errors = _clean_owner_fields(
         name=name, id_type=id_type, id_number=new_id_number, preferred_channel=preferred_channel,
-        special_needs=special_needs, email=email, owner=owner, language=language,
+        special_needs=special_needs, email=email, owner=owner, language=language, address=address,
+        special_needs_note=special_needs_note,
     )
     new_phones = _clean_phones(list(add_phones), errors)
     kept = owner.phones.exclude(pk__in=list(remove_phone_ids))
@@ -224,7 +227,10 @@ def owner_set_language(*, owner: Owner, language: str) -> Owner:
     return owner
 
 
-def _check_dates(start: date, move_in: date | None, errors: dict) -> None:
+def _check_dates(start: date, move_in: date | None, errors: dict, start_name: str = "start_date") -> None:
+    for name, messages in limits.date_errors({start_name: start, "move_in_date": move_in},
+                                             earliest=limits.EARLIEST_HISTORY_DAY).items():
+        errors.setdefault(name, []).extend(messages)
     if move_in and move_in < start:
         errors.setdefault("move_in_date", []).append(
             _("The move-in date cannot be before the owner acquired the unit.")
@@ -238,7 +244,7 @@ def ownership_start(
 ) -> Ownership:
     """Register an owner (or a co-owner) of a unit from ``start_date``."""
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    errors: dict[str, list[str]] = {}
+    errors = limits.field_errors(Ownership, {"note": note})
     if selectors.owns_now(owner=owner, unit=unit):
         errors["owner"] = [_("%(owner)s already owns this unit.") % {"owner": owner.name}]
     _check_dates(start_date, move_in_date, errors)
@@ -258,7 +264,7 @@ def ownership_transfer(
     """The unit changes hands: every current ownership ends on ``transfer_date`` (history
     kept) and the new owners' ownerships start that day."""
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    errors: dict[str, list[str]] = {}
+    errors = limits.field_errors(Ownership, {"note": note})
     if not new_owners:
         errors["new_owners"] = [_("Choose at least one new owner.")]
     if reason not in EndReason.values:
@@ -270,7 +276,7 @@ def ownership_transfer(
                 _("The transfer date is before %(owner)s acquired the unit (%(date)s).")
                 % {"owner": ownership.owner.name, "date": ownership.start_date}
             )
-    _check_dates(transfer_date, move_in_date, errors)
+    _check_dates(transfer_date, move_in_date, errors, start_name="transfer_date")
     if errors:
         raise ValidationError(errors)
     staying = {o.owner_id for o in current} & {o.pk for o in new_owners}
@@ -299,7 +305,8 @@ def ownership_record_move(
     ownership = Ownership.objects.select_for_update().get(pk=ownership.pk)
     errors: dict[str, list[str]] = {}
     _check_dates(ownership.start_date, move_in_date, errors)
-    if move_out_date and move_in_date and move_out_date < move_in_date:
+    errors.update(limits.date_errors({"move_out_date": move_out_date}, earliest=limits.EARLIEST_HISTORY_DAY))
+    if move_out_date and move_in_date and move_out_date < move_in_date and "move_out_date" not in errors:
         errors["move_out_date"] = [_("The move-out date cannot be before the move-in date.")]
     if errors:
         raise ValidationError(errors)
@@ -313,10 +320,11 @@ def ownership_record_move(
 def resident_add(
     *, unit: Unit, name: str, relation: str, move_in_date: date, phone: str = "", note: str = ""
 ) -> Resident:
-    errors: dict[str, list[str]] = {}
+    errors = limits.field_errors(Resident, {"name": name, "phone": phone, "note": note}) | limits.date_errors(
+        {"move_in_date": move_in_date}, earliest=limits.EARLIEST_HISTORY_DAY)
     if not (name or "").strip():
         errors["name"] = [_("Enter the resident's name.")]
-    if phone:
+    if phone and "phone" not in errors:
         try:
             validate_phone(phone)
         except ValidationError as exc:
@@ -334,6 +342,9 @@ def resident_move_out(*, resident: Resident, move_out_date: date) -> Resident:
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     if resident.move_out_date is not None:
         raise ValidationError({"move_out_date": [_("This resident has already moved out.")]})
+    errors = limits.date_errors({"move_out_date": move_out_date}, earliest=limits.EARLIEST_HISTORY_DAY)
+    if errors:
+        raise ValidationError(errors)
     if move_out_date < resident.move_in_date:
         raise ValidationError(
             {"move_out_date": [_("The move-out date cannot be before the move-in date.")]}

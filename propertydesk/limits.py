@@ -22,6 +22,9 @@ NOTE_LENGTH = 2000
 # after 2100. Far from the calendar's ends, so adding a month or a year never overflows.
 EARLIEST_DAY = datetime.date(2000, 1, 1)
 LATEST_DAY = datetime.date(2100, 12, 31)
+# A day of someone's history in the registry (owner since, moved in): homes and owners
+# are older than the portal's records.
+EARLIEST_HISTORY_DAY = datetime.date(1900, 1, 1)
 
 
 def max_length(model: type[models.Model], field_name: str) -> int:
@@ -80,28 +83,34 @@ def day_of(value: datetime.date | datetime.datetime) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def in_business_range(value: datetime.date | datetime.datetime | None) -> bool:
-    return value is None or EARLIEST_DAY <= day_of(value) <= LATEST_DAY
+def in_business_range(value: datetime.date | datetime.datetime | None, earliest: datetime.date = EARLIEST_DAY) -> bool:
+    return value is None or earliest <= day_of(value) <= LATEST_DAY
 
 
-def validate_business_date(value: datetime.date | datetime.datetime | None) -> None:
+def validate_business_date(value: datetime.date | datetime.datetime | None,
+                           earliest: datetime.date = EARLIEST_DAY) -> None:
     """A validator for a form, serializer or filter field holding a business date or
     moment: refused, naming the field, outside EARLIEST_DAY..LATEST_DAY."""
-    if not in_business_range(value):
+    if not in_business_range(value, earliest):
         raise ValidationError(
             _("Enter a date between %(earliest)s and %(latest)s."),
             code="date_range",
-            params={"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()},
+            params={"earliest": earliest.isoformat(), "latest": LATEST_DAY.isoformat()},
         )
 
 
-def date_errors(values: dict) -> dict[str, list[str]]:
+def validate_history_date(value: datetime.date | None) -> None:
+    """validate_business_date() from EARLIEST_HISTORY_DAY: for a registry date."""
+    validate_business_date(value, EARLIEST_HISTORY_DAY)
+
+
+def date_errors(values: dict, *, earliest: datetime.date = EARLIEST_DAY) -> dict[str, list[str]]:
     """validate_business_date() over ``values`` (argument name → date, moment or None),
     for a service: errors keyed by the argument's name."""
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
         try:
-            validate_business_date(value)
+            validate_business_date(value, earliest)
         except ValidationError as error:
             errors[name] = error.messages
     return errors

@@ -32,6 +32,13 @@ class BusinessDateTimeField(forms.DateTimeField):
     default_validators = [limits.validate_business_date]
 
 
+class HistoryDateField(forms.DateField):
+    """A day of someone's history in the registry (owner since, moved in), from
+    limits.EARLIEST_HISTORY_DAY."""
+
+    default_validators = [limits.validate_history_date]
+
+
 def query_day(value: str | None, fmt: str = "%Y-%m-%d") -> datetime.date | None:
     """A day from the query string (``?day=2026-11-20``, ``?month=2026-11`` with
     ``fmt="%Y-%m"``), or None when it is not one or lies outside the business dates."""

@@ -33,9 +33,10 @@ from rest_framework.response import Response
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_units
 from propertydesk.api import IdFilter, MomentFilter, RecordActions, StaffOrOwnerPermission, named_choice_field
-from propertydesk.api import service_errors
+from propertydesk.api import BusinessDateTimeField, service_errors
 from propertydesk.api import context_is_staff as _is_staff
 from propertydesk.api import context_owner as _owner
+from propertydesk.limits import max_length
 from propertydesk.roles import is_staff_member, owner_of, worker_of
 from repairs import selectors, services
 from repairs.models import (
@@ -51,8 +52,9 @@ from repairs.models import (
     Trade,
     Worker,
     WorkOrder,
+    WorkOrderEvent,
 )
-from repairs.signature import signature_from_data_url
+from repairs.signature import SIGNATURE_MAX_LENGTH, signature_from_data_url
 
 # ---- choice fields ------------------------------------------------------------
 
@@ -290,7 +292,7 @@ class WorkOrderCreateSerializer(serializers.Serializer):
     kind = WorkOrderKindField()
     trade = serializers.ChoiceField(choices=Trade.choices)
     # Blank reaches the service, whose message says what to write.
-    description = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True, max_length=max_length(WorkOrder, "description"))
     source = serializers.ChoiceField(choices=Source.choices, help_text="Staff: required. Owners: always portal.")
     owner = serializers.PrimaryKeyRelatedField(
         queryset=Owner.objects.all(), required=False, allow_null=True, default=None,
@@ -304,12 +306,12 @@ class WorkOrderCreateSerializer(serializers.Serializer):
         required=False, allow_blank=True, default="", max_length=30, write_only=True,
         help_text="Written in full, read back masked. Defaults to the owner's primary phone.",
     )
-    appointment_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    appointment_at = BusinessDateTimeField(required=False, allow_null=True, default=None)
     price_item = serializers.PrimaryKeyRelatedField(
         queryset=PriceItem.objects.all(), required=False, allow_null=True, default=None,
         help_text="Required for a special paid service: an offered item of the unit's estate.",
     )
-    planned_end_at = serializers.DateTimeField(
+    planned_end_at = BusinessDateTimeField(
         required=False, allow_null=True, default=None,
         help_text="A special service that spans days: when it is planned to finish (after the appointment). "
                   "It is also called back half-way.",
@@ -331,7 +333,8 @@ class WorkOrderCreateSerializer(serializers.Serializer):
 class JudgeSerializer(serializers.Serializer):
     accept = serializers.BooleanField(help_text="true: we do it; false: refused, with the explanation.")
     explanation = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Required when refusing: told to the customer."
+        required=False, allow_blank=True, default="", max_length=max_length(WorkOrder, "refusal_reason"),
+        help_text="Required when refusing: told to the customer.",
     )
 
 
@@ -358,18 +361,19 @@ class ConfirmPriceSerializer(serializers.Serializer):
 
 
 class CompleteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=max_length(WorkOrderEvent, "note"))
 
 
 class VerdictSerializer(serializers.Serializer):
     satisfied = serializers.BooleanField()
     rating = serializers.IntegerField(help_text="1 to 5.")
     comment = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=max_length(Acceptance, "comment"),
                                     help_text="Required when the customer is not satisfied.")
     signed_on_paper = serializers.BooleanField(required=False, default=False)
     signature = serializers.CharField(
         required=False, allow_blank=True, default="",
-        help_text="The signature drawn on the pad, as a data:image/png;base64 URL.",
+        max_length=SIGNATURE_MAX_LENGTH, help_text="The signature drawn on the pad, as a data:image/png;base64 URL.",
     )
     signer_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
 
@@ -384,7 +388,8 @@ class VerdictSerializer(serializers.Serializer):
 
 class SettleSerializer(serializers.Serializer):
     rework = serializers.BooleanField(help_text="true: one more rework; false: settled and signed off.")
-    note = serializers.CharField(allow_blank=True, help_text="What was agreed with the customer.")
+    note = serializers.CharField(allow_blank=True, max_length=max_length(WorkOrderEvent, "note"),
+                                 help_text="What was agreed with the customer.")
 
 
 class VoidSerializer(serializers.Serializer):
@@ -403,14 +408,15 @@ class DrawSerializer(serializers.Serializer):
 
 
 class ReportDamageSerializer(serializers.Serializer):
-    description = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True, max_length=max_length(DamageIncident, "description"))
 
 
 class SettleDamageSerializer(serializers.Serializer):
     damage = serializers.PrimaryKeyRelatedField(queryset=DamageIncident.objects.none(),
                                                 help_text="A damage incident of this order.")
     compensation = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Yuan; 0 if none.")
-    agreement = serializers.CharField(allow_blank=True, help_text="What was agreed with the customer.")
+    agreement = serializers.CharField(allow_blank=True, max_length=max_length(DamageIncident, "agreement"),
+                                      help_text="What was agreed with the customer.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -447,7 +453,7 @@ class WorkOrderFilter(django_filters.FilterSet):
     late = django_filters.BooleanFilter(method="filter_late", label="dispatched late, or flagged as late")
     registered_after = MomentFilter(field_name="registered_at", lookup_expr="gte")
     registered_before = MomentFilter(field_name="registered_at", lookup_expr="lt")
-    q = django_filters.CharFilter(method="search", label="order number, or room-number prefix")
+    q = django_filters.CharFilter(method="search", label="order number, or room-number prefix", max_length=100)
 
     class Meta:
         model = WorkOrder

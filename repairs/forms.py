@@ -5,8 +5,22 @@ from django.utils.translation import gettext_lazy as _
 
 from owners.forms import UnitByNumberMixin
 from owners.models import Estate
-from propertydesk.web import DATETIME_INPUT
-from repairs.models import DrawKind, Kind, PaymentMethod, PriceItem, Source, Status, Trade, Worker
+from propertydesk.limits import max_length
+from propertydesk.web import DATETIME_INPUT, BusinessDateTimeField
+from repairs.models import (
+    Acceptance,
+    DamageIncident,
+    DrawKind,
+    Kind,
+    PaymentMethod,
+    PriceItem,
+    Source,
+    Status,
+    Trade,
+    Worker,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
 OPEN = "open"
 ALL = "all"
@@ -17,7 +31,7 @@ def _any(choices):
 
 
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(label=_("Number, room or name"), required=False)
+    q = forms.CharField(label=_("Number, room or name"), required=False, max_length=100)
     # Blank means "open orders": the desk's working list. "all" shows closed ones too.
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Open")), (ALL, _("Any"))] + list(Status.choices))
@@ -37,12 +51,13 @@ class RegisterForm(UnitByNumberMixin, forms.Form):
     requester_phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", "---------")] + list(Kind.choices))
     trade = forms.ChoiceField(label=_("Trade needed"), choices=[("", "---------")] + list(Trade.choices))
-    description = forms.CharField(label=_("What to do"), widget=forms.Textarea(attrs={"rows": 4}))
-    appointment_at = forms.DateTimeField(label=_("Appointment"), required=False, widget=DATETIME_INPUT,
+    description = forms.CharField(label=_("What to do"), max_length=max_length(WorkOrder, "description"),
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    appointment_at = BusinessDateTimeField(label=_("Appointment"), required=False, widget=DATETIME_INPUT,
                                          help_text=_("When the customer wants the worker to come."))
     price_item = forms.ModelChoiceField(PriceItem.objects.none(), label=_("Price list item"), required=False,
                                         help_text=_("Required for a special paid service."))
-    planned_end_at = forms.DateTimeField(label=_("Planned to finish by (multi-day services)"), required=False,
+    planned_end_at = BusinessDateTimeField(label=_("Planned to finish by (multi-day services)"), required=False,
                                          widget=DATETIME_INPUT,
                                          help_text=_("A special service that spans days also gets a callback half-way."))
     source = forms.ChoiceField(label=_("Source"), choices=[(Source.DESK, Source.DESK.label),
@@ -58,6 +73,7 @@ class JudgeForm(forms.Form):
     decision = forms.ChoiceField(label=_("Can we do it?"), widget=forms.RadioSelect,
                                  choices=[("accept", _("Accept")), ("refuse", _("Refuse"))])
     explanation = forms.CharField(label=_("Explanation given to the customer"), required=False,
+                                  max_length=max_length(WorkOrder, "refusal_reason"),
                                   widget=forms.Textarea(attrs={"rows": 2}),
                                   help_text=_("Required when refusing."))
 
@@ -83,7 +99,8 @@ class VerdictForm(forms.Form):
                                        coerce=lambda v: v == "yes")
     rating = forms.TypedChoiceField(label=_("Rating"), coerce=int, initial=5,
                                     choices=[(n, "★" * n) for n in range(5, 0, -1)])
-    comment = forms.CharField(label=_("Customer's comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label=_("Customer's comment"), required=False, max_length=max_length(Acceptance, "comment"),
+                              widget=forms.Textarea(attrs={"rows": 2}))
     signer_name = forms.CharField(label=_("Signed by"), max_length=100, required=False)
     signed_on_paper = forms.BooleanField(label=_("The customer signed the paper form"), required=False)
 
@@ -91,7 +108,8 @@ class VerdictForm(forms.Form):
 class SettleForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
                                  choices=[("rework", _("One more rework")), ("settle", _("Settle and sign off"))])
-    note = forms.CharField(label=_("What was agreed with the customer"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("What was agreed with the customer"), max_length=max_length(WorkOrderEvent, "note"),
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DrawForm(forms.Form):
@@ -106,13 +124,16 @@ class ReturnToolForm(forms.Form):
 
 
 class DamageForm(forms.Form):
-    description = forms.CharField(label=_("What was damaged or lost"), widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(label=_("What was damaged or lost"),
+                                  max_length=max_length(DamageIncident, "description"),
+                                  widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DamageSettleForm(forms.Form):
     incident = forms.IntegerField(widget=forms.HiddenInput)
     compensation = forms.DecimalField(label=_("Compensation (yuan)"), max_digits=12, decimal_places=2, min_value=0)
-    agreement = forms.CharField(label=_("What was agreed with the customer"), widget=forms.Textarea(attrs={"rows": 2}))
+    agreement = forms.CharField(label=_("What was agreed with the customer"),
+                                max_length=max_length(DamageIncident, "agreement"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class PaymentForm(forms.Form):
@@ -135,4 +156,4 @@ class FromComplaintForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), initial=Kind.MINOR_REPAIR,
                              choices=[c for c in Kind.choices if c[0] != Kind.SPECIAL_SERVICE])
     trade = forms.ChoiceField(label=_("Trade needed"), choices=Trade.choices)
-    appointment_at = forms.DateTimeField(label=_("Appointment"), required=False, widget=DATETIME_INPUT)
+    appointment_at = BusinessDateTimeField(label=_("Appointment"), required=False, widget=DATETIME_INPUT)

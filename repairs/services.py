@@ -15,7 +15,7 @@ from fees.services import money
 from owners.models import Unit
 from owners.selectors import owns_now
 from owners.validators import validate_phone
-from propertydesk import messages, notifications, states
+from propertydesk import limits, messages, notifications, states
 from propertydesk.roles import FRONT_DESK, SUPERVISOR
 from propertydesk.sequences import next_value
 from repairs.models import (
@@ -61,7 +61,11 @@ def work_order_register(
     owner=None, requester_name: str = "", requester_phone: str = "", appointment_at: datetime | None = None,
     price_item: PriceItem | None = None, complaint=None, planned_end_at: datetime | None = None,
 ) -> WorkOrder:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {
+        **limits.field_errors(WorkOrder, {"description": description, "requester_name": requester_name,
+                                          "requester_phone": requester_phone}),
+        **limits.date_errors({"appointment_at": appointment_at, "planned_end_at": planned_end_at}),
+    }
     if kind not in Kind.values:
         errors["kind"] = [_("Choose the kind of work.")]
     if trade not in Trade.values:
@@ -115,6 +119,7 @@ def work_order_register(
 @transaction.atomic
 def work_order_judge(*, order: WorkOrder, accept: bool, now: datetime, actor=None, explanation: str = "") -> WorkOrder:
     """Can we do it (004 2.3)? If not, the explanation given to the customer is recorded."""
+    limits.check_fields(WorkOrder, {"explanation": explanation}, columns={"explanation": "refusal_reason"})
     _require(actor, "repairs.dispatch_workorder")
     order = _locked(order)
     if not accept and not explanation.strip():
@@ -162,6 +167,7 @@ def work_order_dispatch(
     the desk names the worker; or the order goes to the shared pool; or the next worker
     on duty with the right trade gets it (round robin). Never outside a worker's trade
     without a written reason."""
+    limits.check_fields(WorkOrder, {"trade_override": trade_override})
     _require(actor, "repairs.dispatch_workorder")
     order = _locked(order)
     if order.status == Status.REGISTERED:
@@ -248,6 +254,7 @@ def work_order_arrive(*, order: WorkOrder, worker: Worker, now: datetime) -> Wor
 def work_order_confirm_price(*, order: WorkOrder, worker: Worker, price: Decimal, now: datetime) -> WorkOrder:
     """For a paid service the worker agrees the price with the customer, from the price
     list, before starting (004 2.4.2)."""
+    limits.check_fields(WorkOrder, {"price": price}, columns={"price": "agreed_price"})
     order = _locked(order)
     _worker_step(order, worker)
     if order.status != Status.ON_SITE:
@@ -264,6 +271,7 @@ def work_order_confirm_price(*, order: WorkOrder, worker: Worker, price: Decimal
 
 @transaction.atomic
 def work_order_complete(*, order: WorkOrder, worker: Worker, now: datetime, note: str = "") -> WorkOrder:
+    limits.check_fields(WorkOrderEvent, {"note": note})
     order = _locked(order)
     _worker_step(order, worker)
     if order.is_paid and order.price_confirmed_at is None:
@@ -292,6 +300,7 @@ def work_order_customer_verdict(
     comment: satisfied signs it off, with the signature drawn on the worker's phone or
     on the paper form; unsatisfied sends it back for rework, and after a failed rework
     to a supervisor. Every verdict is kept as an ``Acceptance``."""
+    limits.check_fields(Acceptance, {"comment": comment, "signer_name": signer_name})
     order = _locked(order)
     _may_record_for(order, actor)
     errors: dict[str, list[str]] = {}
@@ -339,6 +348,7 @@ def work_order_rectify(*, order: WorkOrder, reason: str, now: datetime, actor=No
     goes back for rework; when it is completed again, a new callback is due. ``reason``
     is what the owner is unhappy with, in their words; the event's ``rectification``
     says it came from a callback (the timeline says so in the reader's language)."""
+    limits.check_fields(WorkOrderEvent, {"reason": reason}, columns={"reason": "note"})
     order = _locked(order)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say what the owner is unhappy with.")]})
@@ -352,6 +362,7 @@ def work_order_rectify(*, order: WorkOrder, reason: str, now: datetime, actor=No
 @transaction.atomic
 def work_order_settle(*, order: WorkOrder, rework: bool, note: str, now: datetime, actor=None) -> WorkOrder:
     """A supervisor decides an escalated order: one more rework, or a settlement signed off."""
+    limits.check_fields(WorkOrderEvent, {"note": note})
     _require(actor, "repairs.settle_workorder")
     order = _locked(order)
     if not note.strip():
@@ -369,6 +380,7 @@ def work_order_settle(*, order: WorkOrder, rework: bool, note: str, now: datetim
 @transaction.atomic
 def work_order_void(*, order: WorkOrder, reason: str, now: datetime, actor=None) -> WorkOrder:
     """The customer cancels: the order is voided (核销), kept with its reason."""
+    limits.check_fields(WorkOrder, {"reason": reason}, columns={"reason": "void_reason"})
     _require(actor, "repairs.dispatch_workorder")
     order = _locked(order)
     if not (reason or "").strip():
@@ -442,6 +454,7 @@ def work_order_collect_payment(*, order: WorkOrder, method: str, now: datetime, 
 def work_order_cancel_by_owner(*, order: WorkOrder, owner, reason: str, now: datetime) -> WorkOrder:
     """An owner cancels their own request from the portal, as long as no worker has it
     yet; afterwards the desk voids it (the worker brings the form back, 004 2.4.2)."""
+    limits.check_fields(WorkOrder, {"reason": reason}, columns={"reason": "void_reason"})
     order = _locked(order)
     if order.owner_id != owner.pk and not owns_now(owner=owner, unit=order.unit):
         raise PermissionDenied(_("This is not your work order."))
@@ -498,6 +511,7 @@ def work_order_draw(
     *, order: WorkOrder, kind: str, name: str, quantity: Decimal, now: datetime, actor=None, unit_label: str = "",
 ) -> MaterialDraw:
     """Record a material or tool drawn from the store for this order (004 2.4.3)."""
+    limits.check_fields(MaterialDraw, {"name": name, "quantity": quantity, "unit_label": unit_label})
     order = _locked(order)
     _may_record_for(order, actor)
     errors: dict[str, list[str]] = {}
@@ -532,6 +546,7 @@ def work_order_return_tool(*, draw: MaterialDraw, now: datetime, actor=None) -> 
 def damage_report(*, order: WorkOrder, description: str, now: datetime, actor=None) -> DamageIncident:
     """The worker damaged or lost something of the customer's: the supervisor is told at
     once and settles the compensation with the customer (004 2.5.4)."""
+    limits.check_fields(DamageIncident, {"description": description})
     order = _locked(order)
     _may_record_for(order, actor)
     if not (description or "").strip():
@@ -554,6 +569,7 @@ def damage_report(*, order: WorkOrder, description: str, now: datetime, actor=No
 def damage_settle(*, incident: DamageIncident, compensation: Decimal, agreement: str, now: datetime,
                   actor=None) -> DamageIncident:
     """The management office and the customer agree the compensation (may be zero)."""
+    limits.check_fields(DamageIncident, {"compensation": compensation, "agreement": agreement})
     _require(actor, "repairs.settle_workorder")
     incident = DamageIncident.objects.select_for_update().get(pk=incident.pk)
     errors: dict[str, list[str]] = {}
@@ -586,6 +602,7 @@ def price_item_save(
 ) -> PriceItem:
     """Add a line to the special-service price list, or change one. A changed price
     applies to new orders; an order keeps the price agreed on site."""
+    limits.check_fields(PriceItem, {"name": name, "price": price, "unit_label": unit_label})
     _require(actor, "repairs.change_priceitem" if item else "repairs.add_priceitem")
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()

@@ -43,6 +43,7 @@ from fees.models import (
 from owners.models import Estate, Unit
 from owners.selectors import owner_of_record
 from propertydesk.actions import run_action
+from propertydesk.limits import max_length
 from propertydesk.web import DATE_INPUT, BusinessDateField, query_day, staff_required
 
 VIEW_NOTICES = "fees.view_dunningnotice"
@@ -230,12 +231,14 @@ def arrears_xlsx(request):
 
 class CaseForm(forms.Form):
     reason = forms.ChoiceField(label=gettext_lazy("Why the unit is in arrears"), choices=ArrearsReason.choices)
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=max_length(ArrearsCase, "note"),
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class MeasureForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Measure taken"), choices=MeasureKind.choices)
-    note = forms.CharField(label=gettext_lazy("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    note = forms.CharField(label=gettext_lazy("Outcome"), required=False, max_length=max_length(ArrearsMeasure, "note"),
+                           widget=forms.Textarea(attrs={"rows": 2}),
                            help_text=gettext_lazy("What the owner said or what was sent; when to follow up."))
 
 
@@ -370,8 +373,8 @@ class StatementForm(forms.Form):
     estate = forms.ModelChoiceField(Estate.objects.order_by("name"), label=gettext_lazy("Estate"))
     title = forms.CharField(label=gettext_lazy("Title"), max_length=120, required=False,
                             help_text=gettext_lazy("e.g. Income and spending, first half of 2026"))
-    period_start = forms.DateField(label=gettext_lazy("Period from"), widget=DATE_INPUT, required=False)
-    period_end = forms.DateField(label=gettext_lazy("Period to"), widget=DATE_INPUT, required=False)
+    period_start = BusinessDateField(label=gettext_lazy("Period from"), widget=DATE_INPUT, required=False)
+    period_end = BusinessDateField(label=gettext_lazy("Period to"), widget=DATE_INPUT, required=False)
 
 
 class LineForm(forms.Form):

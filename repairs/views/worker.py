@@ -23,10 +23,11 @@ from django.views.decorators.http import require_POST
 
 from fees.models import Receipt
 from propertydesk.actions import run_action
+from propertydesk.limits import max_length
 from propertydesk.roles import worker_of
 from repairs import selectors, services
-from repairs.models import DrawKind, PaymentMethod, Status, WorkOrder
-from repairs.signature import signature_from_data_url
+from repairs.models import Acceptance, DamageIncident, DrawKind, PaymentMethod, Status, WorkOrder, WorkOrderEvent
+from repairs.signature import SIGNATURE_MAX_LENGTH, signature_from_data_url
 
 # An appointment this close is highlighted on the list.
 SOON = timedelta(hours=1)
@@ -77,11 +78,13 @@ class ReturnForm(forms.Form):
 
 class DamageForm(forms.Form):
     description = forms.CharField(label=gettext_lazy("What was damaged or lost"), widget=forms.Textarea,
+                                  max_length=max_length(DamageIncident, "description"),
                                   error_messages={"required": gettext_lazy("Describe what was damaged or lost.")})
 
 
 class CompleteForm(forms.Form):
-    note = forms.CharField(label=gettext_lazy("Note (optional)"), required=False, widget=forms.Textarea)
+    note = forms.CharField(label=gettext_lazy("Note (optional)"), required=False, widget=forms.Textarea,
+                           max_length=max_length(WorkOrderEvent, "note"))
 
 
 class AcceptForm(forms.Form):
@@ -92,9 +95,11 @@ class AcceptForm(forms.Form):
     rating = forms.TypedChoiceField(label=gettext_lazy("Rating"), coerce=int,
                                     choices=[(n, str(n)) for n in range(1, 6)],
                                     error_messages={"required": gettext_lazy("Tap the stars to rate the work.")})
-    comment = forms.CharField(label=gettext_lazy("Customer's comment"), required=False, widget=forms.Textarea)
+    comment = forms.CharField(label=gettext_lazy("Customer's comment"), required=False, widget=forms.Textarea,
+                              max_length=max_length(Acceptance, "comment"))
     signer_name = forms.CharField(label=gettext_lazy("Signed by"), max_length=100, required=False)
-    signature = forms.CharField(label=gettext_lazy("Customer's signature"), required=False, widget=forms.HiddenInput)
+    signature = forms.CharField(label=gettext_lazy("Customer's signature"), required=False, widget=forms.HiddenInput,
+                                max_length=SIGNATURE_MAX_LENGTH)
 
 
 class PayForm(forms.Form):
