@@ -15,6 +15,7 @@ from owners.models import (
     Unit,
 )
 from owners.validators import validate_phone, validate_resident_id
+from propertydesk import limits
 from propertydesk.limits import max_length
 from propertydesk.models import ContactChannel
 from propertydesk.web import DATE_INPUT, HistoryDateField
@@ -177,6 +178,6 @@ class PortalLoginForm(forms.Form):
         help_text=_("Not the phone or ID number: a login name is stored unencrypted."),
     )
     password = forms.CharField(
-        label=_("Initial password"), widget=forms.PasswordInput(render_value=False),
+        label=_("Initial password"), widget=forms.PasswordInput(render_value=False), max_length=limits.PASSWORD_LENGTH,
         help_text=_("Hand it to the owner in person; they can change it after logging in."),
     )

@@ -18,6 +18,10 @@ from django.utils.translation import gettext_lazy as _
 ACCOUNT_LENGTH = 4000
 NOTE_LENGTH = 2000
 
+# A password is only hashed, never stored: any length a person types fits, a megabyte
+# posted at the sign-in is refused before the hasher sees it.
+PASSWORD_LENGTH = 1024
+
 # Business dates: nothing in an estate's records happened before 2000 or is planned
 # after 2100. Far from the calendar's ends, so adding a month or a year never overflows.
 EARLIEST_DAY = datetime.date(2000, 1, 1)

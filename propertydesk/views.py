@@ -7,11 +7,14 @@ from django.shortcuts import redirect, render
 from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from axes.helpers import get_cool_off
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
+from rest_framework.authtoken import serializers as token_serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
+from propertydesk import limits
 from propertydesk.roles import is_staff_member, owner_of, worker_of
 from propertydesk.selectors import inbox_for
 from propertydesk.tokens import token_issue
@@ -21,6 +24,14 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+class AuthTokenSerializer(token_serializers.AuthTokenSerializer):
+    """DRF's, with the lengths a sign-in can have (the same name keeps the schema's)."""
+
+    username = serializers.CharField(label=gettext_lazy("Username"), write_only=True, max_length=150)
+    password = serializers.CharField(label=gettext_lazy("Password"), style={"input_type": "password"}, trim_whitespace=False, write_only=True,
+                                     max_length=limits.PASSWORD_LENGTH)
+
+
 class ObtainTokenView(ObtainAuthToken):
     """POST username and password, get the API token: the one the user holds, or a fresh
     one if it expired (or was revoked at logout or a password change).
@@ -28,6 +39,8 @@ class ObtainTokenView(ObtainAuthToken):
     django-axes locks a username and address out after repeated failures, but it flags
     the lock-out on DRF's request, which its middleware never sees: the caller got the
     same 400 as for a wrong password. Here the lock-out is a 429 with Retry-After."""
+
+    serializer_class = AuthTokenSerializer
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

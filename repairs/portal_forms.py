@@ -7,7 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from owners.models import Unit
-from repairs.models import PriceItem, Trade
+from propertydesk.limits import max_length
+from propertydesk.web import BusinessDateTimeField
+from repairs.models import PriceItem, Trade, WorkOrder
 
 REPAIR, SERVICE = "repair", "service"
 
@@ -41,8 +43,9 @@ class PortalWorkOrderForm(forms.Form):
             "invalid_choice": _("This service is not on this estate's price list."),
         },
     )
-    description = forms.CharField(label=_("Describe the problem"), widget=forms.Textarea(attrs={"rows": 4}))
-    appointment_at = forms.DateTimeField(
+    description = forms.CharField(label=_("Describe the problem"), max_length=max_length(WorkOrder, "description"),
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    appointment_at = BusinessDateTimeField(
         label=_("Preferred appointment"), required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Leave it empty and we will call you to agree a time."),
