@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -108,6 +109,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -364,6 +366,25 @@ OUTBOX_RETRY_DELAYS_SECONDS = [60, 300, 1800, 3600 * 2, 3600 * 6]
 OUTBOX_SENDING_LEASE_SECONDS = int(os.environ.get("OUTBOX_SENDING_LEASE_SECONDS", "600"))
 # Idempotency keys and Message-IDs start with this: unique per deployment.
 OUTBOX_KEY_PREFIX = os.environ.get("OUTBOX_KEY_PREFIX", "pd")
+
+# Content-Security-Policy (Django's ContentSecurityPolicyMiddleware) on every response:
+# scripts only from our own static files (no inline script, no event-handler attribute:
+# templates pass data through json_script or data-* attributes). Styles allow inline
+# style attributes and <style> blocks: progress bars set their width inline and a few
+# print and portal pages carry their own styles; style injection cannot run code.
+# Canvas signature pads draw to data: and blob: URLs.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)

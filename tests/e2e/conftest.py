@@ -60,17 +60,31 @@ def browser():
         browser.close()
 
 
+def is_csp_violation(message) -> bool:
+    """Chromium reports what the Content-Security-Policy blocked as a console error."""
+    return "Content Security Policy" in message.text
+
+
 @contextmanager
 def pages(browser, base_url: str):
-    """make(locale="zh-CN", viewport=...) -> a fresh page in its own context."""
+    """make(locale="zh-CN", viewport=...) -> a fresh page in its own context.
+
+    Every journey doubles as a check of the Content-Security-Policy: whatever the policy
+    blocked on any page (an inline script, a handler attribute, a foreign source) fails the
+    test at the end. ``page.csp_violations`` lists them as they come."""
     contexts = []
+    violations: list[str] = []
 
     def make(locale: str = "zh-CN", width: int = 1366, height: int = 900):
         context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
         context.set_default_timeout(10_000)
         contexts.append(context)
+        # Every page of the context, popups included.
+        context.on("console", lambda message: is_csp_violation(message) and violations.append(
+            f"{message.page.url if message.page else '?'}: {message.text}"))
         page = context.new_page()
         page.base_url = base_url
+        page.csp_violations = violations
         return page
 
     try:
@@ -78,6 +92,8 @@ def pages(browser, base_url: str):
     finally:
         for context in contexts:
             context.close()
+    # Reached only when the journey itself passed.
+    assert not violations, "the Content-Security-Policy blocked:\n" + "\n".join(violations)
 
 
 @pytest.fixture
