@@ -11,6 +11,8 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import decorators, exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
@@ -269,6 +271,7 @@ class OwnerViewSet(
         ),
     )
     @decorators.action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    @method_decorator(never_cache)  # the full numbers stay in no cache
     def reveal(self, request, pk=None):
         """Unmask the owner's phone numbers or ID number. Needs the reveal permission; logged."""
         if is_staff_member(request.user) and not request.user.has_perm("owners.reveal_owner_pii"):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import i18n
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from callbacks.selectors import owner_offered_callbacks
@@ -74,6 +75,7 @@ def owner_detail(request, pk):
     return render(request, "owners/owner_detail.html", _detail_context(request, owner))
 
 
+@never_cache  # the full numbers stay in no cache and no back-button copy
 @staff_required
 @permission_required("owners.reveal_owner_pii", raise_exception=True)
 @require_POST
