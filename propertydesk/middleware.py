@@ -5,6 +5,8 @@ login, the owner record) chose, whichever browser they open them in."""
 
 from __future__ import annotations
 
+import time
+
 from django.utils import translation
 
 from propertydesk import languages
@@ -35,3 +37,38 @@ class ReaderLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+class SessionIdleTimeoutMiddleware:
+    """Ends a session that has seen no request for SESSION_IDLE_TIMEOUT_MINUTES.
+
+    SESSION_COOKIE_AGE is the idle limit and a session's expiry is counted from its last
+    save; this middleware saves it again (moving the expiry on) when a request comes more
+    than a minute after the last save, instead of on every request as
+    SESSION_SAVE_EVERY_REQUEST would. A session older than the limit is gone from the
+    store, so the next request is anonymous and a page sends it to the login page."""
+
+    KEY = "_seen_at"
+    GRANULARITY_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # Only a session the request already loaded: no store read for anonymous visitors.
+        if session is not None and session.accessed and not session.is_empty():
+            now = int(time.time())
+            seen_at = session.get(self.KEY, 0)
+            if session.modified or now - seen_at >= self.GRANULARITY_SECONDS:
+                session[self.KEY] = now
+        return response
+
+
+def mark_session_seen(sender, request, user, **kwargs):
+    """At login (user_logged_in), which writes the session anyway: the first requests after
+    it need not write it again."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SessionIdleTimeoutMiddleware.KEY] = int(time.time())

@@ -54,6 +54,8 @@ def test_resolved_complaint_is_called_back_three_days_later_and_an_unhappy_owner
     later = timezone.localtime(complaint.resolved_at).replace(hour=10, minute=20) + dt.timedelta(days=3)
     with time_machine.travel(later, tick=True):
         call_command("runjob", "callbacks.hourly", "--as-of", later.strftime("%Y-%m-%dT%H:%M"))
+        # Three days idle ended the session (SESSION_IDLE_TIMEOUT_MINUTES): sign in again.
+        log_in(desk, "desk", PASSWORD)
 
         # then: the callback is due today in the desk's queue
         desk.goto(desk.base_url + "/callbacks/?bucket=today")
