@@ -1,3 +1,5 @@
+import math
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -8,7 +10,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from axes.helpers import get_cool_off
+from axes.helpers import get_client_username, get_cool_off
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken import serializers as token_serializers
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -30,6 +32,20 @@ class AuthTokenSerializer(token_serializers.AuthTokenSerializer):
     username = serializers.CharField(label=gettext_lazy("Username"), write_only=True, max_length=150)
     password = serializers.CharField(label=gettext_lazy("Password"), style={"input_type": "password"}, trim_whitespace=False, write_only=True,
                                      max_length=limits.PASSWORD_LENGTH)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out sign-in (AXES_LOCKOUT_CALLABLE): the lock-out
+    page with 429 and Retry-After, as the API token endpoint answers. Each refused try
+    restarts the cool-off, so it ends a full cool-off from now."""
+    cool_off = get_cool_off(request)
+    context = {"username": get_client_username(request, credentials) or ""}
+    if cool_off:
+        context["cooloff_timedelta"] = cool_off
+    response = render(request, "registration/locked_out.html", context, status=429)
+    if cool_off:
+        response["Retry-After"] = str(math.ceil(cool_off.total_seconds()))
+    return response
 
 
 class ObtainTokenView(ObtainAuthToken):
