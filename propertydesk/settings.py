@@ -398,13 +398,36 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# The container health check calls /healthz over plain http from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# HTTPS in production: with DEBUG off every switch below is on unless the environment turns
+# it off (`./dev run` and the tests run with DEBUG on, over plain http).
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # Off unless the deployment says so: the TLS proxy in front decides.
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+    # Behind a TLS proxy that sets X-Forwarded-Proto (and strips a client's own): a request
+    # that came in over https is secure. Set false when nothing in front sets the header.
+    if env_bool("SECURE_PROXY_SSL_HEADER", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain http is redirected to https; false when the proxy in front already redirects.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Browsers remember to use https only for this long (0 turns HSTS off, e.g. when the
+    # proxy sends its own Strict-Transport-Security header).
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS = []
+    if not SECURE_SSL_REDIRECT:
+        # Said off on purpose: the TLS proxy in front redirects http to https.
+        SILENCED_SYSTEM_CHECKS.append("security.W008")
+    if not SECURE_HSTS_SECONDS:
+        # Said off on purpose: the proxy in front sends HSTS itself.
+        SILENCED_SYSTEM_CHECKS.append("security.W004")
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading puts the domain on the browsers' built-in https-only list, a
+        # commitment for the domain's owner to make, not a default.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 LOGGING = {
     "version": 1,
