@@ -150,12 +150,23 @@ def check_imports() -> bool:
     return True
 
 
+def parallel_args(args: list[str]) -> list[str]:
+    """pytest-xdist's workers for the whole suite: one per core, at most two (each seeds
+    its own test database; the demo's tests go to one of them as a group, see
+    tests/conftest.py). ``-n`` or ``-p no:xdist`` among the arguments overrides it;
+    PROPERTYDESK_TEST_WORKERS=1 runs in one process."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) or "no:xdist" in args:
+        return []
+    workers = int(os.environ.get("PROPERTYDESK_TEST_WORKERS") or min(2, os.cpu_count() or 1))
+    return ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
+
+
 def test(args: list[str]) -> int:
     compile_translations()
     if not check_imports():
         return 1
     with database():
-        result = subprocess.run([PY, "-m", "pytest", *args], cwd=BASE_DIR)
+        result = subprocess.run([PY, "-m", "pytest", *parallel_args(args), *args], cwd=BASE_DIR)
     return result.returncode
 
 

@@ -1,5 +1,6 @@
 import datetime
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -53,6 +54,8 @@ def pytest_configure(config):
     from django.conf import settings
 
     config.addinivalue_line("markers", "real_password_hashing: hash passwords as production does")
+    # pytest-xdist's, named here too so that `-p no:xdist` still knows it.
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one worker")
     settings.PASSWORD_HASHERS = FAST_HASHERS
     # Messages leave as soon as their transaction commits, in the test's own process,
     # to the recording gateways (Redis): a test counts what an owner would get.
@@ -193,23 +196,63 @@ def job_worker(redis_url, transactional_db):
         sender.close()
 
 
+# ---- the browser of the journeys ---------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium for the journeys (tests/e2e), never downloaded: Debian's. Here,
+    not in tests/e2e, so that the demo can start it before it seeds (``demo_seeded``)."""
+    path = chromium_path()
+    if path is None:
+        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+
 # ---- the demo estate, seeded once per session ------------------------------------------------
 
 DEMO = "demo_seeded"
 
 
 @pytest.fixture(scope="session")
-def demo_seeded(django_db_setup, django_db_blocker):
+def demo_seeded(request, django_db_setup, django_db_blocker):
     """The demo estate, loaded once for the whole run through ``seed_demo --as-of`` (the
-    run's first day) inside a transaction that is rolled back at the end. Loading it takes
-    half a minute, and the complaints, work-order, callback and fee demo tests all read
-    the same estate. Yields (what seed_demo printed, the demo's "now", the demo's day).
+    run's first day) inside a transaction that is rolled back when the last demo test is
+    done. Loading it takes half a minute, and the complaints, work-order, callback and fee
+    demo tests all read the same estate. Yields (what seed_demo printed, the demo's "now",
+    the demo's day).
 
-    The tests that use it run last and together (``pytest_collection_modifyitems``
-    below), so no other test ever runs inside that open transaction. Each of them must
-    be a ``django_db`` test: its writes go to a savepoint rolled back after it. Each
-    runs with the clock at the moment of the seeding (``_demo_clock``), so a run that
-    crosses midnight still sees the demo's day as today."""
+    The tests that use it run first and together (``pytest_collection_modifyitems``
+    below; under pytest-xdist as one group on one worker), and the transaction is rolled
+    back right after the last of them (``pytest_runtest_teardown``), so no other test
+    ever runs inside it. Each of them must be a ``django_db`` test: its writes go to a
+    savepoint rolled back after it. Each runs with the clock at the moment of the
+    seeding (``_demo_clock``), so a run that crosses midnight still sees the demo's day
+    as today."""
     from io import StringIO
 
     from django.core.management import call_command
@@ -218,9 +261,21 @@ def demo_seeded(django_db_setup, django_db_blocker):
 
     from demo.context import as_of
 
+    # Playwright's sync API, once started, gives this thread a new context, and with it
+    # new database connections (Django keeps them per context): a demo seeded in the old
+    # one would be out of sight of the journeys. So the browser starts first if a journey
+    # reads the demo.
+    if any(item.get_closest_marker("e2e") and DEMO in item.fixturenames for item in request.session.items):
+        request.getfixturevalue("browser")
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
+
+        def close():
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+
         try:
             seeded_at = timezone.now()
             today = timezone.localdate(seeded_at)
@@ -230,10 +285,23 @@ def demo_seeded(django_db_setup, django_db_blocker):
             # left pending, every test's teardown (which checks them inside its savepoint,
             # then rolls that back) would check them all again, a second or two each.
             connection.check_constraints()
-            yield DemoRun(out.getvalue(), as_of(today), today, seeded_at)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+        except BaseException:
+            close()
+            raise
+    run = DemoRun(out.getvalue(), as_of(today), today, seeded_at)
+    run.close = close
+    _open_demo.append(run)
+    yield run
+    _close_demo()
+
+
+_open_demo: list = []
+
+
+def _close_demo() -> None:
+    """Roll the demo back, once."""
+    while _open_demo:
+        _open_demo.pop().close()
 
 
 class DemoRun(tuple):
@@ -264,4 +332,18 @@ def pytest_collection_modifyitems(items):
     for item in demo:
         if item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db)
-    items[:] = [item for item in items if DEMO not in getattr(item, "fixturenames", ())] + demo
+        # pytest-xdist (--dist loadgroup, as ./dev test runs it) sends them all to one
+        # worker, which seeds the demo once while the other takes the rest.
+        item.add_marker(pytest.mark.xdist_group("demo"))
+    items[:] = demo + [item for item in items if DEMO not in getattr(item, "fixturenames", ())]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the last demo test (the next one does not read the demo), roll the demo back,
+    so the tests after it see an empty database."""
+    yield
+    if _open_demo and DEMO in getattr(item, "fixturenames", ()) and (
+        nextitem is None or DEMO not in getattr(nextitem, "fixturenames", ())
+    ):
+        _close_demo()
