@@ -39,6 +39,8 @@ from callbacks.models import (
 )
 from owners.models import Estate
 from propertydesk.api import (
+    NULLABLE_INT,
+    NULLABLE_STR,
     DayFilter,
     IdFilter,
     RecordActions,
@@ -96,11 +98,11 @@ class CallbackResultSerializer(serializers.ModelSerializer):
                   "correction_reason", "at", "recorded_by", "recorded_by_name"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(NULLABLE_INT)
     def get_recorded_by(self, result) -> int | None:
         return result.recorded_by_id if context_is_staff(self.context) else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STR)
     def get_recorded_by_name(self, result) -> str | None:
         return user_name(result.recorded_by) if context_is_staff(self.context) else None
 
@@ -157,15 +159,15 @@ class CallbackSerializer(serializers.ModelSerializer):
     def get_is_overdue(self, callback) -> bool:
         return callback.is_overdue(self.context.get("today") or timezone.localdate())
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(NULLABLE_INT)
     def get_assignee(self, callback) -> int | None:
         return callback.assignee_id if context_is_staff(self.context) else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STR)
     def get_assignee_name(self, callback) -> str | None:
         return user_name(callback.assignee) if context_is_staff(self.context) else None
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(NULLABLE_INT)
     def get_cancelled_by(self, callback) -> int | None:
         return callback.cancelled_by_id if context_is_staff(self.context) else None
 
@@ -381,7 +383,7 @@ class CallbackRuleSerializer(serializers.ModelSerializer):
                   "required_rate", "required_rate_bank", "effective_from", "created_by", "created_by_name"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STR)
     def get_created_by_name(self, rule) -> str | None:
         return user_name(rule.created_by)
 

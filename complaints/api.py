@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import (
     decorators,
@@ -45,6 +44,8 @@ from complaints.models import (
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_of_record, owner_units
 from propertydesk.api import (
+    NULLABLE_INT,
+    NULLABLE_STR,
     BusinessDateTimeField,
     IdFilter,
     RecordActions,
@@ -75,7 +76,7 @@ class ComplaintEventSerializer(serializers.ModelSerializer):
                   "actor_name"]
         extra_kwargs = {"note": {"help_text": "What a person wrote, as written."}}
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STR)
     def get_actor_name(self, event) -> str | None:
         return user_name(event.actor) if _is_staff(self.context) else None
 
@@ -93,6 +94,9 @@ class ComplaintSerializer(serializers.ModelSerializer):
     category_display = serializers.CharField(source="get_category_display", read_only=True)
     urgency_display = serializers.CharField(source="get_urgency_display", read_only=True)
     channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    department = serializers.ChoiceField(
+        choices=Department.choices, allow_blank=True, read_only=True,
+        label=Complaint._meta.get_field("department").verbose_name, help_text="Blank until the complaint is assigned.")
     department_display = serializers.CharField(source="get_department_display", read_only=True)
     assignee = serializers.SerializerMethodField(help_text="Staff only; null for owners.")
     assignee_name = serializers.SerializerMethodField(help_text="Staff only; null for owners.")
@@ -111,11 +115,11 @@ class ComplaintSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(NULLABLE_INT)
     def get_assignee(self, complaint) -> int | None:
         return complaint.assignee_id if _is_staff(self.context) else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STR)
     def get_assignee_name(self, complaint) -> str | None:
         return user_name(complaint.assignee) if _is_staff(self.context) else None
 
@@ -394,7 +398,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STR)
     def get_decided_by_name(self, suggestion) -> str | None:
         return user_name(suggestion.decided_by) if _is_staff(self.context) else None
 

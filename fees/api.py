@@ -39,6 +39,7 @@ from fees.models import (
 )
 from owners.models import Estate, Unit
 from propertydesk.api import (
+    NULLABLE_STR,
     DayFilter,
     IdFilter,
     ListFiltersOnly,
@@ -299,11 +300,11 @@ class PaymentSerializer(serializers.ModelSerializer):
                   "reversed_by_name", "reversal_reason", "allocations"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STR)
     def get_received_by_name(self, payment) -> str | None:
         return user_name(payment.received_by) if context_is_staff(self.context) else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STR)
     def get_reversed_by_name(self, payment) -> str | None:
         return user_name(payment.reversed_by) if context_is_staff(self.context) else None
 

@@ -168,6 +168,13 @@ class OwnerSerializer(serializers.ModelSerializer):
         return super().to_representation(instance)
 
 
+class RevealRequestSerializer(serializers.Serializer):
+    """What to unmask: the phone numbers (the default) or the ID number. A body that is
+    not an object, or names another field, is a 400 on ``field``."""
+
+    field = serializers.ChoiceField(PiiField.choices, required=False, default=PiiField.PHONE)
+
+
 class BuildingFilter(django_filters.FilterSet):
     class Meta:
         model = Building
@@ -264,7 +271,7 @@ class OwnerViewSet(
         )
 
     @extend_schema(
-        request=inline_serializer("RevealRequest", {"field": serializers.ChoiceField(PiiField.choices)}),
+        request=RevealRequestSerializer,
         responses=inline_serializer(
             "RevealResponse",
             {"phones": serializers.ListField(required=False), "id_number": serializers.CharField(required=False)},
@@ -277,10 +284,11 @@ class OwnerViewSet(
         if is_staff_member(request.user) and not request.user.has_perm("owners.reveal_owner_pii"):
             raise exceptions.PermissionDenied
         owner = self.get_object()
-        field = request.data.get("field", PiiField.PHONE)
+        asked = RevealRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
         try:
             revealed = services.owner_reveal_pii(
-                owner=owner, user=request.user, field=field, now=timezone.now(),
+                owner=owner, user=request.user, field=asked.validated_data["field"], now=timezone.now(),
                 ip_address=request.META.get("REMOTE_ADDR"), via="api",
             )
         except DjangoValidationError as error:

@@ -106,6 +106,14 @@ def user_name(user) -> str | None:
     return None if user is None else person_name(user)
 
 
+# The schema of a method field that may answer null (a staff-only field in an owner's view,
+# a person not yet named): ``@extend_schema_field(NULLABLE_INT)`` above ``-> int | None``.
+# A bare OpenApiTypes.INT would promise a number every time.
+NULLABLE_INT = serializers.IntegerField(allow_null=True, read_only=True)
+NULLABLE_STR = serializers.CharField(allow_null=True, read_only=True)
+NULLABLE_BOOL = serializers.BooleanField(allow_null=True, read_only=True)
+
+
 def named_choice_field(component_name: str, choices):
     """A ChoiceField over ``choices`` that the schema shows as one named enum component.
     Work orders, complaints, callbacks, bills and notices all have a "status", "kind" or

@@ -268,6 +268,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation's refusals (400/401/403/404/415/429) with their bodies, besides its success.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "propertydesk.schema.declare_error_responses",
+    ],
     # Complaints, suggestions and timeline events all have a "status": name each set once.
     "ENUM_NAME_OVERRIDES": {
         "ComplaintStatusEnum": "complaints.models.Status",

@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import (
     decorators,
@@ -33,7 +32,7 @@ from rest_framework.response import Response
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_units
 from propertydesk.api import IdFilter, MomentFilter, RecordActions, StaffOrOwnerPermission, named_choice_field
-from propertydesk.api import BusinessDateTimeField, service_errors
+from propertydesk.api import NULLABLE_BOOL, NULLABLE_INT, NULLABLE_STR, BusinessDateTimeField, service_errors
 from propertydesk.api import context_is_staff as _is_staff
 from propertydesk.api import context_owner as _owner
 from propertydesk.limits import max_length
@@ -243,21 +242,21 @@ class WorkOrderSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STR)
     def get_worker_name(self, order) -> str | None:
         return order.worker.display_name if order.worker_id else None
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(NULLABLE_INT)
     def get_dispatch_late_by(self, order) -> int | None:
         if order.dispatch_late_by is None or not _is_staff(self.context):
             return None
         return int(order.dispatch_late_by.total_seconds())
 
-    @extend_schema_field(OpenApiTypes.BOOL)
+    @extend_schema_field(NULLABLE_BOOL)
     def get_is_late_for_dispatch(self, order) -> bool | None:
         return order.is_late_for_dispatch if _is_staff(self.context) else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STR)
     def get_trade_override(self, order) -> str | None:
         return order.trade_override if _is_staff(self.context) else None
 

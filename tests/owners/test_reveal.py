@@ -42,3 +42,20 @@ def test_api_reveal_needs_the_permission_and_is_logged(client, desk_user, financ
     assert response.status_code == 200
     assert response.json() == {"id_number": resident_id(9)}
     assert PiiReveal.objects.get().via == "api"
+
+
+def test_api_reveal_refuses_a_body_that_is_not_a_choice_with_a_400_and_logs_nothing(client, desk_user):
+    # given: fuzzed bodies that used to be a 500 (a list has no .get, a dict is no field name)
+    owner = make_owner(name="罗敏", id_number=resident_id(9))
+    url = f"/api/v1/owners/{owner.pk}/reveal/"
+    client.force_login(desk_user)
+
+    # when
+    answers = [client.post(url, body, content_type="application/json")
+               for body in (["phone"], {"field": {"phone": 1}}, {"field": "passport"})]
+
+    # then
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    assert all("field" in a.json() or "non_field_errors" in a.json() for a in answers)
+    assert PiiReveal.objects.count() == 0
+    assert client.post(url, {}, content_type="application/json").json()["phones"][0]["number"]

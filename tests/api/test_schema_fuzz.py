@@ -1,0 +1,206 @@
+"""Schemathesis fuzzes every operation of the REST API from the OpenAPI schema the
+portal serves (/api/v1/schema/), once as a supervisor and once as an owner, against a
+small estate: no answer may be a 500, and every answer must match the schema.
+
+In-process (the WSGI app, no server thread), so every request runs in the test's own
+transaction: what the fuzzer writes is rolled back. The examples per operation are
+bounded and derandomized, failures are counted instead of raised (no shrinking), and
+the figures are printed whatever pytest captures. CI runs it as a stage of its own:
+``./dev test -m schemathesis tests/api``."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+import datetime as dt
+import os
+from decimal import Decimal
+
+import hypothesis
+import pytest
+import schemathesis
+import time_machine
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core import NotSet
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from callbacks import services as callbacks
+from callbacks.models import Callback
+from complaints import services as complaints
+from fees import services as fees
+from fees.models import FeeStandard
+from propertydesk.wsgi import application
+from repairs.models import PriceItem, Worker
+from tests.callbacks.conftest import complete_order, resolve_complaint, sh
+from tests.factories import PASSWORD, UnitFactory, UserFactory, give_unit, make_owner
+
+pytestmark = pytest.mark.schemathesis
+
+SCHEMA = "/api/v1/schema/"
+# Examples per operation: schema-valid ones and hostile ones (wrong types, missing
+# fields, out-of-range values). Bounded so both identities run in about a minute;
+# PROPERTYDESK_FUZZ_EXAMPLES=40,40 (valid, hostile) digs deeper by hand.
+POSITIVE_EXAMPLES, NEGATIVE_EXAMPLES = (
+    int(n) for n in os.environ.get("PROPERTYDESK_FUZZ_EXAMPLES", "7,3").split(","))
+CHECKS = {
+    "server errors": not_a_server_error,
+    "schema violations": response_schema_conformance,
+    "undeclared statuses": status_code_conformance,
+}
+NOW = sh(2026, 11, 20, 10, 0)
+
+
+@dataclasses.dataclass
+class Tally:
+    operations: int = 0
+    cases: int = 0
+    failures: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    examples: dict = dataclasses.field(default_factory=dict)  # (check, operation) -> first message
+
+    def line(self, identity: str) -> str:
+        counts = ", ".join(f"{self.failures[name]} {name}" for name in CHECKS)
+        return f"schemathesis {identity}: {self.operations} operations, {self.cases} cases, {counts}"
+
+    def details(self) -> str:
+        return "\n\n".join(f"[{check}] {operation}\n{message}"
+                           for (check, operation), message in sorted(self.examples.items()))
+
+
+@pytest.fixture
+def world(db, settings):
+    """One estate: the owner 李娜 with her unit and a neighbour with his; a complaint
+    resolved and one just taken, a paid special service and a minor repair done, their
+    callbacks (one offered online), a suggestion, October's and November's bills, a
+    payment and October's first reminders. Returns the two callers."""
+    settings.ALLOWED_HOSTS = ["*"]
+    with time_machine.travel(NOW, tick=False):
+        owner = make_owner(name="李娜", phone="13912345678")
+        unit = UnitFactory(number="3-1-1203")
+        give_unit(owner, unit)
+        owner.user = UserFactory(username="lina", last_name="李娜")
+        owner.save(update_fields=["user"])
+        neighbour = make_owner(name="王强", phone="13800001111")
+        give_unit(neighbour, UnitFactory(building=unit.building, number="3-1-1204"))
+        desk = UserFactory(username="desk", role="front_desk", first_name="丽华", last_name="陈")
+        boss = UserFactory(username="boss", role="supervisor", first_name="敏", last_name="周")
+        plumber = Worker.objects.create(user=UserFactory(username="eng", role="engineering"), estate=unit.estate,
+                                        trades=["plumbing"])
+        item = PriceItem.objects.create(estate=unit.estate, name="疏通下水道", trade="plumbing",
+                                        price=Decimal("80.00"), unit_label="次")
+        estate = {"owner": owner, "unit": unit, "desk": desk, "boss": boss, "plumber": plumber, "item": item}
+        resolve_complaint(estate, received=sh(2026, 11, 18, 9, 0), resolved=sh(2026, 11, 18, 15, 0))
+        complaints.complaint_register(unit=unit, owner=owner, channel="phone", category="facilities",
+                                      description="楼道灯不亮", now=sh(2026, 11, 19, 9, 0), actor=desk)
+        complete_order(estate, kind="special_service", completed=sh(2026, 11, 19, 11, 0), payment="cash")
+        complete_order(estate, kind="minor_repair", completed=sh(2026, 11, 19, 16, 0))
+        for callback in Callback.objects.all()[:1]:
+            callbacks.callback_offer_online(callback=callback, now=NOW, actor=desk)
+        complaints.suggestion_submit(estate=unit.estate, channel="portal", subject="增加充电桩",
+                                     content="地下车库能否增加电动车充电桩？", now=NOW, owner=owner, unit=unit)
+        FeeStandard.objects.create(estate=unit.estate, item="物业服务费", basis="per_m2_month",
+                                   rate=Decimal("2.35"), effective_from=dt.date(2026, 1, 1))
+        fees.bill_run(period=dt.date(2026, 10, 1), as_of=sh(2026, 10, 10, 1, 0))
+        fees.bill_run(period=dt.date(2026, 11, 1), as_of=sh(2026, 11, 10, 1, 0))
+        fees.payment_take(unit=unit, amount=Decimal("100.00"), method="cash", payer_name="李娜",
+                          now=sh(2026, 11, 12, 10, 0), actor=desk)
+        fees.dunning_round(period=dt.date(2026, 10, 1), round_=1, as_of=sh(2026, 11, 16, 9, 0))
+    return {"owner": owner.user, "supervisor": boss}
+
+
+def known_ids() -> dict[str, list[int]]:
+    """For each path's collection (``/api/v1/work-orders/{id}/…``): the ids that exist."""
+    from django.apps import apps
+
+    models = {"estates": "owners.Estate", "buildings": "owners.Building", "units": "owners.Unit",
+              "owners": "owners.Owner", "complaints": "complaints.Complaint",
+              "suggestions": "complaints.Suggestion", "work-orders": "repairs.WorkOrder",
+              "price-items": "repairs.PriceItem", "callbacks": "callbacks.Callback",
+              "callback-rules": "callbacks.CallbackRule", "bills": "fees.Bill", "payments": "fees.Payment",
+              "fee-standards": "fees.FeeStandard", "dunning-notices": "fees.DunningNotice"}
+    return {name: sorted(apps.get_model(label).objects.values_list("pk", flat=True))
+            for name, label in models.items()}
+
+
+@contextlib.contextmanager
+def in_process():
+    """Requests handled in this thread keep the test's connection open (as Django's test
+    client does): the end of a request must not close the transaction the test runs in."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def token_for(client, username: str) -> dict[str, str]:
+    answer = client.post("/api/v1/auth/token/", {"username": username, "password": PASSWORD})
+    assert answer.status_code == 200, answer.content
+    return {"Authorization": f"Token {answer.json()['token']}"}
+
+
+def fuzz(headers: dict[str, str]) -> Tally:
+    with in_process():
+        return _fuzz(headers)
+
+
+def _fuzz(headers: dict[str, str]) -> Tally:
+    schema = schemathesis.openapi.from_wsgi(SCHEMA, application, headers=headers)
+    ids = known_ids()
+    tally = Tally()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        tally.operations += 1
+        collection = operation.path.removeprefix("/api/v1/").split("/")[0]
+        # An id that exists half the time (the record's own rules answer), else the fuzzer's.
+        real_id = st.sampled_from(ids.get(collection) or [None]) if "{id}" in operation.path else st.none()
+
+        def run(case, use_id):
+            if use_id is not None:
+                case.path_parameters["id"] = use_id
+            response = case.call(headers=headers)
+            tally.cases += 1
+            try:
+                case.validate_response(response, checks=list(CHECKS.values()), headers=headers)
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    name = next((n for n, check in CHECKS.items() if check.__name__ in failure.checks), failure.title)
+                    tally.failures[name] += 1
+                    body = "" if isinstance(case.body, NotSet) else f" body={case.body!r:.300}"
+                    tally.examples.setdefault(
+                        (name, operation.label),
+                        f"{case.method} {case.formatted_path} query={case.query or {}}{body}\n"
+                        f"-> {response.status_code} {response.text[:600]}\n{failure.title}: {failure.message[:800]}")
+
+        for mode, examples in [(GenerationMode.POSITIVE, POSITIVE_EXAMPLES), (GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)]:
+            strategy = st.tuples(operation.as_strategy(generation_mode=mode), st.one_of(st.none(), real_id))
+            hypothesis.settings(
+                max_examples=examples, derandomize=True, database=None, deadline=None,
+                phases=[hypothesis.Phase.generate], suppress_health_check=list(hypothesis.HealthCheck),
+            )(hypothesis.given(strategy)(lambda pair: run(*pair)))()
+    return tally
+
+
+def report(capsys, identity: str, tally: Tally) -> None:
+    with capsys.disabled():
+        print("\n" + tally.line(identity))
+    assert sum(tally.failures.values()) == 0, tally.line(identity) + "\n\n" + tally.details()
+
+
+def test_no_operation_fails_or_breaks_its_schema_for_a_supervisor(client, world, capsys):
+    with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
+        tally = fuzz(token_for(client, world["supervisor"].username))
+    report(capsys, "supervisor", tally)
+
+
+def test_no_operation_fails_or_breaks_its_schema_for_an_owner(client, world, capsys):
+    with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
+        tally = fuzz(token_for(client, world["owner"].username))
+    report(capsys, "owner", tally)
