@@ -101,6 +101,33 @@ def sms_gateway(db):
     gateway.reset()
 
 
+@pytest.fixture
+def figure(record_property):
+    """figure("access matrix: …") — a measured figure printed in the run's closing summary
+    (pytest's terminal summary, "figures"), whatever pytest captures and whichever
+    pytest-xdist worker ran the test: CI's log shows it."""
+
+    def note(line: str) -> None:
+        record_property("figure", line)
+
+    return note
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", ())
+        if name == "figure"
+    ]
+    if lines:
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def skip_or_fail(reason: str):
     """Skip a test whose outside part is missing, with the reason; under CI, fail instead."""
     if IN_CI:
@@ -326,16 +353,22 @@ def _demo_clock(request):
         yield
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-django's own grouping of database tests
-def pytest_collection_modifyitems(items):
-    demo = [item for item in items if DEMO in getattr(item, "fixturenames", ())]
-    for item in demo:
+def pytest_itemcollected(item):
+    """A demo test is a database test, and one of the group "demo": pytest-xdist
+    (--dist loadgroup, as ./dev test runs it) sends them all to one worker, which seeds
+    the demo once while the other takes the rest. (Marked as they are collected: xdist
+    reads the groups in its own pytest_collection_modifyitems.)"""
+    if DEMO in getattr(item, "fixturenames", ()):
         if item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db)
-        # pytest-xdist (--dist loadgroup, as ./dev test runs it) sends them all to one
-        # worker, which seeds the demo once while the other takes the rest.
         item.add_marker(pytest.mark.xdist_group("demo"))
-    items[:] = demo + [item for item in items if DEMO not in getattr(item, "fixturenames", ())]
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own grouping of database tests
+def pytest_collection_modifyitems(items):
+    """The demo's tests first and together."""
+    items[:] = [item for item in items if DEMO in getattr(item, "fixturenames", ())] + [
+        item for item in items if DEMO not in getattr(item, "fixturenames", ())]
 
 
 @pytest.hookimpl(hookwrapper=True)

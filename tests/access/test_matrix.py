@@ -75,7 +75,7 @@ def _request(client: Client, row: Row, world: World):
     return client.get(url)
 
 
-def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path):
+def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path, figure):
     settings.MEDIA_ROOT = tmp_path / "media"
     with time_machine.travel(NOW, tick=False):
         world = build_world()
@@ -100,8 +100,8 @@ def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path):
                         differences.append((row.label, user, expected, got))
         finally:
             request_log.disabled = False
-    print(f"\naccess matrix: {len({r.route for r in ROWS})} routes in {len(ROWS)} rows × {len(USERS)} users, "
-          f"{requests} requests in {time.monotonic() - started:.1f} s")
+    figure(f"access matrix: {len({r.route for r in ROWS})} routes in {len(ROWS)} rows × {len(USERS)} users, "
+           f"{requests} requests in {time.monotonic() - started:.1f} s, {len(differences)} cells differ")
     if differences:
         width = max(len(d[0]) for d in differences)
         lines = [f"{'route':<{width}}  {'user':<11}  {'expected':<8}  got"]

@@ -5,8 +5,8 @@ small estate: no answer may be a 500, and every answer must match the schema.
 In-process (the WSGI app, no server thread), so every request runs in the test's own
 transaction: what the fuzzer writes is rolled back. The examples per operation are
 bounded and derandomized, failures are counted instead of raised (no shrinking), and
-the figures are printed whatever pytest captures. CI runs it as a stage of its own:
-``./dev test -m schemathesis tests/api``."""
+the figures appear in the run's closing summary ("figures"). It runs with the rest of
+the suite (``./dev test``), or alone: ``./dev test -m schemathesis tests/api``."""
 
 from __future__ import annotations
 
@@ -188,19 +188,18 @@ def _fuzz(headers: dict[str, str]) -> Tally:
     return tally
 
 
-def report(capsys, identity: str, tally: Tally) -> None:
-    with capsys.disabled():
-        print("\n" + tally.line(identity))
+def report(figure, identity: str, tally: Tally) -> None:
+    figure(tally.line(identity))
     assert sum(tally.failures.values()) == 0, tally.line(identity) + "\n\n" + tally.details()
 
 
-def test_no_operation_fails_or_breaks_its_schema_for_a_supervisor(client, world, capsys):
+def test_no_operation_fails_or_breaks_its_schema_for_a_supervisor(client, world, figure):
     with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
         tally = fuzz(token_for(client, world["supervisor"].username))
-    report(capsys, "supervisor", tally)
+    report(figure, "supervisor", tally)
 
 
-def test_no_operation_fails_or_breaks_its_schema_for_an_owner(client, world, capsys):
+def test_no_operation_fails_or_breaks_its_schema_for_an_owner(client, world, figure):
     with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
         tally = fuzz(token_for(client, world["owner"].username))
-    report(capsys, "owner", tally)
+    report(figure, "owner", tally)

@@ -57,7 +57,7 @@ def _wait(condition, *, timeout: float, what: str):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_dunning_loses_no_sms_and_sends_none_twice(redis_url):
+def test_a_worker_killed_mid_dunning_loses_no_sms_and_sends_none_twice(redis_url, figure):
     # given: 1,050 units owing, their owners reached by SMS; a gateway that takes 3 ms a message
     _estate_owing(OWNERS)
     gateway = RecordingGateway("sms")
@@ -81,8 +81,8 @@ def test_a_worker_killed_mid_dunning_loses_no_sms_and_sends_none_twice(redis_url
         states = dict(Delivery.objects.filter(channel="sms").values_list("status").annotate(n=Count("id"))
                       .values_list("status", "n"))
         run = JobRun.objects.get(name="fees.dunning")
-        print(f"\nkilled after {before} of {notices} SMS had reached the gateway; outbox: {states}; "
-              f"the run is {run.status}")
+        figure(f"outbox crash: killed after {before} of {notices} SMS had reached the gateway; outbox: {states}; "
+               f"the run is {run.status}")
         # batches of 100: some recorded sent, one caught mid-send, the rest still waiting
         assert notices == OWNERS and states.get("sent", 0) >= 100 and states.get("sending") == 100
         assert states.get("pending", 0) > 0 and run.finished_at is None
@@ -92,7 +92,6 @@ def test_a_worker_killed_mid_dunning_loses_no_sms_and_sends_none_twice(redis_url
         # outbox are run as the tick and the sweep would run them
         assert jobs.abandon_gone_runs(now=timezone.now()) == 1
         run.refresh_from_db()
-        print(f"the killed run: {run.status}: {run.summary}")
         assert run.status == "abandoned" and run.summary.startswith("abandoned: worker")
         second = start_worker(redis_url, queue, **env)
         sender.send_task("propertydesk.run_job", args=("fees.dunning", "2026-11-16T09:00:00+08:00"), queue=queue)
@@ -110,8 +109,8 @@ def test_a_worker_killed_mid_dunning_loses_no_sms_and_sends_none_twice(redis_url
     # then: the gateway got every notice exactly once by its key, resends were recognised
     sms = list(Delivery.objects.filter(channel="sms").values_list("idempotency_key", flat=True))
     received = gateway.messages()
-    print(f"gateway: {len(received)} distinct messages for {len(sms)} SMS notices in {gateway.calls()} calls "
-          f"({gateway.calls() - len(received)} resends recognised by key)")
+    figure(f"outbox crash: the gateway got {len(received)} distinct messages for {len(sms)} SMS notices in {gateway.calls()} calls "
+           f"({gateway.calls() - len(received)} resends recognised by key)")
     assert len(sms) == OWNERS and sorted(received) == sorted(sms)
     assert sorted(m["to"] for m in received.values()) == sorted(f"139{i:08d}" for i in range(OWNERS))
     # and nothing is left pending, every notice is sent when its SMS is
@@ -119,6 +118,6 @@ def test_a_worker_killed_mid_dunning_loses_no_sms_and_sends_none_twice(redis_url
     assert set(DunningNotice.objects.values_list("status", flat=True)) == {"sent"}
     # and the run the kill interrupted is on record as abandoned, its slot run again
     run = JobRun.objects.get(name="fees.dunning")
-    print(f"job run: {run.status}, attempts {run.attempts}: {run.summary}")
+    figure(f"outbox crash: job run {run.status}, attempts {run.attempts}: {run.summary}")
     assert run.status == "done" and run.attempts == 2
     gateway.reset()
