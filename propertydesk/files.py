@@ -13,6 +13,11 @@ record's own access rule): pictures inline, everything else as a download, never
 sniffed, never in a shared cache. With FILES_ACCEL_REDIRECT_PREFIX set the bytes are
 left to the reverse proxy (X-Accel-Redirect to an ``internal`` location) after the same
 check. No URL serves MEDIA_ROOT directly.
+
+Left over: a file is written when its row is saved, inside the transaction; if that
+transaction rolls back later (a notification could not be queued, say), the file stays
+with no row to name it. Nobody can reach it, and ``sweep_orphans`` (the daily
+``propertydesk.files_sweep`` job) deletes such files once they are a day old.
 """
 
 from __future__ import annotations
@@ -24,12 +29,14 @@ import re
 import uuid
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import models
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -337,3 +344,45 @@ def serve(request, stored_file, *, filename: str, content_type: str = "") -> Htt
     # Opened on its own, the file is a sandboxed document that runs nothing.
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
     return response
+
+
+def stored_names() -> set[str]:
+    """Every file name a record holds: each FileField of each installed model."""
+    from django.apps import apps
+
+    names: set[str] = set()
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.FileField):
+                names.update(
+                    name for name in model._default_manager.exclude(**{field.name: ""})
+                    .values_list(field.name, flat=True).iterator(chunk_size=5000) if name
+                )
+    return names
+
+
+def _stored_files(storage, folder: str = ""):
+    folders, names = storage.listdir(folder)
+    for name in names:
+        yield posixpath.join(folder, name) if folder else name
+    for sub in folders:
+        yield from _stored_files(storage, posixpath.join(folder, sub) if folder else sub)
+
+
+def sweep_orphans(*, as_of: datetime) -> str:
+    """The ``propertydesk.files_sweep`` job: delete the stored files no record names that
+    were written more than FILES_ORPHAN_GRACE_HOURS before ``as_of`` (a younger one may
+    belong to an upload whose transaction has not committed yet)."""
+    storage = default_storage
+    try:
+        files = list(_stored_files(storage))
+    except FileNotFoundError:  # nothing was ever uploaded
+        return "no stored files"
+    cutoff = as_of - timedelta(hours=settings.FILES_ORPHAN_GRACE_HOURS)
+    known = stored_names()
+    removed = 0
+    for name in files:
+        if name not in known and storage.get_modified_time(name) < cutoff:
+            storage.delete(name)
+            removed += 1
+    return f"{removed} of {len(files)} stored files named by no record removed"

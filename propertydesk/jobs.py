@@ -151,6 +151,14 @@ JOBS: tuple[Job, ...] = (
         "up if the day was missed (002 五).",
         catch_up=UNTIL_DONE,
     ),
+    Job(
+        name="propertydesk.files_sweep",
+        schedule=crontab(hour=4, minute=20),
+        func="propertydesk.files.sweep_orphans",
+        description="Daily: delete uploaded files that no record names (their transaction rolled back "
+        "after the file was written), once they are a day old.",
+        catch_up=LATEST,
+    ),
     # Last: a tick runs its slots one after the other, and a large backlog of messages
     # should not hold up the jobs above (another tick's sweep shares the work: rows are
     # claimed with SKIP LOCKED).

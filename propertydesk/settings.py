@@ -229,6 +229,9 @@ if min(FILES_MAX_IMAGE_BYTES, FILES_MAX_DOCUMENT_BYTES, FILES_MAX_IMAGE_PIXELS) 
 # Empty: the view sends the file's bytes itself. Set (e.g. "/protected-files/") when a
 # reverse proxy has an internal location there over MEDIA_ROOT: the view still checks
 # the reader, then answers with X-Accel-Redirect and the proxy sends the bytes.
+# A stored file no record names (its transaction rolled back) is deleted by the daily
+# files sweep once it is this old.
+FILES_ORPHAN_GRACE_HOURS = int(os.environ.get("FILES_ORPHAN_GRACE_HOURS", "24"))
 FILES_ACCEL_REDIRECT_PREFIX = os.environ.get("FILES_ACCEL_REDIRECT_PREFIX", "")
 if FILES_ACCEL_REDIRECT_PREFIX and not (
     FILES_ACCEL_REDIRECT_PREFIX.startswith("/") and FILES_ACCEL_REDIRECT_PREFIX.endswith("/")

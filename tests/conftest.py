@@ -4,6 +4,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import uuid
 import zoneinfo
 from pathlib import Path
@@ -32,6 +33,7 @@ REAL_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher",
 # suite under several such clocks besides the real one; no test may depend on the day.
 TEST_CLOCK_VARIABLE = "PROPERTYDESK_TEST_CLOCK"
 _clock_traveller = None
+_media_root = None
 
 
 def test_clock() -> datetime.datetime | None:
@@ -61,6 +63,10 @@ def pytest_configure(config):
     # to the recording gateways (Redis): a test counts what an owner would get.
     settings.OUTBOX_DELIVERY = "inline"
     settings.SMS_BACKEND = "propertydesk.sms.RecordingSmsBackend"
+    # Uploads go to a folder of the run's own, never the developer's var/media.
+    global _media_root
+    _media_root = tempfile.mkdtemp(prefix="propertydesk-test-media-")
+    settings.MEDIA_ROOT = _media_root
     moment = test_clock()
     if moment is not None:
         _clock_traveller = time_machine.travel(moment, tick=True)
@@ -68,6 +74,8 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    if _media_root:
+        shutil.rmtree(_media_root, ignore_errors=True)
     if _clock_traveller is not None:
         _clock_traveller.stop()
 
