@@ -1,0 +1,724 @@
+"""A large property company's data for measuring speed (issue 14): ``manage.py seed_scale``.
+
+At scale 1.0: 20 estates, 100,000 units, 120,000 owners, 1,000,000 complaints and
+1,000,000 work orders with their events, the callbacks their resolutions owe, and
+1,200,000 bills (a year of monthly bills for every unit) with payments, receipts and
+dunning notices, spread over the three years before ``as_of``. ``scale`` multiplies
+every count.
+
+How it loads fast and stays real:
+
+- The registry (owners, phones, ownerships) is made up in Python from one
+  ``random.Random(seed)`` with ``demo.people`` (names, valid resident IDs, unique
+  mobiles). Personal numbers are encrypted by the model fields themselves
+  (``get_db_prep_value``) and their search hashes come from each model's
+  ``normalize()``, the method ``save()`` calls; the rows go in with ``COPY``.
+- Everything else is ``INSERT … SELECT`` over ``generate_series``: the "random" choices
+  are ``hashint8extended(row, seed)``, so the same seed gives the same data. Each
+  record's timestamps follow its state machine (``*_TRANSITIONS``): a record is
+  planned to go as far as a final state and stops at the last step that happened
+  before ``as_of``, so every state appears, with one event row per move.
+- Document numbers use the services' formats and the same gapless sequences
+  (``propertydesk_sequence``), which are advanced so later services calls continue.
+- Bills come from the real set-based bill run (``fees.services.bill_run``), one per
+  month; payments settle a unit's oldest bills first and each has its receipt and
+  allocation; a unit that stops paying gets its dunning notices, delivered on paper.
+- Contact phones on complaints and work orders are the owner's primary phone's
+  ciphertext, copied (the same key decrypts it).
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from complaints.models import CATEGORY_DEPARTMENT, Category, Channel, Complaint
+from complaints.models import TRANSITIONS as COMPLAINT_TRANSITIONS
+from demo.context import as_of as demo_as_of
+from demo.people import People
+from fees import services as fees_services
+from fees.models import FeeStandard, Receipt
+from owners.models import Building, Estate, IdType, Owner, OwnerPhone, PhoneLabel, Unit
+from propertydesk import roles
+from propertydesk.models import ContactChannel
+from repairs.models import TRANSITIONS as ORDER_TRANSITIONS
+from repairs.models import Kind as OrderKind
+from repairs.models import Trade, Worker
+
+# The counts at scale 1.0.
+FULL = {
+    "estates": 20,
+    "units": 100_000,
+    "owners": 120_000,
+    "complaints": 1_000_000,
+    "work_orders": 1_000_000,
+}
+BILL_MONTHS = 12  # a year of monthly bills for every unit: 1,200,000 at scale 1.0
+YEARS = 3
+ENTRANCES, FLOORS, DOORS = 2, 18, 4  # 144 units a building
+AREAS = ("89.50", "118.20", "118.20", "89.50")  # by door
+FEE_RATE = Decimal("2.80")  # yuan per m² and month
+UNSOLD_RATE = 0.05
+CO_OWNER_RATE = 0.14
+SECOND_PHONE_RATE = 0.3
+
+# Each complaint is planned to end in one of these states (then stops at the last step
+# that happened before as_of): cumulative shares.
+COMPLAINT_FATES = (("closed", 0.87), ("resolved", 0.92), ("in_progress", 0.95), ("assigned", 0.975),
+                   ("received", 1.0))
+ORDER_FATES = (("signed_off", 0.86), ("completed", 0.90), ("on_site", 0.91), ("taken", 0.925),
+               ("dispatched", 0.94), ("accepted", 0.95), ("registered", 0.96), ("refused", 0.98),
+               ("voided", 1.0))
+ORDER_KINDS = (("minor_repair", 0.70), ("routine", 0.80), ("major_works", 0.85), ("special_service", 1.0))
+DEFAULTER_RATE = 0.12  # units that stop paying at some month
+
+# Every move the generator writes must be one the state machines allow.
+for _a, _b in (("received", "assigned"), ("assigned", "in_progress"), ("in_progress", "resolved"),
+               ("resolved", "closed")):
+    COMPLAINT_TRANSITIONS.pair(_a, _b)
+for _a, _b in (("registered", "accepted"), ("registered", "refused"), ("registered", "voided"),
+               ("accepted", "dispatched"), ("dispatched", "taken"), ("taken", "on_site"),
+               ("on_site", "completed"), ("completed", "signed_off")):
+    ORDER_TRANSITIONS.pair(_a, _b)
+
+
+@dataclass
+class Report:
+    parts: list[tuple[str, dict[str, int], float]] = field(default_factory=list)
+
+    def timed(self, name: str, fn: Callable[[], dict[str, int]], out=None) -> None:
+        started = time.monotonic()
+        counts = fn()
+        elapsed = time.monotonic() - started
+        self.parts.append((name, counts, elapsed))
+        if out is not None:
+            figures = ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in counts.items())
+            out(f"  {name:<12} {elapsed:7.1f} s  {figures}")
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {key: value for _name, counts, _t in self.parts for key, value in counts.items()}
+
+
+def sizes(scale: float) -> dict[str, int]:
+    units = max(1, round(FULL["units"] * scale))
+    return {
+        "estates": max(1, min(FULL["estates"], units // 25)),
+        "units": units,
+        "owners": max(1, round(FULL["owners"] * scale)),
+        "complaints": round(FULL["complaints"] * scale),
+        "work_orders": round(FULL["work_orders"] * scale),
+    }
+
+
+class Generator:
+    def __init__(self, *, scale: float, seed: int, today: date):
+        self.scale, self.seed, self.today = scale, seed, today
+        self.now = demo_as_of(today)  # midnight at the start of today, local time
+        self.start = self.now - timedelta(days=365 * YEARS)
+        self.n = sizes(scale)
+        self.rng = random.Random(seed)
+        self.tz = settings.TIME_ZONE
+
+    # -- helpers ---------------------------------------------------------------
+
+    def r(self, row: str, salt: int) -> str:
+        """A deterministic uniform number in [0, 1) for the SQL expression ``row``."""
+        return f"(mod(abs(hashint8extended(({row})::bigint, {self.seed * 100 + salt})), 1000000) / 1000000.0)"
+
+    def pick(self, row: str, salt: int, values) -> str:
+        array = "ARRAY[" + ",".join(f"'{v}'" for v in values) + "]"
+        return f"({array})[1 + floor({self.r(row, salt)} * {len(values)})::int]"
+
+    def fate(self, row: str, salt: int, fates) -> str:
+        r = self.r(row, salt)
+        cases = " ".join(f"WHEN {r} < {share} THEN '{name}'" for name, share in fates[:-1])
+        return f"(CASE {cases} ELSE '{fates[-1][0]}' END)"
+
+    def sql(self, statement: str, params: dict | None = None) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, {"now": self.now, "start": self.start, "tz": self.tz, **(params or {})})
+            return cursor.rowcount
+
+    def scalar(self, statement: str, params: dict | None = None):
+        with connection.cursor() as cursor:
+            cursor.execute(statement, {"now": self.now, "tz": self.tz, **(params or {})})
+            return cursor.fetchone()[0]
+
+    def bump_sequences(self, table: str, prefix: str) -> None:
+        """Advance the gapless sequences past the numbers ``table`` (_seq rows: key, n) used."""
+        self.sql(f"""
+            INSERT INTO propertydesk_sequence (key, value)
+            SELECT key, max(seq) FROM {table} GROUP BY key
+            ON CONFLICT (key) DO UPDATE SET value = GREATEST(propertydesk_sequence.value, EXCLUDED.value)
+        """)
+
+    def copy(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        buffer = io.StringIO()
+        for row in rows:
+            buffer.write("\t".join(_copy_value(v) for v in row) + "\n")
+        buffer.seek(0)
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+    # -- staff -----------------------------------------------------------------
+
+    def staff(self) -> dict[str, int]:
+        """A desk clerk per estate and a worker of every trade per estate (work orders need
+        a worker once taken); no usable password: log in as them in tests with force_login."""
+        roles.ensure_roles()
+        from django.contrib.auth.models import Group
+
+        User = get_user_model()
+        desk, engineering = Group.objects.get(name=roles.FRONT_DESK), Group.objects.get(name=roles.ENGINEERING)
+        workers = 0
+        for estate in self.estates:
+            clerk = User.objects.create_user(username=f"scale-desk-{estate.code}", password=None)
+            clerk.groups.add(desk)
+            user = User.objects.create_user(username=f"scale-worker-{estate.code}", password=None)
+            user.groups.add(engineering)
+            Worker.objects.create(user=user, estate=estate, trades=list(Trade.values))
+            workers += 1
+        return {"staff_users": workers * 2, "workers": workers}
+
+    # -- registry --------------------------------------------------------------
+
+    def registry(self) -> dict[str, int]:
+        n = self.n
+        per_estate = [n["units"] // n["estates"] + (1 if i < n["units"] % n["estates"] else 0)
+                      for i in range(n["estates"])]
+        estates = Estate.objects.bulk_create([
+            Estate(name=f"规模测试{i + 1:02d}号小区", code=f"s{i + 1:02d}", address=f"广州市测试路{i + 1}号",
+                   service_phone=f"020-8{i + 1:03d}0000")
+            for i in range(n["estates"])
+        ])
+        buildings = []
+        for estate, count in zip(estates, per_estate):
+            for b in range(-(-count // (ENTRANCES * FLOORS * DOORS))):
+                buildings.append(Building(estate=estate, number=str(b + 1), floors=FLOORS))
+        Building.objects.bulk_create(buildings, batch_size=2000)
+        areas = "ARRAY[" + ",".join(AREAS) + "]::numeric[]"
+        per = ENTRANCES * FLOORS * DOORS
+        for estate, count in zip(estates, per_estate):
+            # slot k: building k / per + 1, entrance, floor, door
+            self.sql(f"""
+                INSERT INTO owners_unit (estate_id, building_id, number, floor, area, notes)
+                SELECT %(estate)s, b.id,
+                       b.number || '-' || (mod(k, %(per)s) / {FLOORS * DOORS} + 1) || '-'
+                       || ((mod(k, {FLOORS * DOORS}) / {DOORS} + 1) * 100 + mod(k, {DOORS}) + 1),
+                       mod(k, {FLOORS * DOORS}) / {DOORS} + 1, ({areas})[mod(k, {DOORS}) + 1], ''
+                FROM generate_series(0, %(count)s - 1) k
+                JOIN owners_building b ON b.estate_id = %(estate)s AND b.number = (k / %(per)s + 1)::text
+                ORDER BY k
+            """, {"estate": estate.pk, "count": count, "per": per})
+        handover = {e.pk: self.today - timedelta(days=365 * self.rng.randint(4, 12)) for e in estates}
+        units = list(Unit.objects.filter(estate__in=estates).order_by("id").values_list("id", "estate_id"))
+
+        # Owners: a current owner for each sold unit, co-owners, then former owners.
+        rng, people = self.rng, People(self.rng)
+        owner_rows, phone_rows, ownership_rows = [], [], []
+        next_owner = (Owner.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+        next_phone = (OwnerPhone.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+        id_field = Owner._meta.get_field("id_number")
+        phone_field = OwnerPhone._meta.get_field("number")
+        created = timezone.now()
+
+        def new_owner() -> int:
+            nonlocal next_owner, next_phone
+            person = people.person(born=(1945, 1998))
+            if rng.random() < 0.02:
+                id_type, id_number = IdType.PASSPORT, people.passport()
+            else:
+                id_type, id_number = IdType.RESIDENT_ID, people.resident_id(person)
+            owner = Owner(name=person.name, id_number=id_number)
+            owner.normalize()
+            channel = rng.choice(ContactChannel.values)
+            owner_rows.append((next_owner, owner.name, id_type, id_field.get_db_prep_value(owner.id_number, connection),
+                               owner.id_number_hash, "", "", channel, settings.LANGUAGE_CODE, "{}", "",
+                               created, created))
+            for i in range(2 if rng.random() < SECOND_PHONE_RATE else 1):
+                phone = OwnerPhone(number=people.mobile())
+                phone.normalize()
+                phone_rows.append((next_phone, next_owner, PhoneLabel.MOBILE if i == 0 else PhoneLabel.WORK,
+                                   phone_field.get_db_prep_value(phone.number, connection), phone.number_hash,
+                                   phone.tail_hash, i == 0))
+                next_phone += 1
+            next_owner += 1
+            return next_owner - 1
+
+        sold: list[tuple[int, date]] = []  # (unit, current owners' start)
+        budget = n["owners"]
+        for unit_id, estate_id in units:
+            if budget <= 0 or rng.random() < UNSOLD_RATE:
+                continue
+            start = handover[estate_id] + timedelta(days=rng.randint(0, 90))
+            owner = new_owner()
+            budget -= 1
+            ownership_rows.append((unit_id, owner, start, None, start + timedelta(days=rng.randint(20, 200)), ""))
+            sold.append((unit_id, start))
+            if budget > 0 and rng.random() < CO_OWNER_RATE:
+                ownership_rows.append((unit_id, new_owner(), start, None, None, ""))
+                budget -= 1
+        # Former owners: they sold the unit to its current owners (whose start moves later).
+        resold = rng.sample(range(len(sold)), min(budget, len(sold)))
+        moved: dict[int, date] = {}
+        for index in resold:
+            unit_id, first = sold[index]
+            latest = self.today - timedelta(days=60)
+            sale = first + timedelta(days=rng.randint(365, max(365, (latest - first).days)))
+            ownership_rows.append((unit_id, new_owner(), first, min(sale, latest), None, "sale"))
+            moved[unit_id] = min(sale, latest)
+        ownership_rows = [
+            (u, o, moved[u] if u in moved and end is None else start, end,
+             (moved[u] + timedelta(days=30)) if u in moved and end is None and move_in else move_in, reason)
+            for u, o, start, end, move_in, reason in ownership_rows
+        ]
+        self.copy("owners_owner", ["id", "name", "id_type", "id_number", "id_number_hash", "address", "email",
+                                   "preferred_channel", "language", "special_needs", "special_needs_note",
+                                   "created_at", "updated_at"], owner_rows)
+        self.copy("owners_ownerphone", ["id", "owner_id", "label", "number", "number_hash", "tail_hash",
+                                        "is_primary"], phone_rows)
+        self.copy("owners_ownership", ["unit_id", "owner_id", "start_date", "end_date", "move_in_date",
+                                       "end_reason", "note", "created_at"],
+                  [(*row, "", created) for row in ownership_rows])
+        for table in ("owners_owner", "owners_ownerphone"):
+            self.sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        # Who a complaint or an order is about: units with a current owner (the first on the deed).
+        self.sql("DROP TABLE IF EXISTS _owned")
+        self.sql("""
+            CREATE TEMP TABLE _owned AS
+            SELECT row_number() OVER (ORDER BY u.id) AS rn, u.id AS unit_id, u.estate_id, o.id AS owner_id,
+                   o.name AS owner_name, p.number AS phone
+            FROM owners_unit u
+            JOIN LATERAL (SELECT own.owner_id FROM owners_ownership own
+                          WHERE own.unit_id = u.id AND own.end_date IS NULL ORDER BY own.id LIMIT 1) cur ON true
+            JOIN owners_owner o ON o.id = cur.owner_id
+            LEFT JOIN owners_ownerphone p ON p.owner_id = o.id AND p.is_primary
+            WHERE u.estate_id = ANY(%(estates)s)
+        """, {"estates": [e.pk for e in estates]})
+        self.sql("CREATE UNIQUE INDEX ON _owned (rn)")
+        self.owned = self.scalar("SELECT count(*) FROM _owned")
+        self.estates = estates
+        return {"estates": len(estates), "buildings": len(buildings), "units": len(units),
+                "owners": len(owner_rows), "owner_phones": len(phone_rows), "ownerships": len(ownership_rows)}
+
+    # -- complaints ------------------------------------------------------------
+
+    def complaints(self) -> dict[str, int]:
+        count = self.n["complaints"]
+        if not count or not self.owned:
+            return {"complaints": 0}
+        categories = list(Category.values)
+        departments = [CATEGORY_DEPARTMENT[c] for c in categories]
+        hours = settings.COMPLAINT_POLICY_DEFAULTS
+        r = self.r
+        span = int((self.now - self.start).total_seconds())
+        self.sql("DROP TABLE IF EXISTS _c")
+        self.sql(f"""
+            CREATE TEMP TABLE _c AS
+            SELECT x.*, x.received_at + make_interval(hours => x.promise_hours) AS promised_at,
+                   CASE WHEN x.fate <> 'received' THEN x.received_at + make_interval(mins => 10 + (110 * {r('x.g', 3)})::int) END AS ra
+            FROM (
+                SELECT g, o.unit_id, o.estate_id, o.owner_id, o.owner_name, o.phone,
+                       %(start)s + make_interval(secs => ({span} * (g - 1 + {r('g', 1)}) / %(count)s)::bigint) AS received_at,
+                       1 + floor({r('g', 2)} * {len(categories)})::int AS cat,
+                       CASE WHEN {r('g', 4)} < 0.03 THEN 'emergency' WHEN {r('g', 4)} < 0.2 THEN 'urgent' ELSE 'normal' END AS urgency,
+                       CASE WHEN {r('g', 4)} < 0.03 THEN {hours['emergency_hours']}
+                            WHEN {r('g', 4)} < 0.2 THEN {hours['urgent_hours']} ELSE {hours['normal_hours']} END AS promise_hours,
+                       {self.fate('g', 5, COMPLAINT_FATES)} AS fate,
+                       {self.pick('g', 6, Channel.values)} AS channel
+                FROM generate_series(1, %(count)s) g
+                JOIN _owned o ON o.rn = 1 + mod(abs(hashint8extended(g, {self.seed})), %(owned)s)
+            ) x
+        """, {"count": count, "owned": self.owned})
+        # The later steps, each only if the plan goes that far; then cut at as_of.
+        # minutes from assigned to started, started to resolved (mostly within the promise), resolved to closed
+        m7 = f"(5 + promise_hours * 12 * {r('g', 7)})::int"
+        m8 = f"(10 + promise_hours * 50 * {r('g', 8)})::int"
+        m9 = f"(240 + 4000 * {r('g', 9)})::int"
+        self.sql(f"""
+            ALTER TABLE _c ADD rs timestamptz, ADD rr timestamptz, ADD rc timestamptz;
+            UPDATE _c SET
+              rs = CASE WHEN fate IN ('in_progress', 'resolved', 'closed') THEN ra + make_interval(mins => {m7}) END,
+              rr = CASE WHEN fate IN ('resolved', 'closed') THEN ra + make_interval(mins => {m7} + {m8}) END,
+              rc = CASE WHEN fate = 'closed' THEN ra + make_interval(mins => {m7} + {m8} + {m9}) END;
+            UPDATE _c SET ra = CASE WHEN ra <= %(now)s THEN ra END, rs = CASE WHEN rs <= %(now)s THEN rs END,
+                          rr = CASE WHEN rr <= %(now)s THEN rr END, rc = CASE WHEN rc <= %(now)s THEN rc END;
+            UPDATE _c SET received_at = LEAST(received_at, %(now)s - interval '1 minute')
+        """)
+        self.sql("""
+            DROP TABLE IF EXISTS _cseq;
+            CREATE TEMP TABLE _cseq AS
+            SELECT c.g, 'complaint:' || c.estate_id || ':' || y.year AS key, y.year,
+                   coalesce((SELECT value FROM propertydesk_sequence s
+                             WHERE s.key = 'complaint:' || c.estate_id || ':' || y.year), 0)
+                   + row_number() OVER (PARTITION BY c.estate_id, y.year ORDER BY c.received_at, c.g) AS seq
+            FROM _c c, LATERAL (SELECT extract(year FROM c.received_at AT TIME ZONE %(tz)s)::int AS year) y
+        """)
+        before = self.scalar("SELECT coalesce(max(id), 0) FROM complaints_complaint")
+        dept = "ARRAY[" + ",".join(f"'{d}'" for d in departments) + "]"
+        cats = "ARRAY[" + ",".join(f"'{c}'" for c in categories) + "]"
+        inserted = self.sql(f"""
+            INSERT INTO complaints_complaint (
+                number, estate_id, unit_id, owner_id, contact_name, contact_phone, channel, category, urgency,
+                location, description, status, department, received_at, promised_at, promise_note, assigned_at,
+                started_at, resolved_at, closed_at, resolution, late_by, reopen_count)
+            SELECT upper(e.code) || '-TS' || s.year || '-' || lpad(s.seq::text, 5, '0'), c.estate_id, c.unit_id,
+                   c.owner_id, c.owner_name, c.phone, c.channel, ({cats})[c.cat],
+                   c.urgency, '', '规模测试投诉：' || c.g,
+                   CASE WHEN c.rc IS NOT NULL THEN 'closed' WHEN c.rr IS NOT NULL THEN 'resolved'
+                        WHEN c.rs IS NOT NULL THEN 'in_progress' WHEN c.ra IS NOT NULL THEN 'assigned'
+                        ELSE 'received' END,
+                   CASE WHEN c.ra IS NOT NULL THEN ({dept})[c.cat] ELSE '' END,
+                   c.received_at, c.promised_at, '', c.ra, c.rs, c.rr, c.rc,
+                   CASE WHEN c.rr IS NOT NULL THEN '已处理完毕。' ELSE '' END,
+                   CASE WHEN c.rr > c.promised_at THEN c.rr - c.promised_at END, 0
+            FROM _c c JOIN _cseq s ON s.g = c.g JOIN owners_estate e ON e.id = c.estate_id
+            ORDER BY c.received_at, c.g
+        """)
+        self.bump_sequences("_cseq", "complaint")
+        new = f"c.id > {before}"
+        events = 0
+        iso = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"
+        for kind, frm, to, at, data, note in (
+            ("received", "", "received", "c.received_at",
+             f"jsonb_build_object('promised_at', {iso.format('c.promised_at')})", "''"),
+            ("assigned", "received", "assigned", "c.assigned_at",
+             "jsonb_build_object('department', c.department, 'assignee', '')", "''"),
+            ("started", "assigned", "in_progress", "c.started_at", "'{}'::jsonb", "''"),
+            ("resolved", "in_progress", "resolved", "c.resolved_at", "'{}'::jsonb", "c.resolution"),
+            ("closed", "resolved", "closed", "c.closed_at", "'{}'::jsonb", "''"),
+        ):
+            events += self.sql(f"""
+                INSERT INTO complaints_complaintevent (complaint_id, at, kind, from_status, to_status, note, data,
+                                                       note_message, public)
+                SELECT c.id, {at}, '{kind}', '{frm}', '{to}', {note}, {data}, '{{}}'::jsonb, true
+                FROM complaints_complaint c WHERE {new} AND {at} IS NOT NULL
+            """)
+        self.complaints_after = before
+        return {"complaints": inserted, "complaint_events": events}
+
+    # -- work orders -----------------------------------------------------------
+
+    def work_orders(self) -> dict[str, int]:
+        count = self.n["work_orders"]
+        if not count or not self.owned:
+            return {"work_orders": 0}
+        r = self.r
+        span = int((self.now - self.start).total_seconds())
+        minutes = settings.WORK_ORDER_DISPATCH_MINUTES
+        self.sql("DROP TABLE IF EXISTS _w")
+        self.sql(f"""
+            CREATE TEMP TABLE _w AS
+            SELECT g, o.unit_id, o.estate_id, o.owner_id, o.owner_name, o.phone, w.id AS worker_id,
+                   %(start)s + make_interval(secs => ({span} * (g - 1 + {r('g', 21)}) / %(count)s)::bigint) AS reg,
+                   {self.fate('g', 22, ORDER_KINDS)} AS kind,
+                   {self.pick('g', 23, Trade.values)} AS trade,
+                   {self.fate('g', 24, ORDER_FATES)} AS fate,
+                   {self.pick('g', 25, ['desk', 'phone', 'portal'])} AS source,
+                   (5 + 40 * {r('g', 26)})::int AS m1, (2 + 30 * {r('g', 27)})::int AS m2,
+                   (5 + 30 * {r('g', 28)})::int AS m3, (20 + 120 * {r('g', 29)})::int AS m4,
+                   (30 + 300 * {r('g', 30)})::int AS m5, (5 + 60 * {r('g', 31)})::int AS m6,
+                   (50 + 50 * floor(10 * {r('g', 32)}))::numeric(12, 2) AS price
+            FROM generate_series(1, %(count)s) g
+            JOIN _owned o ON o.rn = 1 + mod(abs(hashint8extended(g, {self.seed + 7})), %(owned)s)
+            JOIN repairs_worker w ON w.estate_id = o.estate_id
+        """, {"count": count, "owned": self.owned})
+        steps = ["judged", "dispatched", "taken", "arrived", "completed", "signed"]
+        reach = {  # how far each fate goes along the steps
+            "registered": 0, "accepted": 1, "dispatched": 2, "taken": 3, "on_site": 4, "completed": 5,
+            "signed_off": 6, "refused": 1, "voided": 0,
+        }
+        cumulative = "reg"
+        sets = []
+        for i, (step, minutes_col) in enumerate(zip(steps, ["m1", "m2", "m3", "m4", "m5", "m6"])):
+            cumulative = f"{cumulative} + make_interval(mins => {minutes_col})"
+            fates = [f"'{f}'" for f, n in reach.items() if n > i]
+            sets.append(f"{step} = CASE WHEN fate IN ({', '.join(fates)}) AND {cumulative} <= %(now)s "
+                        f"THEN {cumulative} END")
+        self.sql(f"ALTER TABLE _w {', '.join(f'ADD {s} timestamptz' for s in steps)}, ADD voided timestamptz")
+        self.sql(f"UPDATE _w SET {', '.join(sets)}, "
+                 f"voided = CASE WHEN fate = 'voided' AND reg + interval '2 hours' <= %(now)s "
+                 f"THEN reg + interval '2 hours' END, reg = LEAST(reg, %(now)s - interval '1 minute')")
+        self.sql("""
+            DROP TABLE IF EXISTS _wseq;
+            CREATE TEMP TABLE _wseq AS
+            SELECT w.g, 'workorder:' || w.estate_id || ':' || y.year AS key, y.year,
+                   coalesce((SELECT value FROM propertydesk_sequence s
+                             WHERE s.key = 'workorder:' || w.estate_id || ':' || y.year), 0)
+                   + row_number() OVER (PARTITION BY w.estate_id, y.year ORDER BY w.reg, w.g) AS seq
+            FROM _w w, LATERAL (SELECT extract(year FROM w.reg AT TIME ZONE %(tz)s)::int AS year) y
+        """)
+        before = self.scalar("SELECT coalesce(max(id), 0) FROM repairs_workorder")
+        status = """CASE WHEN w.voided IS NOT NULL THEN 'voided'
+                         WHEN w.fate = 'refused' AND w.judged IS NOT NULL THEN 'refused'
+                         WHEN w.signed IS NOT NULL THEN 'signed_off' WHEN w.completed IS NOT NULL THEN 'completed'
+                         WHEN w.arrived IS NOT NULL THEN 'on_site' WHEN w.taken IS NOT NULL THEN 'taken'
+                         WHEN w.dispatched IS NOT NULL THEN 'dispatched' WHEN w.judged IS NOT NULL THEN 'accepted'
+                         ELSE 'registered' END"""
+        inserted = self.sql(f"""
+            INSERT INTO repairs_workorder (
+                number, estate_id, unit_id, owner_id, requester_name, requester_phone, kind, source, trade,
+                description, status, registered_at, dispatch_due_at, dispatch_mode, judged_at, refusal_reason,
+                dispatched_at, dispatch_late_by, worker_id, trade_override, taken_at, arrived_at,
+                price_confirmed_at, agreed_price, completed_at, signed_off_at, rework_count, voided_at,
+                void_reason, payment_method)
+            SELECT upper(e.code) || '-PG' || s.year || '-' || lpad(s.seq::text, 5, '0'), w.estate_id, w.unit_id,
+                   w.owner_id, w.owner_name, w.phone, w.kind, w.source, w.trade, '规模测试工单：' || w.g,
+                   {status}, w.reg, w.reg + make_interval(mins => {minutes}), 'desk', w.judged,
+                   CASE WHEN w.fate = 'refused' AND w.judged IS NOT NULL THEN '不属于维修范围。' ELSE '' END,
+                   w.dispatched,
+                   CASE WHEN w.dispatched > w.reg + make_interval(mins => {minutes})
+                        THEN w.dispatched - (w.reg + make_interval(mins => {minutes})) END,
+                   CASE WHEN w.dispatched IS NOT NULL THEN w.worker_id END, '', w.taken, w.arrived,
+                   CASE WHEN w.kind = 'special_service' THEN w.arrived END,
+                   CASE WHEN w.kind = 'special_service' THEN w.price END,
+                   w.completed, w.signed, 0, w.voided, CASE WHEN w.voided IS NOT NULL THEN '业主取消。' ELSE '' END,
+                   CASE WHEN w.kind = 'special_service' AND w.completed IS NOT NULL THEN 'cash' ELSE 'none' END
+            FROM _w w JOIN _wseq s ON s.g = w.g JOIN owners_estate e ON e.id = w.estate_id
+            ORDER BY w.reg, w.g
+        """)
+        self.bump_sequences("_wseq", "workorder")
+        events = 0
+        moves = [("", "registered", "registered_at", "true"),
+                 ("registered", "accepted", "judged_at", "status <> 'refused'"),
+                 ("registered", "refused", "judged_at", "status = 'refused'"),
+                 ("accepted", "dispatched", "dispatched_at", "true"),
+                 ("dispatched", "taken", "taken_at", "true"),
+                 ("taken", "on_site", "arrived_at", "true"),
+                 ("on_site", "completed", "completed_at", "true"),
+                 ("completed", "signed_off", "signed_off_at", "true"),
+                 ("registered", "voided", "voided_at", "true")]
+        for frm, to, at, condition in moves:
+            events += self.sql(f"""
+                INSERT INTO repairs_workorderevent (work_order_id, at, from_status, to_status, note, data)
+                SELECT id, {at}, '{frm}', '{to}', '', '{{}}'::jsonb FROM repairs_workorder
+                WHERE id > {before} AND {at} IS NOT NULL AND {condition}
+            """)
+        self.orders_after = before
+        return {"work_orders": inserted, "work_order_events": events}
+
+    # -- callbacks -------------------------------------------------------------
+
+    def callbacks(self) -> dict[str, int]:
+        """What the resolutions owe (callbacks.services.callback_for_complaint and
+        callback_for_work_order): one per resolved complaint, done when it closed; one per
+        completed order, done a day after the sign-off."""
+        before = self.scalar("SELECT coalesce(max(id), 0) FROM callbacks_callback")
+        tz = "%(tz)s"
+        made = self.sql(f"""
+            INSERT INTO callbacks_callback (estate_id, kind, source_key, complaint_id, round, unit_id, owner_id,
+                contact_name, event_at, due_on, status, created_at, created_by_job, done_at, cancel_reason)
+            SELECT c.estate_id, 'complaint', 'complaint:' || c.id || ':1', c.id, 1, c.unit_id, c.owner_id,
+                   c.contact_name, c.resolved_at, (c.resolved_at AT TIME ZONE {tz})::date + 3,
+                   CASE WHEN c.closed_at IS NOT NULL THEN 'done' ELSE 'due' END, c.resolved_at, false, c.closed_at, ''
+            FROM complaints_complaint c
+            WHERE c.id > {self.complaints_after} AND c.resolved_at IS NOT NULL
+            ORDER BY c.resolved_at
+        """)
+        done_at = f"w.signed_off_at + make_interval(mins => 60 + (1800 * {self.r('w.id', 41)})::int)"
+        made += self.sql(f"""
+            INSERT INTO callbacks_callback (estate_id, kind, source_key, work_order_id, round, unit_id, owner_id,
+                contact_name, event_at, due_on, status, created_at, created_by_job, done_at, cancel_reason)
+            SELECT w.estate_id, k.kind, 'workorder:' || w.id || ':1', w.id, 1, w.unit_id, w.owner_id,
+                   w.requester_name, w.completed_at,
+                   CASE k.kind WHEN 'major_works' THEN (d.day + interval '1 month')::date
+                               WHEN 'other' THEN d.day + 7
+                               WHEN 'special_completion' THEN LEAST(d.day + 3, (date_trunc('month', d.day) + interval '1 month')::date + 9)
+                               ELSE d.day + 3 END,
+                   CASE WHEN w.signed_off_at IS NOT NULL AND {done_at} <= %(now)s THEN 'done' ELSE 'due' END,
+                   w.completed_at, false,
+                   CASE WHEN w.signed_off_at IS NOT NULL AND {done_at} <= %(now)s THEN {done_at} END, ''
+            FROM repairs_workorder w
+            CROSS JOIN LATERAL (SELECT CASE w.kind WHEN 'minor_repair' THEN 'minor_repair'
+                                    WHEN 'major_works' THEN 'major_works' WHEN 'routine' THEN 'other'
+                                    ELSE 'special_completion' END AS kind) k
+            CROSS JOIN LATERAL (SELECT (w.completed_at AT TIME ZONE {tz})::date AS day) d
+            WHERE w.id > {self.orders_after} AND w.completed_at IS NOT NULL
+            ORDER BY w.completed_at
+        """)
+        new = f"id > {before} AND status = 'done'"
+        events = self.sql(f"""
+            INSERT INTO callbacks_callbackevent (callback_id, at, from_status, to_status, note)
+            SELECT id, done_at, 'due', 'done', '' FROM callbacks_callback WHERE {new}
+        """)
+        results = self.sql(f"""
+            INSERT INTO callbacks_callbackresult (callback_id, method, quality, effect, satisfaction, shortcomings,
+                suggestions, owner_words, signer_name, at, correction_reason)
+            SELECT id, 'phone', '', '', CASE WHEN {self.r('id', 42)} < 0.6 THEN 'satisfied' ELSE 'very_satisfied' END,
+                   '', '', '满意，谢谢。', '', done_at, ''
+            FROM callbacks_callback WHERE {new}
+        """)
+        return {"callbacks": made, "callback_events": events, "callback_results": results}
+
+    # -- fees --------------------------------------------------------------------
+
+    def fees(self) -> dict[str, int]:
+        estates = self.estates
+        first_month = (self.today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        months = [first_month]
+        while len(months) < BILL_MONTHS:
+            months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
+        if self.today.day > settings.FEE_POLICY_DEFAULTS["bill_day"]:
+            months = [*months[1:], self.today.replace(day=1)]  # this month's bills are out
+        FeeStandard.objects.bulk_create([
+            FeeStandard(estate=e, item="物业服务费", basis="per_m2_month", rate=FEE_RATE,
+                        effective_from=months[0], published_at=self.start)
+            for e in estates
+        ])
+        before = self.scalar("SELECT coalesce(max(id), 0) FROM fees_bill")
+        bills = lines = 0
+        bill_day = settings.FEE_POLICY_DEFAULTS["bill_day"]
+        for month in months:
+            issued = datetime.combine(month.replace(day=bill_day), datetime.min.time().replace(minute=30),
+                                      tzinfo=timezone.get_default_timezone())
+            run = fees_services.bill_run(period=month, as_of=issued)
+            bills += run.bills
+            lines += run.lines
+        # Who pays: most units pay each bill a few days after it is issued; a defaulter
+        # stops at some month (bills from then on are owed; the first may be part paid).
+        # Paying oldest first holds: a unit's paid bills all come before its owed ones.
+        r = self.r
+        self.sql("DROP TABLE IF EXISTS _pay")
+        self.sql(f"""
+            CREATE TEMP TABLE _pay AS
+            SELECT b.id AS bill_id, b.estate_id, b.unit_id, b.amount, coalesce(o.name, u.number) AS payer,
+                   CASE WHEN d.stop IS NULL OR b.period < d.stop THEN b.amount
+                        WHEN b.period = d.stop AND {r('b.unit_id', 52)} < 0.3 THEN round(b.amount / 2, 2)
+                        ELSE 0 END AS paid,
+                   b.issued_at + make_interval(mins => (60 * 24 * 5 * {r('b.id', 53)})::int) AS received_at,
+                   {self.pick('b.id', 54, ['cash', 'card', 'bank_collection', 'online'])} AS method
+            FROM fees_bill b
+            JOIN owners_unit u ON u.id = b.unit_id
+            LEFT JOIN owners_owner o ON o.id = b.owner_id
+            CROSS JOIN LATERAL (SELECT CASE WHEN {r('b.unit_id', 51)} < {DEFAULTER_RATE}
+                THEN (%(first)s::date + make_interval(months => floor({r('b.unit_id', 55)} * {len(months)})::int))::date
+                END AS stop) d
+            WHERE b.id > {before}
+        """, {"first": months[0]})
+        self.sql("DELETE FROM _pay WHERE paid = 0 OR received_at > %(now)s")
+        self.sql(f"""
+            ALTER TABLE _pay ADD receipt_id bigint;
+            UPDATE _pay SET receipt_id = nextval(pg_get_serial_sequence('fees_receipt', 'id'));
+            DROP TABLE IF EXISTS _rseq;
+            CREATE TEMP TABLE _rseq AS
+            SELECT p.receipt_id, 'receipt:' || p.estate_id || ':' || y.year AS key, y.year,
+                   coalesce((SELECT value FROM propertydesk_sequence s
+                             WHERE s.key = 'receipt:' || p.estate_id || ':' || y.year), 0)
+                   + row_number() OVER (PARTITION BY p.estate_id, y.year ORDER BY p.received_at, p.receipt_id) AS seq
+            FROM _pay p, LATERAL (SELECT extract(year FROM p.received_at AT TIME ZONE %(tz)s)::int AS year) y
+        """)
+        receipts = self.sql(f"""
+            INSERT INTO {Receipt._meta.db_table} (id, number, estate_id, unit_id, payer_name, amount, method, purpose,
+                purpose_key, purpose_params, source, issued_at)
+            SELECT p.receipt_id, upper(e.code) || '-SJ' || s.year || '-' || lpad(s.seq::text, 6, '0'), p.estate_id,
+                   p.unit_id, p.payer, p.paid, p.method, '', 'fees.receipt.fees', jsonb_build_object('unit', u.number),
+                   '', p.received_at
+            FROM _pay p JOIN _rseq s ON s.receipt_id = p.receipt_id JOIN owners_estate e ON e.id = p.estate_id
+            JOIN owners_unit u ON u.id = p.unit_id
+        """)
+        self.bump_sequences("_rseq", "receipt")
+        payments = self.sql("""
+            INSERT INTO fees_payment (estate_id, unit_id, payer_name, amount, method, receipt_id, received_at,
+                                      reversal_reason)
+            SELECT estate_id, unit_id, payer, paid, method, receipt_id, received_at, '' FROM _pay ORDER BY received_at
+        """)
+        self.sql("""
+            INSERT INTO fees_allocation (payment_id, bill_id, amount)
+            SELECT pm.id, p.bill_id, p.paid FROM _pay p JOIN fees_payment pm ON pm.receipt_id = p.receipt_id;
+            UPDATE fees_bill b SET paid = p.paid, status = CASE WHEN p.paid = b.amount THEN 'paid' ELSE 'part_paid' END
+            FROM _pay p WHERE p.bill_id = b.id
+        """)
+        # Dunning: each bill still owed on the reminder days gets its notices, on paper.
+        policy = settings.FEE_POLICY_DEFAULTS
+        notices = 0
+        notices_before = self.scalar("SELECT coalesce(max(id), 0) FROM fees_dunningnotice")
+        for round_, day in ((1, policy["first_dunning_day"]), (2, policy["second_dunning_day"])):
+            notices += self.sql(f"""
+                INSERT INTO fees_dunningnotice (estate_id, unit_id, owner_id, period, round, amount_owed, channel,
+                                                status, created_at, sent_at)
+                SELECT b.estate_id, b.unit_id, b.owner_id, b.period, {round_}, b.amount - b.paid, 'printed',
+                       CASE WHEN t.at + interval '1 day' <= %(now)s THEN 'delivered' ELSE 'to_print' END, t.at,
+                       CASE WHEN t.at + interval '1 day' <= %(now)s THEN t.at + interval '1 day' END
+                FROM fees_bill b
+                CROSS JOIN LATERAL (SELECT ((b.period + {day - 1}) + time '08:00') AT TIME ZONE %(tz)s AS at) t
+                WHERE b.id > {before} AND b.status <> 'paid' AND t.at <= %(now)s
+            """)
+        notice_events = self.sql("""
+            INSERT INTO fees_dunningnoticeevent (notice_id, at, from_status, to_status, note)
+            SELECT id, created_at, '', 'to_print', '' FROM fees_dunningnotice WHERE id > %(after)s
+            UNION ALL
+            SELECT id, sent_at, 'to_print', 'delivered', '' FROM fees_dunningnotice
+            WHERE id > %(after)s AND status = 'delivered'
+        """, {"after": notices_before})
+        return {"bills": bills, "bill_lines": lines, "payments": payments, "receipts": receipts,
+                "dunning_notices": notices, "dunning_events": notice_events}
+
+    def paid_services(self) -> dict[str, int]:
+        """The cash a paid service took at completion: a receipt naming the order
+        (repairs.services.work_order_collect_payment), numbered after the fee receipts
+        of its year (the sequence is shared; numbers stay gapless and unique)."""
+        self.sql("""
+            DROP TABLE IF EXISTS _sr;
+            CREATE TEMP TABLE _sr AS
+            SELECT w.id, w.estate_id, w.unit_id, w.requester_name, w.agreed_price, w.number, w.completed_at,
+                   'receipt:' || w.estate_id || ':' || y.year AS key, y.year,
+                   coalesce((SELECT value FROM propertydesk_sequence s
+                             WHERE s.key = 'receipt:' || w.estate_id || ':' || y.year), 0)
+                   + row_number() OVER (PARTITION BY w.estate_id, y.year ORDER BY w.completed_at, w.id) AS seq
+            FROM repairs_workorder w, LATERAL (SELECT extract(year FROM w.completed_at AT TIME ZONE %(tz)s)::int AS year) y
+            WHERE w.payment_method = 'cash' AND w.id > %(after)s
+        """, {"after": self.orders_after})
+        made = self.sql(f"""
+            INSERT INTO {Receipt._meta.db_table} (number, estate_id, unit_id, payer_name, amount, method, purpose,
+                purpose_key, purpose_params, source, issued_at)
+            SELECT upper(e.code) || '-SJ' || s.year || '-' || lpad(s.seq::text, 6, '0'), s.estate_id, s.unit_id,
+                   s.requester_name, s.agreed_price, 'cash', '', 'fees.receipt.paid_service',
+                   jsonb_build_object('number', s.number, 'item', '{OrderKind.SPECIAL_SERVICE.label}'),
+                   'workorder:' || s.id, s.completed_at
+            FROM _sr s JOIN owners_estate e ON e.id = s.estate_id
+        """)
+        self.bump_sequences("_sr", "receipt")
+        return {"service_receipts": made}
+
+    def finish(self) -> dict[str, int]:
+        self.sql("DROP TABLE IF EXISTS _owned, _c, _cseq, _w, _wseq, _pay, _rseq, _sr")
+        self.sql("ANALYZE")
+        return {}
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def generate(*, scale: float, seed: int, today: date, out=None) -> Report:
+    """Load the data set; ``out`` (a callable) hears each part's counts and time."""
+    generator = Generator(scale=scale, seed=seed, today=today)
+    report = Report()
+    with transaction.atomic():
+        report.timed("registry", generator.registry, out)
+        report.timed("staff", generator.staff, out)
+        report.timed("complaints", generator.complaints, out)
+        report.timed("work orders", generator.work_orders, out)
+        report.timed("callbacks", generator.callbacks, out)
+        report.timed("fees", generator.fees, out)
+        report.timed("services", generator.paid_services, out)
+    report.timed("analyze", generator.finish, out)
+    return report
