@@ -1,0 +1,112 @@
+"""seed_scale at a tiny scale: the counts follow the scale, the data passes every
+constraint, later services continue its numbers, and the pages accept it."""
+
+from datetime import date, datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.urls import reverse
+
+from callbacks.models import Callback
+from complaints import services as complaints
+from complaints.models import Complaint, ComplaintEvent
+from demo import scale
+from fees.models import Allocation, Bill, Payment
+from owners import crypto
+from owners.models import Estate, Owner, OwnerPhone, Unit
+from repairs.models import WorkOrder
+
+AS_OF = date(2026, 11, 20)
+SCALE = 0.0005  # 50 units, 60 owners, 500 complaints and work orders, 600 bills
+MORNING = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def loaded(db):
+    out = StringIO()
+    call_command("seed_scale", scale=SCALE, as_of=AS_OF, seed=7, stdout=out)
+    return out.getvalue()
+
+
+def test_counts_follow_the_scale_and_the_output_says_so(loaded):
+    sizes = scale.sizes(SCALE)
+
+    assert Unit.objects.count() == sizes["units"] == 50
+    assert Owner.objects.count() == sizes["owners"] == 60
+    assert Complaint.objects.count() == sizes["complaints"] == 500
+    assert WorkOrder.objects.count() == sizes["work_orders"] == 500
+    assert Bill.objects.count() == scale.BILL_MONTHS * 50
+    # every resolved complaint and completed order owes its callback
+    owed = (Complaint.objects.filter(resolved_at__isnull=False).count()
+            + WorkOrder.objects.filter(completed_at__isnull=False).count())
+    assert Callback.objects.count() == owed
+    assert "complaints 500" in loaded and "Loaded" in loaded
+
+
+def test_every_constraint_holds_and_every_state_appears(loaded):
+    connection.check_constraints()
+
+    assert set(Complaint.objects.values_list("status", flat=True)) == {
+        "received", "assigned", "in_progress", "resolved", "closed"}
+    assert {"registered", "refused", "voided", "signed_off", "completed"} <= set(
+        WorkOrder.objects.values_list("status", flat=True))
+    assert set(Bill.objects.values_list("status", flat=True)) >= {"paid", "open"}
+    # one event per move: a closed complaint has its five
+    closed = Complaint.objects.filter(status="closed").first()
+    assert list(closed.events.order_by("at").values_list("to_status", flat=True)) == [
+        "received", "assigned", "in_progress", "resolved", "closed"]
+    assert not ComplaintEvent.objects.filter(at__gt=MORNING.replace(hour=0)).exists()
+
+
+def test_payments_sum_to_what_the_bills_say_was_paid(loaded):
+    for bill in Bill.objects.all():
+        assert bill.paid == sum(a.amount for a in Allocation.objects.filter(bill=bill))
+    assert Payment.objects.count() == Allocation.objects.count()
+
+
+def test_personal_numbers_decrypt_and_their_hashes_are_the_ones_save_computes(loaded):
+    owners = list(Owner.objects.all())
+    phones = list(OwnerPhone.objects.all())
+
+    assert all(len(o.id_number) >= 8 and o.id_number_hash == crypto.id_number_index(o.id_number) for o in owners)
+    assert all(p.number.isdigit() and p.number_hash == crypto.phone_index(p.number) for p in phones)
+    assert all(p.tail_hash == crypto.phone_tail_index(p.number) for p in phones)
+    # the stored column is ciphertext, not the number
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT number FROM owners_ownerphone WHERE id = %s", [phones[0].pk])
+        assert cursor.fetchone()[0] != phones[0].number
+
+
+def test_a_complaint_taken_after_the_load_gets_the_next_number(loaded, desk_user):
+    estate = Estate.objects.order_by("pk").first()
+    last = Complaint.objects.filter(estate=estate, number__contains="-TS2026-").order_by("-number").first()
+    unit = Unit.objects.filter(estate=estate).first()
+
+    complaint = complaints.complaint_register(
+        unit=unit, channel="phone", category="noise", description="楼上装修噪音", contact_name="王先生",
+        now=MORNING, actor=desk_user)
+
+    assert complaint.number == last.number[:-5] + f"{int(last.number[-5:]) + 1:05d}"
+
+
+def test_a_second_load_is_refused(loaded):
+    with pytest.raises(CommandError, match="already has units"):
+        call_command("seed_scale", scale=SCALE, as_of=AS_OF, stdout=StringIO())
+
+
+def test_the_queue_and_the_fee_desk_render(loaded, client, supervisor_user, finance_user):
+    unit = Bill.objects.filter(status="open").first().unit
+
+    with time_machine.travel(MORNING, tick=False):
+        client.force_login(supervisor_user)
+        queue = client.get(reverse("complaints:queue"))
+        client.force_login(finance_user)
+        fee_desk = client.get(reverse("fees:home"))
+        account = client.get(reverse("fees:unit_account", args=[unit.pk]))
+
+    assert queue.status_code == fee_desk.status_code == account.status_code == 200
+    assert unit.number in account.content.decode()
