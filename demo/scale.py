@@ -691,6 +691,36 @@ class Generator:
         self.bump_sequences("_sr", "receipt")
         return {"service_receipts": made}
 
+    def sweeps(self) -> dict[str, int]:
+        """What the sweeps would have flagged by as_of, so their next run has only new
+        work (complaints.overdue_sweep, repairs.late_dispatch_sweep, callbacks.hourly; the
+        messages they sent are not made): a complaint past its promise a few minutes
+        after it, with its event; an order not dispatched in time a minute after its
+        deadline; a callback past its day early the next morning."""
+        flagged = self.sql("""
+            UPDATE complaints_complaint SET overdue_flagged_at = LEAST(promised_at + interval '5 minutes', %(now)s)
+            WHERE status IN ('received', 'assigned', 'in_progress') AND paused_since IS NULL
+              AND promised_at < %(now)s AND overdue_flagged_at IS NULL
+        """)
+        iso = "to_char(promised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"
+        self.sql(f"""
+            INSERT INTO complaints_complaintevent (complaint_id, at, kind, from_status, to_status, note, data,
+                                                   note_message, public)
+            SELECT id, overdue_flagged_at, 'overdue', '', '', '', jsonb_build_object('promised_at', {iso}),
+                   '{{}}'::jsonb, false
+            FROM complaints_complaint WHERE id > {self.complaints_after} AND overdue_flagged_at IS NOT NULL
+        """)
+        alerted = self.sql("""
+            UPDATE repairs_workorder SET dispatch_alerted_at = LEAST(dispatch_due_at + interval '1 minute', %(now)s)
+            WHERE status IN ('registered', 'accepted') AND dispatch_due_at < %(now)s AND dispatch_alerted_at IS NULL
+        """)
+        late = self.sql("""
+            UPDATE callbacks_callback
+            SET overdue_flagged_at = LEAST(((due_on + 1)::timestamp + interval '5 minutes') AT TIME ZONE %(tz)s, %(now)s)
+            WHERE status = 'due' AND due_on < (%(now)s AT TIME ZONE %(tz)s)::date AND overdue_flagged_at IS NULL
+        """)
+        return {"complaints_overdue": flagged, "orders_dispatch_late": alerted, "callbacks_overdue": late}
+
     def finish(self) -> dict[str, int]:
         self.sql("DROP TABLE IF EXISTS _owned, _c, _cseq, _w, _wseq, _pay, _rseq, _sr")
         self.sql("ANALYZE")
@@ -723,5 +753,6 @@ def generate(*, scale: float, seed: int, today: date, out=None) -> Report:
         report.timed("callbacks", generator.callbacks, out)
         report.timed("fees", generator.fees, out)
         report.timed("services", generator.paid_services, out)
+        report.timed("sweeps", generator.sweeps, out)
     report.timed("analyze", generator.finish, out)
     return report

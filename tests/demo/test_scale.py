@@ -110,3 +110,41 @@ def test_the_queue_and_the_fee_desk_render(loaded, client, supervisor_user, fina
 
     assert queue.status_code == fee_desk.status_code == account.status_code == 200
     assert unit.number in account.content.decode()
+
+
+def test_the_sweeps_find_nothing_left_to_flag_after_the_load(loaded):
+    """The load flags what the sweeps would have flagged by then, so their next run is
+    the everyday one, not a backlog of the whole data set."""
+    from callbacks.jobs import hourly
+    from complaints.jobs import overdue_sweep
+    from repairs.jobs import late_dispatch_sweep
+
+    flagged = Complaint.objects.filter(overdue_flagged_at__isnull=False)
+    assert flagged.exists()
+    assert all(c.events.filter(kind="overdue").count() == 1 for c in flagged)
+    assert Callback.objects.filter(status="due", overdue_flagged_at__isnull=False).exists()
+
+    hourly(as_of=MORNING)
+    overdue_sweep(as_of=MORNING)
+    late_dispatch_sweep(as_of=MORNING)
+
+    assert not Callback.objects.filter(overdue_flagged_at=MORNING).exists()
+    assert not Complaint.objects.filter(overdue_flagged_at=MORNING).exists()
+    assert not WorkOrder.objects.filter(dispatch_alerted_at=MORNING).exists()
+
+
+def test_the_benchmark_times_every_operation_against_its_floor(loaded, tmp_path):
+    import json
+
+    out = StringIO()
+    with time_machine.travel(MORNING, tick=True):
+        call_command("benchmark", runs=1, job_runs=1, json=str(tmp_path / "b.json"), stdout=out)
+    figures = json.loads((tmp_path / "b.json").read_text())
+
+    rows = {r["name"]: r for r in figures["results"]}
+    assert not [r for r in rows.values() if r["error"]], out.getvalue()
+    assert {"complaint queue", "API callbacks: deep page", "job fees.bill_run (every unit billed)",
+            "job callbacks.hourly (1,000 fall overdue)", "portal: my fees"} <= set(rows)
+    assert all(r["runs"] >= 1 and r["statements"] > 0 and r["median_ms"] > 0 for r in rows.values())
+    assert all(r["floor_ms"] is not None for r in rows.values() if r["kind"] != "job")
+    assert "complaint queue" in out.getvalue() and "floor ms" in out.getvalue()

@@ -1,0 +1,675 @@
+"""How fast are the pages, the API and the jobs on a large data set? (`manage.py benchmark`)
+
+Each operation is run a few times to warm up, then repeated: a page or an API list is
+requested through Django's full stack (middleware, session, permissions, templates) by a
+logged-in user of the right role, and a job is run at its busiest moment inside a
+transaction that is rolled back, so every repetition starts from the same data. For each
+run the wall time, the number of SQL statements and the time spent in them are recorded.
+
+Beside it the *floor*: the minimal SQL that returns what the page shows (or, for a job,
+the set-based statements that make the same change), run directly on the same
+connection. The ratio says how far the operation is from what the database has to do.
+
+Nothing is cached between runs except what a real user gets too (PostgreSQL's buffers,
+Django's compiled templates); the output says so. It prints one table and writes JSON.
+Meant for a data set made by ``manage.py seed_scale``; it creates the users it logs in as
+(``bench-supervisor``, ``bench-desk``, ``bench-finance`` and a portal login for one owner)
+if they are missing, and changes nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.db.models import Q
+from django.test import Client
+from django.utils import timezone
+
+from callbacks.models import Callback
+from complaints.models import Complaint, ComplaintEvent
+from fees.models import Bill
+from owners.models import Owner, OwnerPhone, Ownership, Unit
+from owners import crypto
+from repairs.models import WorkOrder
+
+PAGE_TARGET_MS = 100.0
+FLOOR_RATIO_PAGE = 2.0
+FLOOR_RATIO_JOB = 3.0
+
+
+# ---- measuring -------------------------------------------------------------
+
+
+class SqlRecorder:
+    """Counts the statements run on the connection and the time spent in them."""
+
+    def __init__(self):
+        self.statements = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.statements += 1
+
+
+@dataclass
+class Run:
+    ms: float
+    statements: int
+    sql_ms: float
+
+
+@dataclass
+class Result:
+    name: str
+    kind: str
+    runs: list[Run] = field(default_factory=list)
+    floor_ms: float | None = None
+    floor_statements: int | None = None
+    error: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(r.ms for r in self.runs) if self.runs else float("nan")
+
+    @property
+    def p95(self) -> float:
+        values = sorted(r.ms for r in self.runs)
+        return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))] if values else float("nan")
+
+    @property
+    def statements(self) -> int:
+        return statistics.median_high(r.statements for r in self.runs) if self.runs else 0
+
+    @property
+    def sql_ms(self) -> float:
+        return statistics.median(r.sql_ms for r in self.runs) if self.runs else float("nan")
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.runs or not self.floor_ms:
+            return None
+        # Pages: their SQL against the floor; jobs: their whole time against the floor.
+        mine = self.median if self.kind == "job" else self.sql_ms
+        return mine / self.floor_ms
+
+    def verdict(self) -> str:
+        if self.error:
+            return "ERROR"
+        limit = FLOOR_RATIO_JOB if self.kind == "job" else FLOOR_RATIO_PAGE
+        misses = []
+        if self.kind != "job" and self.median > PAGE_TARGET_MS:
+            misses.append("time")
+        if self.ratio is not None and self.ratio > limit:
+            misses.append("floor")
+        return "ok" if not misses else "MISS " + "+".join(misses)
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name, "kind": self.kind, "runs": len(self.runs),
+            "median_ms": round(self.median, 2), "p95_ms": round(self.p95, 2),
+            "statements": self.statements, "sql_ms": round(self.sql_ms, 2),
+            "floor_ms": None if self.floor_ms is None else round(self.floor_ms, 2),
+            "floor_statements": self.floor_statements,
+            "ratio": None if self.ratio is None else round(self.ratio, 2),
+            "verdict": self.verdict(), "error": self.error,
+        }
+
+
+@contextmanager
+def recording():
+    recorder = SqlRecorder()
+    with connection.execute_wrapper(recorder):
+        yield recorder
+
+
+def timed(call: Callable[[], object]) -> Run:
+    with recording() as rec:
+        start = time.perf_counter()
+        call()
+        ms = (time.perf_counter() - start) * 1000
+    return Run(ms=ms, statements=rec.statements, sql_ms=rec.seconds * 1000)
+
+
+def repeat(call, *, warmup: int, runs: int, budget_s: float) -> list[Run]:
+    for _ in range(warmup):
+        call()
+    out, started = [], time.perf_counter()
+    for i in range(runs):
+        out.append(timed(call))
+        if i >= 4 and time.perf_counter() - started > budget_s:
+            break
+    return out
+
+
+def run_floor(statements: list[tuple[str, list]], *, runs: int, warm: bool = True) -> tuple[float, int]:
+    """Median time of the floor's statements, run directly on the connection."""
+    def once():
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                if cursor.description is not None:
+                    cursor.fetchall()
+    if warm:
+        once()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        once()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), len(statements)
+
+
+def sql_of(queryset) -> tuple[str, list]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+# ---- what is measured -------------------------------------------------------
+
+
+@dataclass
+class Op:
+    name: str
+    kind: str                                   # page | api | job
+    who: str = "supervisor"                     # supervisor | desk | finance | owner
+    url: str | Callable[[Samples], str] = ""
+    floor: Callable[[Samples], list[tuple[str, list]]] | None = None
+    job: str = ""                               # registry name
+    at: Callable[[Samples], datetime] | None = None
+    setup: Callable[[Samples, datetime], None] | None = None   # inside the rolled-back transaction
+    deep: bool = False                          # API: a page in the middle of the data
+
+
+@dataclass
+class Samples:
+    """The records the operations look at, picked from the data set."""
+    now: datetime
+    today: date
+    unit: Unit
+    owner: Owner
+    phone: str
+    complaint: Complaint
+    work_order: WorkOrder
+    callback: Callback
+    month: date
+    estate_id: int
+
+
+def pick_samples(now: datetime) -> Samples:
+    today = timezone.localdate(now)
+    # An owner with a phone, a unit with bills, complaints and work orders.
+    complaint = (Complaint.objects.filter(status__in=["received", "assigned", "in_progress"], owner__isnull=False)
+                 .order_by("-received_at").first() or Complaint.objects.order_by("-pk").first())
+    unit = complaint.unit
+    ownership = Ownership.objects.filter(unit=unit, end_date__isnull=True).select_related("owner").first()
+    owner = ownership.owner if ownership else complaint.owner
+    phone = OwnerPhone.objects.filter(owner=owner).first()
+    paid = WorkOrder.objects.filter(agreed_price__isnull=False, status="closed").order_by("-pk").first()
+    work_order = paid or WorkOrder.objects.order_by("-pk").first()
+    callback = Callback.objects.filter(status="due").order_by("due_on", "pk").first() or Callback.objects.first()
+    latest = Bill.objects.order_by("-period").values_list("period", flat=True).first() or today.replace(day=1)
+    return Samples(now=now, today=today, unit=unit, owner=owner, phone=phone.number if phone else "",
+                   complaint=complaint, work_order=work_order, callback=callback, month=latest,
+                   estate_id=unit.estate_id)
+
+
+def _complaint_rows(qs):
+    return qs.values("pk", "number", "status", "urgency", "category", "promised_at", "contact_name",
+                     "unit__number", "estate__name")
+
+
+def _open_complaints():
+    return Complaint.objects.filter(status__in=["received", "assigned", "in_progress"])
+
+
+def _order_rows(qs):
+    return qs.values("pk", "number", "status", "kind", "trade", "registered_at", "dispatch_due_at",
+                     "requester_name", "unit__number", "estate__name")
+
+
+def _callback_rows(qs):
+    return qs.values("pk", "kind", "status", "due_on", "contact_name", "unit__number", "estate__name")
+
+
+def _detail_floor(model, events, pk):
+    return lambda s: [sql_of(model.objects.filter(pk=pk(s)).values()),
+                      sql_of(events.objects.filter(**{events_fk(events): pk(s)}).order_by("at", "pk").values())]
+
+
+def events_fk(events) -> str:
+    return {"ComplaintEvent": "complaint_id", "WorkOrderEvent": "work_order_id",
+            "CallbackEvent": "callback_id"}[events.__name__]
+
+
+def _units_of_owners(owner_ids_sql: str) -> str:
+    return ("SELECT u.id, u.number, e.name FROM owners_unit u JOIN owners_estate e ON e.id = u.estate_id "
+            "JOIN owners_ownership o ON o.unit_id = u.id AND o.end_date IS NULL "
+            f"WHERE o.owner_id IN ({owner_ids_sql}) ORDER BY e.name, u.number LIMIT 20")
+
+
+def operations() -> list[Op]:
+    from repairs.models import WorkOrderEvent
+    from callbacks.models import CallbackEvent
+
+    def month_q(s):
+        return f"{s.month:%Y-%m}"
+
+    ops = [
+        # -- the desk's search and the registry
+        Op("desk search: room", "page", "desk", lambda s: f"/desk/?q={s.unit.number}",
+           floor=lambda s: [(
+               "SELECT u.id, u.number, e.name FROM owners_unit u JOIN owners_estate e ON e.id = u.estate_id "
+               "WHERE upper(u.number) LIKE %s ORDER BY e.name, u.number LIMIT 20", [s.unit.number.upper() + "%"])]),
+        Op("desk search: full phone", "page", "desk", lambda s: f"/desk/?q={s.phone}",
+           floor=lambda s: [(_units_of_owners("SELECT owner_id FROM owners_ownerphone WHERE number_hash = %s"),
+                             [crypto.phone_index(s.phone)])]),
+        Op("desk search: last 4 digits", "page", "desk", lambda s: f"/desk/?q={s.phone[-4:]}",
+           floor=lambda s: [(_units_of_owners("SELECT owner_id FROM owners_ownerphone WHERE tail_hash = %s"),
+                             [crypto.phone_tail_index(s.phone[-4:])])]),
+        Op("owner detail", "page", "desk", lambda s: f"/owners/{s.owner.pk}/",
+           floor=lambda s: [sql_of(Owner.objects.filter(pk=s.owner.pk).values()),
+                            sql_of(Ownership.objects.filter(owner=s.owner).values("unit__number", "unit__estate__name",
+                                                                                  "start_date", "end_date")),
+                            sql_of(_complaint_rows(Complaint.objects.filter(owner=s.owner)).order_by("-received_at")[:20])]),
+        Op("unit page", "page", "desk", lambda s: f"/owners/units/{s.unit.pk}/",
+           floor=lambda s: [sql_of(Unit.objects.filter(pk=s.unit.pk).values("number", "area", "estate__name",
+                                                                             "building__name")),
+                            sql_of(Ownership.objects.filter(unit=s.unit).values("owner__name", "start_date",
+                                                                                "end_date"))]),
+        # -- complaints
+        Op("complaint queue", "page", "desk", "/complaints/",
+           floor=lambda s: [sql_of(_complaint_rows(Complaint.objects.all()).order_by(
+               "-closed_at", "-resolved_at", "promised_at", "pk")[:30])]),
+        Op("complaint queue: open, urgent", "page", "desk", "/complaints/?status=open&urgency=urgent",
+           floor=lambda s: [sql_of(_complaint_rows(_open_complaints().filter(urgency="urgent")).order_by(
+               "promised_at", "pk")[:30])]),
+        Op("complaint queue: overdue", "page", "desk", "/complaints/?overdue=on",
+           floor=lambda s: [sql_of(_complaint_rows(_open_complaints().filter(
+               paused_since__isnull=True, promised_at__lt=s.now)).order_by("promised_at", "pk")[:30])]),
+        Op("complaint detail", "page", "desk", lambda s: f"/complaints/{s.complaint.pk}/",
+           floor=_detail_floor(Complaint, ComplaintEvent, lambda s: s.complaint.pk)),
+        # -- work orders
+        Op("work-order queue", "page", "desk", "/work-orders/",
+           floor=lambda s: [sql_of(_order_rows(WorkOrder.objects.exclude(
+               status__in=["closed", "voided", "refused", "cancelled"])).order_by("dispatch_due_at", "pk")[:30])]),
+        Op("work-order detail (paid)", "page", "desk", lambda s: f"/work-orders/{s.work_order.pk}/",
+           floor=_detail_floor(WorkOrder, WorkOrderEvent, lambda s: s.work_order.pk)),
+        # -- callbacks
+        Op("callback queue: due today", "page", "desk", "/callbacks/?bucket=today",
+           floor=lambda s: [sql_of(_callback_rows(Callback.objects.filter(status="due", due_on=s.today))
+                                   .order_by("due_on", "pk")[:30])]),
+        Op("callback queue: overdue", "page", "desk", "/callbacks/?bucket=overdue",
+           floor=lambda s: [sql_of(_callback_rows(Callback.objects.filter(status="due", due_on__lt=s.today))
+                                   .order_by("due_on", "pk")[:30])]),
+        Op("callback detail", "page", "desk", lambda s: f"/callbacks/{s.callback.pk}/",
+           floor=_detail_floor(Callback, CallbackEvent, lambda s: s.callback.pk)),
+        # -- fees
+        Op("fee desk of a unit", "page", "finance", lambda s: f"/fees/units/{s.unit.pk}/",
+           floor=lambda s: [sql_of(Bill.objects.filter(unit=s.unit).order_by("-period").values(
+               "number", "period", "amount", "paid", "status")[:24])]),
+        Op("bills of a month", "page", "finance", lambda s: f"/fees/bills/?period={month_q(s)}",
+           floor=lambda s: [sql_of(Bill.objects.filter(period=s.month).order_by("pk").values(
+               "number", "unit__number", "amount", "paid", "status")[:50])]),
+        Op("dunning page", "page", "finance", "/fees/dunning/",
+           floor=lambda s: [sql_of(Bill.objects.filter(period=s.month).exclude(status="paid").order_by(
+               "unit__number").values("number", "unit__number", "amount", "paid")[:50])]),
+        Op("arrears", "page", "finance", "/fees/arrears/",
+           floor=lambda s: [("SELECT unit_id, sum(amount - paid) FROM fees_bill WHERE status <> 'paid' "
+                             "GROUP BY unit_id ORDER BY 2 DESC LIMIT 50", [])]),
+        Op("month report", "page", "finance", lambda s: f"/fees/reports/?month={month_q(s)}",
+           floor=lambda s: [("SELECT estate_id, count(*), sum(amount), sum(paid) FROM fees_bill "
+                             "WHERE period = %s GROUP BY estate_id", [s.month])]),
+        # -- the owner's portal
+        Op("portal home", "page", "owner", "/portal/",
+           floor=lambda s: [sql_of(Ownership.objects.filter(owner=s.owner, end_date__isnull=True).values(
+               "unit__number", "unit__estate__name"))]),
+        Op("portal: my complaints", "page", "owner", "/complaints/portal/",
+           floor=lambda s: [sql_of(_complaint_rows(Complaint.objects.filter(owner=s.owner)).order_by(
+               "-received_at")[:30])]),
+        Op("portal: my fees", "page", "owner", "/fees/portal/",
+           floor=lambda s: [sql_of(Bill.objects.filter(unit=s.unit).order_by("-period").values(
+               "number", "period", "amount", "paid", "status")[:24])]),
+    ]
+    api = [
+        ("complaints", Complaint, _complaint_rows, None),
+        ("work-orders", WorkOrder, _order_rows, None),
+        ("callbacks", Callback, _callback_rows, None),
+        ("bills", Bill, lambda qs: qs.values("pk", "number", "period", "amount", "paid", "status"), None),
+        ("owners", Owner, lambda qs: qs.values("pk", "name"), None),
+        ("units", Unit, lambda qs: qs.values("pk", "number", "area"), None),
+    ]
+    from fees.models import Payment
+    api.append(("payments", Payment, lambda qs: qs.values("pk", "amount", "method"), None))
+    for path, model, rows, _ in api:
+        ops.append(Op(f"API {path}: first page", "api", "supervisor", f"/api/v1/{path}/",
+                      floor=lambda s, m=model, r=rows: [sql_of(r(m.objects.order_by("-pk"))[:50])]))
+        ops.append(Op(f"API {path}: deep page", "api", "supervisor", f"/api/v1/{path}/", deep=True,
+                      floor=lambda s, m=model, r=rows: [sql_of(r(m.objects.filter(
+                          pk__lt=middle_pk(m)).order_by("-pk"))[:50])]))
+    ops += job_operations()
+    return ops
+
+
+def middle_pk(model) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (min(id) + max(id)) / 2 FROM {model._meta.db_table}")
+        return cursor.fetchone()[0] or 0
+
+
+# ---- jobs at their busiest moment -------------------------------------------
+
+
+def _local(day: date, hour: int, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
+
+
+def _next_day_of_month(today: date, day: int) -> date:
+    candidate = today.replace(day=day)
+    return candidate if candidate >= today else (today + relativedelta(months=1)).replace(day=day)
+
+
+def _make_callbacks_fall_due(s: Samples, at: datetime, n: int = 1000):
+    """Many callbacks fall overdue in the same hour: the latest n still due get a due date of yesterday."""
+    ids = list(Callback.objects.filter(status="due", overdue_flagged_at__isnull=True)
+               .order_by("-due_on", "-pk").values_list("pk", flat=True)[:n])
+    Callback.objects.filter(pk__in=ids).update(due_on=timezone.localdate(at) - timedelta(days=1))
+
+
+def _make_complaints_overdue(s: Samples, at: datetime, n: int = 1000):
+    ids = list(_open_complaints().filter(overdue_flagged_at__isnull=True, paused_since__isnull=True)
+               .order_by("-pk").values_list("pk", flat=True)[:n])
+    Complaint.objects.filter(pk__in=ids).update(promised_at=at - timedelta(minutes=30))
+
+
+def _bill_run_first(s: Samples, at: datetime):
+    from propertydesk.jobs import get_job
+    get_job("fees.bill_run").function()(as_of=_local(at.date().replace(day=10), 1))
+
+
+def job_operations() -> list[Op]:
+    def bill_day(s):
+        return _local(_next_day_of_month(s.today, 10), 1)
+
+    def dunning(day):
+        return lambda s: _local(_next_day_of_month(s.today + timedelta(days=1), day), 9)
+
+    def next_bill_period(s):
+        return _next_day_of_month(s.today, 10).replace(day=1)
+
+    return [
+        Op("job fees.bill_run (every unit billed)", "job", job="fees.bill_run", at=bill_day,
+           floor=lambda s: [(BILL_RUN_FLOOR, {"start": next_bill_period(s), "as_of": bill_day(s),
+                                              "end": next_bill_period(s) + relativedelta(months=1, days=-1)})]),
+        Op("job fees.dunning (16th)", "job", job="fees.dunning", at=dunning(16), setup=_bill_run_first,
+           floor=lambda s: [(DUNNING_FLOOR, {"start": next_bill_period(s), "round": 1, "as_of": dunning(16)(s)})]),
+        Op("job fees.dunning (21st)", "job", job="fees.dunning", at=dunning(21), setup=_bill_run_first,
+           floor=lambda s: [(DUNNING_FLOOR, {"start": next_bill_period(s), "round": 2, "as_of": dunning(21)(s)})]),
+        Op("job fees.month_report", "job", job="fees.month_report",
+           at=lambda s: _local(_next_day_of_month(s.today, 5) if s.today.day <= 5 else
+                               (s.today + relativedelta(months=1)).replace(day=5), 6),
+           floor=lambda s: [("SELECT estate_id, count(*), sum(amount), sum(paid) FROM fees_bill "
+                             "WHERE period = %s GROUP BY estate_id", [s.month])]),
+        Op("job callbacks.hourly (1,000 fall overdue)", "job", job="callbacks.hourly",
+           at=lambda s: _local(s.today, 10), setup=_make_callbacks_fall_due,
+           floor=lambda s: [
+               ("WITH f AS (UPDATE callbacks_callback SET overdue_flagged_at = %s WHERE status = 'due' "
+                "AND due_on < %s AND overdue_flagged_at IS NULL RETURNING id) "
+                "INSERT INTO pg_temp.bench_events SELECT id, %s FROM f", [s.now, s.today, s.now])]),
+        Op("job callbacks.hourly (idle)", "job", job="callbacks.hourly", at=lambda s: _local(s.today, 11),
+           floor=lambda s: [("SELECT id FROM callbacks_callback WHERE status = 'due' AND due_on < %s "
+                             "AND overdue_flagged_at IS NULL", [s.today])]),
+        Op("job complaints.overdue_sweep (1,000 fall overdue)", "job", job="complaints.overdue_sweep",
+           at=lambda s: _local(s.today, 10, 5), setup=_make_complaints_overdue,
+           floor=lambda s: [
+               ("WITH f AS (UPDATE complaints_complaint SET overdue_flagged_at = %s WHERE status IN "
+                "('received', 'assigned', 'in_progress') AND paused_since IS NULL AND promised_at < %s "
+                "AND overdue_flagged_at IS NULL RETURNING id) INSERT INTO pg_temp.bench_events "
+                "SELECT id, %s FROM f", [s.now, s.now, s.now])]),
+        Op("job complaints.daily_followup (15:30 digest)", "job", job="complaints.daily_followup",
+           at=lambda s: _local(s.today, 15, 30),
+           floor=lambda s: [sql_of(_complaint_rows(_open_complaints()).order_by("estate_id", "promised_at"))]),
+        Op("job repairs.late_dispatch_sweep", "job", job="repairs.late_dispatch_sweep",
+           at=lambda s: _local(s.today, 10, 7),
+           floor=lambda s: [sql_of(WorkOrder.objects.filter(
+               status__in=["registered", "accepted"], dispatch_due_at__lt=s.now,
+               dispatch_alerted_at__isnull=True).values("pk"))]),
+        Op("job callbacks.monthly_rates", "job", job="callbacks.monthly_rates",
+           at=lambda s: _local(_next_day_of_month(s.today, 10), 23, 30),
+           floor=lambda s: [("SELECT estate_id, kind, count(*), count(done_at) FROM callbacks_callback "
+                             "WHERE event_at >= %s AND event_at < %s GROUP BY estate_id, kind",
+                             [s.month - relativedelta(months=1), s.month])]),
+        Op("job owners.registry_check", "job", job="owners.registry_check", at=lambda s: _local(s.today, 3)),
+        Op("job propertydesk.outbox_sweep", "job", job="propertydesk.outbox_sweep",
+           at=lambda s: _local(s.today, 10, 9)),
+    ]
+
+
+# The bill run's floor: every unit's lines from the standards in force, its bill with their
+# sum and the owner of record, both inserted into the real tables (numbers simplified).
+BILL_RUN_FLOOR = """
+    WITH lines AS (
+        SELECT u.id AS unit_id, u.estate_id, s.id AS standard_id, s.item, s.rate,
+               CASE s.basis WHEN 'per_m2_month' THEN u.area ELSE 1 END AS quantity,
+               round(CASE s.basis WHEN 'per_m2_month' THEN u.area * s.rate ELSE s.rate END, 2) AS amount
+        FROM owners_unit u JOIN fees_feestandard s ON s.estate_id = u.estate_id
+         AND (s.building_id IS NULL OR s.building_id = u.building_id) AND s.basis <> 'one_off'
+         AND s.effective_from <= %(end)s AND (s.effective_to IS NULL OR s.effective_to >= %(start)s)
+        WHERE NOT EXISTS (SELECT 1 FROM fees_bill b WHERE b.unit_id = u.id AND b.period = %(start)s)),
+    bills AS (
+        INSERT INTO fees_bill (number, estate_id, unit_id, owner_id, period, amount, paid, status, issued_at, due_on)
+        SELECT 'B' || l.unit_id || '-' || to_char(%(start)s::date, 'YYYYMM'), l.estate_id, l.unit_id,
+               (SELECT o.owner_id FROM owners_ownership o WHERE o.unit_id = l.unit_id AND o.end_date IS NULL
+                ORDER BY o.start_date LIMIT 1),
+               %(start)s, sum(l.amount), 0, 'open', %(as_of)s, %(start)s::date + 19
+        FROM lines l GROUP BY l.unit_id, l.estate_id RETURNING id, unit_id)
+    INSERT INTO fees_billline (bill_id, kind, standard_id, description, description_key, description_params,
+                               quantity, rate, amount)
+    SELECT b.id, 'fee', l.standard_id, l.item, '', '{}'::jsonb, l.quantity, l.rate, l.amount
+    FROM lines l JOIN bills b ON b.unit_id = l.unit_id
+"""
+
+# The dunning round's floor: a notice for every unit whose bill of the month still owes,
+# and one message row per notice (into a temporary table without indexes: a lower bound).
+DUNNING_FLOOR = """
+    WITH made AS (
+        INSERT INTO fees_dunningnotice (estate_id, unit_id, owner_id, period, round, amount_owed, channel,
+                                        status, created_at)
+        SELECT b.estate_id, b.unit_id, b.owner_id, b.period, %(round)s, b.amount - b.paid,
+               CASE WHEN b.owner_id IS NULL THEN 'printed' ELSE 'sms' END, 'pending', %(as_of)s
+        FROM fees_bill b
+        WHERE b.period = %(start)s AND b.status IN ('open', 'part_paid') AND b.amount > b.paid
+        ON CONFLICT (unit_id, period, round) DO NOTHING RETURNING id)
+    INSERT INTO pg_temp.bench_events SELECT id, %(as_of)s FROM made
+"""
+
+_TEMP_TABLES = [
+    "CREATE TEMP TABLE IF NOT EXISTS bench_bills (unit_id bigint, estate_id bigint, amount numeric)",
+    "CREATE TEMP TABLE IF NOT EXISTS bench_notices (bill_id bigint, unit_id bigint, amount numeric)",
+    "CREATE TEMP TABLE IF NOT EXISTS bench_events (id bigint, at timestamptz)",
+]
+
+
+# ---- users -------------------------------------------------------------------
+
+
+def bench_users(owner: Owner) -> dict[str, object]:
+    from propertydesk.roles import ensure_roles
+
+    ensure_roles()
+    User = get_user_model()
+    users = {}
+    for who, group in (("supervisor", "supervisor"), ("desk", "front_desk"), ("finance", "finance")):
+        user, _ = User.objects.get_or_create(username=f"bench-{who}", defaults={"is_staff": False})
+        user.groups.add(Group.objects.get(name=group))
+        users[who] = user
+    if owner.user_id is None:
+        owner.user, _ = User.objects.get_or_create(username=f"bench-owner-{owner.pk}")
+        Owner.objects.filter(pk=owner.pk).update(user=owner.user)
+    users["owner"] = owner.user
+    return users
+
+
+# ---- the run -------------------------------------------------------------------
+
+
+def _deep_url(client: Client, url: str) -> str:
+    """The API page in the middle of the data: with cursor paging, the first page's
+    `next` cursor moved to the middle id; with page numbers, the middle page."""
+    first = client.get(url, secure=True)
+    body = first.json()
+    nxt = body.get("next")
+    if not nxt:
+        return url
+    query = parse_qs(urlsplit(nxt).query)
+    if "cursor" in query:
+        tokens = parse_qs(base64.b64decode(query["cursor"][0]).decode())
+        position = tokens.get("p", [""])[0]
+        if position.lstrip("-").isdigit():
+            tokens["p"] = [str(int(position) // 2)]
+            cursor = base64.b64encode(urlencode(tokens, doseq=True).encode()).decode()
+            return f"{url}?{urlencode({**{k: v[0] for k, v in query.items()}, 'cursor': cursor})}"
+        for _ in range(20):    # a position that is not an id: twenty pages in
+            nxt = client.get(nxt, secure=True).json().get("next") or nxt
+        return nxt
+    if "page" in query and "count" in body:
+        pages = max(1, body["count"] // max(1, len(body.get("results", [])) or 1))
+        return f"{url}?page={max(1, pages // 2)}"
+    return nxt
+
+
+def run(*, only: list[str] | None = None, skip_jobs: bool = False, runs: int = 20, budget_s: float = 15.0,
+        job_runs: int = 3, out=None, log=print) -> tuple[list[Result], dict]:
+    now = timezone.now()
+    samples = pick_samples(now)
+    users = bench_users(samples.owner)
+    clients = {}
+    for who, user in users.items():
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        clients[who] = client
+
+    with connection.cursor() as cursor:
+        for ddl in _TEMP_TABLES:
+            cursor.execute(ddl)
+
+    results = []
+    for op in operations():
+        if only and not any(word.lower() in op.name.lower() for word in only):
+            continue
+        if skip_jobs and op.kind == "job":
+            continue
+        result = Result(op.name, op.kind)
+        try:
+            if op.kind == "job":
+                measure_job(op, samples, result, runs=job_runs)
+            else:
+                measure_page(op, samples, clients[op.who], result, runs=runs, budget_s=budget_s)
+        except Exception as exc:   # one broken operation does not hide the others' figures
+            result.error = f"{type(exc).__name__}: {exc}"[:200]
+        results.append(result)
+        log(format_row(result))
+    meta = {
+        "measured_at": timezone.now().isoformat(), "data_as_of": now.isoformat(),
+        "database": connection.settings_dict["NAME"], "debug": settings.DEBUG,
+        "load_average": os.getloadavg(), "caches": "warm: PostgreSQL buffers and compiled templates; "
+        "no result caching", "rows": table_sizes(),
+    }
+    return results, meta
+
+
+def measure_page(op: Op, s: Samples, client: Client, result: Result, *, runs: int, budget_s: float):
+    url = op.url(s) if callable(op.url) else op.url
+    if op.deep:
+        url = _deep_url(client, url)
+
+    def call():
+        response = client.get(url, secure=True)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+
+    result.runs = repeat(call, warmup=2, runs=runs, budget_s=budget_s)
+    if op.floor:
+        # Knowing who asks is part of every page: the user's row, then what the page shows.
+        who = [("SELECT * FROM auth_user WHERE id = %s", [client.session["_auth_user_id"]])]
+        result.floor_ms, result.floor_statements = run_floor(who + op.floor(s), runs=max(5, len(result.runs)))
+
+
+class _Rollback(Exception):
+    pass
+
+
+def measure_job(op: Op, s: Samples, result: Result, *, runs: int):
+    """The job, and apart from it its floor, each on the same starting data (the setup
+    that makes the busy moment, then the work), each rolled back."""
+    from propertydesk.jobs import get_job
+
+    func = get_job(op.job).function()
+    at = op.at(s)
+
+    def in_rollback(work):
+        try:
+            with transaction.atomic():
+                if op.setup:
+                    op.setup(s, at)
+                outcome = work()
+                raise _Rollback
+        except _Rollback:
+            return outcome
+
+    floors = []
+    for i in range(runs + 1):        # the first round warms the buffers and is not counted
+        measured = in_rollback(lambda: timed(lambda: func(as_of=at)))
+        if op.floor:
+            floor = in_rollback(lambda: run_floor(op.floor(s), runs=1, warm=False))
+        if i:
+            result.runs.append(measured)
+            if op.floor:
+                floors.append(floor)
+    if floors:
+        result.floor_ms = statistics.median(f[0] for f in floors)
+        result.floor_statements = floors[0][1]
+
+
+def table_sizes() -> dict[str, int]:
+    names = ["owners_unit", "owners_owner", "complaints_complaint", "complaints_complaintevent",
+             "repairs_workorder", "repairs_workorderevent", "callbacks_callback", "fees_bill", "fees_payment"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reltuples::bigint FROM pg_class WHERE relname = ANY(%s)", [names])
+        return dict(cursor.fetchall())
+
+
+HEADER = (f"{'operation':<46} {'median':>9} {'p95':>9} {'SQL':>5} {'SQL ms':>8} "
+          f"{'floor ms':>9} {'ratio':>6}  verdict")
+
+
+def format_row(r: Result) -> str:
+    if r.error:
+        return f"{r.name:<46} {'':>9} {'':>9} {'':>5} {'':>8} {'':>9} {'':>6}  ERROR {r.error}"
+    ratio = f"{r.ratio:.1f}" if r.ratio is not None else "—"
+    floor = f"{r.floor_ms:.1f}" if r.floor_ms is not None else "—"
+    return (f"{r.name:<46} {r.median:>7.1f}ms {r.p95:>7.1f}ms {r.statements:>5} {r.sql_ms:>8.1f} "
+            f"{floor:>9} {ratio:>6}  {r.verdict()}")
+
+
+def write_json(path: str, results: list[Result], meta: dict) -> None:
+    with open(path, "w") as fh:
+        json.dump({"meta": meta, "results": [r.as_dict() for r in results]}, fh, indent=2, default=str)
