@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Exists, OuterRef, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -51,41 +51,105 @@ def _local_bounds(month: date) -> tuple[datetime, datetime]:
 
 # ---- the month report -------------------------------------------------------------------------
 
-def month_report_data(*, month: date, as_of: datetime, estate=None) -> dict:
-    """The figures of a month for one estate (or all of them): receivable and collected
-    for the month's bills (paid by ``as_of``), the collection rate, the payments
-    received in the month by method, the arrears by age at the month's end (by the
-    bills' state when the report is made) and the dunning notices by round and channel."""
+def month_report_figures(*, month: date, as_of: datetime) -> tuple[dict, dict[int, dict]]:
+    """The figures of a month, for all estates together and for each estate: receivable
+    and collected for the month's bills (paid by ``as_of``, reversed payments aside), the
+    collection rate, the payments received in the month by method, the arrears by age at
+    the month's end (by the bills' state when the report is made, each estate's units in
+    the buckets of its fee policy) and the dunning notices by round and channel.
+
+    A handful of grouped queries (GROUP BY estate), the same whatever the estates and
+    the rows: (all estates, {estate id: figures}); every estate is listed, one with
+    nothing too."""
+    from django.db import connection
+
+    from fees.models import Allocation, Bill
+    from owners.models import Estate
+
     month = month_start(month)
-    rate = selectors.collection_rate(period=month, estate=estate, as_of=as_of)
     start, end = _local_bounds(month)
-    payments = Payment.objects.filter(received_at__gte=start, received_at__lt=end)
-    notices = DunningNotice.objects.filter(period=month)
-    if estate is not None:
-        payments, notices = payments.filter(estate=estate), notices.filter(estate=estate)
-    kept = payments.filter(reversed_at__isnull=True)
-    by_method = {row["method"]: row for row in kept.values("method").annotate(count=Count("pk"), total=Sum("amount"))}
-    reversed_ = payments.filter(reversed_at__isnull=False).aggregate(count=Count("pk"), total=Sum("amount"))
-    return {
-        "month": f"{month:%Y-%m}",
-        "receivable": str(rate.receivable),
-        "collected": str(rate.collected),
-        "rate": None if rate.rate is None else str(rate.rate),
-        "payments": [
-            {"method": method, "count": by_method.get(method, {}).get("count", 0),
-             "total": str(by_method.get(method, {}).get("total") or ZERO)}
-            for method in PaymentMethod.values
-        ],
-        "payments_total": str(kept.aggregate(s=Sum("amount"))["s"] or ZERO),
-        "reversed_count": reversed_["count"],
-        "reversed_total": str(reversed_["total"] or ZERO),
-        "aging_as_of": f"{month_end(month):%Y-%m-%d}",
-        "aging": [{"bucket": row["bucket"], "units": row["units"], "owed": str(row["owed"])}
-                  for row in selectors.aging_summary(as_of=month_end(month), estate=estate)],
-        "notices": [{"round": row["round"], "channel": row["channel"], "count": row["count"]}
-                    for row in notices.values("round", "channel").annotate(count=Count("pk")).order_by("round", "channel")],
-        "notices_total": notices.count(),
-    }
+    aging_as_of = month_end(month)
+    estate_ids = list(Estate.objects.order_by("pk").values_list("pk", flat=True))
+    policies = selectors.fee_policies(estate_ids=estate_ids)
+    receivable = dict(Bill.objects.filter(period=month).values("estate_id").annotate(s=Sum("amount"))
+                      .order_by().values_list("estate_id", "s"))
+    collected = dict(Allocation.objects.filter(bill__period=month, payment__reversed_at__isnull=True,
+                                               payment__received_at__lte=as_of)
+                     .values("bill__estate_id").annotate(s=Sum("amount")).order_by()
+                     .values_list("bill__estate_id", "s"))
+    payments: dict[int, list] = {}
+    for row in (Payment.objects.filter(received_at__gte=start, received_at__lt=end)
+                .annotate(kept=Q(reversed_at__isnull=True)).values("estate_id", "method", "kept")
+                .annotate(count=Count("pk"), total=Sum("amount")).order_by()):
+        payments.setdefault(row["estate_id"], []).append(row)
+    # Arrears at the month's end, by the bills' state now: one row per estate and age in
+    # months (units and owed), bucketed below by each estate's policy.
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT estate_id, months, count(*), sum(owed) FROM (
+                SELECT estate_id, (%(year)s - extract(year FROM min(period))::int) * 12
+                                  + %(month)s - extract(month FROM min(period))::int + 1 AS months,
+                       sum(amount - paid) AS owed
+                FROM fees_bill WHERE status IN %(owing)s AND due_on < %(as_of)s
+                GROUP BY unit_id, estate_id) per_unit
+            GROUP BY estate_id, months
+        """, {"year": aging_as_of.year, "month": aging_as_of.month, "owing": tuple(selectors.OWING),
+              "as_of": aging_as_of})
+        ages = cursor.fetchall()
+    notices: dict[int, list] = {}
+    for row in (DunningNotice.objects.filter(period=month).values("estate_id", "round", "channel")
+                .annotate(count=Count("pk")).order_by("round", "channel")):
+        notices.setdefault(row["estate_id"], []).append(row)
+
+    def figures(ids: list[int], buckets: list[tuple[str, int, int | None]]) -> dict:
+        def total(values) -> Decimal:
+            return sum((v for v in values if v is not None), ZERO)
+
+        rate = selectors.CollectionRate(period=month, receivable=total(receivable.get(pk) for pk in ids),
+                                        collected=total(collected.get(pk) for pk in ids))
+        rows = [row for pk in ids for row in payments.get(pk, [])]
+        kept = [row for row in rows if row["kept"]]
+        reversed_ = [row for row in rows if not row["kept"]]
+        aging = {key: {"bucket": key, "units": 0, "owed": ZERO} for key, _low, _high in buckets}
+        wanted = set(ids)
+        for estate_id, months, units, owed in ages:
+            if estate_id in wanted:
+                key = policies[estate_id].bucket_of(months)
+                aging[key]["units"] += units
+                aging[key]["owed"] += owed
+        counted: dict[tuple, int] = {}
+        for pk in ids:
+            for row in notices.get(pk, []):
+                counted[row["round"], row["channel"]] = counted.get((row["round"], row["channel"]), 0) + row["count"]
+        return {
+            "month": f"{month:%Y-%m}",
+            "receivable": str(rate.receivable),
+            "collected": str(rate.collected),
+            "rate": None if rate.rate is None else str(rate.rate),
+            "payments": [
+                {"method": method, "count": sum(r["count"] for r in kept if r["method"] == method),
+                 "total": str(total(r["total"] for r in kept if r["method"] == method))}
+                for method in PaymentMethod.values
+            ],
+            "payments_total": str(total(r["total"] for r in kept)),
+            "reversed_count": sum(r["count"] for r in reversed_),
+            "reversed_total": str(total(r["total"] for r in reversed_)),
+            "aging_as_of": f"{aging_as_of:%Y-%m-%d}",
+            "aging": [{"bucket": row["bucket"], "units": row["units"], "owed": str(row["owed"])}
+                      for row in aging.values()],
+            "notices": [{"round": round_, "channel": channel, "count": count}
+                        for (round_, channel), count in sorted(counted.items())],
+            "notices_total": sum(counted.values()),
+        }
+
+    every = _buckets(policies.values())
+    return figures(estate_ids, every), {pk: figures([pk], policies[pk].aging_ranges()) for pk in estate_ids}
+
+
+def _buckets(policies) -> list[tuple[str, int, int | None]]:
+    """The age buckets of these policies, each once, shortest first (selectors.aging_buckets)."""
+    ranges = {r for policy in policies for r in policy.aging_ranges()} or set(FeePolicy.with_defaults().aging_ranges())
+    return sorted(ranges, key=lambda r: (r[1], r[2] is None, r[2] or 0))
 
 
 @dataclass
@@ -156,9 +220,10 @@ def bucket_label(key: str) -> str:
 
 
 def live_month_report(*, month: date, as_of: datetime, estates) -> tuple[ReportView, list[ReportView]]:
-    """The month's figures computed now: all estates together, then each estate."""
-    overall = ReportView(_("All estates"), month_report_data(month=month, as_of=as_of))
-    return overall, [ReportView(e.name, month_report_data(month=month, as_of=as_of, estate=e)) for e in estates]
+    """The month's figures computed now: all estates together, then each of ``estates``
+    (month_report_figures: the same few grouped queries whatever the estates)."""
+    every, each = month_report_figures(month=month, as_of=as_of)
+    return ReportView(_("All estates"), every), [ReportView(e.name, each[e.pk]) for e in estates if e.pk in each]
 
 
 def stored_month_report(*, month: date) -> tuple[ReportView | None, list[ReportView]]:
@@ -169,6 +234,19 @@ def stored_month_report(*, month: date) -> tuple[ReportView | None, list[ReportV
                 .order_by("estate__name"))
     overall = next((ReportView(_("All estates"), r.data, r.generated_at) for r in rows if r.estate_id is None), None)
     return overall, [ReportView(r.estate.name, r.data, r.generated_at) for r in rows if r.estate_id is not None]
+
+
+def month_report(*, month: date, as_of: datetime) -> tuple[ReportView, list[ReportView], bool]:
+    """The month report for the page and its download: the one the job stored, once the
+    report of all estates is made; before that (the running month, or before the report
+    day) the figures computed now. (all estates, each estate, stored?)"""
+    from owners.models import Estate
+
+    overall, estates = stored_month_report(month=month)
+    if overall is not None:
+        return overall, estates, True
+    overall, estates = live_month_report(month=month, as_of=as_of, estates=Estate.objects.order_by("name"))
+    return overall, estates, False
 
 
 # ---- arrears ----------------------------------------------------------------------------------

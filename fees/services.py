@@ -706,24 +706,27 @@ def month_report_generate(*, month: date, as_of: datetime, estates=None, overall
     """Store the month's report: one MonthReport per estate (``estates``, all when None)
     and, with ``overall``, one for all of them, with receivable, collected, the
     collection rate, payments by method, arrears by age and notices by round and
-    channel (fees.reports.month_report_data). Running it again replaces the figures:
-    still one row per estate and month."""
+    channel (fees.reports.month_report_figures: a few grouped queries over every
+    estate at once). Running it again replaces the figures: still one row per estate
+    and month. The same few statements whatever the estates and the rows."""
     from fees.models import MonthReport
-    from fees.reports import month_report_data
+    from fees.reports import month_report_figures
     from owners.models import Estate
 
     month = month.replace(day=1)
-    estates = Estate.objects.order_by("name") if estates is None else estates
+    estates = list(Estate.objects.order_by("name") if estates is None else estates)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('fees.month_report'))")
+        every, each = month_report_figures(month=month, as_of=as_of)
         reports = []
-        for estate in [None, *estates] if overall else list(estates):
+        if overall:
+            # The all-estates row's uniqueness is a partial index, which ON CONFLICT cannot name.
             report, _created = MonthReport.objects.update_or_create(
-                estate=estate, month=month,
-                defaults={"generated_at": as_of,
-                          "data": month_report_data(month=month, as_of=as_of, estate=estate)},
-            )
+                estate=None, month=month, defaults={"generated_at": as_of, "data": every})
             reports.append(report)
+        reports += MonthReport.objects.bulk_create(
+            [MonthReport(estate=estate, month=month, generated_at=as_of, data=each[estate.pk]) for estate in estates],
+            update_conflicts=True, unique_fields=["estate", "month"], update_fields=["generated_at", "data"])
     return reports
 
 

@@ -306,13 +306,11 @@ def _case_save(unit, case, data, user, now):
 def reports_page(request):
     today = timezone.localdate()
     month = _month(request.GET.get("month")) or selectors.last_month(today)
-    overall, per_estate = reports.live_month_report(month=month, as_of=timezone.now(),
-                                                    estates=Estate.objects.order_by("name"))
-    stored, stored_estates = reports.stored_month_report(month=month)
+    overall, per_estate, stored = reports.month_report(month=month, as_of=timezone.now())
     return render(request, "fees/reports/month.html", {
         "month": month, "this_month": today.replace(day=1), "previous": month - _one_month(),
         "next": month + _one_month() if month < today.replace(day=1) else None,
-        "overall": overall, "estates": per_estate, "stored": stored, "stored_estates": stored_estates,
+        "overall": overall, "estates": per_estate, "stored": overall if stored else None,
         # The report of all estates is made once every estate's report day has come.
         "report_day": selectors.fee_policy_days()["report_day"][-1],
     })
@@ -324,13 +322,10 @@ def month_xlsx(request):
     """The month report as .xlsx: the one stored on the report day if it was made, else the
     figures as they are now."""
     month = _month(request.GET.get("month")) or selectors.last_month(timezone.localdate())
-    overall, per_estate = reports.stored_month_report(month=month)
-    generated_at = overall.generated_at if overall else None
-    if overall is None:
-        generated_at = timezone.now()
-        overall, per_estate = reports.live_month_report(month=month, as_of=generated_at,
-                                                        estates=Estate.objects.order_by("name"))
-    sheets = reports.month_report_sheets(overall=overall, estates=per_estate, month=month, generated_at=generated_at)
+    now = timezone.now()
+    overall, per_estate, stored = reports.month_report(month=month, as_of=now)
+    sheets = reports.month_report_sheets(overall=overall, estates=per_estate, month=month,
+                                         generated_at=overall.generated_at if stored else now)
     return reports.xlsx_response(f"fee-report-{month:%Y-%m}.xlsx", sheets)
 
 
