@@ -64,6 +64,8 @@ class Receipt(models.Model):
         verbose_name_plural = _("receipts")
         ordering = ["-issued_at", "-id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive")]
+        # A paid work order's page finds its receipt by source ("workorder:123").
+        indexes = [models.Index(fields=["source", "-issued_at"], condition=~Q(source=""), name="receipt_source")]
 
     def __str__(self):
         return self.number
@@ -290,6 +292,8 @@ class Bill(models.Model):
         indexes = [
             models.Index(fields=["unit", "period"], condition=Q(status__in=["open", "part_paid"]), name="bill_owing"),
             models.Index(fields=["estate", "period"], name="bill_estate_period"),
+            # The bills of a month (the desk's list, the month report) and the API's newest first.
+            models.Index(fields=["-period", "unit"], name="bill_period_unit"),
         ]
 
     def __str__(self):
@@ -356,6 +360,8 @@ class Payment(models.Model):
         verbose_name_plural = pgettext_lazy("money received", "payments")
         ordering = ["-received_at", "-id"]
         permissions = [("reverse_payment", _("Can reverse a payment"))]
+        # The API's and the takings' order, newest first, and the month's payments.
+        indexes = [models.Index(fields=["-received_at", "-id"], name="payment_received")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=Q(reversed_at__isnull=True) | ~Q(reversal_reason=""),

@@ -302,12 +302,15 @@ def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
     return lines
 
 
-def long_term_refusers(*, as_of: date, estate=None) -> list[ArrearsLine]:
+def long_term_refusers(*, as_of: date, estate=None, rows: list[selectors.ArrearsRow] | None = None) -> list[ArrearsLine]:
     """Units whose case says they refuse to pay, in arrears for longer than their
     estate's fee policy allows (by default more than 12 months, or 6 months and more
-    once a lawyer's letter was sent)."""
+    once a lawyer's letter was sent). ``rows``: the arrears of ``as_of`` and ``estate``,
+    when the caller has them already."""
     refusing = set(ArrearsCase.objects.filter(reason=ArrearsReason.REFUSAL).values_list("unit_id", flat=True))
-    rows = [r for r in selectors.arrears(as_of=as_of, estate=estate) if r.unit_id in refusing]
+    if rows is None:
+        rows = selectors.arrears(as_of=as_of, estate=estate)
+    rows = [r for r in rows if r.unit_id in refusing]
     return [line for line in arrears_lines(rows) if line.is_long_term_refuser]
 
 

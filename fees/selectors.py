@@ -129,10 +129,11 @@ def arrears(*, as_of: date, estate=None, bucket: str = "") -> list[ArrearsRow]:
     return result
 
 
-def aging_summary(*, as_of: date, estate=None) -> list[dict]:
-    """Units and amounts per age bucket (``aging_buckets``), every bucket listed."""
+def aging_summary(*, as_of: date, estate=None, rows: list[ArrearsRow] | None = None) -> list[dict]:
+    """Units and amounts per age bucket (``aging_buckets``), every bucket listed; of
+    ``rows`` when the caller has ``arrears(as_of=as_of, estate=estate)`` already."""
     totals = {key: {"bucket": key, "units": 0, "owed": ZERO} for key, _low, _high in aging_buckets(estate=estate)}
-    for row in arrears(as_of=as_of, estate=estate):
+    for row in arrears(as_of=as_of, estate=estate) if rows is None else rows:
         totals[row.bucket]["units"] += 1
         totals[row.bucket]["owed"] += row.owed
     return list(totals.values())

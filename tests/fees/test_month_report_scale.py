@@ -151,3 +151,28 @@ def test_month_report_job_and_page_take_the_same_statements_for_more_estates_and
     stored_many = count_statements(lambda: client.get(reverse("fees:reports"), {"month": "2026-11"}))
     live_many = count_statements(lambda: client.get(reverse("fees:reports"), {"month": "2026-12"}))
     assert (job_many, stored_many, live_many) == (job_few, stored_few, live_few)
+
+
+def test_bill_run_and_dunning_jobs_take_the_same_statements_for_ten_times_the_units(estate):
+    """The bill run of the 10th and the reminders of the 16th and 21st (their notices put
+    in the outbox in the same transaction) are set-based: 10 units or 100, the same
+    statements; run again, they add nothing."""
+    from propertydesk.models import Notification
+
+    def month_of_jobs(year, month):
+        counts = {}
+        for name, job, day in (("bills", jobs.bill_run, 10), ("round 1", jobs.dunning, 16),
+                               ("round 2", jobs.dunning, 21)):
+            counts[name] = count_statements(lambda: job(as_of=sh(year, month, day, 9, 0)))
+            counts[name + " again"] = count_statements(lambda: job(as_of=sh(year, month, day, 9, 5)))
+        return counts
+
+    add_estate("few", 7)  # with the fixture's 3: 10 units
+    few = month_of_jobs(2026, 11)
+    assert DunningNotice.objects.filter(period=NOV, round=1).count() == 10
+    add_estate("many", 90)
+    many = month_of_jobs(2026, 12)
+    assert DunningNotice.objects.filter(period=DEC, round=1).count() == 100
+    assert DunningNotice.objects.filter(period=DEC, round=2).count() == 100
+    assert Notification.objects.filter(kind="fees.dunning.1").count() == 110
+    assert many == few
