@@ -20,6 +20,7 @@ from rest_framework import exceptions, permissions, serializers
 from rest_framework.authentication import TokenAuthentication
 
 from propertydesk import limits
+from propertydesk.auth import load_user
 from propertydesk.people import person_name
 from propertydesk.roles import is_staff_member, owner_of
 from propertydesk.tokens import token_is_expired
@@ -34,7 +35,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("This token has expired. Ask for a new one with your username and password.")
             )
-        return user, token
+        # Read again with roles, permissions, owner and worker, as a session's user is: one
+        # query instead of one for each that the call asks about.
+        return load_user(user.pk) or user, token
 
 
 class StaffOrOwnerPermission(permissions.BasePermission):

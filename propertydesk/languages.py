@@ -25,15 +25,22 @@ def user_languages(user_ids) -> dict[int, str]:
 
 
 def user_language(user) -> str | None:
-    """The language ``user`` chose, or None."""
+    """The language ``user`` chose, or None. No query for a user read with their
+    preference (the request's user, propertydesk.auth.load_user)."""
     if user is None or not getattr(user, "pk", None):
         return None
+    if user.__class__.preference.is_cached(user):  # __class__: the request.user behind its lazy proxy
+        try:
+            return user.preference.language
+        except UserPreference.DoesNotExist:  # read with the user: none chosen
+            return None
     return user_languages([user.pk]).get(user.pk)
 
 
 def set_user_language(user, language: str) -> None:
     if valid(language) and getattr(user, "pk", None):
-        UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+        preference, _created = UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+        user.preference = preference  # what this request reads from now on
 
 
 def notification_language(notification, *, owner_lang=None, user_langs=None) -> str:

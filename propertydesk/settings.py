@@ -164,7 +164,9 @@ ATOMIC_REQUESTS = False  # services own their transactions
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend that reads the request's user with their roles, permissions,
+    # owner, worker and language in one query (propertydesk/auth.py).
+    "propertydesk.auth.ReaderBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
