@@ -27,4 +27,5 @@ RUN python -m propertydesk.devctl translations \
 RUN useradd --system --uid 1000 propertydesk && mkdir -p /app/var && chown propertydesk /app/var
 USER propertydesk
 EXPOSE 8000
-CMD ["gunicorn", "propertydesk.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, timeout and access log: gunicorn.conf.py (WEB_CONCURRENCY, WEB_TIMEOUT, WEB_ACCESS_LOG).
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "propertydesk.wsgi:application"]

@@ -130,6 +130,8 @@ ROOT_URLCONF = "pages.urls"
 WSGI_APPLICATION = "propertydesk.wsgi.application"
 ASGI_APPLICATION = "propertydesk.asgi.application"
 
+# No "loaders": Django then reads each template once per process (the cached loader), with
+# DEBUG on too (the development server's reloader empties it when a template changes).
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -154,7 +156,13 @@ else:
     from propertydesk.embedded import default_database_url
 
     DATABASE_URL = default_database_url(VAR_DIR)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Each web and worker process keeps its connection for this many seconds instead of
+# opening one per request (0: a connection per request); a connection the server closed
+# meanwhile is noticed before the request uses it (CONN_HEALTH_CHECKS).
+DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "60" if DEBUG else "600"))
+if DB_CONN_MAX_AGE < 0:
+    raise ImproperlyConfigured("DB_CONN_MAX_AGE must be 0 or more seconds")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE)}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if os.environ.get("TEST_DATABASE_NAME"):
     # Lets two test runs share one server without fighting over test_<name>.
@@ -185,6 +193,26 @@ SESSION_IDLE_TIMEOUT_MINUTES = int(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES"
 if SESSION_IDLE_TIMEOUT_MINUTES < 2:
     raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT_MINUTES must be at least 2 minutes")
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
+
+# A cache shared by every process (Redis): then sessions are read from it and written
+# through to the database (a restart of Redis loses no login). Without one, each process
+# has its own memory cache and sessions live in the database only: a session ended in
+# one process (logout) must not live on in another process's memory.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL must be a Redis URL, e.g. redis://host:6379/1")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "pd",
+            # A Redis that does not answer costs a request a second, not a worker's timeout:
+            # the session is then read from the database.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Login throttling (django-axes): lock a username+IP pair after 5 failures for 30 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))

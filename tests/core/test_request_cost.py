@@ -4,6 +4,10 @@ the unread count. Nothing about the user is kept between requests: a change hold
 the next request on."""
 
 import datetime
+import json
+import os
+import subprocess
+import sys
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +20,7 @@ from django.urls import reverse
 
 from propertydesk import notifications, roles
 from propertydesk.models import UserPreference
+from tests.core.test_security_headers import BASE_DIR, PRODUCTION
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime.datetime(2026, 11, 16, 9, 0, tzinfo=SH)
@@ -180,3 +185,40 @@ def test_with_sessions_in_the_cache_an_idle_session_still_ends(client, desk_user
         clock.shift(datetime.timedelta(minutes=minutes))
         response = client.get(reverse("desk"))
     assert response.status_code == (200 if stays else 302)
+
+
+# ---- production settings ---------------------------------------------------------------------
+
+SHOW = """
+import json, django
+from django.conf import settings
+django.setup()
+from django.template import engines
+db = settings.DATABASES["default"]
+print(json.dumps({"session": settings.SESSION_ENGINE, "cache": settings.CACHES["default"]["BACKEND"],
+                  "conn_max_age": db["CONN_MAX_AGE"], "health": db["CONN_HEALTH_CHECKS"],
+                  "loaders": [l[0] if isinstance(l, tuple) else l for l in engines["django"].engine.loaders]}))
+"""
+
+
+def production_settings(tmp_path, **env) -> dict:
+    full_env = {"PATH": os.environ.get("PATH", ""), **PRODUCTION, **env,
+                "PROPERTYDESK_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "propertydesk.settings"}
+    result = subprocess.run([sys.executable, "-c", SHOW], cwd=BASE_DIR, env=full_env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_keeps_connections_and_compiled_templates_and_sessions_in_redis(tmp_path):
+    shown = production_settings(tmp_path, CACHE_URL="redis://redis:6379/1")
+    assert shown["session"] == "django.contrib.sessions.backends.cached_db"
+    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["conn_max_age"] == 600 and shown["health"]
+    assert shown["loaders"] == ["django.template.loaders.cached.Loader"]
+
+
+def test_without_a_shared_cache_sessions_stay_in_the_database(tmp_path):
+    shown = production_settings(tmp_path, DB_CONN_MAX_AGE="0")
+    assert shown["session"] == "django.contrib.sessions.backends.db"
+    assert shown["conn_max_age"] == 0
