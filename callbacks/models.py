@@ -197,6 +197,11 @@ class Callback(models.Model):
         indexes = [
             models.Index(fields=["due_on"], condition=Q(status="due"), name="callback_due"),
             models.Index(fields=["estate", "kind", "event_at"], name="callback_rates"),
+            # The desk's queue (callbacks.selectors.callback_queue): due ones by due date, one
+            # person's ("mine"), and every callback (read backwards, latest due first).
+            models.Index(fields=["due_on", "id"], condition=Q(status="due"), name="callback_queue_due"),
+            models.Index(fields=["assignee", "due_on", "id"], condition=Q(status="due"), name="callback_queue_mine"),
+            models.Index(fields=["due_on", "id"], name="callback_queue_order"),
         ]
 
     def __str__(self):

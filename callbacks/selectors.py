@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from callbacks.models import Callback, CallbackResult, CommunityActivity, Kind, Payment, SpotCheck, Status
 from callbacks.rules import rule_for
+from propertydesk.paging import capped_counts
 
 # ---- what the hourly job repairs ----------------------------------------------------------
 
@@ -92,11 +93,13 @@ def callback_queue(
 
 
 def queue_counts(*, today: date) -> dict[str, int]:
+    """The queue's tabs, each counted only up to ``QUEUE_COUNT_CAP`` (one statement; a
+    count above the cap reads "cap+")."""
     due = Callback.objects.filter(status=Status.DUE)
-    return due.aggregate(
-        today=Count("pk", filter=Q(due_on=today)), overdue=Count("pk", filter=Q(due_on__lt=today)),
-        week=Count("pk", filter=Q(due_on__lte=today + timedelta(days=6))), all=Count("pk"),
-    )
+    return capped_counts({
+        "today": due.filter(due_on=today), "overdue": due.filter(due_on__lt=today),
+        "week": due.filter(due_on__lte=today + timedelta(days=6)), "all": due,
+    })
 
 
 def counts_by_assignee(*, today: date) -> list[dict]:

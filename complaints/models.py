@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
@@ -95,6 +95,8 @@ TRANSITIONS = Transitions(Status, {
     Status.CLOSED: set(),
 }, refusal=_("A complaint that is %(current)s cannot become %(target)s."))
 OPEN_STATUSES = (Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS)
+# The queue's order: open ones first, the nearest promise first; then the rest, newest first.
+QUEUE_ORDER = (F("closed_at").desc(nulls_first=True), F("resolved_at").desc(nulls_first=True), F("promised_at"), F("id"))
 
 
 class PauseReason(models.TextChoices):
@@ -208,6 +210,11 @@ class Complaint(models.Model):
                 name="complaint_open_by_promise",
             ),
             models.Index(fields=["owner", "received_at"], name="complaint_owner_recent"),
+            # The desk's queue in its order (complaints.selectors.complaint_queue): open ones
+            # (no resolved_at, no closed_at) lead, so the open, overdue and default views read
+            # the first entries; the second serves one status and the status tabs' counts.
+            models.Index(*QUEUE_ORDER, name="complaint_queue_order"),
+            models.Index("status", *QUEUE_ORDER, name="complaint_queue_status"),
             models.Index(fields=["estate", "category", "received_at"], name="complaint_category_recent"),
         ]
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import (
     OPEN_STATUSES,
+    QUEUE_ORDER,
     Category,
     Complaint,
     ComplaintAttachment,
@@ -24,6 +25,7 @@ from complaints.models import (
     SuggestionStatus,
 )
 from propertydesk import messages
+from propertydesk.paging import capped_counts
 from propertydesk.roles import ENGINEERING, FRONT_DESK, SUPERVISOR, is_staff_member, owner_of, roles_of
 
 
@@ -70,10 +72,17 @@ def complaint_queue(
         complaints = complaints.filter(
             Q(number__icontains=query) | Q(unit__number__istartswith=query) | Q(contact_name__startswith=query)
         )
-    # Open ones first, the nearest promise first; then the rest, newest first.
-    return complaints.order_by(
-        F("closed_at").desc(nulls_first=True), F("resolved_at").desc(nulls_first=True), "promised_at", "pk"
-    )
+    # Open ones first, the nearest promise first; then the rest, newest first (QUEUE_ORDER,
+    # the order of the index complaint_queue_order, whose first entries are the open ones).
+    # One status: the same order, led by the status, which is one value here, so that the
+    # index complaint_queue_status answers it rather than a walk past the other statuses.
+    # Open ones only: no resolved_at, no closed_at, so the nearest promise first is the same
+    # order, which the partial index complaint_open_by_promise answers.
+    if status and status != "open":
+        return complaints.order_by("status", *QUEUE_ORDER)
+    if status == "open" or overdue:
+        return complaints.order_by("promised_at", "pk")
+    return complaints.order_by(*QUEUE_ORDER)
 
 
 def complaint_detail(*, complaint_id: int, user, public_only: bool = False) -> Complaint:
@@ -254,7 +263,9 @@ def suggestion_detail(*, suggestion_id: int, user) -> Suggestion:
 
 
 def status_counts(*, user) -> dict[str, int]:
-    rows = complaint_queryset_for(user).values("status").annotate(n=Count("id"))
-    counts = {s: 0 for s in Status.values}
-    counts.update({r["status"]: r["n"] for r in rows})
-    return counts
+    """The queue's tabs: complaints per status and open ones, each counted only up to
+    ``QUEUE_COUNT_CAP`` (one statement; a count above the cap reads "cap+")."""
+    complaints = complaint_queryset_for(user).select_related(None)
+    tabs = {"open": complaints.filter(status__in=OPEN_STATUSES)}
+    tabs.update({s: complaints.filter(status=s) for s in Status.values})
+    return capped_counts(tabs)

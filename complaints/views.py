@@ -32,6 +32,7 @@ from owners.models import Unit
 from owners.selectors import owner_of_record, owner_units, unit_owners
 from propertydesk import files
 from propertydesk.actions import render_form, run_action
+from propertydesk.paging import CappedPaginator
 from propertydesk.roles import is_staff_member, owner_of
 from propertydesk.web import owner_required, staff_required
 
@@ -51,7 +52,7 @@ def queue(request):
         category=filters.get("category") or "",
         query=filters.get("q") or "",
     )
-    page = Paginator(complaints, 30).get_page(request.GET.get("page"))
+    page = CappedPaginator(complaints, 30).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)
     return render(request, "complaints/queue.html", {

@@ -347,6 +347,10 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "propertydesk@localhost")
+# The desk's queues (complaints, work orders, callbacks) count their rows and status tabs
+# only up to this many (a count beyond says "1000+") and page only within it
+# (propertydesk.paging): a million rows are never counted on a page view.
+QUEUE_COUNT_CAP = int(os.environ.get("QUEUE_COUNT_CAP", "1000"))
 # Complaint rules (domain §3); an estate can override each in its ComplaintPolicy (admin).
 COMPLAINT_POLICY_DEFAULTS = {
     "emergency_hours": 2,

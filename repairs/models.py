@@ -76,6 +76,9 @@ TRANSITIONS = Transitions(Status, {
     Status.VOIDED: set(),
 }, refusal=_("A work order that is %(current)s cannot become %(target)s."))
 UNDISPATCHED = (Status.REGISTERED, Status.ACCEPTED)
+# Work still to do: the queue's default view.
+OPEN_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.DISPATCHED, Status.TAKEN, Status.ON_SITE,
+                 Status.COMPLETED, Status.REWORK, Status.ESCALATED)
 
 
 class DispatchMode(models.TextChoices):
@@ -227,6 +230,14 @@ class WorkOrder(models.Model):
             models.Index(fields=["dispatch_due_at"], condition=Q(status__in=["registered", "accepted"]),
                          name="workorder_undispatched"),
             models.Index(fields=["worker", "status"], name="workorder_worker_status"),
+            # The desk's queue, newest first (repairs.selectors.work_order_queue): the default
+            # view of open orders, every order, one status (and the status tabs' counts).
+            models.Index(fields=["-registered_at", "-id"], condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                         name="workorder_queue_open"),
+            models.Index(fields=["-registered_at", "-id"], name="workorder_queue_order"),
+            models.Index(fields=["status", "-registered_at", "-id"], name="workorder_queue_status"),
+            # The queue's "dispatched within the deadline this month" (kpi_dispatch_on_time).
+            models.Index(fields=["dispatched_at"], include=["dispatch_late_by"], name="workorder_dispatched"),
         ]
 
     def __str__(self):

@@ -9,8 +9,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from owners.selectors import owned_units
+from propertydesk.paging import capped_counts
 from propertydesk.roles import is_staff_member, owner_of, worker_of
 from repairs.models import (
+    OPEN_STATUSES,
     UNDISPATCHED,
     Acceptance,
     DamageIncident,
@@ -44,8 +46,7 @@ def kpi_dispatch_on_time(*, start: datetime, end: datetime, estate=None) -> tupl
 # ---- pages -------------------------------------------------------------------
 
 _LIST_RELATED = ("estate", "unit__building", "worker__user", "price_item", "owner")
-OPEN = (Status.REGISTERED, Status.ACCEPTED, Status.DISPATCHED, Status.TAKEN, Status.ON_SITE, Status.COMPLETED,
-        Status.REWORK, Status.ESCALATED)
+OPEN = OPEN_STATUSES
 
 
 def _in_pool_of(worker: Worker) -> Q:
@@ -100,10 +101,14 @@ def work_order_queue(
 
 
 def work_order_status_counts(*, user, estate=None) -> dict[str, int]:
+    """The queue's tabs: orders per status and open ones (``"open"``), each counted
+    only up to ``QUEUE_COUNT_CAP`` (one statement; a count above the cap reads "cap+")."""
     rows = work_orders_for(user).select_related(None).order_by()
     if estate is not None:
         rows = rows.filter(estate=estate)
-    return dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    tabs = {"open": rows.filter(status__in=OPEN)}
+    tabs.update({s: rows.filter(status=s) for s in Status.values})
+    return capped_counts(tabs)
 
 
 def _with_everything(orders: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -37,6 +36,7 @@ from callbacks.models import Kind, Method, Satisfaction, Status
 from callbacks.rules import rule_for
 from owners.models import Estate
 from propertydesk.actions import render_form, run_action
+from propertydesk.paging import CappedPaginator
 from propertydesk.web import query_day, staff_required
 from repairs.signature import signature_from_data_url
 
@@ -89,7 +89,7 @@ def queue(request):
     )
     if status in (Status.DONE, ALL):
         rows = rows.order_by("-due_on", "-pk")
-    page = Paginator(selectors.with_owner_phones(rows), 30).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.with_owner_phones(rows), 30).get_page(request.GET.get("page"))
 
     query = request.GET.copy()
     query.pop("page", None)

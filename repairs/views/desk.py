@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -21,6 +20,7 @@ from fees.models import BankCollectionCharge, Receipt
 from owners.models import Estate, Unit
 from owners.selectors import owner_of_record
 from propertydesk.actions import render_form, run_action
+from propertydesk.paging import CappedPaginator
 from propertydesk.web import staff_required
 from repairs import selectors, services
 from repairs.forms import (
@@ -79,7 +79,7 @@ def queue(request):
         trade=filters.get("trade") or "", estate=filters.get("estate"), late=bool(filters.get("late")),
         query=filters.get("q") or "",
     )
-    page = Paginator(orders, 30).get_page(request.GET.get("page"))
+    page = CappedPaginator(orders, 30).get_page(request.GET.get("page"))
     for order in page.object_list:
         order.overdue_now = order.status in UNDISPATCHED and order.dispatch_due_at < now
     query_string = request.GET.copy()
@@ -90,8 +90,8 @@ def queue(request):
     return render(request, "repairs/desk/queue.html", {
         "form": form, "page": page, "now": now, "query_string": query_string.urlencode(),
         "status": status, "counts": counts,
-        "status_pills": [(s, label, counts.get(s, 0)) for s, label in Status.choices],
-        "open_count": sum(counts.get(s, 0) for s in selectors.OPEN),
+        "status_pills": [(s, label, counts[s]) for s, label in Status.choices],
+        "open_count": counts["open"],
         "kpi": {"on_time": on_time, "dispatched": dispatched,
                 "rate": round(on_time * 100 / dispatched, 1) if dispatched else None},
     })
