@@ -197,6 +197,11 @@ class Callback(models.Model):
         indexes = [
             models.Index(fields=["due_on"], condition=Q(status="due"), name="callback_due"),
             models.Index(fields=["estate", "kind", "event_at"], name="callback_rates"),
+            # The hourly job's repair scan: does a finished job have its callback (one not
+            # sent back for rectification, the mid-term one aside)? Answered from the index.
+            models.Index(fields=["work_order"], name="callback_open_chain_order",
+                         condition=Q(work_order__isnull=False, rectification_ordered_at__isnull=True)
+                         & ~Q(kind="special_midterm")),
         ]
 
     def __str__(self):

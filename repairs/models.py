@@ -228,7 +228,7 @@ class WorkOrder(models.Model):
                          name="workorder_undispatched"),
             models.Index(fields=["worker", "status"], name="workorder_worker_status"),
             # The hourly callbacks job's repair scans: finished jobs, and special services on site.
-            models.Index(fields=["completed_at"], condition=Q(status__in=["completed", "signed_off"]),
+            models.Index(fields=["completed_at", "id"], condition=Q(status__in=["completed", "signed_off"]),
                          name="workorder_done_at"),
             models.Index(fields=["arrived_at"], condition=Q(kind="special_service", planned_end_at__isnull=False),
                          name="workorder_special_arrived"),
