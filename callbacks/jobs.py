@@ -25,8 +25,7 @@ def hourly(*, as_of: datetime) -> str:
         made += services.callback_midterm_for_work_order(order=order, now=as_of) is not None
     for activity in selectors.activities_missing_callbacks(since=since, as_of=as_of):
         made += services.callbacks_for_activity(activity=activity, now=as_of, by_job=True)
-    flagged = sum(services.callback_flag_overdue(callback_id=pk, as_of=as_of)
-                  for pk in selectors.overdue_candidates(as_of=as_of))
+    flagged = services.callbacks_flag_overdue(as_of=as_of)
     return f"{made} missing callbacks made, {flagged} newly overdue"
 
 

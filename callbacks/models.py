@@ -202,6 +202,11 @@ class Callback(models.Model):
             models.Index(fields=["due_on", "id"], condition=Q(status="due"), name="callback_queue_due"),
             models.Index(fields=["assignee", "due_on", "id"], condition=Q(status="due"), name="callback_queue_mine"),
             models.Index(fields=["due_on", "id"], name="callback_queue_order"),
+            # The hourly job's repair scan: does a finished job have its callback (one not
+            # sent back for rectification, the mid-term one aside)? Answered from the index.
+            models.Index(fields=["work_order"], name="callback_open_chain_order",
+                         condition=Q(work_order__isnull=False, rectification_ordered_at__isnull=True)
+                         & ~Q(kind="special_midterm")),
         ]
 
     def __str__(self):

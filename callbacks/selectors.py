@@ -29,15 +29,21 @@ def complaints_missing_callback(*, since: datetime, as_of: datetime):
     from complaints.models import Complaint, Status as ComplaintStatus
 
     return (Complaint.objects.filter(status=ComplaintStatus.RESOLVED, resolved_at__gte=since, resolved_at__lte=as_of)
-            .exclude(_open_chain(complaint=OuterRef("pk"))).select_related("estate", "unit", "owner", "created_by"))
+            .exclude(_open_chain(complaint=OuterRef("pk"))).select_related("estate", "unit", "owner", "created_by")
+            .order_by("pk"))
 
 
 def work_orders_missing_callback(*, since: datetime, as_of: datetime):
     from repairs.models import Status as OrderStatus, WorkOrder
 
-    return (WorkOrder.objects.filter(status__in=(OrderStatus.COMPLETED, OrderStatus.SIGNED_OFF),
-                                     completed_at__gte=since, completed_at__lte=as_of)
-            .exclude(_open_chain(work_order=OuterRef("pk"))).select_related("estate", "unit", "owner", "created_by"))
+    # Most finished jobs of the window have their callback: the ids are found from two
+    # indexes alone (workorder_done_at, callback_open_chain_order), and only the few
+    # missing ones are read whole.
+    missing = (WorkOrder.objects.filter(status__in=(OrderStatus.COMPLETED, OrderStatus.SIGNED_OFF),
+                                        completed_at__gte=since, completed_at__lte=as_of)
+               .exclude(_open_chain(work_order=OuterRef("pk"))).order_by().values("pk"))
+    return (WorkOrder.objects.filter(pk__in=missing).select_related("estate", "unit", "owner", "created_by")
+            .order_by("pk"))
 
 
 def work_orders_missing_midterm(*, since: datetime, as_of: datetime):
@@ -47,18 +53,14 @@ def work_orders_missing_midterm(*, since: datetime, as_of: datetime):
                                      arrived_at__gte=since, arrived_at__lte=as_of)
             .exclude(status=OrderStatus.VOIDED)
             .exclude(Exists(Callback.objects.filter(work_order=OuterRef("pk"), kind=Kind.SPECIAL_MIDTERM)))
-            .select_related("estate", "unit", "owner", "created_by"))
+            .select_related("estate", "unit", "owner", "created_by").order_by("pk"))
 
 
 def activities_missing_callbacks(*, since: datetime, as_of: datetime):
     owed = CommunityActivity.participants.through.objects.filter(communityactivity_id=OuterRef("pk")).exclude(
         Exists(Callback.objects.filter(activity_id=OuterRef("communityactivity_id"), owner_id=OuterRef("owner_id"))))
-    return CommunityActivity.objects.filter(finished_at__gte=since, finished_at__lte=as_of).filter(Exists(owed))
-
-
-def overdue_candidates(*, as_of: datetime) -> list[int]:
-    return list(Callback.objects.filter(status=Status.DUE, due_on__lt=timezone.localdate(as_of),
-                                        overdue_flagged_at__isnull=True).values_list("pk", flat=True))
+    return (CommunityActivity.objects.filter(finished_at__gte=since, finished_at__lte=as_of).filter(Exists(owed))
+            .select_related("estate").order_by("pk"))
 
 
 # ---- pages --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -403,25 +403,53 @@ def spot_check_record(*, callback: Callback, method: str, agrees: bool, now: dat
 # ---- the scheduled side ---------------------------------------------------------------------
 
 
-def callback_flag_overdue(*, callback_id: int, as_of: datetime) -> bool:
-    """Flag one callback past its due date and tell its assignee (or the desk) and the
-    supervisors, once. The conditional UPDATE decides between concurrent runs."""
+@transaction.atomic
+def callbacks_flag_overdue(*, as_of: datetime, ids: list[int] | None = None) -> int:
+    """Flag every callback past its due date (or those of ``ids`` that are) and tell each
+    one's assignee (or the desk) and the supervisors, once: one conditional UPDATE for
+    all of them, which decides between concurrent runs, and the messages in two inserts
+    (``notifications.notify_many``), whatever their number. Flagging is not a move: the
+    callback stays due, so no event row is written. Returns how many were flagged."""
     today = timezone.localdate(as_of)
-    with transaction.atomic():
-        won = Callback.objects.filter(pk=callback_id, status=Status.DUE, due_on__lt=today,
-                                      overdue_flagged_at__isnull=True).update(overdue_flagged_at=as_of)
-        if not won:
-            return False
-        callback = Callback.objects.select_related("assignee").get(pk=callback_id)
-        recipients = set(notifications.users_in_roles(SUPERVISOR))
-        recipients |= {callback.assignee} if callback.assignee else set(notifications.users_in_roles(FRONT_DESK))
-        notifications.notify(
-            recipients=sorted(recipients, key=lambda user: user.pk), kind="callback.overdue", now=as_of,
-            params={"source": callback.source_label, "date": messages.day(callback.due_on),
-                    "kind": messages.label(choices=Kind, value=callback.kind)},
-            url=reverse("callbacks:detail", args=[callback.pk]), dedupe_key=f"callback-overdue:{callback.pk}",
-        )
-        return True
+    only = "AND cb.id = ANY(%(ids)s)" if ids is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            WITH flagged AS (
+                UPDATE callbacks_callback cb SET overdue_flagged_at = %(as_of)s
+                WHERE cb.status = %(due)s AND cb.due_on < %(today)s AND cb.overdue_flagged_at IS NULL {only}
+                RETURNING cb.id, cb.kind, cb.due_on, cb.assignee_id, cb.complaint_id, cb.work_order_id,
+                          cb.activity_id
+            )
+            SELECT f.id, f.kind, f.due_on, f.assignee_id, COALESCE(c.number, w.number, a.title)
+            FROM flagged f
+            LEFT JOIN complaints_complaint c ON c.id = f.complaint_id
+            LEFT JOIN repairs_workorder w ON w.id = f.work_order_id
+            LEFT JOIN callbacks_communityactivity a ON a.id = f.activity_id
+            ORDER BY f.id
+        """, {"as_of": as_of, "due": Status.DUE, "today": today, "ids": ids})
+        flagged = cursor.fetchall()
+    if not flagged:
+        return 0
+    supervisors = set(notifications.users_in_roles(SUPERVISOR).values_list("pk", flat=True))
+    desk = None  # the front desk, asked for only if a callback has no assignee
+    batch = []
+    for pk, kind, due_on, assignee_id, source in flagged:
+        if assignee_id is None and desk is None:
+            desk = set(notifications.users_in_roles(FRONT_DESK).values_list("pk", flat=True))
+        recipients = supervisors | ({assignee_id} if assignee_id is not None else desk)
+        batch.append(notifications.StaffMessage(
+            recipients=tuple(sorted(recipients)), kind="callback.overdue", dedupe_key=f"callback-overdue:{pk}",
+            params={"source": source, "date": messages.day(due_on), "kind": messages.label(choices=Kind, value=kind)},
+            url=reverse("callbacks:detail", args=[pk]),
+        ))
+    notifications.notify_many(messages=batch, now=as_of)
+    return len(flagged)
+
+
+def callback_flag_overdue(*, callback_id: int, as_of: datetime) -> bool:
+    """Flag one callback past its due date, as ``callbacks_flag_overdue`` does: True if
+    this call flagged it."""
+    return callbacks_flag_overdue(as_of=as_of, ids=[callback_id]) == 1
 
 
 @transaction.atomic  # a check cut short stores nothing: the job's retry makes the whole month again

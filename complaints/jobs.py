@@ -12,10 +12,7 @@ from propertydesk.roles import ENGINEERING, FRONT_DESK
 
 def overdue_sweep(*, as_of: datetime) -> str:
     """Every 15 minutes: each open complaint past its promise is flagged and reported once."""
-    flagged = sum(
-        services.complaint_flag_overdue(complaint_id=pk, as_of=as_of)
-        for pk in selectors.overdue_candidates(as_of=as_of)
-    )
+    flagged = services.complaints_flag_overdue(as_of=as_of)
     return f"{flagged} complaints newly overdue"
 
 
@@ -24,12 +21,14 @@ def daily_followup(*, as_of: datetime) -> str:
     One digest per person per day, however often the job runs."""
     open_ones = list(selectors.open_complaints_for_digest())
     day = timezone.localdate(as_of).isoformat()
-    sent = 0
+    digests = []
     for roles, department in ((FRONT_DESK,), None), ((ENGINEERING,), Department.ENGINEERING):
         items = [c for c in open_ones if department is None or c.department == department]
-        sent += len(notifications.notify(
-            recipients=notifications.users_in_roles(*roles), kind=messages.DIGEST, now=as_of,
-            params=selectors.digest_params(items, as_of=as_of), url="/complaints/?status=open",
+        digests.append(notifications.StaffMessage(
+            recipients=tuple(notifications.users_in_roles(*roles).order_by("pk").values_list("pk", flat=True)),
+            kind=messages.DIGEST, params=selectors.digest_params(items, as_of=as_of), url="/complaints/?status=open",
             dedupe_key=f"complaint-digest:{day}:{department or 'all'}",
         ))
+    # One insert for every reader's digest: the statements do not grow with the readers.
+    sent = notifications.notify_many(messages=digests, now=as_of)
     return f"digest of {len(open_ones)} open complaints sent to {sent} people"

@@ -209,6 +209,8 @@ class Complaint(models.Model):
                 fields=["promised_at"], condition=Q(status__in=["received", "assigned", "in_progress"]),
                 name="complaint_open_by_promise",
             ),
+            # The hourly callbacks job's repair scan: resolved complaints awaiting their callback.
+            models.Index(fields=["resolved_at"], condition=Q(status="resolved"), name="complaint_resolved_at"),
             models.Index(fields=["owner", "received_at"], name="complaint_owner_recent"),
             # The desk's queue in its order (complaints.selectors.complaint_queue): open ones
             # (no resolved_at, no closed_at) lead, so the open, overdue and default views read

@@ -166,15 +166,6 @@ def complaint_clusters(*, as_of: datetime, estate=None) -> list[Cluster]:
     return sorted(clusters, key=lambda c: -c.count)
 
 
-def overdue_candidates(*, as_of: datetime) -> list[int]:
-    return list(
-        Complaint.objects.filter(
-            status__in=OPEN_STATUSES, paused_since__isnull=True, promised_at__lt=as_of,
-            overdue_flagged_at__isnull=True,
-        ).values_list("pk", flat=True)
-    )
-
-
 def open_complaints_for_digest() -> QuerySet[Complaint]:
     return (
         Complaint.objects.filter(status__in=OPEN_STATUSES)

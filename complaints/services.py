@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -367,28 +367,50 @@ def complaint_close_after_callback(
     return complaint
 
 
-def complaint_flag_overdue(*, complaint_id: int, as_of: datetime) -> bool:
-    """Mark one complaint overdue and tell the supervisors, once. Returns whether this
-    call did it: the conditional UPDATE decides between concurrent runs."""
-    with transaction.atomic():
-        won = Complaint.objects.filter(
-            pk=complaint_id, overdue_flagged_at__isnull=True, paused_since__isnull=True,
-            status__in=OPEN_STATUSES, promised_at__lt=as_of,
-        ).update(overdue_flagged_at=as_of)
-        if not won:
-            return False
-        complaint = Complaint.objects.select_related("unit").get(pk=complaint_id)
-        _event(complaint, kind=EventKind.OVERDUE, actor=None, now=as_of, public=False,
-               data={"promised_at": complaint.promised_at.isoformat()})
-        notifications.notify(
-            recipients=notifications.users_in_roles(SUPERVISOR), kind=messages.OVERDUE, now=as_of,
-            params={"number": complaint.number, "unit": complaint.unit.number,
-                    "category": msg.label(choices=Category, value=complaint.category),
-                    "time": msg.at(complaint.promised_at)},
-            url=reverse("complaints:detail", args=[complaint.pk]),
-            dedupe_key=f"complaint-overdue:{complaint.pk}:{complaint.reopen_count}",
+@transaction.atomic
+def complaints_flag_overdue(*, as_of: datetime, ids: list[int] | None = None) -> int:
+    """Mark every open complaint past its promise (or those of ``ids`` that are) overdue
+    and tell the supervisors, once each: one conditional UPDATE for all of them, which
+    decides between concurrent runs, one insert of their timeline events, and the
+    messages in two inserts (``notifications.notify_many``), whatever their number.
+    Returns how many were flagged."""
+    only = "AND c.id = ANY(%(ids)s)" if ids is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            WITH flagged AS (
+                UPDATE complaints_complaint c SET overdue_flagged_at = %(as_of)s
+                WHERE c.status = ANY(%(open)s) AND c.promised_at < %(as_of)s AND c.overdue_flagged_at IS NULL
+                  AND c.paused_since IS NULL {only}
+                RETURNING c.id, c.number, c.unit_id, c.category, c.promised_at, c.reopen_count
+            )
+            SELECT f.id, f.number, u.number, f.category, f.promised_at, f.reopen_count
+            FROM flagged f JOIN owners_unit u ON u.id = f.unit_id ORDER BY f.id
+        """, {"as_of": as_of, "open": [str(s) for s in OPEN_STATUSES], "ids": ids})
+        flagged = cursor.fetchall()
+    if not flagged:
+        return 0
+    ComplaintEvent.objects.bulk_create([
+        ComplaintEvent(complaint_id=pk, kind=EventKind.OVERDUE, actor=None, at=as_of, note="", note_message={},
+                       public=False, from_status="", to_status="", data={"promised_at": promised_at.isoformat()})
+        for pk, _number, _unit, _category, promised_at, _reopened in flagged
+    ])
+    supervisors = tuple(sorted(notifications.users_in_roles(SUPERVISOR).values_list("pk", flat=True)))
+    notifications.notify_many(messages=[
+        notifications.StaffMessage(
+            recipients=supervisors, kind=messages.OVERDUE, dedupe_key=f"complaint-overdue:{pk}:{reopened}",
+            params={"number": number, "unit": unit, "category": msg.label(choices=Category, value=category),
+                    "time": msg.at(promised_at)},
+            url=reverse("complaints:detail", args=[pk]),
         )
-        return True
+        for pk, number, unit, category, promised_at, reopened in flagged
+    ], now=as_of)
+    return len(flagged)
+
+
+def complaint_flag_overdue(*, complaint_id: int, as_of: datetime) -> bool:
+    """Mark one complaint overdue, as ``complaints_flag_overdue`` does: True if this call
+    did it."""
+    return complaints_flag_overdue(as_of=as_of, ids=[complaint_id]) == 1
 
 
 # ---- suggestions ----------------------------------------------------------

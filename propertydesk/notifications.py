@@ -81,6 +81,45 @@ def notify(
     return written
 
 
+@dataclass(frozen=True)
+class StaffMessage:
+    """One message of ``notify_many``: ``kind`` with ``params`` to each of ``recipients``
+    (user ids), once per recipient and ``dedupe_key``."""
+
+    recipients: tuple[int, ...]
+    kind: str
+    dedupe_key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    url: str = ""
+
+
+def notify_many(*, messages: list[StaffMessage], now: datetime, emails: dict[int, str] | None = None) -> int:
+    """``notify`` for a batch, in two statements however many messages and recipients:
+    the inbox rows in one insert that skips keys already used, their deliveries in
+    another. ``emails`` (user id → address) also sends each by e-mail, as ``notify(email=True)``.
+    Returns how many notifications were written (a key already used is skipped)."""
+    rows = [(pk, m) for m in messages for pk in m.recipients]
+    if not rows:
+        return 0
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO propertydesk_notification (recipient_id, owner_id, kind, params, url, created_at, dedupe_key)
+            SELECT v.recipient, NULL, v.kind, v.params::jsonb, v.url, %(now)s, v.key
+            FROM unnest(%(recipients)s::integer[], %(kinds)s::text[], %(params)s::text[], %(urls)s::text[],
+                        %(keys)s::text[]) WITH ORDINALITY AS v(recipient, kind, params, url, key, n)
+            ORDER BY v.n
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id, recipient_id
+        """, {"now": now, "recipients": [pk for pk, _m in rows], "kinds": [m.kind for _pk, m in rows],
+              "params": [json.dumps(m.params, cls=DjangoJSONEncoder) for _pk, m in rows],
+              "urls": [m.url for _pk, m in rows], "keys": [f"{m.dedupe_key}:user:{pk}" for pk, m in rows]})
+        written = cursor.fetchall()  # (id, recipient)
+        emails = emails or {}
+        channels = {pk: _outside([EMAIL] if emails.get(user) else []) for pk, user in written}
+        outbox.queue(notifications=[pk for pk, _user in written], channels=channels, now=now)
+    return len(written)
+
+
 # How a message reaches an owner besides the inbox, by their preferred contact channel.
 # WeChat goes by SMS until it has a backend. The one mapping: the dunning SQL records
 # the channel a notice goes by from owner_channel_sql.

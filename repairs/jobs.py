@@ -2,13 +2,10 @@
 
 from datetime import datetime
 
-from repairs import selectors, services
+from repairs import services
 
 
 def late_dispatch_sweep(*, as_of: datetime) -> str:
     """Every 5 minutes: each order not dispatched by its deadline alerts the desk once."""
-    alerted = sum(
-        services.work_order_flag_late_dispatch(order_id=pk, as_of=as_of)
-        for pk in selectors.late_dispatch_candidates(as_of=as_of)
-    )
+    alerted = services.work_orders_flag_late_dispatch(as_of=as_of)
     return f"{alerted} work orders newly late for dispatch"

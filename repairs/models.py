@@ -238,6 +238,11 @@ class WorkOrder(models.Model):
             models.Index(fields=["status", "-registered_at", "-id"], name="workorder_queue_status"),
             # The queue's "dispatched within the deadline this month" (kpi_dispatch_on_time).
             models.Index(fields=["dispatched_at"], include=["dispatch_late_by"], name="workorder_dispatched"),
+            # The hourly callbacks job's repair scans: finished jobs, and special services on site.
+            models.Index(fields=["completed_at", "id"], condition=Q(status__in=["completed", "signed_off"]),
+                         name="workorder_done_at"),
+            models.Index(fields=["arrived_at"], condition=Q(kind="special_service", planned_end_at__isnull=False),
+                         name="workorder_special_arrived"),
         ]
 
     def __str__(self):

@@ -13,7 +13,6 @@ from propertydesk.paging import capped_counts
 from propertydesk.roles import is_staff_member, owner_of, worker_of
 from repairs.models import (
     OPEN_STATUSES,
-    UNDISPATCHED,
     Acceptance,
     DamageIncident,
     MaterialDraw,
@@ -23,14 +22,6 @@ from repairs.models import (
     WorkOrder,
     WorkOrderEvent,
 )
-
-
-def late_dispatch_candidates(*, as_of: datetime) -> list[int]:
-    return list(
-        WorkOrder.objects.filter(
-            status__in=UNDISPATCHED, dispatch_due_at__lt=as_of, dispatch_alerted_at__isnull=True
-        ).values_list("pk", flat=True)
-    )
 
 
 def kpi_dispatch_on_time(*, start: datetime, end: datetime, estate=None) -> tuple[int, int]:

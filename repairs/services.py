@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -392,25 +392,44 @@ def work_order_void(*, order: WorkOrder, reason: str, now: datetime, actor=None)
     return order
 
 
-def work_order_flag_late_dispatch(*, order_id: int, as_of: datetime) -> bool:
-    """Alert the desk once about an order still not dispatched past its deadline.
-    The conditional UPDATE decides between concurrent runs."""
-    with transaction.atomic():
-        won = WorkOrder.objects.filter(
-            pk=order_id, status__in=UNDISPATCHED, dispatch_due_at__lt=as_of, dispatch_alerted_at__isnull=True,
-        ).update(dispatch_alerted_at=as_of)
-        if not won:
-            return False
-        order = WorkOrder.objects.select_related("unit").get(pk=order_id)
-        notifications.notify(
-            recipients=notifications.users_in_roles(FRONT_DESK, SUPERVISOR), kind="workorder.dispatch_late",
-            now=as_of,
-            params={"number": order.number,
-                    "minutes": int((order.dispatch_due_at - order.registered_at).total_seconds() // 60),
-                    "unit": order.unit.number, "text": order.description[:200]},
-            dedupe_key=f"workorder-dispatch-late:{order.pk}",
+@transaction.atomic
+def work_orders_flag_late_dispatch(*, as_of: datetime, ids: list[int] | None = None) -> int:
+    """Alert the desk and the supervisors once about every order still not dispatched past
+    its deadline (or those of ``ids`` that are): one conditional UPDATE for all of them,
+    which decides between concurrent runs, and the messages in two inserts
+    (``notifications.notify_many``), whatever their number. The alert is not a move: the
+    order keeps its status and no event row is written. Returns how many were alerted."""
+    only = "AND w.id = ANY(%(ids)s)" if ids is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            WITH alerted AS (
+                UPDATE repairs_workorder w SET dispatch_alerted_at = %(as_of)s
+                WHERE w.status = ANY(%(undispatched)s) AND w.dispatch_due_at < %(as_of)s
+                  AND w.dispatch_alerted_at IS NULL {only}
+                RETURNING w.id, w.number, w.unit_id, w.registered_at, w.dispatch_due_at, LEFT(w.description, 200) AS excerpt
+            )
+            SELECT a.id, a.number, u.number, a.registered_at, a.dispatch_due_at, a.excerpt
+            FROM alerted a JOIN owners_unit u ON u.id = a.unit_id ORDER BY a.id
+        """, {"as_of": as_of, "undispatched": [str(s) for s in UNDISPATCHED], "ids": ids})
+        alerted = cursor.fetchall()
+    if not alerted:
+        return 0
+    desk = tuple(sorted(notifications.users_in_roles(FRONT_DESK, SUPERVISOR).values_list("pk", flat=True)))
+    notifications.notify_many(messages=[
+        notifications.StaffMessage(
+            recipients=desk, kind="workorder.dispatch_late", dedupe_key=f"workorder-dispatch-late:{pk}",
+            params={"number": number, "minutes": int((due - registered).total_seconds() // 60), "unit": unit,
+                    "text": text},
         )
-        return True
+        for pk, number, unit, registered, due, text in alerted
+    ], now=as_of)
+    return len(alerted)
+
+
+def work_order_flag_late_dispatch(*, order_id: int, as_of: datetime) -> bool:
+    """Alert the desk once about one order, as ``work_orders_flag_late_dispatch`` does:
+    True if this call did it."""
+    return work_orders_flag_late_dispatch(as_of=as_of, ids=[order_id]) == 1
 
 
 @transaction.atomic

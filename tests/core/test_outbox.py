@@ -246,3 +246,35 @@ def test_every_move_of_a_delivery_is_one_the_map_allows(off, sms_gateway):
     outbox.deliver(now=minutes(2))
     moves = DeliveryEvent.objects.values_list("from_status", "to_status")
     assert moves and all(DELIVERY_TRANSITIONS.allows(f, t) for f, t in moves)
+
+
+def test_the_outbox_sweep_sends_30_sms_in_as_many_statements_as_3(off, sms_gateway, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from propertydesk.jobs import get_job
+
+    sweep = get_job("propertydesk.outbox_sweep").function()
+
+    def sweep_for(first, n):
+        owners = [make_owner(name=f"业主{i}", phone=f"139000{i:05d}", preferred_channel="phone")
+                  for i in range(first, first + n)]
+        for i, owner in enumerate(owners, start=first):
+            remind(owner, n=i)
+        with CaptureQueriesContext(connection) as queries:
+            summary = sweep(as_of=minutes(first + 1))
+        return summary, len(queries)
+
+    # given: 3 and then 30 pending SMS (one batch each)
+    settings.OUTBOX_BATCH = 50
+    small_summary, small = sweep_for(0, 3)
+    large_summary, large = sweep_for(100, 30)
+
+    # then: all sent, in the same statements: a batch's are fixed, whatever its size
+    assert (small_summary, large_summary) == ("3 sent, 0 failed (to retry), 0 given up",
+                                              "30 sent, 0 failed (to retry), 0 given up")
+    assert large == small
+    assert sms_gateway.calls() == 33
+    # and swept again nothing is sent twice
+    assert get_job("propertydesk.outbox_sweep").function()(as_of=minutes(200)).startswith("0 sent")
+    assert sms_gateway.calls() == 33
