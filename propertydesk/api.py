@@ -291,7 +291,9 @@ class KeysetPagination(pagination.CursorPagination):
         if cursor.reverse:
             tokens["r"] = "1"
         if cursor.position is not None:
-            tokens["p"] = json.dumps(list(cursor.position), separators=(",", ":"))
+            # The id alone as DRF writes it (p=12345); a longer key as a JSON list.
+            position = list(cursor.position)
+            tokens["p"] = position[0] if len(position) == 1 else json.dumps(position, separators=(",", ":"))
         encoded = b64encode(parse.urlencode(tokens, doseq=True).encode("ascii")).decode("ascii")
         return pagination.replace_query_param(self.base_url, self.cursor_query_param, encoded)
 
@@ -305,7 +307,7 @@ class KeysetPagination(pagination.CursorPagination):
             reverse = bool(int(tokens.get("r", ["0"])[0]))
             position = tokens.get("p", [None])[0]
             if position is not None:
-                position = tuple(json.loads(position))
+                position = tuple(json.loads(position)) if position.startswith("[") else (position,)
         except (TypeError, ValueError, UnicodeError):
             raise exceptions.NotFound(self.invalid_cursor_message) from None
         return pagination.Cursor(offset=offset, reverse=reverse, position=position)

@@ -130,9 +130,10 @@ def test_an_ordering_a_cursor_cannot_follow_is_not_offered(boss):
     assert ids == list(Callback.objects.order_by("-id").values_list("pk", flat=True)[:50])
 
 
-@pytest.mark.parametrize("cursor", ["not-base64!", "cD1bMV0=", "cD1bImFiYyJd", "cD17fQ==", "cD1bbnVsbF0="])
+@pytest.mark.parametrize("cursor", ["not-base64!", "cD1bMV0=", "cD1bImFiYyJd", "cD17fQ==", "cD1bbnVsbF0=", "cD1hYmM=",
+                                    "cD1bIjEiLCIyIl0="])
 def test_a_forged_cursor_is_a_404_not_an_error(boss, cursor):
-    # p=[1] (not a string), p=["abc"] (not an id), p={} and p=[null]
+    # p=[1] (not a string), p=["abc"] (not an id), p={}, p=[null], p=abc, p=["1","2"] (two values for -id)
     assert boss.get("/api/v1/complaints/", {"cursor": cursor}).status_code == 404
 
 
