@@ -42,6 +42,7 @@ from propertydesk.api import (
     NULLABLE_INT,
     NULLABLE_STR,
     DayFilter,
+    DisplayField,
     IdFilter,
     RecordActions,
     StaffOnlyPermission,
@@ -83,9 +84,9 @@ class CallbackResultSerializer(serializers.ModelSerializer):
     ``corrects`` names the one it replaces."""
 
     method = CallbackMethodField(read_only=True)
-    method_display = serializers.CharField(source="get_method_display", read_only=True)
+    method_display = DisplayField("method")
     satisfaction = SatisfactionField(read_only=True)
-    satisfaction_display = serializers.CharField(source="get_satisfaction_display", read_only=True)
+    satisfaction_display = DisplayField("satisfaction")
     has_signature = serializers.BooleanField(read_only=True, help_text="The owner signed (face to face).")
     corrects = serializers.IntegerField(source="corrects_id", read_only=True, allow_null=True)
     recorded_by = serializers.SerializerMethodField(help_text="Staff only; null for owners.")
@@ -125,9 +126,9 @@ class CallbackSerializer(serializers.ModelSerializer):
     Staff-only fields are null (spot checks empty) in an owner's view."""
 
     kind = CallbackKindField(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
     status = CallbackStatusField(read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     source = serializers.SerializerMethodField()
     unit_number = serializers.CharField(source="unit.number", read_only=True, allow_null=True, default=None)
     estate_name = serializers.CharField(source="estate.name", read_only=True)
@@ -284,7 +285,9 @@ class CallbackViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffOrOwnerPermission]
     serializer_class = CallbackSerializer
     filterset_class = CallbackFilter
-    ordering_fields = ["due_on", "event_at", "done_at"]
+    # Not done_at: a cursor cannot compare the nulls of those still due.
+    ordering_fields = ["due_on", "event_at"]
+    ordering = ["-id"]
     queryset = Callback.objects.all()
     lookup_value_regex = r"\d+"
     staff_permissions = {
@@ -373,7 +376,7 @@ class CallbackRuleSerializer(serializers.ModelSerializer):
     created from then on."""
 
     kind = CallbackKindField(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
     estate_name = serializers.CharField(source="estate.name", read_only=True)
     created_by_name = serializers.SerializerMethodField()
 
@@ -440,6 +443,7 @@ class CallbackRuleViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewse
     serializer_class = CallbackRuleSerializer
     filterset_class = CallbackRuleFilter
     ordering_fields = ["effective_from"]
+    ordering = ["estate_id", "kind", "-effective_from"]
     queryset = CallbackRule.objects.all()
     staff_permissions = {
         "list": ["callbacks.view_callbackrule"],

@@ -242,7 +242,16 @@ def callbacks_for_api(*, owner=None) -> QuerySet[Callback]:
     results = (CallbackResult.objects.defer("signature_png").select_related("recorded_by")
                .annotate(has_signature=ExpressionWrapper(Q(signature_png__isnull=False),
                                                          output_field=BooleanField())))
-    rows = Callback.objects.select_related(*_RELATED, "cancelled_by").prefetch_related(
+    from complaints.models import Complaint
+    from repairs.models import WorkOrder
+
+    # What the API shows of each: joined, the few it names; the sources (a complaint's or
+    # an order's number, an activity's title) by id in one query each. Ten joins took
+    # PostgreSQL longer to plan than a page takes to read.
+    rows = Callback.objects.select_related("estate", "unit", "assignee").prefetch_related(
+        Prefetch("complaint", queryset=Complaint.objects.only("id", "number")),
+        Prefetch("work_order", queryset=WorkOrder.objects.only("id", "number")),
+        Prefetch("activity", queryset=CommunityActivity.objects.only("id", "title")),
         Prefetch("results", queryset=results),
         Prefetch("spot_checks", queryset=SpotCheck.objects.select_related("checked_by")),
     )

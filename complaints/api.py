@@ -47,6 +47,7 @@ from propertydesk.api import (
     NULLABLE_INT,
     NULLABLE_STR,
     BusinessDateTimeField,
+    DisplayField,
     IdFilter,
     RecordActions,
     StaffOrOwnerPermission,
@@ -62,7 +63,7 @@ from propertydesk.roles import is_staff_member, owner_of
 
 
 class ComplaintEventSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
     message = serializers.CharField(
         read_only=True,
         help_text="The system's sentence (including a system note such as a work order opened or the callback's "
@@ -90,14 +91,14 @@ class ComplaintSerializer(serializers.ModelSerializer):
     estate_name = serializers.CharField(source="estate.name", read_only=True)
     owner_name = serializers.CharField(source="owner.name", read_only=True, allow_null=True, default=None)
     contact_phone_masked = serializers.CharField(read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    category_display = serializers.CharField(source="get_category_display", read_only=True)
-    urgency_display = serializers.CharField(source="get_urgency_display", read_only=True)
-    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    status_display = DisplayField("status")
+    category_display = DisplayField("category")
+    urgency_display = DisplayField("urgency")
+    channel_display = DisplayField("channel")
     department = serializers.ChoiceField(
         choices=Department.choices, allow_blank=True, read_only=True,
         label=Complaint._meta.get_field("department").verbose_name, help_text="Blank until the complaint is assigned.")
-    department_display = serializers.CharField(source="get_department_display", read_only=True)
+    department_display = DisplayField("department")
     assignee = serializers.SerializerMethodField(help_text="Staff only; null for owners.")
     assignee_name = serializers.SerializerMethodField(help_text="Staff only; null for owners.")
     is_paused = serializers.BooleanField(read_only=True)
@@ -263,6 +264,7 @@ class ComplaintViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnly
     permission_classes = [StaffOrOwnerPermission]
     filterset_class = ComplaintFilter
     ordering_fields = ["received_at", "promised_at", "number"]
+    ordering = ["-id"]
     queryset = Complaint.objects.all()
     lookup_value_regex = r"\d+"
     staff_permissions = {
@@ -385,8 +387,8 @@ class SuggestionSerializer(serializers.ModelSerializer):
     estate_name = serializers.CharField(source="estate.name", read_only=True)
     unit_number = serializers.CharField(source="unit.number", read_only=True, allow_null=True, default=None)
     owner_name = serializers.CharField(source="owner.name", read_only=True, allow_null=True, default=None)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    status_display = DisplayField("status")
+    channel_display = DisplayField("channel")
     decided_by_name = serializers.SerializerMethodField(help_text="Staff only; null for owners.")
 
     class Meta:
@@ -454,7 +456,9 @@ class SuggestionFilter(django_filters.FilterSet):
 class SuggestionViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffOrOwnerPermission]
     filterset_class = SuggestionFilter
-    ordering_fields = ["received_at", "decided_at", "number"]
+    # Not decided_at: a cursor cannot compare the nulls of the undecided.
+    ordering_fields = ["received_at", "number"]
+    ordering = ["-id"]
     queryset = Suggestion.objects.all()
     lookup_value_regex = r"\d+"
     staff_permissions = {

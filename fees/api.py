@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import decorators, mixins, serializers, status, viewsets
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from fees import selectors, services
@@ -41,6 +42,7 @@ from owners.models import Estate, Unit
 from propertydesk.api import (
     NULLABLE_STR,
     DayFilter,
+    DisplayField,
     IdFilter,
     ListFiltersOnly,
     MomentFilter,
@@ -157,7 +159,7 @@ class FeeStandardSerializer(serializers.ModelSerializer):
     estate_name = serializers.CharField(source="estate.name", read_only=True)
     building_number = serializers.CharField(source="building.number", read_only=True, allow_null=True, default=None)
     basis = FeeBasisField(read_only=True)
-    basis_display = serializers.CharField(source="get_basis_display", read_only=True)
+    basis_display = DisplayField("basis")
     rate = _money(help_text="Yuan, per the basis.")
 
     class Meta:
@@ -176,6 +178,7 @@ class FeeStandardViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
     serializer_class = FeeStandardSerializer
     filterset_class = FeeStandardFilter
     ordering_fields = ["item", "effective_from", "rate"]
+    ordering = ["estate_id", "item", "-effective_from"]
     queryset = FeeStandard.objects.all()
     lookup_value_regex = r"\d+"
     staff_permissions = {"list": ["fees.view_feestandard"], "retrieve": ["fees.view_feestandard"]}
@@ -194,7 +197,7 @@ class FeeStandardViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
 
 class BillLineSerializer(serializers.ModelSerializer):
     kind = BillLineKindField(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
     quantity = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True,
                                         help_text="m² for a per-m² fee, else 1.")
     rate = _money()
@@ -231,7 +234,7 @@ class BillSerializer(serializers.ModelSerializer):
     unit_number = serializers.CharField(source="unit.number", read_only=True)
     period = MonthField(read_only=True)
     status = BillStatusField(read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     amount = _money()
     paid = _money()
     owing = _money(help_text="amount - paid.")
@@ -253,7 +256,9 @@ class BillViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffOrOwnerPermission]
     serializer_class = BillSerializer
     filterset_class = BillFilter
-    ordering_fields = ["period", "due_on", "amount", "number"]
+    # Only what an index answers at a million bills: (period, id), number.
+    ordering_fields = ["period", "number"]
+    ordering = ["-id"]
     queryset = Bill.objects.all()
     lookup_value_regex = r"\d+"
     staff_permissions = {"list": ["fees.view_bill"], "retrieve": ["fees.view_bill"]}
@@ -285,7 +290,7 @@ class PaymentSerializer(serializers.ModelSerializer):
     estate_name = serializers.CharField(source="estate.name", read_only=True)
     unit_number = serializers.CharField(source="unit.number", read_only=True)
     method = FeePaymentMethodField(read_only=True)
-    method_display = serializers.CharField(source="get_method_display", read_only=True)
+    method_display = DisplayField("method")
     amount = _money()
     receipt_number = serializers.CharField(source="receipt.number", read_only=True)
     received_by_name = serializers.SerializerMethodField(help_text="Staff only; null for owners.")
@@ -335,7 +340,9 @@ class PaymentViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnlyMo
     permission_classes = [StaffOrOwnerPermission]
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilter
-    ordering_fields = ["received_at", "amount"]
+    # Only what an index answers at a million payments: (received_at, id).
+    ordering_fields = ["received_at"]
+    ordering = ["-id"]
     queryset = Payment.objects.all()
     lookup_value_regex = r"\d+"
     staff_permissions = {
@@ -391,9 +398,9 @@ class DunningNoticeSerializer(serializers.ModelSerializer):
                                                                "dunning days, the 16th and 21st by default).")
     amount_owed = _money(help_text="What the unit owed for the month when the notice was made.")
     channel = NoticeChannelField(read_only=True)
-    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    channel_display = DisplayField("channel")
     status = NoticeStatusField(read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
 
     class Meta:
         model = DunningNotice
@@ -414,6 +421,7 @@ class DunningNoticeViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
     serializer_class = DunningNoticeSerializer
     filterset_class = DunningNoticeFilter
     ordering_fields = ["period", "round", "created_at"]
+    ordering = ["-id"]
     queryset = DunningNotice.objects.all()
     lookup_value_regex = r"\d+"
     staff_permissions = {
@@ -496,6 +504,9 @@ class ArrearsViewSet(viewsets.GenericViewSet):
     permission_classes = [StaffOnlyPermission]
     serializer_class = ArrearsRowSerializer
     filter_backends: list = []
+    # The rows are computed in Python (one per owing unit), not a queryset a cursor can
+    # seek in: numbered pages of the list already in memory.
+    pagination_class = PageNumberPagination
     staff_permissions = {
         "list": ["fees.view_arrearscase"],
         "retrieve": ["fees.view_arrearscase"],

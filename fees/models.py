@@ -294,6 +294,8 @@ class Bill(models.Model):
             models.Index(fields=["estate", "period"], name="bill_estate_period"),
             # The bills of a month (the desk's list, the month report) and the API's newest first.
             models.Index(fields=["-period", "unit"], name="bill_period_unit"),
+            # The API's ?ordering=period, followed by the id (its cursor).
+            models.Index(fields=["period", "id"], name="bill_period_order"),
         ]
 
     def __str__(self):
@@ -360,7 +362,8 @@ class Payment(models.Model):
         verbose_name_plural = pgettext_lazy("money received", "payments")
         ordering = ["-received_at", "-id"]
         permissions = [("reverse_payment", _("Can reverse a payment"))]
-        # The API's and the takings' order, newest first, and the month's payments.
+        # The API's and the takings' order, newest first, and the month's payments (and,
+        # read backwards, the API's ?ordering=received_at, followed by the id).
         indexes = [models.Index(fields=["-received_at", "-id"], name="payment_received")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),

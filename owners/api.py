@@ -214,6 +214,7 @@ class EstateViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = EstateSerializer
     permission_classes = [RegistryPermission]
     queryset = Estate.objects.all()
+    ordering = ["name"]
 
     def get_queryset(self):
         if is_staff_member(self.request.user):
@@ -226,6 +227,8 @@ class BuildingViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [RegistryPermission]
     filterset_class = BuildingFilter
     queryset = Building.objects.all()
+    # The estate by id (the cursor compares the building's own columns), then the number.
+    ordering = ["estate_id", "number"]
 
     def get_queryset(self):
         if is_staff_member(self.request.user):
@@ -240,6 +243,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     owner_readable = True
     queryset = Unit.objects.all()
     ordering_fields = ["number", "area", "floor"]
+    ordering = ["estate_id", "number"]
 
     def get_queryset(self):
         return (
@@ -262,6 +266,7 @@ class OwnerViewSet(
     filterset_class = OwnerFilter
     owner_readable = True
     queryset = Owner.objects.all()
+    ordering = ["name"]
 
     def get_queryset(self):
         return (

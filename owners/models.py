@@ -96,6 +96,10 @@ class Unit(models.Model):
             models.Index(
                 OpClass(Upper("number"), name="varchar_pattern_ops"), name="unit_number_prefix"
             ),
+            # The API's ?ordering=number|floor|area, each followed by the id (its cursor).
+            models.Index(fields=["number", "id"], name="unit_number_order"),
+            models.Index(fields=["floor", "id"], name="unit_floor_order"),
+            models.Index(fields=["area", "id"], name="unit_area_order"),
         ]
 
     def __str__(self):
@@ -186,6 +190,8 @@ class Owner(models.Model):
         ]
         indexes = [
             models.Index(OpClass("name", name="varchar_pattern_ops"), name="owner_name_prefix"),
+            # The registry's order (name, then id), which the API's cursor walks.
+            models.Index(fields=["name", "id"], name="owner_name_order"),
         ]
 
     def __str__(self):

@@ -1,22 +1,26 @@
 """What every app's API shares: who may call an action, how a service's refusal
-reaches the caller, the actions on one record, id filters, named choice fields and
-people's names."""
+reaches the caller, the actions on one record, id filters, named choice fields,
+people's names and the keyset pagination of every list."""
 
 from __future__ import annotations
 
 import datetime
+import json
+from base64 import b64decode, b64encode
 from contextlib import contextmanager
+from urllib import parse
 
 import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, permissions, serializers
+from rest_framework import exceptions, filters, pagination, permissions, serializers
 from rest_framework.authentication import TokenAuthentication
 
 from propertydesk import limits
@@ -228,3 +232,159 @@ class MomentFilter(django_filters.IsoDateTimeFilter):
     calendar's ends is a 400 naming the filter, not a database error."""
 
     field_class = MomentField
+
+
+# ---- keyset pagination ---------------------------------------------------------------
+
+
+class KeysetOrderingFilter(filters.OrderingFilter):
+    """``?ordering=received_at`` among the view's ``ordering_fields`` (its own, non-null
+    columns: the cursor compares their values); KeysetPagination adds the id that
+    makes the order unique."""
+
+    def get_valid_fields(self, queryset, view, context=None):
+        # No ordering_fields: nothing to choose (not, as DRF would, every serializer field).
+        return [(name, name) for name in getattr(view, "ordering_fields", None) or ()]
+
+
+def _unique_ordering(ordering) -> tuple[str, ...]:
+    """The ordering with ``pk`` written ``id``, ending with the id (in the direction of
+    the last field) so that no two rows tie."""
+    fields = [("-id" if name == "-pk" else "id") if name.lstrip("-") == "pk" else name for name in ordering]
+    if not fields or fields[-1].lstrip("-") != "id":
+        fields.append("-id" if fields and fields[-1].startswith("-") else "id")
+    return tuple(fields)
+
+
+class KeysetPagination(pagination.CursorPagination):
+    """Every API list: 50 rows a page (``?page_size=`` up to 200), in the view's
+    ``ordering`` (newest first, ``-id``, unless it keeps another), with ``next`` and
+    ``previous`` links that carry the last row's values of the whole ordering. A page
+    is one query that starts where the last one stopped (``WHERE (key) > (last key)``
+    on an index), however deep; there is no total count, which would read every row.
+
+    DRF's CursorPagination positions on the first field only and skips ties with an
+    OFFSET (capped at 1000, so more ties than that never page on): this one compares
+    every field of the ordering, which ends with the id."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "-id"
+
+    def get_ordering(self, request, queryset, view):
+        return _unique_ordering(super().get_ordering(request, queryset, view))
+
+    # -- the position: the values of every ordering field, as strings
+
+    def _get_position_from_instance(self, instance, ordering):
+        values = []
+        for name in ordering:
+            value = getattr(instance, name.lstrip("-"))
+            values.append(value.isoformat() if hasattr(value, "isoformat") else str(value))
+        return tuple(values)
+
+    def encode_cursor(self, cursor):
+        tokens = {}
+        if cursor.offset != 0:
+            tokens["o"] = str(cursor.offset)
+        if cursor.reverse:
+            tokens["r"] = "1"
+        if cursor.position is not None:
+            # The id alone as DRF writes it (p=12345); a longer key as a JSON list.
+            position = list(cursor.position)
+            tokens["p"] = position[0] if len(position) == 1 else json.dumps(position, separators=(",", ":"))
+        encoded = b64encode(parse.urlencode(tokens, doseq=True).encode("ascii")).decode("ascii")
+        return pagination.replace_query_param(self.base_url, self.cursor_query_param, encoded)
+
+    def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
+        try:
+            tokens = parse.parse_qs(b64decode(encoded.encode("ascii")).decode("ascii"), keep_blank_values=True)
+            offset = pagination._positive_int(tokens.get("o", ["0"])[0], cutoff=self.offset_cutoff)
+            reverse = bool(int(tokens.get("r", ["0"])[0]))
+            position = tokens.get("p", [None])[0]
+            if position is not None:
+                position = tuple(json.loads(position)) if position.startswith("[") else (position,)
+        except (TypeError, ValueError, UnicodeError):
+            raise exceptions.NotFound(self.invalid_cursor_message) from None
+        return pagination.Cursor(offset=offset, reverse=reverse, position=position)
+
+    def _after(self, queryset, position, reverse):
+        """The rows after ``position`` in the ordering (before it, for a reverse cursor):
+        (a, b, id) > (x, y, z) written out field by field, and ``a >= x`` besides, which
+        an index on (a, …) answers as a range."""
+        if not isinstance(position, tuple) or len(position) != len(self.ordering):
+            raise exceptions.NotFound(self.invalid_cursor_message)
+        meta = queryset.model._meta
+        keys = []
+        try:
+            for name, raw in zip(self.ordering, position, strict=True):
+                field = meta.get_field(name.lstrip("-"))
+                if not isinstance(raw, str):
+                    raise DjangoValidationError("not a string")
+                descending = name.startswith("-") != reverse
+                keys.append((field.attname, descending, field.to_python(raw)))
+        except (DjangoValidationError, LookupError, ValueError, TypeError):
+            raise exceptions.NotFound(self.invalid_cursor_message) from None
+        after = Q()
+        for index, (attname, descending, value) in enumerate(keys):
+            equal = {name: prior for name, _descending, prior in keys[:index]}
+            after |= Q(**equal, **{f"{attname}__{'lt' if descending else 'gt'}": value})
+        attname, descending, value = keys[0]
+        return queryset.filter(Q(**{f"{attname}__{'lte' if descending else 'gte'}": value}), after)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # DRF's, but filtering on the whole position (_after) instead of the first field.
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.cursor = self.decode_cursor(request)
+        offset, reverse, current_position = (0, False, None) if self.cursor is None else self.cursor
+        queryset = queryset.order_by(*(pagination._reverse_ordering(self.ordering) if reverse else self.ordering))
+        if current_position is not None:
+            queryset = self._after(queryset, current_position, reverse)
+        results = list(queryset[offset:offset + self.page_size + 1])
+        self.page = results[:self.page_size]
+        has_following = len(results) > len(self.page)
+        following = self._get_position_from_instance(results[-1], self.ordering) if has_following else None
+        if reverse:
+            self.page = list(reversed(self.page))
+            self.has_next = current_position is not None or offset > 0
+            self.has_previous = has_following
+            self.next_position, self.previous_position = current_position, following
+        else:
+            self.has_next = has_following
+            self.has_previous = current_position is not None or offset > 0
+            self.next_position, self.previous_position = following, current_position
+        if (self.has_previous or self.has_next) and self.template is not None:
+            self.display_page_controls = True
+        return self.page
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DisplayField(serializers.Field):
+    """``status_display``: the label of a choice field's value in the request's language.
+
+    What ``CharField(source="get_status_display")`` answers, at a list's speed: DRF
+    inspects the bound method's signature for every row, and Django rebuilds the
+    choices' dict on every call; this looks the label up in one dict per serializer."""
+
+    def __init__(self, choice_field: str, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+        self.choice_field = choice_field
+        self._labels: dict[tuple[str | None, type], dict] = {}
+
+    def to_representation(self, instance):
+        key = (translation.get_language(), type(instance))
+        labels = self._labels.get(key)
+        if labels is None:
+            field = instance._meta.get_field(self.choice_field)
+            labels = self._labels[key] = {value: str(label) for value, label in field.flatchoices}
+        value = getattr(instance, self.choice_field)
+        return labels[value] if value in labels else str(value)

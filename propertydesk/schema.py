@@ -35,7 +35,7 @@ def _response(component: str, description: str) -> dict:
 def declare_error_responses(result, generator, request, public):
     """POSTPROCESSING_HOOKS entry: 400 where a query string or a body can be wrong (and
     a service can refuse a step), 401/403 where a caller must sign in, 404 where a
-    record or a page is named, 415 where a body is sent, 429 at the token endpoint."""
+    record, a page or a list's cursor is named, 415 where a body is sent, 429 at the token endpoint."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(SCHEMAS)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -49,8 +49,10 @@ def declare_error_responses(result, generator, request, public):
             if any(requirement for requirement in operation.get("security", [])):
                 errors["401"] = _response(DETAIL, "No valid credentials: sign in or get a fresh token.")
                 errors["403"] = _response(DETAIL, "Signed in, but this is not allowed to this user.")
-            if "{" in path or "page" in query:
-                errors["404"] = _response(DETAIL, "No such record (or not one of this user's), or no such page.")
+            if "{" in path or "page" in query or "cursor" in query:
+                errors["404"] = _response(
+                    DETAIL, "No such record (or not one of this user's), no such page, or a cursor that is not one "
+                            "of this list's next or previous links.")
             if "requestBody" in operation:
                 errors["415"] = _response(DETAIL, "The body is in a media type this operation does not take.")
             if path.endswith("/auth/token/"):

@@ -32,7 +32,7 @@ from rest_framework.response import Response
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_units
 from propertydesk.api import IdFilter, MomentFilter, RecordActions, StaffOrOwnerPermission, named_choice_field
-from propertydesk.api import NULLABLE_BOOL, NULLABLE_INT, NULLABLE_STR, BusinessDateTimeField, service_errors
+from propertydesk.api import NULLABLE_BOOL, NULLABLE_INT, NULLABLE_STR, BusinessDateTimeField, DisplayField, service_errors
 from propertydesk.api import context_is_staff as _is_staff
 from propertydesk.api import context_owner as _owner
 from propertydesk.limits import max_length
@@ -68,7 +68,7 @@ DrawKindField = named_choice_field("DrawKindEnum", DrawKind)
 
 class PriceItemSerializer(serializers.ModelSerializer):
     estate_name = serializers.CharField(source="estate.name", read_only=True)
-    trade_display = serializers.CharField(source="get_trade_display", read_only=True)
+    trade_display = DisplayField("trade")
 
     class Meta:
         model = PriceItem
@@ -110,6 +110,7 @@ class PriceItemViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
     permission_classes = [StaffOrOwnerPermission]
     filterset_class = PriceItemFilter
     ordering_fields = ["name", "price", "trade"]
+    ordering = ["estate_id", "trade", "name"]
     queryset = PriceItem.objects.all()
     lookup_value_regex = r"\d+"
     staff_permissions = {
@@ -174,7 +175,7 @@ class PriceItemViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
 
 class MaterialDrawSerializer(serializers.ModelSerializer):
     kind = DrawKindField(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
 
     class Meta:
         model = MaterialDraw
@@ -183,7 +184,7 @@ class MaterialDrawSerializer(serializers.ModelSerializer):
 
 
 class DamageSerializer(serializers.ModelSerializer):
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
 
     class Meta:
         model = DamageIncident
@@ -195,7 +196,7 @@ class DamageSerializer(serializers.ModelSerializer):
 class AcceptanceSerializer(serializers.ModelSerializer):
     """A customer verdict; the signature image itself is not part of the API."""
 
-    signed_on_display = serializers.CharField(source="get_signed_on_display", read_only=True)
+    signed_on_display = DisplayField("signed_on")
 
     class Meta:
         model = Acceptance
@@ -212,10 +213,10 @@ class WorkOrderSerializer(serializers.ModelSerializer):
     requester_phone_masked = serializers.CharField(read_only=True)
     kind = WorkOrderKindField(read_only=True)
     status = WorkOrderStatusField(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    source_display = serializers.CharField(source="get_source_display", read_only=True)
-    trade_display = serializers.CharField(source="get_trade_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    kind_display = DisplayField("kind")
+    source_display = DisplayField("source")
+    trade_display = DisplayField("trade")
+    status_display = DisplayField("status")
     price_item_name = serializers.CharField(
         source="price_item.name", read_only=True, allow_null=True, default=None
     )
@@ -480,7 +481,9 @@ _ORDER_ACTION = dict(responses={200: WorkOrderDetailSerializer})
 class WorkOrderViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffOrOwnerPermission]
     filterset_class = WorkOrderFilter
-    ordering_fields = ["registered_at", "dispatch_due_at", "appointment_at", "number"]
+    # Not appointment_at: a cursor cannot compare the nulls of orders without one.
+    ordering_fields = ["registered_at", "dispatch_due_at", "number"]
+    ordering = ["-id"]
     queryset = WorkOrder.objects.all()
     lookup_value_regex = r"\d+"
     staff_permissions = {
@@ -505,7 +508,10 @@ class WorkOrderViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnly
     owner_actions = {"create", "cancel"}
 
     def get_queryset(self):
-        return selectors.work_orders_for(self.request.user).order_by("-registered_at", "-pk")
+        # Only the relations the rows name (not the unit's building or the owner): fewer
+        # joins, a plan made in a fraction of the time.
+        return (selectors.work_orders_for(self.request.user).select_related(None)
+                .select_related("estate", "unit", "worker__user", "price_item"))
 
     def get_serializer_class(self):
         if self.action == "create":
