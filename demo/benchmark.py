@@ -44,6 +44,7 @@ from complaints.models import Complaint, ComplaintEvent
 from fees.models import Bill
 from owners.models import Owner, OwnerPhone, Ownership, Unit
 from owners import crypto
+from repairs.models import OPEN_STATUSES as OPEN_ORDER_STATUSES
 from repairs.models import WorkOrder
 
 PAGE_TARGET_MS = 100.0
@@ -309,8 +310,8 @@ def operations() -> list[Op]:
            floor=_detail_floor(Complaint, ComplaintEvent, lambda s: s.complaint.pk)),
         # -- work orders
         Op("work-order queue", "page", "desk", "/work-orders/",
-           floor=lambda s: [sql_of(_order_rows(WorkOrder.objects.exclude(
-               status__in=["closed", "voided", "refused", "cancelled"])).order_by("dispatch_due_at", "pk")[:30])]),
+           floor=lambda s: [sql_of(_order_rows(WorkOrder.objects.filter(
+               status__in=OPEN_ORDER_STATUSES)).order_by("-registered_at", "-pk")[:30])]),
         Op("work-order detail (paid)", "page", "desk", lambda s: f"/work-orders/{s.work_order.pk}/",
            floor=_detail_floor(WorkOrder, WorkOrderEvent, lambda s: s.work_order.pk)),
         # -- callbacks
@@ -329,9 +330,14 @@ def operations() -> list[Op]:
         Op("bills of a month", "page", "finance", lambda s: f"/fees/bills/?period={month_q(s)}",
            floor=lambda s: [sql_of(Bill.objects.filter(period=s.month).order_by("pk").values(
                "number", "unit__number", "amount", "paid", "status")[:50])]),
-        Op("dunning page", "page", "finance", "/fees/dunning/",
-           floor=lambda s: [sql_of(Bill.objects.filter(period=s.month).exclude(status="paid").order_by(
-               "unit__number").values("number", "unit__number", "amount", "paid")[:50])]),
+        Op("dunning page", "page", "finance", lambda s: f"/fees/dunning/?period={month_q(s)}",
+           floor=lambda s: [
+               ("SELECT round, count(*) FROM fees_dunningnotice WHERE period = %s GROUP BY round", [s.month]),
+               ("SELECT channel, status, count(*) FROM fees_dunningnotice WHERE period = %s AND round = 2 "
+                "GROUP BY channel, status", [s.month]),
+               ("SELECT n.id, n.amount_owed, n.channel, n.status, u.number, b.number FROM fees_dunningnotice n "
+                "JOIN owners_unit u ON u.id = n.unit_id JOIN owners_building b ON b.id = u.building_id "
+                "WHERE n.period = %s AND n.round = 2 ORDER BY b.number, u.number LIMIT 50", [s.month])]),
         Op("arrears", "page", "finance", "/fees/arrears/",
            floor=lambda s: [("SELECT unit_id, sum(amount - paid) FROM fees_bill WHERE status <> 'paid' "
                              "GROUP BY unit_id ORDER BY 2 DESC LIMIT 50", [])]),
