@@ -71,12 +71,20 @@ def month_report_figures(*, month: date, as_of: datetime) -> tuple[dict, dict[in
     aging_as_of = month_end(month)
     estate_ids = list(Estate.objects.order_by("pk").values_list("pk", flat=True))
     policies = selectors.fee_policies(estate_ids=estate_ids)
-    receivable = dict(Bill.objects.filter(period=month).values("estate_id").annotate(s=Sum("amount"))
-                      .order_by().values_list("estate_id", "s"))
-    collected = dict(Allocation.objects.filter(bill__period=month, payment__reversed_at__isnull=True,
-                                               payment__received_at__lte=as_of)
-                     .values("bill__estate_id").annotate(s=Sum("amount")).order_by()
-                     .values_list("bill__estate_id", "s"))
+    # Receivable and paid from the month's bills' index alone (bill_month_totals). A bill's
+    # paid is what its payments not reversed settled (payment_take and payment_reverse keep
+    # it so): collected by ``as_of`` is that, less what payments received after ``as_of``
+    # settled (none when ``as_of`` is now) - not a join of every allocation ever made.
+    receivable, collected = {}, {}
+    for estate_id, amount, paid in (Bill.objects.filter(period=month).values("estate_id")
+                                    .annotate(s=Sum("amount"), p=Sum("paid")).order_by()
+                                    .values_list("estate_id", "s", "p")):
+        receivable[estate_id], collected[estate_id] = amount, paid
+    for estate_id, later in (Allocation.objects.filter(bill__period=month, payment__reversed_at__isnull=True,
+                                                       payment__received_at__gt=as_of)
+                             .values("bill__estate_id").annotate(s=Sum("amount")).order_by()
+                             .values_list("bill__estate_id", "s")):
+        collected[estate_id] -= later
     payments: dict[int, list] = {}
     for row in (Payment.objects.filter(received_at__gte=start, received_at__lt=end)
                 .annotate(kept=Q(reversed_at__isnull=True)).values("estate_id", "method", "kept")
@@ -302,15 +310,12 @@ def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
     return lines
 
 
-def long_term_refusers(*, as_of: date, estate=None, rows: list[selectors.ArrearsRow] | None = None) -> list[ArrearsLine]:
+def long_term_refusers(*, as_of: date, estate=None) -> list[ArrearsLine]:
     """Units whose case says they refuse to pay, in arrears for longer than their
     estate's fee policy allows (by default more than 12 months, or 6 months and more
-    once a lawyer's letter was sent). ``rows``: the arrears of ``as_of`` and ``estate``,
-    when the caller has them already."""
-    refusing = set(ArrearsCase.objects.filter(reason=ArrearsReason.REFUSAL).values_list("unit_id", flat=True))
-    if rows is None:
-        rows = selectors.arrears(as_of=as_of, estate=estate)
-    rows = [r for r in rows if r.unit_id in refusing]
+    once a lawyer's letter was sent). The arrears of the refusing units only are read."""
+    refusing = list(ArrearsCase.objects.filter(reason=ArrearsReason.REFUSAL).values_list("unit_id", flat=True))
+    rows = selectors.arrears(as_of=as_of, estate=estate, unit_ids=refusing) if refusing else []
     return [line for line in arrears_lines(rows) if line.is_long_term_refuser]
 
 
