@@ -288,9 +288,9 @@ class ArrearsLine:
             self.has_lawyer and self.row.months >= policy.refuser_months_after_lawyer)
 
 
-def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
+def arrears_lines(rows: list[selectors.ArrearsRow], *, policies=None) -> list[ArrearsLine]:
     """Owner name, case, last measure and fee policy for arrears rows: the same few
-    queries, whatever the rows."""
+    queries, whatever the rows (``policies``: of their estates, when the caller has them)."""
     from owners.models import Owner
 
     unit_ids = [r.unit_id for r in rows]
@@ -300,7 +300,8 @@ def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
         last_kind=Subquery(last.values("kind")[:1]), last_at=Subquery(last.values("at")[:1]),
         lawyer=Exists(ArrearsMeasure.objects.filter(case=OuterRef("pk"), kind__in=[MeasureKind.LAWYER, MeasureKind.LEGAL])),
     )}
-    policies = selectors.fee_policies(estate_ids={r.estate_id for r in rows})
+    if policies is None:
+        policies = selectors.fee_policies(estate_ids={r.estate_id for r in rows})
     lines = []
     for row in rows:
         case = cases.get(row.unit_id)
@@ -310,13 +311,13 @@ def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
     return lines
 
 
-def long_term_refusers(*, as_of: date, estate=None) -> list[ArrearsLine]:
+def long_term_refusers(*, as_of: date, estate=None, policies=None) -> list[ArrearsLine]:
     """Units whose case says they refuse to pay, in arrears for longer than their
     estate's fee policy allows (by default more than 12 months, or 6 months and more
     once a lawyer's letter was sent). The arrears of the refusing units only are read."""
     refusing = list(ArrearsCase.objects.filter(reason=ArrearsReason.REFUSAL).values_list("unit_id", flat=True))
-    rows = selectors.arrears(as_of=as_of, estate=estate, unit_ids=refusing) if refusing else []
-    return [line for line in arrears_lines(rows) if line.is_long_term_refuser]
+    rows = selectors.arrears(as_of=as_of, estate=estate, unit_ids=refusing, policies=policies) if refusing else []
+    return [line for line in arrears_lines(rows, policies=policies) if line.is_long_term_refuser]
 
 
 def next_measure(case: ArrearsCase | None) -> str:

@@ -85,10 +85,13 @@ def bucket_of(months: int, *, policy: FeePolicy | None = None) -> str:
     return (policy or FeePolicy.with_defaults()).bucket_of(months)
 
 
-def aging_buckets(*, estate=None) -> list[tuple[str, int, int | None]]:
+def aging_buckets(*, estate=None, policies: dict[int, FeePolicy] | None = None) -> list[tuple[str, int, int | None]]:
     """The age buckets (key, lowest month, highest month or None) of the estate's fee
-    policy; with no estate, those of every estate's, each once, shortest first."""
-    policies = fee_policies(estate_ids=None if estate is None else [estate.pk]).values()
+    policy; with no estate, those of every estate's, each once, shortest first.
+    ``policies``: ``fee_policies`` of the estate (or every estate), when the caller has them."""
+    if policies is None:
+        policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
+    policies = policies.values()
     ranges = {r for policy in policies for r in policy.aging_ranges()} or set(FeePolicy.with_defaults().aging_ranges())
     return sorted(ranges, key=lambda r: (r[1], r[2] is None, r[2] or 0))
 
@@ -106,12 +109,14 @@ class ArrearsRow:
     bucket: str
 
 
-def _arrears_sql(*, as_of: date, estate=None, unit_ids=None) -> tuple[str, dict]:
+def _arrears_sql(*, as_of: date, estate=None, unit_ids=None, policies=None) -> tuple[str, dict]:
     """The units owing for a bill past its pay-by day on ``as_of`` as SQL, one row per unit
     (unit_id, estate_id, owed, oldest, bills, months, bucket), and its parameters. The
     per-unit sums read the owing bills' index alone (bill_owing_totals); the bucket is the
-    estate's fee policy's, joined as a small table of (estate, key, lowest, highest month)."""
-    policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
+    estate's fee policy's, joined as a small table of (estate, key, lowest, highest month);
+    ``policies``: ``fee_policies`` of the estate (or every estate), when the caller has them."""
+    if policies is None:
+        policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
     ranges = [(estate_id, key, None if i == 0 else low, high)  # below the first bucket: the first
               for estate_id, policy in policies.items() for i, (key, low, high) in enumerate(policy.aging_ranges())]
     where = ""
@@ -140,12 +145,12 @@ def _arrears_sql(*, as_of: date, estate=None, unit_ids=None) -> tuple[str, dict]
 
 
 def _arrears_rows(*, as_of: date, estate=None, bucket: str = "", unit_ids=None, offset: int = 0,
-                  limit: int | None = None) -> list[ArrearsRow]:
+                  limit: int | None = None, policies=None) -> list[ArrearsRow]:
     """Arrears rows, oldest debt first then by room, ``limit`` of them from ``offset``; the
     unit's number and its owner of record on ``as_of`` read for those rows only."""
     from django.db import connection
 
-    sql, params = _arrears_sql(as_of=as_of, estate=estate, unit_ids=unit_ids)
+    sql, params = _arrears_sql(as_of=as_of, estate=estate, unit_ids=unit_ids, policies=policies)
     params.update(bucket=bucket, offset=offset, limit=limit)
     with connection.cursor() as cursor:
         cursor.execute(f"""
@@ -158,20 +163,21 @@ def _arrears_rows(*, as_of: date, estate=None, bucket: str = "", unit_ids=None, 
         return [ArrearsRow(*row) for row in cursor.fetchall()]
 
 
-def arrears(*, as_of: date, estate=None, bucket: str = "", unit_ids=None) -> list[ArrearsRow]:
+def arrears(*, as_of: date, estate=None, bucket: str = "", unit_ids=None, policies=None) -> list[ArrearsRow]:
     """Every unit that owes for a bill past its pay-by day on ``as_of`` (of ``unit_ids``
     when given), with its age bucket under its estate's fee policy and its owner of record
     on ``as_of`` (the debt stays with the unit: after a sale, the desk chases the owner
     now), oldest debt first. All of them: a page reads ``arrears_list`` instead."""
-    return _arrears_rows(as_of=as_of, estate=estate, bucket=bucket, unit_ids=unit_ids)
+    return _arrears_rows(as_of=as_of, estate=estate, bucket=bucket, unit_ids=unit_ids, policies=policies)
 
 
 class ArrearsList:
     """The arrears of ``as_of`` (one estate, one bucket) for a Paginator: its count is
     known (from ``aging_summary``), a slice reads only that page's rows (ORDER BY, LIMIT)."""
 
-    def __init__(self, *, as_of: date, estate=None, bucket: str = "", count: int):
+    def __init__(self, *, as_of: date, estate=None, bucket: str = "", count: int, policies=None):
         self.as_of, self.estate, self.bucket, self._count = as_of, estate, bucket, count
+        self.policies = policies
 
     def count(self) -> int:
         return self._count
@@ -188,30 +194,35 @@ class ArrearsList:
             if stop <= start:
                 return []
             return _arrears_rows(as_of=self.as_of, estate=self.estate, bucket=self.bucket, offset=start,
-                                 limit=stop - start)
+                                 limit=stop - start, policies=self.policies)
         rows = self[index:index + 1]
         if not rows:
             raise IndexError(index)
         return rows[0]
 
 
-def arrears_list(*, as_of: date, estate=None, bucket: str = "",
-                 summary: list[dict] | None = None) -> ArrearsList:
+def arrears_list(*, as_of: date, estate=None, bucket: str = "", summary: list[dict] | None = None,
+                 policies=None) -> ArrearsList:
     """``arrears`` for paging; ``summary``: ``aging_summary`` of the same day and estate,
     when the caller has it already (it gives the count)."""
+    if policies is None:
+        policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
     if summary is None:
-        summary = aging_summary(as_of=as_of, estate=estate)
+        summary = aging_summary(as_of=as_of, estate=estate, policies=policies)
     count = sum(row["units"] for row in summary if not bucket or row["bucket"] == bucket)
-    return ArrearsList(as_of=as_of, estate=estate, bucket=bucket, count=count)
+    return ArrearsList(as_of=as_of, estate=estate, bucket=bucket, count=count, policies=policies)
 
 
-def aging_summary(*, as_of: date, estate=None) -> list[dict]:
+def aging_summary(*, as_of: date, estate=None, policies=None) -> list[dict]:
     """Units and amounts per age bucket (``aging_buckets``), every bucket listed: one
     grouped query."""
     from django.db import connection
 
-    totals = {key: {"bucket": key, "units": 0, "owed": ZERO} for key, _low, _high in aging_buckets(estate=estate)}
-    sql, params = _arrears_sql(as_of=as_of, estate=estate)
+    if policies is None:
+        policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
+    totals = {key: {"bucket": key, "units": 0, "owed": ZERO}
+              for key, _low, _high in aging_buckets(estate=estate, policies=policies)}
+    sql, params = _arrears_sql(as_of=as_of, estate=estate, policies=policies)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT a.bucket, count(*), sum(a.owed) FROM ({sql}) a GROUP BY a.bucket", params)
         for key, units, owed in cursor.fetchall():
