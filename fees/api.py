@@ -522,7 +522,8 @@ class ArrearsViewSet(viewsets.GenericViewSet):
         "bucket", OpenApiTypes.STR, description="only this age bucket (" + _BUCKET_HELP + ")")])
     def list(self, request):
         query = self._query()
-        rows = selectors.arrears(as_of=timezone.localdate(), estate=query["estate"], bucket=query["bucket"])
+        # The count from one grouped query, the page's rows by ORDER BY and LIMIT.
+        rows = selectors.arrears_list(as_of=timezone.localdate(), estate=query["estate"], bucket=query["bucket"])
         page = self.paginate_queryset(rows)
         if page is not None:
             return self.get_paginated_response(ArrearsRowSerializer(page, many=True).data)

@@ -290,12 +290,18 @@ class Bill(models.Model):
             models.CheckConstraint(condition=Q(paid__gte=0) & Q(paid__lte=models.F("amount")), name="bill_paid_within_amount"),
         ]
         indexes = [
-            models.Index(fields=["unit", "period"], condition=Q(status__in=["open", "part_paid"]), name="bill_owing"),
+            # What each unit owes (the arrears, the dunning runs, a payment's allocation): the
+            # owing bills only, with what the per-unit sums read (an index-only scan).
+            models.Index(fields=["unit", "period"], include=["estate", "amount", "paid", "due_on"],
+                         condition=Q(status__in=["open", "part_paid"]), name="bill_owing_totals"),
             models.Index(fields=["estate", "period"], name="bill_estate_period"),
             # The bills of a month (the desk's list, the month report) and the API's newest first.
             models.Index(fields=["-period", "unit"], name="bill_period_unit"),
             # The API's ?ordering=period, followed by the id (its cursor).
             models.Index(fields=["period", "id"], name="bill_period_order"),
+            # A month's totals (the desk's list, the month report by estate) from the index alone.
+            models.Index(fields=["period", "estate"], include=["amount", "paid", "status", "due_on"],
+                         name="bill_month_totals"),
         ]
 
     def __str__(self):
@@ -362,9 +368,13 @@ class Payment(models.Model):
         verbose_name_plural = pgettext_lazy("money received", "payments")
         ordering = ["-received_at", "-id"]
         permissions = [("reverse_payment", _("Can reverse a payment"))]
-        # The API's and the takings' order, newest first, and the month's payments (and,
-        # read backwards, the API's ?ordering=received_at, followed by the id).
-        indexes = [models.Index(fields=["-received_at", "-id"], name="payment_received")]
+        indexes = [
+            # The API's and the takings' order, newest first (and, read backwards, the API's
+            # ?ordering=received_at, followed by the id), and the month's payments by estate
+            # and method (the month report) from the index alone.
+            models.Index(fields=["-received_at", "-id"], include=["estate", "method", "amount", "reversed_at"],
+                         name="payment_received_totals"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=Q(reversed_at__isnull=True) | ~Q(reversal_reason=""),

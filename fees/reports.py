@@ -71,12 +71,20 @@ def month_report_figures(*, month: date, as_of: datetime) -> tuple[dict, dict[in
     aging_as_of = month_end(month)
     estate_ids = list(Estate.objects.order_by("pk").values_list("pk", flat=True))
     policies = selectors.fee_policies(estate_ids=estate_ids)
-    receivable = dict(Bill.objects.filter(period=month).values("estate_id").annotate(s=Sum("amount"))
-                      .order_by().values_list("estate_id", "s"))
-    collected = dict(Allocation.objects.filter(bill__period=month, payment__reversed_at__isnull=True,
-                                               payment__received_at__lte=as_of)
-                     .values("bill__estate_id").annotate(s=Sum("amount")).order_by()
-                     .values_list("bill__estate_id", "s"))
+    # Receivable and paid from the month's bills' index alone (bill_month_totals). A bill's
+    # paid is what its payments not reversed settled (payment_take and payment_reverse keep
+    # it so): collected by ``as_of`` is that, less what payments received after ``as_of``
+    # settled (none when ``as_of`` is now) - not a join of every allocation ever made.
+    receivable, collected = {}, {}
+    for estate_id, amount, paid in (Bill.objects.filter(period=month).values("estate_id")
+                                    .annotate(s=Sum("amount"), p=Sum("paid")).order_by()
+                                    .values_list("estate_id", "s", "p")):
+        receivable[estate_id], collected[estate_id] = amount, paid
+    for estate_id, later in (Allocation.objects.filter(bill__period=month, payment__reversed_at__isnull=True,
+                                                       payment__received_at__gt=as_of)
+                             .values("bill__estate_id").annotate(s=Sum("amount")).order_by()
+                             .values_list("bill__estate_id", "s")):
+        collected[estate_id] -= later
     payments: dict[int, list] = {}
     for row in (Payment.objects.filter(received_at__gte=start, received_at__lt=end)
                 .annotate(kept=Q(reversed_at__isnull=True)).values("estate_id", "method", "kept")
@@ -280,9 +288,9 @@ class ArrearsLine:
             self.has_lawyer and self.row.months >= policy.refuser_months_after_lawyer)
 
 
-def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
+def arrears_lines(rows: list[selectors.ArrearsRow], *, policies=None) -> list[ArrearsLine]:
     """Owner name, case, last measure and fee policy for arrears rows: the same few
-    queries, whatever the rows."""
+    queries, whatever the rows (``policies``: of their estates, when the caller has them)."""
     from owners.models import Owner
 
     unit_ids = [r.unit_id for r in rows]
@@ -292,7 +300,8 @@ def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
         last_kind=Subquery(last.values("kind")[:1]), last_at=Subquery(last.values("at")[:1]),
         lawyer=Exists(ArrearsMeasure.objects.filter(case=OuterRef("pk"), kind__in=[MeasureKind.LAWYER, MeasureKind.LEGAL])),
     )}
-    policies = selectors.fee_policies(estate_ids={r.estate_id for r in rows})
+    if policies is None:
+        policies = selectors.fee_policies(estate_ids={r.estate_id for r in rows})
     lines = []
     for row in rows:
         case = cases.get(row.unit_id)
@@ -302,16 +311,13 @@ def arrears_lines(rows: list[selectors.ArrearsRow]) -> list[ArrearsLine]:
     return lines
 
 
-def long_term_refusers(*, as_of: date, estate=None, rows: list[selectors.ArrearsRow] | None = None) -> list[ArrearsLine]:
+def long_term_refusers(*, as_of: date, estate=None, policies=None) -> list[ArrearsLine]:
     """Units whose case says they refuse to pay, in arrears for longer than their
     estate's fee policy allows (by default more than 12 months, or 6 months and more
-    once a lawyer's letter was sent). ``rows``: the arrears of ``as_of`` and ``estate``,
-    when the caller has them already."""
-    refusing = set(ArrearsCase.objects.filter(reason=ArrearsReason.REFUSAL).values_list("unit_id", flat=True))
-    if rows is None:
-        rows = selectors.arrears(as_of=as_of, estate=estate)
-    rows = [r for r in rows if r.unit_id in refusing]
-    return [line for line in arrears_lines(rows) if line.is_long_term_refuser]
+    once a lawyer's letter was sent). The arrears of the refusing units only are read."""
+    refusing = list(ArrearsCase.objects.filter(reason=ArrearsReason.REFUSAL).values_list("unit_id", flat=True))
+    rows = selectors.arrears(as_of=as_of, estate=estate, unit_ids=refusing, policies=policies) if refusing else []
+    return [line for line in arrears_lines(rows, policies=policies) if line.is_long_term_refuser]
 
 
 def next_measure(case: ArrearsCase | None) -> str:

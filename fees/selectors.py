@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fees.models import Allocation, Bill, BillStatus, DunningNotice, FeePolicy, FeeStandard, Payment
-from owners.selectors import owned_units, owner_of_record, owner_of_record_subquery
+from owners.selectors import owned_units, owner_of_record, owner_of_record_sql
 from propertydesk.languages import owner_language
 
 OWING = (BillStatus.OPEN, BillStatus.PART_PAID)
@@ -85,10 +85,13 @@ def bucket_of(months: int, *, policy: FeePolicy | None = None) -> str:
     return (policy or FeePolicy.with_defaults()).bucket_of(months)
 
 
-def aging_buckets(*, estate=None) -> list[tuple[str, int, int | None]]:
+def aging_buckets(*, estate=None, policies: dict[int, FeePolicy] | None = None) -> list[tuple[str, int, int | None]]:
     """The age buckets (key, lowest month, highest month or None) of the estate's fee
-    policy; with no estate, those of every estate's, each once, shortest first."""
-    policies = fee_policies(estate_ids=None if estate is None else [estate.pk]).values()
+    policy; with no estate, those of every estate's, each once, shortest first.
+    ``policies``: ``fee_policies`` of the estate (or every estate), when the caller has them."""
+    if policies is None:
+        policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
+    policies = policies.values()
     ranges = {r for policy in policies for r in policy.aging_ranges()} or set(FeePolicy.with_defaults().aging_ranges())
     return sorted(ranges, key=lambda r: (r[1], r[2] is None, r[2] or 0))
 
@@ -106,36 +109,125 @@ class ArrearsRow:
     bucket: str
 
 
-def arrears(*, as_of: date, estate=None, bucket: str = "") -> list[ArrearsRow]:
-    """Every unit that owes for a bill past its pay-by day on ``as_of``, with its age
-    bucket under its estate's fee policy and its owner of record on ``as_of`` (the debt
-    stays with the unit: after a sale, the desk chases the owner now)."""
-    rows = Bill.objects.filter(status__in=OWING, due_on__lt=as_of)
+def _arrears_sql(*, as_of: date, estate=None, unit_ids=None, policies=None) -> tuple[str, dict]:
+    """The units owing for a bill past its pay-by day on ``as_of`` as SQL, one row per unit
+    (unit_id, estate_id, owed, oldest, bills, months, bucket), and its parameters. The
+    per-unit sums read the owing bills' index alone (bill_owing_totals); the bucket is the
+    estate's fee policy's, joined as a small table of (estate, key, lowest, highest month);
+    ``policies``: ``fee_policies`` of the estate (or every estate), when the caller has them."""
+    if policies is None:
+        policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
+    ranges = [(estate_id, key, None if i == 0 else low, high)  # below the first bucket: the first
+              for estate_id, policy in policies.items() for i, (key, low, high) in enumerate(policy.aging_ranges())]
+    where = ""
     if estate is not None:
-        rows = rows.filter(estate=estate)
-    grouped = (rows.values("unit_id", "unit__number", "estate_id")
-               .annotate(owed=Sum(F("amount") - F("paid")), oldest=Min("period"), bills=Count("pk"),
-                         owner_id=owner_of_record_subquery(unit=OuterRef("unit_id"), as_of=as_of))
-               .order_by("oldest", "unit__number"))
-    policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
-    result = []
-    for row in grouped:
-        months = months_in_arrears(oldest_period=row["oldest"], as_of=as_of)
-        key = bucket_of(months, policy=policies.get(row["estate_id"]))
-        if bucket and key != bucket:
-            continue
-        result.append(ArrearsRow(row["unit_id"], row["unit__number"], row["estate_id"], row["owner_id"],
-                                 row["owed"], row["oldest"], row["bills"], months, key))
-    return result
+        where += " AND b.estate_id = %(estate)s"
+    if unit_ids is not None:
+        where += " AND b.unit_id = ANY(%(unit_ids)s)"
+    sql = f"""
+        SELECT a.unit_id, a.estate_id, a.owed, a.oldest, a.bills, a.months, k.key AS bucket
+        FROM (SELECT p.*, (%(year)s - extract(year FROM p.oldest)::int) * 12
+                          + %(month)s - extract(month FROM p.oldest)::int + 1 AS months
+              FROM (SELECT b.unit_id, b.estate_id, sum(b.amount - b.paid) AS owed, min(b.period) AS oldest,
+                           count(*) AS bills
+                    FROM fees_bill b
+                    WHERE b.status IN %(owing)s AND b.due_on < %(as_of)s{where}
+                    GROUP BY b.unit_id, b.estate_id) p) a
+        JOIN unnest(%(k_estate)s::int[], %(k_key)s::text[], %(k_low)s::int[], %(k_high)s::int[])
+             AS k(estate_id, key, low, high)
+          ON k.estate_id = a.estate_id AND (k.low IS NULL OR a.months >= k.low)
+         AND (k.high IS NULL OR a.months <= k.high)"""
+    params = {"year": as_of.year, "month": as_of.month, "owing": tuple(OWING), "as_of": as_of,
+              "estate": getattr(estate, "pk", None), "unit_ids": list(unit_ids or []),
+              "k_estate": [r[0] for r in ranges], "k_key": [r[1] for r in ranges],
+              "k_low": [r[2] for r in ranges], "k_high": [r[3] for r in ranges]}
+    return sql, params
 
 
-def aging_summary(*, as_of: date, estate=None, rows: list[ArrearsRow] | None = None) -> list[dict]:
-    """Units and amounts per age bucket (``aging_buckets``), every bucket listed; of
-    ``rows`` when the caller has ``arrears(as_of=as_of, estate=estate)`` already."""
-    totals = {key: {"bucket": key, "units": 0, "owed": ZERO} for key, _low, _high in aging_buckets(estate=estate)}
-    for row in arrears(as_of=as_of, estate=estate) if rows is None else rows:
-        totals[row.bucket]["units"] += 1
-        totals[row.bucket]["owed"] += row.owed
+def _arrears_rows(*, as_of: date, estate=None, bucket: str = "", unit_ids=None, offset: int = 0,
+                  limit: int | None = None, policies=None) -> list[ArrearsRow]:
+    """Arrears rows, oldest debt first then by room, ``limit`` of them from ``offset``; the
+    unit's number and its owner of record on ``as_of`` read for those rows only."""
+    from django.db import connection
+
+    sql, params = _arrears_sql(as_of=as_of, estate=estate, unit_ids=unit_ids, policies=policies)
+    params.update(bucket=bucket, offset=offset, limit=limit)
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT r.unit_id, r.number, r.estate_id, ({owner_of_record_sql(unit="r.unit_id", as_of="%(as_of)s")}),
+                   r.owed, r.oldest, r.bills, r.months, r.bucket
+            FROM (SELECT a.*, u.number FROM ({sql}) a JOIN owners_unit u ON u.id = a.unit_id
+                  WHERE %(bucket)s = '' OR a.bucket = %(bucket)s
+                  ORDER BY a.oldest, u.number, a.unit_id LIMIT %(limit)s OFFSET %(offset)s) r
+            ORDER BY r.oldest, r.number, r.unit_id""", params)
+        return [ArrearsRow(*row) for row in cursor.fetchall()]
+
+
+def arrears(*, as_of: date, estate=None, bucket: str = "", unit_ids=None, policies=None) -> list[ArrearsRow]:
+    """Every unit that owes for a bill past its pay-by day on ``as_of`` (of ``unit_ids``
+    when given), with its age bucket under its estate's fee policy and its owner of record
+    on ``as_of`` (the debt stays with the unit: after a sale, the desk chases the owner
+    now), oldest debt first. All of them: a page reads ``arrears_list`` instead."""
+    return _arrears_rows(as_of=as_of, estate=estate, bucket=bucket, unit_ids=unit_ids, policies=policies)
+
+
+class ArrearsList:
+    """The arrears of ``as_of`` (one estate, one bucket) for a Paginator: its count is
+    known (from ``aging_summary``), a slice reads only that page's rows (ORDER BY, LIMIT)."""
+
+    def __init__(self, *, as_of: date, estate=None, bucket: str = "", count: int, policies=None):
+        self.as_of, self.estate, self.bucket, self._count = as_of, estate, bucket, count
+        self.policies = policies
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self):
+        return iter(self[0:self._count])
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, _step = index.indices(self._count)
+            if stop <= start:
+                return []
+            return _arrears_rows(as_of=self.as_of, estate=self.estate, bucket=self.bucket, offset=start,
+                                 limit=stop - start, policies=self.policies)
+        rows = self[index:index + 1]
+        if not rows:
+            raise IndexError(index)
+        return rows[0]
+
+
+def arrears_list(*, as_of: date, estate=None, bucket: str = "", summary: list[dict] | None = None,
+                 policies=None) -> ArrearsList:
+    """``arrears`` for paging; ``summary``: ``aging_summary`` of the same day and estate,
+    when the caller has it already (it gives the count)."""
+    if policies is None:
+        policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
+    if summary is None:
+        summary = aging_summary(as_of=as_of, estate=estate, policies=policies)
+    count = sum(row["units"] for row in summary if not bucket or row["bucket"] == bucket)
+    return ArrearsList(as_of=as_of, estate=estate, bucket=bucket, count=count, policies=policies)
+
+
+def aging_summary(*, as_of: date, estate=None, policies=None) -> list[dict]:
+    """Units and amounts per age bucket (``aging_buckets``), every bucket listed: one
+    grouped query."""
+    from django.db import connection
+
+    if policies is None:
+        policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
+    totals = {key: {"bucket": key, "units": 0, "owed": ZERO}
+              for key, _low, _high in aging_buckets(estate=estate, policies=policies)}
+    sql, params = _arrears_sql(as_of=as_of, estate=estate, policies=policies)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT a.bucket, count(*), sum(a.owed) FROM ({sql}) a GROUP BY a.bucket", params)
+        for key, units, owed in cursor.fetchall():
+            totals[key]["units"] += units
+            totals[key]["owed"] += owed
     return list(totals.values())
 
 
@@ -378,11 +470,12 @@ class AllocationShare:
     left: Decimal  # what the bill would still owe
 
 
-def allocation_preview(*, unit, amount: Decimal | None) -> list[AllocationShare]:
-    """Which bills ``amount`` would settle, oldest first, as payment_take allocates it."""
+def allocation_preview(*, unit, amount: Decimal | None, owing: list[Bill] | None = None) -> list[AllocationShare]:
+    """Which bills ``amount`` would settle, oldest first, as payment_take allocates it;
+    ``owing``: the unit's owing bills in that order, when the caller has them."""
     left = amount if amount is not None and amount > 0 else ZERO
     shares = []
-    for bill in unit_owing(unit=unit):
+    for bill in unit_owing(unit=unit) if owing is None else owing:
         share = min(left, bill.owing)
         if share <= 0:
             break
@@ -411,7 +504,10 @@ def bill_list(*, period: date, estate_id: int | None = None, building_id: int | 
 
 
 def bill_totals(bills: QuerySet[Bill]) -> dict:
-    totals = bills.aggregate(count=Count("pk"), receivable=Sum("amount"), paid=Sum("paid"))
+    """Count, receivable, paid and owing of ``bills`` in one aggregate: for a month's bills
+    (by estate, by status) read from the index alone (bill_month_totals); the list's
+    paginator takes its count from here."""
+    totals = bills.order_by().aggregate(count=Count("*"), receivable=Sum("amount"), paid=Sum("paid"))
     receivable, paid = totals["receivable"] or ZERO, totals["paid"] or ZERO
     return {"count": totals["count"], "receivable": receivable, "paid": paid, "owing": receivable - paid}
 

@@ -62,8 +62,11 @@ def home(request):
 # ---- a unit's account and taking a payment ------------------------------------------------------
 
 
-def _account(request, unit, form, status=200):
-    owed = selectors.unit_owed(unit=unit)
+def _account(request, unit, form, status=200, *, owners=None, bills=None):
+    # The unit's bills are read once: what it owes and the preview come from the owing ones.
+    bills = selectors.unit_bills(unit=unit) if bills is None else bills
+    owing = [bill for bill in bills if bill.status in selectors.OWING]
+    owed = sum((bill.owing for bill in owing), selectors.ZERO)
     amount = form["amount"].value() if form.is_bound else owed
     try:
         amount = Decimal(str(amount).strip()) if amount not in (None, "") else None
@@ -73,13 +76,13 @@ def _account(request, unit, form, status=200):
         # "NaN" parses, then fails every comparison: the form says why, the preview shows nothing.
         amount = None
     return render(request, "fees/desk/unit_account.html", {
-        "unit": unit, "owners": unit_owners(unit=unit), "owed": owed,
-        "bills": selectors.unit_bills(unit=unit), "payments": selectors.unit_payments(unit=unit),
+        "unit": unit, "owners": unit_owners(unit=unit) if owners is None else owners, "owed": owed,
+        "bills": bills, "payments": selectors.unit_payments(unit=unit),
         "notices": selectors.unit_notices(unit=unit), "form": form,
-        "preview": selectors.allocation_preview(unit=unit, amount=amount),
+        "preview": selectors.allocation_preview(unit=unit, amount=amount, owing=owing),
         "preview_over": amount is not None and amount > owed,
         "owing_bills": [{"number": b.number, "month": b.period.strftime("%Y-%m"), "owing": str(b.owing)}
-                        for b in selectors.unit_owing(unit=unit)],
+                        for b in owing],
         "can_take": request.user.has_perm("fees.add_payment"), "today": timezone.localdate(),
     }, status=status)
 
@@ -90,9 +93,11 @@ def unit_account(request, pk):
     unit = get_object_or_404(Unit.objects.select_related("estate", "building"), pk=pk)
     if request.method != "POST":
         owners = unit_owners(unit=unit)
-        form = PaymentForm(initial={"amount": selectors.unit_owed(unit=unit), "method": PaymentMethod.CASH,
+        bills = selectors.unit_bills(unit=unit)
+        owed = sum((bill.owing for bill in bills if bill.status in selectors.OWING), selectors.ZERO)
+        form = PaymentForm(initial={"amount": owed, "method": PaymentMethod.CASH,
                                     "payer_name": owners[0].name if owners else ""})
-        return _account(request, unit, form)
+        return _account(request, unit, form, owners=owners, bills=bills)
     if not request.user.has_perm("fees.add_payment"):
         raise PermissionDenied
     return run_action(
@@ -155,6 +160,18 @@ def receipt_print(request, pk):
 # ---- bills ---------------------------------------------------------------------------------------
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count (the list's totals have it): no second COUNT of the rows."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
 @staff_required
 @permission_required(VIEW_BILL, raise_exception=True)
 def bills(request):
@@ -165,12 +182,13 @@ def bills(request):
     rows = selectors.bill_list(period=period, estate_id=getattr(filters.get("estate"), "pk", None),
                                building_id=getattr(filters.get("building"), "pk", None),
                                status=filters.get("status") or "", query=filters.get("q") or "")
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    totals = selectors.bill_totals(rows)
+    page = CountedPaginator(rows, 50, count=totals["count"]).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)
     estate = filters.get("estate")
     return render(request, "fees/desk/bills.html", {
-        "form": form, "period": period, "page": page, "totals": selectors.bill_totals(rows),
+        "form": form, "period": period, "page": page, "totals": totals,
         "query_string": query_string.urlencode(),
         "fee_days": selectors.fee_policy_days(estate_ids=[estate.pk] if estate else None),
     })

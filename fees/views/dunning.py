@@ -195,29 +195,31 @@ def arrears(request):
     as_of = timezone.localdate()
     estate = _estate(request)
     bucket = request.GET.get("bucket") or ""
-    # The arrears are read once: the summary, the list and the refusers come from them.
-    every = selectors.arrears(as_of=as_of, estate=estate)
-    summary = selectors.aging_summary(as_of=as_of, estate=estate, rows=every)
+    # The fee policies read once; one grouped query for the summary (it gives the counts);
+    # the list reads its page only.
+    policies = selectors.fee_policies(estate_ids=[estate.pk] if estate else None)
+    summary = selectors.aging_summary(as_of=as_of, estate=estate, policies=policies)
     if bucket not in {row["bucket"] for row in summary}:
         bucket = ""
     for row in summary:
         row["label"] = reports.bucket_label(row["bucket"])
-    rows = [row for row in every if row.bucket == bucket] if bucket else every
+    listed = [row for row in summary if not bucket or row["bucket"] == bucket]
+    rows = selectors.arrears_list(as_of=as_of, estate=estate, bucket=bucket, summary=summary, policies=policies)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    page.object_list = reports.arrears_lines(list(page.object_list))
+    page.object_list = reports.arrears_lines(list(page.object_list), policies=policies)
     query = request.GET.copy()
     query.pop("page", None)
     estates = list(Estate.objects.order_by("name"))
-    policies = selectors.fee_policies(estate_ids=[estate.pk] if estate else None).values()
-    refuser_rules = {(p.refuser_months, p.refuser_months_after_lawyer) for p in policies}
+    refuser_rules = {(p.refuser_months, p.refuser_months_after_lawyer) for p in policies.values()}
     return render(request, "fees/dunning/arrears.html", {
         "as_of": as_of, "estate": estate, "estates": estates,
         "bucket": bucket, "summary": summary, "page": page, "query_string": query.urlencode(),
         "units": sum(r["units"] for r in summary), "owed": sum((r["owed"] for r in summary), Decimal("0.00")),
-        "refusers": reports.long_term_refusers(as_of=as_of, estate=estate, rows=every),
+        "refusers": reports.long_term_refusers(as_of=as_of, estate=estate, policies=policies),
         # The rule in numbers when the estates listed share it.
         "refuser_rule": next(iter(refuser_rules)) if len(refuser_rules) == 1 else None,
-        "listed_units": len(rows), "listed_owed": sum((r.owed for r in rows), Decimal("0.00")),
+        "listed_units": sum(r["units"] for r in listed),
+        "listed_owed": sum((r["owed"] for r in listed), Decimal("0.00")),
     })
 
 
@@ -227,7 +229,9 @@ def arrears_xlsx(request):
     as_of = timezone.localdate()
     estate = _estate(request)
     bucket = request.GET.get("bucket") or ""
-    lines = reports.arrears_lines(selectors.arrears(as_of=as_of, estate=estate, bucket=bucket))
+    policies = selectors.fee_policies(estate_ids=[estate.pk] if estate else None)
+    lines = reports.arrears_lines(selectors.arrears(as_of=as_of, estate=estate, bucket=bucket, policies=policies),
+                                  policies=policies)
     return reports.xlsx_response(f"arrears-{as_of:%Y-%m-%d}.xlsx", reports.arrears_sheets(lines=lines, as_of=as_of))
 
 
