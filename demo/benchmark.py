@@ -494,7 +494,8 @@ BILL_RUN_FLOOR = """
 """
 
 # The dunning round's floor: a notice for every unit whose bill of the month still owes,
-# and one message row per notice (into a temporary table without indexes: a lower bound).
+# its message in the owner's inbox and its outbox row, linked back to the notice; all
+# into the real tables, one statement.
 DUNNING_FLOOR = """
     WITH made AS (
         INSERT INTO fees_dunningnotice (estate_id, unit_id, owner_id, period, round, amount_owed, channel,
@@ -503,8 +504,19 @@ DUNNING_FLOOR = """
                CASE WHEN b.owner_id IS NULL THEN 'printed' ELSE 'sms' END, 'pending', %(as_of)s
         FROM fees_bill b
         WHERE b.period = %(start)s AND b.status IN ('open', 'part_paid') AND b.amount > b.paid
-        ON CONFLICT (unit_id, period, round) DO NOTHING RETURNING id)
-    INSERT INTO pg_temp.bench_events SELECT id, %(as_of)s FROM made
+        ON CONFLICT (unit_id, period, round) DO NOTHING RETURNING id, owner_id, unit_id, amount_owed),
+    notes AS (
+        INSERT INTO propertydesk_notification (recipient_id, owner_id, kind, params, url, created_at, dedupe_key)
+        SELECT o.user_id, m.owner_id, 'fees.dunning.' || %(round)s,
+               jsonb_build_object('owed', m.amount_owed::text, 'unit', m.unit_id), '', %(as_of)s,
+               'bench-dunning:' || m.id
+        FROM made m JOIN owners_owner o ON o.id = m.owner_id RETURNING id, dedupe_key),
+    sent AS (
+        INSERT INTO propertydesk_delivery (notification_id, channel, status, attempts, last_error, provider_id,
+                                           idempotency_key, created_at, claimed_by)
+        SELECT id, 'sms', 'pending', 0, '', '', 'bench:' || id, %(as_of)s, '' FROM notes RETURNING notification_id)
+    UPDATE fees_dunningnotice n SET notification_id = t.id
+    FROM notes t WHERE n.id = substr(t.dedupe_key, 15)::bigint
 """
 
 _TEMP_TABLES = [

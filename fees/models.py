@@ -459,7 +459,14 @@ class DunningNotice(models.Model):
             models.UniqueConstraint(fields=["unit", "period", "round"], name="dunning_one_per_unit_month_round"),
             models.CheckConstraint(condition=Q(round__in=[1, 2]), name="dunning_round_1_or_2"),
         ]
-        indexes = [models.Index(fields=["status"], condition=Q(status="pending"), name="dunning_pending")]
+        indexes = [
+            models.Index(fields=["status"], condition=Q(status="pending"), name="dunning_pending"),
+            # dunning_deliver's batches: the notices not yet in the outbox, in id order, without
+            # walking past every notice of earlier months on each batch.
+            models.Index(fields=["id"], name="dunning_to_queue",
+                         condition=Q(notification__isnull=True, owner__isnull=False,
+                                     status__in=["pending", "to_print"])),
+        ]
 
     def __str__(self):
         return f"{self.unit} {self.period:%Y-%m} #{self.round}"
