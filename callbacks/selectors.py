@@ -112,7 +112,7 @@ def counts_by_assignee(*, today: date) -> list[dict]:
 
 def callback_detail(*, callback_id: int) -> Callback:
     return get_object_or_404(
-        Callback.objects.select_related(*_RELATED, "previous", "cancelled_by").prefetch_related(
+        Callback.objects.select_related(*_RELATED, "cancelled_by").prefetch_related(
             Prefetch("results", queryset=CallbackResult.objects.select_related("recorded_by", "corrects")
                      .defer("signature_png")),
             Prefetch("spot_checks", queryset=SpotCheck.objects.select_related("checked_by")),
@@ -314,8 +314,12 @@ def with_owner_phones(rows: QuerySet[Callback]) -> QuerySet[Callback]:
                                           to_attr="primary_phones"))
 
 
-def next_in_chain(*, callback: Callback) -> Callback | None:
-    """The callback that followed this one after a rectification, if any."""
+def next_in_chain(*, callback: Callback, chain: list[Callback] | None = None) -> Callback | None:
+    """The callback that followed this one after a rectification, if any: a later round
+    of the same complaint or work order, so found in its ``chain``
+    (callbacks_for_source) when the page has read it already."""
+    if chain is not None:
+        return next((c for c in chain if c.previous_id == callback.pk), None)
     return Callback.objects.filter(previous=callback).first()
 
 

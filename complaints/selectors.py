@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db.models import (
+    Count, DateTimeField, ExpressionWrapper, F, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,12 +94,16 @@ def complaint_detail(*, complaint_id: int, user, public_only: bool = False) -> C
     events = ComplaintEvent.objects.select_related("actor").order_by("at", "id")
     if public_only:
         events = events.filter(public=True)
-    return get_object_or_404(
-        complaint_queryset_for(user).prefetch_related(
-            Prefetch("events", queryset=events, to_attr="timeline"), "attachments", "pauses"
+    complaint = get_object_or_404(
+        complaint_queryset_for(user).select_related("created_by").prefetch_related(
+            Prefetch("events", queryset=events, to_attr="timeline"), "attachments",
         ),
         pk=complaint_id,
     )
+    # The page names the pause under way (why the clock stopped); a complaint that is not
+    # paused has none, and its past pauses are not shown.
+    complaint.open_pauses = list(complaint.pauses.filter(ended_at__isnull=True)) if complaint.is_paused else []
+    return complaint
 
 
 def complaint_attachment(*, complaint_id: int, attachment_id: int, user) -> ComplaintAttachment:
@@ -111,16 +120,48 @@ def owner_complaints(*, owner) -> QuerySet[Complaint]:
     return Complaint.objects.filter(owner=owner).select_related("unit", "estate").order_by("-received_at")
 
 
+def repeat_complaints(*, owner, estate, as_of: datetime) -> tuple[int, bool]:
+    """(the owner's complaints within the estate's repeat window up to ``as_of``, whether
+    that makes them a repeat complainer: 3+ in 90 days by default, per-estate policy).
+
+    One statement: the estate's policy (or the defaults) is read in a subquery beside the
+    count, which the index complaint_owner_recent answers."""
+    from owners.models import Estate
+
+    defaults = settings.COMPLAINT_POLICY_DEFAULTS
+    policy = ComplaintPolicy.objects.filter(estate=OuterRef("pk"))
+    row = (
+        Estate.objects.filter(pk=estate.pk).order_by()
+        .annotate(
+            window=Coalesce(Subquery(policy.values("repeat_window_days")[:1]), Value(defaults["repeat_window_days"])),
+            threshold=Coalesce(Subquery(policy.values("repeat_threshold")[:1]), Value(defaults["repeat_threshold"])),
+        )
+        .annotate(n=Subquery(
+            Complaint.objects.filter(
+                owner=owner, received_at__lte=as_of,
+                received_at__gte=ExpressionWrapper(
+                    Value(as_of) - OuterRef("window") * Value(timedelta(days=1)), output_field=DateTimeField()),
+            ).order_by().values("owner").annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ))
+        .values("n", "threshold")
+        .first()
+    )
+    if row is None:  # no such estate: the defaults, counted the same way
+        since = as_of - timedelta(days=defaults["repeat_window_days"])
+        n = Complaint.objects.filter(owner=owner, received_at__gte=since, received_at__lte=as_of).count()
+        return n, n >= defaults["repeat_threshold"]
+    n = row["n"] or 0
+    return n, n >= row["threshold"]
+
+
 def recent_complaint_count(*, owner, estate, as_of: datetime) -> int:
-    policy = ComplaintPolicy.for_estate(estate)
-    since = as_of - timedelta(days=policy.repeat_window_days)
-    return Complaint.objects.filter(owner=owner, received_at__gte=since, received_at__lte=as_of).count()
+    return repeat_complaints(owner=owner, estate=estate, as_of=as_of)[0]
 
 
 def is_repeat_complainer(*, owner, estate, as_of: datetime) -> bool:
     """3+ complaints in 90 days (per-estate policy): the desk gives this owner special attention."""
-    policy = ComplaintPolicy.for_estate(estate)
-    return recent_complaint_count(owner=owner, estate=estate, as_of=as_of) >= policy.repeat_threshold
+    return repeat_complaints(owner=owner, estate=estate, as_of=as_of)[1]
 
 
 @dataclass(frozen=True)

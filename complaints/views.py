@@ -105,13 +105,13 @@ def unit_lookup(request):
     for unit in units:
         owners = unit_owners(unit=unit)
         policy = ComplaintPolicy.for_estate(unit.estate)
+        repeat = {o.pk: selectors.repeat_complaints(owner=o, estate=unit.estate, as_of=now) for o in owners}
         results.append({
             "id": unit.pk, "number": unit.number, "area": str(unit.area),
             "owners": [{
                 "id": o.pk, "name": o.name, "url": reverse("owners:detail", args=[o.pk]),
                 "special_needs": o.get_special_needs_display(), "special_needs_note": o.special_needs_note,
-                "repeat_complainer": selectors.is_repeat_complainer(owner=o, estate=unit.estate, as_of=now),
-                "recent_complaints": selectors.recent_complaint_count(owner=o, estate=unit.estate, as_of=now),
+                "repeat_complainer": repeat[o.pk][1], "recent_complaints": repeat[o.pk][0],
             } for o in owners],
             "promise_hours": {u: policy.promise_hours(u) for u in Urgency.values},
             "repeat_window_days": policy.repeat_window_days,
@@ -138,7 +138,7 @@ def detail(request, pk, bound=None, status=200):
     complaint = selectors.complaint_detail(complaint_id=pk, user=request.user)
     now = timezone.now()
     repeat = (
-        selectors.is_repeat_complainer(owner=complaint.owner, estate=complaint.estate, as_of=now)
+        selectors.repeat_complaints(owner=complaint.owner, estate=complaint.estate, as_of=now)[1]
         if complaint.owner_id else False
     )
     return render(request, "complaints/detail.html", {

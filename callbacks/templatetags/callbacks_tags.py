@@ -11,14 +11,16 @@ register = template.Library()
 
 
 @register.inclusion_tag("callbacks/_chain.html", takes_context=True)
-def callback_chain(context, complaint=None, work_order=None, current=None):
+def callback_chain(context, complaint=None, work_order=None, current=None, chain=None):
     """``{% callback_chain complaint=complaint %}``: every callback of the source, oldest
-    first, with its latest result. Nothing for a user who may not see callbacks."""
+    first, with its latest result. Nothing for a user who may not see callbacks. A page
+    that has read the chain already (selectors.callbacks_for_source) passes it as ``chain``."""
     request = context.get("request")
     user = getattr(request, "user", None)
     allowed = user is not None and user.has_perm("callbacks.view_callback")
-    chain = []
-    if allowed and (complaint is not None or work_order is not None):
+    if not allowed or (complaint is None and work_order is None):
+        chain = []
+    elif chain is None:
         chain = selectors.callbacks_for_source(complaint=complaint, work_order=work_order)
     return {"chain": chain, "today": timezone.localdate(), "current": current,
             "source_is_complaint": complaint is not None}

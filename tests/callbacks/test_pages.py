@@ -333,3 +333,39 @@ def test_the_desk_registers_a_multi_day_service_with_its_planned_end(client, est
     assert response.status_code == 302
     order = WorkOrder.objects.get(description="全屋水管改造")
     assert order.planned_end_at == sh(2026, 5, 17, 18, 0)
+
+
+def _page_statements(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **EN)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_the_callback_page_reads_as_many_statements_after_many_rounds_as_after_one(client, estate):
+    """The 1st of 2 rounds of one complaint, and the 4th of 6 rounds of another, both
+    answered unsatisfied: the same statements, and the page still links the previous and
+    the next round."""
+    first = complaint_callback(estate)
+    services.callback_perform(callback=first, method="phone", satisfaction="unsatisfied", owner_words="还漏",
+                              shortcomings="仍渗水", now=NOW, actor=estate["desk"])
+    resolve_complaint(estate, received=NOW, resolved=NOW + dt.timedelta(hours=1), complaint=first.complaint)
+    chain = [complaint_callback(estate)]
+    for n in range(5):
+        services.callback_perform(callback=chain[-1], method="phone", satisfaction="unsatisfied",
+                                  owner_words=f"还漏{n}", shortcomings=f"仍渗水{n}", now=NOW, actor=estate["desk"])
+        resolve_complaint(estate, received=NOW, resolved=NOW + dt.timedelta(hours=n + 1),
+                          complaint=chain[-1].complaint)
+        chain.append(Callback.objects.get(complaint=chain[0].complaint, round=n + 2))
+    middle = chain[3]
+    client.force_login(estate["desk"])
+    _page_statements(client, reverse("callbacks:detail", args=[first.pk]))  # the session's first read
+    few, _ = _page_statements(client, reverse("callbacks:detail", args=[first.pk]))
+    many, page = _page_statements(client, reverse("callbacks:detail", args=[middle.pk]))
+    assert many == few
+    assert reverse("callbacks:detail", args=[chain[2].pk]) in page and "The previous callback" in page
+    assert reverse("callbacks:detail", args=[chain[4].pk]) in page and "The next callback" in page
+    assert reverse("callbacks:detail", args=[chain[5].pk]) in page and "6th round" in page
