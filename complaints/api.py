@@ -235,7 +235,8 @@ class ComplaintFilter(django_filters.FilterSet):
     owner = IdFilter(label="owner id")
     assignee = IdFilter(label="assignee (user) id")
     overdue = django_filters.BooleanFilter(label="past the promise (open, clock running)")
-    q = django_filters.CharFilter(label="number, room-number prefix or contact name", max_length=100)
+    q = django_filters.CharFilter(label="number (its start or its end), room-number prefix or start of the contact name",
+                                  max_length=100)
 
     class Meta:
         model = Complaint

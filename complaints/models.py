@@ -7,7 +7,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.contrib.postgres.indexes import OpClass
 from django.db.models import F, Q
+from django.db.models.functions import Reverse, Upper
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
@@ -218,6 +220,11 @@ class Complaint(models.Model):
             models.Index(*QUEUE_ORDER, name="complaint_queue_order"),
             models.Index("status", *QUEUE_ORDER, name="complaint_queue_status"),
             models.Index(fields=["estate", "category", "received_at"], name="complaint_category_recent"),
+            # The queue's search box (complaints.selectors.complaint_queue, propertydesk.search):
+            # a number by its start or its end, either case; the contact's name by its start.
+            models.Index(OpClass(Upper("number"), name="text_pattern_ops"), name="complaint_number_prefix"),
+            models.Index(OpClass(Reverse(Upper("number")), name="text_pattern_ops"), name="complaint_number_tail"),
+            models.Index(OpClass("contact_name", name="varchar_pattern_ops"), name="complaint_contact_prefix"),
         ]
 
     def __str__(self):

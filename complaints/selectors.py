@@ -29,9 +29,11 @@ from complaints.models import (
     SuggestionEvent,
     SuggestionStatus,
 )
+from owners.models import Unit
 from propertydesk import messages
 from propertydesk.paging import capped_counts
 from propertydesk.roles import ENGINEERING, FRONT_DESK, SUPERVISOR, is_staff_member, owner_of, roles_of
+from propertydesk.search import number_matches, unit_in
 
 
 def complaint_queryset_for(user) -> QuerySet[Complaint]:
@@ -74,8 +76,12 @@ def complaint_queue(
     if overdue:
         complaints = complaints.filter(status__in=OPEN_STATUSES, paused_since__isnull=True, promised_at__lt=now)
     if query:
+        # Each part answered by an index on the complaint itself (propertydesk.search): the
+        # number's start or end, the units whose room number starts so (either case), the
+        # contact's name by its start (as typed).
         complaints = complaints.filter(
-            Q(number__icontains=query) | Q(unit__number__istartswith=query) | Q(contact_name__startswith=query)
+            number_matches(query) | unit_in(Unit.objects.filter(number__istartswith=query))
+            | Q(contact_name__startswith=query)
         )
     # Open ones first, the nearest promise first; then the rest, newest first (QUEUE_ORDER,
     # the order of the index complaint_queue_order, whose first entries are the open ones).

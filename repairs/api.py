@@ -453,7 +453,8 @@ class WorkOrderFilter(django_filters.FilterSet):
     late = django_filters.BooleanFilter(method="filter_late", label="dispatched late, or flagged as late")
     registered_after = MomentFilter(field_name="registered_at", lookup_expr="gte")
     registered_before = MomentFilter(field_name="registered_at", lookup_expr="lt")
-    q = django_filters.CharFilter(method="search", label="order number, or room-number prefix", max_length=100)
+    q = django_filters.CharFilter(method="search", max_length=100,
+                                  label="order number (its start or its end), or room-number prefix")
 
     class Meta:
         model = WorkOrder
@@ -468,7 +469,7 @@ class WorkOrderFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(number__icontains=value) | Q(unit__number__startswith=value))
+        return queryset.filter(selectors.number_or_room(value))
 
 
 _VIEW = ["repairs.view_workorder"]

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import OpClass
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Reverse, Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
@@ -243,6 +245,11 @@ class WorkOrder(models.Model):
                          name="workorder_done_at"),
             models.Index(fields=["arrived_at"], condition=Q(kind="special_service", planned_end_at__isnull=False),
                          name="workorder_special_arrived"),
+            # The queue's search box (repairs.selectors.work_order_queue, propertydesk.search):
+            # a number by its start or its end, the requester's name by its start, either case.
+            models.Index(OpClass(Upper("number"), name="text_pattern_ops"), name="workorder_number_prefix"),
+            models.Index(OpClass(Reverse(Upper("number")), name="text_pattern_ops"), name="workorder_number_tail"),
+            models.Index(OpClass(Upper("requester_name"), name="text_pattern_ops"), name="workorder_requester_prefix"),
         ]
 
     def __str__(self):

@@ -8,9 +8,11 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from owners.models import Unit
 from owners.selectors import owned_units
 from propertydesk.paging import capped_counts
 from propertydesk.roles import is_staff_member, owner_of, worker_of
+from propertydesk.search import number_matches, unit_in
 from repairs.models import (
     OPEN_STATUSES,
     Acceptance,
@@ -66,6 +68,15 @@ def work_orders_for(user) -> QuerySet[WorkOrder]:
     return owner_work_orders(owner=owner) if owner else orders.none()
 
 
+def number_or_room(query: str) -> Q:
+    """Orders whose number starts or ends with ``query`` (either case), or whose room
+    number starts with it (as typed): each part answered by an index on the order itself
+    (propertydesk.search); the units are found by their index on UPPER(number), the case
+    is checked after. One statement reads the units."""
+    units = Unit.objects.filter(number__istartswith=query, number__startswith=query)
+    return number_matches(query) | unit_in(units)
+
+
 def work_order_queue(
     *, user, status: str = "", kind: str = "", trade: str = "", estate=None, late: bool = False, query: str = "",
     open_only: bool = False,
@@ -84,10 +95,9 @@ def work_order_queue(
         orders = orders.filter(estate=estate)
     if late:
         orders = orders.filter(Q(dispatch_late_by__isnull=False) | Q(dispatch_alerted_at__isnull=False))
+    query = query.strip()
     if query:
-        query = query.strip()
-        orders = orders.filter(Q(number__icontains=query) | Q(unit__number__startswith=query)
-                               | Q(requester_name__icontains=query))
+        orders = orders.filter(number_or_room(query) | Q(requester_name__istartswith=query))
     return orders.order_by("-registered_at", "-pk")
 
 

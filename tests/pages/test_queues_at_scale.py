@@ -109,3 +109,46 @@ def test_below_the_cap_the_queue_counts_exactly(client, desk, settings, name, ad
     page = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert re.search(r"\b7 (complaints|work orders|callbacks)", page)
     assert "More than" not in page and "Counted and paged" not in page
+
+
+SEARCHED_QUEUES = [
+    ("complaints:queue", add_complaints, "complaints"),
+    ("repairs:queue", add_work_orders, "work orders"),
+]
+
+
+def searches(desk, kind):
+    """A room prefix, a name's start and a number's start, each matching every row."""
+    prefix = {"complaints": "TS", "work orders": "PG"}[kind]
+    return ["3-1-12", "李", f"{desk['unit'].estate.code}-{prefix}2026"]
+
+
+@pytest.mark.parametrize("inline", [1000, 0])
+@pytest.mark.parametrize("name, add, kind", SEARCHED_QUEUES)
+def test_a_searched_queue_costs_as_many_statements_with_60_matches_as_with_5(
+        client, desk, monkeypatch, name, add, kind, inline):
+    from propertydesk import search
+
+    monkeypatch.setattr(search, "UNIT_IDS_INLINE", inline)  # the units listed, or a subquery
+    client.force_login(desk["boss"])
+    add(desk, 0, 5)
+    few = {q: statements(client, f"{reverse(name)}?q={q}") for q in searches(desk, kind)}
+    add(desk, 5, 55)
+    for q in searches(desk, kind):
+        assert statements(client, f"{reverse(name)}?q={q}") == few[q]
+        assert statements(client, f"{reverse(name)}?q={q}&page=2") == few[q]
+
+
+@pytest.mark.parametrize("name, add, kind", SEARCHED_QUEUES)
+def test_a_search_matching_beyond_the_cap_says_more_than_and_pages_on(client, desk, settings, name, add, kind):
+    settings.QUEUE_COUNT_CAP = 40
+    client.force_login(desk["boss"])
+    rows = add(desk, 0, 60)
+    if name == "repairs:queue":
+        rows.reverse()  # newest first
+    for q in searches(desk, kind):
+        first = client.get(reverse(name), {"q": q}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert f"More than 40 {kind}" in first
+        assert rows[0] in first and rows[29] in first and rows[30] not in first
+        second = client.get(reverse(name), {"q": q, "page": 2}).content.decode()
+        assert rows[30] in second and rows[29] not in second
