@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
@@ -71,9 +72,22 @@ class QueueFilterForm(forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), required=False, choices=[("", _("Any"))] + list(Urgency.choices))
     department = forms.ChoiceField(label=_("Department"), required=False, choices=[("", _("Any"))] + list(Department.choices))
     category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", _("Any"))] + list(Category.choices))
+    estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"), required=False, empty_label=_("Any"))
     building = forms.ModelChoiceField(Building.objects.select_related("estate"), label=_("Building"), required=False,
                                       empty_label=_("Any"))
     overdue = forms.BooleanField(label=_("Past the promise"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        """The buildings of the chosen estate; of every estate only while they are few (a
+        company's hundreds of buildings in one list help nobody and take long to draw)."""
+        super().__init__(*args, **kwargs)
+        estate = self.data.get("estate") if self.is_bound else None
+        buildings = Building.objects.select_related("estate")
+        if estate and str(estate).isdigit():
+            self.fields["building"].queryset = buildings.filter(estate_id=estate)
+        elif Building.objects.count() > settings.FILTER_MAX_BUILDINGS:
+            self.fields["building"].queryset = buildings.none()
+            self.fields["building"].help_text = _("Choose the estate first.")
 
 
 def staff_choices():

@@ -37,6 +37,8 @@ def _digest_body(values: dict[str, Any]) -> str:
         if item.get("department"):
             line = gettext("%(line)s, %(department)s") % {"line": line, "department": item["department"]}
         lines.append(f"{mark} {line}")
+    if values.get("more"):
+        lines.append(gettext("… and %(more)d more: see the open complaints queue.") % {"more": values["more"]})
     return "\n".join(lines) or gettext("No open complaints.")
 
 

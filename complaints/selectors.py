@@ -56,7 +56,7 @@ def complaint_queryset_for(user) -> QuerySet[Complaint]:
 def complaint_queue(
     *, user, now: datetime, status: str = "", urgency: str = "", department: str = "",
     building_id: int | None = None, overdue: bool = False, query: str = "", assignee_id: int | None = None,
-    category: str = "",
+    category: str = "", estate_id: int | None = None,
 ) -> QuerySet[Complaint]:
     complaints = complaint_queryset_for(user)
     if status == "open":
@@ -69,6 +69,8 @@ def complaint_queue(
         complaints = complaints.filter(department=department)
     if category:
         complaints = complaints.filter(category=category)
+    if estate_id:
+        complaints = complaints.filter(estate_id=estate_id)
     if building_id:
         complaints = complaints.filter(unit__building_id=building_id)
     if assignee_id:
@@ -213,17 +215,19 @@ def complaint_clusters(*, as_of: datetime, estate=None) -> list[Cluster]:
     return sorted(clusters, key=lambda c: -c.count)
 
 
-def open_complaints_for_digest() -> QuerySet[Complaint]:
-    return (
-        Complaint.objects.filter(status__in=OPEN_STATUSES)
-        .select_related("unit", "assignee")
-        .order_by("promised_at")
-    )
+def open_complaints_for_digest(*, department: str | None = None) -> QuerySet[Complaint]:
+    complaints = Complaint.objects.filter(status__in=OPEN_STATUSES)
+    if department:
+        complaints = complaints.filter(department=department)
+    return complaints.select_related("unit", "assignee").order_by("promised_at", "pk")
 
 
-def digest_params(complaints: list[Complaint], *, as_of: datetime) -> dict:
-    """The parameters of the 15:30 digest (``complaints.messages.DIGEST``): the open
-    complaints as data, so each reader gets the list in their own language."""
+def digest_params(complaints: QuerySet[Complaint], *, as_of: datetime, limit: int) -> dict:
+    """The parameters of the 15:30 digest (``complaints.messages.DIGEST``): how many are
+    open and past their promise (one aggregate over the open-only index), and the first
+    ``limit`` by promise as data, so each reader gets the list in their own language."""
+    totals = complaints.order_by().aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(paused_since__isnull=True, promised_at__lt=as_of)))
     items = [
         {
             "number": c.number, "unit": c.unit.number,
@@ -233,11 +237,11 @@ def digest_params(complaints: list[Complaint], *, as_of: datetime) -> dict:
             "department": messages.label(choices=Department, value=c.department),
             "overdue": c.is_overdue(as_of), "paused": c.is_paused,
         }
-        for c in complaints
+        for c in complaints[:limit]
     ]
     return {
-        "day": messages.day(timezone.localdate(as_of)), "open": len(items),
-        "overdue": sum(item["overdue"] for item in items), "items": items,
+        "day": messages.day(timezone.localdate(as_of)), "open": totals["open"],
+        "overdue": totals["overdue"], "items": items, "more": totals["open"] - len(items),
     }
 
 

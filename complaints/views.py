@@ -48,6 +48,7 @@ def queue(request):
     complaints = selectors.complaint_queue(
         user=request.user, now=now, status=filters.get("status") or "",
         urgency=filters.get("urgency") or "", department=filters.get("department") or "",
+        estate_id=getattr(filters.get("estate"), "pk", None),
         building_id=getattr(filters.get("building"), "pk", None), overdue=bool(filters.get("overdue")),
         category=filters.get("category") or "",
         query=filters.get("q") or "",

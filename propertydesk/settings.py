@@ -353,6 +353,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "propertydesk@localhos
 # only up to this many (a count beyond says "1000+") and page only within it
 # (propertydesk.paging): a million rows are never counted on a page view.
 QUEUE_COUNT_CAP = int(os.environ.get("QUEUE_COUNT_CAP", "1000"))
+# A filter offers every estate's buildings in one list only while there are this many at
+# most; beyond, the buildings of the estate chosen first.
+FILTER_MAX_BUILDINGS = int(os.environ.get("FILTER_MAX_BUILDINGS", "100"))
+# The 15:30 digest lists this many open complaints, nearest promise first (the ones past
+# it lead); the counts above the list are of all of them, and the queue has the rest.
+COMPLAINT_DIGEST_ITEMS = int(os.environ.get("COMPLAINT_DIGEST_ITEMS", "100"))
 # Complaint rules (domain §3); an estate can override each in its ComplaintPolicy (admin).
 COMPLAINT_POLICY_DEFAULTS = {
     "emergency_hours": 2,

@@ -235,3 +235,22 @@ def test_an_owner_who_prefers_email_gets_one_after_commit(staff, mailoutbox, dja
     assert c.number in mailoutbox[0].subject
     note = Notification.objects.get(owner=owner)
     assert sorted(note.deliveries.values_list("channel", "status")) == [("email", "sent"), ("inbox", "sent")]
+
+
+@override_settings(COMPLAINT_DIGEST_ITEMS=2)
+def test_a_long_digest_lists_the_nearest_promises_and_counts_the_rest(staff):
+    # given: four open complaints, one of them past its promise, and room for two in the list
+    late = complaint(staff)
+    for n, urgency in enumerate(("normal", "urgent", "normal")):
+        complaint(staff, number=f"6-1-{n}", urgency=urgency, category="sanitation")
+
+    # when
+    call_command("runjob", "complaints.daily_followup", "--as-of", "2026-11-02T15:30")
+
+    # then: the counts are of all four, the list the two nearest promises, then what is left
+    digest = Notification.objects.get(kind="complaint.digest", recipient=staff["desk"])
+    lines = digest.body.splitlines()
+    assert digest.subject == "Open complaints on 2026-11-02: 4, 1 past their promise"
+    assert len(lines) == 3 and lines[0].startswith(f"! {late.number}") and "6-1-1" in lines[1]
+    assert lines[2] == "… and 2 more: see the open complaints queue."
+    assert digest.render("zh-hans")[1].splitlines()[2] == "……另有 2 件，请到未完结投诉队列查看。"
