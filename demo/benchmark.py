@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from callbacks.models import Callback
 from complaints.models import Complaint, ComplaintEvent
-from fees.models import Bill
+from fees.models import Bill, MonthReport
 from owners.models import Owner, OwnerPhone, Ownership, Unit
 from owners import crypto
 from repairs.models import OPEN_STATUSES as OPEN_ORDER_STATUSES
@@ -212,6 +212,7 @@ class Samples:
     work_order: WorkOrder
     callback: Callback
     month: date
+    reported: date          # the latest month with a stored report (else the latest billed)
     estate_id: int
 
 
@@ -228,9 +229,10 @@ def pick_samples(now: datetime) -> Samples:
     work_order = paid or WorkOrder.objects.order_by("-pk").first()
     callback = Callback.objects.filter(status="due").order_by("due_on", "pk").first() or Callback.objects.first()
     latest = Bill.objects.order_by("-period").values_list("period", flat=True).first() or today.replace(day=1)
+    reported = MonthReport.objects.order_by("-month").values_list("month", flat=True).first() or latest
     return Samples(now=now, today=today, unit=unit, owner=owner, phone=phone.number if phone else "",
                    complaint=complaint, work_order=work_order, callback=callback, month=latest,
-                   estate_id=unit.estate_id)
+                   reported=reported, estate_id=unit.estate_id)
 
 
 def _complaint_rows(qs):
@@ -328,7 +330,7 @@ def operations() -> list[Op]:
            floor=lambda s: [sql_of(Bill.objects.filter(unit=s.unit).order_by("-period").values(
                "number", "period", "amount", "paid", "status")[:24])]),
         Op("bills of a month", "page", "finance", lambda s: f"/fees/bills/?period={month_q(s)}",
-           floor=lambda s: [sql_of(Bill.objects.filter(period=s.month).order_by("pk").values(
+           floor=lambda s: [sql_of(Bill.objects.filter(period=s.month).order_by("number").values(
                "number", "unit__number", "amount", "paid", "status")[:50])]),
         Op("dunning page", "page", "finance", lambda s: f"/fees/dunning/?period={month_q(s)}",
            floor=lambda s: [
@@ -341,9 +343,12 @@ def operations() -> list[Op]:
         Op("arrears", "page", "finance", "/fees/arrears/",
            floor=lambda s: [("SELECT unit_id, sum(amount - paid) FROM fees_bill WHERE status <> 'paid' "
                              "GROUP BY unit_id ORDER BY 2 DESC LIMIT 50", [])]),
-        Op("month report", "page", "finance", lambda s: f"/fees/reports/?month={month_q(s)}",
+        Op("month report (last month, stored)", "page", "finance",
+           lambda s: f"/fees/reports/?month={s.reported:%Y-%m}",
+           floor=lambda s: [sql_of(MonthReport.objects.filter(month=s.reported).values("estate_id", "data"))]),
+        Op("month report (this month, live)", "page", "finance", lambda s: f"/fees/reports/?month={s.today:%Y-%m}",
            floor=lambda s: [("SELECT estate_id, count(*), sum(amount), sum(paid) FROM fees_bill "
-                             "WHERE period = %s GROUP BY estate_id", [s.month])]),
+                             "WHERE period = %s GROUP BY estate_id", [s.today.replace(day=1)])]),
         # -- the owner's portal
         Op("portal home", "page", "owner", "/portal/",
            floor=lambda s: [sql_of(Ownership.objects.filter(owner=s.owner, end_date__isnull=True).values(

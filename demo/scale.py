@@ -571,6 +571,7 @@ class Generator:
             months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
         if self.today.day > settings.FEE_POLICY_DEFAULTS["bill_day"]:
             months = [*months[1:], self.today.replace(day=1)]  # this month's bills are out
+        self.bill_months = months
         FeeStandard.objects.bulk_create([
             FeeStandard(estate=e, item="物业服务费", basis="per_m2_month", rate=FEE_RATE,
                         effective_from=months[0], published_at=self.start)
@@ -721,6 +722,18 @@ class Generator:
         """)
         return {"complaints_overdue": flagged, "orders_dispatch_late": alerted, "callbacks_overdue": late}
 
+    def reports(self) -> dict[str, int]:
+        """Each billed month's report, made on the next month's report day as the job makes
+        it (fees.services.month_report_generate: a few grouped statements a month)."""
+        day = settings.FEE_POLICY_DEFAULTS["report_day"]
+        made = 0
+        for month in getattr(self, "bill_months", []):
+            at = datetime.combine((month + timedelta(days=32)).replace(day=day), datetime.min.time(),
+                                  tzinfo=timezone.get_default_timezone()).replace(hour=2, minute=30)
+            if at <= self.now:
+                made += len(fees_services.month_report_generate(month=month, as_of=at))
+        return {"month_reports": made}
+
     def finish(self) -> dict[str, int]:
         self.sql("DROP TABLE IF EXISTS _owned, _c, _cseq, _w, _wseq, _pay, _rseq, _sr")
         # VACUUM as well where it can run (not inside a test's transaction): it marks the
@@ -756,5 +769,6 @@ def generate(*, scale: float, seed: int, today: date, out=None) -> Report:
         report.timed("fees", generator.fees, out)
         report.timed("services", generator.paid_services, out)
         report.timed("sweeps", generator.sweeps, out)
+        report.timed("reports", generator.reports, out)
     report.timed("analyze", generator.finish, out)
     return report

@@ -302,6 +302,9 @@ class Bill(models.Model):
             # A month's totals (the desk's list, the month report by estate) from the index alone.
             models.Index(fields=["period", "estate"], include=["amount", "paid", "status", "due_on"],
                          name="bill_month_totals"),
+            # The desk's list of a month's bills, in the order the bill run numbered them
+            # (estate, building, room): a page is a walk of this index, not a sort of the month.
+            models.Index(fields=["period", "number"], name="bill_month_list"),
         ]
 
     def __str__(self):

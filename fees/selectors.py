@@ -486,8 +486,9 @@ def allocation_preview(*, unit, amount: Decimal | None, owing: list[Bill] | None
 
 def bill_list(*, period: date, estate_id: int | None = None, building_id: int | None = None,
               status: str = "", query: str = "") -> QuerySet[Bill]:
-    """The bills of a month, by estate, building and room; ``status`` "owing" means
-    owing or partly paid."""
+    """The bills of a month in the order the bill run numbered them (each estate's by
+    building and room; a unit billed later comes after its estate's); ``status`` "owing"
+    means owing or partly paid."""
     bills = Bill.objects.filter(period=period.replace(day=1))
     if estate_id:
         bills = bills.filter(estate_id=estate_id)
@@ -499,8 +500,7 @@ def bill_list(*, period: date, estate_id: int | None = None, building_id: int | 
         bills = bills.filter(status=status)
     if query:
         bills = bills.filter(unit__number__istartswith=query.strip())
-    return (bills.select_related("estate", "unit__building", "owner")
-            .order_by("estate__name", "unit__building__number", "unit__number", "pk"))
+    return bills.select_related("estate", "unit__building", "owner").order_by("number")
 
 
 def bill_totals(bills: QuerySet[Bill]) -> dict:

@@ -15,7 +15,7 @@ from callbacks.models import Callback
 from complaints import services as complaints
 from complaints.models import Complaint, ComplaintEvent
 from demo import scale
-from fees.models import Allocation, Bill, Payment
+from fees.models import Allocation, Bill, MonthReport, Payment
 from owners import crypto
 from owners.models import Estate, Owner, OwnerPhone, Unit
 from repairs.models import WorkOrder
@@ -45,6 +45,8 @@ def test_counts_follow_the_scale_and_the_output_says_so(loaded):
             + WorkOrder.objects.filter(completed_at__isnull=False).count())
     assert Callback.objects.count() == owed
     assert "complaints 500" in loaded and "Loaded" in loaded
+    # each month's report as the job makes it on the next month's report day (Dec–Oct)
+    assert MonthReport.objects.filter(estate__isnull=True).count() == 11
 
 
 def test_every_constraint_holds_and_every_state_appears(loaded):
