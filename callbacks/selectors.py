@@ -111,28 +111,52 @@ def counts_by_assignee(*, today: date) -> list[dict]:
 
 
 def callback_detail(*, callback_id: int) -> Callback:
+    """One callback with what its page shows of it: the room, the owner and who is to
+    call joined (six tables); its one source (a complaint, a work order or an activity)
+    and who cancelled it read by primary key, each only when set. Joining all of them,
+    ten tables, took PostgreSQL several times longer to plan than to run. The results
+    come with the source's chain (callbacks_for_source, results_of), the spot checks
+    from spot_checks_of."""
     return get_object_or_404(
-        Callback.objects.select_related(*_RELATED, "cancelled_by").prefetch_related(
-            Prefetch("results", queryset=CallbackResult.objects.select_related("recorded_by", "corrects")
-                     .defer("signature_png")),
-            Prefetch("spot_checks", queryset=SpotCheck.objects.select_related("checked_by")),
-        ),
+        Callback.objects.select_related("estate", "unit__building", "owner", "assignee")
+        .prefetch_related("complaint", "work_order", "activity", "cancelled_by"),
         pk=callback_id,
     )
 
 
+def _results():
+    return CallbackResult.objects.select_related("recorded_by").defer("signature_png").order_by("at", "pk")
+
+
 def callbacks_for_source(*, complaint=None, work_order=None) -> list[Callback]:
-    """The chain of callbacks of one complaint or work order, oldest first, with their
-    latest result: shown on the complaint's and the order's pages."""
+    """The chain of callbacks of one complaint or work order, oldest first, each with its
+    results (oldest first, who recorded them joined) and its ``latest_result``: shown on
+    the complaint's and the order's pages, and on each callback's page, which takes its
+    own results from here (results_of)."""
     rows = Callback.objects.filter(complaint=complaint) if complaint is not None else \
         Callback.objects.filter(work_order=work_order)
-    rows = rows.select_related("assignee").prefetch_related(
-        Prefetch("results", queryset=CallbackResult.objects.defer("signature_png").order_by("-at", "-pk")))
+    rows = rows.select_related("assignee").prefetch_related(Prefetch("results", queryset=_results()))
     chain = list(rows.order_by("created_at", "pk"))
     for callback in chain:
         results = list(callback.results.all())
-        callback.latest_result = results[0] if results else None
+        callback.latest_result = results[-1] if results else None
     return chain
+
+
+def results_of(*, callback: Callback, chain: list[Callback]) -> list[CallbackResult]:
+    """The callback's results, oldest first: from the source's ``chain``
+    (callbacks_for_source) when the callback is in it, else read (an activity's
+    callback has no chain)."""
+    mine = next((c for c in chain if c.pk == callback.pk), None)
+    return list(mine.results.all()) if mine is not None else list(_results().filter(callback=callback))
+
+
+def spot_checks_of(*, callback: Callback) -> list[SpotCheck]:
+    """The supervisors' spot checks of the callback, newest first. Only a callback that
+    was done is spot-checked (services.spot_check_record), so another is not asked."""
+    if callback.status != Status.DONE:
+        return []
+    return list(callback.spot_checks.select_related("checked_by"))
 
 
 def latest_result(*, callback: Callback) -> CallbackResult | None:

@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from propertydesk.selectors import unread_count
 from propertydesk.roles import ROLE_LABELS, is_staff_member, is_supervisor, owner_of, roles_of, worker_of
 
@@ -12,6 +14,8 @@ def navigation(request):
         "nav_is_supervisor": is_supervisor(user),
         "nav_owner": owner_of(user),
         "nav_role_labels": [ROLE_LABELS[r] for r in roles],
-        "nav_unread": unread_count(user),
+        # Counted when a template first shows it; a page that has counted already (the
+        # inbox) gives its own and this one is never read.
+        "nav_unread": SimpleLazyObject(lambda: unread_count(user)),
         "nav_worker": worker_of(user),
     }

@@ -23,6 +23,12 @@ def unread_count(user) -> int:
     return inbox_for(user).filter(read_at__isnull=True).count()
 
 
+def inbox_counts(user) -> dict[str, int]:
+    """``{"all": messages, "unread": unread ones}`` in one statement: the inbox's pages
+    and its badge."""
+    return inbox_for(user).order_by().aggregate(all=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True)))
+
+
 # ---- the outbox, as the desk sees it ----------------------------------------------------------
 
 # A delivery the desk should look at: it failed (and will be retried) or was given up.

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from propertydesk import limits
 from propertydesk.roles import is_staff_member, owner_of, worker_of
-from propertydesk.selectors import inbox_for
+from propertydesk.selectors import inbox_counts, inbox_for
 from propertydesk.tokens import token_issue
 
 
@@ -109,8 +109,12 @@ def inbox(request):
     if request.method == "POST":
         notes.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("inbox")
-    page = Paginator(notes, 30).get_page(request.GET.get("page"))
-    return render(request, "inbox.html", {"page": page})
+    counts = inbox_counts(request.user)
+    paginator = Paginator(notes, 30)
+    paginator.count = counts["all"]  # counted beside the unread ones, not again
+    # The unread count given here stands for the navigation's (never read, it is lazy).
+    return render(request, "inbox.html", {"page": paginator.get_page(request.GET.get("page")),
+                                          "nav_unread": counts["unread"]})
 
 
 def healthz(request):

@@ -148,7 +148,11 @@ def detail(request, pk, bound=None, status=200):
     now = timezone.now()
     today = timezone.localdate(now)
     user = request.user
-    results = list(callback.results.all())
+    # The source's chain, shown at the foot of the page, also holds the next round and
+    # this callback's results.
+    chain = (selectors.callbacks_for_source(complaint=callback.complaint, work_order=callback.work_order)
+             if callback.complaint_id or callback.work_order_id else [])
+    results = selectors.results_of(callback=callback, chain=chain)
     superseded = {result.corrects_id: result for result in results if result.corrects_id}
     for result in results:
         result.corrected_in = superseded.get(result.pk)
@@ -156,14 +160,11 @@ def detail(request, pk, bound=None, status=200):
     due = callback.status == Status.DUE
     can_perform = user.has_perm(PERFORM)
     staff = list(selectors.callback_staff()) if can_perform and due else []
-    # The source's chain, shown at the foot of the page, also holds the next round.
-    chain = (selectors.callbacks_for_source(complaint=callback.complaint, work_order=callback.work_order)
-             if callback.complaint_id or callback.work_order_id else [])
     return render(request, "callbacks/detail.html", {
         "callback": callback, "now": now, "today": today, "results": results, "latest": latest,
         "next_callback": selectors.next_in_chain(callback=callback, chain=chain), "chain": chain,
         "overdue": callback.is_overdue(today), "forms": _forms(callback, latest, staff, bound),
-        "spot_checks": list(callback.spot_checks.all()),
+        "spot_checks": selectors.spot_checks_of(callback=callback),
         "can_offer": callback.owner_id is not None and callback.owner.user_id is not None,
         "show": {
             "perform": can_perform and due,
