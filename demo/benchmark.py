@@ -441,20 +441,21 @@ def job_operations() -> list[Op]:
                              "WHERE period = %s GROUP BY estate_id", [s.month])]),
         Op("job callbacks.hourly (1,000 fall overdue)", "job", job="callbacks.hourly",
            at=lambda s: _local(s.today, 10), setup=_make_callbacks_fall_due,
-           floor=lambda s: [
-               ("WITH f AS (UPDATE callbacks_callback SET overdue_flagged_at = %s WHERE status = 'due' "
-                "AND due_on < %s AND overdue_flagged_at IS NULL RETURNING id) "
-                "INSERT INTO pg_temp.bench_events SELECT id, %s FROM f", [s.now, s.today, s.now])]),
+           floor=lambda s: [*_missing_sources(_local(s.today, 10)), (OVERDUE_FLOOR.format(
+               table="callbacks_callback", kind="callback.overdue",
+               flag="status = 'due' AND due_on < %(today)s AND overdue_flagged_at IS NULL",
+               roles="'supervisor', 'front_desk'"), {"now": _local(s.today, 10), "today": s.today})]),
         Op("job callbacks.hourly (idle)", "job", job="callbacks.hourly", at=lambda s: _local(s.today, 11),
-           floor=lambda s: [("SELECT id FROM callbacks_callback WHERE status = 'due' AND due_on < %s "
+           floor=lambda s: [*_missing_sources(_local(s.today, 11)),
+                            ("SELECT id FROM callbacks_callback WHERE status = 'due' AND due_on < %s "
                              "AND overdue_flagged_at IS NULL", [s.today])]),
         Op("job complaints.overdue_sweep (1,000 fall overdue)", "job", job="complaints.overdue_sweep",
            at=lambda s: _local(s.today, 10, 5), setup=_make_complaints_overdue,
-           floor=lambda s: [
-               ("WITH f AS (UPDATE complaints_complaint SET overdue_flagged_at = %s WHERE status IN "
-                "('received', 'assigned', 'in_progress') AND paused_since IS NULL AND promised_at < %s "
-                "AND overdue_flagged_at IS NULL RETURNING id) INSERT INTO pg_temp.bench_events "
-                "SELECT id, %s FROM f", [s.now, s.now, s.now])]),
+           floor=lambda s: [(OVERDUE_FLOOR.format(
+               table="complaints_complaint", kind="complaint.overdue",
+               flag="status IN ('received', 'assigned', 'in_progress') AND paused_since IS NULL "
+                    "AND promised_at < %(now)s AND overdue_flagged_at IS NULL",
+               roles="'supervisor'"), {"now": _local(s.today, 10, 5)})]),
         Op("job complaints.daily_followup (15:30 digest)", "job", job="complaints.daily_followup",
            at=lambda s: _local(s.today, 15, 30),
            floor=lambda s: [sql_of(_complaint_rows(_open_complaints()).order_by("estate_id", "promised_at"))]),
@@ -523,6 +524,36 @@ DUNNING_FLOOR = """
     UPDATE fees_dunningnotice n SET notification_id = t.id
     FROM notes t WHERE n.id = substr(t.dedupe_key, 15)::bigint
 """
+
+# Flagging what fell overdue and telling the staff: one UPDATE, an event row each (a
+# temporary table), a message per recipient and its inbox delivery, one statement.
+OVERDUE_FLOOR = """
+    WITH f AS (UPDATE {table} SET overdue_flagged_at = %(now)s WHERE {flag} RETURNING id),
+    ev AS (INSERT INTO pg_temp.bench_events SELECT id, %(now)s FROM f),
+    r AS (SELECT DISTINCT u.id FROM auth_user u JOIN auth_user_groups ug ON ug.user_id = u.id
+          JOIN auth_group g ON g.id = ug.group_id WHERE g.name IN ({roles}) AND u.is_active),
+    n AS (INSERT INTO propertydesk_notification (recipient_id, kind, params, url, created_at, dedupe_key)
+          SELECT r.id, '{kind}', jsonb_build_object('id', f.id), '', %(now)s, 'bench:' || f.id || ':' || r.id
+          FROM f CROSS JOIN r RETURNING id)
+    INSERT INTO propertydesk_delivery (notification_id, channel, status, attempts, last_error, provider_id,
+                                       idempotency_key, created_at, sent_at, claimed_by)
+    SELECT id, 'inbox', 'sent', 0, '', '', 'bench-' || id, %(now)s, %(now)s, '' FROM n
+"""
+
+
+def _missing_sources(at: datetime) -> list[tuple[str, list]]:
+    """The hourly job's repair scans: resolved complaints and finished jobs of the lookback
+    window with no callback."""
+    since = at - timedelta(days=settings.CALLBACK_REPAIR_LOOKBACK_DAYS)
+    return [
+        ("SELECT c.id FROM complaints_complaint c WHERE c.status = 'resolved' AND c.resolved_at >= %s "
+         "AND c.resolved_at <= %s AND NOT EXISTS (SELECT 1 FROM callbacks_callback b WHERE b.complaint_id = c.id)",
+         [since, at]),
+        ("SELECT w.id FROM repairs_workorder w WHERE w.status IN ('completed', 'signed_off') "
+         "AND w.completed_at >= %s AND w.completed_at <= %s "
+         "AND NOT EXISTS (SELECT 1 FROM callbacks_callback b WHERE b.work_order_id = w.id)", [since, at]),
+    ]
+
 
 _TEMP_TABLES = [
     "CREATE TEMP TABLE IF NOT EXISTS bench_bills (unit_id bigint, estate_id bigint, amount numeric)",

@@ -490,7 +490,10 @@ def dunning_deliver(*, as_of: datetime, batch: int = 2000) -> int:
             notices = list(DunningNotice.objects.select_for_update(skip_locked=True, of=("self",))
                            .filter(notification__isnull=True, owner__isnull=False,
                                    status__in=(NoticeStatus.PENDING, NoticeStatus.TO_PRINT))
-                           .select_related("owner", "unit").order_by("pk")[:batch])
+                           .select_related("owner", "unit").order_by("pk")
+                           # what the message needs: no decrypting of each owner's ID number
+                           .only("round", "period", "amount_owed", "channel", "status", "notification_id",
+                                 "owner__user_id", "unit__number")[:batch])
             if not notices:
                 return queued
             written = notifications.notify_owners(now=as_of, messages=[notifications.OwnerMessage(
@@ -519,8 +522,9 @@ def _notices_move(ids: list[int], pair: tuple[str, str], *, at: datetime, note: 
     with connection.cursor() as cursor:
         cursor.execute("""
             WITH moved AS (
-                UPDATE fees_dunningnotice SET status = %(to)s, sent_at = %(at)s
-                WHERE id = ANY(%(ids)s) AND status = %(from)s RETURNING id
+                UPDATE fees_dunningnotice n SET status = %(to)s, sent_at = %(at)s
+                FROM unnest(%(ids)s::bigint[]) AS v(id)   -- a join: = ANY(2,000 ids) was planned as a scan
+                WHERE n.id = v.id AND n.status = %(from)s RETURNING n.id
             ), logged AS (
                 INSERT INTO fees_dunningnoticeevent (notice_id, at, actor_id, from_status, to_status, note)
                 SELECT id, %(at)s, NULL, %(from)s, %(to)s, %(note)s FROM moved
