@@ -1,12 +1,11 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import (
     Category, Channel, Complaint, ComplaintEvent, Department, PauseReason, Status, Suggestion, Urgency,
 )
-from owners.forms import UnitByNumberMixin
+from owners.forms import BuildingsOfEstateMixin, UnitByNumberMixin
 from owners.models import Building, Estate, Unit
 from propertydesk.limits import max_length
 from propertydesk.web import DATETIME_INPUT, BusinessDateTimeField
@@ -65,7 +64,7 @@ class PortalComplaintForm(forms.Form):
         self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(BuildingsOfEstateMixin, forms.Form):
     q = forms.CharField(label=_("Number, room or name"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any")), ("open", _("Open"))] + list(Status.choices))
@@ -78,16 +77,8 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Past the promise"), required=False)
 
     def __init__(self, *args, **kwargs):
-        """The buildings of the chosen estate; of every estate only while they are few (a
-        company's hundreds of buildings in one list help nobody and take long to draw)."""
         super().__init__(*args, **kwargs)
-        estate = self.data.get("estate") if self.is_bound else None
-        buildings = Building.objects.select_related("estate")
-        if estate and str(estate).isdigit():
-            self.fields["building"].queryset = buildings.filter(estate_id=estate)
-        elif Building.objects.count() > settings.FILTER_MAX_BUILDINGS:
-            self.fields["building"].queryset = buildings.none()
-            self.fields["building"].help_text = _("Choose the estate first.")
+        self.narrow_buildings()
 
 
 def staff_choices():

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fees.models import Basis, BillStatus, Payment, PaymentMethod
+from owners.forms import BuildingsOfEstateMixin
 from owners.models import Building, Estate
 from propertydesk.limits import max_length
 from propertydesk.web import DATE_INPUT, BusinessDateField
@@ -39,7 +40,7 @@ class ReverseForm(forms.Form):
 STATUS_FILTER = [("", _("Any status")), ("owing", _("Still owing (owing or partly paid)"))] + list(BillStatus.choices)
 
 
-class BillFilterForm(forms.Form):
+class BillFilterForm(BuildingsOfEstateMixin, forms.Form):
     period = BusinessDateField(label=_("Month"), required=False, input_formats=["%Y-%m"],
                              widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
     estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"), required=False,
@@ -49,6 +50,10 @@ class BillFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTER, required=False)
     q = forms.CharField(label=_("Room number"), required=False, max_length=30,
                         widget=forms.TextInput(attrs={"placeholder": _("e.g. 1-1-101")}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.narrow_buildings()
 
     def clean_period(self):
         period = self.cleaned_data.get("period")

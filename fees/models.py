@@ -464,6 +464,9 @@ class DunningNotice(models.Model):
         ]
         indexes = [
             models.Index(fields=["status"], condition=Q(status="pending"), name="dunning_pending"),
+            # The dunning page: a month's notices counted by round, channel and status from the
+            # index alone, and its rows of one round.
+            models.Index(fields=["period", "round"], include=["channel", "status", "unit"], name="dunning_month"),
             # dunning_deliver's batches: the notices not yet in the outbox, in id order, without
             # walking past every notice of earlier months on each batch.
             models.Index(fields=["id"], name="dunning_to_queue",

@@ -181,3 +181,18 @@ class PortalLoginForm(forms.Form):
         label=_("Initial password"), widget=forms.PasswordInput(render_value=False), max_length=limits.PASSWORD_LENGTH,
         help_text=_("Hand it to the owner in person; they can change it after logging in."),
     )
+
+
+class BuildingsOfEstateMixin:
+    """A filter form with ``estate`` and ``building``: the buildings offered are the
+    chosen estate's, or every estate's while they are at most FILTER_MAX_BUILDINGS (a
+    company's hundreds of buildings in one list help nobody and take long to draw)."""
+
+    def narrow_buildings(self) -> None:
+        field = self.fields["building"]
+        estate = self.data.get("estate") if self.is_bound else None
+        if estate and str(estate).isdigit():
+            field.queryset = field.queryset.filter(estate_id=estate)
+        elif Building.objects.count() > settings.FILTER_MAX_BUILDINGS:
+            field.queryset = field.queryset.none()
+            field.help_text = _("Choose the estate first.")

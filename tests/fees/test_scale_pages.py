@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db.models import Count, F, Min, OuterRef, Sum
+from django.test import override_settings
 from django.urls import reverse
 
 from fees import reports, selectors, services
@@ -185,3 +186,21 @@ def test_the_bills_of_a_month_show_totals_and_pages_with_one_aggregate(client, e
     # the month report's collected is the bills' paid, less what was paid after its moment
     assert reports.month_report_figures(month=dt.date(2026, 11, 1), as_of=sh(2026, 11, 12, 9))[0]["collected"] == "0.00"
     assert reports.month_report_figures(month=dt.date(2026, 11, 1), as_of=sh(2026, 11, 30))[0]["collected"] == "100.00"
+
+
+@override_settings(FILTER_MAX_BUILDINGS=1)
+def test_the_bills_filter_offers_the_buildings_of_the_estate_chosen(client, finance_user):
+    import re
+
+    from tests.factories import BuildingFactory
+
+    a, _b = BuildingFactory(), BuildingFactory()
+    client.force_login(finance_user)
+
+    def options(params):
+        html = client.get(reverse("fees:bills"), params).content.decode()
+        select = re.search(r'<select name="building".*?</select>', html, re.S).group(0)
+        return [v for v in re.findall(r'<option value="(\d*)"', select) if v]
+
+    assert options({}) == []
+    assert options({"estate": a.estate_id}) == [str(a.pk)]
