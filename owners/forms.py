@@ -195,4 +195,4 @@ class BuildingsOfEstateMixin:
             field.queryset = field.queryset.filter(estate_id=estate)
         elif Building.objects.count() > settings.FILTER_MAX_BUILDINGS:
             field.queryset = field.queryset.none()
-            field.help_text = _("Choose the estate first.")
+            field.empty_label = _("Choose the estate first")
