@@ -196,6 +196,10 @@ class Callback(models.Model):
         ]
         indexes = [
             models.Index(fields=["due_on"], condition=Q(status="due"), name="callback_due"),
+            # The hourly job's flagging: the due callbacks not yet flagged overdue (an idle run
+            # reads nothing, not every due callback).
+            models.Index(fields=["due_on"], condition=Q(status="due", overdue_flagged_at__isnull=True),
+                         name="callback_not_flagged"),
             models.Index(fields=["estate", "kind", "event_at"], name="callback_rates"),
             # The desk's queue (callbacks.selectors.callback_queue): due ones by due date, one
             # person's ("mine"), and every callback (read backwards, latest due first).
