@@ -35,17 +35,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
-from django.db.models import Q
 from django.test import Client
 from django.utils import timezone
 
-from callbacks.models import Callback
+from callbacks.models import Callback, CallbackEvent
 from complaints.models import Complaint, ComplaintEvent
-from fees.models import Bill, MonthReport
+from fees.models import Bill, MonthReport, Payment
 from owners.models import Owner, OwnerPhone, Ownership, Unit
 from owners import crypto
 from repairs.models import OPEN_STATUSES as OPEN_ORDER_STATUSES
-from repairs.models import WorkOrder
+from repairs.models import WorkOrder, WorkOrderEvent
 
 PAGE_TARGET_MS = 100.0
 FLOOR_RATIO_PAGE = 2.0
@@ -253,14 +252,10 @@ def _callback_rows(qs):
     return qs.values("pk", "kind", "status", "due_on", "contact_name", "unit__number", "estate__name")
 
 
-def _detail_floor(model, events, pk):
+def _detail_floor(model, events, fk: str, pk):
+    """A record's page: its row and its events in order."""
     return lambda s: [sql_of(model.objects.filter(pk=pk(s)).values()),
-                      sql_of(events.objects.filter(**{events_fk(events): pk(s)}).order_by("at", "pk").values())]
-
-
-def events_fk(events) -> str:
-    return {"ComplaintEvent": "complaint_id", "WorkOrderEvent": "work_order_id",
-            "CallbackEvent": "callback_id"}[events.__name__]
+                      sql_of(events.objects.filter(**{fk: pk(s)}).order_by("at", "pk").values())]
 
 
 def _units_of_owners(owner_ids_sql: str) -> str:
@@ -270,9 +265,6 @@ def _units_of_owners(owner_ids_sql: str) -> str:
 
 
 def operations() -> list[Op]:
-    from repairs.models import WorkOrderEvent
-    from callbacks.models import CallbackEvent
-
     def month_q(s):
         return f"{s.month:%Y-%m}"
 
@@ -309,13 +301,13 @@ def operations() -> list[Op]:
            floor=lambda s: [sql_of(_complaint_rows(_open_complaints().filter(
                paused_since__isnull=True, promised_at__lt=s.now)).order_by("promised_at", "pk")[:30])]),
         Op("complaint detail", "page", "desk", lambda s: f"/complaints/{s.complaint.pk}/",
-           floor=_detail_floor(Complaint, ComplaintEvent, lambda s: s.complaint.pk)),
+           floor=_detail_floor(Complaint, ComplaintEvent, "complaint_id", lambda s: s.complaint.pk)),
         # -- work orders
         Op("work-order queue", "page", "desk", "/work-orders/",
            floor=lambda s: [sql_of(_order_rows(WorkOrder.objects.filter(
                status__in=OPEN_ORDER_STATUSES)).order_by("-registered_at", "-pk")[:30])]),
         Op("work-order detail (paid)", "page", "desk", lambda s: f"/work-orders/{s.work_order.pk}/",
-           floor=_detail_floor(WorkOrder, WorkOrderEvent, lambda s: s.work_order.pk)),
+           floor=_detail_floor(WorkOrder, WorkOrderEvent, "work_order_id", lambda s: s.work_order.pk)),
         # -- callbacks
         Op("callback queue: due today", "page", "desk", "/callbacks/?bucket=today",
            floor=lambda s: [sql_of(_callback_rows(Callback.objects.filter(status="due", due_on=s.today))
@@ -324,7 +316,7 @@ def operations() -> list[Op]:
            floor=lambda s: [sql_of(_callback_rows(Callback.objects.filter(status="due", due_on__lt=s.today))
                                    .order_by("due_on", "pk")[:30])]),
         Op("callback detail", "page", "desk", lambda s: f"/callbacks/{s.callback.pk}/",
-           floor=_detail_floor(Callback, CallbackEvent, lambda s: s.callback.pk)),
+           floor=_detail_floor(Callback, CallbackEvent, "callback_id", lambda s: s.callback.pk)),
         # -- fees
         Op("fee desk of a unit", "page", "finance", lambda s: f"/fees/units/{s.unit.pk}/",
            floor=lambda s: [sql_of(Bill.objects.filter(unit=s.unit).order_by("-period").values(
@@ -366,16 +358,15 @@ def operations() -> list[Op]:
                "number", "period", "amount", "paid", "status")[:24])]),
     ]
     api = [
-        ("complaints", Complaint, _complaint_rows, None),
-        ("work-orders", WorkOrder, _order_rows, None),
-        ("callbacks", Callback, _callback_rows, None),
-        ("bills", Bill, lambda qs: qs.values("pk", "number", "period", "amount", "paid", "status"), None),
-        ("owners", Owner, lambda qs: qs.values("pk", "name"), None),
-        ("units", Unit, lambda qs: qs.values("pk", "number", "area"), None),
+        ("complaints", Complaint, _complaint_rows),
+        ("work-orders", WorkOrder, _order_rows),
+        ("callbacks", Callback, _callback_rows),
+        ("bills", Bill, lambda qs: qs.values("pk", "number", "period", "amount", "paid", "status")),
+        ("owners", Owner, lambda qs: qs.values("pk", "name")),
+        ("units", Unit, lambda qs: qs.values("pk", "number", "area")),
+        ("payments", Payment, lambda qs: qs.values("pk", "amount", "method")),
     ]
-    from fees.models import Payment
-    api.append(("payments", Payment, lambda qs: qs.values("pk", "amount", "method"), None))
-    for path, model, rows, _ in api:
+    for path, model, rows in api:
         ops.append(Op(f"API {path}: first page", "api", "supervisor", f"/api/v1/{path}/",
                       floor=lambda s, m=model, r=rows: [sql_of(r(m.objects.order_by("-pk"))[:50])]))
         ops.append(Op(f"API {path}: deep page", "api", "supervisor", f"/api/v1/{path}/", deep=True,

@@ -163,6 +163,20 @@ class Generator:
             ON CONFLICT (key) DO UPDATE SET value = GREATEST(propertydesk_sequence.value, EXCLUDED.value)
         """)
 
+    def number_by_year(self, *, into: str, source: str, prefix: str, at: str) -> None:
+        """Number each row of ``source`` (g, estate_id, ``at``) within its estate and year,
+        after what the sequence ``prefix:<estate>:<year>`` has given, into the temporary
+        table ``into`` (g, key, year, seq); ``bump_sequences`` then advances them."""
+        self.sql(f"""
+            DROP TABLE IF EXISTS {into};
+            CREATE TEMP TABLE {into} AS
+            SELECT x.g, '{prefix}:' || x.estate_id || ':' || y.year AS key, y.year,
+                   coalesce((SELECT value FROM propertydesk_sequence s
+                             WHERE s.key = '{prefix}:' || x.estate_id || ':' || y.year), 0)
+                   + row_number() OVER (PARTITION BY x.estate_id, y.year ORDER BY x.{at}, x.g) AS seq
+            FROM {source} x, LATERAL (SELECT extract(year FROM x.{at} AT TIME ZONE %(tz)s)::int AS year) y
+        """)
+
     def copy(self, table: str, columns: list[str], rows: list[tuple]) -> None:
         buffer = io.StringIO()
         for row in rows:
@@ -356,15 +370,7 @@ class Generator:
                           rr = CASE WHEN rr <= %(now)s THEN rr END, rc = CASE WHEN rc <= %(now)s THEN rc END;
             UPDATE _c SET received_at = LEAST(received_at, %(now)s - interval '1 minute')
         """)
-        self.sql("""
-            DROP TABLE IF EXISTS _cseq;
-            CREATE TEMP TABLE _cseq AS
-            SELECT c.g, 'complaint:' || c.estate_id || ':' || y.year AS key, y.year,
-                   coalesce((SELECT value FROM propertydesk_sequence s
-                             WHERE s.key = 'complaint:' || c.estate_id || ':' || y.year), 0)
-                   + row_number() OVER (PARTITION BY c.estate_id, y.year ORDER BY c.received_at, c.g) AS seq
-            FROM _c c, LATERAL (SELECT extract(year FROM c.received_at AT TIME ZONE %(tz)s)::int AS year) y
-        """)
+        self.number_by_year(into="_cseq", source="_c", prefix="complaint", at="received_at")
         before = self.scalar("SELECT coalesce(max(id), 0) FROM complaints_complaint")
         dept = "ARRAY[" + ",".join(f"'{d}'" for d in departments) + "]"
         cats = "ARRAY[" + ",".join(f"'{c}'" for c in categories) + "]"
@@ -450,15 +456,7 @@ class Generator:
         self.sql(f"UPDATE _w SET {', '.join(sets)}, "
                  f"voided = CASE WHEN fate = 'voided' AND reg + interval '2 hours' <= %(now)s "
                  f"THEN reg + interval '2 hours' END, reg = LEAST(reg, %(now)s - interval '1 minute')")
-        self.sql("""
-            DROP TABLE IF EXISTS _wseq;
-            CREATE TEMP TABLE _wseq AS
-            SELECT w.g, 'workorder:' || w.estate_id || ':' || y.year AS key, y.year,
-                   coalesce((SELECT value FROM propertydesk_sequence s
-                             WHERE s.key = 'workorder:' || w.estate_id || ':' || y.year), 0)
-                   + row_number() OVER (PARTITION BY w.estate_id, y.year ORDER BY w.reg, w.g) AS seq
-            FROM _w w, LATERAL (SELECT extract(year FROM w.reg AT TIME ZONE %(tz)s)::int AS year) y
-        """)
+        self.number_by_year(into="_wseq", source="_w", prefix="workorder", at="reg")
         before = self.scalar("SELECT coalesce(max(id), 0) FROM repairs_workorder")
         status = """CASE WHEN w.voided IS NOT NULL THEN 'voided'
                          WHEN w.fate = 'refused' AND w.judged IS NOT NULL THEN 'refused'

@@ -6,7 +6,6 @@ owner's fees and the API lists take the same statements whatever the rows."""
 import datetime as dt
 from decimal import Decimal
 
-import pytest
 import time_machine
 from django.db.models import Count, F, Min, OuterRef, Sum
 from django.test import override_settings
@@ -17,7 +16,7 @@ from fees.models import Bill
 from owners.selectors import owner_of_record_subquery
 from tests.factories import UserFactory
 from tests.fees.conftest import sh
-from tests.fees.test_month_report_scale import add_estate, count_statements, months_of_activity
+from tests.fees.conftest import add_estate, count_statements
 
 ZERO = Decimal("0.00")
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -49,22 +48,6 @@ def reference_summary(*, as_of, estate=None):
         totals[row.bucket]["units"] += 1
         totals[row.bucket]["owed"] += row.owed
     return list(totals.values())
-
-
-@pytest.fixture
-def three_estates(estate):
-    """翠湖花园 and two more (one with age buckets of its own, 2 and 6 months), billed
-    October to December, some paying, arrears of several ages; the same room numbers in
-    each estate."""
-    boss = estate["boss"]
-    second, second_units = add_estate("jinxiu", 5)
-    third, third_units = add_estate("lanting", 4, rate="2.10")
-    services.fee_policy_save(estate=third, actor=boss, bill_day=10, pay_by_day=15, first_dunning_day=16,
-                             second_dunning_day=21, report_day=2, aging_buckets=[2, 6],
-                             refuser_months=12, refuser_months_after_lawyer=6)
-    months_of_activity([[estate["u1"], estate["u2"], estate["u3"]], second_units, third_units],
-                       estate["desk"], boss)
-    return [estate["estate"], second, third]
 
 
 def test_the_grouped_arrears_equal_the_old_grouping_in_python(three_estates):
