@@ -332,19 +332,21 @@ def operations() -> list[Op]:
                ("SELECT n.id, n.amount_owed, n.channel, n.status, u.number, b.number FROM fees_dunningnotice n "
                 "JOIN owners_unit u ON u.id = n.unit_id JOIN owners_building b ON b.id = u.building_id "
                 "WHERE n.period = %s AND n.round = 2 ORDER BY b.number, u.number LIMIT 50", [s.month])]),
+        # What each unit owes past its pay-by day is stored (fees.debts): the age buckets'
+        # totals and the page's 50 units, oldest debt first.
         Op("arrears", "page", "finance", "/fees/arrears/",
-           floor=lambda s: [("SELECT unit_id, sum(amount - paid) FROM fees_bill WHERE status <> 'paid' "
-                             "GROUP BY unit_id ORDER BY 2 DESC LIMIT 50", [])]),
+           floor=lambda s: [("SELECT estate_id, oldest, count(*), sum(owed) FROM fees_unitdebt "
+                             "GROUP BY estate_id, oldest", []),
+                            ("SELECT d.unit_id, u.number, d.owed, d.oldest, d.bills FROM fees_unitdebt d "
+                             "JOIN owners_unit u ON u.id = d.unit_id ORDER BY d.oldest, u.number LIMIT 50", [])]),
         Op("month report (last month, stored)", "page", "finance",
            lambda s: f"/fees/reports/?month={s.reported:%Y-%m}",
            floor=lambda s: [sql_of(MonthReport.objects.filter(month=s.reported).values("estate_id", "data"))]),
         Op("month report (this month, live)", "page", "finance", lambda s: f"/fees/reports/?month={s.today:%Y-%m}",
            floor=lambda s: [("SELECT estate_id, count(*), sum(amount), sum(paid) FROM fees_bill "
                              "WHERE period = %s GROUP BY estate_id", [s.today.replace(day=1)]),
-                            # arrears by age, as of now: every owing bill, per unit's oldest month
-                            ("SELECT estate_id, oldest, count(*), sum(owed) FROM (SELECT estate_id, unit_id, "
-                             "min(period) AS oldest, sum(amount - paid) AS owed FROM fees_bill "
-                             "WHERE status IN ('open', 'part_paid') GROUP BY estate_id, unit_id) a "
+                            # arrears by age, as of today: the stored debts
+                            ("SELECT estate_id, oldest, count(*), sum(owed) FROM fees_unitdebt "
                              "GROUP BY estate_id, oldest", [])]),
         # -- the owner's portal
         Op("portal home", "page", "owner", "/portal/",
@@ -430,6 +432,13 @@ def job_operations() -> list[Op]:
            floor=lambda s: [(DUNNING_FLOOR, {"start": next_bill_period(s), "round": 1, "as_of": dunning(16)(s)})]),
         Op("job fees.dunning (21st)", "job", job="fees.dunning", at=dunning(21), setup=_bill_run_first,
            floor=lambda s: [(DUNNING_FLOOR, {"start": next_bill_period(s), "round": 2, "as_of": dunning(21)(s)})]),
+        Op("job fees.debts (the day after the pay-by day)", "job", job="fees.debts",
+           at=lambda s: _local(_next_day_of_month(s.today + timedelta(days=1), 16), 0, 5), setup=_bill_run_first,
+           floor=lambda s: [("DELETE FROM fees_unitdebt", []),
+                            ("INSERT INTO fees_unitdebt (unit_id, estate_id, owed, oldest, bills) "
+                             "SELECT unit_id, estate_id, sum(amount - paid), min(period), count(*) FROM fees_bill "
+                             "WHERE status IN ('open', 'part_paid') AND due_on < %s GROUP BY unit_id, estate_id",
+                             [_next_day_of_month(s.today + timedelta(days=1), 16)])]),
         Op("job fees.month_report", "job", job="fees.month_report",
            at=lambda s: _local(_next_day_of_month(s.today, 5) if s.today.day <= 5 else
                                (s.today + relativedelta(months=1)).replace(day=5), 6),
@@ -654,8 +663,8 @@ def run(*, only: list[str] | None = None, skip_jobs: bool = False, runs: int = 2
 
 
 # The tables the jobs write (and roll back): their dead rows would slow the pages after.
-JOB_TABLES = ["fees_bill", "fees_billline", "fees_dunningnotice", "fees_dunningnoticeevent", "fees_monthreport",
-              "fees_bankcollectioncharge", "propertydesk_notification", "propertydesk_delivery",
+JOB_TABLES = ["fees_bill", "fees_billline", "fees_unitdebt", "fees_dunningnotice", "fees_dunningnoticeevent",
+              "fees_monthreport", "fees_bankcollectioncharge", "propertydesk_notification", "propertydesk_delivery",
               "propertydesk_sequence", "callbacks_callback", "callbacks_ratecheck", "complaints_complaint",
               "complaints_complaintevent", "repairs_workorder"]
 

@@ -722,7 +722,8 @@ class Generator:
 
     def reports(self) -> dict[str, int]:
         """Each billed month's report, made on the next month's report day as the job makes
-        it (fees.services.month_report_generate: a few grouped statements a month)."""
+        it (fees.services.month_report_generate: a few grouped statements a month); then
+        the stored debts of as_of's day, as the job fees.debts leaves them after midnight."""
         day = settings.FEE_POLICY_DEFAULTS["report_day"]
         made = 0
         for month in getattr(self, "bill_months", []):
@@ -730,7 +731,8 @@ class Generator:
                                   tzinfo=timezone.get_default_timezone()).replace(hour=2, minute=30)
             if at <= self.now:
                 made += len(fees_services.month_report_generate(month=month, as_of=at))
-        return {"month_reports": made}
+        owing = fees_services.unit_debts_rebuild(as_of=timezone.localdate(self.now))
+        return {"month_reports": made, "units_owing": owing}
 
     def finish(self) -> dict[str, int]:
         self.sql("DROP TABLE IF EXISTS _owned, _c, _cseq, _w, _wseq, _pay, _rseq, _sr")

@@ -128,3 +128,12 @@ def month_report(*, as_of: datetime) -> str:
             return f"the report of {last:%Y-%m} was made already"
         return f"the reports of {last:%Y-%m} due so far were made already"
     return "; ".join(done)
+
+
+def debts(*, as_of: datetime) -> str:
+    """Just after midnight: the stored debts (what the arrears page reads) become today's:
+    the bills whose pay-by day was yesterday now count. Between two runs the payments
+    keep them true; a day the job has not reached is added up from the bills."""
+    today = timezone.localdate(as_of)
+    owing = services.unit_debts_rebuild(as_of=today)
+    return f"debts as of {today:%Y-%m-%d}: {owing} units owing"

@@ -636,3 +636,37 @@ class MonthReport(models.Model):
 
     def __str__(self):
         return f"{self.estate or '—'} {self.month:%Y-%m}"
+
+
+class DebtLedger(models.Model):
+    """One row: the day the stored debts (UnitDebt) are as of. The daily job
+    ``fees.debts`` moves it to today; the services that change a bill keep the rows of
+    its unit true for that day in the same transaction."""
+
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("debt ledger")
+        verbose_name_plural = _("debt ledger")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="debt_ledger_one_row")]
+
+
+class UnitDebt(models.Model):
+    """What a unit owes for bills past their pay-by day on ``DebtLedger.as_of``: the sum
+    the arrears page would otherwise add up over every owing bill of every unit on each
+    request. One row per unit that owes; a unit that owes nothing has none."""
+
+    unit = models.OneToOneField("owners.Unit", on_delete=models.CASCADE, primary_key=True, related_name="+",
+                                verbose_name=_("unit"))
+    estate = models.ForeignKey("owners.Estate", on_delete=models.CASCADE, related_name="+", verbose_name=_("estate"))
+    owed = models.DecimalField(_("owed (yuan)"), max_digits=14, decimal_places=2)
+    oldest = models.DateField(_("oldest month owed"))
+    bills = models.PositiveIntegerField(_("bills owing"))
+
+    class Meta:
+        verbose_name = _("unit debt")
+        verbose_name_plural = _("unit debts")
+        indexes = [models.Index(fields=["estate", "oldest"], name="unit_debt_estate_oldest")]
+
+    def __str__(self):
+        return f"{self.unit_id} ¥{self.owed}"

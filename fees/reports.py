@@ -68,7 +68,8 @@ def month_report_figures(*, month: date, as_of: datetime) -> tuple[dict, dict[in
 
     month = month_start(month)
     start, end = _local_bounds(month)
-    aging_as_of = month_end(month)
+    # The month's end, or today for the month still running (its end has not come).
+    aging_as_of = min(month_end(month), timezone.localdate(as_of))
     estate_ids = list(Estate.objects.order_by("pk").values_list("pk", flat=True))
     policies = selectors.fee_policies(estate_ids=estate_ids)
     # Receivable and paid from the month's bills' index alone (bill_month_totals). A bill's
@@ -93,13 +94,11 @@ def month_report_figures(*, month: date, as_of: datetime) -> tuple[dict, dict[in
     # Arrears at the month's end, by the bills' state now: one row per estate and age in
     # months (units and owed), bucketed below by each estate's policy.
     with connection.cursor() as cursor:
-        cursor.execute("""
+        cursor.execute(f"""
             SELECT estate_id, months, count(*), sum(owed) FROM (
-                SELECT estate_id, (%(year)s - extract(year FROM min(period))::int) * 12
-                                  + %(month)s - extract(month FROM min(period))::int + 1 AS months,
-                       sum(amount - paid) AS owed
-                FROM fees_bill WHERE status IN %(owing)s AND due_on < %(as_of)s
-                GROUP BY unit_id, estate_id) per_unit
+                SELECT estate_id, (%(year)s - extract(year FROM oldest)::int) * 12
+                                  + %(month)s - extract(month FROM oldest)::int + 1 AS months, owed
+                FROM ({selectors.debts_source(as_of=aging_as_of)}) b) per_unit
             GROUP BY estate_id, months
         """, {"year": aging_as_of.year, "month": aging_as_of.month, "owing": tuple(selectors.OWING),
               "as_of": aging_as_of})

@@ -109,6 +109,33 @@ class ArrearsRow:
     bucket: str
 
 
+def debts_sql(*, where: str = "") -> str:
+    """Per unit, what it owes for bills past their pay-by day on ``%(as_of)s`` (unit_id,
+    estate_id, owed, oldest, bills), from the owing bills' index alone (bill_owing_totals);
+    ``where``: more conditions on the bills ``b``. The parameters: ``owing``, ``as_of``."""
+    return f"""
+        SELECT b.unit_id, b.estate_id, sum(b.amount - b.paid) AS owed, min(b.period) AS oldest, count(*) AS bills
+        FROM fees_bill b
+        WHERE b.status IN %(owing)s AND b.due_on < %(as_of)s{where}
+        GROUP BY b.unit_id, b.estate_id"""
+
+
+def debts_as_of() -> date | None:
+    """The day the stored debts (UnitDebt) are as of: the arrears of that day are read
+    from them; any other day's are added up from the bills."""
+    from fees.models import DebtLedger
+
+    return DebtLedger.objects.filter(pk=1).values_list("as_of", flat=True).first()
+
+
+def debts_source(*, as_of: date, where: str = "") -> str:
+    """``debts_sql`` of ``as_of``: the stored sums when they are of that day
+    (fees.services.unit_debts_rebuild, kept by every payment), else added up from the bills."""
+    if debts_as_of() == as_of:
+        return f"SELECT b.unit_id, b.estate_id, b.owed, b.oldest, b.bills FROM fees_unitdebt b WHERE TRUE{where}"
+    return debts_sql(where=where)
+
+
 def _arrears_sql(*, as_of: date, estate=None, unit_ids=None, policies=None) -> tuple[str, dict]:
     """The units owing for a bill past its pay-by day on ``as_of`` as SQL, one row per unit
     (unit_id, estate_id, owed, oldest, bills, months, bucket), and its parameters. The
@@ -124,15 +151,12 @@ def _arrears_sql(*, as_of: date, estate=None, unit_ids=None, policies=None) -> t
         where += " AND b.estate_id = %(estate)s"
     if unit_ids is not None:
         where += " AND b.unit_id = ANY(%(unit_ids)s)"
+    per_unit = debts_source(as_of=as_of, where=where)
     sql = f"""
         SELECT a.unit_id, a.estate_id, a.owed, a.oldest, a.bills, a.months, k.key AS bucket
         FROM (SELECT p.*, (%(year)s - extract(year FROM p.oldest)::int) * 12
                           + %(month)s - extract(month FROM p.oldest)::int + 1 AS months
-              FROM (SELECT b.unit_id, b.estate_id, sum(b.amount - b.paid) AS owed, min(b.period) AS oldest,
-                           count(*) AS bills
-                    FROM fees_bill b
-                    WHERE b.status IN %(owing)s AND b.due_on < %(as_of)s{where}
-                    GROUP BY b.unit_id, b.estate_id) p) a
+              FROM ({per_unit}) p) a
         JOIN unnest(%(k_estate)s::int[], %(k_key)s::text[], %(k_low)s::int[], %(k_high)s::int[])
              AS k(estate_id, key, low, high)
           ON k.estate_id = a.estate_id AND (k.low IS NULL OR a.months >= k.low)

@@ -248,6 +248,9 @@ def bill_run(*, period: date, as_of: datetime, estate=None, from_bill_day: bool 
                   WHERE b2.period = %(start)s GROUP BY l.bill_id) t
             WHERE b.id = t.bill_id
         """, params)
+        # Issued after its pay-by day (a late run, a catch-up): owing at once.
+        cursor.execute("SELECT n.unit_id FROM _bill_new n JOIN fees_debtledger g ON n.due_on < g.as_of")
+        unit_debts_refresh(unit_ids=[row[0] for row in cursor.fetchall()])
     return BillRun(period=start, bills=bills, lines=lines + charges, bank_charges=charges)
 
 
@@ -377,6 +380,7 @@ def payments_take(*, payments: list[PaymentIn], actor=None) -> list[Payment]:
             WHERE b.id = a.bill_id
         """, {"payments": payment_ids, "paid": BillStatus.PAID, "part": BillStatus.PART_PAID,
               "open": BillStatus.OPEN})
+    unit_debts_refresh(unit_ids=seen)
     position = {id(item): i for i, item in enumerate(ordered)}
     return [taken[position[id(item)]] for item in payments]
 
@@ -409,10 +413,59 @@ def payment_reverse(*, payment: Payment, reason: str, now: datetime, actor) -> P
     for allocation in payment.allocations.select_related("bill").order_by("pk"):
         bill = Bill.objects.select_for_update().get(pk=allocation.bill_id)
         _bill_paid(bill, bill.paid - allocation.amount)
+    unit_debts_refresh(unit_ids=[payment.unit_id])
     payment.reversed_at, payment.reversed_by, payment.reversal_reason = now, actor, reason.strip()[:200]
     payment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
     Receipt.objects.filter(pk=payment.receipt_id).update(reversed_at=now)
     return payment
+
+
+# ---- stored debts (what the arrears page reads) ---------------------------------------------
+
+
+
+def unit_debts_rebuild(*, as_of: date) -> int:
+    """Make the stored debts (UnitDebt) those of ``as_of``: every unit owing for a bill
+    whose pay-by day is before it, as the arrears page would add them up. One statement
+    over the owing bills' index; rows that did not change are not written. The ledger's
+    row is locked first, so a payment still open waits for it or is seen by it (see
+    ``unit_debts_refresh``). Returns the units owing."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("""INSERT INTO fees_debtledger (id, as_of) VALUES (1, NULL) ON CONFLICT (id) DO NOTHING""")
+        cursor.execute("SELECT as_of FROM fees_debtledger WHERE id = 1 FOR UPDATE")
+        cursor.execute(f"""
+            WITH fresh AS MATERIALIZED ({selectors.debts_sql()}),
+            gone AS (DELETE FROM fees_unitdebt d WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.unit_id = d.unit_id))
+            INSERT INTO fees_unitdebt AS d (unit_id, estate_id, owed, oldest, bills)
+            SELECT unit_id, estate_id, owed, oldest, bills FROM fresh
+            ON CONFLICT (unit_id) DO UPDATE
+            SET estate_id = EXCLUDED.estate_id, owed = EXCLUDED.owed, oldest = EXCLUDED.oldest, bills = EXCLUDED.bills
+            WHERE (d.estate_id, d.owed, d.oldest, d.bills)
+                  IS DISTINCT FROM (EXCLUDED.estate_id, EXCLUDED.owed, EXCLUDED.oldest, EXCLUDED.bills)
+        """, {"owing": OWING, "as_of": as_of})
+        cursor.execute("UPDATE fees_debtledger SET as_of = %s WHERE id = 1", [as_of])
+        cursor.execute("SELECT count(*) FROM fees_unitdebt")
+        return cursor.fetchone()[0]
+
+
+def unit_debts_refresh(*, unit_ids) -> None:
+    """Keep the stored debts of these units true after their bills changed, in the
+    transaction that changed them (a payment, a reversal, a bill issued late). The
+    ledger's row is read FOR SHARE: a rebuild under way finishes first and this one then
+    recomputes the units on its day; one that starts later sees this change."""
+    unit_ids = sorted(set(unit_ids))
+    if not unit_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT as_of FROM fees_debtledger WHERE id = 1 FOR SHARE")
+        row = cursor.fetchone()
+        if row is None or row[0] is None:
+            return  # never built: the arrears page adds up the bills itself
+        params = {"owing": OWING, "as_of": row[0], "units": unit_ids}
+        cursor.execute("DELETE FROM fees_unitdebt WHERE unit_id = ANY(%(units)s)", params)
+        cursor.execute(f"""
+            INSERT INTO fees_unitdebt (unit_id, estate_id, owed, oldest, bills)
+            {selectors.debts_sql(where=" AND b.unit_id = ANY(%(units)s)")}""", params)
 
 
 # ---- dunning (the estate's two dunning days) --------------------------------------------------

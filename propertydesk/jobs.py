@@ -143,6 +143,14 @@ JOBS: tuple[Job, ...] = (
         catch_up=UNTIL_DONE,
     ),
     Job(
+        name="fees.debts",
+        schedule=crontab(hour=0, minute=5),
+        func="fees.jobs.debts",
+        description="Just after midnight: what each unit owes past its pay-by day, stored for the arrears "
+        "page (the payments keep it true during the day).",
+        catch_up=LATEST,
+    ),
+    Job(
         name="fees.month_report",
         schedule=crontab(hour=2, minute=30),
         func="fees.jobs.month_report",

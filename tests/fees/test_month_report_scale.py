@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from fees import jobs, reports, selectors
 from fees.models import DunningNotice, MonthReport, Payment, PaymentMethod
@@ -26,6 +27,8 @@ def reference_figures(*, month, as_of, estate=None) -> dict:
     if estate is not None:
         payments, notices = payments.filter(estate=estate), notices.filter(estate=estate)
     kept = payments.filter(reversed_at__isnull=True)
+    # The month's end; the month still running counts its arrears of today.
+    aging_day = min(reports.month_end(month), timezone.localdate(as_of))
     by_method = {row["method"]: row for row in kept.values("method").annotate(count=Count("pk"), total=Sum("amount"))}
     reversed_ = payments.filter(reversed_at__isnull=False).aggregate(count=Count("pk"), total=Sum("amount"))
     return {
@@ -41,9 +44,9 @@ def reference_figures(*, month, as_of, estate=None) -> dict:
         "payments_total": str(kept.aggregate(s=Sum("amount"))["s"] or ZERO),
         "reversed_count": reversed_["count"],
         "reversed_total": str(reversed_["total"] or ZERO),
-        "aging_as_of": f"{reports.month_end(month):%Y-%m-%d}",
+        "aging_as_of": f"{aging_day:%Y-%m-%d}",
         "aging": [{"bucket": row["bucket"], "units": row["units"], "owed": str(row["owed"])}
-                  for row in selectors.aging_summary(as_of=reports.month_end(month), estate=estate)],
+                  for row in selectors.aging_summary(as_of=aging_day, estate=estate)],
         "notices": [{"round": row["round"], "channel": row["channel"], "count": row["count"]}
                     for row in notices.values("round", "channel").annotate(count=Count("pk")).order_by("round", "channel")],
         "notices_total": notices.count(),
