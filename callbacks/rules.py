@@ -39,9 +39,19 @@ def rule_for(*, estate, kind: str, at: datetime) -> Rule:
     defaults in settings.CALLBACK_RULE_DEFAULTS."""
     row = (CallbackRule.objects.filter(estate=estate, kind=kind, effective_from__lte=at)
            .order_by("-effective_from").first())
-    if row is not None:
-        return Rule(days=row.days, months=row.months, by_day_of_next_month=row.by_day_of_next_month,
-                    required_rate=row.required_rate, required_rate_bank=row.required_rate_bank)
+    return default_rule(kind) if row is None else _rule_of(row)
+
+
+def rules_at(*, at: datetime) -> dict[tuple[int, str], Rule]:
+    """Every estate's rule of every kind that has a row of its own in force at ``at``, in
+    one query: {(estate id, kind): rule}; a pair missing from it has ``default_rule``."""
+    rows = (CallbackRule.objects.filter(effective_from__lte=at)
+            .order_by("estate_id", "kind", "-effective_from").distinct("estate_id", "kind"))
+    return {(row.estate_id, row.kind): _rule_of(row) for row in rows}
+
+
+def default_rule(kind: str) -> Rule:
+    """The rule of ``kind`` in settings.CALLBACK_RULE_DEFAULTS."""
     defaults = settings.CALLBACK_RULE_DEFAULTS[kind]
     return Rule(
         days=defaults.get("days", 0), months=defaults.get("months", 0),
@@ -49,6 +59,11 @@ def rule_for(*, estate, kind: str, at: datetime) -> Rule:
         required_rate=_decimal(defaults.get("required_rate")),
         required_rate_bank=_decimal(defaults.get("required_rate_bank")),
     )
+
+
+def _rule_of(row: CallbackRule) -> Rule:
+    return Rule(days=row.days, months=row.months, by_day_of_next_month=row.by_day_of_next_month,
+                required_rate=row.required_rate, required_rate_bank=row.required_rate_bank)
 
 
 def _decimal(value) -> Decimal | None:

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from callbacks.models import Callback, CallbackResult, CommunityActivity, Kind, Payment, SpotCheck, Status
-from callbacks.rules import rule_for
+from callbacks.rules import default_rule, rule_for, rules_at
 from propertydesk.paging import capped_counts
 
 # ---- what the hourly job repairs ----------------------------------------------------------
@@ -234,13 +234,14 @@ def month_rates(*, month: date, as_of: datetime, estate=None) -> list[RateRow]:
                .annotate(owed=Count("pk"), done=Count("pk", filter=Q(status=Status.DONE, done_at__lte=as_of)))
                .order_by("estate__name", "kind"))
     merged: dict[tuple, RateRow] = {}
+    rules = rules_at(at=end - timedelta(seconds=1))
     for row in grouped:
         payment = ""
         if row["kind"] in _SPECIAL:
             payment = Payment.BANK_COLLECTION if row["work_order__payment_method"] == "bank_collection" else Payment.CASH
         key = (row["estate_id"], row["kind"], payment)
         if key not in merged:
-            rule = rule_for(estate=row["estate_id"], kind=row["kind"], at=end - timedelta(seconds=1))
+            rule = rules.get((row["estate_id"], row["kind"])) or default_rule(row["kind"])
             required = rule.required_rate_bank if payment == Payment.BANK_COLLECTION else rule.required_rate
             merged[key] = RateRow(row["estate_id"], row["estate__name"], row["kind"], payment, 0, 0, required)
         merged[key].owed += row["owed"]

@@ -464,20 +464,21 @@ def rate_check_month(*, as_of: datetime, month: date | None = None, counted_at: 
     if month is None:
         month = timezone.localdate(as_of).replace(day=1) - relativedelta(months=1)
     counted_at = as_of if counted_at is None else min(as_of, counted_at)
-    checks = []
-    for row in selectors.month_rates(month=month, as_of=counted_at):
-        check, _created = RateCheck.objects.update_or_create(
-            estate_id=row.estate_id, month=month, kind=row.kind, payment=row.payment,
-            defaults={"owed": row.owed, "done": row.done, "required_rate": row.required_rate, "checked_at": as_of},
-        )
-        checks.append(check)
-        if not check.meets:
-            notifications.notify(
-                recipients=notifications.users_in_roles(SUPERVISOR), kind="callback.rate_below", now=as_of,
-                params={"kind": messages.label(choices=Kind, value=check.kind), "month": messages.month(month),
-                        "done": check.done, "owed": check.owed, "rate": str(check.rate),
-                        "required": str(check.required_rate)},
-                url=reverse("callbacks:rates") + f"?month={month:%Y-%m}",
-                dedupe_key=f"callback-rate:{check.estate_id}:{month:%Y-%m}:{check.kind}:{check.payment}",
-            )
+    checks = RateCheck.objects.bulk_create(
+        [RateCheck(estate_id=row.estate_id, month=month, kind=row.kind, payment=row.payment, owed=row.owed,
+                   done=row.done, required_rate=row.required_rate, checked_at=as_of)
+         for row in selectors.month_rates(month=month, as_of=counted_at)],
+        update_conflicts=True, unique_fields=["estate", "month", "kind", "payment"],
+        update_fields=["owed", "done", "required_rate", "checked_at"])
+    below = [check for check in checks if not check.meets]
+    if below:
+        supervisors = tuple(notifications.users_in_roles(SUPERVISOR).values_list("pk", flat=True))
+        notifications.notify_many(messages=[notifications.StaffMessage(
+            recipients=supervisors, kind="callback.rate_below",
+            params={"kind": messages.label(choices=Kind, value=check.kind), "month": messages.month(month),
+                    "done": check.done, "owed": check.owed, "rate": str(check.rate),
+                    "required": str(check.required_rate)},
+            url=reverse("callbacks:rates") + f"?month={month:%Y-%m}",
+            dedupe_key=f"callback-rate:{check.estate_id}:{month:%Y-%m}:{check.kind}:{check.payment}",
+        ) for check in below], now=as_of)
     return checks
