@@ -136,36 +136,48 @@ def debts_source(*, as_of: date, where: str = "") -> str:
     return debts_sql(where=where)
 
 
-def _arrears_sql(*, as_of: date, estate=None, unit_ids=None, policies=None) -> tuple[str, dict]:
-    """The units owing for a bill past its pay-by day on ``as_of`` as SQL, one row per unit
-    (unit_id, estate_id, owed, oldest, bills, months, bucket), and its parameters. The
-    per-unit sums read the owing bills' index alone (bill_owing_totals); the bucket is the
-    estate's fee policy's, joined as a small table of (estate, key, lowest, highest month);
-    ``policies``: ``fee_policies`` of the estate (or every estate), when the caller has them."""
+def _arrears_parts(*, as_of: date, estate=None, unit_ids=None, policies=None) -> tuple[str, str, dict]:
+    """The SQL of the units owing for a bill past its pay-by day on ``as_of`` (unit_id,
+    estate_id, owed, oldest, bills: ``debts_source``), the join that gives a row ``a`` of
+    them its age bucket ``k.key``, and their parameters. The bucket is the estate's fee
+    policy's, joined as a small table of (estate, key, oldest month, newest month): each
+    bucket's range of months owed turned into a range of the oldest bill's month, so the
+    join compares dates. ``policies``: ``fee_policies`` of the estate (or every estate),
+    when the caller has them."""
     if policies is None:
         policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
-    ranges = [(estate_id, key, None if i == 0 else low, high)  # below the first bucket: the first
-              for estate_id, policy in policies.items() for i, (key, low, high) in enumerate(policy.aging_ranges())]
+    this_month = as_of.replace(day=1)
+    ranges = []
+    for estate_id, policy in policies.items():
+        for i, (key, low, high) in enumerate(policy.aging_ranges()):
+            # Owing for ``months`` months: the oldest bill is of this month less months - 1.
+            # Below the first bucket (a bill not yet a month old) counts in the first.
+            since = None if high is None else this_month - relativedelta(months=high - 1)
+            until = None if i == 0 else this_month - relativedelta(months=low - 1)
+            ranges.append((estate_id, key, since, until))
     where = ""
     if estate is not None:
         where += " AND b.estate_id = %(estate)s"
     if unit_ids is not None:
         where += " AND b.unit_id = ANY(%(unit_ids)s)"
-    per_unit = debts_source(as_of=as_of, where=where)
-    sql = f"""
-        SELECT a.unit_id, a.estate_id, a.owed, a.oldest, a.bills, a.months, k.key AS bucket
-        FROM (SELECT p.*, (%(year)s - extract(year FROM p.oldest)::int) * 12
-                          + %(month)s - extract(month FROM p.oldest)::int + 1 AS months
-              FROM ({per_unit}) p) a
-        JOIN unnest(%(k_estate)s::int[], %(k_key)s::text[], %(k_low)s::int[], %(k_high)s::int[])
-             AS k(estate_id, key, low, high)
-          ON k.estate_id = a.estate_id AND (k.low IS NULL OR a.months >= k.low)
-         AND (k.high IS NULL OR a.months <= k.high)"""
-    params = {"year": as_of.year, "month": as_of.month, "owing": tuple(OWING), "as_of": as_of,
+    bucket_join = """
+        JOIN unnest(%(k_estate)s::int[], %(k_key)s::text[], %(k_since)s::date[], %(k_until)s::date[])
+             AS k(estate_id, key, since, until)
+          ON k.estate_id = a.estate_id AND (k.since IS NULL OR a.oldest >= k.since)
+         AND (k.until IS NULL OR a.oldest <= k.until)"""
+    params = {"owing": tuple(OWING), "as_of": as_of,
               "estate": getattr(estate, "pk", None), "unit_ids": list(unit_ids or []),
               "k_estate": [r[0] for r in ranges], "k_key": [r[1] for r in ranges],
-              "k_low": [r[2] for r in ranges], "k_high": [r[3] for r in ranges]}
-    return sql, params
+              "k_since": [r[2] for r in ranges], "k_until": [r[3] for r in ranges]}
+    return debts_source(as_of=as_of, where=where), bucket_join, params
+
+
+def _arrears_sql(*, as_of: date, estate=None, unit_ids=None, policies=None) -> tuple[str, dict]:
+    """The units owing on ``as_of`` with their age bucket as SQL, one row per unit
+    (unit_id, estate_id, owed, oldest, bills, bucket), and its parameters (``_arrears_parts``)."""
+    per_unit, bucket_join, params = _arrears_parts(as_of=as_of, estate=estate, unit_ids=unit_ids,
+                                                   policies=policies)
+    return f"SELECT a.*, k.key AS bucket FROM ({per_unit}) a {bucket_join}", params
 
 
 def _arrears_rows(*, as_of: date, estate=None, bucket: str = "", unit_ids=None, offset: int = 0,
@@ -174,17 +186,26 @@ def _arrears_rows(*, as_of: date, estate=None, bucket: str = "", unit_ids=None, 
     unit's number and its owner of record on ``as_of`` read for those rows only."""
     from django.db import connection
 
-    sql, params = _arrears_sql(as_of=as_of, estate=estate, unit_ids=unit_ids, policies=policies)
+    per_unit, bucket_join, params = _arrears_parts(as_of=as_of, estate=estate, unit_ids=unit_ids,
+                                                   policies=policies)
     params.update(bucket=bucket, offset=offset, limit=limit)
+    page = "ORDER BY a.oldest, u.number, a.unit_id LIMIT %(limit)s OFFSET %(offset)s"
+    if bucket:
+        rows = f"""SELECT a.*, u.number FROM (SELECT a.*, k.key AS bucket FROM ({per_unit}) a {bucket_join}) a
+                   JOIN owners_unit u ON u.id = a.unit_id WHERE a.bucket = %(bucket)s {page}"""
+    else:  # every bucket: the page's rows first, then the bucket of those rows only
+        rows = f"""SELECT a.*, k.key AS bucket FROM (
+                       SELECT a.*, u.number FROM ({per_unit}) a JOIN owners_unit u ON u.id = a.unit_id {page}) a
+                   {bucket_join}"""
     with connection.cursor() as cursor:
         cursor.execute(f"""
             SELECT r.unit_id, r.number, r.estate_id, ({owner_of_record_sql(unit="r.unit_id", as_of="%(as_of)s")}),
-                   r.owed, r.oldest, r.bills, r.months, r.bucket
-            FROM (SELECT a.*, u.number FROM ({sql}) a JOIN owners_unit u ON u.id = a.unit_id
-                  WHERE %(bucket)s = '' OR a.bucket = %(bucket)s
-                  ORDER BY a.oldest, u.number, a.unit_id LIMIT %(limit)s OFFSET %(offset)s) r
+                   r.owed, r.oldest, r.bills, r.bucket
+            FROM ({rows}) r
             ORDER BY r.oldest, r.number, r.unit_id""", params)
-        return [ArrearsRow(*row) for row in cursor.fetchall()]
+        return [ArrearsRow(unit_id, number, estate_id, owner_id, owed, oldest, bills,
+                           months_in_arrears(oldest_period=oldest, as_of=as_of), bucket)
+                for unit_id, number, estate_id, owner_id, owed, oldest, bills, bucket in cursor.fetchall()]
 
 
 def arrears(*, as_of: date, estate=None, bucket: str = "", unit_ids=None, policies=None) -> list[ArrearsRow]:
@@ -246,9 +267,14 @@ def aging_summary(*, as_of: date, estate=None, policies=None) -> list[dict]:
         policies = fee_policies(estate_ids=None if estate is None else [estate.pk])
     totals = {key: {"bucket": key, "units": 0, "owed": ZERO}
               for key, _low, _high in aging_buckets(estate=estate, policies=policies)}
-    sql, params = _arrears_sql(as_of=as_of, estate=estate, policies=policies)
+    per_unit, bucket_join, params = _arrears_parts(as_of=as_of, estate=estate, policies=policies)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT a.bucket, count(*), sum(a.owed) FROM ({sql}) a GROUP BY a.bucket", params)
+        # Grouped by estate and oldest month first (a few hundred groups), then bucketed.
+        cursor.execute(f"""
+            SELECT k.key, sum(a.units)::int, sum(a.owed)
+            FROM (SELECT b.estate_id, b.oldest, count(*) AS units, sum(b.owed) AS owed
+                  FROM ({per_unit}) b GROUP BY b.estate_id, b.oldest) a {bucket_join}
+            GROUP BY k.key""", params)
         for key, units, owed in cursor.fetchall():
             totals[key]["units"] += units
             totals[key]["owed"] += owed
@@ -359,7 +385,10 @@ def owner_bills(*, owner) -> list[Bill]:
 def payments_for_api(*, owner=None) -> QuerySet[Payment]:
     from django.db.models import Prefetch
 
-    rows = Payment.objects.select_related("estate", "unit", "receipt", "received_by", "reversed_by").prefetch_related(
+    # Who took or reversed it, often no one (online, the bank), by primary key after the page's
+    # rows: joined too, seven tables took PostgreSQL longer to plan than to read.
+    rows = Payment.objects.select_related("estate", "unit", "receipt").prefetch_related(
+        "received_by", "reversed_by",
         Prefetch("allocations", queryset=Allocation.objects.select_related("bill").order_by("bill__period", "pk")))
     if owner is not None:
         rows = rows.filter(unit__in=_owned_unit_ids(owner))
