@@ -26,9 +26,32 @@ def count_cap() -> int:
     return settings.QUEUE_COUNT_CAP
 
 
-class CappedPaginator(Paginator):
-    """A Paginator whose ``count`` stops at ``cap`` (``capped`` tells whether there are
-    more) and whose pages fetch ids first, rows second."""
+class IdsFirstPaginator(Paginator):
+    """A Paginator whose pages fetch ids first (the ordered query alone), then the rows
+    with their joins for just those ids. ``count``: the number of rows, when the page
+    knows it already (from its own totals), else counted as Django does."""
+
+    capped = False
+
+    def __init__(self, object_list: QuerySet, per_page: int, *, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.count = count  # the cached_property's value, set ahead
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if not self.capped and top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top]) if top > bottom else []
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+class CappedPaginator(IdsFirstPaginator):
+    """An IdsFirstPaginator whose ``count`` stops at ``cap`` (``capped`` tells whether
+    there are more)."""
 
     def __init__(self, object_list: QuerySet, per_page: int, *, cap: int | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
@@ -46,16 +69,6 @@ class CappedPaginator(Paginator):
     def capped(self) -> bool:
         """More rows match than were counted."""
         return self._seen > self.cap
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if not self.capped and top + self.orphans >= self.count:
-            top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top]) if top > bottom else []
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def capped_counts(querysets: dict[str, QuerySet], *, cap: int | None = None) -> dict[str, int]:

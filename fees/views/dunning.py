@@ -44,6 +44,7 @@ from owners.models import Estate, Unit
 from owners.selectors import owner_of_record
 from propertydesk.actions import run_action
 from propertydesk.limits import max_length
+from propertydesk.paging import IdsFirstPaginator
 from propertydesk.web import DATE_INPUT, BusinessDateField, query_day, staff_required
 
 VIEW_NOTICES = "fees.view_dunningnotice"
@@ -104,7 +105,9 @@ def dunning(request):
         listed = listed.filter(status=status)
     if channel in NoticeChannel.values:
         listed = listed.filter(channel=channel)
-    page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    # The rows of the list are counted in the table above already.
+    listed_count = sum(n for (c, s), n in counts.items() if status in ("", s) and channel in ("", c))
+    page = IdsFirstPaginator(listed, 50, count=listed_count).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "fees/dunning/notices.html", {
