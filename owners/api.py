@@ -247,7 +247,8 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            selectors.unit_queryset_for(self.request.user)
+            # The rows name their estate and building by id only: nothing to join.
+            selectors.unit_queryset_for(self.request.user).select_related(None)
             .prefetch_related(
                 Prefetch("ownerships", queryset=selectors.current_ownerships().select_related("owner"),
                          to_attr="current_ownerships")
