@@ -39,11 +39,14 @@ from django.test import Client
 from django.utils import timezone
 
 from callbacks.models import Callback, CallbackEvent
-from complaints.models import Complaint, ComplaintEvent
+from complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
+from complaints.models import Complaint, ComplaintAttachment, ComplaintEvent, Suggestion
+from complaints.models import Status as ComplaintStatus
 from fees.models import Bill, MonthReport, Payment
 from owners.models import Owner, OwnerPhone, Ownership, Unit
 from owners import crypto
 from repairs.models import OPEN_STATUSES as OPEN_ORDER_STATUSES
+from repairs.models import Status as OrderStatus
 from repairs.models import WorkOrder, WorkOrderEvent
 
 PAGE_TARGET_MS = 100.0
@@ -252,128 +255,370 @@ def _callback_rows(qs):
     return qs.values("pk", "kind", "status", "due_on", "contact_name", "unit__number", "estate__name")
 
 
-def _detail_floor(model, events, fk: str, pk):
-    """A record's page: its row and its events in order."""
-    return lambda s: [sql_of(model.objects.filter(pk=pk(s)).values()),
-                      sql_of(events.objects.filter(**{fk: pk(s)}).order_by("at", "pk").values())]
+# ---- floors: the minimal SQL for everything a page shows --------------------------
+#
+# A page's floor is written out part by part: who asks (the user with their roles and
+# permissions, which every page needs for its navigation and buttons, in one statement),
+# the inbox badge of an HTML page, then each thing the page shows (the rows with just the
+# columns shown, the counts of its tabs, its filters' choices), each the plainest SQL for
+# it. A part the page computes already in its plainest form (a capped count, a grouped
+# count) is the same statement here.
+
+def _who(user_id) -> tuple[str, list]:
+    """The user, their roles and permissions, and the records the navigation shows for them
+    (the owner a portal login belongs to, the worker record, the language they chose)."""
+    return ("SELECT u.id, u.username, u.first_name, u.last_name, u.is_superuser, u.is_active, "
+            "o.id, o.name, k.id, pref.language, "
+            "ARRAY(SELECT g.name FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id "
+            "WHERE ug.user_id = u.id), "
+            "ARRAY(SELECT p.codename FROM auth_user_groups ug JOIN auth_group_permissions gp "
+            "ON gp.group_id = ug.group_id JOIN auth_permission p ON p.id = gp.permission_id "
+            "WHERE ug.user_id = u.id) FROM auth_user u LEFT JOIN owners_owner o ON o.user_id = u.id "
+            "LEFT JOIN repairs_worker k ON k.user_id = u.id LEFT JOIN propertydesk_userpreference pref "
+            "ON pref.user_id = u.id WHERE u.id = %s", [user_id])
+
+
+def _badge(user_id, owner_id=None) -> tuple[str, list]:
+    if owner_id is None:
+        return ("SELECT count(*) FROM propertydesk_notification WHERE recipient_id = %s AND read_at IS NULL",
+                [user_id])
+    return ("SELECT count(*) FROM propertydesk_notification WHERE (recipient_id = %s OR owner_id = %s) "
+            "AND read_at IS NULL", [user_id, owner_id])
+
+
+ESTATES = ("SELECT id, name FROM owners_estate ORDER BY name", [])
+# The building filter lists a company's buildings only below a limit (else "choose the estate").
+BUILDINGS_LISTED = ("SELECT count(*) FROM (SELECT 1 FROM owners_building LIMIT 101) b", [])
+
+
+def _capped(querysets: list) -> tuple[str, list]:
+    """Counts up to the cap, in one statement (as propertydesk.paging.capped_counts)."""
+    parts, params = [], []
+    for qs in querysets:
+        sql, sub = qs.order_by().values("pk")[:1001].query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) c)")
+        params += list(sub)
+    return "SELECT " + ", ".join(parts), params
+
+
+def _statuses(model, choices, open_statuses, **filters):
+    rows = model.objects.filter(**filters)
+    return _capped([rows.filter(status__in=open_statuses)] + [rows.filter(status=v) for v in choices])
+
+
+def _owners_of_units(units_sql: str) -> str:
+    """The units found, each with its owner now and the owner's main phone (shown masked)."""
+    return ("SELECT f.id, f.number, e.name, o.name, ph.number FROM (" + units_sql + ") f "
+            "JOIN owners_estate e ON e.id = f.estate_id "
+            "LEFT JOIN owners_ownership os ON os.unit_id = f.id AND os.end_date IS NULL "
+            "LEFT JOIN owners_owner o ON o.id = os.owner_id "
+            "LEFT JOIN owners_ownerphone ph ON ph.owner_id = o.id AND ph.is_primary")
 
 
 def _units_of_owners(owner_ids_sql: str) -> str:
-    return ("SELECT u.id, u.number, e.name FROM owners_unit u JOIN owners_estate e ON e.id = u.estate_id "
-            "JOIN owners_ownership o ON o.unit_id = u.id AND o.end_date IS NULL "
-            f"WHERE o.owner_id IN ({owner_ids_sql}) ORDER BY e.name, u.number LIMIT 20")
+    return _owners_of_units(
+        "SELECT u.id, u.number, u.estate_id FROM owners_unit u JOIN owners_ownership o ON o.unit_id = u.id "
+        f"AND o.end_date IS NULL WHERE o.owner_id IN ({owner_ids_sql}) ORDER BY u.number LIMIT 20")
+
+
+def _residents_by(column: str) -> str:
+    return ("SELECT r.name, r.phone, u.number FROM owners_resident r JOIN owners_unit u ON u.id = r.unit_id "
+            f"WHERE r.{column} = %s LIMIT 20")
+
+
+def _bills_of_unit(unit_id) -> list[tuple[str, list]]:
+    """A unit's bills with their lines, and what paid them."""
+    return [("SELECT id, number, period, amount, paid, status, due_on FROM fees_bill WHERE unit_id = %s "
+             "ORDER BY period DESC LIMIT 24", [unit_id]),
+            ("SELECT l.bill_id, l.description, l.quantity, l.rate, l.amount FROM fees_billline l "
+             "WHERE l.bill_id IN (SELECT id FROM fees_bill WHERE unit_id = %s ORDER BY period DESC LIMIT 24)",
+             [unit_id]),
+            ("SELECT a.bill_id, a.amount, p.received_at, p.method FROM fees_allocation a "
+             "JOIN fees_payment p ON p.id = a.payment_id WHERE a.bill_id IN "
+             "(SELECT id FROM fees_bill WHERE unit_id = %s ORDER BY period DESC LIMIT 24)", [unit_id])]
+
+
+def _payments_of_unit(unit_id) -> list[tuple[str, list]]:
+    """A unit's payments with their receipts and the bills they paid, and its notices."""
+    return [("SELECT p.id, p.amount, p.method, p.received_at, p.reversed_at, r.number FROM fees_payment p "
+             "JOIN fees_receipt r ON r.id = p.receipt_id WHERE p.unit_id = %s ORDER BY p.received_at DESC LIMIT 20",
+             [unit_id]),
+            ("SELECT a.payment_id, a.amount, b.number FROM fees_allocation a JOIN fees_bill b ON b.id = a.bill_id "
+             "WHERE a.payment_id IN (SELECT id FROM fees_payment WHERE unit_id = %s "
+             "ORDER BY received_at DESC LIMIT 20)", [unit_id]),
+            ("SELECT period, round, amount_owed, channel, status FROM fees_dunningnotice WHERE unit_id = %s "
+             "ORDER BY period DESC, round DESC LIMIT 20", [unit_id])]
+
+
+def _complaint_page(s, where: str, params: list, order: str) -> list[tuple[str, list]]:
+    return [BUILDINGS_LISTED,
+            (f"SELECT count(*) FROM (SELECT 1 FROM complaints_complaint c WHERE {where} LIMIT 1001) n", params),
+            ("SELECT c.id, c.number, c.status, c.urgency, c.category, c.promised_at, c.contact_name, u.number, "
+             f"e.name, a.username FROM (SELECT * FROM complaints_complaint c WHERE {where} ORDER BY {order} "
+             "LIMIT 30) c JOIN owners_unit u ON u.id = c.unit_id JOIN owners_estate e ON e.id = c.estate_id "
+             f"LEFT JOIN auth_user a ON a.id = c.assignee_id ORDER BY {order}", params),
+            _statuses(Complaint, ComplaintStatus.values, COMPLAINT_OPEN),
+            ESTATES]
+
+
+def _callback_page(s, where: str, params: list) -> list[tuple[str, list]]:
+    due = Callback.objects.filter(status="due")
+    return [
+        # who may be given a callback (the assign menu)
+        ("SELECT DISTINCT u.id, u.username, u.first_name, u.last_name FROM auth_user u "
+         "JOIN auth_user_groups ug ON ug.user_id = u.id JOIN auth_group_permissions gp ON gp.group_id = ug.group_id "
+         "JOIN auth_permission p ON p.id = gp.permission_id WHERE p.codename = 'perform_callback' AND u.is_active", []),
+        (f"SELECT count(*) FROM (SELECT 1 FROM callbacks_callback c WHERE {where} LIMIT 1001) n", params),
+        ("SELECT c.id, c.kind, c.due_on, c.contact_name, u.number, e.name, ph.number FROM "
+         f"(SELECT * FROM callbacks_callback c WHERE {where} ORDER BY c.due_on, c.id LIMIT 30) c "
+         "JOIN owners_unit u ON u.id = c.unit_id JOIN owners_estate e ON e.id = c.estate_id "
+         "LEFT JOIN owners_ownerphone ph ON ph.owner_id = c.owner_id AND ph.is_primary ORDER BY c.due_on, c.id",
+         params),
+        _capped([due.filter(due_on=s.today), due.filter(due_on__lt=s.today),
+                 due.filter(due_on__lte=s.today + timedelta(days=6)), due]),
+        # the side panel: callbacks due per person
+        ("SELECT assignee_id, count(*), count(*) FILTER (WHERE due_on < %s) FROM callbacks_callback "
+         "WHERE status = 'due' GROUP BY assignee_id", [s.today]),
+        ESTATES]
 
 
 def operations() -> list[Op]:
     def month_q(s):
         return f"{s.month:%Y-%m}"
 
+    open_complaints = "c.status IN ('received', 'assigned', 'in_progress')"
     ops = [
         # -- the desk's search and the registry
         Op("desk search: room", "page", "desk", lambda s: f"/desk/?q={s.unit.number}",
-           floor=lambda s: [(
-               "SELECT u.id, u.number, e.name FROM owners_unit u JOIN owners_estate e ON e.id = u.estate_id "
-               "WHERE upper(u.number) LIKE %s ORDER BY e.name, u.number LIMIT 20", [s.unit.number.upper() + "%"])]),
+           floor=lambda s: [(_owners_of_units(
+               "SELECT u.id, u.number, u.estate_id FROM owners_unit u WHERE upper(u.number) LIKE %s "
+               "ORDER BY u.number LIMIT 20"), [s.unit.number.upper() + "%"])]),
         Op("desk search: full phone", "page", "desk", lambda s: f"/desk/?q={s.phone}",
            floor=lambda s: [(_units_of_owners("SELECT owner_id FROM owners_ownerphone WHERE number_hash = %s"),
-                             [crypto.phone_index(s.phone)])]),
+                             [crypto.phone_index(s.phone)]),
+                            (_residents_by("phone_hash"), [crypto.phone_index(s.phone)])]),
         Op("desk search: last 4 digits", "page", "desk", lambda s: f"/desk/?q={s.phone[-4:]}",
            floor=lambda s: [(_units_of_owners("SELECT owner_id FROM owners_ownerphone WHERE tail_hash = %s"),
-                             [crypto.phone_tail_index(s.phone[-4:])])]),
+                             [crypto.phone_tail_index(s.phone[-4:])]),
+                            (_residents_by("phone_tail_hash"), [crypto.phone_tail_index(s.phone[-4:])])]),
         Op("owner detail", "page", "desk", lambda s: f"/owners/{s.owner.pk}/",
            floor=lambda s: [sql_of(Owner.objects.filter(pk=s.owner.pk).values()),
+                            sql_of(OwnerPhone.objects.filter(owner=s.owner).values("label", "number", "is_primary")),
                             sql_of(Ownership.objects.filter(owner=s.owner).values("unit__number", "unit__estate__name",
                                                                                   "start_date", "end_date")),
-                            sql_of(_complaint_rows(Complaint.objects.filter(owner=s.owner)).order_by("-received_at")[:20])]),
+                            sql_of(_complaint_rows(Complaint.objects.filter(owner=s.owner)).order_by("-received_at")[:20]),
+                            ESTATES]),
         Op("unit page", "page", "desk", lambda s: f"/owners/units/{s.unit.pk}/",
            floor=lambda s: [sql_of(Unit.objects.filter(pk=s.unit.pk).values("number", "area", "estate__name",
                                                                              "building__name")),
-                            sql_of(Ownership.objects.filter(unit=s.unit).values("owner__name", "start_date",
-                                                                                "end_date"))]),
+                            ("SELECT o.name, os.start_date, os.end_date, ph.number FROM owners_ownership os "
+                             "JOIN owners_owner o ON o.id = os.owner_id LEFT JOIN owners_ownerphone ph "
+                             "ON ph.owner_id = o.id WHERE os.unit_id = %s", [s.unit.pk]),
+                            ("SELECT name, relation, phone FROM owners_resident WHERE unit_id = %s", [s.unit.pk])]),
         # -- complaints
         Op("complaint queue", "page", "desk", "/complaints/",
-           floor=lambda s: [sql_of(_complaint_rows(Complaint.objects.all()).order_by(
-               "-closed_at", "-resolved_at", "promised_at", "pk")[:30])]),
+           floor=lambda s: _complaint_page(s, "TRUE", [], "c.closed_at DESC NULLS FIRST, c.resolved_at DESC "
+                                                          "NULLS FIRST, c.promised_at, c.id")),
         Op("complaint queue: open, urgent", "page", "desk", "/complaints/?status=open&urgency=urgent",
-           floor=lambda s: [sql_of(_complaint_rows(_open_complaints().filter(urgency="urgent")).order_by(
-               "promised_at", "pk")[:30])]),
+           floor=lambda s: _complaint_page(s, f"{open_complaints} AND c.urgency = 'urgent'", [],
+                                           "c.promised_at, c.id")),
         Op("complaint queue: overdue", "page", "desk", "/complaints/?overdue=on",
-           floor=lambda s: [sql_of(_complaint_rows(_open_complaints().filter(
-               paused_since__isnull=True, promised_at__lt=s.now)).order_by("promised_at", "pk")[:30])]),
+           floor=lambda s: _complaint_page(s, f"{open_complaints} AND c.paused_since IS NULL AND c.promised_at < %s",
+                                           [s.now], "c.promised_at, c.id")),
         Op("complaint detail", "page", "desk", lambda s: f"/complaints/{s.complaint.pk}/",
-           floor=_detail_floor(Complaint, ComplaintEvent, "complaint_id", lambda s: s.complaint.pk)),
+           floor=lambda s: [
+               ("SELECT c.*, u.number, b.number, e.name, o.name, a.username FROM complaints_complaint c "
+                "JOIN owners_unit u ON u.id = c.unit_id JOIN owners_building b ON b.id = u.building_id "
+                "JOIN owners_estate e ON e.id = c.estate_id LEFT JOIN owners_owner o ON o.id = c.owner_id "
+                "LEFT JOIN auth_user a ON a.id = c.assignee_id WHERE c.id = %s", [s.complaint.pk]),
+               sql_of(ComplaintEvent.objects.filter(complaint_id=s.complaint.pk).order_by("at", "pk").values(
+                   "at", "kind", "from_status", "to_status", "note", "actor__username")),
+               sql_of(ComplaintAttachment.objects.filter(complaint_id=s.complaint.pk).values(
+                   "original_name", "size", "content_type")),
+               # the owner's complaints in the repeat window (a repeat complaint is flagged)
+               ("SELECT count(*) FROM complaints_complaint WHERE owner_id = %s AND received_at >= %s",
+                [s.complaint.owner_id, s.complaint.received_at - timedelta(days=30)]),
+               # the staff it can be given to, its callbacks and the work orders it led to
+               ("SELECT DISTINCT u.id, u.username, u.first_name, u.last_name FROM auth_user u "
+                "JOIN auth_user_groups ug ON ug.user_id = u.id WHERE u.is_active "
+                "ORDER BY u.last_name, u.first_name, u.username", []),
+               ("SELECT id, round, status, due_on FROM callbacks_callback WHERE complaint_id = %s",
+                [s.complaint.pk]),
+               ("SELECT id, number, status FROM repairs_workorder WHERE complaint_id = %s", [s.complaint.pk])]),
         # -- work orders
         Op("work-order queue", "page", "desk", "/work-orders/",
-           floor=lambda s: [sql_of(_order_rows(WorkOrder.objects.filter(
-               status__in=OPEN_ORDER_STATUSES)).order_by("-registered_at", "-pk")[:30])]),
+           floor=lambda s: [
+               _capped([WorkOrder.objects.filter(status__in=OPEN_ORDER_STATUSES)]),
+               ("SELECT w.id, w.number, w.status, w.kind, w.trade, w.registered_at, w.dispatch_due_at, "
+                "w.requester_name, u.number, e.name, wu.username FROM (SELECT * FROM repairs_workorder w "
+                "WHERE w.status = ANY(%s) ORDER BY w.registered_at DESC, w.id DESC LIMIT 30) w "
+                "JOIN owners_unit u ON u.id = w.unit_id JOIN owners_estate e ON e.id = w.estate_id "
+                "LEFT JOIN repairs_worker k ON k.id = w.worker_id LEFT JOIN auth_user wu ON wu.id = k.user_id "
+                "ORDER BY w.registered_at DESC, w.id DESC", [list(OPEN_ORDER_STATUSES)]),
+               _statuses(WorkOrder, OrderStatus.values, OPEN_ORDER_STATUSES),
+               # the dispatch-within-15-minutes figure of the month
+               ("SELECT count(*), count(*) FILTER (WHERE dispatch_late_by IS NULL) FROM repairs_workorder "
+                "WHERE dispatched_at >= %s AND dispatched_at < %s", [_month_start(s), s.now]),
+               ESTATES]),
         Op("work-order detail (paid)", "page", "desk", lambda s: f"/work-orders/{s.work_order.pk}/",
-           floor=_detail_floor(WorkOrder, WorkOrderEvent, "work_order_id", lambda s: s.work_order.pk)),
+           floor=lambda s: [
+               ("SELECT w.*, u.number, b.number, e.name, wu.username FROM repairs_workorder w "
+                "JOIN owners_unit u ON u.id = w.unit_id JOIN owners_building b ON b.id = u.building_id "
+                "JOIN owners_estate e ON e.id = w.estate_id LEFT JOIN repairs_worker k ON k.id = w.worker_id "
+                "LEFT JOIN auth_user wu ON wu.id = k.user_id WHERE w.id = %s", [s.work_order.pk]),
+               sql_of(WorkOrderEvent.objects.filter(work_order_id=s.work_order.pk).order_by("at", "pk").values(
+                   "at", "from_status", "to_status", "note", "actor__username")),
+               sql_of(Callback.objects.filter(work_order_id=s.work_order.pk).values("pk", "kind", "status",
+                                                                                    "due_on"))]),
         # -- callbacks
         Op("callback queue: due today", "page", "desk", "/callbacks/?bucket=today",
-           floor=lambda s: [sql_of(_callback_rows(Callback.objects.filter(status="due", due_on=s.today))
-                                   .order_by("due_on", "pk")[:30])]),
+           floor=lambda s: _callback_page(s, "c.status = 'due' AND c.due_on = %s", [s.today])),
         Op("callback queue: overdue", "page", "desk", "/callbacks/?bucket=overdue",
-           floor=lambda s: [sql_of(_callback_rows(Callback.objects.filter(status="due", due_on__lt=s.today))
-                                   .order_by("due_on", "pk")[:30])]),
+           floor=lambda s: _callback_page(s, "c.status = 'due' AND c.due_on < %s", [s.today])),
         Op("callback detail", "page", "desk", lambda s: f"/callbacks/{s.callback.pk}/",
-           floor=_detail_floor(Callback, CallbackEvent, "callback_id", lambda s: s.callback.pk)),
+           floor=lambda s: [
+               ("SELECT c.*, u.number, b.number, e.name, o.name, a.username FROM callbacks_callback c "
+                "JOIN owners_unit u ON u.id = c.unit_id JOIN owners_building b ON b.id = u.building_id "
+                "JOIN owners_estate e ON e.id = c.estate_id LEFT JOIN owners_owner o ON o.id = c.owner_id "
+                "LEFT JOIN auth_user a ON a.id = c.assignee_id WHERE c.id = %s", [s.callback.pk]),
+               # its source and the chain of callbacks of that source, with their results
+               ("SELECT number, status, category FROM complaints_complaint WHERE id = %s",
+                [s.callback.complaint_id]),
+               ("SELECT c.id, c.round, c.status, c.due_on, r.method, r.satisfaction, r.at FROM callbacks_callback c "
+                "LEFT JOIN callbacks_callbackresult r ON r.callback_id = c.id "
+                "WHERE c.complaint_id = %s ORDER BY c.round", [s.callback.complaint_id]),
+               ("SELECT DISTINCT u.id, u.username FROM auth_user u JOIN auth_user_groups ug ON ug.user_id = u.id "
+                "JOIN auth_group_permissions gp ON gp.group_id = ug.group_id JOIN auth_permission p "
+                "ON p.id = gp.permission_id WHERE p.codename = 'perform_callback' AND u.is_active", [])]),
         # -- fees
         Op("fee desk of a unit", "page", "finance", lambda s: f"/fees/units/{s.unit.pk}/",
-           floor=lambda s: [sql_of(Bill.objects.filter(unit=s.unit).order_by("-period").values(
-               "number", "period", "amount", "paid", "status")[:24])]),
+           floor=lambda s: [("SELECT u.number, u.area, e.name, o.name FROM owners_unit u "
+                             "JOIN owners_estate e ON e.id = u.estate_id LEFT JOIN owners_ownership os "
+                             "ON os.unit_id = u.id AND os.end_date IS NULL LEFT JOIN owners_owner o "
+                             "ON o.id = os.owner_id WHERE u.id = %s", [s.unit.pk]),
+                            *_bills_of_unit(s.unit.pk), *_payments_of_unit(s.unit.pk)]),
         Op("bills of a month", "page", "finance", lambda s: f"/fees/bills/?period={month_q(s)}",
-           floor=lambda s: [sql_of(Bill.objects.filter(period=s.month).order_by("number").values(
-               "number", "unit__number", "amount", "paid", "status")[:50])]),
+           floor=lambda s: [BUILDINGS_LISTED,
+                            ("SELECT count(*), sum(amount), sum(paid) FROM fees_bill WHERE period = %s", [s.month]),
+                            ("SELECT b.number, u.number, o.name, b.amount, b.paid, b.status FROM (SELECT * FROM "
+                             "fees_bill WHERE period = %s ORDER BY number LIMIT 50) b JOIN owners_unit u "
+                             "ON u.id = b.unit_id LEFT JOIN owners_owner o ON o.id = b.owner_id ORDER BY b.number",
+                             [s.month]),
+                            ESTATES]),
         Op("dunning page", "page", "finance", lambda s: f"/fees/dunning/?period={month_q(s)}",
            floor=lambda s: [
                ("SELECT round, count(*) FROM fees_dunningnotice WHERE period = %s GROUP BY round", [s.month]),
                ("SELECT channel, status, count(*) FROM fees_dunningnotice WHERE period = %s AND round = 2 "
                 "GROUP BY channel, status", [s.month]),
-               ("SELECT n.id, n.amount_owed, n.channel, n.status, u.number, b.number FROM fees_dunningnotice n "
+               ("SELECT n.id, n.amount_owed, n.channel, n.status, u.number, b.number, o.name FROM "
+                "(SELECT n.id FROM fees_dunningnotice n JOIN owners_unit u ON u.id = n.unit_id "
+                "JOIN owners_building b ON b.id = u.building_id WHERE n.period = %s AND n.round = 2 "
+                "ORDER BY b.number, u.number LIMIT 50) p JOIN fees_dunningnotice n ON n.id = p.id "
                 "JOIN owners_unit u ON u.id = n.unit_id JOIN owners_building b ON b.id = u.building_id "
-                "WHERE n.period = %s AND n.round = 2 ORDER BY b.number, u.number LIMIT 50", [s.month])]),
+                "LEFT JOIN owners_owner o ON o.id = n.owner_id ORDER BY b.number, u.number", [s.month]),
+               ESTATES]),
         # What each unit owes past its pay-by day is stored (fees.debts): the age buckets'
-        # totals and the page's 50 units, oldest debt first.
+        # totals, the page's 50 units, oldest debt first, with their owners and cases.
         Op("arrears", "page", "finance", "/fees/arrears/",
            floor=lambda s: [("SELECT estate_id, oldest, count(*), sum(owed) FROM fees_unitdebt "
                              "GROUP BY estate_id, oldest", []),
-                            ("SELECT d.unit_id, u.number, d.owed, d.oldest, d.bills FROM fees_unitdebt d "
-                             "JOIN owners_unit u ON u.id = d.unit_id ORDER BY d.oldest, u.number LIMIT 50", [])]),
+                            ("SELECT d.unit_id, u.number, d.owed, d.oldest, d.bills, o.name FROM "
+                             "(SELECT d.*, u.number FROM fees_unitdebt d JOIN owners_unit u ON u.id = d.unit_id "
+                             "ORDER BY d.oldest, u.number LIMIT 50) d JOIN owners_unit u ON u.id = d.unit_id "
+                             "LEFT JOIN owners_ownership os ON os.unit_id = d.unit_id AND os.end_date IS NULL "
+                             "LEFT JOIN owners_owner o ON o.id = os.owner_id", []),
+                            ("SELECT unit_id, reason FROM fees_arrearscase", []),
+                            ESTATES]),
         Op("month report (last month, stored)", "page", "finance",
            lambda s: f"/fees/reports/?month={s.reported:%Y-%m}",
-           floor=lambda s: [sql_of(MonthReport.objects.filter(month=s.reported).values("estate_id", "data"))]),
+           floor=lambda s: [sql_of(MonthReport.objects.filter(month=s.reported).values("estate_id", "data")),
+                            ESTATES]),
         Op("month report (this month, live)", "page", "finance", lambda s: f"/fees/reports/?month={s.today:%Y-%m}",
            floor=lambda s: [("SELECT estate_id, count(*), sum(amount), sum(paid) FROM fees_bill "
                              "WHERE period = %s GROUP BY estate_id", [s.today.replace(day=1)]),
+                            ("SELECT estate_id, method, reversed_at IS NULL, count(*), sum(amount) FROM fees_payment "
+                             "WHERE received_at >= %s GROUP BY 1, 2, 3", [_month_start(s)]),
                             # arrears by age, as of today: the stored debts
                             ("SELECT estate_id, oldest, count(*), sum(owed) FROM fees_unitdebt "
-                             "GROUP BY estate_id, oldest", [])]),
+                             "GROUP BY estate_id, oldest", []),
+                            ("SELECT estate_id, round, channel, count(*) FROM fees_dunningnotice WHERE period = %s "
+                             "GROUP BY 1, 2, 3", [s.today.replace(day=1)]),
+                            ESTATES]),
         # -- the owner's portal
         Op("portal home", "page", "owner", "/portal/",
-           floor=lambda s: [sql_of(Ownership.objects.filter(owner=s.owner, end_date__isnull=True).values(
-               "unit__number", "unit__estate__name"))]),
+           floor=lambda s: [("SELECT u.id, u.number, e.name, "
+                             "(SELECT sum(amount - paid) FROM fees_bill b WHERE b.unit_id = u.id "
+                             "AND b.status IN ('open', 'part_paid')) FROM owners_ownership os "
+                             "JOIN owners_unit u ON u.id = os.unit_id JOIN owners_estate e ON e.id = u.estate_id "
+                             "WHERE os.owner_id = %s AND os.end_date IS NULL", [s.owner.pk]),
+                            ("SELECT count(*) FROM callbacks_callback WHERE owner_id = %s AND status = 'due' "
+                             "AND offered_online_at IS NOT NULL", [s.owner.pk]),
+                            ("SELECT r.name, r.relation FROM owners_resident r JOIN owners_ownership os "
+                             "ON os.unit_id = r.unit_id AND os.end_date IS NULL WHERE os.owner_id = %s",
+                             [s.owner.pk])]),
         Op("portal: my complaints", "page", "owner", "/complaints/portal/",
            floor=lambda s: [sql_of(_complaint_rows(Complaint.objects.filter(owner=s.owner)).order_by(
-               "-received_at")[:30])]),
+               "-received_at")[:30]),
+               sql_of(Suggestion.objects.filter(owner=s.owner).order_by("-received_at").values(
+                   "number", "subject", "status", "received_at")[:30])]),
         Op("portal: my fees", "page", "owner", "/fees/portal/",
-           floor=lambda s: [sql_of(Bill.objects.filter(unit=s.unit).order_by("-period").values(
-               "number", "period", "amount", "paid", "status")[:24])]),
+           floor=lambda s: [("SELECT u.id, u.number, e.name FROM owners_ownership os JOIN owners_unit u "
+                             "ON u.id = os.unit_id JOIN owners_estate e ON e.id = u.estate_id "
+                             "WHERE os.owner_id = %s AND os.end_date IS NULL", [s.owner.pk]),
+                            *_bills_of_unit(s.unit.pk), *_payments_of_unit(s.unit.pk)]),
     ]
+    # An API list returns each record whole with the names it links to, and its nested rows.
+    estate_unit = ("e.name, u.number", "JOIN owners_estate e ON e.id = t.estate_id "
+                   "LEFT JOIN owners_unit u ON u.id = t.unit_id")
     api = [
-        ("complaints", Complaint, _complaint_rows),
-        ("work-orders", WorkOrder, _order_rows),
-        ("callbacks", Callback, _callback_rows),
-        ("bills", Bill, lambda qs: qs.values("pk", "number", "period", "amount", "paid", "status")),
-        ("owners", Owner, lambda qs: qs.values("pk", "name")),
-        ("units", Unit, lambda qs: qs.values("pk", "number", "area")),
-        ("payments", Payment, lambda qs: qs.values("pk", "amount", "method")),
+        ("complaints", Complaint, (estate_unit[0] + ", u.building_id, o.name, a.username", estate_unit[1] +
+                                   " LEFT JOIN owners_owner o ON o.id = t.owner_id "
+                                   "LEFT JOIN auth_user a ON a.id = t.assignee_id"), []),
+        ("work-orders", WorkOrder, (estate_unit[0] + ", wu.username, pi.name", estate_unit[1] +
+                                    " LEFT JOIN repairs_worker k ON k.id = t.worker_id "
+                                    "LEFT JOIN auth_user wu ON wu.id = k.user_id "
+                                    "LEFT JOIN repairs_priceitem pi ON pi.id = t.price_item_id"), []),
+        ("callbacks", Callback, estate_unit, [
+            "SELECT id, number FROM repairs_workorder WHERE id IN (SELECT work_order_id FROM callbacks_callback "
+            "WHERE id IN (SELECT id FROM page))",
+            "SELECT callback_id, method, satisfaction, at FROM callbacks_callbackresult "
+            "WHERE callback_id IN (SELECT id FROM page)",
+            "SELECT callback_id, at, agrees FROM callbacks_spotcheck WHERE callback_id IN (SELECT id FROM page)"]),
+        ("bills", Bill, estate_unit, [
+            "SELECT bill_id, description, quantity, rate, amount FROM fees_billline "
+            "WHERE bill_id IN (SELECT id FROM page)",
+            "SELECT a.bill_id, a.amount, r.number, p.received_at FROM fees_allocation a JOIN fees_payment p "
+            "ON p.id = a.payment_id JOIN fees_receipt r ON r.id = p.receipt_id WHERE a.bill_id IN (SELECT id FROM page)"]),
+        ("owners", Owner, ("", ""), [
+            "SELECT owner_id, label, number FROM owners_ownerphone WHERE owner_id IN (SELECT id FROM page)",
+            "SELECT os.owner_id, u.id, u.number, e.name, os.start_date FROM owners_ownership os "
+            "JOIN owners_unit u ON u.id = os.unit_id JOIN owners_estate e ON e.id = u.estate_id "
+            "WHERE os.owner_id IN (SELECT id FROM page) AND os.end_date IS NULL"]),
+        ("units", Unit, ("", ""), [
+            "SELECT os.unit_id, o.id, o.name, os.start_date FROM owners_ownership os JOIN owners_owner o "
+            "ON o.id = os.owner_id WHERE os.unit_id IN (SELECT id FROM page) AND os.end_date IS NULL"]),
+        ("payments", Payment, (estate_unit[0] + ", r.number, ru.username", estate_unit[1] +
+                               " JOIN fees_receipt r ON r.id = t.receipt_id "
+                               "LEFT JOIN auth_user ru ON ru.id = t.received_by_id"), [
+            "SELECT a.payment_id, a.amount, b.number, b.period FROM fees_allocation a JOIN fees_bill b "
+            "ON b.id = a.bill_id WHERE a.payment_id IN (SELECT id FROM page)"]),
     ]
-    for path, model, rows in api:
+
+    def api_floor(model, names, nested, deep):
+        def floor(s):
+            table = model._meta.db_table
+            below = f"WHERE id < {middle_pk(model)} " if deep else ""
+            page = f"SELECT * FROM {table} {below}ORDER BY id DESC LIMIT 50"
+            columns, joins = names
+            rows = f"SELECT t.*{', ' + columns if columns else ''} FROM ({page}) t {joins} ORDER BY t.id DESC"
+            return [(rows, [])] + [(f"WITH page AS ({page}) {n}", []) for n in nested]
+        return floor
+
+    for path, model, names, nested in api:
         ops.append(Op(f"API {path}: first page", "api", "supervisor", f"/api/v1/{path}/",
-                      floor=lambda s, m=model, r=rows: [sql_of(r(m.objects.order_by("-pk"))[:50])]))
+                      floor=api_floor(model, names, nested, False)))
         ops.append(Op(f"API {path}: deep page", "api", "supervisor", f"/api/v1/{path}/", deep=True,
-                      floor=lambda s, m=model, r=rows: [sql_of(r(m.objects.filter(
-                          pk__lt=middle_pk(m)).order_by("-pk"))[:50])]))
+                      floor=api_floor(model, names, nested, True)))
     ops += job_operations()
     return ops
 
@@ -385,6 +630,10 @@ def middle_pk(model) -> int:
 
 
 # ---- jobs at their busiest moment -------------------------------------------
+
+
+def _month_start(s: Samples) -> datetime:
+    return timezone.make_aware(datetime(s.today.year, s.today.month, 1))
 
 
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -693,8 +942,12 @@ def measure_page(op: Op, s: Samples, client: Client, result: Result, *, runs: in
 
     result.runs = repeat(call, warmup=2, runs=runs, budget_s=budget_s)
     if op.floor:
-        # Knowing who asks is part of every page: the user's row, then what the page shows.
-        who = [("SELECT * FROM auth_user WHERE id = %s", [client.session["_auth_user_id"]])]
+        # Knowing who asks is part of every page: the user with their roles and permissions,
+        # an HTML page's inbox badge, then what the page shows.
+        user_id = client.session["_auth_user_id"]
+        who = [_who(user_id)]
+        if op.kind == "page":
+            who.append(_badge(user_id, s.owner.pk if op.who == "owner" else None))
         result.floor_ms, result.floor_statements = run_floor(who + op.floor(s), runs=max(5, len(result.runs)))
 
 
