@@ -1257,14 +1257,14 @@ def renovation_reminders_send(*, as_of: datetime.datetime) -> dict[str, int]:
              {"unit": renovation.unit.number, "number": renovation.number,
               "date": messages.day(renovation.planned_end)})
     late = selectors.inspections_late(as_of=as_of)
-    for due in late:
-        renovation = due.renovation
+    for request in late:
+        renovation = request.renovation
         staff.append(notifications.StaffMessage(
             recipients=role_ids["engineering"], kind=keys.INSPECTION_LATE, url=_url("renovation:detail", renovation),
-            dedupe_key=f"renovation-inspection-late:{due.inspection.pk}",
+            dedupe_key=f"renovation-inspection-late:{request.inspection.pk}",
             params={"unit": renovation.unit.number, "number": renovation.number,
-                    "date": messages.day(timezone.localdate(due.inspection.requested_at)),
-                    "due": messages.day(due.due_by)}))
+                    "date": messages.day(timezone.localdate(request.inspection.requested_at)),
+                    "due": messages.day(request.due_by)}))
     notifications.notify_many(messages=staff, now=as_of)
     notifications.notify_owners(messages=owners, now=as_of)
     return {"passes expiring": len(expiring), "passes expired": len(expired),

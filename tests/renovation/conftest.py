@@ -91,11 +91,14 @@ def complete(w, renovation, *, now=T0, workers=1, skip=()):
         for n in range(1, workers + 1):
             added.append(add_worker(w, renovation, n=n, now=now, id_copy="worker:id" not in skip,
                                     photos=1 if "worker:photos" in skip else 2))
+    # The owner signs in the portal (and hands the contractor the pad); the desk signs for
+    # the property company, and for an owner with no login.
+    owner_login = renovation.owner.user or w.desk
     for paper, parties in PAPER_PARTIES.items():
         for party in parties:
             if f"paper:{paper}:{party}" not in skip:
                 services.paper_sign(renovation=renovation, paper=paper, party=party, signature_png=signature(),
-                                    now=now, actor=w.desk if party == Party.PROPERTY else w.owner.user)
+                                    now=now, actor=w.desk if party == Party.PROPERTY else owner_login)
     return added
 
 
