@@ -17,7 +17,7 @@ from tests.uploads import HTML
 
 # Each item of the checklist, and how the refusal names it (in English).
 MISSING = [
-    *[(f"document:{kind}", str(kind.label)) for kind in REQUIRED_DOCUMENTS],
+    *[(f"document:{kind}", kind.label) for kind in REQUIRED_DOCUMENTS],
     ("workers", "At least one worker"),
     ("worker:id", "工人1号: ID card copy"),
     ("worker:photos", "工人1号: 2 photos (1 so far)"),
@@ -38,10 +38,11 @@ def test_approval_is_refused_while_a_required_item_is_missing_and_the_refusal_na
         # when the desk approves it
         with pytest.raises(ValidationError) as refused:
             services.renovation_approve(renovation=renovation, now=T0, actor=w.desk)
-    # then it is refused, naming that item and nothing else, and nothing moved
-    assert refused.value.code == "incomplete"
-    assert named in refused.value.messages[0]
-    assert [item.label for item in selectors.renovation_checklist(renovation=renovation).missing] == [named]
+        # then it is refused, naming that item and nothing else, and nothing moved
+        assert refused.value.code == "incomplete"
+        assert refused.value.messages[0] == (
+            f"The application cannot be approved while anything is missing. Missing: {named}.")
+        assert [item.label for item in selectors.renovation_checklist(renovation=renovation).missing] == [str(named)]
     renovation.refresh_from_db()
     assert renovation.status == Status.SUBMITTED
     assert renovation.events.filter(to_status=Status.APPROVED).count() == 0
