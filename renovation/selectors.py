@@ -233,6 +233,11 @@ def _deposit_state(*, refunded: bool, due_on: datetime.date | None, today: datet
     return "due" if due_on is not None and due_on <= today else "held"
 
 
+# Steps of the staff's own business, left out of the owner's timeline: patrols, penalties
+# proposed or rejected (an approved one is the owner's business: it is deducted).
+INTERNAL_ACTIONS = ("patrol", "breach_proposed", "penalty_rejected")
+
+
 @dataclass
 class RenovationDetail:
     """One renovation with everything its page shows. ``for_owner``: the owner's view
@@ -318,6 +323,9 @@ def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime
     if for_owner:
         breaches = breaches.filter(status=BreachStatus.APPROVED)
     failed_before = bool(inspections) and inspections[-1].passed is False
+    events = renovation.events.select_related("actor").order_by("at", "pk")
+    if for_owner:
+        events = events.exclude(data__action__in=INTERNAL_ACTIONS)
     return RenovationDetail(
         renovation=renovation, for_owner=for_owner, policy=policy,
         checklist=renovation_checklist(renovation=renovation),
@@ -325,7 +333,7 @@ def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime
                                   passes=sum(1 for w in workers if w.is_current and w.pass_fee_paid_at is None)),
         working_hours=rules.working_hours_text(policy),
         waits_for=waits_for(renovation, failed_before=failed_before),
-        events=list(renovation.events.select_related("actor").order_by("at", "pk")),
+        events=list(events),
         documents=[d for d in documents if d.worker_id is None],
         workers=workers,
         papers=list(renovation.papers.defer("signature_png").select_related("recorded_by").order_by("signed_at", "pk")),

@@ -187,3 +187,29 @@ def test_the_lead_id_and_phone_are_stored_encrypted_and_shown_masked(w):
     assert renovation.contractor_lead_id_number not in stored_id and "13700001111" not in stored_phone
     assert renovation.contractor_lead_phone_masked == "137****1111"
     assert renovation.contractor_lead_id_masked.startswith("4401") and "*" in renovation.contractor_lead_id_masked
+
+
+def test_the_owner_corrects_a_returned_application_by_the_same_rules(w):
+    renovation = apply(w, actor=w.owner.user)
+    services.renovation_return(renovation=renovation, reasons="结束日期有误", now=T0, actor=w.desk)
+    with pytest.raises(ValidationError) as error:
+        services.renovation_change(renovation=renovation, planned_start=dt.date(2026, 10, 30), now=T0,
+                                   actor=w.owner.user)
+    assert list(error.value.message_dict) == ["planned_start"]
+    services.renovation_change(renovation=renovation, planned_end=dt.date(2026, 12, 31), floors_altered=True,
+                               now=T0, actor=w.owner.user)
+    renovation.refresh_from_db()
+    assert (renovation.planned_end, renovation.floors_altered) == (dt.date(2026, 12, 31), True)
+    assert renovation.events.filter(data__action="changed").get().data["fields"] == ["floors_altered", "planned_end"]
+
+
+def test_a_document_uploaded_by_mistake_is_taken_back_only_before_approval(w):
+    renovation = apply(w)
+    complete(w, renovation)
+    extra = services.renovation_document_add(renovation=renovation, kind=DocumentKind.DRAWINGS, uploads=[photo()],
+                                             now=T0, actor=w.desk)[0]
+    services.renovation_document_remove(document=extra, now=T0, actor=w.desk)
+    assert not RenovationDocument.objects.filter(pk=extra.pk).exists()
+    services.renovation_approve(renovation=renovation, now=T0, actor=w.desk)
+    with pytest.raises(ValidationError):
+        services.renovation_document_remove(document=renovation.documents.first(), now=T0, actor=w.desk)
