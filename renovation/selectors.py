@@ -39,7 +39,6 @@ from renovation.models import (
     REQUIRED_DOCUMENTS,
     Breach,
     BreachStatus,
-    ChargeKind,
     Deduction,
     DocumentKind,
     EvidencePhoto,
@@ -273,24 +272,25 @@ class RenovationDetail:
 
 
 def renovation_detail(*, renovation_id: int, user, as_of: datetime.datetime,
-                      gate_checks: int = 20) -> RenovationDetail:
+                      checks_shown: int = 20) -> RenovationDetail:
     """One renovation the user may see (``renovations_for``), or a 404, with everything
-    about it, in a fixed number of queries whatever its size. An owner gets the owner's
-    view."""
+    about it (the latest ``checks_shown`` gate checks of its passes for staff), in a fixed
+    number of queries whatever its size. An owner gets the owner's view."""
     renovation = get_object_or_404(
         renovations_for(user).select_related("approved_by", "permit_issued_by", "created_by"), pk=renovation_id)
     for_owner = not is_staff_member(user)
-    return _detail(renovation, for_owner=for_owner, as_of=as_of, gate_checks=0 if for_owner else gate_checks)
+    return _detail(renovation, for_owner=for_owner, as_of=as_of, checks_shown=0 if for_owner else checks_shown)
 
 
 def owner_renovation_detail(*, owner, renovation_id: int, as_of: datetime.datetime) -> RenovationDetail:
     """One of the owner's renovations (``owner_renovations``) in the owner's view, or a 404
     (never a 403: another owner's renovation is not confirmed to exist)."""
     renovation = get_object_or_404(owner_renovations(owner=owner), pk=renovation_id)
-    return _detail(renovation, for_owner=True, as_of=as_of, gate_checks=0)
+    return _detail(renovation, for_owner=True, as_of=as_of, checks_shown=0)
 
 
-def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime, gate_checks: int) -> RenovationDetail:
+def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime, checks_shown: int
+            ) -> RenovationDetail:
     today = timezone.localdate(as_of)
     policy = renovation_policy(estate=renovation.estate)
     documents = list(RenovationDocument.objects.filter(renovation=renovation).select_related("uploaded_by")
@@ -344,7 +344,7 @@ def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime
             renovation.patrols.select_related("by").prefetch_related("photos").order_by("at", "pk")),
         breaches=list(breaches),
         gate_checks=list(GateCheck.objects.filter(worker_pass__renovation=renovation)
-                         .select_related("worker_pass", "checked_by")[:gate_checks]) if gate_checks else [],
+                         .select_related("worker_pass", "checked_by")[:checks_shown]) if checks_shown else [],
     )
 
 
@@ -620,7 +620,3 @@ def deposits_falling_due(*, as_of: datetime.datetime) -> QuerySet[Renovation]:
                                       deposits_due_on__lte=timezone.localdate(as_of))
             .select_related(*_LIST_RELATED).order_by("deposits_due_on", "pk"))
 
-
-def charge_kinds() -> list[tuple[str, str]]:
-    """The fees and deposits, for a page's filter."""
-    return list(ChargeKind.choices)
