@@ -48,6 +48,7 @@ from owners import crypto
 from repairs.models import OPEN_STATUSES as OPEN_ORDER_STATUSES
 from repairs.models import Status as OrderStatus
 from repairs.models import WorkOrder, WorkOrderEvent
+from renovation.models import Inspection, Renovation, WorkerPass
 
 PAGE_TARGET_MS = 100.0
 FLOOR_RATIO_PAGE = 2.0
@@ -728,8 +729,31 @@ def job_operations() -> list[Op]:
                              "WHERE event_at >= %s AND event_at < %s GROUP BY estate_id, kind",
                              [s.month - relativedelta(months=1), s.month])]),
         Op("job owners.registry_check", "job", job="owners.registry_check", at=lambda s: _local(s.today, 3)),
+        Op("job renovation.daily", "job", job="renovation.daily", at=lambda s: _local(s.today, 8),
+           floor=lambda s: _renovation_daily_floor(s.today)),
         Op("job propertydesk.outbox_sweep", "job", job="propertydesk.outbox_sweep",
            at=lambda s: _local(s.today, 10, 9)),
+    ]
+
+
+def _renovation_daily_floor(today: date) -> list[tuple[str, list]]:
+    """What renovation.daily must read, each in one statement: live passes ending within
+    the warning days or past their end while the work goes on, renovations whose refund day
+    has come, deposits due and held, works past their planned end, inspections not done."""
+    working = ("fees_paid", "in_progress", "acceptance_requested")
+    live = WorkerPass.objects.filter(revoked_at__isnull=True, renovation__status__in=working)
+    return [
+        sql_of(live.filter(valid_to__gte=today, valid_to__lte=today + timedelta(days=3))
+               .values("pk", "renovation_id", "valid_to", "holder_name", "renovation__unit__number")),
+        sql_of(live.filter(valid_to__lt=today).values("pk", "renovation_id", "valid_to", "holder_name")),
+        sql_of(Renovation.objects.filter(status="passed", deposits_due_on__lte=today).values("pk")),
+        sql_of(Renovation.objects.filter(status__in=("deposits_due", "withdrawn"), deposits_due_on__lte=today,
+                                         charges__kind__in=("owner_deposit", "contractor_deposit"),
+                                         charges__refund__isnull=True).values("pk", "unit__number").distinct()),
+        sql_of(Renovation.objects.filter(status__in=("fees_paid", "in_progress"), planned_end__lt=today)
+               .values("pk", "unit__number", "planned_end")),
+        sql_of(Inspection.objects.filter(inspected_at__isnull=True).values("pk", "requested_at",
+                                                                           "renovation__estate_id")),
     ]
 
 

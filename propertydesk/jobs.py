@@ -160,6 +160,16 @@ JOBS: tuple[Job, ...] = (
         catch_up=UNTIL_DONE,
     ),
     Job(
+        name="renovation.daily",
+        schedule=crontab(hour=8, minute=0),
+        func="renovation.jobs.daily",
+        description="Every morning: deposits whose refund day has come fall due; tell the desk and the owner "
+        "of worker passes expiring within the policy's days or expired and of renovations past their planned "
+        "end, finance and the owner of deposits due, engineering of inspections not done within the policy's "
+        "working days (002 装修流程). Once per event.",
+        catch_up=UNTIL_DONE,
+    ),
+    Job(
         name="propertydesk.files_sweep",
         schedule=crontab(hour=4, minute=20),
         func="propertydesk.files.sweep_orphans",

@@ -69,7 +69,23 @@ _DESK = _VIEW_REGISTRY + [
     # the outbox's page: failed and given-up messages, and the retry button
     "propertydesk.view_delivery",
     "propertydesk.change_delivery",
+    # renovation: applications, approval, fees, permit and passes, the gate
+    "renovation.view_renovation",
+    "renovation.add_renovation",
+    "renovation.change_renovation",
+    "renovation.approve_renovation",
+    "renovation.take_renovation_fees",
+    "renovation.issue_renovation_permit",
+    "renovation.check_gate",
+    "renovation.view_workerpass",
+    "renovation.view_gatecheck",
+    "renovation.view_renovationcharge",
+    "renovation.view_renovationpolicy",
 ]
+# Renovation inspections and patrols (engineering), deposit refunds (finance).
+_RENOVATION_WORKS = ["renovation.view_renovation", "renovation.inspect_renovation", "renovation.patrol_renovation"]
+_RENOVATION_MONEY = ["renovation.view_renovation", "renovation.take_renovation_fees", "renovation.refund_deposit",
+                     "renovation.view_renovationcharge", "renovation.view_depositrefund"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     FRONT_DESK: _DESK,
@@ -115,11 +131,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "repairs.change_worker",
         "fees.view_receipt",
         "fees.view_bankcollectioncharge",
+        # renovation: everything the desk, engineering and finance do, and the penalties
+        "renovation.approve_breach",
+        "renovation.add_renovationpolicy",
+        "renovation.change_renovationpolicy",
+        *_RENOVATION_WORKS,
+        *_RENOVATION_MONEY,
     ],
     # Engineering: no registry. Its work orders name the customer; the rest is none of its
     # business (domain §1: nobody reaches owner data about a unit they have no business with).
     ENGINEERING: ["complaints.view_complaint", "complaints.work_complaint", "repairs.view_workorder",
-                  "repairs.work_workorder", "repairs.view_priceitem"],
+                  "repairs.work_workorder", "repairs.view_priceitem", *_RENOVATION_WORKS],
     # Finance: fees, and of the registry what a fee desk needs to take a payment: estates,
     # buildings and units with their owners' names (the units API), never the owner
     # records, complaints, work orders or callbacks.
@@ -128,7 +150,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                                "fees.view_bill", "fees.view_payment", "fees.add_payment", "fees.view_dunningnotice",
                                "fees.view_arrearscase", "fees.view_monthreport", "fees.view_incomestatement",
                                "fees.add_incomestatement", "fees.change_incomestatement",
-                               "fees.publish_incomestatement"],
+                               "fees.publish_incomestatement", *_RENOVATION_MONEY],
 }
 
 

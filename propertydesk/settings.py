@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -402,6 +403,25 @@ CALLBACK_REPAIR_LOOKBACK_DAYS = 120
 # A work order must reach the worker within this many minutes of registration (004 2.4.1);
 # per estate and kind in a DispatchRule.
 WORK_ORDER_DISPATCH_MINUTES = 15
+# Renovation (domain §7, 002 装修流程): fees, refund periods and the working hours a guard
+# checks at the gate. An estate can override each in its RenovationPolicy (admin). Money
+# in yuan. Noisy work is allowed in the daily windows (not 12:00–14:00, not after 18:00),
+# never on a day off (the estate's holidays, kept in its policy). Deposits fall due
+# refund_days after the inspection passed, refund_months when the bathroom or kitchen
+# floor was altered; the daily job warns pass_warning_days before a pass expires and
+# chases an inspection not done within inspection_working_days working days.
+RENOVATION_POLICY_DEFAULTS = {
+    "owner_deposit": Decimal("1000.00"),
+    "contractor_deposit": Decimal("1000.00"),
+    "rubbish_fee_per_m2": Decimal("5.00"),
+    "pass_fee": Decimal("5.00"),
+    "refund_days": 10,
+    "refund_months_floors_altered": 3,
+    "pass_warning_days": 3,
+    "inspection_working_days": 2,
+    "work_windows": ["08:00-12:00", "14:00-18:00"],
+    "days_off": [],
+}
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "propertydesk.sms.LoggingSmsBackend")
 # The logging backend sends nothing: production refuses it unless this says otherwise.
 SMS_ALLOW_LOGGING_BACKEND = env_bool("SMS_ALLOW_LOGGING_BACKEND", False)
