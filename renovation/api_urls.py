@@ -1,0 +1,3 @@
+"""The renovation API under /api/v1/ (renovation/api.py)."""
+
+urlpatterns: list = []
