@@ -29,8 +29,18 @@ from propertydesk.models import Delivery
 from repairs import services as repairs
 from repairs.models import Acceptance, DispatchRule, PriceItem, Worker, WorkOrder
 from repairs.signature import signature_from_data_url
+from renovation import services as renovation
+from renovation.models import (
+    PAPER_PARTIES,
+    REQUIRED_DOCUMENTS,
+    Party,
+    Renovation,
+    RenovationDocument,
+    RenovationWorker,
+    WorkerPass,
+)
 from tests import uploads
-from tests.factories import BuildingFactory, EstateFactory, UnitFactory, UserFactory, give_unit, make_owner
+from tests.factories import BuildingFactory, EstateFactory, UnitFactory, UserFactory, give_unit, make_owner, resident_id
 
 SH = ZoneInfo("Asia/Shanghai")
 # The world's moment: the clock is held here while the matrix is requested.
@@ -76,6 +86,10 @@ class World:
     notice_a: DunningNotice
     statement: IncomeStatement
     delivery: Delivery | None
+    renovation_a: Renovation      # owner A's, under way: permit issued, one worker with a pass
+    renovation_worker_a: RenovationWorker
+    pass_a: WorkerPass
+    renovation_document_a: RenovationDocument
 
 
 def build_world() -> World:
@@ -149,6 +163,7 @@ def build_world() -> World:
         estate=estate, title="2026年10月收支", period_start=dt.date(2026, 10, 1), period_end=dt.date(2026, 10, 31),
         lines=[{"kind": "income", "category": "物业服务费", "amount": Decimal("100.00")}], actor=users["finance"],
         now=at(18))
+    renovation_a = _renovation(unit_a, owner_a, users)
     return World(
         users=users, estate=estate, unit_a=unit_a, unit_b=unit_b, owner_a=owner_a, owner_b=owner_b,
         ownership_a=ownership_a, resident_a=resident_a, complaint_a=complaint_a,
@@ -157,4 +172,32 @@ def build_world() -> World:
         acceptance_other=Acceptance.objects.get(work_order=order_other), price_item=price_item,
         callback_a=callback_a, callback_result_a=callback_result_a, fee_standard=fee_standard, bill_a=bill_a,
         payment_a=payment_a, notice_a=notice_a, statement=statement, delivery=Delivery.objects.first(),
+        renovation_a=renovation_a, renovation_worker_a=renovation_a.workers.get(),
+        pass_a=WorkerPass.objects.get(worker__renovation=renovation_a),
+        renovation_document_a=renovation_a.documents.first(),
     )
+
+
+def _renovation(unit, owner, users) -> Renovation:
+    """Owner A's renovation, applied for by the desk on the 18th, complete, paid and under
+    way: the permit and one worker's pass issued."""
+    desk = users["desk"]
+    made = renovation.renovation_apply(
+        unit=unit, owner=owner, scope="厨房翻新", planned_start=dt.date(2026, 11, 19), planned_end=dt.date(2026, 12, 31),
+        contractor_name="锦华装饰工程有限公司", contractor_lead_name="赵建国", contractor_lead_phone="13700001111",
+        contractor_lead_id_number=resident_id(900), now=at(18), actor=desk)
+    for kind in REQUIRED_DOCUMENTS:
+        renovation.renovation_document_add(renovation=made, kind=kind, uploads=[uploads.upload("p.png", uploads.png(),
+                                                                                               "image/png")],
+                                           now=at(18), actor=desk)
+    renovation.worker_add(renovation=made, name="工人甲", id_number=resident_id(901, birth="19900101"), now=at(18), actor=desk,
+                          id_copies=[uploads.upload("id.png", uploads.png(), "image/png")],
+                          photos=[uploads.upload(f"w{n}.png", uploads.png(), "image/png") for n in (1, 2)])
+    for paper, parties in PAPER_PARTIES.items():
+        for party in parties:
+            renovation.paper_sign(renovation=made, paper=paper, party=party, signature_png=signature(), now=at(18),
+                                  actor=desk if party == Party.PROPERTY else owner.user)
+    renovation.renovation_approve(renovation=made, now=at(18, 10), actor=desk)
+    renovation.renovation_fees_take(renovation=made, method="cash", now=at(18, 11), actor=users["finance"])
+    return renovation.permit_issue(renovation=made, now=at(18, 12), actor=desk)
+
