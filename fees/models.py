@@ -437,8 +437,10 @@ class DunningNotice(models.Model):
 
     estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="dunning_notices",
                                verbose_name=_("estate"))
+    # A unit's notices are found by the unique constraint's index (unit, period, round): a
+    # second index of the unit alone would only cost every insert and update.
     unit = models.ForeignKey("owners.Unit", on_delete=models.PROTECT, related_name="dunning_notices",
-                             verbose_name=_("unit"))
+                             verbose_name=_("unit"), db_index=False)
     owner = models.ForeignKey("owners.Owner", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="dunning_notices", verbose_name=_("owner"))
     period = models.DateField(_("month"))

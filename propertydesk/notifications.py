@@ -16,7 +16,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
@@ -165,6 +165,14 @@ def notify_owner(
     if note is not None:
         outbox.queue(notifications=[note], channels={note.pk: _outside(channels)}, now=now)
     return note
+
+
+class OwnerRef(NamedTuple):
+    """What ``notify_owners`` needs of an owner when a message names its channels: a
+    batch read as plain rows need not make Owner objects."""
+
+    pk: int
+    user_id: int | None
 
 
 @dataclass(frozen=True)
