@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -232,7 +232,14 @@ def month_rates(*, month: date, as_of: datetime, estate=None) -> list[RateRow]:
             .exclude(status=Status.CANCELLED))
     if estate is not None:
         rows = rows.filter(estate=estate)
-    grouped = (rows.values("estate_id", "estate__name", "kind", "work_order__payment_method")
+    # How a special service was paid, read by primary key for those callbacks only: a join
+    # hashed every work order to tell the few hundred special services apart.
+    from repairs.models import WorkOrder
+
+    paid_by = Case(When(kind__in=_SPECIAL, then=Subquery(
+        WorkOrder.objects.filter(pk=OuterRef("work_order_id")).values("payment_method")[:1])), default=Value(""))
+    grouped = (rows.annotate(paid_by=paid_by)
+               .values("estate_id", "estate__name", "kind", "paid_by")
                .annotate(owed=Count("pk"), done=Count("pk", filter=Q(status=Status.DONE, done_at__lte=as_of)))
                .order_by("estate__name", "kind"))
     merged: dict[tuple, RateRow] = {}
@@ -240,7 +247,7 @@ def month_rates(*, month: date, as_of: datetime, estate=None) -> list[RateRow]:
     for row in grouped:
         payment = ""
         if row["kind"] in _SPECIAL:
-            payment = Payment.BANK_COLLECTION if row["work_order__payment_method"] == "bank_collection" else Payment.CASH
+            payment = Payment.BANK_COLLECTION if row["paid_by"] == "bank_collection" else Payment.CASH
         key = (row["estate_id"], row["kind"], payment)
         if key not in merged:
             rule = rules.get((row["estate_id"], row["kind"])) or default_rule(row["kind"])

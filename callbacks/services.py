@@ -420,11 +420,14 @@ def callbacks_flag_overdue(*, as_of: datetime, ids: list[int] | None = None) -> 
                 RETURNING cb.id, cb.kind, cb.due_on, cb.assignee_id, cb.complaint_id, cb.work_order_id,
                           cb.activity_id
             )
-            SELECT f.id, f.kind, f.due_on, f.assignee_id, COALESCE(c.number, w.number, a.title)
+            -- Each source looked up by primary key for the rows flagged: joined, the planner
+            -- (which guesses tens of thousands of rows from the table's statistics) hashed
+            -- every complaint and work order to name a few hundred.
+            SELECT f.id, f.kind, f.due_on, f.assignee_id,
+                   COALESCE((SELECT c.number FROM complaints_complaint c WHERE c.id = f.complaint_id),
+                            (SELECT w.number FROM repairs_workorder w WHERE w.id = f.work_order_id),
+                            (SELECT a.title FROM callbacks_communityactivity a WHERE a.id = f.activity_id))
             FROM flagged f
-            LEFT JOIN complaints_complaint c ON c.id = f.complaint_id
-            LEFT JOIN repairs_workorder w ON w.id = f.work_order_id
-            LEFT JOIN callbacks_communityactivity a ON a.id = f.activity_id
             ORDER BY f.id
         """, {"as_of": as_of, "due": Status.DUE, "today": today, "ids": ids})
         flagged = cursor.fetchall()

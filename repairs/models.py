@@ -231,6 +231,11 @@ class WorkOrder(models.Model):
         indexes = [
             models.Index(fields=["dispatch_due_at"], condition=Q(status__in=["registered", "accepted"]),
                          name="workorder_undispatched"),
+            # The late-dispatch sweep (every 5 minutes): the orders not dispatched and not yet
+            # alerted only, not the thousands alerted already.
+            models.Index(fields=["dispatch_due_at"], condition=Q(status__in=["registered", "accepted"],
+                                                                 dispatch_alerted_at__isnull=True),
+                         name="workorder_not_alerted"),
             models.Index(fields=["worker", "status"], name="workorder_worker_status"),
             # The desk's queue, newest first (repairs.selectors.work_order_queue): the default
             # view of open orders, every order, one status (and the status tabs' counts).

@@ -408,8 +408,9 @@ def work_orders_flag_late_dispatch(*, as_of: datetime, ids: list[int] | None = N
                   AND w.dispatch_alerted_at IS NULL {only}
                 RETURNING w.id, w.number, w.unit_id, w.registered_at, w.dispatch_due_at, LEFT(w.description, 200) AS excerpt
             )
-            SELECT a.id, a.number, u.number, a.registered_at, a.dispatch_due_at, a.excerpt
-            FROM alerted a JOIN owners_unit u ON u.id = a.unit_id ORDER BY a.id
+            SELECT a.id, a.number, (SELECT u.number FROM owners_unit u WHERE u.id = a.unit_id),
+                   a.registered_at, a.dispatch_due_at, a.excerpt
+            FROM alerted a ORDER BY a.id  -- the room by primary key: a join was planned as a hash of every unit
         """, {"as_of": as_of, "undispatched": [str(s) for s in UNDISPATCHED], "ids": ids})
         alerted = cursor.fetchall()
     if not alerted:
