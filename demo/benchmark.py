@@ -659,6 +659,11 @@ def _make_complaints_overdue(s: Samples, at: datetime, n: int = 1000):
     Complaint.objects.filter(pk__in=ids).update(promised_at=at - timedelta(minutes=30))
 
 
+def _hourly_an_hour_before(s: Samples, at: datetime):
+    from propertydesk.jobs import get_job
+    get_job("callbacks.hourly").function()(as_of=at - timedelta(hours=1))
+
+
 def _bill_run_first(s: Samples, at: datetime):
     from propertydesk.jobs import get_job
     get_job("fees.bill_run").function()(as_of=_local(at.date().replace(day=10), 1))
@@ -697,32 +702,34 @@ def job_operations() -> list[Op]:
         Op("job callbacks.hourly (1,000 fall overdue)", "job", job="callbacks.hourly",
            at=lambda s: _local(s.today, 10), setup=_make_callbacks_fall_due,
            floor=lambda s: [*_missing_sources(_local(s.today, 10)), (OVERDUE_FLOOR.format(
-               table="callbacks_callback", kind="callback.overdue",
+               table="callbacks_callback", kind="callback.overdue", column="overdue_flagged_at",
                flag="status = 'due' AND due_on < %(today)s AND overdue_flagged_at IS NULL",
                roles="'supervisor', 'front_desk'"), {"now": _local(s.today, 10), "today": s.today})]),
+        # Idle: a run an hour after one that flagged what had fallen due (the setup).
         Op("job callbacks.hourly (idle)", "job", job="callbacks.hourly", at=lambda s: _local(s.today, 11),
+           setup=_hourly_an_hour_before,
            floor=lambda s: [*_missing_sources(_local(s.today, 11)),
                             ("SELECT id FROM callbacks_callback WHERE status = 'due' AND due_on < %s "
                              "AND overdue_flagged_at IS NULL", [s.today])]),
         Op("job complaints.overdue_sweep (1,000 fall overdue)", "job", job="complaints.overdue_sweep",
            at=lambda s: _local(s.today, 10, 5), setup=_make_complaints_overdue,
            floor=lambda s: [(OVERDUE_FLOOR.format(
-               table="complaints_complaint", kind="complaint.overdue",
+               table="complaints_complaint", kind="complaint.overdue", column="overdue_flagged_at",
                flag="status IN ('received', 'assigned', 'in_progress') AND paused_since IS NULL "
                     "AND promised_at < %(now)s AND overdue_flagged_at IS NULL",
                roles="'supervisor'"), {"now": _local(s.today, 10, 5)})]),
         Op("job complaints.daily_followup (15:30 digest)", "job", job="complaints.daily_followup",
            at=lambda s: _local(s.today, 15, 30),
-           floor=lambda s: [
-               ("SELECT count(*), count(*) FILTER (WHERE paused_since IS NULL AND promised_at < %s) "
-                "FROM complaints_complaint WHERE status IN ('received', 'assigned', 'in_progress')",
-                [_local(s.today, 15, 30)]),
-               sql_of(_complaint_rows(_open_complaints()).order_by("promised_at", "pk")[:100])]),
+           # Two digests: every open complaint to the desk, engineering's to engineering.
+           floor=lambda s: [part for department, role in (("", "front_desk"), ("engineering", "engineering"))
+                            for part in _digest_floor(_local(s.today, 15, 30), department, role)]),
         Op("job repairs.late_dispatch_sweep", "job", job="repairs.late_dispatch_sweep",
            at=lambda s: _local(s.today, 10, 7),
-           floor=lambda s: [sql_of(WorkOrder.objects.filter(
-               status__in=["registered", "accepted"], dispatch_due_at__lt=s.now,
-               dispatch_alerted_at__isnull=True).values("pk"))]),
+           floor=lambda s: [(OVERDUE_FLOOR.format(
+               table="repairs_workorder", kind="workorder.dispatch_late", column="dispatch_alerted_at",
+               flag="status IN ('registered', 'accepted') AND dispatch_due_at < %(now)s "
+                    "AND dispatch_alerted_at IS NULL",
+               roles="'front_desk', 'supervisor'"), {"now": _local(s.today, 10, 7)})]),
         Op("job callbacks.monthly_rates", "job", job="callbacks.monthly_rates",
            at=lambda s: _local(_next_day_of_month(s.today, 10), 23, 30),
            floor=lambda s: [("SELECT estate_id, kind, count(*), count(done_at) FROM callbacks_callback "
@@ -810,7 +817,7 @@ DUNNING_FLOOR = """
 # Flagging what fell overdue and telling the staff: one UPDATE, an event row each (a
 # temporary table), a message per recipient and its inbox delivery, one statement.
 OVERDUE_FLOOR = """
-    WITH f AS (UPDATE {table} SET overdue_flagged_at = %(now)s WHERE {flag} RETURNING id),
+    WITH f AS (UPDATE {table} SET {column} = %(now)s WHERE {flag} RETURNING id),
     ev AS (INSERT INTO pg_temp.bench_events SELECT id, %(now)s FROM f),
     r AS (SELECT DISTINCT u.id FROM auth_user u JOIN auth_user_groups ug ON ug.user_id = u.id
           JOIN auth_group g ON g.id = ug.group_id WHERE g.name IN ({roles}) AND u.is_active),
@@ -821,6 +828,30 @@ OVERDUE_FLOOR = """
                                        idempotency_key, created_at, sent_at, claimed_by)
     SELECT id, 'inbox', 'sent', 0, '', '', 'bench-' || id, %(now)s, %(now)s, '' FROM n
 """
+
+
+def _digest_floor(at: datetime, department: str, role: str) -> list[tuple[str, dict]]:
+    """One 15:30 digest: the open complaints counted, the first 100 by promise, and the
+    message with them to everyone of the role, with its inbox delivery."""
+    where = "c.status IN ('received', 'assigned', 'in_progress')" + (" AND c.department = %(dept)s"
+                                                                    if department else "")
+    params = {"now": at, "dept": department, "role": role}
+    return [
+        (f"SELECT count(*), count(*) FILTER (WHERE c.paused_since IS NULL AND c.promised_at < %(now)s) "
+         f"FROM complaints_complaint c WHERE {where}", params),
+        (f"""WITH o AS (SELECT c.number, u.number AS unit, c.category, c.status, c.promised_at, c.department
+                        FROM complaints_complaint c JOIN owners_unit u ON u.id = c.unit_id WHERE {where}
+                        ORDER BY c.promised_at, c.id LIMIT 100),
+             p AS (SELECT jsonb_build_object('items', jsonb_agg(to_jsonb(o))) AS params FROM o),
+             r AS (SELECT DISTINCT u.id FROM auth_user u JOIN auth_user_groups ug ON ug.user_id = u.id
+                   JOIN auth_group g ON g.id = ug.group_id WHERE g.name = %(role)s AND u.is_active),
+             n AS (INSERT INTO propertydesk_notification (recipient_id, kind, params, url, created_at, dedupe_key)
+                   SELECT r.id, 'complaint.digest', p.params, '', %(now)s, 'bench-digest:' || %(role)s || ':' || r.id
+                   FROM r, p RETURNING id)
+             INSERT INTO propertydesk_delivery (notification_id, channel, status, attempts, last_error, provider_id,
+                                                idempotency_key, created_at, sent_at, claimed_by)
+             SELECT id, 'inbox', 'sent', 0, '', '', 'bench-' || id, %(now)s, %(now)s, '' FROM n""", params),
+    ]
 
 
 def _missing_sources(at: datetime) -> list[tuple[str, list]]:
