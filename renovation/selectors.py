@@ -513,6 +513,19 @@ def gate_checks(*, since: datetime.datetime, until: datetime.datetime, estate=No
     return list(checks[:limit])
 
 
+def gate_checks_by(*, user, limit: int = 10) -> list[GateCheck]:
+    """The latest checks one guard made, newest first (the gate page's own log)."""
+    return list(GateCheck.objects.filter(checked_by=user).select_related("worker_pass__renovation__unit")[:limit])
+
+
+def gate_check_answer(*, check_id, user) -> GateCheck | None:
+    """One of the guard's own checks with the pass it found, its photo and renovation (the
+    answer the gate page shows after a check), or None."""
+    return (GateCheck.objects.filter(pk=check_id, checked_by=user)
+            .select_related("worker_pass__renovation__unit", "worker_pass__renovation__estate",
+                            "worker_pass__photo").first())
+
+
 # ---- files the pages serve (each through the renovation's access rule) ---------------------------
 
 
