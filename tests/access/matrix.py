@@ -76,6 +76,7 @@ def statement(w): return {"pk": w.statement.pk}
 def price_item(w): return {"pk": w.price_item.pk}
 def fee_standard(w): return {"pk": w.fee_standard.pk}
 def action(pk_of, name): return lambda w: {**pk_of(w), "name": name}
+def reno_a(w): return {"pk": w.renovation_a.pk}  # owner A's renovation, in the portal
 
 
 # For lists: what shows owner A's record. A string is looked for in a page; (key, value)
@@ -240,6 +241,42 @@ ROWS: list[Row] = [
                                                          "login 200    404    403    403    403    403"),
     R("fees:portal_standards", None,                     "login 200    200    403    403    403    403"),
     R("fees:portal_statements", None,                    "login 200    200    403    403    403    403"),
+    # -- renovation: the owner's portal and the gate ------------------------------------------------
+    # Owner A's renovation is under way (permit issued): the application's own steps (correct,
+    # sign) are over, so even its owner finds nothing there; owner B never finds it. The gate is
+    # for the roles that check passes (front desk, supervisors).
+    R("renovation:portal_list", None,                    "login seen   unseen 403    403    403    403",
+      seen=number("renovation_a")),
+    R("renovation:portal_new", None,                     "login 200    200    403    403    403    403"),
+    R("renovation:portal_detail", reno_a,                "login 200    404    403    403    403    403"),
+    R("renovation:portal_edit", reno_a,                  "login 404    404    403    403    403    403",
+      variant="(under way: no longer corrected)"),
+    R("renovation:portal_sign", reno_a,                  "login 404    404    403    403    403    403",
+      variant="(under way: nothing left to sign)", query="paper=agreement&party=owner"),
+    R("renovation:portal_permit", reno_a,                "login 200    404    403    403    403    403"),
+    R("renovation:portal_document", lambda w: {"pk": w.renovation_a.pk, "document_pk": w.renovation_document_a.pk},
+                                                         "login 200    404    403    403    403    403"),
+    R("renovation:portal_paper", lambda w: {"pk": w.renovation_a.pk, "paper_pk": w.renovation_a.papers.first().pk},
+                                                         "login 200    404    403    403    403    403"),
+    R("renovation:portal_upload", reno_a,                "login 405    405    403    403    403    403"),
+    R("renovation:portal_upload", reno_a,                "login 400    404    403    403    403    403",
+      method="POST", data=lambda w: {}),
+    R("renovation:portal_document_remove",
+      lambda w: {"pk": w.renovation_a.pk, "document_pk": w.renovation_document_a.pk},
+                                                         "login 405    405    403    403    403    403"),
+    R("renovation:portal_worker_add", reno_a,            "login 405    405    403    403    403    403"),
+    R("renovation:portal_worker_remove",
+      lambda w: {"pk": w.renovation_a.pk, "worker_pk": w.renovation_worker_a.pk},
+                                                         "login 405    405    403    403    403    403"),
+    R("renovation:portal_scan", reno_a,                  "login 405    405    403    403    403    403"),
+    R("renovation:portal_resubmit", reno_a,              "login 405    405    403    403    403    403"),
+    R("renovation:portal_withdraw", reno_a,              "login 405    405    403    403    403    403"),
+    R("renovation:portal_acceptance", reno_a,            "login 405    405    403    403    403    403"),
+    R("renovation:gate", None,                           "login 403    403    200    200    403    403"),
+    R("renovation:gate", None,                           "login 403    403    400    400    403    403",
+      method="POST", variant="(no code: nothing checked)", data=lambda w: {}),
+    R("renovation:gate_photo", lambda w: {"pk": w.pass_a.photo_id},
+                                                         "login 403    403    200    200    403    403"),
     # ---- the API (session auth; lists: is owner A's record in it) ----------------------------------
     R("api-root", None,                                  "401   200    200    200    200    200    200"),
     R("api-token", None,                                 "405   405    405    405    405    405    405"),
