@@ -48,7 +48,21 @@ from owners import crypto
 from repairs.models import OPEN_STATUSES as OPEN_ORDER_STATUSES
 from repairs.models import Status as OrderStatus
 from repairs.models import WorkOrder, WorkOrderEvent
-from renovation.models import Inspection, Renovation, WorkerPass
+from renovation.models import PERMITTED as RENOVATION_PERMITTED
+from renovation.models import (
+    Breach,
+    GateCheck,
+    Inspection,
+    Renovation,
+    RenovationCharge,
+    RenovationDocument,
+    RenovationEvent,
+    RenovationPolicy,
+    RenovationWorker,
+    SignedPaper,
+    WorkerPass,
+)
+from renovation.selectors import INTERNAL_ACTIONS
 
 PAGE_TARGET_MS = 100.0
 FLOOR_RATIO_PAGE = 2.0
@@ -201,6 +215,7 @@ class Op:
     at: Callable[[Samples], datetime] | None = None
     setup: Callable[[Samples, datetime], None] | None = None   # inside the rolled-back transaction
     deep: bool = False                          # API: a page in the middle of the data
+    skip: Callable[[Samples], str] | None = None   # why not to measure it on this data set ("" to measure)
 
 
 @dataclass
@@ -217,6 +232,7 @@ class Samples:
     month: date
     reported: date          # the latest month with a stored report (else the latest billed)
     estate_id: int
+    renovation: Renovation | None = None   # one under way (else the latest), when the data set has any
 
 
 def pick_samples(now: datetime) -> Samples:
@@ -233,9 +249,11 @@ def pick_samples(now: datetime) -> Samples:
     callback = Callback.objects.filter(status="due").order_by("due_on", "pk").first() or Callback.objects.first()
     latest = Bill.objects.order_by("-period").values_list("period", flat=True).first() or today.replace(day=1)
     reported = MonthReport.objects.order_by("-month").values_list("month", flat=True).first() or latest
+    renovation = (Renovation.objects.filter(status__in=RENOVATION_PERMITTED).order_by("-pk").first()
+                  or Renovation.objects.order_by("-pk").first())
     return Samples(now=now, today=today, unit=unit, owner=owner, phone=phone.number if phone else "",
                    complaint=complaint, work_order=work_order, callback=callback, month=latest,
-                   reported=reported, estate_id=unit.estate_id)
+                   reported=reported, estate_id=unit.estate_id, renovation=renovation)
 
 
 def _complaint_rows(qs):
@@ -567,6 +585,16 @@ def operations() -> list[Op]:
                              "ON u.id = os.unit_id JOIN owners_estate e ON e.id = u.estate_id "
                              "WHERE os.owner_id = %s AND os.end_date IS NULL", [s.owner.pk]),
                             *_bills_of_unit(s.unit.pk), *_payments_of_unit(s.unit.pk)]),
+        Op("portal: a renovation", "page", "renovation_owner", lambda s: f"/renovation/portal/{s.renovation.pk}/",
+           floor=lambda s: _portal_renovation_floor(s.renovation), skip=_no_renovation),
+        # The gate's page before a check (the check is a POST, logged): the guard's latest checks.
+        Op("gate check page", "page", "desk", "/renovation/gate/",
+           floor=lambda s: [(f"SELECT c.checked_at, c.code, c.result, p.holder_name, u.number FROM "
+                             f"{GateCheck._meta.db_table} c LEFT JOIN {WorkerPass._meta.db_table} p "
+                             f"ON p.id = c.worker_pass_id LEFT JOIN {Renovation._meta.db_table} r "
+                             "ON r.id = p.renovation_id LEFT JOIN owners_unit u ON u.id = r.unit_id "
+                             "WHERE c.checked_by_id = (SELECT id FROM auth_user WHERE username = 'bench-desk') "
+                             "ORDER BY c.checked_at DESC, c.id DESC LIMIT 10", [])]),
     ]
     # An API list returns each record whole with the names it links to, and its nested rows.
     estate_unit = ("e.name, u.number", "JOIN owners_estate e ON e.id = t.estate_id "
@@ -743,6 +771,47 @@ def job_operations() -> list[Op]:
     ]
 
 
+def _no_renovation(s: Samples) -> str:
+    return "" if s.renovation is not None else "the data set has no renovation"
+
+
+def _portal_renovation_floor(renovation: Renovation) -> list[tuple[str, list]]:
+    """Everything the owner's renovation page shows, part by part: the renovation with its
+    unit and estate (the owner's own), the estate's policy (hours, fees), the papers on
+    file, the team with their passes, the signatures, what was paid with its receipts,
+    refunds and deductions, the inspections, the penalties approved, the owner's timeline."""
+    pk = renovation.pk
+    t = {model.__name__: model._meta.db_table for model in (
+        Renovation, RenovationPolicy, RenovationDocument, RenovationWorker, WorkerPass, SignedPaper,
+        RenovationCharge, Inspection, Breach, RenovationEvent)}
+    internal = ", ".join(f"'{action}'" for action in INTERNAL_ACTIONS)
+    return [
+        (f"SELECT r.*, u.number, u.area, e.name, e.code FROM {t['Renovation']} r JOIN owners_unit u "
+         "ON u.id = r.unit_id JOIN owners_estate e ON e.id = r.estate_id WHERE r.id = %s AND r.owner_id = %s",
+         [pk, renovation.owner_id]),
+        (f"SELECT * FROM {t['RenovationPolicy']} WHERE estate_id = %s", [renovation.estate_id]),
+        (f"SELECT id, kind, worker_id, content_type, original_name FROM {t['RenovationDocument']} "
+         "WHERE renovation_id = %s ORDER BY uploaded_at, id", [pk]),
+        (f"SELECT w.id, w.name, w.id_number, w.added_at, w.removed_at, w.pass_fee_paid_at, p.serial, "
+         "p.holder_name, p.valid_from, p.valid_to, p.revoked_at, p.returned_at, p.returned_lost "
+         f"FROM {t['RenovationWorker']} w LEFT JOIN {t['WorkerPass']} p ON p.worker_id = w.id "
+         "WHERE w.renovation_id = %s ORDER BY w.added_at, w.id", [pk]),
+        (f"SELECT id, paper, party, method, signer_name, signed_at FROM {t['SignedPaper']} "
+         "WHERE renovation_id = %s ORDER BY signed_at, id", [pk]),
+        ("SELECT c.id, c.kind, c.amount, c.paid_at, rc.number, rf.voucher_number, rf.amount, rf.paid_at, "
+         "(SELECT sum(d.amount) FROM renovation_deduction d WHERE d.deposit_id = c.id) "
+         f"FROM {t['RenovationCharge']} c JOIN fees_receipt rc ON rc.id = c.receipt_id "
+         "LEFT JOIN renovation_depositrefund rf ON rf.deposit_id = c.id WHERE c.renovation_id = %s "
+         "ORDER BY c.paid_at, c.id", [pk]),
+        (f"SELECT requested_at, inspected_at, passed, items_to_fix, note FROM {t['Inspection']} "
+         "WHERE renovation_id = %s ORDER BY requested_at, id", [pk]),
+        (f"SELECT rule, evidence, penalty, deposit_kind, decided_at FROM {t['Breach']} "
+         "WHERE renovation_id = %s AND status = 'approved' ORDER BY proposed_at, id", [pk]),
+        (f"SELECT at, from_status, to_status, note, data FROM {t['RenovationEvent']} WHERE renovation_id = %s "
+         f"AND coalesce(data->>'action', '') NOT IN ({internal}) ORDER BY at, id", [pk]),
+    ]
+
+
 def _renovation_daily_floor(today: date) -> list[tuple[str, list]]:
     """What renovation.daily must read, each in one statement: live passes ending within
     the warning days or past their end while the work goes on, renovations whose refund day
@@ -878,7 +947,7 @@ _TEMP_TABLES = [
 # ---- users -------------------------------------------------------------------
 
 
-def bench_users(owner: Owner) -> dict[str, object]:
+def bench_users(owner: Owner, renovation_owner: Owner | None = None) -> dict[str, object]:
     from propertydesk.roles import ensure_roles
 
     ensure_roles()
@@ -888,10 +957,13 @@ def bench_users(owner: Owner) -> dict[str, object]:
         user, _ = User.objects.get_or_create(username=f"bench-{who}", defaults={"is_staff": False})
         user.groups.add(Group.objects.get(name=group))
         users[who] = user
-    if owner.user_id is None:
-        owner.user, _ = User.objects.get_or_create(username=f"bench-owner-{owner.pk}")
-        Owner.objects.filter(pk=owner.pk).update(user=owner.user)
-    users["owner"] = owner.user
+    for who, person in (("owner", owner), ("renovation_owner", renovation_owner)):
+        if person is None:
+            continue
+        if person.user_id is None:
+            person.user, _ = User.objects.get_or_create(username=f"bench-owner-{person.pk}")
+            Owner.objects.filter(pk=person.pk).update(user=person.user)
+        users[who] = person.user
     return users
 
 
@@ -927,7 +999,7 @@ def run(*, only: list[str] | None = None, skip_jobs: bool = False, runs: int = 2
         job_runs: int = 3, out=None, log=print) -> tuple[list[Result], dict]:
     now = timezone.now()
     samples = pick_samples(now)
-    users = bench_users(samples.owner)
+    users = bench_users(samples.owner, samples.renovation.owner if samples.renovation else None)
     clients = {}
     for who, user in users.items():
         client = Client(HTTP_HOST="localhost")
@@ -944,6 +1016,10 @@ def run(*, only: list[str] | None = None, skip_jobs: bool = False, runs: int = 2
         if only and not any(word.lower() in op.name.lower() for word in only):
             continue
         if skip_jobs and op.kind == "job":
+            continue
+        reason = op.skip(samples) if op.skip else ""
+        if reason:
+            log(f"{op.name}: skipped ({reason})")
             continue
         result = Result(op.name, op.kind)
         try:
@@ -1002,7 +1078,8 @@ def measure_page(op: Op, s: Samples, client: Client, result: Result, *, runs: in
         user_id = client.session["_auth_user_id"]
         who = [_who(user_id)]
         if op.kind == "page":
-            who.append(_badge(user_id, s.owner.pk if op.who == "owner" else None))
+            owners = {"owner": s.owner.pk, "renovation_owner": s.renovation.owner_id if s.renovation else None}
+            who.append(_badge(user_id, owners.get(op.who)))
         result.floor_ms, result.floor_statements = run_floor(who + op.floor(s), runs=max(5, len(result.runs)))
 
 

@@ -238,3 +238,31 @@ def test_the_pages_render_in_the_owners_language(client, w, language, words):
             reverse("renovation:portal_sign", args=[renovation.pk]) + "?paper=agreement&party=contractor"))
     for word in words:
         assert word in pages
+
+
+def test_the_benchmark_measures_the_renovation_page_and_the_gate_against_their_floors(w):
+    from complaints import services as complaints
+    from demo import benchmark
+
+    renovation = started(w, workers=2)
+    complaints.complaint_register(unit=w.unit, owner=w.owner, channel="phone", category="noise",
+                                  description="装修噪音", now=T0, actor=w.desk)
+    lines = []
+    with time_machine.travel(sh(2026, 11, 10, 9), tick=True):
+        results, _meta = benchmark.run(only=["portal: a renovation", "gate check page"], runs=2, log=lines.append)
+    rows = {r.name: r for r in results}
+    assert set(rows) == {"portal: a renovation", "gate check page"}, lines
+    assert all(not r.error and r.runs and r.floor_ms for r in rows.values()), [r.error for r in rows.values()]
+    assert renovation.owner.user is not None
+
+
+def test_the_benchmark_skips_the_renovation_page_on_a_data_set_without_one(w):
+    from complaints import services as complaints
+    from demo import benchmark
+
+    complaints.complaint_register(unit=w.unit, owner=w.owner, channel="phone", category="noise",
+                                  description="噪音", now=T0, actor=w.desk)
+    lines = []
+    with time_machine.travel(sh(2026, 11, 10, 9), tick=True):
+        results, _meta = benchmark.run(only=["portal: a renovation"], runs=1, log=lines.append)
+    assert results == [] and lines == ["portal: a renovation: skipped (the data set has no renovation)"]
