@@ -325,7 +325,8 @@ def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime
     failed_before = bool(inspections) and inspections[-1].passed is False
     events = renovation.events.select_related("actor").order_by("at", "pk")
     if for_owner:
-        events = events.exclude(data__action__in=INTERNAL_ACTIONS)
+        # A move has no "action": the key test keeps it (NOT over a missing key is NULL in SQL).
+        events = events.exclude(Q(data__has_key="action") & Q(data__action__in=INTERNAL_ACTIONS))
     return RenovationDetail(
         renovation=renovation, for_owner=for_owner, policy=policy,
         checklist=renovation_checklist(renovation=renovation),

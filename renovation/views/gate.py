@@ -53,7 +53,7 @@ class GateForm(forms.Form):
         # to the log's column) rather than refused unlogged.
         label=_("Pass number"), max_length=500,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
-                                      "enterkeyhint": "go", "placeholder": "CUIHU-CR2026-00001"}),
+                                      "enterkeyhint": "go"}),
         error_messages={"required": _("Enter the pass's serial number or scan its QR code."),
                         "max_length": _("That is not a pass number: check what was typed or scanned.")},
     )

@@ -7,7 +7,6 @@ owner's renovation, or its files, is a 404, never a 403."""
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 from functools import wraps
 
@@ -63,13 +62,15 @@ def _application_initial(owner, units) -> dict:
 
 @owner_required
 def portal_new(request, owner):
-    units = list(owner_units(owner=owner))
-    form = ApplicationForm(request.POST or None, units=owner_units(owner=owner),
-                           initial=_application_initial(owner, units))
+    owned = owner_units(owner=owner)
+    # A unit with a renovation under way is not offered (the service refuses it anyway).
+    free = owned.exclude(renovations__status__in=ACTIVE_STATUSES)
+    units = list(free)
+    form = ApplicationForm(request.POST or None, units=free, initial=_application_initial(owner, units))
 
     def page(form):
         return render_form(request, "renovation/portal/form.html", form, owner=owner, has_units=bool(units),
-                           editing=False)
+                           all_busy=not units and owned.exists(), editing=False)
 
     if request.method != "POST":
         return page(form)
@@ -362,7 +363,7 @@ def _detail_page(request, owner, pk, bound: dict | None = None, status: int = 20
         "passes": passes, "paid_total": paid, "history": _history(detail.events, detail.workers),
         "quote_total": detail.fee_quote.total(rubbish_declined=renovation.rubbish_fee_declined),
         "show_quote": renovation.status in APPLYING + (Status.APPROVED,),
-        "open_slot": next(iter(bound), ""),
+        "open_slot": next(iter(bound), ""), "windows": detail.working_hours.split(", "),
     }, status=status)
 
 
@@ -590,8 +591,7 @@ def portal_permit(request, owner, pk):
     return render(request, "renovation/portal/permit.html", {
         "owner": owner, "detail": detail, "renovation": detail.renovation, "today": today,
         "passes": [p for p in detail.passes if p.revoked_at is None],
-        "printed_at": timezone.localtime().replace(microsecond=0),
-        "days": (detail.renovation.planned_end - detail.renovation.planned_start + datetime.timedelta(days=1)).days,
+        "printed_at": timezone.localtime().replace(microsecond=0), "windows": detail.working_hours.split(", "),
     })
 
 

@@ -137,7 +137,9 @@ def test_the_owner_resubmits_after_a_return_and_sees_the_reasons(owner_client, w
     services.renovation_return(renovation=renovation, reasons="施工图纸不清楚，请重新拍照上传", now=T0, actor=w.desk)
 
     page = detail(owner_client, renovation).content.decode()
-    assert "施工图纸不清楚，请重新拍照上传" in page and "退回修改" in page
+    assert "施工图纸不清楚，请重新拍照上传" in page and "已退回修改" in page
+    # the owner's history has the moves, not only the steps between them
+    assert "申请已受理" in page and "退回修改：有资料需要补充或更正" in page
 
     response = owner_client.post(reverse("renovation:portal_resubmit", args=[renovation.pk]),
                                  {"note": "已重新上传"}, follow=True)
@@ -203,7 +205,7 @@ def test_the_permit_passes_receipts_and_inspection_request_once_under_way(client
         for charge in renovation.charges.all():
             assert charge.receipt.number in page
         permit = client.get(reverse("renovation:portal_permit", args=[renovation.pk])).content.decode()
-        assert renovation.permit_number in permit and "08:00-12:00, 14:00-18:00" in permit
+        assert renovation.permit_number in permit and "08:00-12:00" in permit and "14:00-18:00" in permit
         response = client.post(reverse("renovation:portal_acceptance", args=[renovation.pk]), {"note": "周三下午在家"})
         assert response.status_code == 302
     renovation.refresh_from_db()
@@ -266,3 +268,11 @@ def test_the_benchmark_skips_the_renovation_page_on_a_data_set_without_one(w):
     with time_machine.travel(sh(2026, 11, 10, 9), tick=True):
         results, _meta = benchmark.run(only=["portal: a renovation"], runs=1, log=lines.append)
     assert results == [] and lines == ["portal: a renovation: skipped (the data set has no renovation)"]
+
+
+def test_a_unit_with_a_renovation_under_way_is_not_offered_again(owner_client, w):
+    apply(w, actor=w.owner.user)
+    page = owner_client.get(reverse("renovation:portal_new"))
+    assert "每套房屋同时只能办理一项" in page.content.decode()  # the owner's only unit is taken
+    response = owner_client.post(reverse("renovation:portal_new"), {"unit": w.unit.pk, **application()})
+    assert response.status_code == 400 and Renovation.objects.count() == 1
