@@ -2,8 +2,6 @@
 worker, his photo and the unit; every check logged once; a forged QR code refused;
 only the roles that check the gate may open it."""
 
-import datetime as dt
-
 import pytest
 import time_machine
 from django.urls import reverse

@@ -3,7 +3,6 @@ uploads, signatures on the pad, a return and the resubmission, the permit and th
 deposits; another owner's renovation is not found; both languages."""
 
 import base64
-import datetime as dt
 import io
 
 import pytest
@@ -13,19 +12,9 @@ from django.urls import reverse
 from PIL import Image, ImageDraw
 
 from renovation import services
-from renovation.models import (
-    PAPER_PARTIES,
-    REQUIRED_DOCUMENTS,
-    DocumentKind,
-    Party,
-    Renovation,
-    RenovationDocument,
-    SignedPaper,
-    Status,
-)
+from renovation.models import DocumentKind, Renovation, RenovationDocument, SignedPaper, Status
 from tests.factories import resident_id
 from tests.renovation.conftest import END, LEAD_ID, START, T0, add_worker, apply, passed, photo, sh, started
-from tests.uploads import png
 
 
 @pytest.fixture
