@@ -9,6 +9,8 @@ request acceptance): anything else, or another owner's renovation, is Permission
 
 from __future__ import annotations
 
+import functools
+
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -1224,12 +1226,15 @@ def renovation_reminders_send(*, as_of: datetime.datetime) -> dict[str, int]:
     (engineering and the supervisors). Returns how many events of each were found."""
     staff: list[notifications.StaffMessage] = []
     owners: list[notifications.OwnerMessage] = []
-    role_ids = {role: tuple(notifications.users_in_roles(*roles).order_by("pk").values_list("pk", flat=True))
-                for role, roles in {"desk": (FRONT_DESK,), "finance": (FINANCE,),
-                                    "engineering": (ENGINEERING, SUPERVISOR)}.items()}
+    roles_of = {"desk": (FRONT_DESK,), "finance": (FINANCE,), "engineering": (ENGINEERING, SUPERVISOR)}
+
+    @functools.cache
+    def recipients(role: str) -> tuple[int, ...]:
+        """Each role's people, read once, and only when someone is to be told."""
+        return tuple(notifications.users_in_roles(*roles_of[role]).order_by("pk").values_list("pk", flat=True))
 
     def both(renovation, roles, kind, key, params):
-        staff.append(notifications.StaffMessage(recipients=role_ids[roles], kind=kind, dedupe_key=key, params=params,
+        staff.append(notifications.StaffMessage(recipients=recipients(roles), kind=kind, dedupe_key=key, params=params,
                                                 url=_url("renovation:detail", renovation)))
         owners.append(_owner_message(renovation, kind, key, params))
 
@@ -1260,7 +1265,7 @@ def renovation_reminders_send(*, as_of: datetime.datetime) -> dict[str, int]:
     for request in late:
         renovation = request.renovation
         staff.append(notifications.StaffMessage(
-            recipients=role_ids["engineering"], kind=keys.INSPECTION_LATE, url=_url("renovation:detail", renovation),
+            recipients=recipients("engineering"), kind=keys.INSPECTION_LATE, url=_url("renovation:detail", renovation),
             dedupe_key=f"renovation-inspection-late:{request.inspection.pk}",
             params={"unit": renovation.unit.number, "number": renovation.number,
                     "date": messages.day(timezone.localdate(request.inspection.requested_at)),
