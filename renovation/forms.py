@@ -3,6 +3,7 @@ renovation/services.py (which names the fields these forms name)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from owners.forms import UnitByNumberMixin
 from owners.models import Estate
@@ -277,7 +278,8 @@ class InspectionForm(forms.Form):
 
 
 class RefundForm(forms.Form):
-    method = forms.ChoiceField(label=_("Paid by"), choices=RefundMethod.choices, initial=RefundMethod.BANK_TRANSFER)
+    method = forms.ChoiceField(label=pgettext_lazy("refund", "Paid by"), choices=RefundMethod.choices,
+                               initial=RefundMethod.BANK_TRANSFER)
     payee_name = forms.CharField(label=_("Paid to"), required=False, max_length=max_length(DepositRefund, "payee_name"),
                                  help_text=_("Empty: whoever paid the deposit."))
     back = forms.ChoiceField(choices=[("detail", "detail"), ("deposits", "deposits")], required=False,

@@ -235,7 +235,9 @@ def _event_details(data: dict, workers: dict) -> str:
     if action == "extended":
         return f"{data.get('before', '')} → {data.get('after', '')}"
     if action == "pass_returned":
-        return f"{data.get('serial', '')} · {_('card lost')}" if data.get("lost") else data.get("serial", "")
+        if data.get("lost"):
+            return _("%(serial)s, card lost") % {"serial": data.get("serial", "")}
+        return data.get("serial", "")
     if action == "patrol":
         return _("all in order") if data.get("in_order") else _("not in order")
     if action in ("breach_proposed", "penalty_deducted"):
@@ -251,7 +253,9 @@ def _event_details(data: dict, workers: dict) -> str:
     if data.get("receipts"):
         text = _("¥%(total)s, receipts %(receipts)s") % {"total": data.get("total", ""),
                                                          "receipts": ", ".join(data["receipts"])}
-        return f"{text} · {_('rubbish removal fee declined')}" if data.get("rubbish_fee_declined") else text
+        if data.get("rubbish_fee_declined"):
+            return _("%(paid)s; the rubbish removal fee declined") % {"paid": text}
+        return text
     return ""
 
 

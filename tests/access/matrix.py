@@ -77,6 +77,26 @@ def price_item(w): return {"pk": w.price_item.pk}
 def fee_standard(w): return {"pk": w.fee_standard.pk}
 def action(pk_of, name): return lambda w: {**pk_of(w), "name": name}
 def reno_a(w): return {"pk": w.renovation_a.pk}  # owner A's renovation, in the portal
+def renovation_a(w): return {"pk": w.renovation_a.pk}
+def owner_deposit_a(w): return {"pk": w.renovation_a.charges.get(kind="owner_deposit").pk}
+
+
+def patrol_photo_a(w):
+    """A photo of an engineer's patrol of owner A's renovation, recorded the first time a
+    row asks for it (the fixture world has no patrol)."""
+    from django.utils import timezone
+
+    from renovation import services
+    from renovation.models import EvidencePhoto
+    from tests import uploads
+
+    photo = EvidencePhoto.objects.filter(patrol__renovation=w.renovation_a).first()
+    if photo is None:
+        patrol = services.patrol_record(
+            renovation=w.renovation_a, in_order=True, now=timezone.now(), actor=w.users["engineering"],
+            photos=[uploads.upload("patrol.png", uploads.png(), "image/png")])
+        photo = patrol.photos.get()
+    return {"pk": photo.pk}
 
 
 # For lists: what shows owner A's record. A string is looked for in a page; (key, value)
@@ -277,6 +297,36 @@ ROWS: list[Row] = [
       method="POST", variant="(no code: nothing checked)", data=lambda w: {}),
     R("renovation:gate_photo", lambda w: {"pk": w.pass_a.photo_id},
                                                          "login 403    403    200    200    403    403"),
+    # -- renovation: the desk's pages
+    # Every staff role sees renovations (the desk's paperwork, engineering's inspections and
+    # patrols, finance's fees and refunds); owners use the portal's pages, not these. A file
+    # is read by whoever may see its renovation: owner A their own, owner B nothing; a
+    # patrol's photo is the staff's only.
+    R("renovation:board", None,                          "login 403    403    seen   seen   seen   seen",
+      seen=number("renovation_a")),
+    R("renovation:new", None,                            "login 403    403    200    200    403    403"),
+    R("renovation:detail", renovation_a,                 "login 403    403    200    200    200    200"),
+    R("renovation:permit_print", renovation_a,           "login 403    403    200    200    200    200"),
+    R("renovation:passes_print", renovation_a,           "login 403    403    200    200    200    200"),
+    R("renovation:application_print", renovation_a,      "login 403    403    200    200    200    200"),
+    R("renovation:action", action(renovation_a, "approve"),
+                                                         "login 403    403    405    405    405    405"),
+    R("renovation:action", action(renovation_a, "return"),
+                                                         "login 403    403    400    400    403    403",
+      variant="(approving is the desk's and the supervisors')", method="POST", data=lambda w: {}),
+    R("renovation:deposits", None,                       "login 403    403    seen   seen   403    seen",
+      seen=number("renovation_a")),
+    R("renovation:deposit_refund", owner_deposit_a,      "login 403    403    403    405    403    405"),
+    R("renovation:deposit_refund", owner_deposit_a,      "login 403    403    403    400    403    400",
+      method="POST", data=lambda w: {}),
+    R("renovation:inspections", None,                    "login 403    403    403    200    200    403"),
+    R("renovation:document", lambda w: {"pk": w.renovation_document_a.pk},
+                                                         "login 200    404    200    200    200    200"),
+    R("renovation:paper_file", lambda w: {"pk": w.renovation_a.papers.order_by("pk").first().pk},
+                                                         "login 200    404    200    200    200    200",
+      variant="(a signature on the pad)"),
+    R("renovation:evidence_photo", patrol_photo_a,       "login 404    404    200    200    200    200",
+      variant="(a patrol's: staff only)"),
     # ---- the API (session auth; lists: is owner A's record in it) ----------------------------------
     R("api-root", None,                                  "401   200    200    200    200    200    200"),
     R("api-token", None,                                 "405   405    405    405    405    405    405"),
