@@ -401,6 +401,72 @@ def _callback_page(s, where: str, params: list) -> list[tuple[str, list]]:
         ESTATES]
 
 
+RENOVATION_ACTIVE = ["submitted", "returned", "approved", "fees_paid", "in_progress", "acceptance_requested",
+                     "passed", "deposits_due"]
+
+
+def _renovation_board(s) -> list[tuple[str, list]]:
+    """The board: the open renovations counted by state, each state's 50 oldest with the
+    columns a card shows (room, owner, estate, scope, dates; back at work after a failed
+    inspection), and the estates of the filter."""
+    return [
+        ("SELECT status, count(*) FROM renovation_renovation WHERE status = ANY(%s) GROUP BY status",
+         [RENOVATION_ACTIVE]),
+        ("SELECT c.status, r.id, r.number, r.scope, r.planned_start, r.planned_end, u.number, o.name, e.name, "
+         "(c.status = 'in_progress' AND EXISTS (SELECT 1 FROM renovation_inspection i WHERE i.renovation_id = r.id "
+         "AND i.passed = false)) FROM unnest(%s::text[]) c(status) CROSS JOIN LATERAL (SELECT * FROM "
+         "renovation_renovation r WHERE r.status = c.status ORDER BY r.applied_at, r.id LIMIT 50) r "
+         "JOIN owners_unit u ON u.id = r.unit_id JOIN owners_owner o ON o.id = r.owner_id "
+         "JOIN owners_estate e ON e.id = r.estate_id", [RENOVATION_ACTIVE]),
+        ESTATES]
+
+
+def _renovation_page(s) -> list[tuple[str, list]]:
+    """One renovation with everything its page shows: the application with the names it
+    links to, the estate's policy, the papers, the team with each one's live pass, the
+    signatures (not their pictures), fees with receipts and refunds, deductions and
+    penalties pending, the passes, inspections, patrols and breaches with their photos,
+    the timeline and the latest gate checks."""
+    pk = s.renovation.pk
+    of = "WHERE renovation_id = %s"
+    return [
+        ("SELECT r.*, u.number, u.area, b.number, e.name, e.code, e.service_phone, o.name, c.username, "
+         "a.username, p.username FROM renovation_renovation r JOIN owners_unit u ON u.id = r.unit_id "
+         "JOIN owners_building b ON b.id = u.building_id JOIN owners_estate e ON e.id = r.estate_id "
+         "JOIN owners_owner o ON o.id = r.owner_id LEFT JOIN auth_user c ON c.id = r.created_by_id "
+         "LEFT JOIN auth_user a ON a.id = r.approved_by_id LEFT JOIN auth_user p ON p.id = r.permit_issued_by_id "
+         "WHERE r.id = %s", [pk]),
+        ("SELECT * FROM renovation_renovationpolicy WHERE estate_id = %s", [s.renovation.estate_id]),
+        (f"SELECT d.id, d.kind, d.worker_id, d.original_name, d.content_type, d.uploaded_at, a.username "
+         f"FROM renovation_renovationdocument d LEFT JOIN auth_user a ON a.id = d.uploaded_by_id {of} "
+         "ORDER BY d.uploaded_at, d.id", [pk]),
+        ("SELECT w.id, w.name, w.id_number, w.added_at, w.pass_fee_paid_at, w.removed_at, w.remove_reason, p.serial "
+         "FROM renovation_renovationworker w LEFT JOIN renovation_workerpass p ON p.worker_id = w.id "
+         "AND p.revoked_at IS NULL WHERE w.renovation_id = %s", [pk]),
+        (f"SELECT id, paper, party, method, signer_name, signed_at, original_name FROM renovation_signedpaper {of} "
+         "ORDER BY signed_at, id", [pk]),
+        ("SELECT c.id, c.kind, c.quantity, c.rate, c.amount, c.payer_name, c.paid_at, r.number, f.voucher_number, "
+         "f.amount, f.paid_at, (SELECT sum(amount) FROM renovation_deduction d WHERE d.deposit_id = c.id) "
+         "FROM renovation_renovationcharge c JOIN fees_receipt r ON r.id = c.receipt_id LEFT JOIN "
+         "renovation_depositrefund f ON f.deposit_id = c.id WHERE c.renovation_id = %s ORDER BY c.paid_at, c.id", [pk]),
+        (f"SELECT id, serial, holder_name, holder_id_number, valid_from, valid_to, revoked_at, revoke_reason, "
+         f"returned_at, returned_lost FROM renovation_workerpass {of} ORDER BY serial", [pk]),
+        (f"SELECT i.*, a.username FROM renovation_inspection i LEFT JOIN auth_user a ON a.id = i.inspector_id {of} "
+         "ORDER BY i.requested_at, i.id", [pk]),
+        ("SELECT p.id, p.at, p.in_order, p.findings, a.username, ph.id FROM renovation_patrol p "
+         "LEFT JOIN auth_user a ON a.id = p.by_id LEFT JOIN renovation_evidencephoto ph ON ph.patrol_id = p.id "
+         "WHERE p.renovation_id = %s ORDER BY p.at, p.id", [pk]),
+        ("SELECT b.id, b.rule, b.evidence, b.deposit_kind, b.penalty, b.status, b.proposed_at, b.decided_at, "
+         "b.decision_note, d.amount, ph.id FROM renovation_breach b LEFT JOIN renovation_deduction d "
+         "ON d.breach_id = b.id LEFT JOIN renovation_evidencephoto ph ON ph.breach_id = b.id "
+         "WHERE b.renovation_id = %s ORDER BY b.proposed_at, b.id", [pk]),
+        ("SELECT e.at, e.from_status, e.to_status, e.note, e.data, a.username FROM renovation_renovationevent e "
+         "LEFT JOIN auth_user a ON a.id = e.actor_id WHERE e.renovation_id = %s ORDER BY e.at, e.id", [pk]),
+        ("SELECT g.checked_at, g.code, g.result, p.serial, p.holder_name, a.username FROM renovation_gatecheck g "
+         "JOIN renovation_workerpass p ON p.id = g.worker_pass_id LEFT JOIN auth_user a ON a.id = g.checked_by_id "
+         "WHERE p.renovation_id = %s ORDER BY g.checked_at DESC, g.id DESC LIMIT 20", [pk])]
+
+
 def operations() -> list[Op]:
     def month_q(s):
         return f"{s.month:%Y-%m}"
@@ -509,6 +575,10 @@ def operations() -> list[Op]:
                ("SELECT DISTINCT u.id, u.username FROM auth_user u JOIN auth_user_groups ug ON ug.user_id = u.id "
                 "JOIN auth_group_permissions gp ON gp.group_id = ug.group_id JOIN auth_permission p "
                 "ON p.id = gp.permission_id WHERE p.codename = 'perform_callback' AND u.is_active", [])]),
+        # -- renovation
+        Op("renovation board", "page", "desk", "/renovation/", floor=_renovation_board),
+        Op("renovation detail", "page", "desk", lambda s: f"/renovation/{s.renovation.pk}/",
+           floor=_renovation_page, skip=_no_renovation),
         # -- fees
         Op("fee desk of a unit", "page", "finance", lambda s: f"/fees/units/{s.unit.pk}/",
            floor=lambda s: [("SELECT u.number, u.area, e.name, o.name FROM owners_unit u "

@@ -94,7 +94,8 @@ class _ApplicationFields(forms.Form):
                                                     "not days."))
     planned_start = BusinessDateField(label=_("Planned start"), widget=DATE_INPUT)
     planned_end = BusinessDateField(label=_("Planned end"), widget=DATE_INPUT)
-    contractor_name = forms.CharField(label=_("Contractor (company)"), max_length=max_length(Renovation, "contractor_name"))
+    contractor_name = forms.CharField(label=_("Contractor (company)"),
+                                      max_length=max_length(Renovation, "contractor_name"))
     contractor_lead_name = forms.CharField(label=_("Contractor's lead on site"),
                                            max_length=max_length(Renovation, "contractor_lead_name"))
     contractor_lead_phone = forms.CharField(label=_("Lead's phone"), max_length=30)
@@ -155,7 +156,8 @@ class WorkerAddForm(forms.Form):
 
 class WorkerRemoveForm(forms.Form):
     worker = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Why does he leave the team?"), max_length=max_length(RenovationWorker, "remove_reason"))
+    reason = forms.CharField(label=_("Why does he leave the team?"),
+                             max_length=max_length(RenovationWorker, "remove_reason"))
 
 
 class SignForm(forms.Form):
@@ -163,7 +165,8 @@ class SignForm(forms.Form):
     party = forms.ChoiceField(choices=Party.choices, widget=forms.HiddenInput)
     signature = forms.CharField(label=_("Signature"), required=False, max_length=SIGNATURE_MAX_LENGTH,
                                 widget=forms.HiddenInput)
-    signer_name = forms.CharField(label=_("Signed by"), required=False, max_length=max_length(SignedPaper, "signer_name"),
+    signer_name = forms.CharField(label=_("Signed by"), required=False,
+                                  max_length=max_length(SignedPaper, "signer_name"),
                                   help_text=_("Empty: the owner's, the lead's or your own name."))
 
 
@@ -188,7 +191,8 @@ class NoteForm(forms.Form):
 
 class ReturnForm(forms.Form):
     reasons = forms.CharField(label=_("What the owner must add or correct"),
-                              max_length=max_length(Renovation, "return_reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+                              max_length=max_length(Renovation, "return_reasons"),
+                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class WithdrawForm(forms.Form):
@@ -218,7 +222,8 @@ class FeesForm(forms.Form):
 
 class PassFeesForm(forms.Form):
     method = forms.ChoiceField(label=_("Paid by"), choices=_fee_methods, widget=forms.RadioSelect)
-    payer_name = forms.CharField(label=_("Payer"), required=False, max_length=max_length(RenovationCharge, "payer_name"),
+    payer_name = forms.CharField(label=_("Payer"), required=False,
+                                 max_length=max_length(RenovationCharge, "payer_name"),
                                  help_text=_("Empty: the contractor's name."))
 
 
@@ -260,7 +265,8 @@ class BreachDecisionForm(forms.Form):
 
 
 class BreachRejectForm(BreachDecisionForm):
-    note = forms.CharField(label=_("Why is it rejected?"), required=False, max_length=max_length(Breach, "decision_note"),
+    note = forms.CharField(label=_("Why is it rejected?"), required=False,
+                           max_length=max_length(Breach, "decision_note"),
                            help_text=_("The rejection says why; nothing is deducted."))
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from urllib.parse import urlencode
 
 import segno
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -64,7 +65,6 @@ from renovation.models import (
     REQUIRED_DOCUMENTS,
     WORKS,
     Breach,
-    BreachStatus,
     ChargeKind,
     DocumentKind,
     Paper,
@@ -130,20 +130,17 @@ def _picked_unit(data) -> Unit | None:
 def new(request):
     """First the unit by its number (a GET form, or ``?unit=`` from the unit's page), then
     the application for one of its current owners."""
-    if request.method == "POST":
-        unit = _picked_unit(request.POST)
-    else:
-        unit = Unit.objects.select_related("estate").filter(pk=request.GET.get("unit") or 0).first() \
-            if (request.GET.get("unit") or "").isdigit() else None
-        unit = unit or (_picked_unit(request.GET) if request.GET.get("unit_number") else None)
+    data = request.POST if request.method == "POST" else request.GET
+    unit = None
+    if (request.GET.get("unit") or "").isdigit():
+        unit = Unit.objects.select_related("estate").filter(pk=request.GET["unit"]).first()
+    elif data.get("unit_number"):
+        unit = _picked_unit(data)
     if unit is None:
-        initial = {}
-        if Estate.objects.count() == 1:
-            initial["estate"] = Estate.objects.first().pk
-        picker = UnitPickForm(request.GET if request.GET.get("unit_number") else None, initial=initial)
-        if request.method == "POST":  # the unit it named is gone: start again
-            picker = UnitPickForm(request.POST)
-            picker.is_valid()
+        # The first step, or again with the error on the room when no such room exists.
+        estates = list(Estate.objects.order_by("name")[:2])
+        initial = {"estate": estates[0].pk} if len(estates) == 1 else {}
+        picker = UnitPickForm(data if data.get("unit_number") else None, initial=initial)
         return render_form(request, "renovation/new.html", picker, step="unit")
 
     owners = unit_owners(unit=unit)
@@ -347,7 +344,8 @@ def detail(request, pk, bound=None, status=200, refund_form=None):
         worker.remove_form = forms.get("worker_remove", WorkerRemoveForm, str(worker.pk), worker=worker.pk)
         worker.missing = [item.label for item in d.checklist.missing if item.worker and item.worker.pk == worker.pk]
         worker.open_form = any(forms.is_bound(name, item) for name, item in (
-            ("document", f"{worker.pk}-{DocumentKind.WORKER_ID}"), ("document", f"{worker.pk}-{DocumentKind.WORKER_PHOTO}"),
+            ("document", f"{worker.pk}-{DocumentKind.WORKER_ID}"),
+            ("document", f"{worker.pk}-{DocumentKind.WORKER_PHOTO}"),
             ("worker_remove", str(worker.pk))))
 
     # The three papers: each party's pad signature, or a scan of the signed paper.
@@ -412,11 +410,13 @@ def detail(request, pk, bound=None, status=200, refund_form=None):
         "passes_print": bool(live_passes),
     }
     decision_open = any(show[name] for name in ("approve", "return", "resubmit", "withdraw"))
+    refund_due = any(row.may_refund for row in d.deposits)
     return render(request, "renovation/detail.html", {
         "d": d, "r": r, "now": now, "today": timezone.localdate(now),
         "events": _label_events(d.events, workers), "required_documents": required_documents,
         "papers": papers, "signed_count": len(signed), "unpaid": unpaid, "without_pass": without_pass,
         "live_passes": live_passes, "held": held, "show": show, "decision_open": decision_open,
+        "refund_due": refund_due,
         "current_workers": [w for w in d.workers if w.is_current],
         "removed_workers": [w for w in d.workers if not w.is_current],
         "days_off": _days_off(d.policy, r),
@@ -434,7 +434,6 @@ def detail(request, pk, bound=None, status=200, refund_form=None):
             "acceptance": forms.get("acceptance", NoteForm),
             "inspection": forms.get("inspection", InspectionForm),
         },
-        "open": {name for name in (bound or {})},
     }, status=status)
 
 
@@ -501,7 +500,8 @@ def _sign(r, d, user, now):
     signed = services.paper_sign(renovation=r, paper=d["paper"], party=d["party"], signature_png=png,
                                  signer_name=d["signer_name"], now=now, actor=user)
     return _("%(paper)s signed for the %(party)s by %(name)s.") % {
-        "paper": signed.get_paper_display(), "party": str(signed.get_party_display()).lower(), "name": signed.signer_name}
+        "paper": signed.get_paper_display(), "party": str(signed.get_party_display()).lower(),
+        "name": signed.signer_name}
 
 
 def _scan(r, d, user, now):
@@ -718,8 +718,10 @@ def deposit_refund(request, pk):
     from_list = request.POST.get("back") == "deposits"
     back_url = reverse("renovation:deposits") if from_list else reverse("renovation:detail",
                                                                        args=[deposit.renovation_id])
-    if from_list and request.POST.get("query"):
-        back_url += "?" + request.POST["query"][:500].replace("\n", "")
+    if from_list:  # back to the same filters and page of the list
+        kept = QueryDict(request.POST.get("query", "")[:500])
+        query = urlencode({key: kept[key] for key in ("estate", "state", "page") if kept.get(key)})
+        back_url += f"?{query}" if query else ""
 
     def rerender(form):
         if from_list:
@@ -729,9 +731,9 @@ def deposit_refund(request, pk):
     def run(deposit, data, user, now):
         refund = services.deposit_refund(deposit=deposit, method=data["method"], payee_name=data["payee_name"],
                                          now=now, actor=user)
-        return _("%(deposit)s refunded: ¥%(amount)s paid to %(payee)s (¥%(deducted)s deducted), voucher %(voucher)s.") % {
-            "deposit": deposit.get_kind_display(), "amount": refund.amount, "payee": refund.payee_name,
-            "deducted": refund.deducted, "voucher": refund.voucher_number}
+        return (_("%(deposit)s refunded: ¥%(amount)s paid to %(payee)s (¥%(deducted)s deducted), voucher %(voucher)s.")
+                % {"deposit": deposit.get_kind_display(), "amount": refund.amount, "payee": refund.payee_name,
+                   "deducted": refund.deducted, "voucher": refund.voucher_number})
 
     return run_action(request, target=deposit, form=form, run=run, rerender=rerender, back_url=back_url,
                       aliases={"deducted": None})

@@ -139,7 +139,8 @@ def test_a_bad_application_names_its_fields_and_saves_nothing(client, w):
         "planned_start": "2026-10-01", "planned_end": "2026-10-20", "contractor_name": "锦华装饰",
         "contractor_lead_name": "赵建国", "contractor_lead_phone": "12345", "contractor_lead_id_number": "x"}, **EN)
     assert response.status_code == 400
-    assert {"planned_start", "contractor_lead_phone", "contractor_lead_id_number"} <= set(response.context["form"].errors)
+    errors = response.context["form"].errors
+    assert {"planned_start", "contractor_lead_phone", "contractor_lead_id_number"} <= set(errors)
     assert "The start date cannot be in the past." in response.content.decode()
     assert not Renovation.objects.exists()
 
@@ -328,8 +329,9 @@ def test_fees_with_the_rubbish_fee_declined_then_the_permit_and_what_they_print(
 def test_a_worker_who_joins_later_pays_his_pass_fee_then_gets_his_pass(client, w):
     renovation = started(w)
     client.force_login(w.desk)
-    response = act(client, renovation, "worker_add", {"name": "钱师傅", "id_number": resident_id(777),
-                                                      "id_copies": [photo()], "photos": [photo(), photo()]}, follow=True)
+    response = act(client, renovation, "worker_add", {
+        "name": "钱师傅", "id_number": resident_id(777), "id_copies": [photo()], "photos": [photo(), photo()]},
+        follow=True)
     assert said(response) == ["钱师傅 joins the team; his pass is issued once his pass fee is paid."]
     # no pass before the fee
     response = act(client, renovation, "passes", follow=True)
