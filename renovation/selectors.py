@@ -366,30 +366,31 @@ class BoardColumn:
 
 def renovation_board(*, user, as_of: datetime.datetime, estate=None, limit: int = 50) -> list[BoardColumn]:
     """The desk's board: every open renovation by state, in the order of the process,
-    with what each state waits for. The counts in one query, each column's first rows in
-    one more per state."""
+    with what each state waits for: each state's first ``limit`` rows and its count, in
+    one query (numbered and counted per state by window functions)."""
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
     today = timezone.localdate(as_of)
     renovations = renovations_for(user)
     if estate is not None:
         renovations = renovations.filter(estate=estate)
-    counts = dict(renovations.filter(status__in=ACTIVE_STATUSES).values("status").annotate(n=Count("pk"))
-                  .values_list("status", "n"))
-    columns = []
-    for status in ACTIVE_STATUSES:
-        rows = []
-        if counts.get(status):
-            query = renovations.filter(status=status)
-            if status == Status.IN_PROGRESS:
-                # Back at work after an inspection means after a failed one.
-                query = query.annotate(refixing=Exists(Inspection.objects.filter(renovation=OuterRef("pk"),
-                                                                                 passed=False)))
-            rows = list(query.order_by("applied_at", "pk")[:limit])
-            for row in rows:
-                row.past_planned_end = row.planned_end < today and status in (Status.FEES_PAID, Status.IN_PROGRESS)
-                row.waits_for = waits_for(row, failed_before=bool(getattr(row, "refixing", False)))
-        columns.append(BoardColumn(status=status, label=str(Status(status).label), waits_for=str(WAITS_FOR[status]),
-                                   count=counts.get(status, 0), renovations=rows))
-    return columns
+    rows = list(
+        renovations.filter(status__in=ACTIVE_STATUSES)
+        .annotate(place=Window(RowNumber(), partition_by=F("status"), order_by=[F("applied_at").asc(), F("pk").asc()]),
+                  in_state=Window(Count("pk"), partition_by=F("status")),
+                  # Back at work after an inspection means after a failed one.
+                  refixing=Exists(Inspection.objects.filter(renovation=OuterRef("pk"), passed=False)))
+        .filter(place__lte=limit).order_by("applied_at", "pk"))
+    by_status: dict[str, list] = {}
+    for row in rows:
+        row.past_planned_end = row.planned_end < today and row.status in (Status.FEES_PAID, Status.IN_PROGRESS)
+        row.waits_for = waits_for(row, failed_before=row.status == Status.IN_PROGRESS and row.refixing)
+        by_status.setdefault(row.status, []).append(row)
+    return [BoardColumn(status=status, label=str(Status(status).label), waits_for=str(WAITS_FOR[status]),
+                        count=by_status[status][0].in_state if status in by_status else 0,
+                        renovations=by_status.get(status, []))
+            for status in ACTIVE_STATUSES]
 
 
 # ---- finance: the deposits -------------------------------------------------------------------
