@@ -135,10 +135,16 @@ def renovation_checklist(*, renovation: Renovation) -> Checklist:
     safety letter, the management agreement signed by owner, contractor and property
     company: a scan of the signed paper, or each party's signature on the pad). Three
     queries."""
-    documents = list(RenovationDocument.objects.filter(renovation=renovation).values_list("kind", "worker_id"))
-    workers = list(RenovationWorker.objects.filter(renovation=renovation, removed_at__isnull=True)
-                   .order_by("added_at", "pk"))
-    papers = list(SignedPaper.objects.filter(renovation=renovation).values_list("paper", "party", "method"))
+    return _checklist(
+        documents=list(RenovationDocument.objects.filter(renovation=renovation).values_list("kind", "worker_id")),
+        workers=list(RenovationWorker.objects.filter(renovation=renovation, removed_at__isnull=True)
+                     .order_by("added_at", "pk")),
+        papers=list(SignedPaper.objects.filter(renovation=renovation).values_list("paper", "party", "method")))
+
+
+def _checklist(*, documents: list[tuple], workers: list[RenovationWorker], papers: list[tuple]) -> Checklist:
+    """The checklist from what was read already: (kind, worker id) of each document, the
+    current workers in the order they joined, (paper, party, method) of each signature."""
     kinds = {kind for kind, worker in documents if worker is None}
     per_worker = defaultdict(lambda: defaultdict(int))
     for kind, worker in documents:
@@ -327,9 +333,14 @@ def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime
     if for_owner:
         # A move has no "action": the key test keeps it (NOT over a missing key is NULL in SQL).
         events = events.exclude(Q(data__has_key="action") & Q(data__action__in=INTERNAL_ACTIONS))
+    papers = list(renovation.papers.defer("signature_png").select_related("recorded_by").order_by("signed_at", "pk"))
     return RenovationDetail(
         renovation=renovation, for_owner=for_owner, policy=policy,
-        checklist=renovation_checklist(renovation=renovation),
+        # From the rows read for the page, not read again.
+        checklist=_checklist(documents=[(d.kind, d.worker_id) for d in documents],
+                             workers=sorted((w for w in workers if w.removed_at is None),
+                                            key=lambda w: (w.added_at, w.pk)),
+                             papers=[(p.paper, p.party, p.method) for p in papers]),
         fee_quote=rules.fee_quote(policy=policy, area=renovation.unit.area,
                                   passes=sum(1 for w in workers if w.is_current and w.pass_fee_paid_at is None)),
         working_hours=rules.working_hours_text(policy),
@@ -337,7 +348,7 @@ def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime
         events=list(events),
         documents=[d for d in documents if d.worker_id is None],
         workers=workers,
-        papers=list(renovation.papers.defer("signature_png").select_related("recorded_by").order_by("signed_at", "pk")),
+        papers=papers,
         charges=charges, deposits=deposits,
         passes=list(renovation.passes.select_related("worker").order_by("serial")),
         inspections=inspections,
