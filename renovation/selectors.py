@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -646,3 +647,45 @@ def deposits_falling_due(*, as_of: datetime.datetime) -> QuerySet[Renovation]:
                                       deposits_due_on__lte=timezone.localdate(as_of))
             .select_related(*_LIST_RELATED).order_by("deposits_due_on", "pk"))
 
+
+
+# ---- the REST API ------------------------------------------------------------------------------
+
+
+def renovations_for_api(user) -> QuerySet[Renovation]:
+    """``renovations_for(user)`` as the API shows each record whole: the estate, unit and
+    owner it names by join (every renovation has them), and its workers, documents,
+    papers (without the pad's image), charges with their receipts, refunds and the
+    penalties deducted, passes, inspections and the penalties still proposed, each read
+    once for a whole page after it is picked."""
+    money = DecimalField(max_digits=12, decimal_places=2)
+    deducted = Subquery(Deduction.objects.filter(deposit=OuterRef("pk")).values("deposit")
+                        .annotate(total=Sum("amount")).values("total")[:1], output_field=money)
+    return (renovations_for(user).select_related(None).select_related("estate", "unit", "owner")
+            .prefetch_related(
+                Prefetch("workers", queryset=RenovationWorker.objects.order_by("added_at", "pk")),
+                Prefetch("documents", queryset=RenovationDocument.objects.order_by("uploaded_at", "pk")),
+                Prefetch("papers", queryset=SignedPaper.objects.defer("signature_png").order_by("signed_at", "pk")),
+                Prefetch("charges", queryset=RenovationCharge.objects.select_related("receipt", "refund")
+                         .annotate(deducted=Coalesce(deducted, Value(Decimal("0.00")), output_field=money))
+                         .order_by("paid_at", "pk")),
+                Prefetch("passes", queryset=WorkerPass.objects.order_by("serial")),
+                Prefetch("inspections", queryset=Inspection.objects.order_by("requested_at", "pk")),
+                Prefetch("breaches", queryset=Breach.objects.filter(status=BreachStatus.PROPOSED).order_by("pk"),
+                         to_attr="proposed_breaches"),
+            ))
+
+
+def renovation_timeline(*, renovation: Renovation, for_owner: bool) -> list[RenovationEvent]:
+    """The renovation's events, oldest first, with who acted; an owner's view leaves out
+    the staff's own business (patrols, penalties proposed or rejected)."""
+    events = renovation.events.select_related("actor").order_by("at", "pk")
+    if for_owner:
+        events = events.exclude(data__action__in=INTERNAL_ACTIONS)
+    return list(events)
+
+
+def passes_for_api() -> QuerySet[WorkerPass]:
+    """Every worker pass with the renovation, unit and estate it names, for the desk's
+    API (passes are the service centre's business)."""
+    return WorkerPass.objects.select_related("renovation__unit", "renovation__estate")

@@ -411,4 +411,37 @@ ROWS: list[Row] = [
     R("arrears-list", None,                              "401   403    403    seen   seen   403    seen",
       seen=lambda w: ("unit", w.unit_a.pk)),
     R("arrears-summary", None,                           "401   403    403    200    200    403    200"),
+    # -- renovation: the API ------------------------------------------------------------------------
+    # Every member of staff with the view permission reads renovations (finance for the fees and
+    # deposits, engineering for the inspections); an owner their own. Each step is its role's:
+    # approve the desk's, the fees the desk's and finance's, the inspection engineering's; the
+    # owner resubmits, withdraws and requests acceptance. Owner A's is under way (its permit
+    # issued), so the POST rows below are refused by state or by an empty body, and change nothing.
+    R("renovation-list", None,                           "401   seen   unseen seen   seen   seen   seen",
+      seen=api_id("renovation_a")),
+    R("renovation-list", None,                           "401   400    400    400    400    403    403",
+      method="POST", variant="apply (an empty body)", data=lambda w: {}),
+    R("renovation-detail", renovation_a,                 "401   200    404    200    200    200    200"),
+    *[R(f"renovation-{name}", renovation_a,              "401   405    405    405    405    405    405")
+      for name in ("approve", "extend", "issue-permit", "record-inspection", "request-acceptance", "resubmit",
+                   "return", "take-fees", "withdraw")],
+    R("renovation-approve", renovation_a,                "401   403    403    400    400    403    403",
+      method="POST", variant="(under way: no longer to approve)", data=lambda w: {}),
+    R("renovation-take-fees", renovation_a,              "401   403    403    400    400    403    400",
+      method="POST", data=lambda w: {}),
+    R("renovation-record-inspection", renovation_a,      "401   403    403    403    400    400    403",
+      method="POST", data=lambda w: {}),
+    R("renovation-withdraw", renovation_a,               "401   400    404    400    400    403    403",
+      method="POST", variant="(under way: too late to withdraw)", data=lambda w: {}),
+    R("renovation-document", lambda w: {"pk": w.renovation_a.pk, "document_id": w.renovation_document_a.pk},
+                                                         "401   200    404    200    200    200    200"),
+    R("renovation-paper", lambda w: {"pk": w.renovation_a.pk, "paper_id": w.renovation_a.papers.first().pk},
+                                                         "401   200    404    200    200    200    200"),
+    R("worker-pass-list", None,                          "401   403    403    seen   seen   403    403",
+      seen=api_id("pass_a")),
+    R("worker-pass-detail", lambda w: {"pk": w.pass_a.pk},
+                                                         "401   403    403    200    200    403    403"),
+    R("worker-pass-verify", None,                        "401   403    403    405    405    405    405"),
+    R("worker-pass-verify", None,                        "401   403    403    200    200    403    403",
+      method="POST", variant="(the check is logged)", data=lambda w: {"code": w.pass_a.serial}),
 ]

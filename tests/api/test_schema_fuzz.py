@@ -36,9 +36,12 @@ from complaints import services as complaints
 from fees import services as fees
 from fees.models import FeeStandard
 from propertydesk.wsgi import application
+from renovation import services as renovation
+from renovation.models import PAPER_PARTIES, REQUIRED_DOCUMENTS
 from repairs.models import PriceItem, Worker
 from tests.callbacks.conftest import complete_order, resolve_complaint, sh
-from tests.factories import PASSWORD, UnitFactory, UserFactory, give_unit, make_owner
+from tests.factories import PASSWORD, UnitFactory, UserFactory, give_unit, make_owner, resident_id
+from tests.renovation.conftest import photo, signature
 
 pytestmark = pytest.mark.schemathesis
 
@@ -77,7 +80,8 @@ def world(db, settings):
     """One estate: the owner 李娜 with her unit and a neighbour with his; a complaint
     resolved and one just taken, a paid special service and a minor repair done, their
     callbacks (one offered online), a suggestion, October's and November's bills, a
-    payment and October's first reminders. Returns the two callers."""
+    payment and October's first reminders, her renovation under way and her neighbour's
+    application. Returns the two callers."""
     settings.ALLOWED_HOSTS = ["*"]
     with time_machine.travel(NOW, tick=False):
         owner = make_owner(name="李娜", phone="13912345678")
@@ -86,7 +90,8 @@ def world(db, settings):
         owner.user = UserFactory(username="lina", last_name="李娜")
         owner.save(update_fields=["user"])
         neighbour = make_owner(name="王强", phone="13800001111")
-        give_unit(neighbour, UnitFactory(building=unit.building, number="3-1-1204"))
+        next_door = UnitFactory(building=unit.building, number="3-1-1204")
+        give_unit(neighbour, next_door)
         desk = UserFactory(username="desk", role="front_desk", first_name="丽华", last_name="陈")
         boss = UserFactory(username="boss", role="supervisor", first_name="敏", last_name="周")
         plumber = Worker.objects.create(user=UserFactory(username="eng", role="engineering"), estate=unit.estate,
@@ -110,7 +115,35 @@ def world(db, settings):
         fees.payment_take(unit=unit, amount=Decimal("100.00"), method="cash", payer_name="李娜",
                           now=sh(2026, 11, 12, 10, 0), actor=desk)
         fees.dunning_round(period=dt.date(2026, 10, 1), round_=1, as_of=sh(2026, 11, 16, 9, 0))
+        renovations(owner, unit, neighbour, next_door, desk=desk, boss=boss)
     return {"owner": owner.user, "supervisor": boss}
+
+
+def renovations(owner, unit, neighbour, next_door, *, desk, boss) -> None:
+    """李娜's renovation under way (every paper, a worker with his pass) and her
+    neighbour's application just submitted."""
+    made = renovation.renovation_apply(
+        unit=unit, owner=owner, scope="厨房翻新", planned_start=dt.date(2026, 11, 19),
+        planned_end=dt.date(2026, 12, 31), contractor_name="锦华装饰工程有限公司", contractor_lead_name="赵建国",
+        contractor_lead_phone="13700001111", contractor_lead_id_number=resident_id(900), now=sh(2026, 11, 19, 9, 0),
+        actor=desk)
+    for kind in REQUIRED_DOCUMENTS:
+        renovation.renovation_document_add(renovation=made, kind=kind, uploads=[photo()], now=sh(2026, 11, 19, 9, 5),
+                                           actor=desk)
+    renovation.worker_add(renovation=made, name="工人甲", id_number=resident_id(901, birth="19900101"),
+                          now=sh(2026, 11, 19, 9, 10), actor=desk, id_copies=[photo()], photos=[photo(), photo()])
+    for paper, parties in PAPER_PARTIES.items():
+        for party in parties:
+            renovation.paper_sign(renovation=made, paper=paper, party=party, signature_png=signature(),
+                                  now=sh(2026, 11, 19, 9, 15), actor=desk)
+    renovation.renovation_approve(renovation=made, now=sh(2026, 11, 19, 10, 0), actor=desk)
+    renovation.renovation_fees_take(renovation=made, method="cash", now=sh(2026, 11, 19, 11, 0), actor=boss)
+    renovation.permit_issue(renovation=made, now=sh(2026, 11, 19, 12, 0), actor=desk)
+    renovation.renovation_apply(
+        unit=next_door, owner=neighbour, scope="客厅铺木地板", planned_start=dt.date(2026, 11, 23),
+        planned_end=dt.date(2026, 12, 10), contractor_name="美居装饰有限公司", contractor_lead_name="钱伟",
+        contractor_lead_phone="13700002222", contractor_lead_id_number=resident_id(902), now=sh(2026, 11, 20, 9, 0),
+        actor=desk)
 
 
 def known_ids() -> dict[str, list[int]]:
@@ -122,7 +155,8 @@ def known_ids() -> dict[str, list[int]]:
               "suggestions": "complaints.Suggestion", "work-orders": "repairs.WorkOrder",
               "price-items": "repairs.PriceItem", "callbacks": "callbacks.Callback",
               "callback-rules": "callbacks.CallbackRule", "bills": "fees.Bill", "payments": "fees.Payment",
-              "fee-standards": "fees.FeeStandard", "dunning-notices": "fees.DunningNotice"}
+              "fee-standards": "fees.FeeStandard", "dunning-notices": "fees.DunningNotice",
+              "renovations": "renovation.Renovation", "worker-passes": "renovation.WorkerPass"}
     return {name: sorted(apps.get_model(label).objects.values_list("pk", flat=True))
             for name, label in models.items()}
 
