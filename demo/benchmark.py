@@ -701,6 +701,27 @@ def operations() -> list[Op]:
                                "LEFT JOIN auth_user ru ON ru.id = t.received_by_id"), [
             "SELECT a.payment_id, a.amount, b.number, b.period FROM fees_allocation a JOIN fees_bill b "
             "ON b.id = a.bill_id WHERE a.payment_id IN (SELECT id FROM page)"]),
+        ("renovations", Renovation, ("e.name, u.number, o.name", "JOIN owners_estate e ON e.id = t.estate_id "
+                                     "JOIN owners_unit u ON u.id = t.unit_id JOIN owners_owner o ON o.id = t.owner_id"), [
+            "SELECT renovation_id, id, name, id_number, phone, added_at, pass_fee_paid_at, removed_at, remove_reason "
+            "FROM renovation_renovationworker WHERE renovation_id IN (SELECT id FROM page)",
+            "SELECT renovation_id, id, kind, worker_id, file, original_name, content_type, size, uploaded_at "
+            "FROM renovation_renovationdocument WHERE renovation_id IN (SELECT id FROM page)",
+            "SELECT renovation_id, id, paper, party, method, signer_name, signed_at, recorded_at "
+            "FROM renovation_signedpaper WHERE renovation_id IN (SELECT id FROM page)",
+            # each fee and deposit with its receipt, its refund and the penalties deducted from it
+            "SELECT c.renovation_id, c.id, c.kind, c.quantity, c.rate, c.amount, c.payer_name, c.paid_at, r.number, "
+            "r.method, d.voucher_number, d.deducted, d.amount, d.method, d.payee_name, d.paid_at, "
+            "(SELECT sum(x.amount) FROM renovation_deduction x WHERE x.deposit_id = c.id) "
+            "FROM renovation_renovationcharge c JOIN fees_receipt r ON r.id = c.receipt_id "
+            "LEFT JOIN renovation_depositrefund d ON d.deposit_id = c.id WHERE c.renovation_id IN (SELECT id FROM page)",
+            "SELECT renovation_id, id, serial, worker_id, holder_name, holder_id_number, room, contractor_name, "
+            "permit_number, valid_from, valid_to, issued_at, revoked_at, revoke_reason, returned_at, returned_lost, "
+            "photo_id FROM renovation_workerpass WHERE renovation_id IN (SELECT id FROM page)",
+            "SELECT renovation_id, id, requested_at, request_note, inspected_at, passed, items_to_fix, note "
+            "FROM renovation_inspection WHERE renovation_id IN (SELECT id FROM page)",
+            "SELECT renovation_id, deposit_kind, penalty FROM renovation_breach WHERE status = 'proposed' "
+            "AND renovation_id IN (SELECT id FROM page)"]),
     ]
 
     def api_floor(model, names, nested, deep):

@@ -1,7 +1,8 @@
 """The demo's steps, in order. Each takes the :class:`DemoContext` (what the earlier
 steps created, the random generator, the people generator, the clock and the timeline)
-and adds to it: the registry, the logins, complaints, the fees' calendar and the work
-orders on one timeline played up to the demo's clock, callbacks, arrears cases."""
+and adds to it: the registry, the logins, complaints, the fees' calendar, the work
+orders and the renovations on one timeline played up to the demo's clock, callbacks,
+arrears cases."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from demo.context import DemoContext
 from demo.fees import finish_fees, schedule_fees
 from demo.people import People
 from demo.registry import plan_registry, seed_registry, seed_users
+from demo.renovation import count_renovations, schedule_renovations
 from demo.repairs import count_work_orders, schedule_work_orders
 from propertydesk import notifications
 
 
 
 def play(ctx: DemoContext) -> None:
-    """The fees' and the work orders' actions, together, up to the demo's clock."""
+    """The fees', the work orders' and the renovations' actions, together, up to the demo's clock."""
     with notifications.inbox_only():
         ctx.timeline.play_until(ctx.as_of)
 
@@ -31,8 +33,8 @@ Step = Callable[[DemoContext], None]
 # carry the work orders' bank collection charges (on the timeline, in time), callbacks
 # follow resolved complaints and completed jobs, arrears cases what is owed at the end.
 STEPS: list[Step] = [
-    seed_registry, seed_users, seed_complaints, schedule_fees, schedule_work_orders, play,
-    count_work_orders, seed_callbacks, finish_fees,
+    seed_registry, seed_users, seed_complaints, schedule_fees, schedule_work_orders, schedule_renovations, play,
+    count_work_orders, count_renovations, seed_callbacks, finish_fees,
 ]
 
 
