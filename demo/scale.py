@@ -39,6 +39,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -46,14 +48,17 @@ from complaints.models import CATEGORY_DEPARTMENT, Category, Channel
 from complaints.models import TRANSITIONS as COMPLAINT_TRANSITIONS
 from demo.context import as_of as demo_as_of
 from demo.people import People
+from demo.texts import texts
 from fees import services as fees_services
 from fees.models import FeeStandard, Receipt
 from owners.models import Building, Estate, IdType, Owner, OwnerPhone, PhoneLabel, Unit
-from propertydesk import roles
+from propertydesk import files, roles
 from propertydesk.models import ContactChannel
 from repairs.models import TRANSITIONS as ORDER_TRANSITIONS
 from repairs.models import Kind as OrderKind
 from repairs.models import Trade, Worker
+from renovation.models import TRANSITIONS as RENOVATION_TRANSITIONS
+from renovation.models import Renovation, RenovationWorker
 
 # The counts at scale 1.0.
 FULL = {
@@ -90,6 +95,40 @@ for _a, _b in (("registered", "accepted"), ("registered", "refused"), ("register
                ("accepted", "dispatched"), ("dispatched", "taken"), ("taken", "on_site"),
                ("on_site", "completed"), ("completed", "signed_off")):
     ORDER_TRANSITIONS.pair(_a, _b)
+
+# Renovations: about 2 % of the units over the last year. The first rows take each state in
+# turn ("passed_wet": passed with the bathroom floor altered, waiting out its months), so a
+# small load shows every one; the rest by these cumulative shares.
+RENOVATION_RATE = 0.02
+RENOVATION_FIRST = ("submitted", "returned", "approved", "fees_paid", "in_progress", "fixing",
+                    "acceptance_requested", "passed", "passed_wet", "deposits_due", "refunded", "withdrawn")
+RENOVATION_FATES = (("refunded", 0.60), ("withdrawn", 0.65), ("submitted", 0.67), ("returned", 0.685),
+                    ("approved", 0.705), ("fees_paid", 0.73), ("in_progress", 0.85), ("fixing", 0.87),
+                    ("acceptance_requested", 0.89), ("passed", 0.98), ("deposits_due", 1.0))
+WORKERS_PER_RENOVATION = (2, 6)  # 8,000 workers and passes for 2,000 renovations
+_RENOVATION_TEXTS = texts("renovation")
+RENOVATION_CONTRACTORS = _RENOVATION_TEXTS["contractors"]
+RENOVATION_SCOPES = [s["text"] for s in _RENOVATION_TEXTS["scopes"] if not s["floors_altered"]]
+RENOVATION_SCOPES_WET = [s["text"] for s in _RENOVATION_TEXTS["scopes"] if s["floors_altered"]]
+RENOVATION_DOCUMENTS = (("drawings", "施工图纸.png"), ("business_licence", "营业执照复印件.png"),
+                        ("contract", "装修合同.png"), ("qualification", "资质证书复印件.png"),
+                        ("tax_registration", "税务登记证复印件.png"), ("lead_id", "负责人身份证.png"))
+# (from, to, the moment's column, the condition): one event per move; "*" is the state a
+# withdrawn renovation was in.
+RENOVATION_MOVES = (
+    ("", "submitted", "applied_at", "true"), ("submitted", "returned", "returned_at", "true"),
+    ("returned", "submitted", "resubmitted_at", "true"), ("submitted", "approved", "approved_at", "true"),
+    ("approved", "fees_paid", "fees_at", "true"), ("fees_paid", "in_progress", "permit_at", "true"),
+    ("in_progress", "acceptance_requested", "req1_at", "true"),
+    ("acceptance_requested", "in_progress", "insp1_at", "v.fail"),
+    ("acceptance_requested", "passed", "insp1_at", "NOT v.fail"),
+    ("in_progress", "acceptance_requested", "req2_at", "true"), ("acceptance_requested", "passed", "insp2_at", "true"),
+    ("passed", "deposits_due", "due_at", "true"), ("deposits_due", "refunded", "refund_at", "true"),
+    ("*", "withdrawn", "withdrawn_at", "true"),
+)
+for _a, _b, _m, _c in RENOVATION_MOVES:
+    for _from in (("submitted", "approved", "fees_paid") if _a == "*" else (_a,) if _a else ()):
+        RENOVATION_TRANSITIONS.pair(_from, _b)
 
 
 @dataclass
@@ -690,6 +729,407 @@ class Generator:
         self.bump_sequences("_sr", "receipt")
         return {"service_receipts": made}
 
+    # -- renovation ------------------------------------------------------------
+
+    def renovations(self) -> dict[str, int]:
+        """About 2 % of the units renovating over the last year (at least two of each state,
+        so a small load shows every one), each in the state its dates give it on ``as_of``:
+        a state is chosen, then the application's day is put so that ``as_of`` falls inside
+        that state's stretch of the renovation's life (days after the application: a return
+        and resubmission, approval, the fees, the permit the day before the start, the works,
+        the acceptance request, a failed inspection and the re-inspection, passing, the
+        refund day, the refunds; or a withdrawal). What happened before ``as_of`` is written,
+        with one event per move: the workers (ID numbers encrypted by the model's field, the
+        blind index from its ``normalize()``), the papers and documents (one stored picture
+        shared by every row), the fees and deposits each with its receipt from the estate's
+        receipt sequence, the permit and a pass per worker with their numbers, checks at the
+        gate, patrols, the inspections, the passes revoked and handed back, the refunds with
+        their vouchers."""
+        count = min(self.owned, max(round(self.n["units"] * RENOVATION_RATE), 2 * len(RENOVATION_FIRST)))
+        if not count:
+            return {"renovations": 0}
+        policy = settings.RENOVATION_POLICY_DEFAULTS
+        r = self.r
+        self._renovation_people(count)
+        first = "ARRAY[" + ",".join(f"'{f}'" for f in RENOVATION_FIRST) + "]"
+        self.sql(f"""
+            DROP TABLE IF EXISTS _rv;
+            CREATE TEMP TABLE _rv AS
+            SELECT g, nextval(pg_get_serial_sequence('renovation_renovation', 'id')) AS id, o.unit_id, o.estate_id,
+                   o.owner_id, o.owner_name, u.number AS room, u.area,
+                   CASE WHEN g <= {len(RENOVATION_FIRST)} THEN ({first})[g]
+                        ELSE {self.fate('g', 70, RENOVATION_FATES)} END AS fate
+            FROM generate_series(1, %(count)s) g
+            JOIN _owned o ON o.rn = 1 + ((g - 1)::bigint * %(owned)s / %(count)s)
+            JOIN owners_unit u ON u.id = o.unit_id;
+            ALTER TABLE _rv ADD floors boolean, ADD ret boolean, ADD fail boolean, ADD stage text,
+                ADD declined boolean, ADD source text, ADD d_ret int, ADD d_resub int, ADD d_appr int, ADD d_fees int,
+                ADD d_start int, ADD d_end int, ADD d_req1 int, ADD d_insp1 int, ADD d_req2 int, ADD d_insp2 int,
+                ADD d_pass int, ADD d_due int, ADD delay int, ADD d_wd int, ADD d_wd_refund int, ADD s int, ADD e int,
+                ADD day0 date;
+            UPDATE _rv SET
+                floors = CASE WHEN fate = 'passed_wet' THEN true
+                              WHEN g <= {len(RENOVATION_FIRST)} OR fate = 'deposits_due' THEN false
+                              ELSE {r('g', 71)} < 0.2 END,
+                ret = fate = 'returned' OR (fate NOT IN ('submitted', 'returned') AND {r('g', 72)} < 0.12),
+                fail = fate = 'fixing' OR (fate IN ('passed', 'passed_wet', 'deposits_due', 'refunded')
+                                           AND {r('g', 73)} < 0.15),
+                stage = CASE WHEN fate = 'withdrawn' THEN CASE WHEN {r('g', 74)} < 0.5 THEN 'submitted'
+                             WHEN {r('g', 74)} < 0.75 THEN 'approved' ELSE 'fees_paid' END END,
+                declined = {r('g', 75)} < 0.1,
+                source = CASE WHEN {r('g', 76)} < 0.3 THEN 'portal' ELSE 'desk' END;
+            UPDATE _rv SET d_ret = CASE WHEN ret THEN 1 END,
+                           d_resub = CASE WHEN ret THEN 2 + floor(3 * {r('g', 77)}) END;
+            UPDATE _rv SET d_appr = coalesce(d_resub, 0) + 1 + floor(2 * {r('g', 78)});
+            UPDATE _rv SET d_fees = d_appr + 1 + floor(3 * {r('g', 79)});
+            UPDATE _rv SET d_start = d_fees + 2 + floor(4 * {r('g', 80)});
+            UPDATE _rv SET d_end = d_start + 30 + floor(46 * {r('g', 81)});
+            UPDATE _rv SET d_req1 = d_end - 3 + floor(5 * {r('g', 82)});
+            UPDATE _rv SET d_insp1 = d_req1 + 1 + floor(2 * {r('g', 83)});
+            UPDATE _rv SET d_req2 = CASE WHEN fail THEN d_insp1 + 4 + floor(4 * {r('g', 84)}) END;
+            UPDATE _rv SET d_insp2 = CASE WHEN fail THEN d_req2 + 1 + floor(2 * {r('g', 85)}) END;
+            UPDATE _rv SET d_pass = coalesce(d_insp2, d_insp1), delay = 2 + floor(5 * {r('g', 86)});
+            -- the refund day: exact for days; months are at least 29 days each (the window stays inside them)
+            UPDATE _rv SET d_due = d_pass + CASE WHEN floors THEN {29 * policy['refund_months_floors_altered']}
+                                              ELSE {policy['refund_days']} END,
+                           d_wd = CASE stage WHEN 'submitted' THEN coalesce(d_resub, 0) + 1 + floor(3 * {r('g', 87)})
+                                             WHEN 'approved' THEN d_appr + 1 + floor(2 * {r('g', 87)})
+                                             WHEN 'fees_paid' THEN d_fees + 1 + floor(2 * {r('g', 87)}) END;
+            UPDATE _rv SET d_wd_refund = CASE WHEN stage = 'fees_paid' THEN d_wd + 1 + floor(3 * {r('g', 88)}) END;
+            -- the days of the renovation's life the chosen state lasts: as_of falls inside
+            UPDATE _rv SET s = CASE fate WHEN 'submitted' THEN 0 WHEN 'returned' THEN d_ret WHEN 'approved' THEN d_appr
+                                   WHEN 'fees_paid' THEN d_fees WHEN 'in_progress' THEN d_start - 1
+                                   WHEN 'fixing' THEN d_insp1 WHEN 'acceptance_requested' THEN d_req1
+                                   WHEN 'passed' THEN d_pass WHEN 'passed_wet' THEN d_pass WHEN 'deposits_due' THEN d_due
+                                   WHEN 'refunded' THEN d_due + delay ELSE coalesce(d_wd_refund, d_wd) END;
+            UPDATE _rv SET e = CASE fate WHEN 'submitted' THEN d_appr WHEN 'returned' THEN d_resub
+                                   WHEN 'approved' THEN d_fees WHEN 'fees_paid' THEN d_start - 1
+                                   WHEN 'in_progress' THEN d_req1 WHEN 'fixing' THEN d_req2
+                                   WHEN 'acceptance_requested' THEN d_insp1 WHEN 'passed' THEN d_due
+                                   WHEN 'passed_wet' THEN d_due WHEN 'deposits_due' THEN d_due + delay
+                                   ELSE greatest(s + 1, 365) END;
+            -- an event on day d of the life has happened by as_of when d < k
+            UPDATE _rv SET day0 = (%(now)s AT TIME ZONE %(tz)s)::date - (s + 1 + floor({r('g', 89)} * (e - s))::int)
+        """, {"count": count, "owned": self.owned})
+        at = lambda day, hour, spread, salt: (  # noqa: E731 - a moment of day ``day`` of the life
+            f"((day0 + {day}) + time '{hour:02d}:00' + make_interval(mins => ({spread} * {r('g', salt)})::int))"
+            f" AT TIME ZONE %(tz)s")
+        path = "(fate <> 'withdrawn' OR stage IN ({}))"
+        moments = {
+            "applied_at": at("0", 9, 480, 90),
+            "returned_at": f"CASE WHEN ret THEN {at('d_ret', 10, 360, 91)} END",
+            "resubmitted_at": f"CASE WHEN ret THEN {at('d_resub', 9, 480, 92)} END",
+            "approved_at": f"CASE WHEN {path.format(repr('approved') + ', ' + repr('fees_paid'))} "
+                           f"THEN {at('d_appr', 9, 480, 93)} END",
+            "fees_at": f"CASE WHEN {path.format(repr('fees_paid'))} THEN {at('d_fees', 9, 480, 94)} END",
+            "permit_at": f"CASE WHEN fate <> 'withdrawn' THEN {at('d_start - 1', 15, 120, 95)} END",
+            "req1_at": f"CASE WHEN fate <> 'withdrawn' THEN {at('d_req1', 18, 180, 96)} END",
+            "insp1_at": f"CASE WHEN fate <> 'withdrawn' THEN {at('d_insp1', 10, 300, 97)} END",
+            "req2_at": f"CASE WHEN fail THEN {at('d_req2', 18, 180, 98)} END",
+            "insp2_at": f"CASE WHEN fail THEN {at('d_insp2', 10, 300, 99)} END",
+            "withdrawn_at": f"CASE WHEN fate = 'withdrawn' THEN {at('d_wd', 9, 480, 100)} END",
+            "wd_refund_at": f"CASE WHEN stage = 'fees_paid' THEN {at('d_wd_refund', 10, 360, 101)} END",
+        }
+        self.sql(f"""
+            ALTER TABLE _rv {', '.join(f'ADD {name} timestamptz' for name in moments)}, ADD pass_at timestamptz,
+                ADD due_on date, ADD due_at timestamptz, ADD refund_at timestamptz, ADD planned_start date,
+                ADD planned_end date, ADD status text, ADD contractor text, ADD lead text, ADD scope text;
+            UPDATE _rv SET {', '.join(f'{name} = {sql}' for name, sql in moments.items())},
+                           planned_start = day0 + d_start, planned_end = day0 + d_end;
+            UPDATE _rv SET {', '.join(f'{name} = CASE WHEN {name} < %(now)s THEN {name} END' for name in moments)};
+            UPDATE _rv SET pass_at = coalesce(insp2_at, CASE WHEN NOT fail THEN insp1_at END);
+            UPDATE _rv SET due_on = (pass_at AT TIME ZONE %(tz)s)::date
+                + CASE WHEN floors THEN make_interval(months => {policy['refund_months_floors_altered']})
+                       ELSE make_interval(days => {policy['refund_days']}) END;
+            UPDATE _rv SET due_at = (due_on + time '08:00') AT TIME ZONE %(tz)s,
+                           refund_at = ((due_on + delay) + time '10:00'
+                                        + make_interval(mins => (360 * {r('g', 102)})::int)) AT TIME ZONE %(tz)s;
+            UPDATE _rv SET due_at = CASE WHEN due_at < %(now)s THEN due_at END,
+                           refund_at = CASE WHEN refund_at < %(now)s THEN refund_at END;
+            UPDATE _rv SET status = CASE WHEN withdrawn_at IS NOT NULL THEN 'withdrawn'
+                WHEN refund_at IS NOT NULL THEN 'refunded' WHEN due_at IS NOT NULL THEN 'deposits_due'
+                WHEN pass_at IS NOT NULL THEN 'passed' WHEN req2_at IS NOT NULL THEN 'acceptance_requested'
+                WHEN insp1_at IS NOT NULL THEN 'in_progress' WHEN req1_at IS NOT NULL THEN 'acceptance_requested'
+                WHEN permit_at IS NOT NULL THEN 'in_progress' WHEN fees_at IS NOT NULL THEN 'fees_paid'
+                WHEN approved_at IS NOT NULL THEN 'approved' WHEN resubmitted_at IS NOT NULL THEN 'submitted'
+                WHEN returned_at IS NOT NULL THEN 'returned' ELSE 'submitted' END,
+                contractor = {self.pick('g', 103, RENOVATION_CONTRACTORS)},
+                scope = CASE WHEN floors THEN {self.pick('g', 104, RENOVATION_SCOPES_WET)}
+                             ELSE {self.pick('g', 104, RENOVATION_SCOPES)} END,
+                lead = (SELECT name FROM _rlead l WHERE l.g = _rv.g);
+            CREATE UNIQUE INDEX ON _rv (g);
+            DROP TABLE IF EXISTS _rstaff;
+            CREATE TEMP TABLE _rstaff AS
+            SELECT e.id AS estate_id, d.id AS desk_id, w.id AS eng_id FROM owners_estate e
+            LEFT JOIN auth_user d ON d.username = 'scale-desk-' || e.code
+            LEFT JOIN auth_user w ON w.username = 'scale-worker-' || e.code
+        """)
+        counts = {"renovations": self._renovation_rows()}
+        counts.update(self._renovation_money())
+        counts.update(self._renovation_works())
+        return counts
+
+    def _renovation_people(self, count: int) -> None:
+        """The contractors' leads and the workers, made up in Python: their ID numbers and
+        phones encrypted by the model fields, the workers' blind index from ``normalize()``."""
+        rng, people = self.rng, People(self.rng)
+        lead_id = Renovation._meta.get_field("contractor_lead_id_number")
+        lead_phone = Renovation._meta.get_field("contractor_lead_phone")
+        worker_id = RenovationWorker._meta.get_field("id_number")
+        worker_phone = RenovationWorker._meta.get_field("phone")
+        leads, workers = [], []
+        for g in range(1, count + 1):
+            lead = people.person(born=(1968, 1992), sex="m")
+            leads.append((g, lead.name, lead_id.get_db_prep_value(people.resident_id(lead), connection),
+                          lead_phone.get_db_prep_value(people.mobile(), connection)))
+            for n in range(rng.randint(*WORKERS_PER_RENOVATION)):
+                person = people.person(born=(1966, 2001), sex="m" if rng.random() < 0.9 else "f")
+                worker = RenovationWorker(name=person.name, id_number=people.resident_id(person),
+                                          phone=people.mobile() if rng.random() < 0.7 else None)
+                worker.normalize()
+                workers.append((g, n, worker.name, worker_id.get_db_prep_value(worker.id_number, connection),
+                                worker.id_number_hash,
+                                worker_phone.get_db_prep_value(worker.phone, connection) if worker.phone else None))
+        self.sql("""
+            DROP TABLE IF EXISTS _rlead, _rwk;
+            CREATE TEMP TABLE _rlead (g int PRIMARY KEY, name text, id_number text, phone text);
+            CREATE TEMP TABLE _rwk (g int, n int, name text, id_number text, id_hash text, phone text)
+        """)
+        self.copy("_rlead", ["g", "name", "id_number", "phone"], leads)
+        self.copy("_rwk", ["g", "n", "name", "id_number", "id_hash", "phone"], workers)
+
+    def _renovation_rows(self) -> int:
+        """The renovations with their numbers and permits, their moves, the workers, the
+        documents and the signed papers."""
+        self.number_by_year(into="_rvseq", source="_rv", prefix="renovation", at="applied_at")
+        self.number_by_year(into="_rpseq", source="(SELECT g, estate_id, permit_at FROM _rv WHERE permit_at IS NOT NULL)",
+                            prefix="renovation-permit", at="permit_at")
+        made = self.sql("""
+            INSERT INTO renovation_renovation (
+                id, number, estate_id, unit_id, owner_id, source, status, scope, floors_altered, planned_start,
+                planned_end, contractor_name, contractor_lead_name, contractor_lead_id_number, contractor_lead_phone,
+                applied_at, created_by_id, return_reasons, approved_at, approved_by_id, fees_paid_at,
+                rubbish_fee_declined, permit_number, permit_issued_at, permit_issued_by_id, passed_at,
+                deposits_due_on, closed_at, withdrawn_at, withdraw_reason)
+            SELECT v.id, upper(e.code) || '-ZX' || s.year || '-' || lpad(s.seq::text, 5, '0'), v.estate_id, v.unit_id,
+                   v.owner_id, v.source, v.status, v.scope, v.floors, v.planned_start, v.planned_end, v.contractor,
+                   l.name, l.id_number, l.phone, v.applied_at, st.desk_id,
+                   CASE WHEN v.returned_at IS NOT NULL THEN %(reasons)s ELSE '' END, v.approved_at,
+                   CASE WHEN v.approved_at IS NOT NULL THEN st.desk_id END, v.fees_at,
+                   v.declined AND v.fees_at IS NOT NULL,
+                   CASE WHEN v.permit_at IS NOT NULL THEN upper(e.code) || '-XK' || p.year || '-' || lpad(p.seq::text, 5, '0')
+                        ELSE '' END,
+                   v.permit_at, CASE WHEN v.permit_at IS NOT NULL THEN st.desk_id END, v.pass_at,
+                   CASE WHEN v.pass_at IS NOT NULL THEN v.due_on
+                        WHEN v.withdrawn_at IS NOT NULL AND v.fees_at IS NOT NULL
+                        THEN (v.withdrawn_at AT TIME ZONE %(tz)s)::date END,
+                   v.refund_at, v.withdrawn_at, CASE WHEN v.withdrawn_at IS NOT NULL THEN %(withdrawn)s ELSE '' END
+            FROM _rv v JOIN _rvseq s ON s.g = v.g JOIN owners_estate e ON e.id = v.estate_id
+            JOIN _rlead l ON l.g = v.g JOIN _rstaff st ON st.estate_id = v.estate_id
+            LEFT JOIN _rpseq p ON p.g = v.g
+            ORDER BY v.applied_at, v.g
+        """, {"reasons": "申请资料缺少施工图纸，请补交后重新提交。", "withdrawn": "业主决定暂缓装修。"})
+        self.bump_sequences("_rvseq", "renovation")
+        self.bump_sequences("_rpseq", "renovation-permit")
+        withdrawn_from = "CASE WHEN fees_at IS NOT NULL THEN 'fees_paid' WHEN approved_at IS NOT NULL THEN 'approved' " \
+                         "ELSE 'submitted' END"
+        events = 0
+        for frm, to, moment, condition in RENOVATION_MOVES:
+            events += self.sql(f"""
+                INSERT INTO renovation_renovationevent (renovation_id, at, actor_id, from_status, to_status, note, data)
+                SELECT v.id, v.{moment}, CASE WHEN '{to}' <> 'deposits_due' THEN st.desk_id END,
+                       {withdrawn_from if frm == '*' else repr(frm)}, '{to}', '',
+                       CASE WHEN '{to}' = 'submitted' AND '{frm}' = '' THEN jsonb_build_object('source', v.source)
+                            ELSE '{{}}'::jsonb END
+                FROM _rv v JOIN _rstaff st ON st.estate_id = v.estate_id
+                WHERE v.{moment} IS NOT NULL AND {condition}
+            """)
+        self.renovation_events = events
+        # The team, each added with the application.
+        self.sql("""
+            DROP TABLE IF EXISTS _rw;
+            CREATE TEMP TABLE _rw AS
+            SELECT nextval(pg_get_serial_sequence('renovation_renovationworker', 'id')) AS id, w.g, w.n, v.id AS renovation_id,
+                   v.estate_id, v.applied_at, v.fees_at, v.permit_at, w.name, w.id_number, w.id_hash, w.phone
+            FROM _rwk w JOIN _rv v ON v.g = w.g;
+            CREATE UNIQUE INDEX ON _rw (id)
+        """)
+        self.workers_count = self.sql("""
+            INSERT INTO renovation_renovationworker (id, renovation_id, name, id_number, id_number_hash, phone, added_at,
+                                                     added_by_id, remove_reason)
+            SELECT w.id, w.renovation_id, w.name, w.id_number, w.id_hash, w.phone, w.applied_at, st.desk_id, ''
+            FROM _rw w JOIN _rstaff st ON st.estate_id = w.estate_id ORDER BY w.id
+        """)
+        # The papers: the contractor's, each worker's ID copy and two photos, the three signed
+        # papers scanned; every row names one stored picture.
+        stored = default_storage.save(files.storage_name("renovation", now=self.now, extension="png"),
+                                      ContentFile(_sample_png()))
+        size = default_storage.size(stored)
+        documents = self.sql(f"""
+            INSERT INTO renovation_renovationdocument (file, content_type, original_name, size, kind, uploaded_at,
+                                                       renovation_id, uploaded_by_id, worker_id)
+            SELECT %(file)s, 'image/png', d.name, %(size)s, d.kind, v.applied_at, v.id, st.desk_id, NULL
+            FROM _rv v JOIN _rstaff st ON st.estate_id = v.estate_id
+            CROSS JOIN (VALUES {', '.join(f"('{kind}', '{name}')" for kind, name in RENOVATION_DOCUMENTS)}) d (kind, name)
+            UNION ALL
+            SELECT %(file)s, 'image/png', w.name || d.name, %(size)s, d.kind, w.applied_at, w.renovation_id,
+                   st.desk_id, w.id
+            FROM _rw w JOIN _rstaff st ON st.estate_id = w.estate_id
+            CROSS JOIN (VALUES ('worker_id', '身份证.png'), ('worker_photo', '照片1.png'),
+                               ('worker_photo', '照片2.png')) d (kind, name)
+        """, {"file": stored, "size": size})
+        papers = self.sql("""
+            INSERT INTO renovation_signedpaper (original_name, paper, party, method, signer_name, signed_at, recorded_at,
+                                                file, content_type, size, recorded_by_id, renovation_id)
+            SELECT p.paper || '.png', p.paper, '', 'scan',
+                   CASE p.paper WHEN 'application' THEN v.owner_name WHEN 'fire_safety' THEN v.lead
+                        ELSE v.owner_name || '、' || v.lead || '、' || e.name || '客服中心' END,
+                   v.applied_at, v.applied_at, %(file)s, 'image/png', %(size)s, st.desk_id, v.id
+            FROM _rv v JOIN _rstaff st ON st.estate_id = v.estate_id JOIN owners_estate e ON e.id = v.estate_id
+            CROSS JOIN (VALUES ('application'), ('fire_safety'), ('agreement')) p (paper)
+        """, {"file": stored, "size": size})
+        self.renovation_files = {"renovation_documents": documents, "signed_papers": papers}
+        return made
+
+    def _renovation_money(self) -> dict[str, int]:
+        """The fees and deposits taken (policy amounts), each with its receipt numbered after
+        the year's others, and the deposits refunded with their vouchers."""
+        policy = settings.RENOVATION_POLICY_DEFAULTS
+        pass_fee = policy["pass_fee"]
+        self.sql(f"""
+            DROP TABLE IF EXISTS _rc;
+            CREATE TEMP TABLE _rc AS
+            SELECT nextval(pg_get_serial_sequence('renovation_renovationcharge', 'id')) AS id,
+                   nextval(pg_get_serial_sequence('fees_receipt', 'id')) AS receipt_id, c.*
+            FROM (
+                SELECT v.g, v.id AS renovation_id, v.estate_id, v.unit_id, v.room, v.fees_at AS paid_at, k.kind,
+                       k.quantity, k.rate, round(k.quantity * k.rate, 2) AS amount,
+                       CASE WHEN k.kind IN ('owner_deposit', 'rubbish_fee') THEN v.owner_name ELSE v.contractor END AS payer,
+                       {self.pick('v.g', 105, ['cash', 'card', 'online'])} AS method
+                FROM _rv v
+                CROSS JOIN LATERAL (VALUES
+                    ('owner_deposit', 1.00, {policy['owner_deposit']}),
+                    ('contractor_deposit', 1.00, {policy['contractor_deposit']}),
+                    ('rubbish_fee', CASE WHEN v.declined THEN 0 ELSE v.area END, {policy['rubbish_fee_per_m2']}),
+                    ('pass_fee', (SELECT count(*) FROM _rwk w WHERE w.g = v.g), {pass_fee})
+                ) k (kind, quantity, rate)
+                WHERE v.fees_at IS NOT NULL AND k.quantity * k.rate > 0
+            ) c;
+            CREATE UNIQUE INDEX ON _rc (id)
+        """)
+        self.number_by_year(into="_rcseq", source="(SELECT receipt_id AS g, estate_id, paid_at FROM _rc)",
+                            prefix="receipt", at="paid_at")
+        receipts = self.sql(f"""
+            INSERT INTO {Receipt._meta.db_table} (id, number, estate_id, unit_id, payer_name, amount, method, purpose,
+                purpose_key, purpose_params, source, issued_at)
+            SELECT c.receipt_id, upper(e.code) || '-SJ' || s.year || '-' || lpad(s.seq::text, 6, '0'), c.estate_id,
+                   c.unit_id, c.payer, c.amount, c.method, '', 'renovation.receipt',
+                   jsonb_build_object('number', r.number, 'unit', c.room,
+                                      'item', jsonb_build_object('$label', 'renovation.models.ChargeKind', 'v', c.kind)),
+                   'renovation:' || c.renovation_id || ':' || c.kind, c.paid_at
+            FROM _rc c JOIN _rcseq s ON s.g = c.receipt_id JOIN owners_estate e ON e.id = c.estate_id
+            JOIN renovation_renovation r ON r.id = c.renovation_id
+        """)
+        self.bump_sequences("_rcseq", "receipt")
+        charges = self.sql("""
+            INSERT INTO renovation_renovationcharge (id, renovation_id, kind, quantity, rate, amount, receipt_id,
+                                                     payer_name, paid_at, taken_by_id)
+            SELECT c.id, c.renovation_id, c.kind, c.quantity, c.rate, c.amount, c.receipt_id, c.payer, c.paid_at,
+                   st.desk_id
+            FROM _rc c JOIN _rstaff st ON st.estate_id = c.estate_id ORDER BY c.id
+        """)
+        self.sql("""
+            UPDATE renovation_renovationworker w SET pass_fee_paid_at = c.paid_at, pass_charge_id = c.id
+            FROM _rw x JOIN _rc c ON c.renovation_id = x.renovation_id AND c.kind = 'pass_fee'
+            WHERE w.id = x.id
+        """)
+        # Refunds: after passing and the refund day, or once a paid renovation was withdrawn.
+        self.sql("""
+            DROP TABLE IF EXISTS _rf;
+            CREATE TEMP TABLE _rf AS
+            SELECT c.id AS g, c.estate_id, c.amount, c.payer, c.kind,
+                   CASE WHEN v.status = 'withdrawn' THEN v.wd_refund_at ELSE v.refund_at END AS paid_at
+            FROM _rc c JOIN _rv v ON v.g = c.g
+            WHERE c.kind IN ('owner_deposit', 'contractor_deposit')
+              AND CASE WHEN v.status = 'withdrawn' THEN v.wd_refund_at ELSE v.refund_at END IS NOT NULL
+        """)
+        self.number_by_year(into="_rfseq", source="_rf", prefix="renovation-refund", at="paid_at")
+        refunds = self.sql("""
+            INSERT INTO renovation_depositrefund (voucher_number, deducted, amount, method, payee_name, paid_at,
+                                                  deposit_id)
+            SELECT upper(e.code) || '-TK' || s.year || '-' || lpad(s.seq::text, 6, '0'), 0, f.amount,
+                   CASE f.kind WHEN 'owner_deposit' THEN 'cash' ELSE 'bank_transfer' END, f.payer, f.paid_at, f.g
+            FROM _rf f JOIN _rfseq s ON s.g = f.g JOIN owners_estate e ON e.id = f.estate_id
+            ORDER BY f.paid_at, f.g
+        """)
+        self.bump_sequences("_rfseq", "renovation-refund")
+        return {"renovation_charges": charges, "renovation_receipts": receipts, "deposit_refunds": refunds}
+
+    def _renovation_works(self) -> dict[str, int]:
+        """The passes (revoked when the works passed, the cards back the next day), checks at
+        the gate every few days while they were valid, two patrols, the inspections."""
+        self.number_by_year(into="_rsseq", source="(SELECT id AS g, estate_id, permit_at FROM _rw "
+                                                 "WHERE permit_at IS NOT NULL)",
+                            prefix="worker-pass", at="permit_at")
+        passes = self.sql("""
+            INSERT INTO renovation_workerpass (serial, holder_name, holder_id_number, room, contractor_name,
+                permit_number, valid_from, valid_to, issued_at, revoked_at, revoke_reason, returned_at, returned_lost,
+                issued_by_id, photo_id, renovation_id, return_recorded_by_id, worker_id)
+            SELECT upper(e.code) || '-CR' || s.year || '-' || lpad(s.seq::text, 5, '0'), w.name, w.id_number, v.room,
+                   v.contractor, r.permit_number, v.planned_start, v.planned_end, v.permit_at, v.pass_at,
+                   CASE WHEN v.pass_at IS NOT NULL THEN 'renovation_ended' ELSE '' END,
+                   CASE WHEN v.pass_at + interval '1 day' < %(now)s THEN v.pass_at + interval '1 day' END, false,
+                   st.desk_id,
+                   (SELECT min(d.id) FROM renovation_renovationdocument d WHERE d.worker_id = w.id
+                    AND d.kind = 'worker_photo'),
+                   v.id, CASE WHEN v.pass_at + interval '1 day' < %(now)s THEN st.desk_id END, w.id
+            FROM _rw w JOIN _rsseq s ON s.g = w.id JOIN _rv v ON v.g = w.g
+            JOIN renovation_renovation r ON r.id = v.id JOIN owners_estate e ON e.id = v.estate_id
+            JOIN _rstaff st ON st.estate_id = v.estate_id
+            ORDER BY v.permit_at, w.id
+        """)
+        self.bump_sequences("_rsseq", "worker-pass")
+        # A worker at the gate every fifth day of the works, early in the morning window.
+        checks = self.sql(f"""
+            INSERT INTO renovation_gatecheck (checked_at, code, result, checked_by_id, worker_pass_id)
+            SELECT t.at, p.serial, 'valid', st.desk_id, p.id
+            FROM renovation_workerpass p JOIN _rv v ON v.id = p.renovation_id
+            JOIN _rstaff st ON st.estate_id = v.estate_id
+            CROSS JOIN LATERAL generate_series(0, p.valid_to - p.valid_from, 5) d
+            CROSS JOIN LATERAL (SELECT ((p.valid_from + d) + time '08:05'
+                                        + make_interval(mins => (40 * {self.r('p.id + d', 106)})::int))
+                                       AT TIME ZONE %(tz)s AS at) t
+            WHERE t.at < %(now)s AND t.at < coalesce(v.req1_at, %(now)s)
+            ORDER BY t.at
+        """)
+        patrols = self.sql("""
+            INSERT INTO renovation_patrol (at, in_order, findings, by_id, renovation_id)
+            SELECT t.at, true, '', st.eng_id, v.id
+            FROM _rv v JOIN _rstaff st ON st.estate_id = v.estate_id
+            CROSS JOIN LATERAL (SELECT ((v.planned_start + 7 * k) + time '10:30') AT TIME ZONE %(tz)s AS at
+                                FROM generate_series(1, 2) k) t
+            WHERE v.permit_at IS NOT NULL AND t.at < coalesce(v.req1_at, %(now)s) AND t.at < %(now)s
+        """)
+        inspections = self.sql("""
+            INSERT INTO renovation_inspection (requested_at, request_note, inspected_at, passed, items_to_fix, note,
+                                               inspector_id, requested_by_id, renovation_id)
+            SELECT v.req1_at, '装修已完工，申请验收。', v.insp1_at,
+                   CASE WHEN v.insp1_at IS NOT NULL THEN NOT v.fail END,
+                   CASE WHEN v.insp1_at IS NOT NULL AND v.fail THEN %(items)s ELSE '' END,
+                   CASE WHEN v.insp1_at IS NOT NULL AND NOT v.fail THEN '验收合格。' ELSE '' END,
+                   CASE WHEN v.insp1_at IS NOT NULL THEN st.eng_id END, st.desk_id, v.id
+            FROM _rv v JOIN _rstaff st ON st.estate_id = v.estate_id WHERE v.req1_at IS NOT NULL
+            UNION ALL
+            SELECT v.req2_at, '已按整改意见完成整改，申请复验。', v.insp2_at,
+                   CASE WHEN v.insp2_at IS NOT NULL THEN true END, '',
+                   CASE WHEN v.insp2_at IS NOT NULL THEN '整改完成，复验合格。' ELSE '' END,
+                   CASE WHEN v.insp2_at IS NOT NULL THEN st.eng_id END, st.desk_id, v.id
+            FROM _rv v JOIN _rstaff st ON st.estate_id = v.estate_id WHERE v.req2_at IS NOT NULL
+        """, {"items": "卫生间闭水试验渗漏，需重做防水层后复验。"})
+        return {"renovation_events": self.renovation_events, "renovation_workers": self.workers_count,
+                **self.renovation_files, "worker_passes": passes, "gate_checks": checks, "patrols": patrols,
+                "inspections": inspections}
+
     def sweeps(self) -> dict[str, int]:
         """What the sweeps would have flagged by as_of, so their next run has only new
         work (complaints.overdue_sweep, repairs.late_dispatch_sweep, callbacks.hourly; the
@@ -735,11 +1175,25 @@ class Generator:
         return {"month_reports": made, "units_owing": owing}
 
     def finish(self) -> dict[str, int]:
-        self.sql("DROP TABLE IF EXISTS _owned, _c, _cseq, _w, _wseq, _pay, _rseq, _sr")
+        self.sql("DROP TABLE IF EXISTS _owned, _c, _cseq, _w, _wseq, _pay, _rseq, _sr, _rv, _rvseq, _rpseq, _rlead, _rwk, "
+                 "_rw, _rstaff, _rc, _rcseq, _rf, _rfseq, _rsseq")
         # VACUUM as well where it can run (not inside a test's transaction): it marks the
         # pages all-visible, so the planner trusts index-only scans from the first query.
         self.sql("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
         return {}
+
+
+def _sample_png() -> bytes:
+    """The picture every generated document and scanned paper names: a grey page."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (120, 160), (248, 248, 244))
+    pen = ImageDraw.Draw(image)
+    for y in range(20, 140, 12):
+        pen.line([(12, y), (108, y)], fill=(140, 140, 140), width=2)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _copy_value(value) -> str:
@@ -768,6 +1222,7 @@ def generate(*, scale: float, seed: int, today: date, out=None) -> Report:
         report.timed("callbacks", generator.callbacks, out)
         report.timed("fees", generator.fees, out)
         report.timed("services", generator.paid_services, out)
+        report.timed("renovation", generator.renovations, out)
         report.timed("sweeps", generator.sweeps, out)
         report.timed("reports", generator.reports, out)
     report.timed("analyze", generator.finish, out)

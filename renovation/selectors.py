@@ -657,20 +657,26 @@ def renovations_for_api(user) -> QuerySet[Renovation]:
     owner it names by join (every renovation has them), and its workers, documents,
     papers (without the pad's image), charges with their receipts, refunds and the
     penalties deducted, passes, inspections and the penalties still proposed, each read
-    once for a whole page after it is picked."""
+    once for a whole page after it is picked, into a list (``api_workers``,
+    ``api_documents``, ``api_papers``, ``api_charges``, ``api_passes``,
+    ``api_inspections``, ``proposed_breaches``)."""
     money = DecimalField(max_digits=12, decimal_places=2)
     deducted = Subquery(Deduction.objects.filter(deposit=OuterRef("pk")).values("deposit")
                         .annotate(total=Sum("amount")).values("total")[:1], output_field=money)
     return (renovations_for(user).select_related(None).select_related("estate", "unit", "owner")
             .prefetch_related(
-                Prefetch("workers", queryset=RenovationWorker.objects.order_by("added_at", "pk")),
-                Prefetch("documents", queryset=RenovationDocument.objects.order_by("uploaded_at", "pk")),
-                Prefetch("papers", queryset=SignedPaper.objects.defer("signature_png").order_by("signed_at", "pk")),
+                # Into lists (``api_workers``…): a serializer reads them with no queryset made per row.
+                Prefetch("workers", queryset=RenovationWorker.objects.order_by("added_at", "pk"), to_attr="api_workers"),
+                Prefetch("documents", queryset=RenovationDocument.objects.order_by("uploaded_at", "pk"),
+                         to_attr="api_documents"),
+                Prefetch("papers", queryset=SignedPaper.objects.defer("signature_png").order_by("signed_at", "pk"),
+                         to_attr="api_papers"),
                 Prefetch("charges", queryset=RenovationCharge.objects.select_related("receipt", "refund")
                          .annotate(deducted=Coalesce(deducted, Value(Decimal("0.00")), output_field=money))
-                         .order_by("paid_at", "pk")),
-                Prefetch("passes", queryset=WorkerPass.objects.order_by("serial")),
-                Prefetch("inspections", queryset=Inspection.objects.order_by("requested_at", "pk")),
+                         .order_by("paid_at", "pk"), to_attr="api_charges"),
+                Prefetch("passes", queryset=WorkerPass.objects.order_by("serial"), to_attr="api_passes"),
+                Prefetch("inspections", queryset=Inspection.objects.order_by("requested_at", "pk"),
+                         to_attr="api_inspections"),
                 Prefetch("breaches", queryset=Breach.objects.filter(status=BreachStatus.PROPOSED).order_by("pk"),
                          to_attr="proposed_breaches"),
             ))

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import Count
 from django.urls import reverse
 
 from callbacks.models import Callback
@@ -18,10 +19,22 @@ from demo import scale
 from fees.models import Allocation, Bill, MonthReport, Payment
 from owners import crypto
 from owners.models import Estate, Owner, OwnerPhone, Unit
+from renovation import jobs as renovation_jobs
+from renovation import services as renovation
+from renovation.models import (
+    ACTIVE_STATUSES,
+    GateCheck,
+    Inspection,
+    Renovation,
+    RenovationCharge,
+    Status,
+    WorkerPass,
+)
 from repairs.models import WorkOrder
+from tests.factories import resident_id
 
 AS_OF = date(2026, 11, 20)
-SCALE = 0.0005  # 50 units, 60 owners, 500 complaints and work orders, 600 bills
+SCALE = 0.0005  # 50 units, 60 owners, 500 complaints and work orders, 600 bills, 24 renovations
 MORNING = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
@@ -40,6 +53,8 @@ def test_counts_follow_the_scale_and_the_output_says_so(loaded):
     assert Complaint.objects.count() == sizes["complaints"] == 500
     assert WorkOrder.objects.count() == sizes["work_orders"] == 500
     assert Bill.objects.count() == scale.BILL_MONTHS * 50
+    # 2 % of the units, but at least two of each state
+    assert Renovation.objects.count() == 2 * len(scale.RENOVATION_FIRST) == 24
     # every resolved complaint and completed order owes its callback
     owed = (Complaint.objects.filter(resolved_at__isnull=False).count()
             + WorkOrder.objects.filter(completed_at__isnull=False).count())
@@ -150,3 +165,43 @@ def test_the_benchmark_times_every_operation_against_its_floor(loaded, tmp_path)
     assert all(r["runs"] >= 1 and r["statements"] > 0 and r["median_ms"] > 0 for r in rows.values())
     assert all(r["floor_ms"] is not None for r in rows.values() if r["kind"] != "job")
     assert "complaint queue" in out.getvalue() and "floor ms" in out.getvalue()
+
+
+def test_renovations_in_every_state_with_their_money_and_passes(loaded):
+    renovations = Renovation.objects.all()
+
+    assert set(renovations.values_list("status", flat=True)) == set(Status.values)
+    # a failed inspection being fixed; a wet floor waiting out its months
+    assert renovations.filter(status=Status.IN_PROGRESS, inspections__passed=False).exists()
+    assert renovations.filter(status=Status.PASSED, floors_altered=True, deposits_due_on__gt=AS_OF).exists()
+    # every paid renovation's fees and deposits have their receipts; refunds pay the deposits back
+    for paid in renovations.filter(fees_paid_at__isnull=False):
+        charges = {c.kind: c for c in paid.charges.select_related("receipt")}
+        assert {"owner_deposit", "contractor_deposit", "pass_fee"} <= set(charges), paid.number
+        assert all(c.receipt.amount == c.amount and c.receipt.source.startswith("renovation:")
+                   for c in charges.values())
+    for refunded in renovations.filter(status=Status.REFUNDED):
+        assert RenovationCharge.objects.filter(renovation=refunded, refund__isnull=False).count() == 2
+    # passes: one per worker of a permitted renovation, revoked and handed back once it passed
+    permitted = renovations.exclude(permit_number="")
+    assert WorkerPass.objects.filter(renovation__in=permitted).count() == sum(r.workers.count() for r in permitted)
+    assert not WorkerPass.objects.filter(renovation__status=Status.REFUNDED, returned_at__isnull=True).exists()
+    assert GateCheck.objects.filter(result="valid").exists()
+    assert not Inspection.objects.filter(inspected_at__isnull=True).values("renovation").annotate(
+        n=Count("pk")).filter(n__gt=1).exists()
+
+
+def test_the_renovation_services_and_the_daily_job_continue_from_the_load(loaded, desk_user):
+    unit = Unit.objects.exclude(renovations__status__in=ACTIVE_STATUSES).filter(
+        ownerships__end_date__isnull=True).first()
+    owner = unit.ownerships.filter(end_date__isnull=True).first().owner
+    last = Renovation.objects.filter(estate=unit.estate, number__contains="-ZX2026-").order_by("-number").first()
+
+    made = renovation.renovation_apply(
+        unit=unit, owner=owner, scope="厨房翻新", planned_start=date(2026, 11, 25), planned_end=date(2026, 12, 20),
+        contractor_name="锦华装饰工程有限公司", contractor_lead_name="赵建国", contractor_lead_phone="13700001111",
+        contractor_lead_id_number=resident_id(900), now=MORNING, actor=desk_user)
+    summary = renovation_jobs.daily(as_of=MORNING.replace(hour=8))
+
+    assert made.number == last.number[:-5] + f"{int(last.number[-5:]) + 1:05d}"
+    assert "renovations' deposits fell due" in summary

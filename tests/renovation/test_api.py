@@ -9,11 +9,12 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIRequestFactory
 
-from renovation import rules, services
+from renovation import api, rules, selectors, services
 from renovation.models import GateCheck, GateResult, Renovation, Status
 from tests.factories import UnitFactory, give_unit, make_owner
-from tests.renovation.conftest import END, LEAD_ID, START, T0, apply, complete, photo, sh, started
+from tests.renovation.conftest import END, LEAD_ID, START, T0, apply, complete, passed, photo, sh, started
 
 JSON = {"content_type": "application/json"}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -289,6 +290,9 @@ def test_passes_are_the_desks_business(client, w, at_work):
     by_engineer = client.get("/api/v1/worker-passes/")
 
     assert sorted(row["serial"] for row in listed.json()["results"]) == [p.serial for p in passes]
+    serializer = api.WorkerPassSerializer()
+    row = selectors.passes_for_api().get(pk=passes[0].pk)
+    assert serializer.row(row) == dict(serializer.declared(row))
     assert listed.json()["results"][0]["unit_number"] == "3-1-1203"
     assert by_owner.status_code == owner_verify.status_code == by_engineer.status_code == 403
     assert not GateCheck.objects.exists()
@@ -320,3 +324,31 @@ def test_the_schema_names_every_renovation_route(client, w):
                  "/api/v1/renovations/{id}/take-fees/", "/api/v1/renovations/{id}/record-inspection/",
                  "/api/v1/renovations/{id}/documents/{document_id}/", "/api/v1/worker-passes/verify/"):
         assert path in body
+
+
+def test_nested_rows_are_written_as_their_declared_fields_would_write_them(w):
+    # given: a renovation that passed, with a deposit refunded and a penalty proposed on the other
+    renovation = passed(w, on=sh(2026, 11, 20, 10, 0))
+    due = sh(2026, 12, 1, 10, 0)
+    owner_deposit = renovation.charges.get(kind="owner_deposit")
+    services.deposit_refund(deposit=owner_deposit, method="cash", now=due, actor=w.finance)
+    request = APIRequestFactory().get("/api/v1/renovations/")
+    request.user = w.boss
+    context = {"request": request, "today": due.date()}
+    renovation = selectors.renovations_for_api(w.boss).get(pk=renovation.pk)
+
+    # then: each row written directly is the declared fields' own representation
+    pairs = [(api.WorkerSerializer, renovation.api_workers), (api.DocumentSerializer, renovation.api_documents),
+             (api.PaperSerializer, renovation.api_papers), (api.ChargeSerializer, renovation.api_charges),
+             (api.PassSerializer, renovation.api_passes), (api.InspectionSerializer, renovation.api_inspections)]
+    for serializer_class, rows in pairs:
+        serializer = serializer_class(context=context)
+        assert rows, serializer_class.__name__
+        for row in rows:
+            assert serializer.row(row) == dict(serializer.declared(row)), serializer_class.__name__
+    refund = owner_deposit.refund
+    assert api.ChargeSerializer(context=context).get_refund(owner_deposit) == dict(api.RefundSerializer(refund).data)
+    deposits = api.RenovationSerializer(context=context).deposit_rows(renovation)
+    assert [api.DepositSerializer.row(row) for row in deposits] == [
+        dict(d) for d in api.DepositSerializer(deposits, many=True).data]
+    assert [d["state"] for d in deposits] == ["refunded", "due"]
