@@ -118,11 +118,6 @@ def paper_url(context, renovation_id: int, paper_id: int) -> str:
 # schema reads the declared fields; tests/renovation/test_api.py compares the two).
 
 
-def _moment(value) -> str | None:
-    """As DRF's DateTimeField writes it: in the current time zone, ISO 8601."""
-    return None if value is None else timezone.localtime(value).isoformat()
-
-
 def _day(value) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -163,7 +158,8 @@ class DirectRows:
         return timezone.get_current_timezone()
 
     def moment(self, value) -> str | None:
-        """``_moment`` with the time zone read once per answer."""
+        """As DRF's DateTimeField writes it (ISO 8601, in the current time zone, read once
+        per answer)."""
         return None if value is None else value.astimezone(self._zone).isoformat()
 
     def declared(self, instance):

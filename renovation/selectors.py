@@ -244,6 +244,12 @@ def _deposit_state(*, refunded: bool, due_on: datetime.date | None, today: datet
 INTERNAL_ACTIONS = ("patrol", "breach_proposed", "penalty_rejected")
 
 
+def _owner_events(events: QuerySet[RenovationEvent]) -> QuerySet[RenovationEvent]:
+    """The events the owner sees: all but INTERNAL_ACTIONS. A move has no "action": the
+    key test keeps it (NOT over a missing key is NULL in SQL)."""
+    return events.exclude(Q(data__has_key="action") & Q(data__action__in=INTERNAL_ACTIONS))
+
+
 @dataclass
 class RenovationDetail:
     """One renovation with everything its page shows. ``for_owner``: the owner's view
@@ -332,8 +338,7 @@ def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime
     failed_before = bool(inspections) and inspections[-1].passed is False
     events = renovation.events.select_related("actor").order_by("at", "pk")
     if for_owner:
-        # A move has no "action": the key test keeps it (NOT over a missing key is NULL in SQL).
-        events = events.exclude(Q(data__has_key="action") & Q(data__action__in=INTERNAL_ACTIONS))
+        events = _owner_events(events)
     papers = list(renovation.papers.defer("signature_png").select_related("recorded_by").order_by("signed_at", "pk"))
     return RenovationDetail(
         renovation=renovation, for_owner=for_owner, policy=policy,
@@ -648,7 +653,6 @@ def deposits_falling_due(*, as_of: datetime.datetime) -> QuerySet[Renovation]:
             .select_related(*_LIST_RELATED).order_by("deposits_due_on", "pk"))
 
 
-
 # ---- the REST API ------------------------------------------------------------------------------
 
 
@@ -686,9 +690,7 @@ def renovation_timeline(*, renovation: Renovation, for_owner: bool) -> list[Reno
     """The renovation's events, oldest first, with who acted; an owner's view leaves out
     the staff's own business (patrols, penalties proposed or rejected)."""
     events = renovation.events.select_related("actor").order_by("at", "pk")
-    if for_owner:
-        events = events.exclude(data__action__in=INTERNAL_ACTIONS)
-    return list(events)
+    return list(_owner_events(events) if for_owner else events)
 
 
 def passes_for_api() -> QuerySet[WorkerPass]:
