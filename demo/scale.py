@@ -3,8 +3,8 @@
 At scale 1.0: 20 estates, 100,000 units, 120,000 owners, 1,000,000 complaints and
 1,000,000 work orders with their events, the callbacks their resolutions owe, and
 1,200,000 bills (a year of monthly bills for every unit) with payments, receipts and
-dunning notices, spread over the three years before ``as_of``. ``scale`` multiplies
-every count.
+dunning notices, spread over the three years before ``as_of``; and 2,000 renovations
+over the last year with 8,000 workers and their passes. ``scale`` multiplies every count.
 
 How it loads fast and stays real:
 

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Load a large property company's data for measuring speed (demo.scale): at --scale 1.0, "
         "100,000 units in 20 estates, 120,000 owners, 1,000,000 complaints and work orders with "
-        "their events and callbacks, 1,200,000 bills with payments and notices, over three years."
+        "their events and callbacks, 1,200,000 bills with payments and notices, over three years, and "
+        "2,000 renovations over the last year with their workers, passes, fees and refunds."
     )
 
     def add_arguments(self, parser):
