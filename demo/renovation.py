@@ -54,7 +54,6 @@ from renovation.models import (
     REQUIRED_DOCUMENTS,
     Breach,
     DepositRefund,
-    DocumentKind,
     GateCheck,
     Party,
     Patrol,
@@ -69,12 +68,9 @@ TEXTS = texts("renovation")  # demo/data/renovation.json: contractors, scopes, w
 # 锦绣华庭's own policy; 翠湖花园 follows settings.RENOVATION_POLICY_DEFAULTS.
 ESTATE_POLICIES = {"jinxiu": {"refund_days": 15, "work_windows": ["08:30-12:00", "14:30-18:30"]}}
 
-# The file names the owners' and contractors' papers came with.
-DOCUMENT_NAMES = {
-    DocumentKind.DRAWINGS: "施工图纸.png", DocumentKind.BUSINESS_LICENCE: "营业执照复印件.png",
-    DocumentKind.CONTRACT: "装修合同.png", DocumentKind.QUALIFICATION: "资质证书复印件.png",
-    DocumentKind.TAX_REGISTRATION: "税务登记证复印件.png", DocumentKind.LEAD_ID: "负责人身份证.png",
-}
+# The file names the owners' and contractors' papers came with (by document kind; a
+# worker's with {name} and {n}, the photos of patrols and breaches).
+FILE_NAMES: dict[str, str] = TEXTS["file_names"]
 FEE_METHODS = {"cash": 45, "card": 35, "online": 20}
 
 
@@ -524,11 +520,11 @@ class _Player:
                     if kind != args["skip"]:
                         services.renovation_document_add(
                             renovation=renovation, kind=kind, now=now, actor=self.owner_side(life),
-                            uploads=[pictures.page(DOCUMENT_NAMES[kind], life.seq + n)])
+                            uploads=[pictures.page(FILE_NAMES[kind], life.seq + n)])
             case "fix":
                 services.renovation_document_add(
                     renovation=renovation, kind=args["document"], now=now, actor=self.owner_side(life),
-                    uploads=[pictures.page(DOCUMENT_NAMES[args["document"]], life.seq)])
+                    uploads=[pictures.page(FILE_NAMES[args["document"]], life.seq)])
             case "workers":
                 for index in range(life.initial):
                     self.add_worker(life, index, now)
@@ -572,13 +568,13 @@ class _Player:
                 life.patrol = services.patrol_record(
                     renovation=renovation, in_order=args["in_order"], findings=findings, now=now,
                     actor=self.staff["engineer"],
-                    photos=[] if args["in_order"] else [pictures.portrait("现场照片.png", life.seq)])
+                    photos=[] if args["in_order"] else [pictures.portrait(FILE_NAMES["patrol_photo"], life.seq)])
             case "breach":
                 spec = TEXTS["breaches"][args["spec"]]
                 life.breach = services.breach_propose(
                     renovation=renovation, rule=spec["rule"], evidence=spec["evidence"], penalty=Decimal(spec["penalty"]),
                     deposit_kind=spec["deposit"], patrol=life.patrol, now=now, actor=self.staff["engineer"],
-                    photos=[pictures.page("违规照片.png", life.seq + 1)])
+                    photos=[pictures.page(FILE_NAMES["breach_photo"], life.seq + 1)])
             case "decide":
                 spec = TEXTS["breaches"][args["spec"]]
                 if spec["decision"] == "approve":
@@ -618,8 +614,10 @@ class _Player:
         spec, pictures = life.workers[index], self.pictures
         life.rows.append(services.worker_add(
             renovation=life.renovation, name=spec.name, id_number=spec.id_number, phone=spec.phone, now=now,
-            actor=self.owner_side(life), id_copies=[pictures.card(f"{spec.name}身份证.png", life.seq + index)],
-            photos=[pictures.portrait(f"{spec.name}照片{n}.png", life.seq + index + n) for n in (1, 2)]))
+            actor=self.owner_side(life),
+            id_copies=[pictures.card(FILE_NAMES["worker_id"].format(name=spec.name), life.seq + index)],
+            photos=[pictures.portrait(FILE_NAMES["worker_photo"].format(name=spec.name, n=n), life.seq + index + n)
+                    for n in (1, 2)]))
 
     def papers(self, life: Life, now: datetime) -> None:
         """The three papers: each party's signature on the pad (the owner in the portal

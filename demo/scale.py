@@ -58,7 +58,7 @@ from repairs.models import TRANSITIONS as ORDER_TRANSITIONS
 from repairs.models import Kind as OrderKind
 from repairs.models import Trade, Worker
 from renovation.models import TRANSITIONS as RENOVATION_TRANSITIONS
-from renovation.models import Renovation, RenovationWorker
+from renovation.models import REQUIRED_DOCUMENTS, Renovation, RenovationWorker
 
 # The counts at scale 1.0.
 FULL = {
@@ -110,9 +110,7 @@ _RENOVATION_TEXTS = texts("renovation")
 RENOVATION_CONTRACTORS = _RENOVATION_TEXTS["contractors"]
 RENOVATION_SCOPES = [s["text"] for s in _RENOVATION_TEXTS["scopes"] if not s["floors_altered"]]
 RENOVATION_SCOPES_WET = [s["text"] for s in _RENOVATION_TEXTS["scopes"] if s["floors_altered"]]
-RENOVATION_DOCUMENTS = (("drawings", "施工图纸.png"), ("business_licence", "营业执照复印件.png"),
-                        ("contract", "装修合同.png"), ("qualification", "资质证书复印件.png"),
-                        ("tax_registration", "税务登记证复印件.png"), ("lead_id", "负责人身份证.png"))
+RENOVATION_DOCUMENTS = tuple((kind, _RENOVATION_TEXTS["file_names"][kind]) for kind in REQUIRED_DOCUMENTS)
 # (from, to, the moment's column, the condition): one event per move; "*" is the state a
 # withdrawn renovation was in.
 RENOVATION_MOVES = (
@@ -928,7 +926,8 @@ class Generator:
             JOIN _rlead l ON l.g = v.g JOIN _rstaff st ON st.estate_id = v.estate_id
             LEFT JOIN _rpseq p ON p.g = v.g
             ORDER BY v.applied_at, v.g
-        """, {"reasons": "申请资料缺少施工图纸，请补交后重新提交。", "withdrawn": "业主决定暂缓装修。"})
+        """, {"reasons": _RENOVATION_TEXTS["returns"][0]["reasons"],
+              "withdrawn": _RENOVATION_TEXTS["withdraw_reasons"]["early"]})
         self.bump_sequences("_rvseq", "renovation")
         self.bump_sequences("_rpseq", "renovation-permit")
         withdrawn_from = "CASE WHEN fees_at IS NOT NULL THEN 'fees_paid' WHEN approved_at IS NOT NULL THEN 'approved' " \
@@ -962,6 +961,9 @@ class Generator:
         """)
         # The papers: the contractor's, each worker's ID copy and two photos, the three signed
         # papers scanned; every row names one stored picture.
+        file_names = _RENOVATION_TEXTS["file_names"]
+        names = {"id_copy": file_names["worker_id"], "photo_1": file_names["worker_photo"].replace("{n}", "1"),
+                 "photo_2": file_names["worker_photo"].replace("{n}", "2")}
         stored = default_storage.save(files.storage_name("renovation", now=self.now, extension="png"),
                                       ContentFile(_sample_png()))
         size = default_storage.size(stored)
@@ -975,19 +977,20 @@ class Generator:
             SELECT %(file)s, 'image/png', w.name || d.name, %(size)s, d.kind, w.applied_at, w.renovation_id,
                    st.desk_id, w.id
             FROM _rw w JOIN _rstaff st ON st.estate_id = w.estate_id
-            CROSS JOIN (VALUES ('worker_id', '身份证.png'), ('worker_photo', '照片1.png'),
-                               ('worker_photo', '照片2.png')) d (kind, name)
-        """, {"file": stored, "size": size})
+            CROSS JOIN (VALUES ('worker_id', %(id_copy)s), ('worker_photo', %(photo_1)s),
+                               ('worker_photo', %(photo_2)s)) d (kind, name)
+        """, {"file": stored, "size": size, **{key: names[key].replace("{name}", "")
+                                               for key in ("id_copy", "photo_1", "photo_2")}})
         papers = self.sql("""
             INSERT INTO renovation_signedpaper (original_name, paper, party, method, signer_name, signed_at, recorded_at,
                                                 file, content_type, size, recorded_by_id, renovation_id)
             SELECT p.paper || '.png', p.paper, '', 'scan',
                    CASE p.paper WHEN 'application' THEN v.owner_name WHEN 'fire_safety' THEN v.lead
-                        ELSE v.owner_name || '、' || v.lead || '、' || e.name || '客服中心' END,
+                        ELSE v.owner_name || '、' || v.lead || '、' || e.name || %(property)s END,
                    v.applied_at, v.applied_at, %(file)s, 'image/png', %(size)s, st.desk_id, v.id
             FROM _rv v JOIN _rstaff st ON st.estate_id = v.estate_id JOIN owners_estate e ON e.id = v.estate_id
             CROSS JOIN (VALUES ('application'), ('fire_safety'), ('agreement')) p (paper)
-        """, {"file": stored, "size": size})
+        """, {"file": stored, "size": size, "property": _RENOVATION_TEXTS["property_signer"]})
         self.renovation_files = {"renovation_documents": documents, "signed_papers": papers}
         return made
 
@@ -1110,22 +1113,25 @@ class Generator:
                                 FROM generate_series(1, 2) k) t
             WHERE v.permit_at IS NOT NULL AND t.at < coalesce(v.req1_at, %(now)s) AND t.at < %(now)s
         """)
+        texts_ = _RENOVATION_TEXTS
         inspections = self.sql("""
             INSERT INTO renovation_inspection (requested_at, request_note, inspected_at, passed, items_to_fix, note,
                                                inspector_id, requested_by_id, renovation_id)
-            SELECT v.req1_at, '装修已完工，申请验收。', v.insp1_at,
+            SELECT v.req1_at, %(request)s, v.insp1_at,
                    CASE WHEN v.insp1_at IS NOT NULL THEN NOT v.fail END,
                    CASE WHEN v.insp1_at IS NOT NULL AND v.fail THEN %(items)s ELSE '' END,
-                   CASE WHEN v.insp1_at IS NOT NULL AND NOT v.fail THEN '验收合格。' ELSE '' END,
+                   CASE WHEN v.insp1_at IS NOT NULL AND NOT v.fail THEN %(passed)s ELSE '' END,
                    CASE WHEN v.insp1_at IS NOT NULL THEN st.eng_id END, st.desk_id, v.id
             FROM _rv v JOIN _rstaff st ON st.estate_id = v.estate_id WHERE v.req1_at IS NOT NULL
             UNION ALL
-            SELECT v.req2_at, '已按整改意见完成整改，申请复验。', v.insp2_at,
+            SELECT v.req2_at, %(again)s, v.insp2_at,
                    CASE WHEN v.insp2_at IS NOT NULL THEN true END, '',
-                   CASE WHEN v.insp2_at IS NOT NULL THEN '整改完成，复验合格。' ELSE '' END,
+                   CASE WHEN v.insp2_at IS NOT NULL THEN %(passed_again)s ELSE '' END,
                    CASE WHEN v.insp2_at IS NOT NULL THEN st.eng_id END, st.desk_id, v.id
             FROM _rv v JOIN _rstaff st ON st.estate_id = v.estate_id WHERE v.req2_at IS NOT NULL
-        """, {"items": "卫生间闭水试验渗漏，需重做防水层后复验。"})
+        """, {"items": texts_["inspection_failures"][0], "request": texts_["acceptance_notes"][0],
+              "passed": texts_["inspection_notes"][0], "again": texts_["reinspection_note"],
+              "passed_again": texts_["inspection_notes"][-1]})
         return {"renovation_events": self.renovation_events, "renovation_workers": self.workers_count,
                 **self.renovation_files, "worker_passes": passes, "gate_checks": checks, "patrols": patrols,
                 "inspections": inspections}
