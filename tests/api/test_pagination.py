@@ -142,8 +142,12 @@ def test_a_page_of_50_costs_the_queries_of_a_page_of_5(boss, name):
     url = f"/api/v1/{name}/"
     boss.get(url, {"page_size": 5})  # the session and the user's preferences, once
 
+    # The small data set's dice decide how many notices there are (row ids, which depend on
+    # what ran before): a full page of 50 where there are 50, else every row, at least 20.
+    big = min(50, LISTS[name].objects.count())
+    assert big >= 20
     counts = []
-    for size in (5, 50):
+    for size in (5, big):
         with CaptureQueriesContext(connection) as queries:
             page = boss.get(url, {"page_size": size}).json()
         assert len(page["results"]) == size
