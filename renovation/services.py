@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -1194,22 +1194,38 @@ def renovation_policy_save(*, estate, actor, **values) -> RenovationPolicy:
 # ---- the daily job ---------------------------------------------------------------------------------
 
 
-def renovations_fall_due(*, as_of: datetime.datetime) -> list[Renovation]:
+def renovations_fall_due(*, as_of: datetime.datetime) -> list[int]:
     """Every renovation that passed inspection and whose refund day has come moves to
-    "deposits due" (one event each; a renovation with no deposit held closes). Rows
-    another run holds are skipped, so two runs at once move each once. Returns the
-    renovations moved."""
-    moved = []
-    with transaction.atomic():
-        for renovation in (selectors.renovations_falling_due(as_of=as_of).select_related("estate", "unit", "owner")
-                           .select_for_update(of=("self",), skip_locked=True).order_by("pk")):
-            _fall_due(renovation, now=as_of, actor=None)
-            if not renovation.charges.filter(kind__in=DEPOSITS).exists():
-                _move(renovation, Status.REFUNDED, actor=None, now=as_of)
-                renovation.closed_at = as_of
-                renovation.save()
-            moved.append(renovation)
-    return moved
+    "deposits due"; one with no deposit held moves on to refunded (closed). One statement
+    for all of them, with an event per move as ``states.move`` writes them one by one;
+    rows another run holds are skipped, so two runs at once move each once. Returns the
+    ids of the renovations moved."""
+    for pair in ((Status.PASSED, Status.DEPOSITS_DUE), (Status.DEPOSITS_DUE, Status.REFUNDED)):
+        TRANSITIONS.check(*pair)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("""
+            WITH due AS (
+                SELECT r.id, EXISTS (SELECT 1 FROM renovation_renovationcharge c
+                                     WHERE c.renovation_id = r.id AND c.kind = ANY(%(deposits)s)) AS held
+                FROM renovation_renovation r
+                WHERE r.status = %(passed)s AND r.deposits_due_on <= %(today)s
+                ORDER BY r.id FOR UPDATE OF r SKIP LOCKED),
+            moved AS (
+                UPDATE renovation_renovation r
+                SET status = CASE WHEN d.held THEN %(due)s ELSE %(refunded)s END,
+                    closed_at = CASE WHEN d.held THEN r.closed_at ELSE %(now)s END
+                FROM due d WHERE r.id = d.id RETURNING r.id, d.held),
+            logged AS (
+                INSERT INTO renovation_renovationevent (renovation_id, at, actor_id, from_status, to_status, note, data)
+                SELECT id, %(now)s, NULL, from_status, to_status, '', '{}'::jsonb
+                FROM (SELECT id, 1 AS step, %(passed)s AS from_status, %(due)s AS to_status FROM moved
+                      UNION ALL
+                      SELECT id, 2, %(due)s, %(refunded)s FROM moved WHERE NOT held) m
+                ORDER BY id, step)
+            SELECT id FROM moved ORDER BY id
+        """, {"deposits": list(DEPOSITS), "passed": Status.PASSED, "due": Status.DEPOSITS_DUE,
+              "refunded": Status.REFUNDED, "today": _today(as_of), "now": as_of})
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _owner_message(renovation: Renovation, kind: str, key: str, params: dict) -> notifications.OwnerMessage:
