@@ -468,6 +468,18 @@ class _Planner:
         yesterday (at the same time of day)."""
         mark = life.last(kind).at.astimezone(self.tz).date()
         life.shift((self.today - timedelta(days=1 + days_ago) - mark).days)
+        # A refund day counted in calendar months (a wet floor: 3 months) does not move with
+        # the days: a refund the shift put before it waits for it (by at most three days, so
+        # still before the demo's day).
+        passed = [a for a in life.acts if a.kind == "inspect" and a.args.get("passed")]
+        if passed:
+            due = rules.deposits_due_on(passed_on=passed[-1].at.astimezone(self.tz).date(),
+                                        floors_altered=life.floors_altered,
+                                        policy=self.policies[life.unit.estate_id])
+            for act in life.acts:
+                late = (due - act.at.astimezone(self.tz).date()).days
+                if act.kind == "refund" and late > 0:
+                    act.at += timedelta(days=late)
 
     def plan(self) -> list[Life]:
         for code in self.estates:
