@@ -392,15 +392,20 @@ def renovation_board(*, user, as_of: datetime.datetime, estate=None, limit: int 
     renovations = renovations_for(user)
     if estate is not None:
         renovations = renovations.filter(estate=estate)
-    rows = list(
-        renovations.filter(status__in=ACTIVE_STATUSES)
+    # Which rows and how many per state from the renovations alone; then those rows with
+    # their unit, estate and owner (joined before the numbering, every open renovation
+    # was joined to every unit).
+    ranked = dict(
+        renovations.filter(status__in=ACTIVE_STATUSES).select_related(None)
         .annotate(place=Window(RowNumber(), partition_by=F("status"), order_by=[F("applied_at").asc(), F("pk").asc()]),
-                  in_state=Window(Count("pk"), partition_by=F("status")),
-                  # Back at work after an inspection means after a failed one.
-                  refixing=Exists(Inspection.objects.filter(renovation=OuterRef("pk"), passed=False)))
-        .filter(place__lte=limit).order_by("applied_at", "pk"))
+                  in_state=Window(Count("pk"), partition_by=F("status")))
+        .filter(place__lte=limit).values_list("pk", "in_state"))
+    rows = list(renovations.filter(pk__in=ranked).annotate(
+        # Back at work after an inspection means after a failed one.
+        refixing=Exists(Inspection.objects.filter(renovation=OuterRef("pk"), passed=False))).order_by("applied_at", "pk"))
     by_status: dict[str, list] = {}
     for row in rows:
+        row.in_state = ranked[row.pk]
         row.past_planned_end = row.planned_end < today and row.status in (Status.FEES_PAID, Status.IN_PROGRESS)
         row.waits_for = waits_for(row, failed_before=row.status == Status.IN_PROGRESS and row.refixing)
         by_status.setdefault(row.status, []).append(row)
