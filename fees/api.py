@@ -50,6 +50,7 @@ from propertydesk.api import (
     StaffOnlyPermission,
     StaffOrOwnerPermission,
     context_is_staff,
+    money_field,
     named_choice_field,
     service_errors,
     user_name,
@@ -76,10 +77,6 @@ class MonthField(serializers.Field):
 
     def to_representation(self, value):
         return value.strftime("%Y-%m")
-
-
-def _money(**kwargs):
-    return serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, **kwargs)
 
 
 # ---- filters ------------------------------------------------------------------
@@ -160,7 +157,7 @@ class FeeStandardSerializer(serializers.ModelSerializer):
     building_number = serializers.CharField(source="building.number", read_only=True, allow_null=True, default=None)
     basis = FeeBasisField(read_only=True)
     basis_display = DisplayField("basis")
-    rate = _money(help_text="Yuan, per the basis.")
+    rate = money_field(help_text="Yuan, per the basis.")
 
     class Meta:
         model = FeeStandard
@@ -200,8 +197,8 @@ class BillLineSerializer(serializers.ModelSerializer):
     kind_display = DisplayField("kind")
     quantity = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True,
                                         help_text="m² for a per-m² fee, else 1.")
-    rate = _money()
-    amount = _money()
+    rate = money_field()
+    amount = money_field()
     description = serializers.CharField(source="description_text", read_only=True,
                                         help_text="In the language of the request.")
 
@@ -217,7 +214,7 @@ class BillAllocationSerializer(serializers.ModelSerializer):
     receipt_number = serializers.CharField(source="payment.receipt.number", read_only=True)
     received_at = serializers.DateTimeField(source="payment.received_at", read_only=True)
     reversed = serializers.SerializerMethodField()
-    amount = _money()
+    amount = money_field()
 
     class Meta:
         model = Allocation
@@ -235,9 +232,9 @@ class BillSerializer(serializers.ModelSerializer):
     period = MonthField(read_only=True)
     status = BillStatusField(read_only=True)
     status_display = DisplayField("status")
-    amount = _money()
-    paid = _money()
-    owing = _money(help_text="amount - paid.")
+    amount = money_field()
+    paid = money_field()
+    owing = money_field(help_text="amount - paid.")
     lines = BillLineSerializer(many=True, read_only=True)
     allocations = BillAllocationSerializer(many=True, read_only=True)
 
@@ -278,7 +275,7 @@ class BillViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
 class PaymentAllocationSerializer(serializers.ModelSerializer):
     bill_number = serializers.CharField(source="bill.number", read_only=True)
     period = MonthField(source="bill.period", read_only=True)
-    amount = _money()
+    amount = money_field()
 
     class Meta:
         model = Allocation
@@ -291,7 +288,7 @@ class PaymentSerializer(serializers.ModelSerializer):
     unit_number = serializers.CharField(source="unit.number", read_only=True)
     method = FeePaymentMethodField(read_only=True)
     method_display = DisplayField("method")
-    amount = _money()
+    amount = money_field()
     receipt_number = serializers.CharField(source="receipt.number", read_only=True)
     received_by_name = serializers.SerializerMethodField(help_text="Staff only; null for owners.")
     reversed_by_name = serializers.SerializerMethodField(help_text="Staff only; null for owners.")
@@ -396,7 +393,7 @@ class DunningNoticeSerializer(serializers.ModelSerializer):
     period = MonthField(read_only=True)
     round = serializers.IntegerField(read_only=True, help_text="1: first reminder, 2: second (on the estate's "
                                                                "dunning days, the 16th and 21st by default).")
-    amount_owed = _money(help_text="What the unit owed for the month when the notice was made.")
+    amount_owed = money_field(help_text="What the unit owed for the month when the notice was made.")
     channel = NoticeChannelField(read_only=True)
     channel_display = DisplayField("channel")
     status = NoticeStatusField(read_only=True)
@@ -466,7 +463,7 @@ class ArrearsRowSerializer(serializers.Serializer):
     estate = serializers.IntegerField(source="estate_id")
     owner = serializers.IntegerField(source="owner_id", allow_null=True,
                                      help_text="The owner the oldest owing bill was addressed to.")
-    owed = _money()
+    owed = money_field()
     oldest = MonthField(help_text="The month of the oldest bill still owing.")
     bills = serializers.IntegerField(help_text="Bills still owing.")
     months = serializers.IntegerField(help_text="How many months the debt has run (this month counts 1).")
@@ -476,7 +473,7 @@ class ArrearsRowSerializer(serializers.Serializer):
 class AgingBucketSerializer(serializers.Serializer):
     bucket = AgingBucketField()
     units = serializers.IntegerField()
-    owed = _money()
+    owed = money_field()
 
 
 class ArrearsQuery(serializers.Serializer):

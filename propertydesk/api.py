@@ -121,6 +121,11 @@ NULLABLE_STR = serializers.CharField(allow_null=True, read_only=True)
 NULLABLE_BOOL = serializers.BooleanField(allow_null=True, read_only=True)
 
 
+def money_field(**kwargs) -> serializers.DecimalField:
+    """An amount of money the API reports (yuan, two decimals), read-only."""
+    return serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, **kwargs)
+
+
 def named_choice_field(component_name: str, choices):
     """A ChoiceField over ``choices`` that the schema shows as one named enum component.
     Work orders, complaints, callbacks, bills and notices all have a "status", "kind" or

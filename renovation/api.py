@@ -50,6 +50,7 @@ from propertydesk.api import (
     StaffOrOwnerPermission,
     context_is_staff,
     context_owner,
+    money_field,
     named_choice_field,
     service_errors,
     user_name,
@@ -85,10 +86,6 @@ PaperField = named_choice_field("RenovationPaperEnum", Paper)
 SignMethodField = named_choice_field("RenovationSignMethodEnum", SignMethod)
 ChargeKindField = named_choice_field("RenovationChargeKindEnum", ChargeKind)
 GateResultField = named_choice_field("GateResultEnum", GateResult)
-
-
-def _money(**kwargs):
-    return serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, **kwargs)
 
 
 def _files_base(context) -> str:
@@ -248,8 +245,8 @@ class PaperSerializer(DirectRows, serializers.ModelSerializer):
 
 class RefundSerializer(DirectRows, serializers.Serializer):
     voucher_number = serializers.CharField()
-    deducted = _money(help_text="Penalties deducted, yuan.")
-    amount = _money(help_text="Paid back, yuan.")
+    deducted = money_field(help_text="Penalties deducted, yuan.")
+    amount = money_field(help_text="Paid back, yuan.")
     method = serializers.CharField(help_text="cash or bank_transfer.")
     payee_name = serializers.CharField()
     paid_at = serializers.DateTimeField()
@@ -267,8 +264,8 @@ class ChargeSerializer(DirectRows, serializers.ModelSerializer):
     kind_display = DisplayField("kind")
     quantity = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True,
                                         help_text="m² of floor area, or passes; 1 for a deposit.")
-    rate = _money()
-    amount = _money()
+    rate = money_field()
+    amount = money_field()
     receipt_number = serializers.CharField(source="receipt.number", read_only=True)
     method = serializers.CharField(source="receipt.method", read_only=True, help_text="cash, card or online.")
     refund = serializers.SerializerMethodField(help_text="A deposit paid back; null until then (and for fees).")
@@ -302,11 +299,11 @@ class DepositSerializer(serializers.Serializer):
     charge = serializers.IntegerField(help_text="The charge that took it (its receipt).")
     kind = ChargeKindField()
     kind_display = serializers.CharField()
-    amount = _money()
-    deducted = _money(help_text="Approved penalties taken from it.")
+    amount = money_field()
+    deducted = money_field(help_text="Approved penalties taken from it.")
     pending = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True,
                                        help_text="Penalties proposed, not decided yet. Staff only; null for owners.")
-    refundable = _money(help_text="amount - deducted, never below 0.")
+    refundable = money_field(help_text="amount - deducted, never below 0.")
     due_on = serializers.DateField(allow_null=True, help_text="When it falls due for refund.")
     state = serializers.ChoiceField(choices=[("held", "held"), ("due", "due"), ("refunded", "refunded")])
     refund_voucher = serializers.CharField(allow_null=True)
@@ -405,14 +402,14 @@ class FeeQuoteSerializer(serializers.Serializer):
     """The fees from the estate's policy: both deposits, rubbish removal by the unit's floor
     area, and a pass fee for each current worker whose pass fee is not paid yet."""
 
-    owner_deposit = _money()
-    contractor_deposit = _money()
+    owner_deposit = money_field()
+    contractor_deposit = money_field()
     area = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="m².")
-    rubbish_rate = _money(help_text="Yuan per m².")
-    rubbish_fee = _money()
-    pass_fee = _money(help_text="Yuan per pass.")
+    rubbish_rate = money_field(help_text="Yuan per m².")
+    rubbish_fee = money_field()
+    pass_fee = money_field(help_text="Yuan per pass.")
     passes = serializers.IntegerField()
-    total = _money(help_text="With the rubbish fee.")
+    total = money_field(help_text="With the rubbish fee.")
 
 
 # ---- the renovation ----------------------------------------------------------------------------
