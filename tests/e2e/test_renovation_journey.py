@@ -161,7 +161,13 @@ def sign_on_pad(page, scope) -> None:
     canvas = pad.locator("canvas")
     # Bootstrap scrolls smoothly: jump instead, so the box measured is where the canvas stays.
     canvas.evaluate("el => el.scrollIntoView({block: 'center', behavior: 'instant'})")
-    box = canvas.bounding_box()
+    # Scrolling wakes lazy images around the pad: draw once the box has held still for two frames.
+    box, previous = canvas.bounding_box(), None
+    for _ in range(20):
+        if box == previous:
+            break
+        page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        previous, box = box, canvas.bounding_box()
     assert box and box["width"] > 100 and box["height"] > 50, box
     x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
     for stroke in ([(0.15, 0.60), (0.25, 0.30), (0.35, 0.65), (0.45, 0.35), (0.55, 0.60)],
