@@ -530,49 +530,81 @@ _NOTICE_DELIVERY = {NoticeChannel.SMS: [notifications.SMS], NoticeChannel.EMAIL:
                     NoticeChannel.PORTAL: []}
 
 
+# The CASE that gives each notice channel its outbox channel (at most one, beside the inbox).
+_NOTICE_DELIVERY_SQL = "CASE n.channel " + " ".join(
+    f"WHEN '{notice.value}' THEN '{to[0].value}'" for notice, to in _NOTICE_DELIVERY.items() if to) + " END"
+
+
 def dunning_deliver(*, as_of: datetime, batch: int = 5000) -> int:
     """Put every notice that has no message yet into the outbox: its owner's inbox plus
     the notice's channel (SMS, e-mail, or a printed letter to deliver), ``batch`` at a time.
-    Each batch is claimed (FOR UPDATE SKIP LOCKED) and written in one transaction, so two
-    runs never queue a notice twice and a crash loses none. A portal notice is sent with
-    its inbox row; the others when the outbox has sent them (``notice_delivery_settled``).
-    A batch is read as plain rows (no model objects) and each notice is written once: its
-    message linked and, for a portal notice, moved to sent with its event, in one
-    statement. Returns how many notices were queued."""
+    Each batch is one statement: the notices claimed (FOR UPDATE SKIP LOCKED), their
+    messages written (the month kept as a date, rendered in each reader's language), the
+    deliveries queued, each notice linked to its message and, for a portal notice, moved
+    to sent with its event; so two runs never queue a notice twice and a crash loses none.
+    A notice whose message was written before (its key is taken) is linked to it and gets
+    no second delivery. The others are sent when the outbox has sent them
+    (``notice_delivery_settled``). Returns how many notices were queued."""
+    queue_sql, queue_params = outbox.queue_sql("queue", now=as_of)
+    outgoing = [notifications.LETTER, *([notifications.SMS, notifications.EMAIL]
+                                        if notifications.outgoing_allowed() else [])]
     queued = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("""
-                SELECT n.id, n.round, n.period, n.amount_owed, n.channel, n.status, n.owner_id, o.user_id, u.number
-                FROM (SELECT id FROM fees_dunningnotice
-                      WHERE notification_id IS NULL AND owner_id IS NOT NULL AND status IN %(statuses)s
-                      ORDER BY id LIMIT %(batch)s FOR UPDATE SKIP LOCKED) c
-                JOIN fees_dunningnotice n ON n.id = c.id
-                JOIN owners_owner o ON o.id = n.owner_id JOIN owners_unit u ON u.id = n.unit_id
-                ORDER BY n.id""", {"statuses": (NoticeStatus.PENDING, NoticeStatus.TO_PRINT), "batch": batch})
-            notices = cursor.fetchall()
-            if not notices:
-                return queued
-            written = notifications.notify_owners(now=as_of, messages=[notifications.OwnerMessage(
-                owner=notifications.OwnerRef(pk=owner_id, user_id=user_id), kind=f"fees.dunning.{round_}",
-                dedupe_key=f"dunning:{pk}", channels=_NOTICE_DELIVERY[channel],
-                params={"unit": unit, "owed": str(owed), "month": messages.month(period)})
-                for pk, round_, period, owed, channel, _status, owner_id, user_id, unit in notices])
-            linked = [(pk, written[f"dunning:{pk}"], channel == NoticeChannel.PORTAL and status == _SEND[0])
-                      for pk, _r, _p, _o, channel, status, *_rest in notices if f"dunning:{pk}" in written]
-            cursor.execute("""
-                WITH linked AS (
+            cursor.execute(f"""
+                WITH claimed AS (
+                    SELECT n.id, n.status, n.channel, n.owner_id,
+                           'dunning:' || n.id || ':owner:' || n.owner_id AS key,
+                           {_NOTICE_DELIVERY_SQL} AS outside,
+                           (n.channel = %(portal)s AND n.status = %(from)s) AS send
+                    FROM (SELECT id FROM fees_dunningnotice
+                          WHERE notification_id IS NULL AND owner_id IS NOT NULL AND status IN %(statuses)s
+                          ORDER BY id LIMIT %(batch)s FOR UPDATE SKIP LOCKED) c
+                    JOIN fees_dunningnotice n ON n.id = c.id
+                ), written AS (
+                    INSERT INTO propertydesk_notification (recipient_id, owner_id, kind, params, url, created_at,
+                                                           dedupe_key)
+                    SELECT o.user_id, n.owner_id, 'fees.dunning.' || n.round,
+                           jsonb_build_object('unit', u.number, 'owed', n.amount_owed::text,
+                                              'month', jsonb_build_object('$month', date_trunc('month', n.period)::date::text)),
+                           '', %(at)s, c.key
+                    FROM claimed c JOIN fees_dunningnotice n ON n.id = c.id
+                    JOIN owners_owner o ON o.id = n.owner_id JOIN owners_unit u ON u.id = n.unit_id
+                    ORDER BY n.id
+                    ON CONFLICT (dedupe_key) DO NOTHING
+                    RETURNING id, dedupe_key
+                ), queue AS (
+                    SELECT w.id AS note, ch.channel
+                    FROM written w JOIN claimed c ON c.key = w.dedupe_key
+                    CROSS JOIN LATERAL (VALUES (%(inbox)s), (c.outside)) ch(channel)
+                    WHERE ch.channel = %(inbox)s OR ch.channel = ANY(%(outgoing)s)
+                ), queued AS ({queue_sql}
+                ), linked AS (
                     UPDATE fees_dunningnotice n
-                    SET notification_id = v.note,
-                        status = CASE WHEN v.send THEN %(to)s ELSE n.status END,
-                        sent_at = CASE WHEN v.send THEN %(at)s ELSE n.sent_at END
-                    FROM unnest(%(ids)s::bigint[], %(notes)s::bigint[], %(send)s::boolean[]) AS v(id, note, send)
-                    WHERE n.id = v.id RETURNING n.id, v.send)
-                INSERT INTO fees_dunningnoticeevent (notice_id, at, actor_id, from_status, to_status, note)
-                SELECT id, %(at)s, NULL, %(from)s, %(to)s, '' FROM linked WHERE send
-            """, {"ids": [row[0] for row in linked], "notes": [row[1] for row in linked],
-                  "send": [row[2] for row in linked], "from": _SEND[0], "to": _SEND[1], "at": as_of})
-            queued += len(notices)
+                    SET notification_id = coalesce(w.id, earlier.id),
+                        status = CASE WHEN c.send THEN %(to)s ELSE n.status END,
+                        sent_at = CASE WHEN c.send THEN %(at)s ELSE n.sent_at END
+                    FROM claimed c
+                    LEFT JOIN written w ON w.dedupe_key = c.key
+                    LEFT JOIN propertydesk_notification earlier ON earlier.dedupe_key = c.key
+                    WHERE n.id = c.id
+                    RETURNING n.id, c.send
+                ), logged AS (
+                    INSERT INTO fees_dunningnoticeevent (notice_id, at, actor_id, from_status, to_status, note)
+                    SELECT id, %(at)s, NULL, %(from)s, %(to)s, '' FROM linked WHERE send
+                )
+                SELECT (SELECT count(*) FROM claimed),
+                       (SELECT count(*) FROM queued WHERE channel = ANY(%(by_worker)s))
+            """, {"statuses": (NoticeStatus.PENDING, NoticeStatus.TO_PRINT), "batch": batch,
+                  "portal": NoticeChannel.PORTAL, "from": _SEND[0], "to": _SEND[1], "at": as_of,
+                  "inbox": notifications.INBOX, "outgoing": [str(c) for c in outgoing],
+                  "by_worker": [str(c) for c in outbox.SENT_BY_WORKER], **queue_params})
+            claimed, by_worker = cursor.fetchone()
+            if not claimed:
+                return queued
+            if by_worker:
+                outbox.kick()
+            queued += claimed
 
 
 def _notices_move(ids: list[int], pair: tuple[str, str], *, at: datetime, note: str = "") -> int:

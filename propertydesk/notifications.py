@@ -53,12 +53,13 @@ def inbox_only():
         _suppressed.on = before
 
 
-def _outgoing_allowed() -> bool:
+def outgoing_allowed() -> bool:
+    """False inside ``inbox_only``: no e-mail or SMS is to be queued (a letter still is)."""
     return not getattr(_suppressed, "on", False)
 
 
 def _outside(channels: list[str]) -> list[str]:
-    return [c for c in channels if c != INBOX and (_outgoing_allowed() or c == LETTER)]
+    return [c for c in channels if c != INBOX and (outgoing_allowed() or c == LETTER)]
 
 
 def notify(

@@ -89,6 +89,25 @@ def queue(*, notifications: Iterable[Notification | int], channels: dict[int, li
     return waiting
 
 
+def queue_sql(source: str, *, now: datetime) -> tuple[str, dict]:
+    """``queue`` as a statement of the caller's own: the ``INSERT`` (for a data-modifying
+    ``WITH`` clause) that writes a delivery for each ``(note, channel)`` row of ``source``,
+    a relation the caller's statement names; one row with the inbox channel for each
+    notification, it is "sent" when written. It returns each delivery's ``channel``; the
+    caller calls ``kick()`` when any is sent by a worker. For jobs that write their
+    messages in SQL, so a batch is one statement. Returns the SQL and its parameters."""
+    return f"""
+        INSERT INTO propertydesk_delivery (notification_id, channel, status, attempts, last_error, provider_id,
+                                           idempotency_key, created_at, sent_at, claimed_by)
+        SELECT q.note, q.channel, CASE WHEN q.channel = %(outbox_inbox)s THEN %(outbox_sent)s ELSE %(outbox_pending)s END,
+               0, '', '', %(outbox_prefix)s || '-' || q.note || '-' || q.channel, %(outbox_now)s,
+               CASE WHEN q.channel = %(outbox_inbox)s THEN %(outbox_now)s::timestamptz END, ''
+        FROM {source} q
+        RETURNING channel""", {
+        "outbox_inbox": str(Channel.INBOX), "outbox_sent": str(Status.SENT), "outbox_pending": str(Status.PENDING),
+        "outbox_prefix": settings.OUTBOX_KEY_PREFIX, "outbox_now": now}
+
+
 def kick() -> None:
     """After the current transaction commits, have the pending deliveries sent: by a
     Celery task (OUTBOX_DELIVERY="task", the default), in this process ("inline", for
