@@ -269,6 +269,12 @@ class CallbackResult(models.Model):
         verbose_name = _("callback result")
         verbose_name_plural = _("callback results")
         ordering = ["at", "pk"]
+        # The staff view (callbacks.selectors.staff_callback_figures): a period's callbacks
+        # done, by who recorded the answer (corrections aside).
+        indexes = [
+            models.Index(fields=["at"], include=["recorded_by", "callback"],
+                         condition=Q(corrects__isnull=True, recorded_by__isnull=False), name="callback_result_staff"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(method="face_to_face") | Q(signature_png__isnull=False),
                                    name="callback_face_to_face_signed"),

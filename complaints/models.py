@@ -214,6 +214,10 @@ class Complaint(models.Model):
             # The hourly callbacks job's repair scan: resolved complaints awaiting their callback.
             models.Index(fields=["resolved_at"], condition=Q(status="resolved"), name="complaint_resolved_at"),
             models.Index(fields=["owner", "received_at"], name="complaint_owner_recent"),
+            # The staff view (complaints.selectors.staff_complaint_figures): a period's resolved
+            # complaints with a person named, grouped by that person, from the index alone.
+            models.Index(fields=["resolved_at"], include=["assignee", "estate", "late_by"],
+                         condition=Q(assignee__isnull=False), name="complaint_staff_resolved"),
             # The desk's queue in its order (complaints.selectors.complaint_queue): open ones
             # (no resolved_at, no closed_at) lead, so the open, overdue and default views read
             # the first entries; the second serves one status and the status tabs' counts.

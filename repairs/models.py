@@ -245,6 +245,12 @@ class WorkOrder(models.Model):
             models.Index(fields=["status", "-registered_at", "-id"], name="workorder_queue_status"),
             # The queue's "dispatched within the deadline this month" (kpi_dispatch_on_time).
             models.Index(fields=["dispatched_at"], include=["dispatch_late_by"], name="workorder_dispatched"),
+            # The staff view (repairs.selectors.staff_work_order_figures): a period's orders
+            # taken and completed, by their worker.
+            models.Index(fields=["taken_at"], include=["worker", "estate"], condition=Q(worker__isnull=False),
+                         name="workorder_staff_taken"),
+            models.Index(fields=["completed_at"], include=["worker", "estate"], condition=Q(worker__isnull=False),
+                         name="workorder_staff_completed"),
             # The hourly callbacks job's repair scans: finished jobs, and special services on site.
             models.Index(fields=["completed_at", "id"], condition=Q(status__in=["completed", "signed_off"]),
                          name="workorder_done_at"),
@@ -289,6 +295,15 @@ class WorkOrderEvent(StateEvent):
     class Meta(StateEvent.Meta):
         verbose_name = _("work order event")
         verbose_name_plural = _("work order events")
+        # The staff view (repairs.selectors.staff_work_order_figures): a period's reworks, and
+        # its first dispatches by who made them.
+        indexes = [
+            models.Index(fields=["at"], include=["work_order"], condition=Q(to_status="rework"),
+                         name="workorder_event_rework"),
+            models.Index(fields=["at"], include=["actor", "work_order"],
+                         condition=Q(from_status="accepted", to_status="dispatched", actor__isnull=False),
+                         name="workorder_event_dispatch_by"),
+        ]
 
     def __str__(self):
         return f"{self.work_order} → {self.to_status}"
@@ -393,6 +408,8 @@ class Acceptance(models.Model):
         verbose_name = _("customer acceptance")
         verbose_name_plural = _("customer acceptances")
         ordering = ["at", "id"]
+        # The staff view (repairs.selectors.staff_work_order_figures): a period's verdicts.
+        indexes = [models.Index(fields=["at"], include=["work_order", "rating"], name="acceptance_at")]
         constraints = [
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="acceptance_rating_1_5"),
             models.CheckConstraint(condition=~Q(signed_on="pad") | Q(signature_png__isnull=False),
