@@ -30,7 +30,7 @@ from complaints.forms import (
 from complaints.models import CATEGORY_DEPARTMENT, Channel, ComplaintPolicy, Urgency
 from owners.models import Unit
 from owners.selectors import owner_of_record, owner_units, unit_owners
-from propertydesk import files
+from propertydesk import files, periods
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
 from propertydesk.roles import is_staff_member, owner_of
@@ -53,12 +53,17 @@ def queue(request):
         category=filters.get("category") or "",
         query=filters.get("q") or "",
     )
+    # A figure of the staff view opens this list narrowed to what it counts.
+    figure = periods.figure_from_query(request.GET, figures=selectors.STAFF_FIGURES)
+    if figure is not None:
+        complaints = selectors.staff_figure_complaints(complaints, figure=figure)
     page = CappedPaginator(complaints, 30).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)
     return render(request, "complaints/queue.html", {
         "form": form, "page": page, "now": now, "query_string": query_string.urlencode(),
         "counts": selectors.status_counts(user=request.user),
+        "figure_filter": periods.figure_banner(figure, labels=selectors.STAFF_FIGURES),
     })
 
 

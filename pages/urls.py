@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from owners import portal_urls as owner_portal_urls
 from owners import urls as owner_urls
-from pages import views
+from pages import staff, views
 from propertydesk import views as core_views
 
 api_v1 = [
@@ -41,6 +41,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("inbox/", core_views.inbox, name="inbox"),
     path("deliveries/", views.deliveries, name="deliveries"),
+    path("staff/", staff.staff_view, name="staff"),
+    path("staff/<int:user_id>/", staff.staff_person, name="staff_person"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
     path("complaints/", include("complaints.urls")),
     path("work-orders/", include("repairs.urls")),

@@ -35,6 +35,7 @@ from callbacks.forms import (
 from callbacks.models import Kind, Method, Satisfaction, Status
 from callbacks.rules import rule_for
 from owners.models import Estate
+from propertydesk import periods
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
 from propertydesk.web import query_day, staff_required
@@ -87,6 +88,10 @@ def queue(request):
         unassigned=assignee == NOBODY, estate=filters.get("estate"),
         status="" if status == ALL else (status or Status.DUE),
     )
+    # A figure of the staff view opens this list narrowed to what it counts.
+    figure = periods.figure_from_query(request.GET, figures=selectors.STAFF_FIGURES)
+    if figure is not None:
+        rows = selectors.staff_figure_callbacks(rows, figure=figure)
     if status in (Status.DONE, ALL):
         rows = rows.order_by("-due_on", "-pk")
     page = CappedPaginator(selectors.with_owner_phones(rows), 30).get_page(request.GET.get("page"))
@@ -118,6 +123,7 @@ def queue(request):
         "form": form, "page": page, "today": today, "query_string": query.urlencode(), "tabs": tabs,
         "status": status, "bucket": bucket, "assignee": assignee, "by_assignee": by_assignee,
         "mine": next((row["n"] for row in by_assignee if row["assignee_id"] == request.user.pk), 0),
+        "figure_filter": periods.figure_banner(figure, labels=selectors.STAFF_FIGURES),
     })
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from fees.models import BankCollectionCharge, Receipt
 from owners.models import Estate, Unit
 from owners.selectors import owner_of_record
+from propertydesk import periods
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
 from propertydesk.web import staff_required
@@ -79,6 +80,10 @@ def queue(request):
         trade=filters.get("trade") or "", estate=filters.get("estate"), late=bool(filters.get("late")),
         query=filters.get("q") or "",
     )
+    # A figure of the staff view opens this list narrowed to what it counts.
+    figure = periods.figure_from_query(request.GET, figures=selectors.STAFF_FIGURES)
+    if figure is not None:
+        orders = selectors.staff_figure_work_orders(orders, figure=figure)
     page = CappedPaginator(orders, 30).get_page(request.GET.get("page"))
     for order in page.object_list:
         order.overdue_now = order.status in UNDISPATCHED and order.dispatch_due_at < now
@@ -94,6 +99,7 @@ def queue(request):
         "open_count": counts["open"],
         "kpi": {"on_time": on_time, "dispatched": dispatched,
                 "rate": round(on_time * 100 / dispatched, 1) if dispatched else None},
+        "figure_filter": periods.figure_banner(figure, labels=selectors.STAFF_FIGURES),
     })
 
 
