@@ -633,6 +633,13 @@ def operations() -> list[Op]:
                             ("SELECT estate_id, round, channel, count(*) FROM fees_dunningnotice WHERE period = %s "
                              "GROUP BY 1, 2, 3", [s.today.replace(day=1)]),
                             ESTATES]),
+        # -- the staff view: every figure one grouped statement over the period's index range
+        Op("staff view: all estates, this month", "page", "supervisor", "/staff/",
+           floor=lambda s: _staff_floor(s, _month_start(s), s.now)),
+        Op("staff view: all estates, a year", "page", "supervisor",
+           lambda s: f"/staff/?period=custom&from={s.today - timedelta(days=364):%Y-%m-%d}&to={s.today:%Y-%m-%d}",
+           floor=lambda s: _staff_floor(s, timezone.make_aware(datetime.combine(
+               s.today - timedelta(days=364), datetime.min.time())), s.now)),
         # -- the owner's portal
         Op("portal home", "page", "owner", "/portal/",
            floor=lambda s: [("SELECT u.id, u.number, e.name, "
@@ -750,6 +757,37 @@ def middle_pk(model) -> int:
 
 
 # ---- jobs at their busiest moment -------------------------------------------
+
+
+def _staff_floor(s: Samples, start: datetime, end: datetime) -> list[tuple[str, list]]:
+    """The staff view's figures per person over [start, end), the people named, the estates."""
+    worker_of_order = "JOIN repairs_workorder w ON w.id = e.work_order_id JOIN repairs_worker k ON k.id = w.worker_id"
+    return [
+        ("SELECT assignee_id, count(*), count(*) FILTER (WHERE late_by IS NULL) FROM complaints_complaint "
+         "WHERE resolved_at >= %s AND resolved_at < %s AND assignee_id IS NOT NULL GROUP BY 1", [start, end]),
+        ("SELECT r.recorded_by_id, count(*), count(*) FILTER (WHERE (r.at AT TIME ZONE 'Asia/Shanghai')::date "
+         "<= c.due_on) FROM callbacks_callbackresult r JOIN callbacks_callback c ON c.id = r.callback_id "
+         "WHERE r.corrects_id IS NULL AND r.recorded_by_id IS NOT NULL AND r.at >= %s AND r.at < %s GROUP BY 1",
+         [start, end]),
+        ("SELECT k.user_id, count(*) FROM repairs_workorder w JOIN repairs_worker k ON k.id = w.worker_id "
+         "WHERE w.taken_at >= %s AND w.taken_at < %s GROUP BY 1", [start, end]),
+        ("SELECT k.user_id, count(*) FROM repairs_workorder w JOIN repairs_worker k ON k.id = w.worker_id "
+         "WHERE w.completed_at >= %s AND w.completed_at < %s GROUP BY 1", [start, end]),
+        ("SELECT k.user_id, count(DISTINCT e.work_order_id) FROM repairs_workorderevent e " + worker_of_order
+         + " WHERE e.to_status = 'rework' AND e.at >= %s AND e.at < %s GROUP BY 1", [start, end]),
+        ("SELECT k.user_id, sum(a.rating), count(*) FROM repairs_acceptance a JOIN repairs_workorder w "
+         "ON w.id = a.work_order_id JOIN repairs_worker k ON k.id = w.worker_id "
+         "WHERE a.at >= %s AND a.at < %s GROUP BY 1", [start, end]),
+        ("SELECT e.actor_id, count(DISTINCT e.work_order_id) FROM repairs_workorderevent e JOIN repairs_workorder w "
+         "ON w.id = e.work_order_id WHERE e.from_status = 'accepted' AND e.to_status = 'dispatched' "
+         "AND e.actor_id IS NOT NULL AND w.dispatch_late_by IS NOT NULL AND e.at >= %s AND e.at < %s GROUP BY 1",
+         [start, end]),
+        # the people shown (at most the staff), with their roles
+        ("SELECT u.id, u.username, u.first_name, u.last_name, u.is_superuser, ARRAY(SELECT g.name FROM "
+         "auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id WHERE ug.user_id = u.id) FROM auth_user u "
+         "WHERE u.id IN (SELECT user_id FROM auth_user_groups)", []),
+        ESTATES,
+    ]
 
 
 def _month_start(s: Samples) -> datetime:

@@ -119,6 +119,11 @@ ROWS: list[Row] = [
     R("deliveries", None,                                "login 403    403    200    200    403    403"),
     R("delivery_retry", lambda w: {"pk": w.delivery.pk if w.delivery else 0},
                                                          "login 403    403    405    405    403    403"),
+    # the staff view: supervisors only; a person's row names them (the worker of order_other)
+    R("staff", None,                                     "login 403    403    403    seen   403    403",
+      query="period=custom&from=2026-11-01&to=2026-11-30", seen=lambda w: w.order_other.worker.user.username),
+    R("staff_person", lambda w: {"user_id": w.order_other.worker.user_id},
+                                                         "login 403    403    403    200    403    403"),
     R("admin:index", None,                               "302   302    302    302    302    302    302"),
     # ---- the registry at the desk: front desk and supervisors only --------------------------------
     R("desk", None,                                      "login 403    403    200    200    403    403"),
