@@ -343,7 +343,9 @@ def staff_complaint_figures(
         rows = rows.filter(assignee_id=person_id)
     keyed = (rows.annotate(key=TruncMonth("resolved_at")).values("key") if by == "month"
              else rows.values(key=F("assignee_id")))
-    totals = keyed.order_by().annotate(handled=Count("id"), on_time=Count("id", filter=Q(late_by__isnull=True)))
+    # Counted by a column of the index, so that the index answers alone.
+    totals = keyed.order_by().annotate(handled=Count("resolved_at"),
+                                       on_time=Count("resolved_at", filter=Q(late_by__isnull=True)))
     return {(row["key"].date() if by == "month" else row["key"]): {"handled": row["handled"],
                                                                    "on_time": row["on_time"]}
             for row in totals}

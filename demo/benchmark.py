@@ -769,10 +769,11 @@ def _staff_floor(s: Samples, start: datetime, end: datetime) -> list[tuple[str, 
          "<= c.due_on) FROM callbacks_callbackresult r JOIN callbacks_callback c ON c.id = r.callback_id "
          "WHERE r.corrects_id IS NULL AND r.recorded_by_id IS NOT NULL AND r.at >= %s AND r.at < %s GROUP BY 1",
          [start, end]),
-        ("SELECT k.user_id, count(*) FROM repairs_workorder w JOIN repairs_worker k ON k.id = w.worker_id "
-         "WHERE w.taken_at >= %s AND w.taken_at < %s GROUP BY 1", [start, end]),
-        ("SELECT k.user_id, count(*) FROM repairs_workorder w JOIN repairs_worker k ON k.id = w.worker_id "
-         "WHERE w.completed_at >= %s AND w.completed_at < %s GROUP BY 1", [start, end]),
+        ("SELECT worker_id, count(*) FROM repairs_workorder WHERE worker_id IS NOT NULL "
+         "AND taken_at >= %s AND taken_at < %s GROUP BY 1", [start, end]),
+        ("SELECT worker_id, count(*) FROM repairs_workorder WHERE worker_id IS NOT NULL "
+         "AND completed_at >= %s AND completed_at < %s GROUP BY 1", [start, end]),
+        ("SELECT id, user_id FROM repairs_worker", []),
         ("SELECT k.user_id, count(DISTINCT e.work_order_id) FROM repairs_workorderevent e " + worker_of_order
          + " WHERE e.to_status = 'rework' AND e.at >= %s AND e.at < %s GROUP BY 1", [start, end]),
         ("SELECT k.user_id, sum(a.rating), count(*) FROM repairs_acceptance a JOIN repairs_workorder w "
