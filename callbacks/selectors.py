@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from callbacks.models import Callback, CallbackResult, CommunityActivity, Kind, Payment, SpotCheck, Status
 from callbacks.rules import default_rule, rule_for, rules_at
 from propertydesk.paging import capped_counts
-from propertydesk.periods import FigureFilter
+from propertydesk.periods import FigureFilter, grouped
 
 # ---- what the hourly job repairs ----------------------------------------------------------
 
@@ -416,23 +416,18 @@ def staff_callback_figures(
     *, start: datetime, end: datetime, estate_id: int | None = None, person_id: int | None = None,
     by: str = "person",
 ) -> dict:
-    """Callbacks done in [start, end) per person who recorded the owner's answer
-    (``by="person"``, keyed by user id) or, for one person, per Shanghai month
-    (``by="month"``, keyed by the month's first day): ``done``, and ``on_time`` among them
-    (done on or before the Shanghai day they were due). An owner's own answer online
-    counts for the owner's login, which the page leaves out: it is nobody's work. One
-    grouped statement over the index callback_result_staff."""
+    """Callbacks done in [start, end) per person who recorded the owner's answer, keyed as
+    ``propertydesk.periods.grouped`` says (``by``: person, month, or both): ``done``, and
+    ``on_time`` among them (done on or before the Shanghai day they were due). An owner's
+    own answer online counts for the owner's login, which the page leaves out: it is
+    nobody's work. One grouped statement over the index callback_result_staff."""
     rows = _first_results(start=start, end=end)
     if estate_id is not None:
         rows = rows.filter(callback__estate_id=estate_id)
     if person_id is not None:
         rows = rows.filter(recorded_by_id=person_id)
-    rows = rows.annotate(day=TruncDate("at"))
-    keyed = (rows.annotate(key=TruncMonth("at")).values("key") if by == "month"
-             else rows.values(key=F("recorded_by_id")))
-    totals = keyed.order_by().annotate(done=Count("id"), on_time=Count("id", filter=_ON_TIME))
-    return {(row["key"].date() if by == "month" else row["key"]): {"done": row["done"], "on_time": row["on_time"]}
-            for row in totals}
+    return grouped(rows.annotate(day=TruncDate("at")), at="at", person="recorded_by_id", by=by,
+                   done=Count("id"), on_time=Count("id", filter=_ON_TIME))
 
 
 def staff_figure_callbacks(callbacks: QuerySet[Callback], *, figure: FigureFilter) -> QuerySet[Callback]:

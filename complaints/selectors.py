@@ -10,7 +10,7 @@ from django.db.models import (
     Count, DateTimeField, ExpressionWrapper, F, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from complaints.models import (
 from owners.models import Unit
 from propertydesk import messages
 from propertydesk.paging import capped_counts
-from propertydesk.periods import FigureFilter
+from propertydesk.periods import FigureFilter, grouped
 from propertydesk.roles import ENGINEERING, FRONT_DESK, SUPERVISOR, is_staff_member, owner_of, roles_of
 from propertydesk.search import number_matches, unit_in
 
@@ -331,24 +331,19 @@ def staff_complaint_figures(
     *, start: datetime, end: datetime, estate_id: int | None = None, person_id: int | None = None,
     by: str = "person",
 ) -> dict:
-    """Complaints resolved in [start, end) per person they were assigned to (``by="person"``,
-    keyed by user id) or, for one person, per Shanghai month (``by="month"``, keyed by the
-    month's first day): ``handled``, and ``on_time`` among them (resolved within the
-    promise, no ``late_by``: the rule of kpi_on_time_rate). One grouped statement over the
-    index complaint_staff_resolved; complaints no person was named for count for nobody."""
+    """Complaints resolved in [start, end) per person they were assigned to, keyed as
+    ``propertydesk.periods.grouped`` says (``by``: person, month, or both): ``handled``, and
+    ``on_time`` among them (resolved within the promise, no ``late_by``: the rule of
+    kpi_on_time_rate). One grouped statement over the index complaint_staff_resolved;
+    complaints no person was named for count for nobody."""
     rows = Complaint.objects.filter(resolved_at__gte=start, resolved_at__lt=end, assignee__isnull=False)
     if estate_id is not None:
         rows = rows.filter(estate_id=estate_id)
     if person_id is not None:
         rows = rows.filter(assignee_id=person_id)
-    keyed = (rows.annotate(key=TruncMonth("resolved_at")).values("key") if by == "month"
-             else rows.values(key=F("assignee_id")))
     # Counted by a column of the index, so that the index answers alone.
-    totals = keyed.order_by().annotate(handled=Count("resolved_at"),
-                                       on_time=Count("resolved_at", filter=Q(late_by__isnull=True)))
-    return {(row["key"].date() if by == "month" else row["key"]): {"handled": row["handled"],
-                                                                   "on_time": row["on_time"]}
-            for row in totals}
+    return grouped(rows, at="resolved_at", person="assignee_id", by=by, handled=Count("resolved_at"),
+                   on_time=Count("resolved_at", filter=Q(late_by__isnull=True)))
 
 
 def staff_figure_complaints(complaints: QuerySet[Complaint], *, figure: FigureFilter) -> QuerySet[Complaint]:

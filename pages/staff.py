@@ -6,14 +6,20 @@ a person's row opens their page with the same figures for each of the last 12 mo
 
 Every figure is a grouped statement in its app's selectors (``staff_*_figures``) over an
 index on the moment it counts, so the page reads the same few statements however many
-people and records there are."""
+people there are. A month is read live while it runs; a closed month's counts per person
+are kept in the cache for a few minutes (read for all the missing months at once), so a
+year reads twelve kept months and its ragged ends rather than a year of records."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlencode
 
+from dateutil.relativedelta import relativedelta
+
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -87,21 +93,86 @@ class Figures:
         return [{"key": key, "value": getattr(self, key), "link": self.links.get(key)} for key in FIGURES]
 
 
-def _read(*, start, end, estate_id, person_id=None, by="person") -> dict:
-    """Every figure keyed by person (or month): four apps' grouped statements merged."""
+COUNTS = ("handled", "complaints_on_time", "callbacks_done", "callbacks_on_time", "taken", "completed", "reworked",
+          "rating_sum", "rated", "late_dispatch")
+# A closed month's figures are kept this long: a complaint resolved again or an order
+# completed again moves out of its old month, and the page says so within minutes.
+CACHE_SECONDS = 600
+
+
+def _raw(*, start, end, estate_id, person_id=None, by=periods.PERSON) -> dict:
+    """Every count in [start, end), keyed as ``periods.grouped`` says: the three apps'
+    grouped statements merged into one dict of COUNTS per key."""
     rows: dict = {}
-    for key, values in staff_complaint_figures(start=start, end=end, estate_id=estate_id, person_id=person_id,
-                                               by=by).items():
-        rows.setdefault(key, Figures()).__dict__.update(handled=values["handled"],
-                                                          complaints_on_time=values["on_time"])
-    for key, values in staff_callback_figures(start=start, end=end, estate_id=estate_id, person_id=person_id,
-                                              by=by).items():
-        rows.setdefault(key, Figures()).__dict__.update(callbacks_done=values["done"],
-                                                          callbacks_on_time=values["on_time"])
-    for key, values in staff_work_order_figures(start=start, end=end, estate_id=estate_id, person_id=person_id,
-                                                by=by).items():
-        rows.setdefault(key, Figures()).__dict__.update(values)
+    for part, names in (
+        (staff_complaint_figures, {"on_time": "complaints_on_time"}),
+        (staff_callback_figures, {"done": "callbacks_done", "on_time": "callbacks_on_time"}),
+        (staff_work_order_figures, {}),
+    ):
+        for key, values in part(start=start, end=end, estate_id=estate_id, person_id=person_id, by=by).items():
+            row = rows.setdefault(key, dict.fromkeys(COUNTS, 0))
+            for name, value in values.items():
+                row[names.get(name, name)] = value or 0
     return rows
+
+
+def _add(into: dict, part: dict) -> None:
+    for key, values in part.items():
+        row = into.setdefault(key, dict.fromkeys(COUNTS, 0))
+        for name in COUNTS:
+            row[name] += values[name]
+
+
+def _closed_months(first, last, today) -> list:
+    """The whole calendar months from ``first`` to ``last`` that ended before this one."""
+    this_month = today.replace(day=1)
+    month = first if first.day == 1 else first.replace(day=1) + relativedelta(months=1)
+    months = []
+    while month < this_month and month + relativedelta(months=1) - timedelta(days=1) <= last:
+        months.append(month)
+        month += relativedelta(months=1)
+    return months
+
+
+def _months(months: list, estate_id) -> dict:
+    """Each closed month's counts per person, from the cache; the months not there are
+    read together (one grouped statement per figure, by month and person) and kept."""
+    keys = {month: f"staff-month:{estate_id or 'all'}:{month:%Y-%m}" for month in months}
+    found = cache.get_many(list(keys.values())) if months else {}
+    missing = [month for month in months if keys[month] not in found]
+    if missing:
+        fresh: dict = {month: {} for month in missing}
+        rows = _raw(start=periods.local_midnight(missing[0]),
+                    end=periods.local_midnight(missing[-1] + relativedelta(months=1)),
+                    estate_id=estate_id, by=periods.PERSON_MONTH)
+        for (month, person), values in rows.items():
+            if month in fresh:
+                fresh[month][person] = values
+        stored = {keys[month]: fresh[month] for month in missing}
+        cache.set_many(stored, CACHE_SECONDS)
+        found.update(stored)
+    return {month: found[keys[month]] for month in months}
+
+
+def _period_counts(period: periods.Period, *, estate_id, today) -> dict:
+    """Each person's counts over the period: its closed months as kept, the days before
+    and after them (this month's, a custom period's ragged ends) read live."""
+    months = _closed_months(period.first, period.last, today)
+    counts: dict = {}
+    for part in _months(months, estate_id).values():
+        _add(counts, part)
+    if not months:
+        live = [(period.start, period.end)]
+    else:
+        live = []
+        if period.first < months[0]:
+            live.append((period.start, periods.local_midnight(months[0])))
+        after = months[-1] + relativedelta(months=1)
+        if after <= period.last:
+            live.append((periods.local_midnight(after), period.end))
+    for start, end in live:
+        _add(counts, _raw(start=start, end=end, estate_id=estate_id))
+    return counts
 
 
 def _links(figures: Figures, *, person_id: int, period: periods.Period, estate_id) -> None:
@@ -165,13 +236,13 @@ def staff_view(request):
     period = periods.period_from_query(request.GET, today=today)
     estate = _estate(request)
     estate_id = estate.pk if estate else None
-    figures = _read(start=period.start, end=period.end, estate_id=estate_id)
-    users = get_user_model().objects.filter(pk__in=list(figures)).prefetch_related("groups")
+    counts = _period_counts(period, estate_id=estate_id, today=today)
+    users = get_user_model().objects.filter(pk__in=list(counts)).prefetch_related("groups")
     rows, totals = [], Figures()
     for user in users:
         if not is_staff_member(user):  # an owner answering a callback online: nobody's work
             continue
-        row_figures = figures[user.pk]
+        row_figures = Figures(**counts[user.pk])
         _links(row_figures, person_id=user.pk, period=period, estate_id=estate_id)
         totals.add(row_figures)
         rows.append({"user": user, "name": person_name(user), "role": _role(user), "figures": row_figures})
@@ -204,13 +275,16 @@ def staff_person(request, user_id: int):
     estate = _estate(request)
     estate_id = estate.pk if estate else None
     months = periods.months_back(MONTHS, today=today)
-    year = periods.Period(periods.CUSTOM, months[0], periods.preset(periods.THIS_MONTH, today=today).last)
-    by_month = _read(start=year.start, end=year.end, estate_id=estate_id, person_id=user.pk, by="month")
+    # The closed months as kept for everyone; this month live, for this person.
+    by_month = {month: counts.get(user.pk) for month, counts in _months(months[:-1], estate_id).items()}
+    this_month = periods.preset(periods.THIS_MONTH, today=today)
+    by_month[months[-1]] = _raw(start=this_month.start, end=this_month.end, estate_id=estate_id,
+                                person_id=user.pk).get(user.pk)
     rows, totals = [], Figures()
     for month in months:
-        month_figures = by_month.get(month, Figures())
-        period = periods.preset(periods.THIS_MONTH, today=month)
-        _links(month_figures, person_id=user.pk, period=period, estate_id=estate_id)
+        month_figures = Figures(**(by_month[month] or {}))
+        _links(month_figures, person_id=user.pk, period=periods.preset(periods.THIS_MONTH, today=month),
+               estate_id=estate_id)
         totals.add(month_figures)
         rows.append({"month": month, "figures": month_figures})
     return render(request, "pages/staff_person.html", {

@@ -137,3 +137,27 @@ def figure_banner(figure: FigureFilter | None, *, labels) -> dict | None:
     user = get_user_model().objects.filter(pk=figure.person_id).first()
     return {"label": labels[figure.figure], "person": person_name(user) if user else f"#{figure.person_id}",
             "first": figure.first, "last": figure.last}
+
+
+PERSON, MONTH, PERSON_MONTH = "person", "month", "person_month"
+
+
+def grouped(rows, *, at: str, person: str, by: str, **totals) -> dict:
+    """``rows`` counted with ``totals`` (aggregates by name), keyed by ``by``: the person
+    (the value of the field ``person``), the Shanghai month of ``at`` (its first day), or
+    both as (month, person). One grouped statement."""
+    from django.db.models import F
+    from django.db.models.functions import TruncMonth
+
+    if by == PERSON:
+        keyed = rows.values(key=F(person))
+    elif by == MONTH:
+        keyed = rows.annotate(month=TruncMonth(at)).values("month")
+    else:
+        keyed = rows.annotate(month=TruncMonth(at)).values("month", key=F(person))
+    out = {}
+    for row in keyed.order_by().annotate(**totals):
+        month = row.pop("month", None)
+        key = row.pop("key", None)
+        out[key if by == PERSON else month.date() if by == MONTH else (month.date(), key)] = row
+    return out

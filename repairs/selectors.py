@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
-from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -13,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from owners.models import Unit
 from owners.selectors import owned_units
 from propertydesk.paging import capped_counts
-from propertydesk.periods import FigureFilter
+from propertydesk.periods import MONTH, PERSON_MONTH, FigureFilter, grouped
 from propertydesk.roles import is_staff_member, owner_of, worker_of
 from propertydesk.search import number_matches, unit_in
 from repairs.models import (
@@ -306,18 +305,12 @@ _REWORK = Q(to_status=Status.REWORK)
 _FIRST_DISPATCH = Q(from_status=Status.ACCEPTED, to_status=Status.DISPATCHED)
 
 
-def _by(rows, *, at: str, person: str, by: str, **totals) -> dict:
-    keyed = rows.annotate(key=TruncMonth(at)).values("key") if by == "month" else rows.values(key=F(person))
-    return {(row.pop("key").date() if by == "month" else row.pop("key")): row
-            for row in keyed.order_by().annotate(**totals)}
-
-
 def staff_work_order_figures(
     *, start: datetime, end: datetime, estate_id: int | None = None, person_id: int | None = None,
     by: str = "person",
 ) -> dict:
-    """Per person (``by="person"``, keyed by user id) or, for one person, per Shanghai month
-    (``by="month"``, keyed by the month's first day), in [start, end): the orders the
+    """Per person, keyed as ``propertydesk.periods.grouped`` says (``by``: person, month, or
+    both; the person is a user id), in [start, end): the orders the
     worker ``taken`` and ``completed`` (the last completion, after any rework), the orders
     of his ``reworked``, the customers' ratings of his work (``rating_sum`` over ``rated``
     verdicts), and the orders the person dispatched late (``late_dispatch``, the 15-minute
@@ -329,27 +322,35 @@ def staff_work_order_figures(
     order_worker = {"work_order__worker__user_id": person_id} if person_id is not None else {}
     orders = WorkOrder.objects.filter(worker__isnull=False, **estate, **worker)
     parts = [
-        _by(orders.filter(taken_at__gte=start, taken_at__lt=end), at="taken_at", person="worker_id", by=by,
-            taken=Count("*")),
-        _by(orders.filter(completed_at__gte=start, completed_at__lt=end), at="completed_at",
-            person="worker_id", by=by, completed=Count("*")),
-        _by(WorkOrderEvent.objects.filter(_REWORK, at__gte=start, at__lt=end, work_order__worker__isnull=False,
+        grouped(orders.filter(taken_at__gte=start, taken_at__lt=end), at="taken_at", person="worker_id", by=by,
+                taken=Count("*")),
+        grouped(orders.filter(completed_at__gte=start, completed_at__lt=end), at="completed_at",
+                person="worker_id", by=by, completed=Count("*")),
+        grouped(WorkOrderEvent.objects.filter(_REWORK, at__gte=start, at__lt=end, work_order__worker__isnull=False,
+                                              **order_estate, **order_worker),
+                at="at", person="work_order__worker__user_id", by=by,
+                reworked=Count("work_order_id", distinct=True)),
+        grouped(Acceptance.objects.filter(at__gte=start, at__lt=end, work_order__worker__isnull=False,
                                           **order_estate, **order_worker),
-            at="at", person="work_order__worker__user_id", by=by, reworked=Count("work_order_id", distinct=True)),
-        _by(Acceptance.objects.filter(at__gte=start, at__lt=end, work_order__worker__isnull=False,
-                                      **order_estate, **order_worker),
-            at="at", person="work_order__worker__user_id", by=by, rating_sum=Sum("rating"), rated=Count("id")),
-        _by(WorkOrderEvent.objects.filter(
-                _FIRST_DISPATCH, at__gte=start, at__lt=end, actor__isnull=False,
-                work_order__dispatch_late_by__isnull=False, **order_estate,
-                **({"actor_id": person_id} if person_id is not None else {})),
-            at="at", person="actor_id", by=by, late_dispatch=Count("work_order_id", distinct=True)),
+                at="at", person="work_order__worker__user_id", by=by, rating_sum=Sum("rating"), rated=Count("id")),
+        grouped(WorkOrderEvent.objects.filter(
+                    _FIRST_DISPATCH, at__gte=start, at__lt=end, actor__isnull=False,
+                    work_order__dispatch_late_by__isnull=False, **order_estate,
+                    **({"actor_id": person_id} if person_id is not None else {})),
+                at="at", person="actor_id", by=by, late_dispatch=Count("work_order_id", distinct=True)),
     ]
-    if by != "month":
+    if by != MONTH:
         # Taken and completed are read by worker, from their indexes alone; the workers'
         # logins in one more statement.
-        users = dict(Worker.objects.filter(pk__in={*parts[0], *parts[1]}).values_list("pk", "user_id"))
-        parts[:2] = [{users[key]: values for key, values in part.items()} for part in parts[:2]]
+        def worker_of(key):
+            return key[1] if by == PERSON_MONTH else key
+
+        def as_user(key, users):
+            return (key[0], users[key[1]]) if by == PERSON_MONTH else users[key]
+
+        users = dict(Worker.objects.filter(pk__in={worker_of(k) for part in parts[:2] for k in part})
+                     .values_list("pk", "user_id"))
+        parts[:2] = [{as_user(key, users): values for key, values in part.items()} for part in parts[:2]]
     figures: dict = {}
     for part in parts:
         for key, values in part.items():

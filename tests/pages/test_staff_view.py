@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -36,6 +37,14 @@ def frozen():
 @pytest.fixture(autouse=True)
 def in_english(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture(autouse=True)
+def no_kept_months():
+    """Closed months' counts are kept in the cache: each test starts without them."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 _seq = iter(range(1, 10_000))
@@ -178,6 +187,25 @@ def test_a_period_across_the_year_end(client, world):
     assert _as_numbers(rows["anna"]) == (3, 2, 3, 2, 0, 0, 0, None, 0, 2)
     assert _as_numbers(rows["wang"]) == (0, 0, 0, 0, 3, 2, 1, 3.7, 3, 0)
     assert "2026-12-15 to 2027-01-15" in response.content.decode()
+
+
+def test_kept_months_and_live_days_add_up_and_the_second_reading_reads_no_kept_month_again(client, world):
+    # December is closed (kept after the first reading), January runs (read live)
+    query = {"period": "custom", "from": "2026-12-01", "to": "2027-01-31"}
+    client.force_login(world["boss"])
+    url = reverse("staff") + "?period=custom&from=2026-12-01&to=2027-01-31"
+    with CaptureQueriesContext(connection) as first:
+        _response, rows = _figures(client, world, **query)
+    assert _as_numbers(rows["anna"]) == (3, 2, 3, 2, 0, 0, 0, None, 0, 2)
+    assert _as_numbers(rows["wang"]) == (0, 0, 0, 0, 3, 2, 1, 3.7, 3, 0)
+    again = _statements(client, url)
+    assert again < len(first)
+    _response, rows = _figures(client, world, **query)
+    assert _as_numbers(rows["anna"]) == (3, 2, 3, 2, 0, 0, 0, None, 0, 2)
+    # a whole past year: every month kept, the same figures as a hand count
+    _response, rows = _figures(client, world, period="last_year")
+    assert _as_numbers(rows["anna"]) == (1, 1, 1, 1, 0, 0, 0, None, 0, 1)
+    assert _as_numbers(rows["wang"]) == (0, 0, 0, 0, 1, 0, 0, None, 0, 0)
 
 
 def test_an_empty_period_shows_nobody_and_zero_totals(client, world):
