@@ -636,10 +636,10 @@ def operations() -> list[Op]:
         # -- the staff view: every figure one grouped statement over the period's index range
         Op("staff view: all estates, this month", "page", "supervisor", "/staff/",
            floor=lambda s: _staff_floor(s, _month_start(s), s.now)),
-        Op("staff view: all estates, a year", "page", "supervisor",
-           lambda s: f"/staff/?period=custom&from={s.today - timedelta(days=364):%Y-%m-%d}&to={s.today:%Y-%m-%d}",
-           floor=lambda s: _staff_floor(s, timezone.make_aware(datetime.combine(
-               s.today - timedelta(days=364), datetime.min.time())), s.now)),
+        # A year: its closed months' counts per person are kept in the cache for ten minutes
+        # (pages/staff.py), so after the first reading it reads them and this month live.
+        Op("staff view: all estates, this year", "page", "supervisor", "/staff/?period=this_year",
+           floor=lambda s: _staff_floor(s, timezone.make_aware(datetime(s.today.year, 1, 1)), s.now)),
         # -- the owner's portal
         Op("portal home", "page", "owner", "/portal/",
            floor=lambda s: [("SELECT u.id, u.number, e.name, "
