@@ -389,3 +389,32 @@ def rate_checks_of_month(*, month: date) -> QuerySet:
     from callbacks.models import RateCheck
 
     return RateCheck.objects.filter(month=month).select_related("estate").order_by("estate__name", "kind", "payment")
+
+
+# ---- the dashboard's figures
+
+
+def dashboard_month_figures(*, start: datetime, end: datetime, as_of: datetime) -> dict[int, dict[str, tuple]]:
+    """Per estate, the callback figures of the dashboard for [start, end) up to ``as_of``,
+    each a (numerator, denominator) that adds up across months: owner satisfaction
+    (very satisfied or satisfied, of the answers recorded in the period; a corrected
+    answer counts by its correction only) and the supervisors' spot checks. Two grouped
+    queries. The completion rate per kind is ``month_rates``."""
+    from callbacks.models import Satisfaction
+
+    end = min(end, as_of)
+    out: dict[int, dict[str, tuple]] = {}
+    happy = Q(satisfaction__in=(Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED))
+    for row in (CallbackResult.objects.filter(at__gte=start, at__lt=end, corrected_by__isnull=True)
+                .values("callback__estate_id").order_by().annotate(n=Count("pk"), happy=Count("pk", filter=happy))):
+        out.setdefault(row["callback__estate_id"], {})["satisfaction"] = (row["happy"], row["n"])
+    for row in (SpotCheck.objects.filter(at__gte=start, at__lt=end).values("callback__estate_id").order_by()
+                .annotate(n=Count("pk"))):
+        out.setdefault(row["callback__estate_id"], {})["spot_checks"] = (row["n"], None)
+    return out
+
+
+def overdue_per_estate(*, today: date) -> dict[int, int]:
+    """Callbacks still due after their day, per estate (the due-only index)."""
+    return dict(Callback.objects.filter(status=Status.DUE, due_on__lt=today).values_list("estate_id")
+                .annotate(n=Count("pk")).order_by())

@@ -170,6 +170,15 @@ JOBS: tuple[Job, ...] = (
         catch_up=UNTIL_DONE,
     ),
     Job(
+        name="pages.month_facts",
+        schedule=crontab(minute=40),
+        func="pages.jobs.month_facts",
+        description="Hourly: the supervisor's dashboard's figures per estate and month, stored; the running "
+        "month and any month not settled yet (a month goes on moving for a month after its end) computed "
+        "again, settled months left alone. The dashboard reads these and computes only the running month.",
+        catch_up=LATEST,
+    ),
+    Job(
         name="propertydesk.files_sweep",
         schedule=crontab(hour=4, minute=20),
         func="propertydesk.files.sweep_orphans",
