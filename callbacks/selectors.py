@@ -70,11 +70,14 @@ _RELATED = ("estate", "unit__building", "owner", "assignee", "complaint", "work_
 
 def callback_queue(
     *, today: date, bucket: str = "", kind: str = "", assignee_id: int | None = None, unassigned: bool = False,
-    estate=None, status: str = Status.DUE,
+    estate=None, status: str = Status.DUE, moments: dict | None = None,
 ) -> QuerySet[Callback]:
     """The desk's queue. ``bucket``: "today" (due today), "overdue" (due before today),
-    "week" (due within 7 days), or everything."""
+    "week" (due within 7 days), or everything. ``moments``: filters on when things
+    happened (the dashboard's links, e.g. done in a month)."""
     rows = Callback.objects.select_related(*_RELATED)
+    if moments:
+        rows = rows.filter(**moments)
     if status:
         rows = rows.filter(status=status)
     if bucket == "today":

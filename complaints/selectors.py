@@ -59,9 +59,15 @@ def complaint_queryset_for(user) -> QuerySet[Complaint]:
 def complaint_queue(
     *, user, now: datetime, status: str = "", urgency: str = "", department: str = "",
     building_id: int | None = None, overdue: bool = False, query: str = "", assignee_id: int | None = None,
-    category: str = "", estate_id: int | None = None,
+    category: str = "", estate_id: int | None = None, moments: dict | None = None, late: bool = False,
 ) -> QuerySet[Complaint]:
+    """``moments``: filters on when things happened (``{"resolved_at__gte": ...}``, the
+    dashboard's links); ``late``: resolved after the promise."""
     complaints = complaint_queryset_for(user)
+    if moments:
+        complaints = complaints.filter(**moments)
+    if late:
+        complaints = complaints.filter(late_by__isnull=False)
     if status == "open":
         complaints = complaints.filter(status__in=OPEN_STATUSES)
     elif status:

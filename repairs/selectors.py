@@ -82,10 +82,16 @@ def number_or_room(query: str) -> Q:
 
 def work_order_queue(
     *, user, status: str = "", kind: str = "", trade: str = "", estate=None, late: bool = False, query: str = "",
-    open_only: bool = False,
+    open_only: bool = False, moments: dict | None = None, completed_late: bool = False,
 ) -> QuerySet[WorkOrder]:
-    """The work-order list ``user`` may see (work_orders_for), newest first; filters are optional."""
+    """The work-order list ``user`` may see (work_orders_for), newest first; filters are optional.
+    ``moments``: filters on when things happened (the dashboard's links); ``completed_late``:
+    completed after completion_deadline."""
     orders = work_orders_for(user)
+    if moments:
+        orders = orders.filter(**moments)
+    if completed_late:
+        orders = orders.filter(completed_at__gt=completion_deadline())
     if status:
         orders = orders.filter(status=status)
     elif open_only:
