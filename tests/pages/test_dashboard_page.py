@@ -50,7 +50,7 @@ def test_a_supervisor_sees_the_year_end_figures_marked_against_their_targets(cli
     assert figure_value(html, "collection").startswith("61.5 %")
     assert figure_value(html, "recovery").startswith("75.0 %")
     assert figure_value(html, "rating").startswith("4.00 / 5")
-    assert "400 of 650" in card(html, "collection")
+    assert "400 / 650" in card(html, "collection")  # collected of receivable, in the house language
     # the figure links to its list, filtered to the period and the estate
     assert "resolved_from=2025-12-01&amp;resolved_to=2026-01-31" in card(html, "complaints_on_time")
 
