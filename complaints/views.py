@@ -35,7 +35,7 @@ from propertydesk import files
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
 from propertydesk.roles import is_staff_member, owner_of
-from propertydesk.web import day_ranges, owner_required, staff_required
+from propertydesk.web import day_ranges, moments_of, owner_required, params_of, staff_required
 
 # ---- desk ------------------------------------------------------------------
 
@@ -52,9 +52,7 @@ def queue(request):
     filters = form.cleaned_data if form.is_valid() else {}
     now = timezone.now()
     ranges = day_ranges(request.GET, MOMENTS)
-    moments = {}
-    for range_ in ranges:
-        moments.update(range_.filter(f"{range_.name}_at"))
+    moments = moments_of(ranges)
     late = request.GET.get("late") == "1"
     complaints = selectors.complaint_queue(
         user=request.user, now=now, status=filters.get("status") or "",
@@ -71,7 +69,7 @@ def queue(request):
         "form": form, "page": page, "now": now, "query_string": query_string.urlencode(),
         "counts": selectors.status_counts(user=request.user),
         "day_ranges": ranges, "day_range_notes": [_("Resolved after the promise")] if late else [],
-        "kept_params": [pair for range_ in ranges for pair in range_.params] + ([("late", "1")] if late else []),
+        "kept_params": params_of(ranges) + ([("late", "1")] if late else []),
     })
 
 

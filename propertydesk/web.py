@@ -134,3 +134,16 @@ class DayRange:
 def day_ranges(params, labels: dict) -> list[DayRange]:
     """The ranges of ``labels`` ({name: label}) given in the query string."""
     return [r for r in (DayRange(params, name, label) for name, label in labels.items()) if r]
+
+
+def moments_of(ranges: list[DayRange]) -> dict:
+    """The queryset filter of every range, each on the field ``<name>_at``."""
+    out = {}
+    for range_ in ranges:
+        out.update(range_.filter(f"{range_.name}_at"))
+    return out
+
+
+def params_of(ranges: list[DayRange]) -> list[tuple[str, str]]:
+    """The ranges' query-string pairs, for a list's form to keep them."""
+    return [pair for range_ in ranges for pair in range_.params]

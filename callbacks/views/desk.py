@@ -38,7 +38,7 @@ from callbacks.rules import rule_for
 from owners.models import Estate
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
-from propertydesk.web import day_ranges, query_day, staff_required
+from propertydesk.web import day_ranges, moments_of, params_of, query_day, staff_required
 from repairs.signature import signature_from_data_url
 
 VIEW = "callbacks.view_callback"
@@ -87,9 +87,7 @@ def queue(request):
     bucket = request.GET.get("bucket", "") if request.GET.get("bucket") in BUCKETS else ""
     assignee = filters.get("assignee") or ""
     ranges = day_ranges(request.GET, MOMENTS)
-    moments = {}
-    for range_ in ranges:
-        moments.update(range_.filter(f"{range_.name}_at"))
+    moments = moments_of(ranges)
     rows = selectors.callback_queue(
         today=today, bucket=bucket if not status else "", kind=filters.get("kind") or "",
         assignee_id=request.user.pk if assignee == MINE else (int(assignee) if assignee.isdigit() else None),
@@ -127,7 +125,7 @@ def queue(request):
         "form": form, "page": page, "today": today, "query_string": query.urlencode(), "tabs": tabs,
         "status": status, "bucket": bucket, "assignee": assignee, "by_assignee": by_assignee,
         "mine": next((row["n"] for row in by_assignee if row["assignee_id"] == request.user.pk), 0),
-        "day_ranges": ranges, "kept_params": [pair for range_ in ranges for pair in range_.params],
+        "day_ranges": ranges, "kept_params": params_of(ranges),
     })
 
 

@@ -22,7 +22,7 @@ from owners.models import Estate, Unit
 from owners.selectors import owner_of_record
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
-from propertydesk.web import day_ranges, staff_required
+from propertydesk.web import day_ranges, moments_of, params_of, staff_required
 from repairs import selectors, services
 from repairs.forms import (
     ALL,
@@ -79,9 +79,7 @@ def queue(request):
     status = filters.get("status") or ""
     now = timezone.now()
     ranges = day_ranges(request.GET, MOMENTS)
-    moments = {}
-    for range_ in ranges:
-        moments.update(range_.filter(f"{range_.name}_at"))
+    moments = moments_of(ranges)
     completed_late = request.GET.get("completed_late") == "1"
     orders = selectors.work_order_queue(
         user=request.user, status="" if status == ALL else status, open_only=not status, kind=filters.get("kind") or "",
@@ -104,7 +102,7 @@ def queue(request):
         "kpi": {"on_time": on_time, "dispatched": dispatched,
                 "rate": round(on_time * 100 / dispatched, 1) if dispatched else None},
         "day_ranges": ranges, "day_range_notes": [_("Completed after the deadline")] if completed_late else [],
-        "kept_params": [pair for range_ in ranges for pair in range_.params]
+        "kept_params": params_of(ranges)
         + ([("completed_late", "1")] if completed_late else []),
     })
 
