@@ -71,3 +71,10 @@ def test_the_dashboard_in_english_with_its_charts(page_for, screenshot, world):
     expect(page.locator("[data-figure=households] .dashboard-value")).to_contain_text("60.0")
     expect(page.locator("[data-chart=collection] svg")).to_have_count(1)
     screenshot(page, "dashboard-en")
+
+    # on paper: no navigation, no pickers, the figures and the charts
+    page.emulate_media(media="print")
+    expect(page.locator(".dashboard-picker")).to_be_hidden()
+    expect(page.locator(".pd-navbar")).to_be_hidden()
+    expect(page.locator("[data-chart=collection] svg")).to_be_visible()
+    screenshot(page, "dashboard-print-en")
