@@ -269,6 +269,8 @@ class CallbackResult(models.Model):
         verbose_name = _("callback result")
         verbose_name_plural = _("callback results")
         ordering = ["at", "pk"]
+        # The dashboard's owner satisfaction: the answers of a month.
+        indexes = [models.Index(fields=["at"], include=["callback", "satisfaction"], name="callback_result_figures")]
         constraints = [
             models.CheckConstraint(condition=~Q(method="face_to_face") | Q(signature_png__isnull=False),
                                    name="callback_face_to_face_signed"),

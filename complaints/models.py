@@ -214,6 +214,11 @@ class Complaint(models.Model):
             # The hourly callbacks job's repair scan: resolved complaints awaiting their callback.
             models.Index(fields=["resolved_at"], condition=Q(status="resolved"), name="complaint_resolved_at"),
             models.Index(fields=["owner", "received_at"], name="complaint_owner_recent"),
+            # The dashboard's figures of a month (complaints.selectors.dashboard_month_figures)
+            # and its links: resolved or assigned in a period, from the index alone.
+            models.Index(fields=["resolved_at"], include=["estate", "received_at", "late_by"],
+                         name="complaint_resolved_figures"),
+            models.Index(fields=["assigned_at"], include=["estate", "received_at"], name="complaint_assigned_figures"),
             # The desk's queue in its order (complaints.selectors.complaint_queue): open ones
             # (no resolved_at, no closed_at) lead, so the open, overdue and default views read
             # the first entries; the second serves one status and the status tabs' counts.
@@ -457,6 +462,8 @@ class Suggestion(models.Model):
         verbose_name_plural = _("suggestions")
         ordering = ["-received_at"]
         permissions = [("decide_suggestion", _("Can adopt or decline suggestions"))]
+        # The dashboard's adoption rate: suggestions decided in a month, from the index alone.
+        indexes = [models.Index(fields=["decided_at"], include=["estate", "status"], name="suggestion_decided_figures")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status__in=["adopted", "declined"]) | (Q(decided_at__isnull=False) & ~Q(reply="")),

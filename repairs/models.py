@@ -393,6 +393,8 @@ class Acceptance(models.Model):
         verbose_name = _("customer acceptance")
         verbose_name_plural = _("customer acceptances")
         ordering = ["at", "id"]
+        # The dashboard's average rating: the verdicts of a month.
+        indexes = [models.Index(fields=["at"], include=["work_order", "rating"], name="acceptance_at_figures")]
         constraints = [
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="acceptance_rating_1_5"),
             models.CheckConstraint(condition=~Q(signed_on="pad") | Q(signature_png__isnull=False),

@@ -325,23 +325,22 @@ def dashboard_month_figures(*, start: datetime, end: datetime, as_of: datetime) 
     """Per estate, the work-order figures of the dashboard for [start, end) up to ``as_of``,
     each a (numerator, denominator) that adds up across months: dispatched within the
     deadline (004 2.4.1, by the moment dispatched), completed on time (by the moment
-    completed, voided orders aside; completion_deadline), the customers' rating (sum
-    of ratings, verdicts given in the period). Two grouped queries."""
+    completed, of the orders completed or signed off; completion_deadline), the customers'
+    rating (sum of ratings, verdicts given in the period). Three grouped queries."""
     from django.db.models import Sum
 
     end = min(end, as_of)
     out: dict[int, dict[str, tuple]] = {}
-    dispatched = Q(dispatched_at__gte=start, dispatched_at__lt=end)
-    completed = Q(completed_at__gte=start, completed_at__lt=end) & ~Q(status=Status.VOIDED)
-    for row in (WorkOrder.objects.filter(dispatched | completed).values("estate_id").order_by()
-                .annotate(dispatched=Count("pk", filter=dispatched),
-                          dispatched_on_time=Count("pk", filter=dispatched & Q(dispatch_late_by__isnull=True)),
-                          completed=Count("pk", filter=completed),
-                          completed_on_time=Count("pk", filter=completed & Q(completed_at__lte=completion_deadline())))):
-        out.setdefault(row["estate_id"], {}).update({
-            "dispatch_on_time": (row["dispatched_on_time"], row["dispatched"]),
-            "orders_on_time": (row["completed_on_time"], row["completed"]),
-        })
+    for row in (WorkOrder.objects.filter(dispatched_at__gte=start, dispatched_at__lt=end).values("estate_id")
+                .order_by().annotate(n=Count("*"), on_time=Count("dispatched_at", filter=Q(dispatch_late_by__isnull=True)))):
+        out.setdefault(row["estate_id"], {})["dispatch_on_time"] = (row["on_time"], row["n"])
+    # Completed or signed off (an order back in rework counts when it is done again): the
+    # index of finished jobs (workorder_done_at).
+    for row in (WorkOrder.objects.filter(completed_at__gte=start, completed_at__lt=end,
+                                         status__in=(Status.COMPLETED, Status.SIGNED_OFF))
+                .values("estate_id").order_by()
+                .annotate(n=Count("*"), on_time=Count("completed_at", filter=Q(completed_at__lte=completion_deadline())))):
+        out.setdefault(row["estate_id"], {})["orders_on_time"] = (row["on_time"], row["n"])
     for row in (Acceptance.objects.filter(at__gte=start, at__lt=end).values("work_order__estate_id").order_by()
                 .annotate(n=Count("pk"), total=Sum("rating"))):
         out.setdefault(row["work_order__estate_id"], {})["rating"] = (row["total"], row["n"])
