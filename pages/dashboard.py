@@ -2,10 +2,12 @@
 period, each against its target and linked to the list behind it; the last twelve
 months of each as a chart; and what stands open now.
 
-Whole months that are over are read from the stored month facts (pages.MonthFacts,
-kept by the pages.month_facts job), the running month is computed live from the apps'
-selectors (pages.figures.month_figures): a few hundred rows and a dozen grouped
-queries, whatever the data. A month the job has not stored yet is computed live too."""
+Every month is read from the stored month facts (pages.MonthFacts, kept by the
+pages.month_facts job every quarter of an hour): the months that are over, and the
+running month as of the job's last run, with what stood open then. Computed live from
+the apps' selectors at scale, the running month alone took over a second (a month's
+complaints, callbacks, payments); read, the page is a few hundred rows whatever the data.
+A month the job has not stored yet (a new installation) is computed live."""
 
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from callbacks import selectors as callback_selectors
 from complaints import selectors as complaint_selectors
 from owners.models import Estate
 from pages import figures
@@ -66,11 +67,12 @@ def period_months(kind: str, *, today: date, first: date | None = None, last: da
 @dataclass
 class Facts:
     """The month figures the page needs: {(estate id, month): figures}, from the stored
-    facts for months that are over and live for the running month (and any month not
-    stored yet)."""
+    facts (live for a month not stored yet); ``running_as_of``: when the running month's
+    were computed."""
 
     by_estate_month: dict[tuple[int, date], dict]
     live_months: list[date]
+    running_as_of: datetime | None = None
 
     def rows(self, months, estate_id: int | None = None) -> list[dict]:
         wanted = set(months)
@@ -81,20 +83,28 @@ class Facts:
 
 def read_facts(*, months: list[date], now: datetime, estate=None) -> Facts:
     running = timezone.localdate(now).replace(day=1)
-    stored = MonthFacts.objects.filter(month__in=[m for m in months if m < running]).order_by()
+    stored = MonthFacts.objects.filter(month__in=months).order_by()
     if estate is not None:
         stored = stored.filter(estate=estate)
     found: dict[tuple[int, date], dict] = {}
     seen: set[date] = set()
-    for estate_id, month, data in stored.values_list("estate_id", "month", "figures"):
+    running_as_of = None
+    for estate_id, month, data, as_of in stored.values_list("estate_id", "month", "figures", "as_of"):
         found[estate_id, month] = data
         seen.add(month)
-    live = sorted({m for m in months if m >= running or m not in seen})
+        if month == running:
+            running_as_of = as_of if running_as_of is None else min(running_as_of, as_of)
+    live = sorted(m for m in months if m not in seen and m <= running)
     for month in live:
         for estate_id, data in figures.month_figures(month=month, as_of=now).items():
             if estate is None or estate_id == estate.pk:
                 found[estate_id, month] = data
-    return Facts(found, live)
+    if running in live:
+        running_as_of = now
+        for estate_id, data in figures.standing(as_of=now).items():
+            if estate is None or estate_id == estate.pk:
+                found.setdefault((estate_id, running), {})["standing"] = data
+    return Facts(found, live, running_as_of)
 
 
 # ---- links to the lists behind the figures ------------------------------------------------------
@@ -198,7 +208,7 @@ def dashboard(request):
     estates, estate, kind, months, first, last = _selection(request, today=today)
     running = today.replace(day=1)
     trend_months = [running - relativedelta(months=i) for i in range(TREND_MONTHS - 1, -1, -1)]
-    facts = read_facts(months=sorted(set(months) | set(trend_months)), now=now, estate=estate)
+    facts = read_facts(months=sorted(set(months) | set(trend_months) | {running}), now=now, estate=estate)
     period = figures.with_targets(figures.add_up(facts.rows(months, estate.pk if estate else None)),
                                   estate=estate, months=len(months))
     links = figure_links(months=months, estate=estate)
@@ -207,8 +217,11 @@ def dashboard(request):
     def total(per_estate: dict, key=None):
         return sum((per_estate.get(pk, {}).get(key, 0) if key else per_estate.get(pk, 0)) for pk in wanted)
 
-    ages = complaint_selectors.open_by_age_per_estate(as_of=now)
-    age_counts = [sum(ages.get(pk, [0] * len(AGE_LABELS))[i] for pk in wanted) for i in range(len(AGE_LABELS))]
+    # What stood open when the running month was computed (stored beside it).
+    now_open = {estate_id: data.get("standing", {}) for (estate_id, month), data in facts.by_estate_month.items()
+                if month == running}
+    age_counts = [sum((now_open.get(pk, {}).get("ages") or [0] * len(AGE_LABELS))[i] for pk in wanted)
+                  for i in range(len(AGE_LABELS))]
     deposits = renovation_selectors.deposit_totals_per_estate(as_of=now)
     cards = [{"figure": value.figure, "value": value, "link": links[key], "count": int(value.denominator or 0),
               "late_link": links.get({"complaints_on_time": "complaints_late", "dispatch_on_time": "dispatch_late",
@@ -220,11 +233,11 @@ def dashboard(request):
         "includes_running": running in months,
         "cards": cards, "callback_rates": list(period.callback_rates.values()), "links": links,
         "ages": list(zip(AGE_LABELS, age_counts, age_links(now=now, estate=estate))),
-        "overdue_callbacks": total(callback_selectors.overdue_per_estate(today=today)),
+        "overdue_callbacks": sum(now_open.get(pk, {}).get("overdue", 0) for pk in wanted),
         "deposits": {key: total(deposits, key) for key in ("held", "held_count", "due", "due_count")},
         "undelivered": core_selectors.undelivered_figure(as_of=now),
         "trends": trends(facts=facts, months=trend_months, estates=[estate] if estate else estates),
-        "now": now,
+        "now": now, "running_as_of": facts.running_as_of,
         "period_label": _("%(first)s to %(last)s") % {"first": f"{months[0]:%Y-%m}", "last": f"{months[-1]:%Y-%m}"}
         if len(months) > 1 else f"{months[0]:%Y-%m}",
     })

@@ -143,6 +143,19 @@ def month_figures(*, month: date, as_of: datetime) -> dict[int, dict]:
     return out
 
 
+def standing(*, as_of: datetime) -> dict[int, dict]:
+    """What stands open at ``as_of``, per estate, as stored beside the running month's
+    figures: open complaints by age (complaints.selectors.AGE_BUCKETS) and callbacks past
+    their day. Each a full read of the open records' indexes: too slow for a page at
+    scale, so the job stores it and the page reads it."""
+    out: dict[int, dict] = {}
+    for estate_id, counts in complaints.open_by_age_per_estate(as_of=as_of).items():
+        out.setdefault(estate_id, {})["ages"] = counts
+    for estate_id, n in callbacks.overdue_per_estate(today=timezone.localdate(as_of)).items():
+        out.setdefault(estate_id, {})["overdue"] = n
+    return out
+
+
 # ---- a period ----------------------------------------------------------------------------
 
 

@@ -17,11 +17,16 @@ from pages.models import MonthFacts
 def month_facts_store(*, month: date, as_of: datetime, now: datetime) -> int:
     """Compute ``month``'s figures for every estate at ``as_of`` (figures.month_figures)
     and store them, one row per estate (an estate with nothing that month gets a row with
-    no figures, so the month reads as computed). Running it again replaces the rows with
+    no figures, so the month reads as computed); the running month's rows also what
+    stands open (figures.standing). Running it again replaces the rows with
     the same numbers: idempotent, and two runs at once end with one row each (the unique
     constraint, INSERT ... ON CONFLICT UPDATE). Returns the rows written."""
     month = figures.month_start(month)
     computed = figures.month_figures(month=month, as_of=as_of)
+    if month == figures.month_start(timezone.localdate(as_of)):
+        # The running month's rows carry what stands open now, for the page to read.
+        for estate_id, now_open in figures.standing(as_of=as_of).items():
+            computed.setdefault(estate_id, {})["standing"] = now_open
     effective = min(as_of, figures.settles_at(month))
     settled = as_of >= figures.settles_at(month)
     rows = [MonthFacts(estate_id=estate_id, month=month, figures=computed.get(estate_id, {}), as_of=effective,

@@ -142,3 +142,13 @@ def test_the_facts_job_settles_a_month_once_and_leaves_it_alone(world):
     december = MonthFacts.objects.get(estate=world["a"], month=DEC)
     assert december.settled and december.as_of == sh(2026, 2, 1)
     assert december.figures["collection"] == ["250.00", "300.00"]
+
+
+def test_the_running_months_rows_carry_what_stands_open(world):
+    # when: the job's run at noon on 20 January
+    services.month_facts_refresh(as_of=sh(2026, 1, 20, 12), now=sh(2026, 1, 20, 12), months=1)
+
+    # then: c3, received at 8:00, open for less than a day; cb2 past its day (the 6th)
+    a = MonthFacts.objects.get(estate=world["a"], month=JAN).figures["standing"]
+    assert a == {"ages": [1, 0, 0, 0, 0], "overdue": 1}
+    assert "standing" not in MonthFacts.objects.get(estate=world["b"], month=JAN).figures

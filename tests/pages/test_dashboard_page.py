@@ -114,3 +114,23 @@ def test_the_dashboards_queries_do_not_grow_with_the_months(client, world, march
         client.get(reverse("dashboard"), {"period": "last_year"})
 
     assert len(year) == len(month)
+
+
+def test_the_page_reads_the_running_month_as_the_job_stored_it(client, world, time_machine):
+    # given: the job ran at noon on 20 January; a complaint resolved after it
+    services.month_facts_refresh(as_of=sh(2026, 1, 20, 12), now=sh(2026, 1, 20, 12), months=3)
+    time_machine.move_to(sh(2026, 1, 20, 12, 10), tick=False)
+    world["c3"].__class__.objects.filter(pk=world["c3"].pk).update(
+        status="resolved", department="security", assigned_at=sh(2026, 1, 20, 12, 5),
+        resolved_at=sh(2026, 1, 20, 12, 5))
+    client.force_login(world["boss"])
+
+    # when
+    html = client.get(reverse("dashboard"), {"estate": world["a"].pk}).content.decode()
+
+    # then: January as of noon (c2 resolved late: 0 of 1), c3 still open under a day,
+    # and the page says when it was computed
+    assert figure_value(html, "complaints_on_time").startswith("0.0 %")
+    assert "2026-01-20 12:00" in html
+    assert re.search(r"不足1天 <span class=\"badge text-bg-light\">1</span>", html)
+    assert re.search(r"逾期回访</a><span class=\"text-danger fw-semibold\">1</span>", html)
