@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
@@ -29,7 +30,6 @@ from pages import figures
 from pages.models import MonthFacts
 from propertydesk import selectors as core_selectors
 from propertydesk.web import query_day, staff_required
-from renovation import selectors as renovation_selectors
 
 PERIODS = (
     ("month", gettext_lazy("This month")),
@@ -73,6 +73,7 @@ class Facts:
     by_estate_month: dict[tuple[int, date], dict]
     live_months: list[date]
     running_as_of: datetime | None = None
+    missing: list[date] | None = None
 
     def rows(self, months, estate_id: int | None = None) -> list[dict]:
         wanted = set(months)
@@ -94,7 +95,11 @@ def read_facts(*, months: list[date], now: datetime, estate=None) -> Facts:
         seen.add(month)
         if month == running:
             running_as_of = as_of if running_as_of is None else min(running_as_of, as_of)
-    live = sorted(m for m in months if m not in seen and m <= running)
+    # Only the running month is computed here when the job has not stored it (a new
+    # installation): any other month would cost as much again. A month not stored is
+    # shown missing until the job has run.
+    live = [running] if running in months and running not in seen else []
+    missing = sorted(m for m in months if m not in seen and m < running)
     for month in live:
         for estate_id, data in figures.month_figures(month=month, as_of=now).items():
             if estate is None or estate_id == estate.pk:
@@ -104,7 +109,7 @@ def read_facts(*, months: list[date], now: datetime, estate=None) -> Facts:
         for estate_id, data in figures.standing(as_of=now).items():
             if estate is None or estate_id == estate.pk:
                 found.setdefault((estate_id, running), {})["standing"] = data
-    return Facts(found, live, running_as_of)
+    return Facts(found, live, running_as_of, missing)
 
 
 # ---- links to the lists behind the figures ------------------------------------------------------
@@ -171,18 +176,29 @@ AGE_LABELS = (gettext_lazy("under a day"), gettext_lazy("1–3 days"), gettext_l
 
 def trends(*, facts: Facts, months: list[date], estates: list[Estate]) -> dict:
     """Each figure's last twelve months per estate, for the charts (data only: the page's
-    script draws them)."""
-    series = {figure.key: [] for figure in figures.FIGURES}
-    for estate in estates:
-        per_month = [figures.add_up(facts.rows([month], estate.pk)) for month in months]
-        for figure in figures.FIGURES:
-            values = [period.values[figure.key].value for period in per_month]
-            series[figure.key].append({"name": estate.name,
-                                       "data": [None if v is None else float(v) for v in values]})
+    script draws them). A month's value is its own numerator over its own denominator."""
+    def point(figure, data):
+        # A chart's point, in floats (figures.Figure.value's rules, without its rounding).
+        pair = data.get(figure.key) if data else None
+        if not pair:  # nothing that month: no point, but a count of none is 0
+            return 0.0 if figure.unit == figures.COUNT and data is not None else None
+        numerator = float(pair[0] or 0)
+        if figure.unit == figures.COUNT:
+            return numerator
+        denominator = float(pair[1] or 0)
+        if not denominator:
+            return None
+        scale = {figures.RATE: 100, figures.HOURS: 1 / 3600}.get(figure.unit, 1)
+        return round(numerator * scale / denominator, 2)
+
     return {
         "months": [f"{month:%Y-%m}" for month in months],
         "figures": [{"key": figure.key, "label": str(figure.label), "unit": figure.unit,
-                     "series": series[figure.key]} for figure in figures.FIGURES],
+                     "series": [{"name": estate.name,
+                                 "data": [point(figure, facts.by_estate_month.get((estate.pk, month)))
+                                          for month in months]}
+                                for estate in estates]}
+                    for figure in figures.FIGURES],
     }
 
 
@@ -214,15 +230,11 @@ def dashboard(request):
     links = figure_links(months=months, estate=estate)
     wanted = [estate.pk] if estate else [e.pk for e in estates]
 
-    def total(per_estate: dict, key=None):
-        return sum((per_estate.get(pk, {}).get(key, 0) if key else per_estate.get(pk, 0)) for pk in wanted)
-
     # What stood open when the running month was computed (stored beside it).
     now_open = {estate_id: data.get("standing", {}) for (estate_id, month), data in facts.by_estate_month.items()
                 if month == running}
     age_counts = [sum((now_open.get(pk, {}).get("ages") or [0] * len(AGE_LABELS))[i] for pk in wanted)
                   for i in range(len(AGE_LABELS))]
-    deposits = renovation_selectors.deposit_totals_per_estate(as_of=now)
     cards = [{"figure": value.figure, "value": value, "link": links[key], "count": int(value.denominator or 0),
               "late_link": links.get({"complaints_on_time": "complaints_late", "dispatch_on_time": "dispatch_late",
                                       "orders_on_time": "orders_late"}.get(key, ""))}
@@ -234,10 +246,13 @@ def dashboard(request):
         "cards": cards, "callback_rates": list(period.callback_rates.values()), "links": links,
         "ages": list(zip(AGE_LABELS, age_counts, age_links(now=now, estate=estate))),
         "overdue_callbacks": sum(now_open.get(pk, {}).get("overdue", 0) for pk in wanted),
-        "deposits": {key: total(deposits, key) for key in ("held", "held_count", "due", "due_count")},
+        "deposits": {key: cast(sum((Decimal(now_open.get(pk, {}).get("deposits", {}).get(key, 0)) for pk in wanted),
+                                   Decimal(0)))
+                     for key, cast in (("held", Decimal), ("held_count", int), ("due", Decimal), ("due_count", int))},
         "undelivered": core_selectors.undelivered_figure(as_of=now),
         "trends": trends(facts=facts, months=trend_months, estates=[estate] if estate else estates),
         "now": now, "running_as_of": facts.running_as_of,
+        "missing": [f"{month:%Y-%m}" for month in facts.missing if month in months],
         "period_label": _("%(first)s to %(last)s") % {"first": f"{months[0]:%Y-%m}", "last": f"{months[-1]:%Y-%m}"}
         if len(months) > 1 else f"{months[0]:%Y-%m}",
     })

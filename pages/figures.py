@@ -27,6 +27,7 @@ from callbacks import selectors as callbacks
 from callbacks.models import Kind as CallbackKind
 from complaints import selectors as complaints
 from fees import selectors as fees
+from renovation import selectors as renovation
 from repairs import selectors as repairs
 
 # A month's figures are final this many months after it ends.
@@ -145,14 +146,16 @@ def month_figures(*, month: date, as_of: datetime) -> dict[int, dict]:
 
 def standing(*, as_of: datetime) -> dict[int, dict]:
     """What stands open at ``as_of``, per estate, as stored beside the running month's
-    figures: open complaints by age (complaints.selectors.AGE_BUCKETS) and callbacks past
-    their day. Each a full read of the open records' indexes: too slow for a page at
+    figures: open complaints by age (complaints.selectors.AGE_BUCKETS), callbacks past
+    their day, renovation deposits held and due. Each a full read of the open records' indexes: too slow for a page at
     scale, so the job stores it and the page reads it."""
     out: dict[int, dict] = {}
     for estate_id, counts in complaints.open_by_age_per_estate(as_of=as_of).items():
         out.setdefault(estate_id, {})["ages"] = counts
     for estate_id, n in callbacks.overdue_per_estate(today=timezone.localdate(as_of)).items():
         out.setdefault(estate_id, {})["overdue"] = n
+    for estate_id, deposits in renovation.deposit_totals_per_estate(as_of=as_of).items():
+        out.setdefault(estate_id, {})["deposits"] = {key: str(value) for key, value in deposits.items()}
     return out
 
 

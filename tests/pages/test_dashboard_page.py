@@ -71,6 +71,8 @@ def test_an_estate_and_an_empty_period_show_dashes_not_errors(client, world, mar
     assert figure_value(html, "complaints_on_time") == "—"
     assert figure_value(html, "collection") == "—"
     assert "乙花园" in html
+    # the job has not run: the month is said to be missing, not computed for the page
+    assert re.search(r"以下月份尚未计算[^<]*2025-10", html)
 
 
 def test_only_supervisors_open_the_dashboard(client, world):
