@@ -27,6 +27,8 @@ from callbacks import selectors as callbacks
 from callbacks.models import Kind as CallbackKind
 from complaints import selectors as complaints
 from fees import selectors as fees
+from owners.models import Estate
+from propertydesk import selectors as core
 from renovation import selectors as renovation
 from repairs import selectors as repairs
 
@@ -147,7 +149,7 @@ def month_figures(*, month: date, as_of: datetime) -> dict[int, dict]:
 def standing(*, as_of: datetime) -> dict[int, dict]:
     """What stands open at ``as_of``, per estate, as stored beside the running month's
     figures: open complaints by age (complaints.selectors.AGE_BUCKETS), callbacks past
-    their day, renovation deposits held and due. Each a full read of the open records' indexes: too slow for a page at
+    their day, renovation deposits held and due, messages not delivered (all estates'). Each a full read of the open records' indexes: too slow for a page at
     scale, so the job stores it and the page reads it."""
     out: dict[int, dict] = {}
     for estate_id, counts in complaints.open_by_age_per_estate(as_of=as_of).items():
@@ -156,6 +158,10 @@ def standing(*, as_of: datetime) -> dict[int, dict]:
         out.setdefault(estate_id, {})["overdue"] = n
     for estate_id, deposits in renovation.deposit_totals_per_estate(as_of=as_of).items():
         out.setdefault(estate_id, {})["deposits"] = {key: str(value) for key, value in deposits.items()}
+    # Messages are nobody's estate's: the same count on every estate's row.
+    undelivered = core.undelivered_figure(as_of=as_of).total
+    for estate_id in Estate.objects.values_list("pk", flat=True):
+        out.setdefault(estate_id, {})["undelivered"] = undelivered
     return out
 
 
