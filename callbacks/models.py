@@ -274,6 +274,8 @@ class CallbackResult(models.Model):
         indexes = [
             models.Index(fields=["at"], include=["recorded_by", "callback"],
                          condition=Q(corrects__isnull=True, recorded_by__isnull=False), name="callback_result_staff"),
+            # The dashboard's owner satisfaction: the answers of a month.
+            models.Index(fields=["at"], include=["callback", "satisfaction"], name="callback_result_figures"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(method="face_to_face") | Q(signature_png__isnull=False),

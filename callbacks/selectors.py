@@ -73,11 +73,14 @@ _RELATED = ("estate", "unit__building", "owner", "assignee", "complaint", "work_
 
 def callback_queue(
     *, today: date, bucket: str = "", kind: str = "", assignee_id: int | None = None, unassigned: bool = False,
-    estate=None, status: str = Status.DUE,
+    estate=None, status: str = Status.DUE, moments: dict | None = None,
 ) -> QuerySet[Callback]:
     """The desk's queue. ``bucket``: "today" (due today), "overdue" (due before today),
-    "week" (due within 7 days), or everything."""
+    "week" (due within 7 days), or everything. ``moments``: filters on when things
+    happened (the dashboard's links, e.g. done in a month)."""
     rows = Callback.objects.select_related(*_RELATED)
+    if moments:
+        rows = rows.filter(**moments)
     if status:
         rows = rows.filter(status=status)
     if bucket == "today":
@@ -437,3 +440,30 @@ def staff_figure_callbacks(callbacks: QuerySet[Callback], *, figure: FigureFilte
     if figure.figure == "on_time":
         results = results.annotate(day=TruncDate("at")).filter(_ON_TIME)
     return callbacks.filter(Exists(results))
+# ---- the dashboard's figures
+
+
+def dashboard_month_figures(*, start: datetime, end: datetime, as_of: datetime) -> dict[int, dict[str, tuple]]:
+    """Per estate, the callback figures of the dashboard for [start, end) up to ``as_of``,
+    each a (numerator, denominator) that adds up across months: owner satisfaction
+    (very satisfied or satisfied, of the answers recorded in the period; a corrected
+    answer counts by its correction only) and the supervisors' spot checks. Two grouped
+    queries. The completion rate per kind is ``month_rates``."""
+    from callbacks.models import Satisfaction
+
+    end = min(end, as_of)
+    out: dict[int, dict[str, tuple]] = {}
+    happy = Q(satisfaction__in=(Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED))
+    for row in (CallbackResult.objects.filter(at__gte=start, at__lt=end, corrected_by__isnull=True)
+                .values("callback__estate_id").order_by().annotate(n=Count("pk"), happy=Count("pk", filter=happy))):
+        out.setdefault(row["callback__estate_id"], {})["satisfaction"] = (row["happy"], row["n"])
+    for row in (SpotCheck.objects.filter(at__gte=start, at__lt=end).values("callback__estate_id").order_by()
+                .annotate(n=Count("pk"))):
+        out.setdefault(row["callback__estate_id"], {})["spot_checks"] = (row["n"], None)
+    return out
+
+
+def overdue_per_estate(*, today: date) -> dict[int, int]:
+    """Callbacks still due after their day, per estate (the due-only index)."""
+    return dict(Callback.objects.filter(status=Status.DUE, due_on__lt=today).values_list("estate_id")
+                .annotate(n=Count("pk")).order_by())

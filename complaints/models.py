@@ -218,6 +218,11 @@ class Complaint(models.Model):
             # complaints with a person named, grouped by that person, from the index alone.
             models.Index(fields=["resolved_at"], include=["assignee", "estate", "late_by"],
                          condition=Q(assignee__isnull=False), name="complaint_staff_resolved"),
+            # The dashboard's figures of a month (complaints.selectors.dashboard_month_figures)
+            # and its links: resolved or assigned in a period, from the index alone.
+            models.Index(fields=["resolved_at"], include=["estate", "received_at", "late_by"],
+                         name="complaint_resolved_figures"),
+            models.Index(fields=["assigned_at"], include=["estate", "received_at"], name="complaint_assigned_figures"),
             # The desk's queue in its order (complaints.selectors.complaint_queue): open ones
             # (no resolved_at, no closed_at) lead, so the open, overdue and default views read
             # the first entries; the second serves one status and the status tabs' counts.
@@ -461,6 +466,8 @@ class Suggestion(models.Model):
         verbose_name_plural = _("suggestions")
         ordering = ["-received_at"]
         permissions = [("decide_suggestion", _("Can adopt or decline suggestions"))]
+        # The dashboard's adoption rate: suggestions decided in a month, from the index alone.
+        indexes = [models.Index(fields=["decided_at"], include=["estate", "status"], name="suggestion_decided_figures")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status__in=["adopted", "declined"]) | (Q(decided_at__isnull=False) & ~Q(reply="")),

@@ -61,9 +61,15 @@ def complaint_queryset_for(user) -> QuerySet[Complaint]:
 def complaint_queue(
     *, user, now: datetime, status: str = "", urgency: str = "", department: str = "",
     building_id: int | None = None, overdue: bool = False, query: str = "", assignee_id: int | None = None,
-    category: str = "", estate_id: int | None = None,
+    category: str = "", estate_id: int | None = None, moments: dict | None = None, late: bool = False,
 ) -> QuerySet[Complaint]:
+    """``moments``: filters on when things happened (``{"resolved_at__gte": ...}``, the
+    dashboard's links); ``late``: resolved after the promise."""
     complaints = complaint_queryset_for(user)
+    if moments:
+        complaints = complaints.filter(**moments)
+    if late:
+        complaints = complaints.filter(late_by__isnull=False)
     if status == "open":
         complaints = complaints.filter(status__in=OPEN_STATUSES)
     elif status:
@@ -354,3 +360,60 @@ def staff_figure_complaints(complaints: QuerySet[Complaint], *, figure: FigureFi
     if figure.figure == "on_time":
         complaints = complaints.filter(late_by__isnull=True)
     return complaints
+# ---- the dashboard's figures
+
+
+def _seconds(expression):
+    """A duration in whole seconds, summable (PostgreSQL's extract(epoch ...))."""
+    from django.db.models import BigIntegerField, Func
+
+    return Func(expression, function="EXTRACT", template="(%(function)s(EPOCH FROM %(expressions)s))::bigint",
+                output_field=BigIntegerField())
+
+
+def dashboard_month_figures(*, start: datetime, end: datetime, as_of: datetime) -> dict[int, dict[str, tuple]]:
+    """Per estate, the complaint and suggestion figures of the dashboard (domain §9) for
+    the moments in [start, end) up to ``as_of``, each a (numerator, denominator) that adds
+    up across months: handled on time (resolved within the promise, resolved), first
+    response (seconds from received to assigned, complaints assigned), resolution time
+    (seconds from received to resolved, complaints resolved), suggestion adoption
+    (adopted, decided). Each figure is counted in the month of its own moment (resolved,
+    assigned, decided), so a month's figures stay put once it is over. Three grouped
+    queries, whatever the estates, each read from an index alone."""
+    from django.db.models import Sum
+
+    end = min(end, as_of)
+    out: dict[int, dict[str, tuple]] = {}
+    # Two aggregates, each read from its covering index (complaint_resolved_figures,
+    # complaint_assigned_figures).
+    for row in (Complaint.objects.filter(resolved_at__gte=start, resolved_at__lt=end).values("estate_id").order_by()
+                .annotate(resolved=Count("*"), on_time=Count("received_at", filter=Q(late_by__isnull=True)),
+                          resolving=Sum(_seconds(F("resolved_at") - F("received_at"))))):
+        out.setdefault(row["estate_id"], {}).update({
+            "complaints_on_time": (row["on_time"], row["resolved"]),
+            "resolution_time": (row["resolving"] or 0, row["resolved"]),
+        })
+    for row in (Complaint.objects.filter(assigned_at__gte=start, assigned_at__lt=end).values("estate_id").order_by()
+                .annotate(assigned=Count("*"), responding=Sum(_seconds(F("assigned_at") - F("received_at"))))):
+        out.setdefault(row["estate_id"], {})["first_response"] = (row["responding"] or 0, row["assigned"])
+    for row in (Suggestion.objects.filter(decided_at__gte=start, decided_at__lt=end).values("estate_id")
+                .order_by().annotate(decided=Count("pk"),
+                                     adopted=Count("pk", filter=Q(status=SuggestionStatus.ADOPTED)))):
+        out.setdefault(row["estate_id"], {})["suggestions_adopted"] = (row["adopted"], row["decided"])
+    return out
+
+
+def open_by_age_per_estate(*, as_of: datetime) -> dict[int, list[int]]:
+    """Open complaints per estate by days since received, in the buckets of AGE_BUCKETS
+    (<1, 1–3, 3–7, 7–30, 30+): one grouped query over the open-only index."""
+    from django.db.models import Case, When
+
+    bucket = Case(*[When(received_at__gt=as_of - timedelta(days=high), then=Value(i))
+                    for i, (_low, high) in enumerate(AGE_BUCKETS) if high is not None],
+                  default=Value(len(AGE_BUCKETS) - 1), output_field=IntegerField())
+    out: dict[int, list[int]] = {}
+    for estate_id, i, n in (Complaint.objects.filter(status__in=OPEN_STATUSES, received_at__lte=as_of)
+                            .annotate(bucket=bucket).values_list("estate_id", "bucket").annotate(n=Count("pk"))
+                            .order_by()):
+        out.setdefault(estate_id, [0] * len(AGE_BUCKETS))[i] += n
+    return out

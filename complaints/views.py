@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from complaints import selectors, services
@@ -34,9 +35,14 @@ from propertydesk import files, periods
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
 from propertydesk.roles import is_staff_member, owner_of
-from propertydesk.web import owner_required, staff_required
+from propertydesk.web import day_ranges, moments_of, owner_required, params_of, staff_required
 
 # ---- desk ------------------------------------------------------------------
+
+
+# The queue's filters on when things happened (the dashboard's links): ?resolved_from=…&resolved_to=…
+MOMENTS = {"received": gettext_lazy("Received"), "assigned": gettext_lazy("Assigned"),
+           "resolved": gettext_lazy("Resolved")}
 
 
 @staff_required
@@ -45,13 +51,16 @@ def queue(request):
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     now = timezone.now()
+    ranges = day_ranges(request.GET, MOMENTS)
+    moments = moments_of(ranges)
+    late = request.GET.get("late") == "1"
     complaints = selectors.complaint_queue(
         user=request.user, now=now, status=filters.get("status") or "",
         urgency=filters.get("urgency") or "", department=filters.get("department") or "",
         estate_id=getattr(filters.get("estate"), "pk", None),
         building_id=getattr(filters.get("building"), "pk", None), overdue=bool(filters.get("overdue")),
         category=filters.get("category") or "",
-        query=filters.get("q") or "",
+        query=filters.get("q") or "", moments=moments, late=late,
     )
     # A figure of the staff view opens this list narrowed to what it counts.
     figure = periods.figure_from_query(request.GET, figures=selectors.STAFF_FIGURES)
@@ -64,6 +73,8 @@ def queue(request):
         "form": form, "page": page, "now": now, "query_string": query_string.urlencode(),
         "counts": selectors.status_counts(user=request.user),
         "figure_filter": periods.figure_banner(figure, labels=selectors.STAFF_FIGURES),
+        "day_ranges": ranges, "day_range_notes": [_("Resolved after the promise")] if late else [],
+        "kept_params": params_of(ranges) + ([("late", "1")] if late else []),
     })
 
 
@@ -201,8 +212,15 @@ def suggestion_list(request):
     status = request.GET.get("status", "")
     if status:
         suggestions = suggestions.filter(status=status)
+    # The dashboard's links: decided in a period, of one estate.
+    ranges = day_ranges(request.GET, {"decided": gettext_lazy("Decided")})
+    for range_ in ranges:
+        suggestions = suggestions.filter(**range_.filter("decided_at"))
+    estate = request.GET.get("estate", "")
+    if estate.isdigit():
+        suggestions = suggestions.filter(estate_id=int(estate))
     page = Paginator(suggestions, 30).get_page(request.GET.get("page"))
-    return render(request, "complaints/suggestion_list.html", {"page": page, "status": status})
+    return render(request, "complaints/suggestion_list.html", {"page": page, "status": status, "day_ranges": ranges})
 
 
 @staff_required

@@ -640,6 +640,17 @@ def operations() -> list[Op]:
         # (pages/staff.py), so after the first reading it reads them and this month live.
         Op("staff view: all estates, this year", "page", "supervisor", "/staff/?period=this_year",
            floor=lambda s: _staff_floor(s, timezone.make_aware(datetime(s.today.year, 1, 1)), s.now)),
+        # -- the supervisor's dashboard: months that are over from the stored facts, the
+        # running month live (pages/dashboard.py)
+        Op("dashboard: all estates, this month", "page", "supervisor", "/dashboard/",
+           floor=lambda s: _dashboard_floor(s, months=[s.today.replace(day=1)])),
+        Op("dashboard: one estate, this year", "page", "supervisor",
+           lambda s: f"/dashboard/?period=year&estate={s.estate_id}",
+           floor=lambda s: _dashboard_floor(s, months=[s.today.replace(month=m, day=1)
+                                                       for m in range(1, s.today.month + 1)],
+                                            estate_id=s.estate_id)),
+        Op("dashboard: all estates, last year", "page", "supervisor", "/dashboard/?period=last_year",
+           floor=lambda s: _dashboard_floor(s, months=[date(s.today.year - 1, m, 1) for m in range(1, 13)])),
         # -- the owner's portal
         Op("portal home", "page", "owner", "/portal/",
            floor=lambda s: [("SELECT u.id, u.number, e.name, "
@@ -894,10 +905,119 @@ def job_operations() -> list[Op]:
                              "WHERE event_at >= %s AND event_at < %s GROUP BY estate_id, kind",
                              [s.month - relativedelta(months=1), s.month])]),
         Op("job owners.registry_check", "job", job="owners.registry_check", at=lambda s: _local(s.today, 3)),
+        # At its busiest in a steady state: on the 1st, the month just over and the running
+        # one computed (the month before that settles at the same run).
+        Op("job pages.month_facts (the 1st: three months computed)", "job", job="pages.month_facts",
+           at=lambda s: _local((s.today + relativedelta(months=1)).replace(day=1), 0, 40),
+           setup=_facts_before_the_1st,
+           floor=lambda s: [part for month in _facts_months(s) for part in _month_facts_floor(month)]),
         Op("job renovation.daily", "job", job="renovation.daily", at=lambda s: _local(s.today, 8),
            floor=lambda s: _renovation_daily_floor(s.today)),
         Op("job propertydesk.outbox_sweep", "job", job="propertydesk.outbox_sweep",
            at=lambda s: _local(s.today, 10, 9)),
+    ]
+
+
+def _dashboard_floor(s: Samples, *, months: list[date], estate_id: int | None = None) -> list[tuple[str, list]]:
+    """What the supervisor's dashboard shows, statement by statement: the stored month facts
+    of the months that are over (the period's and the twelve of the trends), the running
+    month's figures grouped by estate from each table, and what stands open now."""
+    running = s.today.replace(day=1)
+    start, end = _month_start(s), _month_start(s) + relativedelta(months=1)
+    closed = sorted({m for m in months if m < running}
+                    | {running - relativedelta(months=i) for i in range(1, 12)})
+    where = "" if estate_id is None else f" AND estate_id = {int(estate_id)}"
+    now, today = s.now, s.today
+    return [
+        ESTATES,
+        (f"SELECT estate_id, month, figures FROM pages_monthfacts WHERE month = ANY(%s){where}", [closed]),
+        ("SELECT estate_id, count(*) FILTER (WHERE resolved_at >= %s), count(*) FILTER (WHERE resolved_at >= %s "
+         "AND late_by IS NULL), sum(extract(epoch FROM resolved_at - received_at)) FILTER (WHERE resolved_at >= %s), "
+         "count(*) FILTER (WHERE assigned_at >= %s), sum(extract(epoch FROM assigned_at - received_at)) "
+         "FILTER (WHERE assigned_at >= %s) FROM complaints_complaint WHERE (resolved_at >= %s AND resolved_at < %s) "
+         "OR (assigned_at >= %s AND assigned_at < %s) GROUP BY estate_id",
+         [start, start, start, start, start, start, end, start, end]),
+        ("SELECT estate_id, count(*), count(*) FILTER (WHERE status = 'adopted') FROM complaints_suggestion "
+         "WHERE decided_at >= %s AND decided_at < %s GROUP BY estate_id", [start, end]),
+        ("SELECT estate_id, count(*) FILTER (WHERE dispatched_at >= %s), count(*) FILTER (WHERE dispatched_at >= %s "
+         "AND dispatch_late_by IS NULL), count(*) FILTER (WHERE completed_at >= %s), count(*) FILTER (WHERE "
+         "completed_at >= %s AND completed_at <= coalesce(planned_end_at, appointment_at + interval '4 hours', "
+         "registered_at + interval '72 hours')) FROM repairs_workorder WHERE (dispatched_at >= %s AND dispatched_at "
+         "< %s) OR (completed_at >= %s AND completed_at < %s) GROUP BY estate_id",
+         [start, start, start, start, start, end, start, end]),
+        ("SELECT w.estate_id, count(*), sum(a.rating) FROM repairs_acceptance a JOIN repairs_workorder w "
+         "ON w.id = a.work_order_id WHERE a.at >= %s AND a.at < %s GROUP BY w.estate_id", [start, end]),
+        ("SELECT c.estate_id, count(*), count(*) FILTER (WHERE r.satisfaction IN ('very_satisfied', 'satisfied')) "
+         "FROM callbacks_callbackresult r JOIN callbacks_callback c ON c.id = r.callback_id WHERE r.at >= %s "
+         "AND r.at < %s AND NOT EXISTS (SELECT 1 FROM callbacks_callbackresult n WHERE n.corrects_id = r.id) "
+         "GROUP BY c.estate_id", [start, end]),
+        ("SELECT c.estate_id, count(*) FROM callbacks_spotcheck k JOIN callbacks_callback c ON c.id = k.callback_id "
+         "WHERE k.at >= %s AND k.at < %s GROUP BY c.estate_id", [start, end]),
+        ("SELECT estate_id, kind, count(*), count(*) FILTER (WHERE status = 'done') FROM callbacks_callback "
+         "WHERE event_at >= %s AND event_at < %s AND due_on <= %s AND status <> 'cancelled' GROUP BY 1, 2",
+         [start, end, today]),
+        ("SELECT estate_id, sum(amount), sum(paid), count(*), count(*) FILTER (WHERE status = 'paid') FROM fees_bill "
+         "WHERE period = %s GROUP BY estate_id", [running]),
+        ("SELECT b.estate_id, sum(a.amount) FROM fees_allocation a JOIN fees_payment p ON p.id = a.payment_id "
+         "JOIN fees_bill b ON b.id = a.bill_id WHERE p.reversed_at IS NULL AND b.period < %s AND p.received_at >= %s "
+         "GROUP BY b.estate_id", [running, start]),
+        ("SELECT estate_id, sum(amount - paid) FROM fees_bill WHERE status IN ('open', 'part_paid') AND period < %s "
+         "GROUP BY estate_id", [running]),
+        # standing now
+        ("SELECT estate_id, width_bucket(extract(epoch FROM %s - received_at) / 86400, ARRAY[1, 3, 7, 30]), "
+         "count(*) FROM complaints_complaint WHERE status IN ('received', 'assigned', 'in_progress') GROUP BY 1, 2",
+         [now]),
+        ("SELECT estate_id, count(*) FROM callbacks_callback WHERE status = 'due' AND due_on < %s GROUP BY 1",
+         [today]),
+        ("SELECT r.estate_id, sum(c.amount), count(*), sum(c.amount) FILTER (WHERE r.deposits_due_on <= %s), "
+         "count(*) FILTER (WHERE r.deposits_due_on <= %s) FROM renovation_renovationcharge c JOIN "
+         "renovation_renovation r ON r.id = c.renovation_id WHERE c.kind IN ('owner_deposit', 'contractor_deposit') "
+         "AND NOT EXISTS (SELECT 1 FROM renovation_depositrefund f WHERE f.deposit_id = c.id) GROUP BY 1",
+         [today, today]),
+        ("SELECT channel, status, count(*), min(created_at) FROM propertydesk_delivery WHERE status IN "
+         "('pending', 'sending', 'failed', 'given_up') AND channel <> 'inbox' AND created_at <= %s GROUP BY 1, 2",
+         [now]),
+    ]
+
+
+def _facts_months(s: Samples) -> list[date]:
+    first = (s.today + relativedelta(months=1)).replace(day=1)
+    return [first - relativedelta(months=2), first - relativedelta(months=1), first]
+
+
+def _facts_before_the_1st(s: Samples, at: datetime):
+    """The month facts as the hourly runs of the month before left them: every month
+    stored, the last two not settled."""
+    from pages.models import MonthFacts
+    from pages.services import month_facts_store
+
+    months = _facts_months(s)
+    MonthFacts.objects.filter(month__in=months).delete()
+    for month in months[:2]:
+        month_facts_store(month=month, as_of=at - timedelta(hours=1), now=at - timedelta(hours=1))
+
+
+def _month_facts_floor(month: date) -> list[tuple[str, list]]:
+    """A month's figures from each table, grouped by estate, and its rows written."""
+    start = timezone.make_aware(datetime(month.year, month.month, 1))
+    end = start + relativedelta(months=1)
+    return [
+        ("SELECT estate_id, count(*), sum(extract(epoch FROM resolved_at - received_at)) FROM complaints_complaint "
+         "WHERE resolved_at >= %s AND resolved_at < %s GROUP BY 1", [start, end]),
+        ("SELECT estate_id, count(*) FROM complaints_suggestion WHERE decided_at >= %s AND decided_at < %s "
+         "GROUP BY 1", [start, end]),
+        ("SELECT estate_id, count(*), count(dispatch_late_by) FROM repairs_workorder WHERE dispatched_at >= %s "
+         "AND dispatched_at < %s GROUP BY 1", [start, end]),
+        ("SELECT c.estate_id, count(*) FROM callbacks_callbackresult r JOIN callbacks_callback c "
+         "ON c.id = r.callback_id WHERE r.at >= %s AND r.at < %s GROUP BY 1", [start, end]),
+        ("SELECT estate_id, kind, count(*), count(done_at) FROM callbacks_callback WHERE event_at >= %s "
+         "AND event_at < %s GROUP BY 1, 2", [start, end]),
+        ("SELECT estate_id, sum(amount), sum(paid), count(*) FROM fees_bill WHERE period = %s GROUP BY 1", [month]),
+        ("SELECT b.estate_id, sum(a.amount) FROM fees_allocation a JOIN fees_payment p ON p.id = a.payment_id "
+         "JOIN fees_bill b ON b.id = a.bill_id WHERE b.period < %s AND p.received_at >= %s GROUP BY 1",
+         [month, start]),
+        ("SELECT estate_id, sum(amount - paid) FROM fees_bill WHERE status IN ('open', 'part_paid') AND period < %s "
+         "GROUP BY 1", [month]),
     ]
 
 

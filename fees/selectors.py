@@ -635,3 +635,63 @@ def desk_figures(*, now: datetime, estate=None) -> dict:
         "takings_count": sum(row["count"] for row in takings["by_method"]),
         "today": today,
     }
+
+
+# ---- the dashboard's figures
+
+
+def dashboard_month_figures(*, month: date, as_of: datetime) -> dict[int, dict[str, tuple]]:
+    """Per estate, the fee figures of the dashboard for ``month`` (its first day) as they
+    stood at ``as_of`` (domain §9), each a (numerator, denominator):
+
+    - collection rate (收费率): collected of the month's bills by ``as_of`` / receivable
+      (``collection_rate``, grouped by estate);
+    - household collection rate (户收费率): the month's bills paid in full by ``as_of`` /
+      the month's bills (one bill per unit and month: households billed);
+    - arrears recovery rate (清缴率): arrears recovered, what payments received in the
+      month (by ``as_of``) settled of earlier months' bills / that plus what those bills
+      still owed at the month's end (or at ``as_of`` if sooner).
+
+    Reversed payments count nowhere. A bill's ``paid`` is what its kept payments settled,
+    so a figure at ``as_of`` is the bills' state now less what payments received after
+    ``as_of`` settled. Five grouped queries, from the bills' covering indexes."""
+    tz = timezone.get_current_timezone()
+    month = month.replace(day=1)
+    start = datetime.combine(month, time.min, tzinfo=tz)
+    until = min(start + relativedelta(months=1), as_of)
+    kept = Q(payment__reversed_at__isnull=True)
+    out: dict[int, dict] = {}
+
+    def put(estate_id, key, index, value):
+        figure = out.setdefault(estate_id, {}).setdefault(key, [ZERO, ZERO])
+        figure[index] += value
+
+    for estate_id, receivable, paid, bills, settled in (
+            Bill.objects.filter(period=month).values("estate_id").order_by()
+            .annotate(s=Sum("amount"), p=Sum("paid"), n=Count("pk"), settled=Count("pk", filter=Q(status=BillStatus.PAID)))
+            .values_list("estate_id", "s", "p", "n", "settled")):
+        put(estate_id, "collection", 0, paid)
+        put(estate_id, "collection", 1, receivable)
+        put(estate_id, "households", 0, settled)
+        put(estate_id, "households", 1, bills)
+    later = Allocation.objects.filter(kept, bill__period=month, payment__received_at__gt=as_of)
+    for estate_id, amount in later.values("bill__estate_id").annotate(s=Sum("amount")).order_by().values_list(
+            "bill__estate_id", "s"):
+        put(estate_id, "collection", 0, -amount)
+    for estate_id, n in (later.filter(bill__status=BillStatus.PAID).values("bill__estate_id")
+                         .annotate(n=Count("bill_id", distinct=True)).order_by().values_list("bill__estate_id", "n")):
+        put(estate_id, "households", 0, -n)
+    # Arrears: the bills of months before this one.
+    for estate_id, amount, received_in_month in (
+            Allocation.objects.filter(kept, bill__period__lt=month, payment__received_at__gte=start)
+            .values("bill__estate_id").order_by()
+            .annotate(s=Sum("amount"), in_month=Sum("amount", filter=Q(payment__received_at__lt=until)))
+            .values_list("bill__estate_id", "s", "in_month")):
+        # Recovered + still owed at ``until`` = what was settled in the month + what was
+        # settled from ``until`` on (still owed then) + what is owed now.
+        put(estate_id, "recovery", 0, received_in_month or ZERO)
+        put(estate_id, "recovery", 1, amount)
+    for estate_id, owed in (Bill.objects.filter(status__in=OWING, period__lt=month).values("estate_id").order_by()
+                            .annotate(s=Sum(F("amount") - F("paid"))).values_list("estate_id", "s")):
+        put(estate_id, "recovery", 1, owed)
+    return {estate_id: {key: tuple(value) for key, value in figures.items()} for estate_id, figures in out.items()}

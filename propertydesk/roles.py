@@ -100,6 +100,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "owners.view_piireveal",
         "owners.view_registrycheck",
         "propertydesk.view_jobrun",
+        # the supervisor's dashboard (pages/dashboard.py) and its targets
+        "pages.view_monthfacts",
+        "pages.view_dashboardtarget",
+        "pages.add_dashboardtarget",
+        "pages.change_dashboardtarget",
         "complaints.reassign_complaint",
         "complaints.decide_suggestion",
         "complaints.view_complaintpolicy",

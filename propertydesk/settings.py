@@ -411,6 +411,30 @@ CALLBACK_REPAIR_LOOKBACK_DAYS = 120
 # A work order must reach the worker within this many minutes of registration (004 2.4.1);
 # per estate and kind in a DispatchRule.
 WORK_ORDER_DISPATCH_MINUTES = 15
+# "Completed on time" for a work order (the supervisor's dashboard): by its planned end
+# (a multi-day service), else within these hours of its appointment, else of its
+# registration.
+WORK_ORDER_ON_TIME = {"after_appointment_hours": 4, "without_appointment_hours": 72}
+# The supervisor's dashboard (domain §9): the target of each figure; a figure on the wrong
+# side of its target is marked. Rates in %, times in hours, the rating out of 5, spot checks
+# a month. An estate can set its own in a DashboardTarget (admin). The callback completion
+# rates are the callback rules' required rates, the spot checks CALLBACK_SPOT_CHECKS_PER_MONTH.
+DASHBOARD_TARGETS = {
+    "satisfaction": Decimal("90"),
+    "complaints_on_time": Decimal("95"),
+    "first_response": Decimal("2"),
+    "resolution_time": Decimal("72"),
+    "suggestions_adopted": Decimal("30"),
+    "collection": Decimal("90"),
+    "households": Decimal("90"),
+    "recovery": Decimal("50"),
+    "dispatch_on_time": Decimal("95"),
+    "orders_on_time": Decimal("90"),
+    "rating": Decimal("4.5"),
+}
+# The dashboard's month facts (pages.MonthFacts) are kept for this many months back: the
+# twelve months of the trends, and last year's for a year's figures.
+DASHBOARD_MONTHS = int(os.environ.get("DASHBOARD_MONTHS", "24"))
 # Renovation (domain §7, 002 装修流程): fees, refund periods and the working hours a guard
 # checks at the gate. An estate can override each in its RenovationPolicy (admin). Money
 # in yuan. Noisy work is allowed in the daily windows (not 12:00–14:00, not after 18:00),

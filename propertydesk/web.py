@@ -84,3 +84,66 @@ def apply_service_errors(form: forms.Form, error: ValidationError, aliases: dict
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class DayRange:
+    """A list's filter on the moment something happened, from the query string:
+    ``<name>_from`` and ``<name>_to``, days both included (``?resolved_from=2026-11-01&
+    resolved_to=2026-11-30``), as [start, end) moments in the current time zone. The
+    dashboard's figures link to their lists with these."""
+
+    def __init__(self, params, name: str, label):
+        self.name, self.label = name, label
+        self.first = query_day(params.get(f"{name}_from"))
+        self.last = query_day(params.get(f"{name}_to"))
+
+    def __bool__(self) -> bool:
+        return self.first is not None or self.last is not None
+
+    @property
+    def bounds(self) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+        from django.utils import timezone
+
+        tz = timezone.get_current_timezone()
+        start = datetime.datetime.combine(self.first, datetime.time.min, tzinfo=tz) if self.first else None
+        end = (datetime.datetime.combine(self.last + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+               if self.last else None)
+        return start, end
+
+    def filter(self, field: str) -> dict:
+        """The queryset filter on ``field`` (a DateTimeField) for this range."""
+        start, end = self.bounds
+        out = {}
+        if start is not None:
+            out[f"{field}__gte"] = start
+        if end is not None:
+            out[f"{field}__lt"] = end
+        return out
+
+    @property
+    def params(self) -> list[tuple[str, str]]:
+        """The query string's pairs, for a form's hidden fields."""
+        out = []
+        if self.first:
+            out.append((f"{self.name}_from", f"{self.first:%Y-%m-%d}"))
+        if self.last:
+            out.append((f"{self.name}_to", f"{self.last:%Y-%m-%d}"))
+        return out
+
+
+def day_ranges(params, labels: dict) -> list[DayRange]:
+    """The ranges of ``labels`` ({name: label}) given in the query string."""
+    return [r for r in (DayRange(params, name, label) for name, label in labels.items()) if r]
+
+
+def moments_of(ranges: list[DayRange]) -> dict:
+    """The queryset filter of every range, each on the field ``<name>_at``."""
+    out = {}
+    for range_ in ranges:
+        out.update(range_.filter(f"{range_.name}_at"))
+    return out
+
+
+def params_of(ranges: list[DayRange]) -> list[tuple[str, str]]:
+    """The ranges' query-string pairs, for a list's form to keep them."""
+    return [pair for range_ in ranges for pair in range_.params]

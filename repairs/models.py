@@ -408,7 +408,8 @@ class Acceptance(models.Model):
         verbose_name = _("customer acceptance")
         verbose_name_plural = _("customer acceptances")
         ordering = ["at", "id"]
-        # The staff view (repairs.selectors.staff_work_order_figures): a period's verdicts.
+        # A period's verdicts: the staff view (repairs.selectors.staff_work_order_figures) and
+        # the dashboard's average rating of a month.
         indexes = [models.Index(fields=["at"], include=["work_order", "rating"], name="acceptance_at")]
         constraints = [
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="acceptance_rating_1_5"),

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from callbacks import selectors, services
@@ -38,7 +39,7 @@ from owners.models import Estate
 from propertydesk import periods
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
-from propertydesk.web import query_day, staff_required
+from propertydesk.web import day_ranges, moments_of, params_of, query_day, staff_required
 from repairs.signature import signature_from_data_url
 
 VIEW = "callbacks.view_callback"
@@ -71,6 +72,10 @@ def _estate_from(request):
 # ---- the queue ----------------------------------------------------------------
 
 
+# The queue's filters on when things happened (the dashboard's links): ?done_from=…&done_to=…
+MOMENTS = {"done": gettext_lazy("Done")}
+
+
 @staff_required
 @permission_required(VIEW, raise_exception=True)
 def queue(request):
@@ -82,11 +87,13 @@ def queue(request):
     status = filters.get("status") or ""
     bucket = request.GET.get("bucket", "") if request.GET.get("bucket") in BUCKETS else ""
     assignee = filters.get("assignee") or ""
+    ranges = day_ranges(request.GET, MOMENTS)
+    moments = moments_of(ranges)
     rows = selectors.callback_queue(
         today=today, bucket=bucket if not status else "", kind=filters.get("kind") or "",
         assignee_id=request.user.pk if assignee == MINE else (int(assignee) if assignee.isdigit() else None),
         unassigned=assignee == NOBODY, estate=filters.get("estate"),
-        status="" if status == ALL else (status or Status.DUE),
+        status="" if status == ALL else (status or Status.DUE), moments=moments,
     )
     # A figure of the staff view opens this list narrowed to what it counts.
     figure = periods.figure_from_query(request.GET, figures=selectors.STAFF_FIGURES)
@@ -124,6 +131,7 @@ def queue(request):
         "status": status, "bucket": bucket, "assignee": assignee, "by_assignee": by_assignee,
         "mine": next((row["n"] for row in by_assignee if row["assignee_id"] == request.user.pk), 0),
         "figure_filter": periods.figure_banner(figure, labels=selectors.STAFF_FIGURES),
+        "day_ranges": ranges, "kept_params": params_of(ranges),
     })
 
 

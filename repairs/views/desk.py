@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fees.models import BankCollectionCharge, Receipt
@@ -22,7 +23,7 @@ from owners.selectors import owner_of_record
 from propertydesk import periods
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
-from propertydesk.web import staff_required
+from propertydesk.web import day_ranges, moments_of, params_of, staff_required
 from repairs import selectors, services
 from repairs.forms import (
     ALL,
@@ -67,6 +68,9 @@ def _month(now):
 
 # ---- the queue -------------------------------------------------------------
 
+# The queue's filters on when things happened (the dashboard's links): ?completed_from=…&completed_to=…
+MOMENTS = {"dispatched": gettext_lazy("Dispatched"), "completed": gettext_lazy("Completed")}
+
 
 @staff_required
 @permission_required(VIEW, raise_exception=True)
@@ -75,10 +79,13 @@ def queue(request):
     filters = form.cleaned_data if form.is_valid() else {}
     status = filters.get("status") or ""
     now = timezone.now()
+    ranges = day_ranges(request.GET, MOMENTS)
+    moments = moments_of(ranges)
+    completed_late = request.GET.get("completed_late") == "1"
     orders = selectors.work_order_queue(
         user=request.user, status="" if status == ALL else status, open_only=not status, kind=filters.get("kind") or "",
         trade=filters.get("trade") or "", estate=filters.get("estate"), late=bool(filters.get("late")),
-        query=filters.get("q") or "",
+        query=filters.get("q") or "", moments=moments, completed_late=completed_late,
     )
     # A figure of the staff view opens this list narrowed to what it counts.
     figure = periods.figure_from_query(request.GET, figures=selectors.STAFF_FIGURES)
@@ -100,6 +107,9 @@ def queue(request):
         "kpi": {"on_time": on_time, "dispatched": dispatched,
                 "rate": round(on_time * 100 / dispatched, 1) if dispatched else None},
         "figure_filter": periods.figure_banner(figure, labels=selectors.STAFF_FIGURES),
+        "day_ranges": ranges, "day_range_notes": [_("Completed after the deadline")] if completed_late else [],
+        "kept_params": params_of(ranges)
+        + ([("completed_late", "1")] if completed_late else []),
     })
 
 

@@ -127,6 +127,10 @@ ROWS: list[Row] = [
     R("admin:index", None,                               "302   302    302    302    302    302    302"),
     # ---- the registry at the desk: front desk and supervisors only --------------------------------
     R("desk", None,                                      "login 403    403    200    200    403    403"),
+    # The supervisor's dashboard: figures of every estate, for supervisors only (domain §1).
+    R("dashboard", None,                                 "login 403    403    403    200    403    403"),
+    R("dashboard", None,                                 "login 403    403    403    200    403    403",
+      variant="a year of one estate", query=lambda w: f"?period=year&estate={w.unit_a.estate_id}"),
     R("desk", None,                                      "login 403    403    seen   seen   403    403",
       variant="search by phone tail", query="q=2222", seen=number("unit_a")),
     R("owners:list", None,                               "login 403    403    seen   seen   403    403",

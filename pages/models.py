@@ -1,0 +1,59 @@
+"""The supervisor's dashboard's own data (domain §9): the figures of each estate and
+month, kept by the ``pages.month_facts`` job, and the targets an estate sets itself.
+
+They live here, in the layer that composes the domain apps, because a month's facts are
+figures of every app at once (complaints, work orders, callbacks, fees); no app below
+may know the others' figures."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MonthFacts(models.Model):
+    """One estate's dashboard figures for one month, as each app's selectors computed
+    them at ``as_of`` (pages.figures.month_figures): every figure a numerator and a
+    denominator, so months add up to any period. A month's figures may still move for a
+    while after it ends (a callback falls due, a bill is paid late): the job computes it
+    again until ``settled`` (pages.figures.settles_at), then leaves it alone."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("estate"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    # {"complaints_on_time": ["12", "14"], ..., "callback_rates": {"complaint": ["3", "4", "100"]}}:
+    # numbers as strings, so money keeps its cents.
+    figures = models.JSONField(_("figures"), default=dict)
+    as_of = models.DateTimeField(_("as of"))
+    settled = models.BooleanField(_("settled"), default=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("month's figures")
+        verbose_name_plural = _("months' figures")
+        ordering = ["-month", "estate"]
+        constraints = [models.UniqueConstraint(fields=["estate", "month"], name="month_facts_one_per_estate_month")]
+        # The dashboard reads a range of months (every estate's, or one estate's).
+        indexes = [models.Index(fields=["month", "estate"], name="month_facts_month")]
+
+    def __str__(self):
+        return f"{self.estate_id} {self.month:%Y-%m}"
+
+
+class DashboardTarget(models.Model):
+    """An estate's own target for one dashboard figure; without a row, the figure's
+    target is settings.DASHBOARD_TARGETS'."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("estate"))
+    figure = models.CharField(_("figure"), max_length=40)
+    target = models.DecimalField(_("target"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("dashboard target")
+        verbose_name_plural = _("dashboard targets")
+        ordering = ["estate", "figure"]
+        constraints = [models.UniqueConstraint(fields=["estate", "figure"], name="dashboard_target_one_per_figure")]
+
+    def __str__(self):
+        return f"{self.estate} {self.figure}: {self.target}"

@@ -1,0 +1,58 @@
+"""Writes of the pages layer: the dashboard's month facts (pages.models.MonthFacts)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from owners.models import Estate
+from pages import figures
+from pages.models import MonthFacts
+
+
+def month_facts_store(*, month: date, as_of: datetime, now: datetime) -> int:
+    """Compute ``month``'s figures for every estate at ``as_of`` (figures.month_figures)
+    and store them, one row per estate (an estate with nothing that month gets a row with
+    no figures, so the month reads as computed); the running month's rows also what
+    stands open (figures.standing). Running it again replaces the rows with
+    the same numbers: idempotent, and two runs at once end with one row each (the unique
+    constraint, INSERT ... ON CONFLICT UPDATE). Returns the rows written."""
+    month = figures.month_start(month)
+    computed = figures.month_figures(month=month, as_of=as_of)
+    if month == figures.month_start(timezone.localdate(as_of)):
+        # The running month's rows carry what stands open now, for the page to read.
+        for estate_id, now_open in figures.standing(as_of=as_of).items():
+            computed.setdefault(estate_id, {})["standing"] = now_open
+    effective = min(as_of, figures.settles_at(month))
+    settled = as_of >= figures.settles_at(month)
+    rows = [MonthFacts(estate_id=estate_id, month=month, figures=computed.get(estate_id, {}), as_of=effective,
+                       settled=settled, computed_at=now)
+            for estate_id in Estate.objects.order_by("pk").values_list("pk", flat=True)]
+    with transaction.atomic():
+        MonthFacts.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["estate", "month"],
+            update_fields=["figures", "as_of", "settled", "computed_at"])
+    return len(rows)
+
+
+def month_facts_refresh(*, as_of: datetime, now: datetime, months: int) -> list[date]:
+    """Keep the facts of the last ``months`` months up to ``as_of``'s current: every month
+    not settled for every estate is computed again (the running month, the month just
+    over, and any month missing, e.g. an estate added or the first run); settled months
+    are left alone. Returns the months computed."""
+    this_month = figures.month_start(timezone.localdate(as_of))
+    wanted = [this_month - relativedelta(months=i) for i in range(months)]
+    estates = Estate.objects.count()
+    settled = dict(MonthFacts.objects.filter(month__in=wanted, settled=True).values_list("month")
+                   .annotate(n=Count("pk")).order_by())
+    done = []
+    for month in sorted(wanted):
+        if settled.get(month, 0) >= estates and estates:
+            continue
+        month_facts_store(month=month, as_of=as_of, now=now)
+        done.append(month)
+    return done

@@ -1,0 +1,80 @@
+"""The supervisor's dashboard in the browser: she opens it, picks an estate and the
+months over the year's end, sees a figure missing its target, and follows it to the
+complaints behind it; the twelve months' charts are drawn, in Chinese and in English.
+
+The data set's months (December 2025, January 2026) are over and settled for any clock
+from March 2026 on."""
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from pages import services
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD
+from tests.pages import dashboard_world
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def world(transactional_db):
+    world = dashboard_world.build()
+    now = timezone.now()
+    services.month_facts_refresh(as_of=now, now=now, months=36)
+    return world
+
+
+def test_the_supervisor_changes_estate_and_period_and_follows_a_figure_to_its_list(page_for, screenshot, world):
+    # given: the supervisor on her dashboard
+    page = page_for(locale="zh-CN")
+    log_in(page, "dash-boss", PASSWORD)
+    page.goto(page.base_url + "/dashboard/")
+    expect(page.locator("h1")).to_contain_text("管理看板")
+
+    # when: she picks estate 甲花园 and the months from December to January
+    page.select_option("#dashboard-estate", label="甲花园")
+    page.fill("#dashboard-from", "2025-12")
+    page.fill("#dashboard-to", "2026-01")
+    expect(page.locator("#dashboard-period")).to_have_value("custom")
+    page.locator(".dashboard-picker button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+    # then: the period's figures of that estate, the missed target marked
+    expect(page.locator("#dashboard-scope")).to_contain_text("甲花园 · 2025-12至2026-01")
+    on_time = page.locator("[data-figure=complaints_on_time]")
+    expect(on_time.locator(".dashboard-value")).to_contain_text("50.0")
+    expect(on_time).to_contain_text("未达目标")
+    expect(page.locator("[data-figure=collection] .dashboard-value")).to_contain_text("58.3")  # 350 of 600
+    expect(page.locator("[data-chart=satisfaction] svg")).to_have_count(1)
+    screenshot(page, "dashboard-zh")
+
+    # when: she follows the figure to its list
+    on_time.get_by_role("link", name="投诉处理及时率").click()
+    page.wait_for_load_state("networkidle")
+
+    # then: the complaints resolved in the period in that estate, and only those
+    expect(page.locator(".day-ranges")).to_contain_text("2025-12-01")
+    table = page.locator("table")
+    expect(table).to_contain_text("C1")
+    expect(table).to_contain_text("C2")
+    expect(table).not_to_contain_text("C3")
+    expect(table).not_to_contain_text("C4")
+
+
+def test_the_dashboard_in_english_with_its_charts(page_for, screenshot, world):
+    page = page_for(locale="en-US")
+    log_in(page, "dash-boss", PASSWORD)
+    page.goto(page.base_url + "/dashboard/?period=custom&from=2025-12&to=2026-01")
+
+    expect(page.locator("h1")).to_contain_text("Dashboard")
+    expect(page.locator("[data-figure=households] .dashboard-value")).to_contain_text("60.0")
+    expect(page.locator("[data-chart=collection] svg")).to_have_count(1)
+    screenshot(page, "dashboard-en")
+
+    # on paper: no navigation, no pickers, the figures and the charts
+    page.emulate_media(media="print")
+    expect(page.locator(".dashboard-picker")).to_be_hidden()
+    expect(page.locator(".pd-navbar")).to_be_hidden()
+    expect(page.locator("[data-chart=collection] svg")).to_be_visible()
+    screenshot(page, "dashboard-print-en")
