@@ -76,7 +76,7 @@ def callback_queue(
     estate=None, status: str = Status.DUE,
 ) -> QuerySet[Callback]:
     """The desk's queue. ``bucket``: "today" (due today), "overdue" (due before today),
-    "week" (due within 7 days), or everything."""
+    "due" (due today or before), "week" (due within 7 days), or everything."""
     rows = Callback.objects.select_related(*_RELATED)
     if status:
         rows = rows.filter(status=status)
@@ -84,6 +84,8 @@ def callback_queue(
         rows = rows.filter(due_on=today)
     elif bucket == "overdue":
         rows = rows.filter(due_on__lt=today)
+    elif bucket == "due":
+        rows = rows.filter(due_on__lte=today)
     elif bucket == "week":
         rows = rows.filter(due_on__lte=today + timedelta(days=6))
     if kind:
@@ -437,3 +439,30 @@ def staff_figure_callbacks(callbacks: QuerySet[Callback], *, figure: FigureFilte
     if figure.figure == "on_time":
         results = results.annotate(day=TruncDate("at")).filter(_ON_TIME)
     return callbacks.filter(Exists(results))
+
+
+# ---- the desk's today page -------------------------------------------------------------------
+
+
+def today_callback_counts(*, user, today: date) -> dict[str, QuerySet[Callback]]:
+    """What the today page counts of the callbacks still due by ``today``: all of them,
+    the ones assigned to ``user``, the overdue ones (due before today). Querysets, counted
+    with the page's other counts in one capped statement."""
+    due = Callback.objects.filter(status=Status.DUE, due_on__lte=today)
+    return {"callbacks": due, "callbacks_mine": due.filter(assignee_id=user.pk),
+            "callbacks_overdue": due.filter(due_on__lt=today)}
+
+
+def today_callbacks(*, user, today: date, limit: int) -> list[Callback]:
+    """The first ``limit`` callbacks due today or overdue, ``user``'s own first, each group
+    the earliest due first. At most two short reads (the due-callback indexes), the room
+    and estate joined."""
+    due = (Callback.objects.filter(status=Status.DUE, due_on__lte=today)
+           .select_related("estate", "unit", "assignee", "complaint", "work_order", "activity").order_by("due_on", "pk"))
+    rows = list(due.filter(assignee_id=user.pk)[:limit])
+    if len(rows) < limit:
+        rows += list(due.exclude(assignee_id=user.pk)[:limit - len(rows)])
+    for row in rows:
+        row.mine = row.assignee_id == user.pk
+        row.overdue = row.due_on < today
+    return rows

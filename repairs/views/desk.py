@@ -78,7 +78,8 @@ def queue(request):
     orders = selectors.work_order_queue(
         user=request.user, status="" if status == ALL else status, open_only=not status, kind=filters.get("kind") or "",
         trade=filters.get("trade") or "", estate=filters.get("estate"), late=bool(filters.get("late")),
-        query=filters.get("q") or "",
+        query=filters.get("q") or "", undispatched=bool(filters.get("undispatched")),
+        appointment_on=filters.get("appointment"),
     )
     # A figure of the staff view opens this list narrowed to what it counts.
     figure = periods.figure_from_query(request.GET, figures=selectors.STAFF_FIGURES)
