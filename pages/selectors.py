@@ -15,6 +15,7 @@ from complaints import selectors as complaints
 from fees import selectors as fees
 from propertydesk import selectors as core
 from propertydesk.paging import capped_counts
+from propertydesk.roles import is_supervisor
 from renovation import selectors as renovation
 from repairs import selectors as repairs
 
@@ -44,6 +45,9 @@ class Today:
     payments: dict | None = None
     undelivered: core.UndeliveredFigure | None = None
     deliveries: list | None = None
+    # The figure of everything not delivered (pending too) is the supervisors'; the desk
+    # sees the failed and given-up messages, which are its to retry.
+    figure_shown: bool = False
 
     @property
     def today(self):
@@ -55,7 +59,7 @@ def desk_today(*, user, as_of: datetime, limit: int | None = None) -> Today:
     limit = limit or settings.TODAY_ROWS
     today = timezone.localdate(as_of)
     may = {block: user.has_perm(perm) for block, perm in NEEDS.items()}
-    day = Today(as_of=as_of)
+    day = Today(as_of=as_of, figure_shown=is_supervisor(user))
     counted = {}
     if may["callbacks"]:
         counted.update(callbacks.today_callback_counts(user=user, today=today))

@@ -196,7 +196,8 @@ def test_the_page_shows_the_rows_and_links_each_block_to_its_list_filtered(clien
                  "/work-orders/?status=all&amp;appointment=2026-11-18", "/renovation/?waiting=desk",
                  "/fees/reports/takings/?day=2026-11-18", "/deliveries/"):
         assert f'href="{link}"' in html, link
-    assert "2 messages not delivered" in html
+    # the failed and given-up messages, not the supervisors' figure of everything undelivered
+    assert 'data-count="deliveries">2<' in html and 'id="undelivered"' not in html
 
 
 def test_the_search_box_works_as_before_and_hides_the_day(client, world):
