@@ -78,6 +78,11 @@ def delivery(owner, key, status) -> Delivery:
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+def build_world() -> dict:
+    """The small fixed data set, around NOW (a Wednesday 10:00 in Shanghai)."""
     owner = make_owner(name="李娜", phone="13912345678")
     units = [UnitFactory(number=f"3-1-12{n:02d}") for n in range(1, 6)]
     give_unit(owner, units[0])
