@@ -455,10 +455,21 @@ def today_callback_counts(*, user, today: date) -> dict[str, QuerySet[Callback]]
 
 def today_callbacks(*, user, today: date, limit: int) -> list[Callback]:
     """The first ``limit`` callbacks due today or overdue, ``user``'s own first, each group
-    the earliest due first. At most two short reads (the due-callback indexes), the room
-    and estate joined."""
-    due = (Callback.objects.filter(status=Status.DUE, due_on__lte=today)
-           .select_related("estate", "unit", "assignee", "complaint", "work_order", "activity").order_by("due_on", "pk"))
+    the earliest due first, each with ``.source_number`` (its complaint's or work order's
+    number, or its activity). At most two short reads (the due-callback indexes), the room
+    and the assignee joined, the source's number read by primary key."""
+    from django.db.models.functions import Coalesce
+
+    from complaints.models import Complaint
+    from repairs.models import WorkOrder
+
+    def by_pk(model, column, field="number"):
+        return Subquery(model.objects.filter(pk=OuterRef(column)).values(field)[:1])
+
+    due = (Callback.objects.filter(status=Status.DUE, due_on__lte=today).select_related("unit", "assignee")
+           .annotate(source_number=Coalesce(by_pk(Complaint, "complaint_id"), by_pk(WorkOrder, "work_order_id"),
+                                            by_pk(CommunityActivity, "activity_id", "title")))
+           .order_by("due_on", "pk"))
     rows = list(due.filter(assignee_id=user.pk)[:limit])
     if len(rows) < limit:
         rows += list(due.exclude(assignee_id=user.pk)[:limit - len(rows)])

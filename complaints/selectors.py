@@ -377,7 +377,7 @@ def today_complaint_counts(*, now: datetime) -> dict[str, QuerySet[Complaint]]:
 def today_complaints(*, now: datetime, limit: int) -> list[Complaint]:
     """The first ``limit`` complaints near or past their promise, the nearest promise first
     (the partial index of open complaints by promise), with their room and assignee."""
-    rows = list(Complaint.objects.filter(near_promise(now=now)).select_related("unit", "estate", "assignee")
+    rows = list(Complaint.objects.filter(near_promise(now=now)).select_related("unit", "assignee")
                 .order_by("promised_at", "pk")[:limit])
     for row in rows:
         row.overdue = row.promised_at < now

@@ -723,7 +723,7 @@ def today_renovation_counts() -> dict[str, QuerySet[Renovation]]:
 def today_renovations(*, limit: int) -> list[Renovation]:
     """The first ``limit`` renovations waiting for the desk, the oldest application first,
     each with ``.waits_for``."""
-    rows = list(Renovation.objects.filter(status__in=DESK_WAITS).select_related("unit", "estate", "owner")
+    rows = list(Renovation.objects.filter(status__in=DESK_WAITS).select_related("unit", "owner")
                 .order_by("applied_at", "pk")[:limit])
     for row in rows:
         row.waits_for = waits_for(row)

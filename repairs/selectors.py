@@ -409,13 +409,13 @@ def today_work_order_counts(*, today) -> dict[str, QuerySet[WorkOrder]]:
 def today_undispatched(*, limit: int) -> list[WorkOrder]:
     """The first ``limit`` orders not dispatched yet, the earliest dispatch deadline first
     (the partial index of undispatched orders)."""
-    return list(WorkOrder.objects.filter(status__in=UNDISPATCHED).select_related("unit", "estate")
+    return list(WorkOrder.objects.filter(status__in=UNDISPATCHED).select_related("unit")
                 .order_by("dispatch_due_at", "pk")[:limit])
 
 
 def today_appointments(*, today, limit: int) -> list[WorkOrder]:
     """The first ``limit`` of today's appointments, the earliest first, with their worker."""
-    return list(appointments_on(today).select_related("unit", "estate", "worker__user")
+    return list(appointments_on(today).select_related("unit", "worker__user")
                 .order_by("appointment_at", "pk")[:limit])
 
 
