@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('complaints', '0008_queue_search_indexes'),
         ('owners', '0004_api_list_orders'),
-        ('repairs', '0009_not_alerted_index'),
+        ('repairs', '0010_staff_view_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
