@@ -12,7 +12,8 @@ from repairs.signature import SIGNATURE_MAX_LENGTH
 MINE = "mine"
 NOBODY = "none"
 ALL = "all"
-BUCKETS = ("today", "overdue", "week")
+# "due": due today or overdue (the desk's today page links to it; no tab of its own).
+BUCKETS = ("today", "overdue", "week", "due")
 # Staff reach the owner face to face or by phone; "online" is the owner answering in the portal.
 STAFF_METHODS = [(Method.FACE_TO_FACE, Method.FACE_TO_FACE.label), (Method.PHONE, Method.PHONE.label)]
 RESULT_LENGTH = {name: max_length(CallbackResult, name)

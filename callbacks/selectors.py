@@ -76,8 +76,8 @@ def callback_queue(
     estate=None, status: str = Status.DUE, moments: dict | None = None,
 ) -> QuerySet[Callback]:
     """The desk's queue. ``bucket``: "today" (due today), "overdue" (due before today),
-    "week" (due within 7 days), or everything. ``moments``: filters on when things
-    happened (the dashboard's links, e.g. done in a month)."""
+    "due" (due today or before), "week" (due within 7 days), or everything. ``moments``:
+    filters on when things happened (the dashboard's links, e.g. done in a month)."""
     rows = Callback.objects.select_related(*_RELATED)
     if moments:
         rows = rows.filter(**moments)
@@ -87,6 +87,8 @@ def callback_queue(
         rows = rows.filter(due_on=today)
     elif bucket == "overdue":
         rows = rows.filter(due_on__lt=today)
+    elif bucket == "due":
+        rows = rows.filter(due_on__lte=today)
     elif bucket == "week":
         rows = rows.filter(due_on__lte=today + timedelta(days=6))
     if kind:
@@ -467,3 +469,41 @@ def overdue_per_estate(*, today: date) -> dict[int, int]:
     """Callbacks still due after their day, per estate (the due-only index)."""
     return dict(Callback.objects.filter(status=Status.DUE, due_on__lt=today).values_list("estate_id")
                 .annotate(n=Count("pk")).order_by())
+
+
+# ---- the desk's today page -------------------------------------------------------------------
+
+
+def today_callback_counts(*, user, today: date) -> dict[str, QuerySet[Callback]]:
+    """What the today page counts of the callbacks still due by ``today``: all of them,
+    the ones assigned to ``user``, the overdue ones (due before today). Querysets, counted
+    with the page's other counts in one capped statement."""
+    due = Callback.objects.filter(status=Status.DUE, due_on__lte=today)
+    return {"callbacks": due, "callbacks_mine": due.filter(assignee_id=user.pk),
+            "callbacks_overdue": due.filter(due_on__lt=today)}
+
+
+def today_callbacks(*, user, today: date, limit: int) -> list[Callback]:
+    """The first ``limit`` callbacks due today or overdue, ``user``'s own first, each group
+    the earliest due first, each with ``.source_number`` (its complaint's or work order's
+    number, or its activity). At most two short reads (the due-callback indexes), the room
+    and the assignee joined, the source's number read by primary key."""
+    from django.db.models.functions import Coalesce
+
+    from complaints.models import Complaint
+    from repairs.models import WorkOrder
+
+    def by_pk(model, column, field="number"):
+        return Subquery(model.objects.filter(pk=OuterRef(column)).values(field)[:1])
+
+    due = (Callback.objects.filter(status=Status.DUE, due_on__lte=today).select_related("unit", "assignee")
+           .annotate(source_number=Coalesce(by_pk(Complaint, "complaint_id"), by_pk(WorkOrder, "work_order_id"),
+                                            by_pk(CommunityActivity, "activity_id", "title")))
+           .order_by("due_on", "pk"))
+    rows = list(due.filter(assignee_id=user.pk)[:limit])
+    if len(rows) < limit:
+        rows += list(due.exclude(assignee_id=user.pk)[:limit - len(rows)])
+    for row in rows:
+        row.mine = row.assignee_id == user.pk
+        row.overdue = row.due_on < today
+    return rows

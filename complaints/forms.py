@@ -75,6 +75,7 @@ class QueueFilterForm(BuildingsOfEstateMixin, forms.Form):
     building = forms.ModelChoiceField(Building.objects.select_related("estate"), label=_("Building"), required=False,
                                       empty_label=_("Any"))
     overdue = forms.BooleanField(label=_("Past the promise"), required=False)
+    near = forms.BooleanField(label=_("Near or past the promise"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

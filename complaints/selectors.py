@@ -62,6 +62,7 @@ def complaint_queue(
     *, user, now: datetime, status: str = "", urgency: str = "", department: str = "",
     building_id: int | None = None, overdue: bool = False, query: str = "", assignee_id: int | None = None,
     category: str = "", estate_id: int | None = None, moments: dict | None = None, late: bool = False,
+    near: bool = False,
 ) -> QuerySet[Complaint]:
     """``moments``: filters on when things happened (``{"resolved_at__gte": ...}``, the
     dashboard's links); ``late``: resolved after the promise."""
@@ -88,6 +89,8 @@ def complaint_queue(
         complaints = complaints.filter(assignee_id=assignee_id)
     if overdue:
         complaints = complaints.filter(status__in=OPEN_STATUSES, paused_since__isnull=True, promised_at__lt=now)
+    if near:
+        complaints = complaints.filter(near_promise(now=now))
     if query:
         # Each part answered by an index on the complaint itself (propertydesk.search): the
         # number's start or end, the units whose room number starts so (either case), the
@@ -104,7 +107,7 @@ def complaint_queue(
     # order, which the partial index complaint_open_by_promise answers.
     if status and status != "open":
         return complaints.order_by("status", *QUEUE_ORDER)
-    if status == "open" or overdue:
+    if status == "open" or overdue or near:
         return complaints.order_by("promised_at", "pk")
     return complaints.order_by(*QUEUE_ORDER)
 
@@ -417,3 +420,39 @@ def open_by_age_per_estate(*, as_of: datetime) -> dict[int, list[int]]:
                             .order_by()):
         out.setdefault(estate_id, [0] * len(AGE_BUCKETS))[i] += n
     return out
+
+
+# ---- the desk's today page -------------------------------------------------------------------
+
+
+def near_promise(*, now: datetime) -> Q:
+    """Open complaints whose clock runs and whose promise has passed or falls within
+    ``COMPLAINT_NEAR_PROMISE_HOURS`` of ``now``: the desk chases them now."""
+    return Q(status__in=OPEN_STATUSES, paused_since__isnull=True,
+             promised_at__lt=now + timedelta(hours=settings.COMPLAINT_NEAR_PROMISE_HOURS))
+
+
+def today_complaint_counts(*, now: datetime) -> dict[str, QuerySet[Complaint]]:
+    """The today page's counts: complaints near or past their promise, and past it."""
+    near = Complaint.objects.filter(near_promise(now=now))
+    return {"complaints": near, "complaints_overdue": near.filter(promised_at__lt=now)}
+
+
+def today_complaints(*, now: datetime, limit: int) -> list[Complaint]:
+    """The first ``limit`` complaints near or past their promise, the nearest promise first
+    (the partial index of open complaints by promise), with their room and assignee."""
+    rows = list(Complaint.objects.filter(near_promise(now=now)).select_related("unit", "assignee")
+                .order_by("promised_at", "pk")[:limit])
+    for row in rows:
+        row.overdue = row.promised_at < now
+    return rows
+
+
+def owner_open_complaints(*, owner, now: datetime, limit: int = 5) -> list[Complaint]:
+    """The owner's open complaints, the nearest promise first (at most ``limit``), each
+    with ``.missed`` (its clock runs and the promise has passed: we say so, and sorry)."""
+    rows = list(Complaint.objects.filter(owner=owner, status__in=OPEN_STATUSES).select_related("unit")
+                .order_by("promised_at", "pk")[:limit])
+    for row in rows:
+        row.missed = row.is_overdue(now)
+    return rows

@@ -59,7 +59,7 @@ def queue(request):
         urgency=filters.get("urgency") or "", department=filters.get("department") or "",
         estate_id=getattr(filters.get("estate"), "pk", None),
         building_id=getattr(filters.get("building"), "pk", None), overdue=bool(filters.get("overdue")),
-        category=filters.get("category") or "",
+        near=bool(filters.get("near")), category=filters.get("category") or "",
         query=filters.get("q") or "", moments=moments, late=late,
     )
     # A figure of the staff view opens this list narrowed to what it counts.

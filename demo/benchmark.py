@@ -467,6 +467,93 @@ def _renovation_page(s) -> list[tuple[str, list]]:
          "WHERE p.renovation_id = %s ORDER BY g.checked_at DESC, g.id DESC LIMIT 20", [pk])]
 
 
+BENCH_DESK = "(SELECT id FROM auth_user WHERE username = 'bench-desk')"
+
+
+def _portal_home_under_way(s) -> list[tuple[str, list]]:
+    """What the owner's home shows under way: their open complaints by promise, their open
+    work orders (theirs, or nobody's on a unit they own) newest first, their renovations
+    not closed (theirs, or a co-owner's on a unit both own), five of each with the columns shown."""
+    owned = "SELECT unit_id FROM owners_ownership WHERE owner_id = %s AND end_date IS NULL"
+    return [
+        ("SELECT c.id, c.number, c.status, c.category, c.promised_at, c.paused_since, u.number FROM complaints_complaint c "
+         "JOIN owners_unit u ON u.id = c.unit_id WHERE c.owner_id = %s AND c.status IN ('received', 'assigned', "
+         "'in_progress') ORDER BY c.promised_at, c.id LIMIT 5", [s.owner.pk]),
+        ("SELECT w.id, w.number, w.status, w.trade, w.appointment_at, w.arrived_at, u.number FROM repairs_workorder w "
+         "JOIN owners_unit u ON u.id = w.unit_id WHERE (w.owner_id = %s OR (w.owner_id IS NULL AND w.unit_id IN ("
+         + owned + "))) AND w.status = ANY(%s) ORDER BY w.registered_at DESC, w.id DESC LIMIT 5",
+         [s.owner.pk, s.owner.pk, list(OPEN_ORDER_STATUSES)]),
+        ("SELECT r.id, r.number, r.status, r.deposits_due_on, u.number FROM renovation_renovation r "
+         "JOIN owners_unit u ON u.id = r.unit_id WHERE (r.owner_id = %s OR (r.unit_id IN (" + owned + ") AND "
+         "EXISTS (SELECT 1 FROM owners_ownership a WHERE a.unit_id = r.unit_id AND a.owner_id = r.owner_id "
+         "AND a.end_date IS NULL))) AND r.status = ANY(%s) ORDER BY r.applied_at DESC, r.id DESC LIMIT 5",
+         [s.owner.pk, s.owner.pk, RENOVATION_ACTIVE])]
+
+
+def _desk_day(s) -> list[tuple[str, list]]:
+    """The desk's day for a clerk: every block's capped counts in one statement; the first
+    five rows of each block with the columns shown (the clerk's own callbacks, then the
+    others'; complaints by promise; orders by dispatch deadline and by appointment;
+    renovations waiting for the desk); the day's payments summed, and the clerk's latest;
+    the undelivered figure and the failed messages with their recipient."""
+    from django.db.models import Q
+
+    now, today = s.now, s.today
+    near = now + timedelta(hours=settings.COMPLAINT_NEAR_PROMISE_HOURS)
+    start = timezone.make_aware(datetime.combine(today, datetime.min.time()))
+    end = start + timedelta(days=1)
+    due = Callback.objects.filter(status="due", due_on__lte=today)
+    complaints = Complaint.objects.filter(status__in=COMPLAINT_OPEN, paused_since__isnull=True, promised_at__lt=near)
+    appointments = WorkOrder.objects.filter(appointment_at__gte=start, appointment_at__lt=end).exclude(
+        status__in=("refused", "voided"))
+    counts = _capped([due, due.filter(Q(assignee__username="bench-desk")), due.filter(due_on__lt=today), complaints,
+                      complaints.filter(promised_at__lt=now), WorkOrder.objects.filter(status__in=("registered", "accepted")),
+                      appointments, Renovation.objects.filter(status__in=("submitted", "fees_paid"))])
+    callbacks = ("SELECT c.id, c.kind, c.due_on, c.contact_name, u.number, coalesce(k.number, w.number, a.title), "
+                 "p.username FROM (SELECT * FROM callbacks_callback c WHERE c.status = 'due' AND c.due_on <= %s "
+                 "AND {mine} ORDER BY c.due_on, c.id LIMIT 5) c LEFT JOIN owners_unit u ON u.id = c.unit_id "
+                 "LEFT JOIN complaints_complaint k ON k.id = c.complaint_id LEFT JOIN repairs_workorder w "
+                 "ON w.id = c.work_order_id LEFT JOIN callbacks_communityactivity a ON a.id = c.activity_id "
+                 "LEFT JOIN auth_user p ON p.id = c.assignee_id ORDER BY c.due_on, c.id")
+    return [
+        counts,
+        (callbacks.format(mine=f"c.assignee_id = {BENCH_DESK}"), [today]),
+        (callbacks.format(mine=f"c.assignee_id IS DISTINCT FROM {BENCH_DESK}"), [today]),
+        ("SELECT c.id, c.number, c.category, c.urgency, c.promised_at, u.number, a.username FROM "
+         "(SELECT * FROM complaints_complaint c WHERE c.status IN ('received', 'assigned', 'in_progress') "
+         "AND c.paused_since IS NULL AND c.promised_at < %s ORDER BY c.promised_at, c.id LIMIT 5) c "
+         "JOIN owners_unit u ON u.id = c.unit_id LEFT JOIN auth_user a ON a.id = c.assignee_id "
+         "ORDER BY c.promised_at, c.id", [near]),
+        ("SELECT w.id, w.number, w.kind, w.trade, w.status, w.dispatch_due_at, u.number FROM "
+         "(SELECT * FROM repairs_workorder w WHERE w.status IN ('registered', 'accepted') "
+         "ORDER BY w.dispatch_due_at, w.id LIMIT 5) w JOIN owners_unit u ON u.id = w.unit_id "
+         "ORDER BY w.dispatch_due_at, w.id", []),
+        ("SELECT w.id, w.number, w.trade, w.status, w.appointment_at, u.number, p.username FROM "
+         "(SELECT * FROM repairs_workorder w WHERE w.appointment_at >= %s AND w.appointment_at < %s "
+         "AND w.status NOT IN ('refused', 'voided') ORDER BY w.appointment_at, w.id LIMIT 5) w "
+         "JOIN owners_unit u ON u.id = w.unit_id LEFT JOIN repairs_worker k ON k.id = w.worker_id "
+         "LEFT JOIN auth_user p ON p.id = k.user_id ORDER BY w.appointment_at, w.id", [start, end]),
+        ("SELECT r.id, r.number, r.status, u.number, o.name FROM (SELECT * FROM renovation_renovation r "
+         "WHERE r.status IN ('submitted', 'fees_paid') ORDER BY r.applied_at, r.id LIMIT 5) r "
+         "JOIN owners_unit u ON u.id = r.unit_id JOIN owners_owner o ON o.id = r.owner_id "
+         "ORDER BY r.applied_at, r.id", []),
+        ("SELECT count(*), sum(amount), count(*) FILTER (WHERE received_by_id = " + BENCH_DESK + "), "
+         "sum(amount) FILTER (WHERE received_by_id = " + BENCH_DESK + ") FROM fees_payment "
+         "WHERE received_at >= %s AND received_at < %s AND reversed_at IS NULL", [start, end]),
+        ("SELECT p.id, p.amount, p.method, p.received_at, r.number, u.number FROM (SELECT * FROM fees_payment p "
+         "WHERE p.received_at >= %s AND p.received_at < %s AND p.reversed_at IS NULL AND p.received_by_id = "
+         + BENCH_DESK + " ORDER BY p.received_at DESC, p.id DESC LIMIT 5) p JOIN fees_receipt r ON r.id = p.receipt_id "
+         "JOIN owners_unit u ON u.id = p.unit_id", [start, end]),
+        ("SELECT channel, status, count(*), min(created_at) FROM propertydesk_delivery WHERE status IN "
+         "('pending', 'sending', 'failed', 'given_up') AND created_at <= %s AND channel <> 'inbox' "
+         "GROUP BY channel, status", [now]),
+        ("SELECT d.id, d.channel, d.status, d.last_error, n.kind, n.params, o.name, ph.number FROM "
+         "(SELECT * FROM propertydesk_delivery d WHERE d.status IN ('failed', 'given_up') ORDER BY d.id DESC LIMIT 5) d "
+         "JOIN propertydesk_notification n ON n.id = d.notification_id LEFT JOIN owners_owner o ON o.id = n.owner_id "
+         "LEFT JOIN owners_ownerphone ph ON ph.owner_id = o.id AND ph.is_primary ORDER BY d.id DESC", []),
+    ]
+
+
 def operations() -> list[Op]:
     def month_q(s):
         return f"{s.month:%Y-%m}"
@@ -486,6 +573,7 @@ def operations() -> list[Op]:
            floor=lambda s: [(_units_of_owners("SELECT owner_id FROM owners_ownerphone WHERE tail_hash = %s"),
                              [crypto.phone_tail_index(s.phone[-4:])]),
                             (_residents_by("phone_tail_hash"), [crypto.phone_tail_index(s.phone[-4:])])]),
+        Op("the desk's day (a clerk's start page)", "page", "desk", "/desk/", floor=_desk_day),
         Op("owner detail", "page", "desk", lambda s: f"/owners/{s.owner.pk}/",
            floor=lambda s: [sql_of(Owner.objects.filter(pk=s.owner.pk).values()),
                             sql_of(OwnerPhone.objects.filter(owner=s.owner).values("label", "number", "is_primary")),
@@ -653,7 +741,7 @@ def operations() -> list[Op]:
            floor=lambda s: _dashboard_floor(s, months=[date(s.today.year - 1, m, 1) for m in range(1, 13)])),
         # -- the owner's portal
         Op("portal home", "page", "owner", "/portal/",
-           floor=lambda s: [("SELECT u.id, u.number, e.name, "
+           floor=lambda s: [*_portal_home_under_way(s), ("SELECT u.id, u.number, e.name, e.service_phone, "
                              "(SELECT sum(amount - paid) FROM fees_bill b WHERE b.unit_id = u.id "
                              "AND b.status IN ('open', 'part_paid')) FROM owners_ownership os "
                              "JOIN owners_unit u ON u.id = os.unit_id JOIN owners_estate e ON e.id = u.estate_id "

@@ -695,3 +695,20 @@ def dashboard_month_figures(*, month: date, as_of: datetime) -> dict[int, dict[s
                             .annotate(s=Sum(F("amount") - F("paid"))).values_list("estate_id", "s")):
         put(estate_id, "recovery", 1, owed)
     return {estate_id: {key: tuple(value) for key, value in figures.items()} for estate_id, figures in out.items()}
+# ---- the desk's today page -------------------------------------------------------------------
+
+
+def today_payments(*, user, day: date, limit: int) -> dict:
+    """The day's payments, reversals aside: how many and how much in total and taken by
+    ``user``, in one statement over the received-at index, and ``user``'s latest
+    ``limit`` with their receipt and unit."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    kept = Payment.objects.filter(received_at__gte=start, received_at__lt=start + timedelta(days=1),
+                                  reversed_at__isnull=True)
+    mine = Q(received_by_id=user.pk)
+    totals = kept.aggregate(count=Count("pk"), total=Sum("amount"), mine_count=Count("pk", filter=mine),
+                            mine_total=Sum("amount", filter=mine))
+    rows = list(kept.filter(mine).select_related("receipt", "unit").order_by("-received_at", "-pk")[:limit])
+    return {"count": totals["count"], "total": totals["total"] or ZERO, "mine_count": totals["mine_count"],
+            "mine_total": totals["mine_total"] or ZERO, "mine": rows}

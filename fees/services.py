@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -568,7 +569,7 @@ def dunning_deliver(*, as_of: datetime, batch: int = 5000) -> int:
                            jsonb_build_object('unit', u.number, 'owed', n.amount_owed::text,
                                               'month', jsonb_build_object('$month',
                                                                          date_trunc('month', n.period)::date::text)),
-                           '', %(at)s, 'dunning:' || n.id || ':owner:' || n.owner_id
+                           %(url)s, %(at)s, 'dunning:' || n.id || ':owner:' || n.owner_id
                     FROM claimed c JOIN fees_dunningnotice n ON n.id = c.id
                     JOIN owners_owner o ON o.id = n.owner_id JOIN owners_unit u ON u.id = n.unit_id
                     ORDER BY n.id
@@ -595,6 +596,7 @@ def dunning_deliver(*, as_of: datetime, batch: int = 5000) -> int:
                        (SELECT count(*) FROM queued WHERE channel = ANY(%(by_worker)s))
             """, {"statuses": (NoticeStatus.PENDING, NoticeStatus.TO_PRINT), "batch": batch,
                   "portal": NoticeChannel.PORTAL, "from": _SEND[0], "to": _SEND[1], "at": as_of,
+                  "url": reverse("fees:portal_home"),  # the reminder links to the owner's fees
                   "inbox": notifications.INBOX, "outgoing": [str(c) for c in outgoing],
                   "by_worker": [str(c) for c in outbox.SENT_BY_WORKER], **queue_params})
             claimed, by_worker = cursor.fetchone()

@@ -19,36 +19,33 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from callbacks.selectors import owner_offered_callbacks
-from complaints.selectors import owner_complaints
+from complaints.selectors import owner_complaints, owner_open_complaints
 from fees.selectors import owner_owed
 from owners import selectors, services
 from owners.forms import OwnershipForm, PortalLoginForm
 from owners.models import PiiField
+from pages import selectors as page_selectors
 from propertydesk import languages, outbox
 from propertydesk import selectors as core_selectors
 from propertydesk.actions import run_action
 from propertydesk.models import Delivery, DeliveryChannel, DeliveryStatus
 from propertydesk.people import person_name
-from propertydesk.roles import is_supervisor, owner_of
+from propertydesk.roles import owner_of
 from propertydesk.web import owner_required, staff_required
+from renovation.selectors import owner_open_renovations
+from repairs.selectors import owner_open_work_orders
 
 
 @staff_required
 @permission_required("owners.view_owner", raise_exception=True)
 def desk(request):
     """The desk's start page: the registry's one search box (room, name, phone or its
-    last four digits) and its counts. For staff who keep the registry only."""
+    last four digits), and below it, until something is searched, the desk's day: what
+    is due, late or waiting, each block with its first rows and a link to its list."""
     query = request.GET.get("q", "").strip()
     hits = selectors.desk_search(query=query) if query else None
-    # The supervisors' figure: messages that have not reached their recipient.
-    undelivered = (core_selectors.undelivered_figure(as_of=timezone.now())
-                   if not query and is_supervisor(request.user) else None)
-    return render(
-        request,
-        "desk.html",
-        {"query": query, "hits": hits, "counts": None if query else selectors.registry_counts(),
-         "undelivered": undelivered},
-    )
+    day = None if query else page_selectors.desk_today(user=request.user, as_of=timezone.now())
+    return render(request, "desk.html", {"query": query, "hits": hits, "day": day})
 
 
 # ---- the owner's page at the desk ------------------------------------------
@@ -144,10 +141,19 @@ def owner_portal_login(request, pk):
 
 @owner_required
 def portal_home(request, owner):
-    units = selectors.owner_units(owner=owner)
+    """The owner's home: what is under way for them (complaints, work orders, renovation,
+    each with its status and promise, a missed one said plainly), what they owe, the
+    estate's service hotline and the quick ways to ask for something."""
+    now = timezone.now()
+    units = list(selectors.owner_units(owner=owner))
+    estates = list({unit.estate.pk: unit.estate for unit in units}.values())
     return render(request, "owners/portal_home.html", {
         "owner": owner, "units": units, "callbacks_offered": owner_offered_callbacks(owner=owner).count(),
-        "fees_owed": owner_owed(owner=owner).total,
+        "fees_owed": owner_owed(owner=owner).total, "now": now,
+        "complaints": owner_open_complaints(owner=owner, now=now),
+        "work_orders": owner_open_work_orders(owner=owner, now=now),
+        "renovations": owner_open_renovations(owner=owner, as_of=now),
+        "hotlines": [estate for estate in estates if estate.service_phone],
     })
 
 

@@ -13,20 +13,75 @@ from propertydesk.people import person_name
 from propertydesk.roles import owner_of
 
 
-def inbox_for(user) -> QuerySet[Notification]:
+# The inbox's filters: each kind of message by the start of its key (propertydesk.messages).
+INBOX_KINDS = {
+    "complaints": ("complaint.", "suggestion."),
+    "work_orders": ("workorder.",),
+    "callbacks": ("callback.",),
+    "fees": ("fees.",),
+    "renovation": ("renovation.",),
+}
+
+
+def inbox_for(user, *, kind: str = "") -> QuerySet[Notification]:
+    """The user's messages (an owner's login: the owner's too), newest first; ``kind``
+    (a key of INBOX_KINDS) keeps one kind of them."""
     owner = owner_of(user)
     mine = Q(recipient=user) | Q(owner=owner) if owner is not None else Q(recipient=user)
-    return Notification.objects.filter(mine).order_by("-created_at", "-id")
+    rows = Notification.objects.filter(mine)
+    if kind in INBOX_KINDS:
+        of_kind = Q()
+        for prefix in INBOX_KINDS[kind]:
+            of_kind |= Q(kind__startswith=prefix)
+        rows = rows.filter(of_kind)
+    return rows.order_by("-created_at", "-id")
 
 
 def unread_count(user) -> int:
     return inbox_for(user).filter(read_at__isnull=True).count()
 
 
-def inbox_counts(user) -> dict[str, int]:
+def inbox_counts(user, *, kind: str = "") -> dict[str, int]:
     """``{"all": messages, "unread": unread ones}`` in one statement: the inbox's pages
-    and its badge."""
-    return inbox_for(user).order_by().aggregate(all=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True)))
+    and its badge; ``"shown"``: the messages of ``kind`` (all of them without one)."""
+    shown = Q()
+    for prefix in INBOX_KINDS.get(kind, ()):
+        shown |= Q(kind__startswith=prefix)
+    return inbox_for(user).order_by().aggregate(all=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True)),
+                                                shown=Count("id", filter=shown) if kind in INBOX_KINDS else Count("id"))
+
+
+# Where a message that was written without a link leads (older messages): the list of its
+# kind, a member of staff's or the owner's portal, searched by its number when it has one.
+_STAFF_LISTS = (("complaint.", "complaints:queue"), ("suggestion.", "complaints:suggestions"),
+                ("workorder.", "repairs:queue"), ("callback.", "callbacks:queue"), ("fees.", "fees:home"),
+                ("renovation.", "renovation:board"))
+_OWNER_LISTS = (("complaint.", "complaints:portal_list"), ("suggestion.", "complaints:portal_list"),
+                ("workorder.", "repairs:portal_list"), ("callback.", "callbacks:portal_list"),
+                ("fees.", "fees:portal_home"), ("renovation.", "renovation:portal_list"))
+
+
+def message_link(note: Notification) -> str:
+    """The page of the record a message is about: its own link, else the list of its kind
+    (searched by the record's number on the desk's lists)."""
+    if note.url:
+        return note.url
+    from urllib.parse import urlencode
+
+    from django.urls import NoReverseMatch, reverse
+
+    lists = _OWNER_LISTS if note.owner_id else _STAFF_LISTS
+    name = next((name for prefix, name in lists if note.kind.startswith(prefix)), None)
+    if name is None:
+        return ""
+    try:
+        url = reverse(name)
+    except NoReverseMatch:
+        return ""
+    number = (note.params or {}).get("number")
+    if not note.owner_id and isinstance(number, str) and name in ("complaints:queue", "repairs:queue"):
+        url += "?" + urlencode({"q": number, **({"status": "all"} if name == "repairs:queue" else {})})
+    return url
 
 
 # ---- the outbox, as the desk sees it ----------------------------------------------------------

@@ -368,6 +368,11 @@ FILTER_MAX_BUILDINGS = int(os.environ.get("FILTER_MAX_BUILDINGS", "100"))
 # The 15:30 digest lists this many open complaints, nearest promise first (the ones past
 # it lead); the counts above the list are of all of them, and the queue has the rest.
 COMPLAINT_DIGEST_ITEMS = int(os.environ.get("COMPLAINT_DIGEST_ITEMS", "100"))
+# The desk's today page and the complaint queue's "near the promise": an open complaint
+# whose promise falls within this many hours (or has passed) is the desk's to chase now.
+COMPLAINT_NEAR_PROMISE_HOURS = int(os.environ.get("COMPLAINT_NEAR_PROMISE_HOURS", "4"))
+# How many rows each block of the desk's today page shows (its count covers them all).
+TODAY_ROWS = int(os.environ.get("TODAY_ROWS", "5"))
 # Complaint rules (domain §3); an estate can override each in its ComplaintPolicy (admin).
 COMPLAINT_POLICY_DEFAULTS = {
     "emergency_hours": 2,

@@ -17,8 +17,8 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
 from propertydesk import limits
-from propertydesk.roles import is_staff_member, owner_of, worker_of
-from propertydesk.selectors import inbox_counts, inbox_for
+from propertydesk.roles import ENGINEERING, FINANCE, FRONT_DESK, SUPERVISOR, is_staff_member, owner_of, roles_of, worker_of
+from propertydesk.selectors import INBOX_KINDS, inbox_counts, inbox_for, message_link
 from propertydesk.tokens import token_issue
 
 
@@ -75,8 +75,14 @@ class ObtainTokenView(ObtainAuthToken):
         return Response({"token": token.key})
 
 
-# A member of staff starts on the first page of their work they may open: the desk for
-# the registry's keepers, the fee desk for finance, the work orders for engineering.
+# The supervisors' start page: their dashboard (pages.dashboard).
+SUPERVISOR_START = "dashboard"
+# A member of staff starts on the page of their role (the first role listed that they
+# have): supervisors on their dashboard, the front desk on its today page, finance on the
+# fee desk, engineering on their own work orders.
+_ROLE_STARTS = ((SUPERVISOR, SUPERVISOR_START), (FRONT_DESK, "desk"), (FINANCE, "fees:home"),
+                (ENGINEERING, "repairs:my_orders"))
+# Without one of those roles (a superuser, say): the first page of their work they may open.
 _STAFF_STARTS = (
     ("owners.view_owner", "desk"),
     ("fees.view_bill", "fees:home"),
@@ -86,6 +92,12 @@ _STAFF_STARTS = (
 
 
 def _staff_start(user) -> str:
+    if user.is_superuser:
+        return SUPERVISOR_START
+    roles = roles_of(user)
+    for role, page in _ROLE_STARTS:
+        if role in roles and (page != "repairs:my_orders" or worker_of(user) is not None):
+            return page
     return next((page for perm, page in _STAFF_STARTS if user.has_perm(perm)), "desk")
 
 
@@ -102,19 +114,32 @@ def home(request):
     raise PermissionDenied
 
 
+# The inbox's filter tabs, in this order.
+_INBOX_TABS = (("complaints", gettext_lazy("Complaints and suggestions"), "bi-chat-square-text"),
+               ("work_orders", gettext_lazy("Work orders"), "bi-wrench-adjustable"),
+               ("callbacks", gettext_lazy("Callbacks"), "bi-telephone-outbound"),
+               ("fees", gettext_lazy("Fees"), "bi-cash-coin"),
+               ("renovation", gettext_lazy("Renovation"), "bi-house-gear"))
+
+
 @login_required
 def inbox(request):
-    """The in-portal inbox: staff messages and, for an owner, the owner's messages."""
-    notes = inbox_for(request.user)
+    """The in-portal inbox: staff messages and, for an owner, the owner's messages; a tab
+    per kind, and each message linked to the record it is about."""
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in INBOX_KINDS else ""
     if request.method == "POST":
-        notes.filter(read_at__isnull=True).update(read_at=timezone.now())
+        inbox_for(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("inbox")
-    counts = inbox_counts(request.user)
-    paginator = Paginator(notes, 30)
-    paginator.count = counts["all"]  # counted beside the unread ones, not again
+    counts = inbox_counts(request.user, kind=kind)
+    paginator = Paginator(inbox_for(request.user, kind=kind), 30)
+    paginator.count = counts["shown"]  # counted beside the unread ones, not again
+    page = paginator.get_page(request.GET.get("page"))
+    for note in page.object_list:
+        note.link = message_link(note)
     # The unread count given here stands for the navigation's (never read, it is lazy).
-    return render(request, "inbox.html", {"page": paginator.get_page(request.GET.get("page")),
-                                          "nav_unread": counts["unread"]})
+    return render(request, "inbox.html", {"page": page, "nav_unread": counts["unread"], "kind": kind,
+                                          "tabs": _INBOX_TABS, "query_string": f"kind={kind}" if kind else ""})
 
 
 def healthz(request):

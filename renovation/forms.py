@@ -64,7 +64,12 @@ def _yes(value) -> bool:
 
 
 class BoardFilterForm(forms.Form):
+    DESK = "desk"
+
     estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"), required=False, empty_label=_("Any"))
+    # The desk's today page links to the states that wait for the desk.
+    waiting = forms.ChoiceField(label=_("Waiting for"), required=False,
+                                choices=[("", _("Anyone")), (DESK, _("The desk"))])
 
 
 class DepositFilterForm(forms.Form):

@@ -724,3 +724,35 @@ def deposit_totals_per_estate(*, as_of: datetime.datetime) -> dict[int, dict[str
             .values("renovation__estate_id").order_by()
             .annotate(held=Sum("amount", filter=not_refunded), held_count=Count("pk", filter=not_refunded),
                       due=Sum("amount", filter=due), due_count=Count("pk", filter=due))}
+# ---- the desk's today page -------------------------------------------------------------------
+
+# The states in which a renovation waits for the desk (WAITS_FOR): papers to check, then
+# the permit and the passes to issue once the fees are paid.
+DESK_WAITS = (Status.SUBMITTED, Status.FEES_PAID)
+
+
+def today_renovation_counts() -> dict[str, QuerySet[Renovation]]:
+    """The today page's count: renovations waiting for the desk."""
+    return {"renovations": Renovation.objects.filter(status__in=DESK_WAITS)}
+
+
+def today_renovations(*, limit: int) -> list[Renovation]:
+    """The first ``limit`` renovations waiting for the desk, the oldest application first,
+    each with ``.waits_for``."""
+    rows = list(Renovation.objects.filter(status__in=DESK_WAITS).select_related("unit", "owner")
+                .order_by("applied_at", "pk")[:limit])
+    for row in rows:
+        row.waits_for = waits_for(row)
+    return rows
+
+
+def owner_open_renovations(*, owner, as_of: datetime.datetime) -> list[Renovation]:
+    """The owner's renovations not closed yet (owner_renovations), each with ``.waits_for``
+    and ``.refund_late`` (deposits due for refund since a day that has passed)."""
+    today = timezone.localdate(as_of)
+    rows = list(owner_renovations(owner=owner).filter(status__in=ACTIVE_STATUSES)[:5])
+    for row in rows:
+        row.waits_for = waits_for(row)
+        row.refund_late = (row.status == Status.DEPOSITS_DUE and row.deposits_due_on is not None
+                           and row.deposits_due_on < today)
+    return rows

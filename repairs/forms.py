@@ -39,6 +39,8 @@ class QueueFilterForm(forms.Form):
     trade = forms.ChoiceField(label=_("Trade"), required=False, choices=_any(Trade.choices))
     estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"), required=False, empty_label=_("Any"))
     late = forms.BooleanField(label=_("Late for dispatch"), required=False)
+    undispatched = forms.BooleanField(label=_("Not dispatched yet"), required=False)
+    appointment = forms.DateField(label=_("Appointment on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class RegisterForm(UnitByNumberMixin, forms.Form):

@@ -237,6 +237,9 @@ class WorkOrder(models.Model):
                                                                  dispatch_alerted_at__isnull=True),
                          name="workorder_not_alerted"),
             models.Index(fields=["worker", "status"], name="workorder_worker_status"),
+            # The desk's today page and the queue's day filter: the appointments of a day.
+            models.Index(fields=["appointment_at"], condition=Q(appointment_at__isnull=False),
+                         name="workorder_appointment"),
             # The desk's queue, newest first (repairs.selectors.work_order_queue): the default
             # view of open orders, every order, one status (and the status tabs' counts).
             models.Index(fields=["-registered_at", "-id"], condition=Q(status__in=[s.value for s in OPEN_STATUSES]),

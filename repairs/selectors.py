@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.shortcuts import get_object_or_404
@@ -17,6 +17,7 @@ from propertydesk.roles import is_staff_member, owner_of, worker_of
 from propertydesk.search import number_matches, unit_in
 from repairs.models import (
     OPEN_STATUSES,
+    UNDISPATCHED,
     Acceptance,
     DamageIncident,
     MaterialDraw,
@@ -85,6 +86,7 @@ def number_or_room(query: str) -> Q:
 def work_order_queue(
     *, user, status: str = "", kind: str = "", trade: str = "", estate=None, late: bool = False, query: str = "",
     open_only: bool = False, moments: dict | None = None, completed_late: bool = False,
+    undispatched: bool = False, appointment_on=None,
 ) -> QuerySet[WorkOrder]:
     """The work-order list ``user`` may see (work_orders_for), newest first; filters are optional.
     ``moments``: filters on when things happened (the dashboard's links); ``completed_late``:
@@ -106,6 +108,10 @@ def work_order_queue(
         orders = orders.filter(estate=estate)
     if late:
         orders = orders.filter(Q(dispatch_late_by__isnull=False) | Q(dispatch_alerted_at__isnull=False))
+    if undispatched:
+        orders = orders.filter(status__in=UNDISPATCHED)
+    if appointment_on is not None:
+        orders = orders.filter(appointment_q(appointment_on))
     query = query.strip()
     if query:
         orders = orders.filter(number_or_room(query) | Q(requester_name__istartswith=query))
@@ -434,3 +440,57 @@ def dashboard_month_figures(*, start: datetime, end: datetime, as_of: datetime) 
                 .annotate(n=Count("pk"), total=Sum("rating"))):
         out.setdefault(row["work_order__estate_id"], {})["rating"] = (row["total"], row["n"])
     return out
+
+
+# ---- the desk's today page -------------------------------------------------------------------
+
+
+def day_bounds(day) -> tuple[datetime, datetime]:
+    """The first moment of ``day`` and of the next, in the project's time zone."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def appointment_q(day) -> Q:
+    """Orders with an appointment on ``day`` that are still wanted (neither refused nor voided)."""
+    start, end = day_bounds(day)
+    return Q(appointment_at__gte=start, appointment_at__lt=end) & ~Q(status__in=(Status.REFUSED, Status.VOIDED))
+
+
+def appointments_on(day) -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.filter(appointment_q(day))
+
+
+def today_work_order_counts(*, today) -> dict[str, QuerySet[WorkOrder]]:
+    """The today page's counts: orders not dispatched yet, and today's appointments."""
+    return {"undispatched": WorkOrder.objects.filter(status__in=UNDISPATCHED),
+            "appointments": appointments_on(today)}
+
+
+def today_undispatched(*, limit: int) -> list[WorkOrder]:
+    """The first ``limit`` orders not dispatched yet, the earliest dispatch deadline first
+    (the partial index of undispatched orders)."""
+    return list(WorkOrder.objects.filter(status__in=UNDISPATCHED).select_related("unit")
+                .order_by("dispatch_due_at", "pk")[:limit])
+
+
+def today_appointments(*, today, limit: int) -> list[WorkOrder]:
+    """The first ``limit`` of today's appointments, the earliest first, with their worker."""
+    return list(appointments_on(today).select_related("unit", "worker__user")
+                .order_by("appointment_at", "pk")[:limit])
+
+
+# Before the worker arrives: an appointment in the past in one of these was missed.
+_NOT_ARRIVED = (Status.REGISTERED, Status.ACCEPTED, Status.DISPATCHED, Status.TAKEN)
+
+
+def owner_open_work_orders(*, owner, now: datetime, limit: int = 5) -> list[WorkOrder]:
+    """The owner's requests still under way (owner_work_orders), newest first (at most
+    ``limit``), each with ``.missed`` (the appointment passed and nobody came yet: we say
+    so, and sorry)."""
+    rows = list(owner_work_orders(owner=owner).filter(status__in=OPEN).prefetch_related(None)
+                .select_related("unit")[:limit])
+    for row in rows:
+        row.missed = (row.appointment_at is not None and row.appointment_at < now and row.arrived_at is None
+                      and row.status in _NOT_ARRIVED)
+    return rows

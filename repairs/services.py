@@ -197,6 +197,7 @@ def work_order_dispatch(
         notifications.notify(
             recipients=[worker.user], kind="workorder.dispatched", now=now,
             params={"number": order.number, "unit": order.unit.number, "description": order.description[:300]},
+            url=reverse("repairs:my_order", args=[order.pk]),
         )
         # the owner's own key; the dedupe key stays the one it always was
         _tell_owner(order, kind="workorder.assigned", dedupe="workorder.dispatched", now=now,
@@ -336,6 +337,7 @@ def work_order_customer_verdict(
         notifications.notify(
             recipients=notifications.users_in_roles(SUPERVISOR), kind="workorder.escalated", now=now,
             params={"number": order.number, "comment": comment.strip()[:300]},
+            url=reverse("repairs:detail", args=[order.pk]),
             dedupe_key=f"workorder-escalated:{order.pk}:{order.rework_count}",
         )
     order.save()
@@ -421,6 +423,7 @@ def work_orders_flag_late_dispatch(*, as_of: datetime, ids: list[int] | None = N
             recipients=desk, kind="workorder.dispatch_late", dedupe_key=f"workorder-dispatch-late:{pk}",
             params={"number": number, "minutes": int((due - registered).total_seconds() // 60), "unit": unit,
                     "text": text},
+            url=reverse("repairs:detail", args=[pk]),
         )
         for pk, number, unit, registered, due, text in alerted
     ], now=as_of)
@@ -580,7 +583,7 @@ def damage_report(*, order: WorkOrder, description: str, now: datetime, actor=No
     notifications.notify(
         recipients=notifications.users_in_roles(SUPERVISOR), kind="workorder.damage", now=now,
         params={"number": order.number, "unit": order.unit.number, "text": incident.description[:200]},
-        dedupe_key=f"workorder-damage:{incident.pk}",
+        url=reverse("repairs:detail", args=[order.pk]), dedupe_key=f"workorder-damage:{incident.pk}",
     )
     return incident
 

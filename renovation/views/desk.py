@@ -110,6 +110,8 @@ def board(request):
     form, filters = _estate_filter(request, BoardFilterForm)
     now = timezone.now()
     columns = selectors.renovation_board(user=request.user, as_of=now, estate=filters.get("estate"))
+    if filters.get("waiting") == BoardFilterForm.DESK:
+        columns = [column for column in columns if column.status in selectors.DESK_WAITS]
     return render(request, "renovation/board.html", {
         "form": form, "columns": columns, "total": sum(column.count for column in columns),
         "estate": filters.get("estate"), "today": timezone.localdate(now),

@@ -86,6 +86,7 @@ def queue(request):
         user=request.user, status="" if status == ALL else status, open_only=not status, kind=filters.get("kind") or "",
         trade=filters.get("trade") or "", estate=filters.get("estate"), late=bool(filters.get("late")),
         query=filters.get("q") or "", moments=moments, completed_late=completed_late,
+        undispatched=bool(filters.get("undispatched")), appointment_on=filters.get("appointment"),
     )
     # A figure of the staff view opens this list narrowed to what it counts.
     figure = periods.figure_from_query(request.GET, figures=selectors.STAFF_FIGURES)

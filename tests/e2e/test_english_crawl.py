@@ -30,6 +30,12 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LOGINS = ["desk", "supervisor", "finance", "engineer", "owner"]
 PAGES_PER_LOGIN = 90
 SKIPPED = ("/accounts/logout", "/admin/", "/api/", "/static/", "/media/", "/i18n/")
+# The page's visible text, without the parts that say they are in another language (a
+# receipt printed in its payer's language: <main lang="zh-hans">): they are that reader's.
+ENGLISH_TEXT = """() => {
+  document.querySelectorAll("body [lang]").forEach(e => { if (!e.lang.startsWith("en")) e.style.display = "none"; });
+  return document.body.innerText;
+}"""
 
 
 def system_fragments() -> dict[str, str]:
@@ -104,7 +110,7 @@ def crawl(page, start: str) -> list[tuple[str, str]]:
             continue
         if response is None or response.status >= 400 or "text/html" not in response.headers.get("content-type", ""):
             continue
-        visited.append((url, page.locator("body").inner_text()))
+        visited.append((url, page.evaluate(ENGLISH_TEXT)))
         hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
         for href in hrefs:
             href = href.split("#")[0]

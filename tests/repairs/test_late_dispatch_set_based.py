@@ -3,6 +3,7 @@ does not grow with them, with the same messages as one by one."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from propertydesk.models import Delivery, Notification
 from repairs import jobs
@@ -19,7 +20,8 @@ def _counted(as_of):
 
 def _expected(orders, desk) -> set[tuple]:
     return {(user.username, f"workorder-dispatch-late:{o.pk}:user:{user.pk}", o.number,
-             int((o.dispatch_due_at - o.registered_at).total_seconds() // 60), o.unit.number, o.description[:200], "")
+             int((o.dispatch_due_at - o.registered_at).total_seconds() // 60), o.unit.number, o.description[:200],
+             reverse("repairs:detail", args=[o.pk]))
             for o in orders for user in desk}
 
 
