@@ -1168,7 +1168,56 @@ def _renovation_daily_floor(today: date) -> list[tuple[str, list]]:
                .values("pk", "unit__number", "planned_end")),
         sql_of(Inspection.objects.filter(inspected_at__isnull=True).values("pk", "requested_at",
                                                                            "renovation__estate_id")),
+        (RENOVATION_DAILY_WRITES, {"today": today, "now": _local(today, 8)}),
     ]
+
+
+# What renovation.daily writes, in one statement: the renovations whose refund day has come
+# moved (an event each), and each event's message to every person of its role and to the
+# owner (an inspection late: engineering and the supervisors only), with its inbox delivery.
+RENOVATION_DAILY_WRITES = """
+    WITH moved AS (UPDATE renovation_renovation SET status = 'deposits_due'
+                   WHERE status = 'passed' AND deposits_due_on <= %(today)s RETURNING id),
+    ev AS (INSERT INTO pg_temp.bench_events SELECT id, %(now)s FROM moved),
+    live AS (SELECT p.renovation_id, p.valid_to FROM renovation_workerpass p
+             JOIN renovation_renovation r ON r.id = p.renovation_id
+             WHERE p.revoked_at IS NULL AND r.status IN ('fees_paid', 'in_progress', 'acceptance_requested')
+             GROUP BY 1, 2),
+    events AS (
+        SELECT 'desk' AS role, renovation_id AS rid, 'passes_expiring' AS kind, renovation_id || ':' || valid_to AS key
+        FROM live WHERE valid_to BETWEEN %(today)s AND %(today)s + 3
+        UNION ALL SELECT 'desk', renovation_id, 'passes_expired', renovation_id || ':' || valid_to
+        FROM live WHERE valid_to < %(today)s
+        UNION ALL SELECT DISTINCT 'finance', r.id, 'deposits_due', r.id::text FROM renovation_renovation r
+        JOIN renovation_renovationcharge c ON c.renovation_id = r.id
+        WHERE (r.status IN ('deposits_due', 'withdrawn') OR r.id IN (SELECT id FROM moved))
+          AND r.deposits_due_on <= %(today)s AND c.kind IN ('owner_deposit', 'contractor_deposit')
+          AND NOT EXISTS (SELECT 1 FROM renovation_depositrefund f WHERE f.deposit_id = c.id)
+        UNION ALL SELECT 'desk', id, 'overrun', id || ':' || planned_end FROM renovation_renovation
+        WHERE status IN ('fees_paid', 'in_progress') AND planned_end < %(today)s
+        UNION ALL SELECT 'engineering', renovation_id, 'inspection_late', id::text FROM renovation_inspection
+        WHERE inspected_at IS NULL AND requested_at < %(now)s - interval '5 days'),
+    staff AS (SELECT DISTINCT u.id, m.role FROM auth_user u JOIN auth_user_groups ug ON ug.user_id = u.id
+              JOIN auth_group g ON g.id = ug.group_id
+              JOIN (VALUES ('desk', 'front_desk'), ('finance', 'finance'), ('engineering', 'engineering'),
+                           ('engineering', 'supervisor')) m(role, name) ON m.name = g.name
+              WHERE u.is_active),
+    notes AS (
+        INSERT INTO propertydesk_notification (recipient_id, owner_id, kind, params, url, created_at, dedupe_key)
+        SELECT s.id, NULL, e.kind, jsonb_build_object('unit', un.number, 'number', r.number), '', %(now)s,
+               'bench:' || e.kind || ':' || e.key || ':user:' || s.id
+        FROM events e JOIN staff s ON s.role = e.role JOIN renovation_renovation r ON r.id = e.rid
+        JOIN owners_unit un ON un.id = r.unit_id
+        UNION ALL
+        SELECT o.user_id, r.owner_id, e.kind, jsonb_build_object('unit', un.number, 'number', r.number), '',
+               %(now)s, 'bench:' || e.kind || ':' || e.key || ':owner:' || r.owner_id
+        FROM events e JOIN renovation_renovation r ON r.id = e.rid JOIN owners_owner o ON o.id = r.owner_id
+        JOIN owners_unit un ON un.id = r.unit_id WHERE e.role <> 'engineering'
+        RETURNING id)
+    INSERT INTO propertydesk_delivery (notification_id, channel, status, attempts, last_error, provider_id,
+                                       idempotency_key, created_at, sent_at, claimed_by)
+    SELECT id, 'inbox', 'sent', 0, '', '', 'bench-' || id, %(now)s, %(now)s, '' FROM notes
+"""
 
 
 # The bill run's floor: every unit's lines from the standards in force, its bill with their
