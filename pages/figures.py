@@ -63,7 +63,7 @@ class Figure:
 FIGURES: tuple[Figure, ...] = (
     Figure("satisfaction", _("Owner satisfaction"), RATE,
            help=_("Very satisfied or satisfied, of the callback answers recorded")),
-    Figure("complaints_on_time", _("Complaints handled on time"), RATE,
+    Figure("complaints_on_time", _("Complaint handled-on-time rate"), RATE,
            help=_("Resolved within the promise, of the complaints resolved")),
     Figure("first_response", _("Average first response"), HOURS, higher_is_better=False,
            help=_("From received to assigned, complaints assigned")),

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from owners.forms import UnitByNumberMixin
 from owners.models import Estate
 from propertydesk.limits import max_length
-from propertydesk.web import DATETIME_INPUT, BusinessDateTimeField
+from propertydesk.web import DATETIME_INPUT, BusinessDateField, BusinessDateTimeField
 from repairs.models import (
     Acceptance,
     DamageIncident,
@@ -40,7 +40,7 @@ class QueueFilterForm(forms.Form):
     estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"), required=False, empty_label=_("Any"))
     late = forms.BooleanField(label=_("Late for dispatch"), required=False)
     undispatched = forms.BooleanField(label=_("Not dispatched yet"), required=False)
-    appointment = forms.DateField(label=_("Appointment on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    appointment = BusinessDateField(label=_("Appointment on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class RegisterForm(UnitByNumberMixin, forms.Form):

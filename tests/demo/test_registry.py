@@ -155,11 +155,11 @@ def test_the_desk_finds_a_seeded_owner_by_phone_and_by_tail(seeded, db):
     "username, lands_on",
     [
         ("desk", "desk"),
-        ("supervisor", "desk"),
+        ("supervisor", "dashboard"),
         ("engineer", "repairs:my_orders"),
         ("finance", "fees:home"),
         ("owner", "portal:home"),
-        ("admin", "desk"),
+        ("admin", "dashboard"),
     ],
 )
 def test_every_demo_user_logs_in_with_the_demo_password(seeded, db, username, lands_on):

@@ -41,7 +41,7 @@ def test_the_supervisor_changes_estate_and_period_and_follows_a_figure_to_its_li
     page.wait_for_load_state("networkidle")
 
     # then: the period's figures of that estate, the missed target marked
-    expect(page.locator("#dashboard-scope")).to_contain_text("甲花园 · 2025-12至2026-01")
+    expect(page.locator("#dashboard-scope")).to_contain_text("甲花园 · 2025-12 至 2026-01")
     on_time = page.locator("[data-figure=complaints_on_time]")
     expect(on_time.locator(".dashboard-value")).to_contain_text("50.0")
     expect(on_time).to_contain_text("未达目标")
