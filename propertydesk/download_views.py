@@ -84,8 +84,8 @@ def downloads_page(request):
 def downloads_progress(request):
     """The progress of the user's downloads, for the page to follow without reloading."""
     return JsonResponse({"downloads": [
-        {"id": row.pk, "status": row.status, "rows_done": row.rows_done, "rows_total": row.rows_total,
-         "percent": row.percent}
+        {"id": row.pk, "status": row.status, "label": row.get_status_display(), "rows_done": row.rows_done,
+         "rows_total": row.rows_total, "percent": row.percent}
         for row in downloads.mine(user=request.user)]})
 
 
@@ -93,4 +93,7 @@ def downloads_progress(request):
 def download_file(request, pk):
     """A prepared file, for the user who asked for it and nobody else (404)."""
     download = get_object_or_404(Download, pk=pk, user=request.user, status=Download.Status.READY)
+    export = exports.get_export(download.export)
+    if export is None or not request.user.has_perm(export.permission):  # a role taken away since
+        raise PermissionDenied
     return files.serve(request, download.file, filename=download.filename, content_type=exports.XLSX_TYPE)

@@ -88,6 +88,8 @@ def download_write(*, download_id: int, clock=timezone.now) -> str:
     try:
         if export is None:
             raise LookupError(f"no list is exported as {download.export!r}")
+        if not download.user.has_perm(export.permission):  # taken away since it was asked for
+            raise PermissionError(f"{download.user} may no longer see the list {export.name}")
         with translation.override(download.language):
             rows = export.rows(_params(download.query), user=download.user, now=download.requested_at)
             total = rows.count()

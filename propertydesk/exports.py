@@ -21,9 +21,9 @@ from io import BytesIO
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from django.utils.translation import gettext as _
 
 # What a spreadsheet reads as the start of a formula (or, for tab and CR, what lets a
 # CSV cell start one after the reader trims it). OWASP "CSV Injection".
@@ -263,7 +263,8 @@ def write_list(target, export: ListExport, rows: Rows, *, now, progress=None, si
     caption = WriteOnlyCell(sheet, value=f"{export.title} · {timezone.localtime(now):%Y-%m-%d %H:%M}")
     caption.font = Font(bold=True, size=12)
     sheet.append([caption])
-    filters = "; ".join(f"{label}: {value}" for label, value in rows.filters) or _("no filters")
+    filters = " · ".join(_("%(label)s: %(value)s") % {"label": label, "value": value}
+                         for label, value in rows.filters) or _("no filters")
     sheet.append([_cell(sheet, _("Filters: %(filters)s") % {"filters": filters})])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="E9EEF5")
     header = []

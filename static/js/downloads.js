@@ -22,6 +22,8 @@
             bar.textContent = d.percent + "%";
             bar.parentElement.setAttribute("aria-valuenow", d.percent);
           }
+          var status = row.querySelector('[data-role="status"]');
+          if (status && d.label) status.textContent = d.label;
           var rows = row.querySelector('[data-role="rows"]');
           if (rows && d.rows_total) {
             rows.textContent = rows.getAttribute("data-template") ?
