@@ -40,7 +40,7 @@ def callback_rows(params, *, user, now):
     filters = form_filters(form)
     if bucket and not status:
         filters.insert(0, (_("Due"), str(BUCKET_LABELS[bucket])))
-    return QuerysetRows(rows, _callback(today), filters=filters)
+    return QuerysetRows(rows.defer("owner__id_number"), _callback(today), filters=filters)
 
 
 register(ListExport(

@@ -26,8 +26,10 @@ def _complaint(now):
 
 def complaint_rows(params, *, user, now):
     form, complaints, ranges, _late, _figure = views.queue_rows(params, user=user, now=now)
-    # The contact's phone is not in the list (nor in the file): not decrypted either.
-    return QuerysetRows(complaints.defer("contact_phone"), _complaint(now), filters=form_filters(form))
+    # The contact's phone is not in the list (nor in the file), nor is the owner: neither is
+    # read (nor decrypted).
+    return QuerysetRows(complaints.defer("contact_phone").prefetch_related(None).prefetch_related("assignee"),
+                        _complaint(now), filters=form_filters(form))
 
 
 register(ListExport(
@@ -55,7 +57,7 @@ def _suggestion(s):
 def suggestion_rows(params, *, user, now):
     status, suggestions, _ranges = views.suggestion_rows(params, user=user)
     shown = dict(SuggestionStatus.choices)
-    return QuerysetRows(suggestions, _suggestion,
+    return QuerysetRows(suggestions.defer("owner__id_number"), _suggestion,
                         filters=[(_("Status"), str(shown[status]))] if status in shown else [])
 
 

@@ -28,7 +28,7 @@ def _bill(b):
 def bill_rows(params, *, user, now):
     form, _filters, period, bills = desk.bill_rows(params, now=now)
     shown = [(label, value) for label, value in form_filters(form) if label != str(form.fields["period"].label)]
-    return QuerysetRows(bills, _bill, filters=[(str(form.fields["period"].label), f"{period:%Y-%m}"), *shown])
+    return QuerysetRows(bills.defer("owner__id_number"), _bill, filters=[(str(form.fields["period"].label), f"{period:%Y-%m}"), *shown])
 
 
 register(ListExport(

@@ -13,6 +13,7 @@ is for CSV, which has no types: see ``csv_safe``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -151,13 +152,35 @@ class QuerysetRows(Rows):
 
     def chunks(self, size: int = CHUNK_ROWS):
         batch = []
-        for record in self.queryset.iterator(chunk_size=size):
-            batch.append(self.cells(record))
-            if len(batch) >= size:
-                yield batch
-                batch = []
+        with whole_result_plans(self.queryset.db):
+            for record in self.queryset.iterator(chunk_size=size):
+                batch.append(self.cells(record))
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
         if batch:
             yield batch
+
+
+@contextmanager
+def whole_result_plans(alias: str):
+    """PostgreSQL plans a cursor for its first rows (``cursor_tuple_fraction`` 0.1): for
+    one estate's complaints it walked the queue's index over every estate in order rather
+    than sort the estate's rows (50,000 rows: 155 s against 2.6 s). A list read to its end
+    is planned for all of its rows."""
+    from django.db import connections
+
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET cursor_tuple_fraction = 1.0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET cursor_tuple_fraction")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def _renovation(today):
 def renovation_rows(params, *, user, now):
     form = BoardFilterForm(params or None)
     estate = form.cleaned_data.get("estate") if form.is_valid() else None
-    return QuerysetRows(selectors.board_rows(user=user, estate=estate), _renovation(timezone.localdate(now)),
+    return QuerysetRows(selectors.board_rows(user=user, estate=estate).defer("owner__id_number"), _renovation(timezone.localdate(now)),
                         filters=form_filters(form))
 
 

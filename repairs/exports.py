@@ -33,8 +33,10 @@ def _order(now):
 
 def work_order_rows(params, *, user, now):
     form, _filters, orders, _ranges, _late, _figure = desk.queue_rows(params, user=user)
-    # The requester's phone is not in the list (nor in the file): not decrypted either.
-    return QuerysetRows(orders.defer("requester_phone"), _order(now), filters=form_filters(form))
+    # The requester's phone is not in the list (nor in the file), nor is the owner: neither
+    # is read (nor decrypted).
+    return QuerysetRows(orders.defer("requester_phone").prefetch_related(None).prefetch_related(
+        "worker__user", "price_item"), _order(now), filters=form_filters(form))
 
 
 register(ListExport(
