@@ -25,7 +25,7 @@ def _complaint(now):
 
 
 def complaint_rows(params, *, user, now):
-    form, complaints, ranges, _late, _figure = views.queue_rows(params, user=user, now=now)
+    form, complaints, _ranges, _late, _figure = views.queue_rows(params, user=user, now=now)
     # The contact's phone is not in the list (nor in the file), nor is the owner: neither is
     # read (nor decrypted).
     return QuerysetRows(complaints.defer("contact_phone").prefetch_related(None).prefetch_related("assignee"),
