@@ -45,17 +45,17 @@ MOMENTS = {"received": gettext_lazy("Received"), "assigned": gettext_lazy("Assig
            "resolved": gettext_lazy("Resolved")}
 
 
-@staff_required
-@permission_required("complaints.view_complaint", raise_exception=True)
-def queue(request):
-    form = QueueFilterForm(request.GET or None)
+def queue_rows(params, *, user, now):
+    """The queue's filter form on ``params`` (a query string), the complaints it selects
+    in the queue's order, and the dashboard's and staff view's narrowing (day ranges,
+    "resolved late", a figure): for the page and its .xlsx (complaints/exports.py)."""
+    form = QueueFilterForm(params or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    now = timezone.now()
-    ranges = day_ranges(request.GET, MOMENTS)
+    ranges = day_ranges(params, MOMENTS)
     moments = moments_of(ranges)
-    late = request.GET.get("late") == "1"
+    late = params.get("late") == "1"
     complaints = selectors.complaint_queue(
-        user=request.user, now=now, status=filters.get("status") or "",
+        user=user, now=now, status=filters.get("status") or "",
         urgency=filters.get("urgency") or "", department=filters.get("department") or "",
         estate_id=getattr(filters.get("estate"), "pk", None),
         building_id=getattr(filters.get("building"), "pk", None), overdue=bool(filters.get("overdue")),
@@ -63,9 +63,34 @@ def queue(request):
         query=filters.get("q") or "", moments=moments, late=late,
     )
     # A figure of the staff view opens this list narrowed to what it counts.
-    figure = periods.figure_from_query(request.GET, figures=selectors.STAFF_FIGURES)
+    figure = periods.figure_from_query(params, figures=selectors.STAFF_FIGURES)
     if figure is not None:
         complaints = selectors.staff_figure_complaints(complaints, figure=figure)
+    return form, complaints, ranges, late, figure
+
+
+def suggestion_rows(params, *, user):
+    """The suggestions of the list's status tab and the dashboard's narrowing (decided in
+    a period, of one estate), in the list's order: for the page and its .xlsx."""
+    suggestions = selectors.suggestion_queryset_for(user).order_by("-received_at", "-pk")
+    status = params.get("status", "")
+    if status:
+        suggestions = suggestions.filter(status=status)
+    # The dashboard's links: decided in a period, of one estate.
+    ranges = day_ranges(params, {"decided": gettext_lazy("Decided")})
+    for range_ in ranges:
+        suggestions = suggestions.filter(**range_.filter("decided_at"))
+    estate = params.get("estate", "")
+    if estate.isdigit():
+        suggestions = suggestions.filter(estate_id=int(estate))
+    return status, suggestions, ranges
+
+
+@staff_required
+@permission_required("complaints.view_complaint", raise_exception=True)
+def queue(request):
+    now = timezone.now()
+    form, complaints, ranges, late, figure = queue_rows(request.GET, user=request.user, now=now)
     page = CappedPaginator(complaints, 30).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)
@@ -208,17 +233,7 @@ def clusters(request):
 @staff_required
 @permission_required("complaints.view_suggestion", raise_exception=True)
 def suggestion_list(request):
-    suggestions = selectors.suggestion_queryset_for(request.user)
-    status = request.GET.get("status", "")
-    if status:
-        suggestions = suggestions.filter(status=status)
-    # The dashboard's links: decided in a period, of one estate.
-    ranges = day_ranges(request.GET, {"decided": gettext_lazy("Decided")})
-    for range_ in ranges:
-        suggestions = suggestions.filter(**range_.filter("decided_at"))
-    estate = request.GET.get("estate", "")
-    if estate.isdigit():
-        suggestions = suggestions.filter(estate_id=int(estate))
+    status, suggestions, ranges = suggestion_rows(request.GET, user=request.user)
     page = Paginator(suggestions, 30).get_page(request.GET.get("page"))
     return render(request, "complaints/suggestion_list.html", {"page": page, "status": status, "day_ranges": ranges})
 

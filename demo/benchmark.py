@@ -103,6 +103,7 @@ class Result:
     floor_ms: float | None = None
     floor_statements: int | None = None
     error: str = ""
+    rows: int | None = None        # an export's rows written
 
     @property
     def median(self) -> float:
@@ -125,16 +126,16 @@ class Result:
     def ratio(self) -> float | None:
         if not self.runs or not self.floor_ms:
             return None
-        # Pages: their SQL against the floor; jobs: their whole time against the floor.
+        # Pages: their SQL against the floor; exports: reading their rows; jobs: their whole time.
         mine = self.median if self.kind == "job" else self.sql_ms
         return mine / self.floor_ms
 
     def verdict(self) -> str:
         if self.error:
             return "ERROR"
-        limit = FLOOR_RATIO_JOB if self.kind == "job" else FLOOR_RATIO_PAGE
+        limit = FLOOR_RATIO_JOB if self.kind in ("job", "export") else FLOOR_RATIO_PAGE
         misses = []
-        if self.kind != "job" and self.median > PAGE_TARGET_MS:
+        if self.kind not in ("job", "export") and self.median > PAGE_TARGET_MS:
             misses.append("time")
         if self.ratio is not None and self.ratio > limit:
             misses.append("floor")
@@ -149,6 +150,7 @@ class Result:
             "floor_statements": self.floor_statements,
             "ratio": None if self.ratio is None else round(self.ratio, 2),
             "verdict": self.verdict(), "error": self.error,
+            **({"rows": self.rows, "rows_per_s": round(self.rows * 1000 / self.median)} if self.rows else {}),
         }
 
 
@@ -207,7 +209,7 @@ def sql_of(queryset) -> tuple[str, list]:
 @dataclass
 class Op:
     name: str
-    kind: str                                   # page | api | job
+    kind: str                                   # page | api | job | export
     who: str = "supervisor"                     # supervisor | desk | finance | owner
     url: str | Callable[[Samples], str] = ""
     floor: Callable[[Samples], list[tuple[str, list]]] | None = None
@@ -846,7 +848,60 @@ def operations() -> list[Op]:
         ops.append(Op(f"API {path}: deep page", "api", "supervisor", f"/api/v1/{path}/", deep=True,
                       floor=api_floor(model, names, nested, True)))
     ops += job_operations()
+    ops += export_operations()
     return ops
+
+
+# ---- the lists' .xlsx ----------------------------------------------------------
+
+
+COMPLAINT_EXPORT_FLOOR = """
+    SELECT c.number, c.received_at, e.name, u.number, c.channel, c.category, c.urgency, c.status, c.department,
+           a.first_name, a.last_name, c.promised_at, c.paused_since, c.reopen_count, c.contact_name, c.location,
+           c.description, c.resolved_at, c.closed_at
+    FROM complaints_complaint c JOIN owners_unit u ON u.id = c.unit_id JOIN owners_estate e ON e.id = c.estate_id
+    LEFT JOIN auth_user a ON a.id = c.assignee_id
+    WHERE c.estate_id = %s
+    ORDER BY c.closed_at DESC NULLS FIRST, c.resolved_at DESC NULLS FIRST, c.promised_at, c.id"""
+
+
+def export_operations() -> list[Op]:
+    """A large list written as .xlsx the way the background task writes it (the rows read
+    2,000 at a time, streamed to a file). ``url``: the list's name and query string. The
+    floor is the one statement that reads the same rows; the ratio compares reading the
+    rows (queries and records, without writing the file) with it."""
+    return [
+        Op("export: every complaint of one estate (.xlsx)", "export", "supervisor",
+           lambda s: f"complaints?estate={s.estate_id}",
+           floor=lambda s: [(COMPLAINT_EXPORT_FLOOR, [s.estate_id])]),
+    ]
+
+
+def measure_export(op: Op, s: Samples, user, result: Result, *, runs: int):
+    import tempfile
+
+    from django.http import QueryDict
+
+    from propertydesk import exports
+
+    name, _sep, query = (op.url(s) if callable(op.url) else op.url).partition("?")
+    export = exports.get_export(name)
+
+    def write():
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as target:
+            result.rows = exports.write_list(target.name, export, export.rows(QueryDict(query), user=user, now=s.now),
+                                             now=s.now)
+
+    def read():
+        for _chunk in export.rows(QueryDict(query), user=user, now=s.now).chunks():
+            pass
+
+    for i in range(runs + 1):        # the first round warms the buffers and is not counted
+        written, reading = timed(write), timed(read)
+        if i:
+            result.runs.append(Run(ms=written.ms, statements=written.statements, sql_ms=reading.ms))
+    if op.floor:
+        result.floor_ms, result.floor_statements = run_floor(op.floor(s), runs=max(3, runs))
 
 
 def middle_pk(model) -> int:
@@ -1402,7 +1457,7 @@ def run(*, only: list[str] | None = None, skip_jobs: bool = False, runs: int = 2
     for op in operations():
         if only and not any(word.lower() in op.name.lower() for word in only):
             continue
-        if skip_jobs and op.kind == "job":
+        if skip_jobs and op.kind in ("job", "export"):
             continue
         reason = op.skip(samples) if op.skip else ""
         if reason:
@@ -1412,12 +1467,17 @@ def run(*, only: list[str] | None = None, skip_jobs: bool = False, runs: int = 2
         try:
             if op.kind == "job":
                 measure_job(op, samples, result, runs=job_runs)
+            elif op.kind == "export":
+                measure_export(op, samples, users[op.who], result, runs=job_runs)
             else:
                 measure_page(op, samples, clients[op.who], result, runs=runs, budget_s=budget_s)
         except Exception as exc:   # one broken operation does not hide the others' figures
             result.error = f"{type(exc).__name__}: {exc}"[:200]
         results.append(result)
         log(format_row(result))
+        if result.rows and result.runs:
+            log(f"{'':<46} {result.rows:,} rows written, {result.rows * 1000 / result.median:,.0f} rows/s; "
+                f"'SQL ms' is the reading of the rows alone")
     if any(r.kind == "job" for r in results):
         vacuum(log)   # the jobs' rolled-back writes leave dead rows: clear them for the next run
     meta = {

@@ -376,16 +376,3 @@ def takings_sheets(takings: dict) -> list[Sheet]:
 def staff_name(row: dict) -> str:
     full = f"{row.get('received_by__last_name') or ''}{row.get('received_by__first_name') or ''}".strip()
     return full or row.get("received_by__username") or _("(online or bank)")
-
-
-def arrears_sheets(*, lines: list[ArrearsLine], as_of: date) -> list[Sheet]:
-    caption = _("Units in arrears on %(day)s") % {"day": f"{as_of:%Y-%m-%d}"}
-    return [Sheet(
-        _("Arrears"),
-        [_("Unit"), _("Owner"), _("Oldest month owed"), _("Months owed"), _("In arrears for"), _("Bills"),
-         _("Owed (yuan)"), _("Reason"), _("Last measure"), _("Long-term refuser")],
-        [[ln.row.unit_number, ln.owner_name, f"{ln.row.oldest:%Y-%m}", ln.row.months, ln.bucket_label, ln.row.bills,
-          ln.row.owed, ln.case.get_reason_display() if ln.case else "", ln.last_measure_label,
-          _("yes") if ln.is_long_term_refuser else ""] for ln in lines],
-        caption, [14, 14, 16, 8, 16, 8, 14, 20, 18, 16],
-    )]

@@ -28,10 +28,10 @@ from propertydesk.web import owner_required, staff_required
 PHONE_ERRORS = {"phones": "phone"}
 
 
-@staff_required
-@permission_required("owners.view_owner", raise_exception=True)
-def owner_list(request):
-    form = OwnerFilterForm(request.GET or None)
+def owner_rows(params):
+    """The owner list's filter form on ``params`` (a query string) and the owners it
+    selects, in the list's order: for the page and its .xlsx (owners/exports.py)."""
+    form = OwnerFilterForm(params or None)
     filters = form.cleaned_data if form.is_valid() else {}
     owners = selectors.owner_list(
         query=filters.get("q") or "",
@@ -40,6 +40,13 @@ def owner_list(request):
         special_needs=filters.get("special_needs"),
         has_login=filters.get("has_login"),
     )
+    return form, owners
+
+
+@staff_required
+@permission_required("owners.view_owner", raise_exception=True)
+def owner_list(request):
+    form, owners = owner_rows(request.GET)
     page = Paginator(owners, 25).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from owners import portal_urls as owner_portal_urls
 from owners import urls as owner_urls
 from pages import dashboard, staff, views
+from propertydesk import download_views
 from propertydesk import views as core_views
 
 api_v1 = [
@@ -44,6 +45,10 @@ urlpatterns = [
     path("deliveries/", views.deliveries, name="deliveries"),
     path("staff/", staff.staff_view, name="staff"),
     path("staff/<int:user_id>/", staff.staff_person, name="staff_person"),
+    path("exports/<slug:name>.xlsx", download_views.export, name="export"),
+    path("downloads/", download_views.downloads_page, name="downloads"),
+    path("downloads/progress/", download_views.downloads_progress, name="downloads_progress"),
+    path("downloads/<int:pk>/", download_views.download_file, name="download"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
     path("complaints/", include("complaints.urls")),
     path("work-orders/", include("repairs.urls")),

@@ -55,6 +55,8 @@ _OPENED_AS = {"JPEG", "MPO", "PNG", "WEBP"}
 # Sent inline, with their own type; anything else is a download.
 INLINE_TYPES = {"image/jpeg", "image/png", "image/webp"}
 PDF = "application/pdf"
+# Sent as a download with their own type; anything else as bytes.
+DOWNLOAD_TYPES = {PDF, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 # What a PDF may not contain: scripts, actions run on opening or on events, programs to
 # launch, files inside the file, Flash/3D media, XML forms (which script themselves),
@@ -326,7 +328,7 @@ def serve(request, stored_file, *, filename: str, content_type: str = "") -> Htt
         raise Http404
     content_type = content_type or content_type_of(stored_file.name)
     inline = content_type in INLINE_TYPES
-    if not inline and content_type != PDF:
+    if not inline and content_type not in DOWNLOAD_TYPES:
         content_type = "application/octet-stream"
     prefix = settings.FILES_ACCEL_REDIRECT_PREFIX
     if prefix:

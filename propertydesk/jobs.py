@@ -187,6 +187,14 @@ JOBS: tuple[Job, ...] = (
         "after the file was written), once they are a day old.",
         catch_up=LATEST,
     ),
+    Job(
+        name="propertydesk.downloads_sweep",
+        schedule=crontab(hour=4, minute=40),
+        func="propertydesk.downloads.sweep",
+        description="Daily: delete the lists' prepared .xlsx downloads once their retention (EXPORT_RETENTION_HOURS) "
+        "is over, and close as failed those whose worker stopped.",
+        catch_up=LATEST,
+    ),
     # Last: a tick runs its slots one after the other, and a large backlog of messages
     # should not hold up the jobs above (another tick's sweep shares the work: rows are
     # claimed with SKIP LOCKED).

@@ -254,3 +254,67 @@ class UserPreference(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.language}"
+
+
+class DownloadStatus(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("download", "waiting")
+    RUNNING = "running", pgettext_lazy("download", "being written")
+    READY = "ready", pgettext_lazy("download", "ready")
+    FAILED = "failed", pgettext_lazy("download", "failed")
+
+
+def download_path(instance, filename):
+    """``exports/<yyyy>/<mm>/<random>.xlsx``: the name says nothing of whose list it is."""
+    from propertydesk.files import storage_name
+
+    return storage_name("exports", now=instance.requested_at, extension="xlsx")
+
+
+class Download(models.Model):
+    """A list's .xlsx too large to write while its reader waits (propertydesk.exports):
+    asked for by one user, written by a Celery worker, read by that user alone from
+    their "My downloads" page, deleted ``EXPORT_RETENTION_HOURS`` after it was asked
+    for by the daily ``propertydesk.downloads_sweep``."""
+
+    Status = DownloadStatus
+    UNFINISHED = (DownloadStatus.QUEUED, DownloadStatus.RUNNING)
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="downloads",
+                             verbose_name=_("user"))
+    export = models.CharField(_("list"), max_length=50)
+    query = models.CharField(_("filters"), max_length=limits.ACCOUNT_LENGTH, blank=True)
+    # The filters as the reader saw them, in the file's language: [[label, value], ...].
+    filters = models.JSONField(_("filters as shown"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=10)
+    status = models.CharField(_("status"), max_length=10, choices=DownloadStatus.choices,
+                              default=DownloadStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to=download_path, blank=True)
+    filename = models.CharField(_("file name"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=limits.ACCOUNT_LENGTH, blank=True)
+    requested_at = models.DateTimeField(_("asked for at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("deleted after"))
+
+    class Meta:
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
+        indexes = [
+            models.Index(fields=["user", "-requested_at"], name="download_mine"),
+            models.Index(fields=["expires_at"], name="download_expiry"),
+        ]
+
+    def __str__(self):
+        return f"{self.export} #{self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == DownloadStatus.READY:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)

@@ -373,6 +373,13 @@ COMPLAINT_DIGEST_ITEMS = int(os.environ.get("COMPLAINT_DIGEST_ITEMS", "100"))
 COMPLAINT_NEAR_PROMISE_HOURS = int(os.environ.get("COMPLAINT_NEAR_PROMISE_HOURS", "4"))
 # How many rows each block of the desk's today page shows (its count covers them all).
 TODAY_ROWS = int(os.environ.get("TODAY_ROWS", "5"))
+# A list's .xlsx download of at most this many rows is written while the reader waits;
+# a larger one by a Celery worker, listed on the reader's "My downloads" page.
+EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", "5000"))
+# A prepared download is deleted (the file and its line) this many hours after it was asked for.
+EXPORT_RETENTION_HOURS = float(os.environ.get("EXPORT_RETENTION_HOURS", "72"))
+if EXPORT_INLINE_ROWS < 0 or not 0 < EXPORT_RETENTION_HOURS < float("inf"):
+    raise ImproperlyConfigured("EXPORT_INLINE_ROWS must be 0 or more, EXPORT_RETENTION_HOURS a positive number of hours")
 # Complaint rules (domain §3); an estate can override each in its ComplaintPolicy (admin).
 COMPLAINT_POLICY_DEFAULTS = {
     "emergency_hours": 2,

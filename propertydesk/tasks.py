@@ -35,3 +35,11 @@ def deliver_outbox_task() -> str:
         total.add(outcome)
         if not outcome.claimed:
             return str(total)
+
+
+@shared_task(name="propertydesk.write_download", acks_late=True, reject_on_worker_lost=True)
+def write_download_task(download_id: int) -> str:
+    """Write a list's .xlsx that was too long to write while its reader waited."""
+    from propertydesk.downloads import download_write
+
+    return download_write(download_id=download_id)

@@ -419,6 +419,23 @@ def renovation_board(*, user, as_of: datetime.datetime, estate=None, limit: int 
             for status in ACTIVE_STATUSES]
 
 
+def board_rows(*, user, estate=None) -> QuerySet[Renovation]:
+    """Every renovation the board shows (all of them, not a state's first rows): the open
+    ones by state in the order of the process, each state's oldest application first;
+    ``refixing``: back at work after a failed inspection. For the board's .xlsx."""
+    from django.db.models import IntegerField
+
+    renovations = renovations_for(user).filter(status__in=ACTIVE_STATUSES)
+    if estate is not None:
+        renovations = renovations.filter(estate=estate)
+    place = Case(*[When(status=status, then=Value(i)) for i, status in enumerate(ACTIVE_STATUSES)],
+                 output_field=IntegerField())
+    return (renovations.defer("contractor_lead_id_number", "contractor_lead_phone")
+            .annotate(state_place=place,
+                      refixing=Exists(Inspection.objects.filter(renovation=OuterRef("pk"), passed=False)))
+            .order_by("state_place", "applied_at", "pk"))
+
+
 # ---- finance: the deposits -------------------------------------------------------------------
 
 

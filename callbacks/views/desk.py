@@ -76,32 +76,40 @@ def _estate_from(request):
 MOMENTS = {"done": gettext_lazy("Done")}
 
 
-@staff_required
-@permission_required(VIEW, raise_exception=True)
-def queue(request):
-    staff = list(selectors.callback_staff())
-    form = QueueFilterForm(request.GET or None, staff=staff)
+def queue_rows(params, *, user, today):
+    """The queue's filter form on ``params`` (a query string), its status tab, time
+    bucket and assignee, the callbacks they select (with the owners' phones to show
+    masked) in the queue's order, and the dashboard's and staff view's narrowing (day
+    ranges, a figure): for the page and its .xlsx (callbacks/exports.py)."""
+    form = QueueFilterForm(params or None, staff=list(selectors.callback_staff()))
     filters = form.cleaned_data if form.is_valid() else {}
-    now = timezone.now()
-    today = timezone.localdate(now)
     status = filters.get("status") or ""
-    bucket = request.GET.get("bucket", "") if request.GET.get("bucket") in BUCKETS else ""
+    bucket = params.get("bucket", "") if params.get("bucket") in BUCKETS else ""
     assignee = filters.get("assignee") or ""
-    ranges = day_ranges(request.GET, MOMENTS)
+    ranges = day_ranges(params, MOMENTS)
     moments = moments_of(ranges)
     rows = selectors.callback_queue(
         today=today, bucket=bucket if not status else "", kind=filters.get("kind") or "",
-        assignee_id=request.user.pk if assignee == MINE else (int(assignee) if assignee.isdigit() else None),
+        assignee_id=user.pk if assignee == MINE else (int(assignee) if assignee.isdigit() else None),
         unassigned=assignee == NOBODY, estate=filters.get("estate"),
         status="" if status == ALL else (status or Status.DUE), moments=moments,
     )
     # A figure of the staff view opens this list narrowed to what it counts.
-    figure = periods.figure_from_query(request.GET, figures=selectors.STAFF_FIGURES)
+    figure = periods.figure_from_query(params, figures=selectors.STAFF_FIGURES)
     if figure is not None:
         rows = selectors.staff_figure_callbacks(rows, figure=figure)
     if status in (Status.DONE, ALL):
         rows = rows.order_by("-due_on", "-pk")
-    page = CappedPaginator(selectors.with_owner_phones(rows), 30).get_page(request.GET.get("page"))
+    return form, status, bucket, assignee, selectors.with_owner_phones(rows), ranges, figure
+
+
+@staff_required
+@permission_required(VIEW, raise_exception=True)
+def queue(request):
+    now = timezone.now()
+    today = timezone.localdate(now)
+    form, status, bucket, assignee, rows, ranges, figure = queue_rows(request.GET, user=request.user, today=today)
+    page = CappedPaginator(rows, 30).get_page(request.GET.get("page"))
 
     query = request.GET.copy()
     query.pop("page", None)

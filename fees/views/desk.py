@@ -172,16 +172,24 @@ class CountedPaginator(Paginator):
         return self._known_count
 
 
-@staff_required
-@permission_required(VIEW_BILL, raise_exception=True)
-def bills(request):
-    this_month = timezone.localdate().replace(day=1)
-    form = BillFilterForm(request.GET or None, initial={"period": this_month})
+def bill_rows(params, *, now):
+    """The bills' filter form on ``params`` (a query string), its filters, the month
+    shown (this month unless one is chosen) and the bills they select, in the list's
+    order: for the page and its .xlsx (fees/exports.py)."""
+    this_month = timezone.localdate(now).replace(day=1)
+    form = BillFilterForm(params or None, initial={"period": this_month})
     filters = form.cleaned_data if form.is_valid() else {}
     period = filters.get("period") or this_month
     rows = selectors.bill_list(period=period, estate_id=getattr(filters.get("estate"), "pk", None),
                                building_id=getattr(filters.get("building"), "pk", None),
                                status=filters.get("status") or "", query=filters.get("q") or "")
+    return form, filters, period, rows
+
+
+@staff_required
+@permission_required(VIEW_BILL, raise_exception=True)
+def bills(request):
+    form, filters, period, rows = bill_rows(request.GET, now=timezone.now())
     totals = selectors.bill_totals(rows)
     page = CountedPaginator(rows, 50, count=totals["count"]).get_page(request.GET.get("page"))
     query_string = request.GET.copy()

@@ -64,7 +64,12 @@ def _day(value: str | None) -> date | None:
 
 
 def _estate(request) -> Estate | None:
-    pk = request.GET.get("estate") or ""
+    return estate_param(request.GET)
+
+
+def estate_param(params) -> Estate | None:
+    """The estate a query string names (``?estate=<id>``), if any."""
+    pk = params.get("estate") or ""
     return Estate.objects.filter(pk=pk).first() if pk.isdigit() else None
 
 
@@ -226,18 +231,6 @@ def arrears(request):
     })
 
 
-@staff_required
-@permission_required(VIEW_ARREARS, raise_exception=True)
-def arrears_xlsx(request):
-    as_of = timezone.localdate()
-    estate = _estate(request)
-    bucket = request.GET.get("bucket") or ""
-    policies = selectors.fee_policies(estate_ids=[estate.pk] if estate else None)
-    lines = reports.arrears_lines(selectors.arrears(as_of=as_of, estate=estate, bucket=bucket, policies=policies),
-                                  policies=policies)
-    return reports.xlsx_response(f"arrears-{as_of:%Y-%m-%d}.xlsx", reports.arrears_sheets(lines=lines, as_of=as_of))
-
-
 class CaseForm(forms.Form):
     reason = forms.ChoiceField(label=gettext_lazy("Why the unit is in arrears"), choices=ArrearsReason.choices)
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=max_length(ArrearsCase, "note"),
@@ -339,9 +332,14 @@ def month_xlsx(request):
 
 
 def _takings(request) -> tuple[dict, Estate | None]:
-    day = _day(request.GET.get("day")) or timezone.localdate()
-    estate = _estate(request)
+    day, estate = takings_day(request.GET, now=timezone.now())
     return selectors.daily_takings(day=day, estate=estate), estate
+
+
+def takings_day(params, *, now) -> tuple[date, Estate | None]:
+    """The day (today unless one is chosen) and the estate (or all) of the takings page's
+    query string: for the page, its .xlsx and the day's payments (fees/exports.py)."""
+    return _day(params.get("day")) or timezone.localdate(now), estate_param(params)
 
 
 # The day's takings are the desk's own reconciliation of its drawer (002 6.16): whoever
@@ -526,7 +524,6 @@ urlpatterns = [
     path("dunning/print/", dunning_print, name="dunning_print"),
     path("dunning/<int:pk>/delivered/", notice_delivered, name="notice_delivered"),
     path("arrears/", arrears, name="arrears"),
-    path("arrears.xlsx", arrears_xlsx, name="arrears_xlsx"),
     path("arrears/units/<int:pk>/", arrears_case, name="arrears_case"),
     path("reports/", reports_page, name="reports"),
     path("reports/month.xlsx", month_xlsx, name="month_xlsx"),

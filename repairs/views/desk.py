@@ -72,26 +72,35 @@ def _month(now):
 MOMENTS = {"dispatched": gettext_lazy("Dispatched"), "completed": gettext_lazy("Completed")}
 
 
-@staff_required
-@permission_required(VIEW, raise_exception=True)
-def queue(request):
-    form = QueueFilterForm(request.GET or None)
+def queue_rows(params, *, user):
+    """The queue's filter form on ``params`` (a query string), its filters, the orders they
+    select in the queue's order, and the dashboard's and staff view's narrowing (day
+    ranges, "completed late", a figure): for the page and its .xlsx (repairs/exports.py)."""
+    form = QueueFilterForm(params or None)
     filters = form.cleaned_data if form.is_valid() else {}
     status = filters.get("status") or ""
-    now = timezone.now()
-    ranges = day_ranges(request.GET, MOMENTS)
+    ranges = day_ranges(params, MOMENTS)
     moments = moments_of(ranges)
-    completed_late = request.GET.get("completed_late") == "1"
+    completed_late = params.get("completed_late") == "1"
     orders = selectors.work_order_queue(
-        user=request.user, status="" if status == ALL else status, open_only=not status, kind=filters.get("kind") or "",
+        user=user, status="" if status == ALL else status, open_only=not status, kind=filters.get("kind") or "",
         trade=filters.get("trade") or "", estate=filters.get("estate"), late=bool(filters.get("late")),
         query=filters.get("q") or "", moments=moments, completed_late=completed_late,
         undispatched=bool(filters.get("undispatched")), appointment_on=filters.get("appointment"),
     )
     # A figure of the staff view opens this list narrowed to what it counts.
-    figure = periods.figure_from_query(request.GET, figures=selectors.STAFF_FIGURES)
+    figure = periods.figure_from_query(params, figures=selectors.STAFF_FIGURES)
     if figure is not None:
         orders = selectors.staff_figure_work_orders(orders, figure=figure)
+    return form, filters, orders, ranges, completed_late, figure
+
+
+@staff_required
+@permission_required(VIEW, raise_exception=True)
+def queue(request):
+    form, filters, orders, ranges, completed_late, figure = queue_rows(request.GET, user=request.user)
+    status = filters.get("status") or ""
+    now = timezone.now()
     page = CappedPaginator(orders, 30).get_page(request.GET.get("page"))
     for order in page.object_list:
         order.overdue_now = order.status in UNDISPATCHED and order.dispatch_due_at < now

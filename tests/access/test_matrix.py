@@ -8,12 +8,17 @@ import json
 import logging
 import time
 
+from io import BytesIO
+
 import pytest
 import time_machine
 from django.conf import settings
 from django.test import Client
 from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
+
+from propertydesk.exports import XLSX_TYPE
 
 from tests.access.matrix import GROUPS, ROWS, Row
 from tests.access.world import NOW, USERS, World, build_world
@@ -62,7 +67,17 @@ def _outcome(row: Row, world: World, response) -> str:
         body = json.loads(response.content)
         items = body["results"] if isinstance(body, dict) and "results" in body else body
         return "seen" if any(item.get(key) == value for item in items) else "unseen"
-    return "seen" if str(wanted) in response.content.decode() else "unseen"
+    return "seen" if str(wanted) in _text(response) else "unseen"
+
+
+def _text(response) -> str:
+    """A page's text, or every cell of a spreadsheet (a list's .xlsx)."""
+    if response["Content-Type"].startswith(XLSX_TYPE):
+        book = load_workbook(BytesIO(b"".join(response.streaming_content) if response.streaming
+                                     else response.content), read_only=True)
+        return "\n".join(str(value) for sheet in book for row in sheet.iter_rows(values_only=True)
+                         for value in row if value is not None)
+    return response.content.decode()
 
 
 def _request(client: Client, row: Row, world: World):
