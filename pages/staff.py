@@ -21,6 +21,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,7 @@ from complaints.selectors import staff_complaint_figures
 from owners.models import Estate
 from propertydesk import periods
 from propertydesk.people import person_name
-from propertydesk.roles import ROLE_LABELS, is_staff_member, is_supervisor, roles_of
+from propertydesk.roles import ROLE_LABELS, is_staff_member, is_supervisor, owner_of, roles_of
 from propertydesk.web import staff_required
 from repairs.selectors import staff_work_order_figures
 
@@ -271,6 +272,8 @@ def staff_person(request, user_id: int):
     """One person's figures for each of the last 12 months, this one last."""
     _supervisor_only(request)
     user = get_object_or_404(get_user_model().objects.prefetch_related("groups"), pk=user_id)
+    if owner_of(user) is not None and not is_staff_member(user):
+        raise Http404  # an owner's portal login is nobody's colleague (a former colleague still is)
     today = timezone.localdate()
     estate = _estate(request)
     estate_id = estate.pk if estate else None

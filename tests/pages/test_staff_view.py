@@ -141,7 +141,7 @@ def build_world() -> dict:
     rate(o2, 4, at("2027-01-06", "12:00"))
     o3 = order(unit, worker=wang, dispatcher=anna, dispatched_at=at("2027-01-07", "09:00"), late=True,
                taken_at=at("2027-01-07"))
-    return {"anna": anna, "wang": wang_user, "boss": boss, "one": one, "two": two,
+    return {"anna": anna, "wang": wang_user, "boss": boss, "one": one, "two": two, "owner_login": owner_login,
             "complaints": [c1, c2, c3], "orders": [o1, o2, o3]}
 
 
@@ -260,6 +260,11 @@ def test_a_persons_page_shows_the_last_twelve_months(client, world):
     assert _as_numbers(months[dt.date(2027, 1, 1)]) == (2, 1, 2, 1, 0, 0, 0, None, 0, 1)
     assert _as_numbers(months[dt.date(2026, 6, 1)]) == (0,) * 7 + (None, 0, 0)
     assert _as_numbers(response.context["totals"]) == (3, 2, 3, 2, 0, 0, 0, None, 0, 2)
+
+
+def test_an_owners_portal_login_has_no_page_of_figures(client, world):
+    client.force_login(world["boss"])
+    assert client.get(reverse("staff_person", args=[world["owner_login"].pk])).status_code == 404
 
 
 def test_only_supervisors_see_it(client, world):
