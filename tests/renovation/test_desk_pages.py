@@ -314,6 +314,8 @@ def test_fees_with_the_rubbish_fee_declined_then_the_permit_and_what_they_print(
     # and in Chinese
     permit_zh = client.get(url("permit_print", renovation.pk), **ZH).content.decode()
     assert "装修施工许可证" in permit_zh and "08:00-12:00, 14:00-18:00" in permit_zh
+    assert f'1 张：<span class="rp-mono">{worker_pass.serial}</span>' in permit_zh  # a full-width colon
+    assert f'1 pass: <span class="rp-mono">{worker_pass.serial}</span>' in permit
     # the pass card: serial, the ID masked, the room, the dates, the permit and the QR code
     card = client.get(url("passes_print", renovation.pk), **EN).content.decode()
     for text in (worker_pass.serial, worker_pass.holder_id_masked, "3-1-1203", "工人1号", "锦华装饰工程有限公司",
