@@ -51,7 +51,20 @@ def _local_bounds(month: date) -> tuple[datetime, datetime]:
 
 # ---- the month report -------------------------------------------------------------------------
 
-def month_report_figures(*, month: date, as_of: datetime) -> tuple[dict, dict[int, dict]]:
+def report_estates() -> list:
+    """Every estate by name, each with ``.policy``, the fee policy in force for it (its own
+    row, else the defaults): one statement, for the report page to name the estates and
+    their report days and for the figures to bucket their arrears."""
+    from owners.models import Estate
+
+    estates = list(Estate.objects.select_related("fee_policy").order_by("name"))
+    for estate in estates:
+        estate.policy = getattr(estate, "fee_policy", None) or FeePolicy.with_defaults(estate_id=estate.pk)
+    return estates
+
+
+def month_report_figures(*, month: date, as_of: datetime, estates: list | None = None
+                         ) -> tuple[dict, dict[int, dict]]:
     """The figures of a month, for all estates together and for each estate: receivable
     and collected for the month's bills (paid by ``as_of``, reversed payments aside), the
     collection rate, the payments received in the month by method, the arrears by age at
@@ -70,8 +83,9 @@ def month_report_figures(*, month: date, as_of: datetime) -> tuple[dict, dict[in
     start, end = _local_bounds(month)
     # The month's end, or today for the month still running (its end has not come).
     aging_as_of = min(month_end(month), timezone.localdate(as_of))
-    estate_ids = list(Estate.objects.order_by("pk").values_list("pk", flat=True))
-    policies = selectors.fee_policies(estate_ids=estate_ids)
+    estates = report_estates() if estates is None else estates
+    estate_ids = sorted(estate.pk for estate in estates)
+    policies = {estate.pk: estate.policy for estate in estates}
     # Receivable and paid from the month's bills' index alone (bill_month_totals). A bill's
     # paid is what its payments not reversed settled (payment_take and payment_reverse keep
     # it so): collected by ``as_of`` is that, less what payments received after ``as_of``
@@ -229,7 +243,7 @@ def bucket_label(key: str) -> str:
 def live_month_report(*, month: date, as_of: datetime, estates) -> tuple[ReportView, list[ReportView]]:
     """The month's figures computed now: all estates together, then each of ``estates``
     (month_report_figures: the same few grouped queries whatever the estates)."""
-    every, each = month_report_figures(month=month, as_of=as_of)
+    every, each = month_report_figures(month=month, as_of=as_of, estates=estates)
     return ReportView(_("All estates"), every), [ReportView(e.name, each[e.pk]) for e in estates if e.pk in each]
 
 
@@ -243,17 +257,18 @@ def stored_month_report(*, month: date) -> tuple[ReportView | None, list[ReportV
     return overall, [ReportView(r.estate.name, r.data, r.generated_at) for r in rows if r.estate_id is not None]
 
 
-def month_report(*, month: date, as_of: datetime) -> tuple[ReportView, list[ReportView], bool]:
+def month_report(*, month: date, as_of: datetime, estates: list | None = None
+                 ) -> tuple[ReportView, list[ReportView], bool]:
     """The month report for the page and its download: the one the job stored, once the
     report of all estates is made; before that (the running month, or before the report
-    day) the figures computed now. (all estates, each estate, stored?)"""
-    from owners.models import Estate
-
-    overall, estates = stored_month_report(month=month)
+    day) the figures computed now, for ``estates`` (report_estates(), read when not
+    given). (all estates, each estate, stored?)"""
+    overall, stored = stored_month_report(month=month)
     if overall is not None:
-        return overall, estates, True
-    overall, estates = live_month_report(month=month, as_of=as_of, estates=Estate.objects.order_by("name"))
-    return overall, estates, False
+        return overall, stored, True
+    overall, live = live_month_report(month=month, as_of=as_of,
+                                      estates=report_estates() if estates is None else estates)
+    return overall, live, False
 
 
 # ---- arrears ----------------------------------------------------------------------------------

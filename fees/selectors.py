@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fees.models import Allocation, Bill, BillStatus, DunningNotice, FeePolicy, FeeStandard, Payment
@@ -429,13 +430,21 @@ def owner_owed(*, owner) -> OwnerOwed:
     """What the owner owes now, in total and per unit they own (every unit listed, 0 too)."""
     from owners.models import Unit
 
-    units = list(Unit.objects.filter(pk__in=_owned_unit_ids(owner)).select_related("estate", "building")
-                 .order_by("estate__name", "number"))
-    owed = {row["unit_id"]: row for row in Bill.objects.filter(unit__in=[u.pk for u in units], status__in=OWING)
-            .values("unit_id").annotate(owed=Sum(F("amount") - F("paid")), bills=Count("pk"))}
-    rows = [(unit, owed.get(unit.pk, {}).get("owed") or ZERO, owed.get(unit.pk, {}).get("bills") or 0)
-            for unit in units]
+    owing_bills = (Bill.objects.filter(unit=OuterRef("pk"), status__in=OWING).order_by().values("unit")
+                   .annotate(n=Count("pk")).values("n"))
+    units = (Unit.objects.filter(pk__in=_owned_unit_ids(owner)).select_related("estate", "building")
+             .annotate(owed=owed_per_unit(), owing_bills=Coalesce(Subquery(owing_bills), 0))
+             .order_by("estate__name", "number"))
+    rows = [(unit, unit.owed, unit.owing_bills) for unit in units]
     return OwnerOwed(total=sum((row[1] for row in rows), ZERO), units=rows)
+
+
+def owed_per_unit():
+    """What a unit owes now, as an expression over the unit's ``pk`` (0 when nothing): to
+    annotate units with, so a page listing units reads their debts in the same statement."""
+    owing = (Bill.objects.filter(unit=OuterRef("pk"), status__in=OWING).order_by().values("unit")
+             .annotate(owed=Sum(F("amount") - F("paid"))).values("owed"))
+    return Coalesce(Subquery(owing), ZERO, output_field=DecimalField(max_digits=12, decimal_places=2))
 
 
 def owner_notices(*, owner) -> QuerySet[DunningNotice]:

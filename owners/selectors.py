@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Upper
+from django.db.models.functions import Coalesce, Upper
 from django.shortcuts import get_object_or_404
 
 from owners import crypto
@@ -205,12 +205,14 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
     compact = re.sub(r"[\s()]", "", query)
     digits = pii.normalize_phone(query)
 
-    if re.fullmatch(r"[+\d-]+", compact) and (MOBILE_RE.match(digits) or LANDLINE_RE.match(digits)):
+    full_phone = bool(re.fullmatch(r"[+\d-]+", compact) and (MOBILE_RE.match(digits) or LANDLINE_RE.match(digits)))
+    if full_phone:
         owners = OwnerPhone.objects.filter(number_hash=crypto.phone_index(digits)).values("owner_id")
         add(units.filter(ownerships__end_date__isnull=True, ownerships__owner_id__in=owners)
             .order_by("estate__name", "number").distinct(), "phone")
         add_residents(living_residents.filter(phone_hash=crypto.phone_index(digits)), "resident_phone")
-    if re.fullmatch(r"[0-9A-Za-z]+(-[0-9A-Za-z]*)*", compact):
+    # A whole phone number is not a room number (rooms are a few characters): no room lookup.
+    if not full_phone and re.fullmatch(r"[0-9A-Za-z]+(-[0-9A-Za-z]*)*", compact):
         add(units.annotate(upper_number=Upper("number"))
             .filter(upper_number__startswith=compact.upper())
             .order_by("estate__name", "number"), "room")
@@ -283,6 +285,18 @@ def owner_units(*, owner: Owner, as_of: date | None = None) -> QuerySet[Unit]:
         )
         .order_by("estate__name", "number")
     )
+
+
+def owner_home_units(*, owner: Owner) -> QuerySet[Unit]:
+    """The units an owner owns now as their home page shows them, in one statement: each
+    with its estate and building, ``owned_since`` (the start of the owner's ownership in
+    force) and ``residents_now`` (how many live there now)."""
+    since = current_ownerships().filter(unit=OuterRef("pk"), owner=owner).values("start_date")[:1]
+    residents = (Resident.objects.filter(unit=OuterRef("pk"), move_out_date__isnull=True).order_by()
+                 .values("unit").annotate(n=Count("pk")).values("n"))
+    return (owned_units(owner=owner).select_related("estate", "building")
+            .annotate(owned_since=Subquery(since), residents_now=Coalesce(Subquery(residents), 0))
+            .order_by("estate__name", "number"))
 
 
 def owns_now(*, owner: Owner, unit: Unit) -> bool:

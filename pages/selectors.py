@@ -82,3 +82,11 @@ def desk_today(*, user, as_of: datetime, limit: int | None = None) -> Today:
                           if day.undelivered.failed or day.undelivered.given_up else [])
     day.counts = capped_counts(counted)
     return day
+
+
+def portal_home_units(*, owner) -> list:
+    """The units on the owner's home, each with its estate and building, since when they
+    own it, how many live there and ``owed`` (what the unit owes now): one statement."""
+    from owners.selectors import owner_home_units
+
+    return list(owner_home_units(owner=owner).annotate(owed=fees.owed_per_unit()))

@@ -8,6 +8,8 @@ the owner's page at the desk."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, render
@@ -20,7 +22,6 @@ from django.views.decorators.http import require_POST
 
 from callbacks.selectors import owner_offered_callbacks
 from complaints.selectors import owner_complaints, owner_open_complaints
-from fees.selectors import owner_owed
 from owners import selectors, services
 from owners.forms import OwnershipForm, PortalLoginForm
 from owners.models import PiiField
@@ -145,11 +146,11 @@ def portal_home(request, owner):
     each with its status and promise, a missed one said plainly), what they owe, the
     estate's service hotline and the quick ways to ask for something."""
     now = timezone.now()
-    units = list(selectors.owner_units(owner=owner))
+    units = page_selectors.portal_home_units(owner=owner)
     estates = list({unit.estate.pk: unit.estate for unit in units}.values())
     return render(request, "owners/portal_home.html", {
         "owner": owner, "units": units, "callbacks_offered": owner_offered_callbacks(owner=owner).count(),
-        "fees_owed": owner_owed(owner=owner).total, "now": now,
+        "fees_owed": sum((unit.owed for unit in units), Decimal("0.00")), "now": now,
         "complaints": owner_open_complaints(owner=owner, now=now),
         "work_orders": owner_open_work_orders(owner=owner, now=now),
         "renovations": owner_open_renovations(owner=owner, as_of=now),

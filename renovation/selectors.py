@@ -308,7 +308,10 @@ def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime
     policy = renovation_policy(estate=renovation.estate)
     documents = list(RenovationDocument.objects.filter(renovation=renovation).select_related("uploaded_by")
                      .order_by("uploaded_at", "pk"))
-    live = {p.worker_id: p for p in WorkerPass.objects.filter(renovation=renovation, revoked_at__isnull=True)}
+    # Every pass of the renovation, read once: the page lists them all, and each worker's
+    # live one (at most one, a constraint) shows beside the worker.
+    passes = list(renovation.passes.select_related("worker").order_by("serial"))
+    live = {p.worker_id: p for p in passes if p.revoked_at is None}
     workers = sorted(RenovationWorker.objects.filter(renovation=renovation),
                      key=lambda w: (w.removed_at is not None, w.added_at, w.pk))
     by_worker = defaultdict(list)
@@ -318,14 +321,19 @@ def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime
     for worker in workers:
         worker.docs = by_worker[worker.pk]
         worker.live_pass = live.get(worker.pk)
-    charges = list(renovation.charges.select_related("receipt", "refund", "taken_by").order_by("paid_at", "pk"))
-    deducted = dict(Deduction.objects.filter(deposit__renovation=renovation).values("deposit_id")
-                    .annotate(total=Sum("amount")).values_list("deposit_id", "total"))
-    pending = dict(Breach.objects.filter(renovation=renovation, status=BreachStatus.PROPOSED)
-                   .values("deposit_kind").annotate(total=Sum("penalty")).values_list("deposit_kind", "total"))
+    # Each charge with what was deducted from it and the penalties proposed against its
+    # kind of deposit, summed in the same statement.
+    deducted = (Deduction.objects.filter(deposit=OuterRef("pk")).order_by().values("deposit")
+                .annotate(total=Sum("amount")).values("total"))
+    pending = (Breach.objects.filter(renovation=OuterRef("renovation_id"), status=BreachStatus.PROPOSED,
+                                     deposit_kind=OuterRef("kind")).order_by().values("deposit_kind")
+               .annotate(total=Sum("penalty")).values("total"))
+    charges = list(renovation.charges.select_related("receipt", "refund", "taken_by")
+                   .annotate(deducted_total=Subquery(deducted), pending_total=Subquery(pending))
+                   .order_by("paid_at", "pk"))
     deposits = [
-        DepositRow(deposit=charge, deducted=deducted.get(charge.pk) or Decimal("0.00"),
-                   pending=pending.get(charge.kind) or Decimal("0.00"), due_on=renovation.deposits_due_on,
+        DepositRow(deposit=charge, deducted=charge.deducted_total or Decimal("0.00"),
+                   pending=charge.pending_total or Decimal("0.00"), due_on=renovation.deposits_due_on,
                    state=_deposit_state(refunded=hasattr(charge, "refund"), due_on=renovation.deposits_due_on,
                                         today=today))
         for charge in charges if charge.is_deposit
@@ -356,7 +364,7 @@ def _detail(renovation: Renovation, *, for_owner: bool, as_of: datetime.datetime
         workers=workers,
         papers=papers,
         charges=charges, deposits=deposits,
-        passes=list(renovation.passes.select_related("worker").order_by("serial")),
+        passes=passes,
         inspections=inspections,
         patrols=[] if for_owner else list(
             renovation.patrols.select_related("by").prefetch_related("photos").order_by("at", "pk")),
@@ -767,7 +775,8 @@ def owner_open_renovations(*, owner, as_of: datetime.datetime) -> list[Renovatio
     """The owner's renovations not closed yet (owner_renovations), each with ``.waits_for``
     and ``.refund_late`` (deposits due for refund since a day that has passed)."""
     today = timezone.localdate(as_of)
-    rows = list(owner_renovations(owner=owner).filter(status__in=ACTIVE_STATUSES)[:5])
+    rows = list(owner_renovations(owner=owner).filter(status__in=ACTIVE_STATUSES)
+                .select_related(None).select_related("unit")[:5])
     for row in rows:
         row.waits_for = waits_for(row)
         row.refund_late = (row.status == Status.DEPOSITS_DUE and row.deposits_due_on is not None

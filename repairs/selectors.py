@@ -489,7 +489,7 @@ def owner_open_work_orders(*, owner, now: datetime, limit: int = 5) -> list[Work
     ``limit``), each with ``.missed`` (the appointment passed and nobody came yet: we say
     so, and sorry)."""
     rows = list(owner_work_orders(owner=owner).filter(status__in=OPEN).prefetch_related(None)
-                .select_related("unit")[:limit])
+                .select_related(None).select_related("unit")[:limit])
     for row in rows:
         row.missed = (row.appointment_at is not None and row.appointment_at < now and row.arrived_at is None
                       and row.status in _NOT_ARRIVED)

@@ -32,6 +32,7 @@ from fees.models import (
     ArrearsReason,
     Bill,
     DunningNotice,
+    FeePolicy,
     IncomeStatement,
     IncomeStatementLine,
     MeasureKind,
@@ -308,13 +309,15 @@ def _case_save(unit, case, data, user, now):
 def reports_page(request):
     today = timezone.localdate()
     month = _month(request.GET.get("month")) or selectors.last_month(today)
-    overall, per_estate, stored = reports.month_report(month=month, as_of=timezone.now())
+    estates = reports.report_estates()
+    overall, per_estate, stored = reports.month_report(month=month, as_of=timezone.now(), estates=estates)
     return render(request, "fees/reports/month.html", {
         "month": month, "this_month": today.replace(day=1), "previous": month - _one_month(),
         "next": month + _one_month() if month < today.replace(day=1) else None,
         "overall": overall, "estates": per_estate, "stored": overall if stored else None,
         # The report of all estates is made once every estate's report day has come.
-        "report_day": selectors.fee_policy_days()["report_day"][-1],
+        "report_day": max((estate.policy.report_day for estate in estates),
+                          default=FeePolicy.with_defaults().report_day),
     })
 
 
