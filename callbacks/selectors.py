@@ -432,7 +432,7 @@ def staff_callback_figures(
     if person_id is not None:
         rows = rows.filter(recorded_by_id=person_id)
     return grouped(rows.annotate(day=TruncDate("at")), at="at", person="recorded_by_id", by=by,
-                   done=Count("id"), on_time=Count("id", filter=_ON_TIME))
+                   estate="callback__estate_id", done=Count("id"), on_time=Count("id", filter=_ON_TIME))
 
 
 def staff_figure_callbacks(callbacks: QuerySet[Callback], *, figure: FigureFilter) -> QuerySet[Callback]:

@@ -44,6 +44,7 @@ from complaints.models import Complaint, ComplaintAttachment, ComplaintEvent, Su
 from complaints.models import Status as ComplaintStatus
 from fees.models import Bill, MonthReport, Payment
 from owners.models import Owner, OwnerPhone, Ownership, Unit
+from pages.models import StaffMonthFacts
 from owners import crypto
 from repairs.models import OPEN_STATUSES as OPEN_ORDER_STATUSES
 from repairs.models import Status as OrderStatus
@@ -726,10 +727,14 @@ def operations() -> list[Op]:
         # -- the staff view: every figure one grouped statement over the period's index range
         Op("staff view: all estates, this month", "page", "supervisor", "/staff/",
            floor=lambda s: _staff_floor(s, _month_start(s), s.now)),
-        # A year: its closed months' counts per person are kept in the cache for ten minutes
-        # (pages/staff.py), so after the first reading it reads them and this month live.
+        # A year: its closed months' counts per person from the month facts (StaffMonthFacts,
+        # kept by the pages.month_facts job), this month live.
         Op("staff view: all estates, this year", "page", "supervisor", "/staff/?period=this_year",
-           floor=lambda s: _staff_floor(s, timezone.make_aware(datetime(s.today.year, 1, 1)), s.now)),
+           floor=lambda s: [*_staff_floor(s, _month_start(s), s.now),
+                            *_staff_facts_floor(date(s.today.year, 1, 1), s.today.replace(day=1))]),
+        Op("staff view: all estates, last year", "page", "supervisor", "/staff/?period=last_year",
+           floor=lambda s: [*_staff_facts_floor(date(s.today.year - 1, 1, 1), date(s.today.year, 1, 1)),
+                            *_staff_floor(s, _month_start(s), _month_start(s))[-2:]]),
         # -- the supervisor's dashboard: months that are over from the stored facts, the
         # running month live (pages/dashboard.py)
         Op("dashboard: all estates, this month", "page", "supervisor", "/dashboard/",
@@ -943,6 +948,15 @@ def _staff_floor(s: Samples, start: datetime, end: datetime) -> list[tuple[str, 
          "WHERE u.id IN (SELECT user_id FROM auth_user_groups)", []),
         ESTATES,
     ]
+
+
+def _staff_facts_floor(first: date, before: date) -> list[tuple[str, list]]:
+    """The kept months' counts per person in [first, before), summed over the estates."""
+    counts = ", ".join(f"sum({name})" for name in StaffMonthFacts.COUNTS)
+    return [("SELECT month, count(*) FROM pages_monthfacts WHERE month >= %s AND month < %s GROUP BY 1",
+             [first, before]),
+            (f"SELECT person_id, {counts} FROM pages_staffmonthfacts WHERE month >= %s AND month < %s "
+             "GROUP BY 1", [first, before])]
 
 
 def _month_start(s: Samples) -> datetime:

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin
 
 from pages.figures import TARGET_CHOICES
-from pages.models import DashboardTarget, MonthFacts
+from pages.models import DashboardTarget, MonthFacts, StaffMonthFacts
 from propertydesk.admin import ReadOnlyAdmin
 
 
@@ -28,3 +28,9 @@ class DashboardTargetAdmin(admin.ModelAdmin):
 class MonthFactsAdmin(ReadOnlyAdmin):
     list_display = ["estate", "month", "as_of", "settled", "computed_at"]
     list_filter = ["estate", "settled"]
+
+
+@admin.register(StaffMonthFacts)
+class StaffMonthFactsAdmin(ReadOnlyAdmin):
+    list_display = ["month", "estate", "person", "handled", "callbacks_done", "taken", "completed", "late_dispatch"]
+    list_filter = ["estate", "month"]

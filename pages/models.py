@@ -7,6 +7,7 @@ may know the others' figures."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -57,3 +58,40 @@ class DashboardTarget(models.Model):
 
     def __str__(self):
         return f"{self.estate} {self.figure}: {self.target}"
+
+
+class StaffMonthFacts(models.Model):
+    """One person's counts in one estate and month for the staff view (pages.staff), kept
+    with the month's facts by the ``pages.month_facts`` job (computed again until the month
+    settles, as MonthFacts), so a year's view sums a few hundred rows instead of a year of
+    records. A person with nothing in an estate that month has no row."""
+
+    estate = models.ForeignKey("owners.Estate", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("estate"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("person"))
+    handled = models.PositiveIntegerField(default=0)
+    complaints_on_time = models.PositiveIntegerField(default=0)
+    callbacks_done = models.PositiveIntegerField(default=0)
+    callbacks_on_time = models.PositiveIntegerField(default=0)
+    taken = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    reworked = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    late_dispatch = models.PositiveIntegerField(default=0)
+
+    # The counts, in the staff view's order (pages.staff.COUNTS).
+    COUNTS = ("handled", "complaints_on_time", "callbacks_done", "callbacks_on_time", "taken", "completed",
+              "reworked", "rating_sum", "rated", "late_dispatch")
+
+    class Meta:
+        verbose_name = _("person's month")
+        verbose_name_plural = _("people's months")
+        ordering = ["-month", "estate", "person"]
+        constraints = [models.UniqueConstraint(fields=["month", "estate", "person"],
+                                               name="staff_month_facts_one_per_person")]
+
+    def __str__(self):
+        return f"{self.estate_id} {self.month:%Y-%m} {self.person_id}"

@@ -13,6 +13,8 @@ from django.utils import timezone
 from callbacks import selectors as callbacks
 from complaints import selectors as complaints
 from fees import selectors as fees
+from pages.models import StaffMonthFacts
+from propertydesk import periods
 from propertydesk import selectors as core
 from propertydesk.paging import capped_counts
 from propertydesk.roles import is_supervisor
@@ -90,3 +92,54 @@ def portal_home_units(*, owner) -> list:
     from owners.selectors import owner_home_units
 
     return list(owner_home_units(owner=owner).annotate(owed=fees.owed_per_unit()))
+
+
+# ---- the staff view's counts (pages.staff) ----------------------------------------------------
+
+STAFF_COUNTS = StaffMonthFacts.COUNTS
+
+
+def staff_counts(*, start, end, estate_id=None, person_id=None, by=periods.PERSON) -> dict:
+    """The staff view's counts in [start, end) (one estate's or all), keyed as
+    ``periods.grouped`` says: the three apps' grouped statements merged into one dict of
+    STAFF_COUNTS per key."""
+    rows: dict = {}
+    for part, names in (
+        (complaints.staff_complaint_figures, {"on_time": "complaints_on_time"}),
+        (callbacks.staff_callback_figures, {"done": "callbacks_done", "on_time": "callbacks_on_time"}),
+        (repairs.staff_work_order_figures, {}),
+    ):
+        for key, values in part(start=start, end=end, estate_id=estate_id, person_id=person_id, by=by).items():
+            row = rows.setdefault(key, dict.fromkeys(STAFF_COUNTS, 0))
+            for name, value in values.items():
+                row[names.get(name, name)] = value or 0
+    return rows
+
+
+def staff_month_counts(*, months: list, estate_id=None) -> tuple[dict, list]:
+    """The staff view's counts per person for each of ``months`` that the month facts hold
+    (StaffMonthFacts, summed over the estates unless ``estate_id``), and the months they do
+    not hold yet (not computed for every estate asked about): ({month: {person: counts}},
+    [months missing]). Three statements whatever the months."""
+    from django.db.models import Count, Sum
+
+    from owners.models import Estate
+    from pages.models import MonthFacts
+
+    if not months:
+        return {}, []
+    computed = MonthFacts.objects.filter(month__in=months)
+    if estate_id is not None:
+        computed = computed.filter(estate_id=estate_id)
+    counted = dict(computed.values_list("month").annotate(n=Count("pk")).order_by())
+    wanted = 1 if estate_id is not None else Estate.objects.count()
+    held = [month for month in months if wanted and counted.get(month, 0) >= wanted]
+    found: dict = {month: {} for month in held}
+    if held:
+        rows = StaffMonthFacts.objects.filter(month__in=held)
+        if estate_id is not None:
+            rows = rows.filter(estate_id=estate_id)
+        for row in (rows.values("month", "person_id").annotate(**{name: Sum(name) for name in STAFF_COUNTS})
+                    .order_by()):
+            found[row.pop("month")][row.pop("person_id")] = row
+    return found, [month for month in months if month not in found]

@@ -1,4 +1,5 @@
-"""Writes of the pages layer: the dashboard's month facts (pages.models.MonthFacts)."""
+"""Writes of the pages layer: the dashboard's month facts (pages.models.MonthFacts) and the
+staff view's (StaffMonthFacts)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from owners.models import Estate
-from pages import figures
-from pages.models import MonthFacts
+from pages import figures, selectors
+from pages.models import MonthFacts, StaffMonthFacts
+from propertydesk import periods
 
 
 def month_facts_store(*, month: date, as_of: datetime, now: datetime) -> int:
@@ -32,10 +34,20 @@ def month_facts_store(*, month: date, as_of: datetime, now: datetime) -> int:
     rows = [MonthFacts(estate_id=estate_id, month=month, figures=computed.get(estate_id, {}), as_of=effective,
                        settled=settled, computed_at=now)
             for estate_id in Estate.objects.order_by("pk").values_list("pk", flat=True)]
+    # The staff view's counts of the month per estate and person, up to as_of.
+    staff = selectors.staff_counts(start=periods.local_midnight(month),
+                                   end=min(periods.local_midnight(month + relativedelta(months=1)), as_of),
+                                   by=periods.ESTATE_PERSON_MONTH)
+    people = [StaffMonthFacts(estate_id=estate_id, month=month, person_id=person_id, **counts)
+              for (_month, estate_id, person_id), counts in staff.items()
+              if person_id is not None and estate_id is not None]
     with transaction.atomic():
         MonthFacts.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["estate", "month"],
             update_fields=["figures", "as_of", "settled", "computed_at"])
+        # Replaced whole: a person with nothing left in the month keeps no row.
+        StaffMonthFacts.objects.filter(month=month).delete()
+        StaffMonthFacts.objects.bulk_create(people, batch_size=2000)
     return len(rows)
 
 

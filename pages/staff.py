@@ -7,8 +7,10 @@ a person's row opens their page with the same figures for each of the last 12 mo
 Every figure is a grouped statement in its app's selectors (``staff_*_figures``) over an
 index on the moment it counts, so the page reads the same few statements however many
 people there are. A month is read live while it runs; a closed month's counts per person
-are kept in the cache for a few minutes (read for all the missing months at once), so a
-year reads twelve kept months and its ragged ends rather than a year of records."""
+and estate are kept in the month facts (pages.models.StaffMonthFacts, by the
+``pages.month_facts`` job, computed again until the month settles), so a year reads
+twelve months' rows and its ragged ends rather than a year of records; a month the job
+has not computed yet is read live."""
 
 from __future__ import annotations
 
@@ -19,7 +21,6 @@ from urllib.parse import urlencode
 from dateutil.relativedelta import relativedelta
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -28,14 +29,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from callbacks.selectors import staff_callback_figures
-from complaints.selectors import staff_complaint_figures
 from owners.models import Estate
+from pages import selectors
 from propertydesk import periods
 from propertydesk.people import person_name
 from propertydesk.roles import ROLE_LABELS, is_staff_member, is_supervisor, owner_of, roles_of
 from propertydesk.web import staff_required
-from repairs.selectors import staff_work_order_figures
 
 # The table's columns: the figure, its header, the list it links to and the list's name for
 # it (None: not a link of its own). ``status=all``: the lists show open work by default.
@@ -94,27 +93,7 @@ class Figures:
         return [{"key": key, "value": getattr(self, key), "link": self.links.get(key)} for key in FIGURES]
 
 
-COUNTS = ("handled", "complaints_on_time", "callbacks_done", "callbacks_on_time", "taken", "completed", "reworked",
-          "rating_sum", "rated", "late_dispatch")
-# A closed month's figures are kept this long: a complaint resolved again or an order
-# completed again moves out of its old month, and the page says so within minutes.
-CACHE_SECONDS = 600
-
-
-def _raw(*, start, end, estate_id, person_id=None, by=periods.PERSON) -> dict:
-    """Every count in [start, end), keyed as ``periods.grouped`` says: the three apps'
-    grouped statements merged into one dict of COUNTS per key."""
-    rows: dict = {}
-    for part, names in (
-        (staff_complaint_figures, {"on_time": "complaints_on_time"}),
-        (staff_callback_figures, {"done": "callbacks_done", "on_time": "callbacks_on_time"}),
-        (staff_work_order_figures, {}),
-    ):
-        for key, values in part(start=start, end=end, estate_id=estate_id, person_id=person_id, by=by).items():
-            row = rows.setdefault(key, dict.fromkeys(COUNTS, 0))
-            for name, value in values.items():
-                row[names.get(name, name)] = value or 0
-    return rows
+COUNTS = selectors.STAFF_COUNTS
 
 
 def _add(into: dict, part: dict) -> None:
@@ -136,23 +115,20 @@ def _closed_months(first, last, today) -> list:
 
 
 def _months(months: list, estate_id) -> dict:
-    """Each closed month's counts per person, from the cache; the months not there are
-    read together (one grouped statement per figure, by month and person) and kept."""
-    keys = {month: f"staff-month:{estate_id or 'all'}:{month:%Y-%m}" for month in months}
-    found = cache.get_many(list(keys.values())) if months else {}
-    missing = [month for month in months if keys[month] not in found]
+    """Each closed month's counts per person, from the month facts (StaffMonthFacts, kept
+    by the pages.month_facts job); the months they do not hold yet are read live together
+    (one grouped statement per figure, by month and person)."""
+    found, missing = selectors.staff_month_counts(months=months, estate_id=estate_id)
     if missing:
         fresh: dict = {month: {} for month in missing}
-        rows = _raw(start=periods.local_midnight(missing[0]),
-                    end=periods.local_midnight(missing[-1] + relativedelta(months=1)),
-                    estate_id=estate_id, by=periods.PERSON_MONTH)
+        rows = selectors.staff_counts(start=periods.local_midnight(missing[0]),
+                                      end=periods.local_midnight(missing[-1] + relativedelta(months=1)),
+                                      estate_id=estate_id, by=periods.PERSON_MONTH)
         for (month, person), values in rows.items():
             if month in fresh:
                 fresh[month][person] = values
-        stored = {keys[month]: fresh[month] for month in missing}
-        cache.set_many(stored, CACHE_SECONDS)
-        found.update(stored)
-    return {month: found[keys[month]] for month in months}
+        found.update(fresh)
+    return {month: found[month] for month in months}
 
 
 def _period_counts(period: periods.Period, *, estate_id, today) -> dict:
@@ -172,7 +148,7 @@ def _period_counts(period: periods.Period, *, estate_id, today) -> dict:
         if after <= period.last:
             live.append((periods.local_midnight(after), period.end))
     for start, end in live:
-        _add(counts, _raw(start=start, end=end, estate_id=estate_id))
+        _add(counts, selectors.staff_counts(start=start, end=end, estate_id=estate_id))
     return counts
 
 
@@ -281,7 +257,7 @@ def staff_person(request, user_id: int):
     # The closed months as kept for everyone; this month live, for this person.
     by_month = {month: counts.get(user.pk) for month, counts in _months(months[:-1], estate_id).items()}
     this_month = periods.preset(periods.THIS_MONTH, today=today)
-    by_month[months[-1]] = _raw(start=this_month.start, end=this_month.end, estate_id=estate_id,
+    by_month[months[-1]] = selectors.staff_counts(start=this_month.start, end=this_month.end, estate_id=estate_id,
                                 person_id=user.pk).get(user.pk)
     rows, totals = [], Figures()
     for month in months:

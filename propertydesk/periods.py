@@ -140,12 +140,14 @@ def figure_banner(figure: FigureFilter | None, *, labels) -> dict | None:
 
 
 PERSON, MONTH, PERSON_MONTH = "person", "month", "person_month"
+# Both, and the estate (the value of the field ``estate``) between them: (month, estate, person).
+ESTATE_PERSON_MONTH = "estate_person_month"
 
 
-def grouped(rows, *, at: str, person: str, by: str, **totals) -> dict:
+def grouped(rows, *, at: str, person: str, by: str, estate: str = "estate_id", **totals) -> dict:
     """``rows`` counted with ``totals`` (aggregates by name), keyed by ``by``: the person
-    (the value of the field ``person``), the Shanghai month of ``at`` (its first day), or
-    both as (month, person). One grouped statement."""
+    (the value of the field ``person``), the Shanghai month of ``at`` (its first day),
+    both as (month, person), or (month, estate, person). One grouped statement."""
     from django.db.models import F
     from django.db.models.functions import TruncMonth
 
@@ -153,11 +155,16 @@ def grouped(rows, *, at: str, person: str, by: str, **totals) -> dict:
         keyed = rows.values(key=F(person))
     elif by == MONTH:
         keyed = rows.annotate(month=TruncMonth(at)).values("month")
-    else:
+    elif by == PERSON_MONTH:
         keyed = rows.annotate(month=TruncMonth(at)).values("month", key=F(person))
+    else:
+        keyed = rows.annotate(month=TruncMonth(at)).values("month", estate_key=F(estate), key=F(person))
     out = {}
     for row in keyed.order_by().annotate(**totals):
         month = row.pop("month", None)
         key = row.pop("key", None)
-        out[key if by == PERSON else month.date() if by == MONTH else (month.date(), key)] = row
+        if by == ESTATE_PERSON_MONTH:
+            out[month.date(), row.pop("estate_key"), key] = row
+        else:
+            out[key if by == PERSON else month.date() if by == MONTH else (month.date(), key)] = row
     return out

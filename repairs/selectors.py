@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from owners.models import Unit
 from owners.selectors import owned_units
 from propertydesk.paging import capped_counts
-from propertydesk.periods import MONTH, PERSON_MONTH, FigureFilter, grouped
+from propertydesk.periods import MONTH, FigureFilter, grouped
 from propertydesk.roles import is_staff_member, owner_of, worker_of
 from propertydesk.search import number_matches, unit_in
 from repairs.models import (
@@ -340,25 +340,28 @@ def staff_work_order_figures(
                 person="worker_id", by=by, completed=Count("*")),
         grouped(WorkOrderEvent.objects.filter(_REWORK, at__gte=start, at__lt=end, work_order__worker__isnull=False,
                                               **order_estate, **order_worker),
-                at="at", person="work_order__worker__user_id", by=by,
+                at="at", person="work_order__worker__user_id", by=by, estate="work_order__estate_id",
                 reworked=Count("work_order_id", distinct=True)),
         grouped(Acceptance.objects.filter(at__gte=start, at__lt=end, work_order__worker__isnull=False,
                                           **order_estate, **order_worker),
-                at="at", person="work_order__worker__user_id", by=by, rating_sum=Sum("rating"), rated=Count("id")),
+                at="at", person="work_order__worker__user_id", by=by, estate="work_order__estate_id",
+                rating_sum=Sum("rating"), rated=Count("id")),
         grouped(WorkOrderEvent.objects.filter(
                     _FIRST_DISPATCH, at__gte=start, at__lt=end, actor__isnull=False,
                     work_order__dispatch_late_by__isnull=False, **order_estate,
                     **({"actor_id": person_id} if person_id is not None else {})),
-                at="at", person="actor_id", by=by, late_dispatch=Count("work_order_id", distinct=True)),
+                at="at", person="actor_id", by=by, estate="work_order__estate_id",
+                late_dispatch=Count("work_order_id", distinct=True)),
     ]
     if by != MONTH:
         # Taken and completed are read by worker, from their indexes alone; the workers'
         # logins in one more statement.
+        # The person is the key, or the last part of a (month, [estate,] person) key.
         def worker_of(key):
-            return key[1] if by == PERSON_MONTH else key
+            return key[-1] if isinstance(key, tuple) else key
 
         def as_user(key, users):
-            return (key[0], users[key[1]]) if by == PERSON_MONTH else users[key]
+            return (*key[:-1], users[key[-1]]) if isinstance(key, tuple) else users[key]
 
         users = dict(Worker.objects.filter(pk__in={worker_of(k) for part in parts[:2] for k in part})
                      .values_list("pk", "user_id"))

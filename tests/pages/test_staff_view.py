@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,6 +15,8 @@ from django.utils import translation
 
 from callbacks.models import Callback, CallbackResult
 from complaints.models import Complaint
+from pages.jobs import month_facts
+from pages.models import StaffMonthFacts
 from repairs.models import Acceptance, Worker, WorkOrder, WorkOrderEvent
 from tests.factories import EstateFactory, UnitFactory, UserFactory, give_unit, make_owner
 
@@ -37,14 +38,6 @@ def frozen():
 @pytest.fixture(autouse=True)
 def in_english(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
-@pytest.fixture(autouse=True)
-def no_kept_months():
-    """Closed months' counts are kept in the cache: each test starts without them."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 _seq = iter(range(1, 10_000))
@@ -189,23 +182,44 @@ def test_a_period_across_the_year_end(client, world):
     assert "2026-12-15 to 2027-01-15" in response.content.decode()
 
 
-def test_kept_months_and_live_days_add_up_and_the_second_reading_reads_no_kept_month_again(client, world):
-    # December is closed (kept after the first reading), January runs (read live)
+def test_kept_months_and_live_days_add_up_to_the_live_figures(client, world):
+    # December is closed: read live before the month facts job has run, from the kept
+    # StaffMonthFacts after; January runs (read live). The figures are the same.
     query = {"period": "custom", "from": "2026-12-01", "to": "2027-01-31"}
     client.force_login(world["boss"])
     url = reverse("staff") + "?period=custom&from=2026-12-01&to=2027-01-31"
-    with CaptureQueriesContext(connection) as first:
-        _response, rows = _figures(client, world, **query)
-    assert _as_numbers(rows["anna"]) == (3, 2, 3, 2, 0, 0, 0, None, 0, 2)
-    assert _as_numbers(rows["wang"]) == (0, 0, 0, 0, 3, 2, 1, 3.7, 3, 0)
-    again = _statements(client, url)
-    assert again < len(first)
     _response, rows = _figures(client, world, **query)
     assert _as_numbers(rows["anna"]) == (3, 2, 3, 2, 0, 0, 0, None, 0, 2)
-    # a whole past year: every month kept, the same figures as a hand count
+    assert _as_numbers(rows["wang"]) == (0, 0, 0, 0, 3, 2, 1, 3.7, 3, 0)
+    _response, live_two = _figures(client, world, period="last_month", estate=world["two"].pk)
+    live = _statements(client, url)
+
+    assert "2026-12" in month_facts(as_of=NOW)
+    assert StaffMonthFacts.objects.filter(month=dt.date(2026, 12, 1)).exists()
+    assert _statements(client, url) < live  # December's rows instead of its records
+    _response, rows = _figures(client, world, **query)
+    assert _as_numbers(rows["anna"]) == (3, 2, 3, 2, 0, 0, 0, None, 0, 2)
+    assert _as_numbers(rows["wang"]) == (0, 0, 0, 0, 3, 2, 1, 3.7, 3, 0)
+    # one estate's kept month reads as it did live; a whole past year as a hand count
+    _response, rows = _figures(client, world, period="last_month", estate=world["two"].pk)
+    assert {name: _as_numbers(f) for name, f in rows.items()} == {name: _as_numbers(f) for name, f in live_two.items()}
+    assert _as_numbers(rows["anna"]) == (0, 0, 1, 1, 0, 0, 0, None, 0, 0)
     _response, rows = _figures(client, world, period="last_year")
     assert _as_numbers(rows["anna"]) == (1, 1, 1, 1, 0, 0, 0, None, 0, 1)
     assert _as_numbers(rows["wang"]) == (0, 0, 0, 0, 1, 0, 0, None, 0, 0)
+
+
+def test_the_job_keeps_each_persons_month_per_estate_and_a_second_run_changes_nothing(world):
+    month_facts(as_of=NOW)
+    rows = {(r.estate_id, r.person.username): r for r in StaffMonthFacts.objects.filter(month=dt.date(2026, 12, 1))
+            .select_related("person")}
+    first = sorted((k, r.handled, r.callbacks_done, r.late_dispatch) for k, r in rows.items())
+    month_facts(as_of=NOW)
+    again = sorted(((r.estate_id, r.person.username), r.handled, r.callbacks_done, r.late_dispatch)
+                   for r in StaffMonthFacts.objects.filter(month=dt.date(2026, 12, 1)).select_related("person"))
+    assert first == again and first
+    # December in estate two: anna did one callback there, on time
+    assert (rows[world["two"].pk, "anna"].callbacks_done, rows[world["two"].pk, "anna"].callbacks_on_time) == (1, 1)
 
 
 def test_an_empty_period_shows_nobody_and_zero_totals(client, world):
@@ -294,6 +308,10 @@ def test_the_page_reads_as_many_statements_for_many_people_as_for_two(client, wo
                    taken_at=at("2027-01-02"), completed_at=at("2027-01-03"), status="completed")
         rate(wo, 3, at("2027-01-03"))
     assert _statements(client, url) == few
+    month_facts(as_of=NOW)
     person_url = reverse("staff_person", args=[world["anna"].pk])
-    _statements(client, person_url)
-    assert _statements(client, person_url) <= few
+    person_few = _statements(client, person_url)
+    UserFactory(username="clerk-late", role="front_desk")
+    complaint(unit, assignee=person, resolved_at=at("2026-11-02"))
+    month_facts(as_of=NOW)
+    assert _statements(client, person_url) == person_few
