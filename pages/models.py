@@ -75,6 +75,9 @@ class DashboardReport(models.Model):
     as_of = models.DateTimeField(_("figures as of"))
     generated_at = models.DateTimeField(_("generated at"))
     data = models.JSONField(_("figures"), default=dict)
+    # For the list of reports, without reading every report's figures.
+    missed = models.PositiveSmallIntegerField(_("figures missing their target"), default=0,
+                                              help_text=_("All estates together, callback rates included."))
 
     class Meta:
         verbose_name = _("dashboard month report")

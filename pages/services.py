@@ -83,9 +83,11 @@ def month_report_store(*, month: date, as_of: datetime, now: datetime) -> Dashbo
         just_over = month == figures.month_start(timezone.localdate(as_of)) - relativedelta(months=1)
         data = reports.report_data(month=month, standing=figures.standing(as_of=as_of) if just_over else None)
         data["standing_as_of"] = as_of.isoformat() if just_over else None
+        every = data["all"]
+        missed = sum(line["below"] for line in every["figures"]) + sum(r["below"] for r in every["callback_rates"])
         DashboardReport.objects.bulk_create(
             [DashboardReport(month=month, as_of=min(as_of, figures.settles_at(month)), generated_at=as_of,
-                             data=data)],
+                             data=data, missed=missed)],
             ignore_conflicts=True, unique_fields=["month"])
         # ON CONFLICT DO NOTHING gives no id back; under the lock the row is this run's.
         return DashboardReport.objects.get(month=month)

@@ -9,6 +9,7 @@ import datetime as dt
 from io import BytesIO
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -85,7 +86,8 @@ def test_the_stored_figures_equal_the_dashboards_last_month(client, world, time_
 
     for estate in (None, world["a"]):
         # when
-        response = client.get(reverse("dashboard"), {"period": "last_month", **({"estate": estate.pk} if estate else {})})
+        chosen = {"estate": estate.pk} if estate else {}
+        response = client.get(reverse("dashboard"), {"period": "last_month", **chosen})
 
         # then: every figure, its parts, its target and its mark are the dashboard's
         part = estate_part(stored(JAN), estate) if estate else stored(JAN)["all"]
@@ -103,8 +105,8 @@ def test_the_stored_figures_equal_the_dashboards_last_month(client, world, time_
 
 def test_a_report_is_kept_as_made_when_the_months_data_moves_later(world):
     jobs.month_report(as_of=MADE)
-    Complaint.objects.filter(number="C3").update(status="resolved", department="security", assigned_at=sh(2026, 1, 20, 9),
-                                                 resolved_at=sh(2026, 1, 21, 9))
+    Complaint.objects.filter(number="C3").update(status="resolved", department="security",
+                                                 assigned_at=sh(2026, 1, 20, 9), resolved_at=sh(2026, 1, 21, 9))
 
     jobs.month_report(as_of=sh(2026, 2, 20, 6))
 
@@ -215,3 +217,19 @@ def test_the_dashboard_links_to_the_month_reports(client, world, time_machine):
     client.force_login(world["boss"])
 
     assert reverse("month_reports") in client.get(reverse("dashboard")).content.decode()
+
+
+def test_the_demo_leaves_the_reports_of_its_past_months(demo_seeded, db):
+    # given: the demo loaded for its day (its history ends at midnight before it)
+    day = demo_seeded[2]
+    made_by_then = 1 if day.day >= 3 else 2  # last month's is made at 06:00 on the 2nd
+    last = day.replace(day=1) - relativedelta(months=made_by_then)
+
+    months = list(DashboardReport.objects.order_by("month").values_list("month", flat=True))
+
+    # then: every month before the clock since the demo's first, once, every estate in each
+    assert months[-1] == last and len(months) >= 4
+    assert months == [last - relativedelta(months=i) for i in range(len(months) - 1, -1, -1)]
+    latest = DashboardReport.objects.get(month=last)
+    assert len(latest.data["estates"]) == 2
+    assert figure(latest.data["all"], "collection")["denominator"] not in (None, "0")
