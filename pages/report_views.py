@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, register_converter
 
@@ -51,9 +51,8 @@ def report_detail(request, month: date):
     report = _report(month)
     overall, estates = reports.report_parts(report)
     wanted = request.GET.get("estate", "")
+    # An estate not in the report (or no number) shows all estates, as the dashboard does.
     chosen = next((part for part in estates if str(part.estate_id) == wanted), None)
-    if wanted and chosen is None:
-        raise Http404("no such estate in this report")
     detail = chosen or overall
     kinds = []
     for part in [overall, *estates]:

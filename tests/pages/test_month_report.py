@@ -18,6 +18,7 @@ from complaints.models import Complaint
 from pages import jobs
 from pages.models import DashboardReport
 from propertydesk.jobs import get_job
+from tests.concurrency import at_once
 from tests.pages import dashboard_world
 from tests.pages.dashboard_world import DEC, JAN, sh
 
@@ -69,6 +70,19 @@ def test_the_job_run_twice_stores_one_report_with_januarys_figures(world):
     assert {part["name"] for part in report.data["estates"]} == {"甲花园", "乙花园"}
     # C3 (A, received 01-20) stood open on the 2nd, 13 days old: the 7–30 days bucket.
     assert every["standing"]["ages"] == [0, 0, 0, 1, 0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_store_one_report():
+    # given: the data set, committed, and two workers running the job at the same moment
+    dashboard_world.build()
+
+    # when
+    said = at_once(lambda: jobs.month_report(as_of=MADE), lambda: jobs.month_report(as_of=MADE))
+
+    # then: one made it, the other found it made; one report
+    assert sorted(said) == ["reports made: 2026-01", "the report of 2026-01 was made already"]
+    assert DashboardReport.objects.count() == 1
 
 
 def test_runjob_on_the_command_line_makes_the_report_once(world, capsys):
