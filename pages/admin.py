@@ -1,11 +1,12 @@
 """The dashboard's data in the admin: each estate's targets kept here by supervisors;
-the month facts read-only (the pages.month_facts job writes them)."""
+the month facts and the month reports read-only (the pages.month_facts and
+pages.month_report jobs write them)."""
 
 from django import forms
 from django.contrib import admin
 
 from pages.figures import TARGET_CHOICES
-from pages.models import DashboardTarget, MonthFacts
+from pages.models import DashboardReport, DashboardTarget, MonthFacts
 from propertydesk.admin import ReadOnlyAdmin
 
 
@@ -28,3 +29,8 @@ class DashboardTargetAdmin(admin.ModelAdmin):
 class MonthFactsAdmin(ReadOnlyAdmin):
     list_display = ["estate", "month", "as_of", "settled", "computed_at"]
     list_filter = ["estate", "settled"]
+
+
+@admin.register(DashboardReport)
+class DashboardReportAdmin(ReadOnlyAdmin):
+    list_display = ["month", "missed", "as_of", "generated_at"]
