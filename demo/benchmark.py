@@ -746,6 +746,18 @@ def operations() -> list[Op]:
                                             estate_id=s.estate_id)),
         Op("dashboard: all estates, last year", "page", "supervisor", "/dashboard/?period=last_year",
            floor=lambda s: _dashboard_floor(s, months=[date(s.today.year - 1, m, 1) for m in range(1, 13)])),
+        # -- the supervisors' month reports (pages/report_views.py): one stored row a month,
+        # the .xlsx made from it on request
+        Op("month reports: the list", "page", "supervisor", "/dashboard/reports/",
+           floor=lambda s: [("SELECT month, as_of, generated_at, missed FROM pages_dashboardreport "
+                             "ORDER BY month DESC", [])], skip=_no_month_report),
+        Op("month report: the latest, every estate", "page", "supervisor",
+           lambda s: f"/dashboard/reports/{_report_month():%Y-%m}/", floor=lambda s: _month_report_floor(),
+           skip=_no_month_report),
+        # A download, not a page: no inbox badge (kind "api" measures it without one).
+        Op("month report: the latest as .xlsx", "api", "supervisor",
+           lambda s: f"/dashboard/reports/{_report_month():%Y-%m}.xlsx", floor=lambda s: _month_report_floor()[:1],
+           skip=_no_month_report),
         # -- the owner's portal
         Op("portal home", "page", "owner", "/portal/",
            floor=lambda s: [*_portal_home_under_way(s), ("SELECT u.id, u.number, e.name, e.service_phone, "
@@ -1068,6 +1080,14 @@ def job_operations() -> list[Op]:
            at=lambda s: _local((s.today + relativedelta(months=1)).replace(day=1), 0, 40),
            setup=_facts_before_the_1st,
            floor=lambda s: [part for month in _facts_months(s) for part in _month_facts_floor(month)]),
+        # At its busiest: on the 2nd, the month just over not settled yet: its facts computed
+        # again, what stands open read, the report written (none stored before: one month).
+        Op("job pages.month_report (the 2nd: last month's facts and report)", "job", job="pages.month_report",
+           at=_last_2nd, setup=_no_month_reports,
+           floor=lambda s: [*_month_facts_floor(_last_2nd(s).date().replace(day=1) - relativedelta(months=1)),
+                            *_dashboard_floor(s, months=[])[-4:],
+                            ("INSERT INTO pages_dashboardreport (month, as_of, generated_at, data, missed) "
+                             "VALUES (%s, now(), now(), '{}', 0) ON CONFLICT DO NOTHING", [date(1900, 1, 1)])]),
         Op("job renovation.daily", "job", job="renovation.daily", at=lambda s: _local(s.today, 8),
            floor=lambda s: _renovation_daily_floor(s.today)),
         Op("job propertydesk.outbox_sweep", "job", job="propertydesk.outbox_sweep",
@@ -1176,6 +1196,37 @@ def _month_facts_floor(month: date) -> list[tuple[str, list]]:
         ("SELECT estate_id, sum(amount - paid) FROM fees_bill WHERE status IN ('open', 'part_paid') AND period < %s "
          "GROUP BY 1", [month]),
     ]
+
+
+def _report_month() -> date | None:
+    from pages.models import DashboardReport
+
+    return DashboardReport.objects.order_by("-month").values_list("month", flat=True).first()
+
+
+def _no_month_report(s: Samples) -> str:
+    return "" if _report_month() else "no month report stored: run manage.py runjob pages.month_report"
+
+
+def _month_report_floor() -> list[tuple[str, list]]:
+    """The stored report, and the months before and after it for the page's arrows."""
+    month = _report_month()
+    return [("SELECT id, month, as_of, generated_at, data FROM pages_dashboardreport WHERE month = %s", [month]),
+            ("SELECT month FROM pages_dashboardreport WHERE month < %s ORDER BY month DESC LIMIT 1", [month]),
+            ("SELECT month FROM pages_dashboardreport WHERE month > %s ORDER BY month LIMIT 1", [month])]
+
+
+def _last_2nd(s: Samples) -> datetime:
+    """The latest 2nd at 06:00 before the data's end: the month just over then is a full one."""
+    second = s.today.replace(day=2)
+    return _local(second if second < s.today else second - relativedelta(months=1), 6)
+
+
+def _no_month_reports(s: Samples, at: datetime):
+    """No report stored yet: the job makes the month just over alone."""
+    from pages.models import DashboardReport
+
+    DashboardReport.objects.all().delete()
 
 
 def _no_renovation(s: Samples) -> str:
@@ -1507,7 +1558,7 @@ def run(*, only: list[str] | None = None, skip_jobs: bool = False, runs: int = 2
 JOB_TABLES = ["fees_bill", "fees_billline", "fees_unitdebt", "fees_dunningnotice", "fees_dunningnoticeevent",
               "fees_monthreport", "fees_bankcollectioncharge", "propertydesk_notification", "propertydesk_delivery",
               "propertydesk_sequence", "callbacks_callback", "callbacks_ratecheck", "complaints_complaint",
-              "complaints_complaintevent", "repairs_workorder"]
+              "complaints_complaintevent", "repairs_workorder", "pages_monthfacts", "pages_dashboardreport"]
 
 
 # Tables whose indexes only ever grow under rolled-back inserts: a round of dunning rolled

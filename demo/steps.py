@@ -2,7 +2,7 @@
 steps created, the random generator, the people generator, the clock and the timeline)
 and adds to it: the registry, the logins, complaints, the fees' calendar, the work
 orders and the renovations on one timeline played up to the demo's clock, callbacks,
-arrears cases."""
+arrears cases, the supervisors' month reports."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from datetime import date
 from demo.callbacks import seed_callbacks
 from demo.complaints import seed_complaints
 from demo.context import DemoContext
+from demo.dashboard import seed_month_reports
 from demo.fees import finish_fees, schedule_fees
 from demo.people import People
 from demo.registry import plan_registry, seed_registry, seed_users
@@ -31,10 +32,11 @@ def play(ctx: DemoContext) -> None:
 Step = Callable[[DemoContext], None]
 # Each sees what the earlier ones created: work orders come from open complaints, bills
 # carry the work orders' bank collection charges (on the timeline, in time), callbacks
-# follow resolved complaints and completed jobs, arrears cases what is owed at the end.
+# follow resolved complaints and completed jobs, arrears cases what is owed at the end; the
+# supervisors' month reports freeze what all of them had done by each report's 2nd.
 STEPS: list[Step] = [
     seed_registry, seed_users, seed_complaints, schedule_fees, schedule_work_orders, schedule_renovations, play,
-    count_work_orders, count_renovations, seed_callbacks, finish_fees,
+    count_work_orders, count_renovations, seed_callbacks, finish_fees, seed_month_reports,
 ]
 
 

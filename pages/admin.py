@@ -1,11 +1,12 @@
 """The dashboard's data in the admin: each estate's targets kept here by supervisors;
-the month facts read-only (the pages.month_facts job writes them)."""
+the month facts and the month reports read-only (the pages.month_facts and
+pages.month_report jobs write them)."""
 
 from django import forms
 from django.contrib import admin
 
 from pages.figures import TARGET_CHOICES
-from pages.models import DashboardTarget, MonthFacts, StaffMonthFacts
+from pages.models import DashboardReport, DashboardTarget, MonthFacts, StaffMonthFacts
 from propertydesk.admin import ReadOnlyAdmin
 
 
@@ -34,3 +35,8 @@ class MonthFactsAdmin(ReadOnlyAdmin):
 class StaffMonthFactsAdmin(ReadOnlyAdmin):
     list_display = ["month", "estate", "person", "handled", "callbacks_done", "taken", "completed", "late_dispatch"]
     list_filter = ["estate", "month"]
+
+
+@admin.register(DashboardReport)
+class DashboardReportAdmin(ReadOnlyAdmin):
+    list_display = ["month", "missed", "as_of", "generated_at"]

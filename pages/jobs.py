@@ -17,3 +17,36 @@ def month_facts(*, as_of: datetime) -> str:
     last run."""
     months = services.month_facts_refresh(as_of=as_of, now=timezone.now(), months=settings.DASHBOARD_MONTHS)
     return "months computed: " + (", ".join(f"{month:%Y-%m}" for month in months) or "none")
+
+
+# The day of the month the supervisors' report of the month before is made (issue 16):
+# the crontab of pages.month_report in propertydesk/jobs.py names the same day.
+REPORT_DAY = 2
+
+
+def month_report(*, as_of: datetime) -> str:
+    """From the 2nd: last month's report of every dashboard figure (pages.DashboardReport),
+    once. Every month missing since the latest one made is made too, oldest first (the
+    job was down over a 2nd); a database with no report starts with last month. A month
+    reported is left as it was made."""
+    from dateutil.relativedelta import relativedelta
+    from django.db.models import Max
+
+    from pages import figures
+    from pages.models import DashboardReport
+
+    today = timezone.localdate(as_of)
+    last = figures.month_start(today) - relativedelta(months=1)
+    if today.day < REPORT_DAY:
+        last -= relativedelta(months=1)  # last month's is not due before the 2nd
+    latest = DashboardReport.objects.aggregate(latest=Max("month"))["latest"]
+    if latest is None and today.day < REPORT_DAY:
+        return f"nothing before the {REPORT_DAY}nd"
+    months = figures.months_between(latest + relativedelta(months=1), last) if latest else [last]
+    now = timezone.now()
+    made = [report.month for month in months
+            if (report := services.month_report_store(month=month, as_of=as_of, now=now)) is not None]
+    if not made:
+        return f"the report of {last:%Y-%m} was made already"
+    caught_up = " (caught up)" if len(made) > 1 else ""
+    return "reports made: " + ", ".join(f"{month:%Y-%m}" for month in made) + caught_up

@@ -95,3 +95,32 @@ class StaffMonthFacts(models.Model):
 
     def __str__(self):
         return f"{self.estate_id} {self.month:%Y-%m} {self.person_id}"
+
+
+class DashboardReport(models.Model):
+    """The supervisors' month report (issue 16): every dashboard figure of one month, for
+    every estate and for all estates together, frozen on the 2nd of the next month by the
+    ``pages.month_report`` job from the month's facts (MonthFacts). One per month for the
+    whole company; once made it is kept as it was made (a later correction of the month's
+    data moves the dashboard, not the report).
+
+    ``data``: {"all": {...}, "estates": [{"estate": id, "name": ..., ...}], "standing_as_of": ...}
+    where each part holds "figures" (key, numerator, denominator, value, target, below),
+    "callback_rates" and "standing" (what stood open when it was made); numbers as strings,
+    so money keeps its cents (pages.reports.report_data)."""
+
+    month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month reported."))
+    as_of = models.DateTimeField(_("figures as of"))
+    generated_at = models.DateTimeField(_("generated at"))
+    data = models.JSONField(_("figures"), default=dict)
+    # For the list of reports, without reading every report's figures.
+    missed = models.PositiveSmallIntegerField(_("figures missing their target"), default=0,
+                                              help_text=_("All estates together, callback rates included."))
+
+    class Meta:
+        verbose_name = _("dashboard month report")
+        verbose_name_plural = _("dashboard month reports")
+        ordering = ["-month"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"

@@ -1,18 +1,18 @@
-"""Writes of the pages layer: the dashboard's month facts (pages.models.MonthFacts) and the
-staff view's (StaffMonthFacts)."""
+"""Writes of the pages layer: the dashboard's month facts (pages.models.MonthFacts), the
+staff view's (StaffMonthFacts) and the supervisors' month reports (DashboardReport)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from owners.models import Estate
 from pages import figures, selectors
-from pages.models import MonthFacts, StaffMonthFacts
+from pages.models import DashboardReport, MonthFacts, StaffMonthFacts
 from propertydesk import periods
 
 
@@ -68,3 +68,37 @@ def month_facts_refresh(*, as_of: datetime, now: datetime, months: int) -> list[
         month_facts_store(month=month, as_of=as_of, now=now)
         done.append(month)
     return done
+
+
+def month_report_store(*, month: date, as_of: datetime, now: datetime) -> DashboardReport | None:
+    """Store ``month``'s report (pages.reports.report_data) once: the month's facts are
+    brought up to date first as the facts job would (computed again at ``as_of`` unless
+    every estate's are settled), then every figure of every estate and of all of them is
+    frozen with what stands open at ``as_of``. A month already reported is left as it was
+    made: returns None. Under an advisory lock, and the month is unique (INSERT ... ON
+    CONFLICT DO NOTHING): two runs at once store one report, neither overwrites it.
+    What stood open is kept with the month just over (made in the month after it)."""
+    from pages import reports
+
+    month = figures.month_start(month)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('pages.month_report'))")
+        if DashboardReport.objects.filter(month=month).exists():
+            return None
+        estates = Estate.objects.count()
+        if MonthFacts.objects.filter(month=month, settled=True).count() < estates or not estates:
+            month_facts_store(month=month, as_of=as_of, now=now)
+        # What stands open is of the moment, not of a month: kept with the month just
+        # over only, not with an older month caught up after downtime.
+        just_over = month == figures.month_start(timezone.localdate(as_of)) - relativedelta(months=1)
+        data = reports.report_data(month=month, standing=figures.standing(as_of=as_of) if just_over else None)
+        data["standing_as_of"] = as_of.isoformat() if just_over else None
+        every = data["all"]
+        missed = sum(line["below"] for line in every["figures"]) + sum(r["below"] for r in every["callback_rates"])
+        DashboardReport.objects.bulk_create(
+            [DashboardReport(month=month, as_of=min(as_of, figures.settles_at(month)), generated_at=as_of,
+                             data=data, missed=missed)],
+            ignore_conflicts=True, unique_fields=["month"])
+        # ON CONFLICT DO NOTHING gives no id back; under the lock the row is this run's.
+        return DashboardReport.objects.get(month=month)

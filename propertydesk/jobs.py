@@ -180,6 +180,15 @@ JOBS: tuple[Job, ...] = (
         catch_up=LATEST,
     ),
     Job(
+        name="pages.month_report",
+        schedule=crontab(day_of_month=2, hour=6, minute=0),
+        func="pages.jobs.month_report",
+        description="On the 2nd: last month's report of every dashboard figure, for every estate and all of "
+        "them, from the month's facts brought up to date, stored once and kept; a later run catches up the "
+        "months missed (the job was down over a 2nd).",
+        catch_up=UNTIL_DONE,
+    ),
+    Job(
         name="propertydesk.files_sweep",
         schedule=crontab(hour=4, minute=20),
         func="propertydesk.files.sweep_orphans",

@@ -25,6 +25,7 @@ from fees import services as fees
 from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement
 from owners import services as owners
 from owners.models import Owner, Ownership, Resident, Unit
+from pages import services as page_services
 from propertydesk.models import Delivery
 from repairs import services as repairs
 from repairs.models import Acceptance, DispatchRule, PriceItem, Worker, WorkOrder
@@ -164,6 +165,8 @@ def build_world() -> World:
         lines=[{"kind": "income", "category": "物业服务费", "amount": Decimal("100.00")}], actor=users["finance"],
         now=at(18))
     renovation_a = _renovation(unit_a, owner_a, users)
+    # October's month report, as the pages.month_report job makes it on the 2nd.
+    page_services.month_report_store(month=dt.date(2026, 10, 1), as_of=at(2, 6), now=at(2, 6))
     return World(
         users=users, estate=estate, unit_a=unit_a, unit_b=unit_b, owner_a=owner_a, owner_b=owner_b,
         ownership_a=ownership_a, resident_a=resident_a, complaint_a=complaint_a,

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('owners', '0004_api_list_orders'),
-        ('pages', '0001_initial'),
+        ('pages', '0002_dashboard_month_report'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
