@@ -46,7 +46,7 @@
       },
       xAxis: { type: "category", data: data.months, axisLabel: { fontSize: 10 } },
       yAxis: { type: "value", min: figure.unit === "rate" ? 0 : null, max: figure.unit === "rate" ? 100 : null,
-               axisLabel: { fontSize: 10 } },
+               minInterval: figure.unit === "count" ? 1 : null, axisLabel: { fontSize: 10 } },
       series: figure.series.map(function (series) {
         return { name: series.name, type: figure.unit === "count" ? "bar" : "line", data: series.data,
                  connectNulls: false, symbolSize: 5 };
