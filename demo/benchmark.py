@@ -742,8 +742,9 @@ def operations() -> list[Op]:
         Op("dashboard: all estates, last year", "page", "supervisor", "/dashboard/?period=last_year",
            floor=lambda s: _dashboard_floor(s, months=[date(s.today.year - 1, m, 1) for m in range(1, 13)])),
         # A custom period of days: whole months from the stored facts, as a preset's; the
-        # parts of months at its ends (here the 16th of one month to the 15th of the next)
-        # computed live by the figures' selectors over those days.
+        # events of the parts of months at its ends (here the 16th of one month to the 15th
+        # of the next) computed live over those days, then kept in the cache for ten minutes
+        # (pages/dashboard.py): after the first reading, the page reads them from there.
         Op("dashboard: all estates, custom whole months", "page", "supervisor",
            lambda s: f"/dashboard/?period=custom&from={_month_start(s).date() - relativedelta(months=3)}"
                      f"&to={_month_start(s).date() - timedelta(days=1)}",
@@ -1098,7 +1099,8 @@ def _dashboard_floor(s: Samples, *, months: list[date], estate_id: int | None = 
                   first.replace(day=1), min(today, last + timedelta(days=1))) for first, last in days]
     return [ESTATES, (f"SELECT estate_id, month, figures FROM pages_monthfacts WHERE month = ANY(%s){where}",
                       [closed])] + [statement for start, end, month, day in parts
-                                    for statement in _dashboard_live(start, end, month, day)] + [
+                                    for statement in _dashboard_live(start, end, month, day)[
+                                        :None if days is None else _DASHBOARD_EVENT_STATEMENTS]] + [
         # standing now
         ("SELECT estate_id, width_bucket(extract(epoch FROM %s - received_at) / 86400, ARRAY[1, 3, 7, 30]), "
          "count(*) FROM complaints_complaint WHERE status IN ('received', 'assigned', 'in_progress') GROUP BY 1, 2",
@@ -1120,6 +1122,11 @@ def _half_months(s: Samples) -> tuple[date, date]:
     """The 16th of the month before last to the 15th of last month: two parts of months."""
     last_month = _month_start(s).date() - relativedelta(months=1)
     return (last_month - relativedelta(months=1)).replace(day=16), last_month.replace(day=15)
+
+
+# The first statements of _dashboard_live are the events'; a part of a month in a custom
+# period reads only those (its fees and callback rates are its month's, stored).
+_DASHBOARD_EVENT_STATEMENTS = 6
 
 
 def _dashboard_live(start: datetime, end: datetime, month: date, day: date) -> list[tuple[str, list]]:

@@ -14,8 +14,9 @@ callbacks, deposits held and refunds due, undelivered messages), are snapshots: 
 stood at the end of each month (at ``as_of`` for the running month), stored beside the
 month's figures so that their trends can be drawn (``standing``, ``standing_at``).
 
-A custom period of days is its whole months (stored) and, at its ends, parts of months
-computed live by the same selectors over the part's days (``part_figures``)."""
+A custom period of days is its whole months (stored) and, at its ends, parts of months:
+their events computed live by the same selectors over the part's days
+(``part_figures``), their fees and callback completion their month's (``MONTH_LEVEL``)."""
 
 from __future__ import annotations
 
@@ -135,36 +136,61 @@ def month_figures(*, month: date, as_of: datetime) -> dict[int, dict]:
     no entry. A dozen grouped queries, whatever the estates and the rows."""
     as_of = min(as_of, settles_at(month))
     start, end = bounds(month)
-    return _figures(month=month, start=start, end=end, as_of=as_of, fees_as_of=as_of)
+    out = _event_figures(start=start, end=end, as_of=as_of)
+    for estate_id, data in _month_level_figures(month=month, start=start, as_of=as_of).items():
+        out.setdefault(estate_id, {}).update(data)
+    return out
+
+
+# Figures of a whole month whatever part of it a period covers: fees are billed by the
+# month (a bill's month, collected whenever), a callback is owed by the month of its event.
+MONTH_LEVEL = ("collection", "households", "recovery", "callback_rates")
 
 
 def part_figures(*, first: date, last: date, as_of: datetime) -> dict[int, dict]:
-    """Every estate's figures of the days ``first``..``last`` of one month, as
-    ``month_figures`` computes a whole month's, from the same selectors over the days'
-    moments [first's midnight, the midnight after last): so the two halves of a month add
-    up to the month. Fees are billed by the month and a callback is owed by the month of
-    its event: those figures are the month's, as they stood at the end of the days (the
-    month's bills collected by then; its callbacks due and done by then)."""
+    """Every estate's figures of the events in the days ``first``..``last`` of one month
+    (complaints, suggestions, work orders, callback answers, spot checks), from the same
+    selectors as ``month_figures`` over the days' moments [first's midnight, the midnight
+    after last): the two halves of a month add up to the month. Without the month-level
+    figures (MONTH_LEVEL): a period takes those from its month (``with_month_level``)."""
     month = month_start(first)
     assert month_start(last) == month and first <= last
-    as_of = min(as_of, settles_at(month))
     tz = timezone.get_current_timezone()
     start = datetime.combine(first, time.min, tzinfo=tz)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
-    return _figures(month=month, start=start, end=end, as_of=as_of, fees_as_of=min(as_of, end))
+    return _event_figures(start=start, end=end, as_of=min(as_of, settles_at(month)))
 
 
-def _figures(*, month: date, start: datetime, end: datetime, as_of: datetime, fees_as_of: datetime) -> dict:
+def with_month_level(part: dict[int, dict], month: dict[int, dict]) -> dict[int, dict]:
+    """A part of a month's figures (``part_figures``) with its month's month-level ones."""
+    out = {estate_id: dict(data) for estate_id, data in part.items()}
+    for estate_id, data in month.items():
+        kept = {key: data[key] for key in MONTH_LEVEL if key in data}
+        if kept:
+            out.setdefault(estate_id, {}).update(kept)
+    return out
+
+
+def _pairs(out: dict, part: dict) -> None:
+    for estate_id, figures in part.items():
+        out.setdefault(estate_id, {}).update(
+            {key: [_text(numerator), _text(denominator)] for key, (numerator, denominator) in figures.items()})
+
+
+def _event_figures(*, start: datetime, end: datetime, as_of: datetime) -> dict[int, dict]:
     out: dict[int, dict] = {}
     for part in (complaints.dashboard_month_figures(start=start, end=end, as_of=as_of),
                  repairs.dashboard_month_figures(start=start, end=end, as_of=as_of),
-                 callbacks.dashboard_month_figures(start=start, end=end, as_of=as_of),
-                 fees.dashboard_month_figures(month=month, as_of=fees_as_of)):
-        for estate_id, figures in part.items():
-            out.setdefault(estate_id, {}).update(
-                {key: [_text(numerator), _text(denominator)] for key, (numerator, denominator) in figures.items()})
-    if start < fees_as_of:
-        for row in callbacks.month_rates(month=month, as_of=fees_as_of):
+                 callbacks.dashboard_month_figures(start=start, end=end, as_of=as_of)):
+        _pairs(out, part)
+    return out
+
+
+def _month_level_figures(*, month: date, start: datetime, as_of: datetime) -> dict[int, dict]:
+    out: dict[int, dict] = {}
+    _pairs(out, fees.dashboard_month_figures(month=month, as_of=as_of))
+    if start < as_of:
+        for row in callbacks.month_rates(month=month, as_of=as_of):
             kind = row.kind + (".bank" if row.payment == "bank_collection" else "")
             out.setdefault(row.estate_id, {}).setdefault("callback_rates", {})[kind] = [
                 str(row.done), str(row.owed), _text(row.required_rate)]
@@ -475,11 +501,10 @@ def live_range(*, first: date, last: date, as_of: datetime, estate=None) -> Peri
     whole, parts = range_parts(first, last)
     rows = []
     for month in months_between(first, last):
-        if month in whole:
-            computed = month_figures(month=month, as_of=as_of)
-        else:
+        computed = month_figures(month=month, as_of=as_of)
+        if month not in whole:
             begin, end = next(part for part in parts if month_start(part[0]) == month)
-            computed = part_figures(first=begin, last=end, as_of=as_of)
+            computed = with_month_level(part_figures(first=begin, last=end, as_of=as_of), computed)
         for estate_id, data in computed.items():
             if estate is None or estate_id == estate.pk:
                 rows.append(tagged(data, estate_id=estate_id, month=month))

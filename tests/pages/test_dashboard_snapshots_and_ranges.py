@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
@@ -33,6 +34,14 @@ def delivery(owner, key, *, created, status, sent=None, channel="sms") -> Delive
                                        params={"number": "C1", "time": None})
     return Delivery.objects.create(notification=note, channel=channel, status=status, idempotency_key=key,
                                    created_at=created, sent_at=sent)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # the parts of months over are kept in the cache by their days: not from one world to another
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -200,14 +209,17 @@ def test_days_over_a_month_boundary_equal_the_hand_computed_figures_and_the_live
     services.month_facts_refresh(as_of=sh(2026, 3, 15, 12), now=sh(2026, 3, 15, 12), months=6)
     first, last = dt.date(2025, 12, 20), dt.date(2026, 1, 10)
 
-    # the days' figures, live: the sum of the two parts of months
-    period = figures.live_range(first=first, last=last, as_of=sh(2026, 3, 15, 12))
-    parts = figures.add_up(
-        [figures.tagged(data, estate_id=estate_id, month=DEC)
-         for estate_id, data in figures.part_figures(first=first, last=dt.date(2025, 12, 31),
-                                                     as_of=sh(2026, 3, 15, 12)).items()]
-        + [figures.tagged(data, estate_id=estate_id, month=JAN)
-           for estate_id, data in figures.part_figures(first=JAN, last=last, as_of=sh(2026, 3, 15, 12)).items()])
+    # the days' figures, live: the two parts of months, each with its month's fees and
+    # callback rates
+    as_of = sh(2026, 3, 15, 12)
+    period = figures.live_range(first=first, last=last, as_of=as_of)
+    december = figures.with_month_level(figures.part_figures(first=first, last=dt.date(2025, 12, 31), as_of=as_of),
+                                        figures.month_figures(month=DEC, as_of=as_of))
+    january = figures.with_month_level(figures.part_figures(first=JAN, last=last, as_of=as_of),
+                                       figures.month_figures(month=JAN, as_of=as_of))
+    parts = figures.add_up([figures.tagged(data, estate_id=estate_id, month=DEC) for estate_id, data in december.items()]
+                           + [figures.tagged(data, estate_id=estate_id, month=JAN)
+                              for estate_id, data in january.items()])
     assert {k: (v.numerator, v.denominator) for k, v in period.values.items()} == \
         {k: (v.numerator, v.denominator) for k, v in parts.values.items()}
     v = {key: value.value for key, value in period.values.items()}
@@ -218,12 +230,12 @@ def test_days_over_a_month_boundary_equal_the_hand_computed_figures_and_the_live
     assert v["satisfaction"] == D("50.0")  # cb3's correction very satisfied, cb4 neutral
     assert v["dispatch_on_time"] == D("0.0") and v["rating"] == D("3.00")  # w2 only
     assert v["spot_checks"] == 0  # 12 January: after the days
-    # fees by the month as they stood at the days' end: December's 100 of 300 by 1 January,
-    # January's nothing of 350 by 11 January
-    assert (period.values["collection"].numerator, period.values["collection"].denominator) == (D("100.00"),
+    # fees and callback rates are their months': December's 250 of 300 and January's 150
+    # of 350 (as settled), 3 of 5 bills paid in full, 150 of December's 200 recovered
+    assert (period.values["collection"].numerator, period.values["collection"].denominator) == (D("400.00"),
                                                                                                   D("650.00"))
-    assert v["households"] == D("20.0")  # u1's December bill of five
-    # callbacks owed by the month of their event: cb1 (December's); cb2, cb4 due by 11 January
+    assert v["households"] == D("60.0") and v["recovery"] == D("75.0")
+    # callbacks owed by the month of their event: cb1 (December's); cb2, cb4 (January's)
     complaint = period.callback_rates["complaint"]
     assert (complaint.done, complaint.owed) == (2, 3)
 
@@ -235,7 +247,7 @@ def test_days_over_a_month_boundary_equal_the_hand_computed_figures_and_the_live
     # then: the same figures, and the days named
     assert card_value(html, "complaints_on_time").startswith("50.0 %")
     assert card_value(html, "first_response").startswith("2.5")
-    assert card_value(html, "collection").startswith("15.4 %")
+    assert card_value(html, "collection").startswith("61.5 %")
     assert "2025-12-20 至 2026-01-10" in html
     assert "resolved_from=2025-12-20&amp;resolved_to=2026-01-10" in html
 
@@ -296,3 +308,18 @@ def test_a_custom_period_of_whole_months_reads_only_the_stored_facts(client, wor
     with CaptureQueriesContext(connection) as custom:
         client.get(reverse("dashboard"), {"period": "custom", "from": "2025-12-01", "to": "2026-01-31"})
     assert len(custom) == len(preset)
+
+
+def test_a_part_of_a_month_over_is_read_again_from_the_cache_and_a_running_day_live(client, world, march):
+    services.month_facts_refresh(as_of=sh(2026, 3, 15, 12), now=sh(2026, 3, 15, 12), months=6)
+    client.force_login(world["boss"])
+    query = {"period": "custom", "from": "2026-01-06", "to": "2026-01-20"}
+    client.get(reverse("dashboard"), query)
+
+    with CaptureQueriesContext(connection) as again:
+        client.get(reverse("dashboard"), {**query, "estate": world["a"].pk})
+    with CaptureQueriesContext(connection) as whole:
+        client.get(reverse("dashboard"), {"period": "custom", "from": "2026-01-01", "to": "2026-01-31",
+                                          "estate": world["a"].pk})
+
+    assert len(again) == len(whole)  # the days' figures from the cache, not read again
