@@ -746,6 +746,25 @@ def operations() -> list[Op]:
                                             estate_id=s.estate_id)),
         Op("dashboard: all estates, last year", "page", "supervisor", "/dashboard/?period=last_year",
            floor=lambda s: _dashboard_floor(s, months=[date(s.today.year - 1, m, 1) for m in range(1, 13)])),
+        # A custom period of days: whole months from the stored facts, as a preset's; the
+        # events of the parts of months at its ends (here the 16th of one month to the 15th
+        # of the next) computed live over those days, then kept in the cache for ten minutes
+        # (pages/dashboard.py): after the first reading, the page reads them from there.
+        Op("dashboard: all estates, custom whole months", "page", "supervisor",
+           lambda s: f"/dashboard/?period=custom&from={_month_start(s).date() - relativedelta(months=3)}"
+                     f"&to={_month_start(s).date() - timedelta(days=1)}",
+           floor=lambda s: _dashboard_floor(s, months=[_month_start(s).date() - relativedelta(months=i)
+                                                       for i in (3, 2, 1)])),
+        Op("dashboard: all estates, custom days over a month's end", "page", "supervisor",
+           lambda s: "/dashboard/?period=custom&from={}&to={}".format(*_half_months(s)),
+           floor=lambda s: _dashboard_floor(s, months=[], days=[
+               (_half_months(s)[0], _half_months(s)[0].replace(day=1) + relativedelta(months=1, days=-1)),
+               (_half_months(s)[1].replace(day=1), _half_months(s)[1])])),
+        Op("dashboard: one estate, custom days over a month's end", "page", "supervisor",
+           lambda s: "/dashboard/?period=custom&from={}&to={}&estate={}".format(*_half_months(s), s.estate_id),
+           floor=lambda s: _dashboard_floor(s, months=[], estate_id=s.estate_id, days=[
+               (_half_months(s)[0], _half_months(s)[0].replace(day=1) + relativedelta(months=1, days=-1)),
+               (_half_months(s)[1].replace(day=1), _half_months(s)[1])])),
         # -- the supervisors' month reports (pages/report_views.py): one stored row a month,
         # the .xlsx made from it on request
         Op("month reports: the list", "page", "supervisor", "/dashboard/reports/",
@@ -1095,19 +1114,59 @@ def job_operations() -> list[Op]:
     ]
 
 
-def _dashboard_floor(s: Samples, *, months: list[date], estate_id: int | None = None) -> list[tuple[str, list]]:
+def _dashboard_floor(s: Samples, *, months: list[date], estate_id: int | None = None,
+                     days: list[tuple[date, date]] | None = None) -> list[tuple[str, list]]:
     """What the supervisor's dashboard shows, statement by statement: the stored month facts
     of the months that are over (the period's and the twelve of the trends), the running
-    month's figures grouped by estate from each table, and what stands open now."""
+    month's figures grouped by estate from each table (or, for a custom period of days,
+    each part of a month's at its ends: ``days``, each a first and last day), and what
+    stands open now."""
     running = s.today.replace(day=1)
-    start, end = _month_start(s), _month_start(s) + relativedelta(months=1)
     closed = sorted({m for m in months if m < running}
                     | {running - relativedelta(months=i) for i in range(1, 12)})
     where = "" if estate_id is None else f" AND estate_id = {int(estate_id)}"
     now, today = s.now, s.today
+    parts = [(_month_start(s), _month_start(s) + relativedelta(months=1), running, today)]
+    if days is not None:
+        parts = [(timezone.make_aware(datetime.combine(first, datetime.min.time())),
+                  timezone.make_aware(datetime.combine(last + timedelta(days=1), datetime.min.time())),
+                  first.replace(day=1), min(today, last + timedelta(days=1))) for first, last in days]
+    return [ESTATES, (f"SELECT estate_id, month, figures FROM pages_monthfacts WHERE month = ANY(%s){where}",
+                      [closed])] + [statement for start, end, month, day in parts
+                                    for statement in _dashboard_live(start, end, month, day)[
+                                        :None if days is None else _DASHBOARD_EVENT_STATEMENTS]] + [
+        # standing now
+        ("SELECT estate_id, width_bucket(extract(epoch FROM %s - received_at) / 86400, ARRAY[1, 3, 7, 30]), "
+         "count(*) FROM complaints_complaint WHERE status IN ('received', 'assigned', 'in_progress') GROUP BY 1, 2",
+         [now]),
+        ("SELECT estate_id, count(*) FROM callbacks_callback WHERE status = 'due' AND due_on < %s GROUP BY 1",
+         [today]),
+        ("SELECT r.estate_id, sum(c.amount), count(*), sum(c.amount) FILTER (WHERE r.deposits_due_on <= %s), "
+         "count(*) FILTER (WHERE r.deposits_due_on <= %s) FROM renovation_renovationcharge c JOIN "
+         "renovation_renovation r ON r.id = c.renovation_id WHERE c.kind IN ('owner_deposit', 'contractor_deposit') "
+         "AND NOT EXISTS (SELECT 1 FROM renovation_depositrefund f WHERE f.deposit_id = c.id) GROUP BY 1",
+         [today, today]),
+        ("SELECT channel, status, count(*), min(created_at) FROM propertydesk_delivery WHERE status IN "
+         "('pending', 'sending', 'failed', 'given_up') AND channel <> 'inbox' AND created_at <= %s GROUP BY 1, 2",
+         [now]),
+    ]
+
+
+def _half_months(s: Samples) -> tuple[date, date]:
+    """The 16th of the month before last to the 15th of last month: two parts of months."""
+    last_month = _month_start(s).date() - relativedelta(months=1)
+    return (last_month - relativedelta(months=1)).replace(day=16), last_month.replace(day=15)
+
+
+# The first statements of _dashboard_live are the events'; a part of a month in a custom
+# period reads only those (its fees and callback rates are its month's, stored).
+_DASHBOARD_EVENT_STATEMENTS = 6
+
+
+def _dashboard_live(start: datetime, end: datetime, month: date, day: date) -> list[tuple[str, list]]:
+    """A month's (or a part of a month's) figures on the dashboard, grouped by estate from
+    each table: the moments [start, end), the bills of ``month``, callbacks due by ``day``."""
     return [
-        ESTATES,
-        (f"SELECT estate_id, month, figures FROM pages_monthfacts WHERE month = ANY(%s){where}", [closed]),
         ("SELECT estate_id, count(*) FILTER (WHERE resolved_at >= %s), count(*) FILTER (WHERE resolved_at >= %s "
          "AND late_by IS NULL), sum(extract(epoch FROM resolved_at - received_at)) FILTER (WHERE resolved_at >= %s), "
          "count(*) FILTER (WHERE assigned_at >= %s), sum(extract(epoch FROM assigned_at - received_at)) "
@@ -1132,28 +1191,14 @@ def _dashboard_floor(s: Samples, *, months: list[date], estate_id: int | None = 
          "WHERE k.at >= %s AND k.at < %s GROUP BY c.estate_id", [start, end]),
         ("SELECT estate_id, kind, count(*), count(*) FILTER (WHERE status = 'done') FROM callbacks_callback "
          "WHERE event_at >= %s AND event_at < %s AND due_on <= %s AND status <> 'cancelled' GROUP BY 1, 2",
-         [start, end, today]),
+         [start, end, day]),
         ("SELECT estate_id, sum(amount), sum(paid), count(*), count(*) FILTER (WHERE status = 'paid') FROM fees_bill "
-         "WHERE period = %s GROUP BY estate_id", [running]),
+         "WHERE period = %s GROUP BY estate_id", [month]),
         ("SELECT b.estate_id, sum(a.amount) FROM fees_allocation a JOIN fees_payment p ON p.id = a.payment_id "
          "JOIN fees_bill b ON b.id = a.bill_id WHERE p.reversed_at IS NULL AND b.period < %s AND p.received_at >= %s "
-         "GROUP BY b.estate_id", [running, start]),
+         "GROUP BY b.estate_id", [month, start]),
         ("SELECT estate_id, sum(amount - paid) FROM fees_bill WHERE status IN ('open', 'part_paid') AND period < %s "
-         "GROUP BY estate_id", [running]),
-        # standing now
-        ("SELECT estate_id, width_bucket(extract(epoch FROM %s - received_at) / 86400, ARRAY[1, 3, 7, 30]), "
-         "count(*) FROM complaints_complaint WHERE status IN ('received', 'assigned', 'in_progress') GROUP BY 1, 2",
-         [now]),
-        ("SELECT estate_id, count(*) FROM callbacks_callback WHERE status = 'due' AND due_on < %s GROUP BY 1",
-         [today]),
-        ("SELECT r.estate_id, sum(c.amount), count(*), sum(c.amount) FILTER (WHERE r.deposits_due_on <= %s), "
-         "count(*) FILTER (WHERE r.deposits_due_on <= %s) FROM renovation_renovationcharge c JOIN "
-         "renovation_renovation r ON r.id = c.renovation_id WHERE c.kind IN ('owner_deposit', 'contractor_deposit') "
-         "AND NOT EXISTS (SELECT 1 FROM renovation_depositrefund f WHERE f.deposit_id = c.id) GROUP BY 1",
-         [today, today]),
-        ("SELECT channel, status, count(*), min(created_at) FROM propertydesk_delivery WHERE status IN "
-         "('pending', 'sending', 'failed', 'given_up') AND channel <> 'inbox' AND created_at <= %s GROUP BY 1, 2",
-         [now]),
+         "GROUP BY estate_id", [month]),
     ]
 
 

@@ -7,7 +7,13 @@ pages.month_facts job every quarter of an hour): the months that are over, and t
 running month as of the job's last run, with what stood open then. Computed live from
 the apps' selectors at scale, the running month alone took over a second (a month's
 complaints, callbacks, payments); read, the page is a few hundred rows whatever the data.
-A month the job has not stored yet (a new installation) is computed live."""
+A month the job has not stored yet (a new installation) is computed live.
+
+A custom period is days: its whole months are read from the stored facts, the events of
+the parts of months at its ends computed live by the same selectors (figures.part_figures;
+their fees and callback completion are their month's, stored), so a period of whole
+months costs what it always did and a period ending mid-month a live read of those days'
+events (at scale, some 0.2 s a part over every estate; kept in the cache once over)."""
 
 from __future__ import annotations
 
@@ -17,18 +23,22 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
+from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
+from django.core.cache import cache
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from complaints import selectors as complaint_selectors
 from owners.models import Estate
 from pages import figures
 from pages.models import MonthFacts
-from propertydesk.web import query_day, staff_required
+from propertydesk import limits
+from propertydesk.web import staff_required
 
 PERIODS = (
     ("month", gettext_lazy("This month")),
@@ -37,14 +47,13 @@ PERIODS = (
     ("last_quarter", gettext_lazy("Last quarter")),
     ("year", gettext_lazy("This year")),
     ("last_year", gettext_lazy("Last year")),
-    ("custom", gettext_lazy("Custom months")),
+    ("custom", gettext_lazy("Custom dates")),
 )
 TREND_MONTHS = 12
-LONGEST_PERIOD = 36  # months: a custom period is cut to this many, its last months kept
 
 
-def period_months(kind: str, *, today: date, first: date | None = None, last: date | None = None) -> list[date]:
-    """The months of a period chosen on the page (PERIODS), up to the running month."""
+def period_months(kind: str, *, today: date) -> list[date]:
+    """The months of a preset period chosen on the page (PERIODS), up to the running month."""
     month = today.replace(day=1)
     quarter = month.replace(month=(month.month - 1) // 3 * 3 + 1)
     if kind == "last_month":
@@ -57,10 +66,57 @@ def period_months(kind: str, *, today: date, first: date | None = None, last: da
         return figures.months_between(month.replace(month=1), month)
     if kind == "last_year":
         return figures.months_between(date(month.year - 1, 1, 1), date(month.year - 1, 12, 1))
-    if kind == "custom" and first and last:
-        first, last = sorted((first.replace(day=1), min(last.replace(day=1), month)))
-        return figures.months_between(first, last)[-LONGEST_PERIOD:]
     return [month]
+
+
+class CustomDaysForm(forms.Form):
+    """A custom period's days, ``?from=2026-01-01&to=2026-01-15``: the first not after the
+    last nor after today, at most DASHBOARD_CUSTOM_MAX_DAYS days, both business dates. A
+    month (``2026-01``, as the page's earlier links wrote) reads as its first day or its
+    last; a last day after today is cut to today."""
+
+    def __init__(self, data, *, today: date):
+        super().__init__(data)
+        self.today = today
+        self.fields["from"] = forms.CharField(label=pgettext_lazy("date range", "From"))
+        self.fields["to"] = forms.CharField(label=pgettext_lazy("date range", "To"))
+
+    def _day(self, name: str, *, last: bool) -> date:
+        value = self.cleaned_data[name].strip()
+        for fmt, month in (("%Y-%m-%d", False), ("%Y-%m", True)):
+            try:
+                day = datetime.strptime(value, fmt).date()
+            except ValueError:
+                continue
+            if month and last:
+                day += relativedelta(months=1, days=-1)
+            if not limits.in_business_range(day):
+                raise forms.ValidationError(
+                    _("Enter a day from %(first)s to %(last)s.")
+                    % {"first": f"{limits.EARLIEST_DAY:%Y-%m-%d}", "last": f"{limits.LATEST_DAY:%Y-%m-%d}"})
+            return day
+        raise forms.ValidationError(_("Enter a day as 2026-01-15."))
+
+    def clean_from(self):
+        day = self._day("from", last=False)
+        if day > self.today:
+            raise forms.ValidationError(_("The period cannot start after today."))
+        return day
+
+    def clean_to(self):
+        return min(self._day("to", last=True), self.today)
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("from"), data.get("to")
+        if first and last:
+            longest = settings.DASHBOARD_CUSTOM_MAX_DAYS
+            if last < first:
+                self.add_error("to", _("The last day comes before the first."))
+            elif (last - first).days + 1 > longest:
+                self.add_error("to", _("A custom period is at most %(days)s days; move its first or last day.")
+                               % {"days": longest})
+        return data
 
 
 @dataclass
@@ -119,10 +175,10 @@ def _url(name: str, **params) -> str:
     return reverse(name) + ("?" + urlencode(params) if params else "")
 
 
-def figure_links(*, months: list[date], estate) -> dict[str, str]:
-    """The list behind each figure, filtered to the period (and estate)."""
-    first, last = months[0], months[-1]
-    days = {"from": f"{first:%Y-%m-%d}", "to": f"{last + relativedelta(months=1, days=-1):%Y-%m-%d}"}
+def figure_links(*, first: date, last: date, estate) -> dict[str, str]:
+    """The list behind each figure, filtered to the period's days ``first``..``last``
+    (and estate); the bills' lists to the month of the last day."""
+    days = {"from": f"{first:%Y-%m-%d}", "to": f"{last:%Y-%m-%d}"}
     e = estate.pk if estate else ""
 
     def moment(name):
@@ -175,7 +231,9 @@ AGE_LABELS = (gettext_lazy("under a day"), gettext_lazy("1–3 days"), gettext_l
 
 def trends(*, facts: Facts, months: list[date], estates: list[Estate]) -> dict:
     """Each figure's last twelve months per estate, for the charts (data only: the page's
-    script draws them). A month's value is its own numerator over its own denominator."""
+    script draws them). A month's value is its own numerator over its own denominator; a
+    snapshot's (figures.SNAPSHOTS) what stood at the month's end (the running month's: at
+    the job's last run), a gap where the month has none."""
     def point(figure, data):
         # A chart's point, in floats (figures.Figure.value's rules, without its rounding).
         pair = data.get(figure.key) if data else None
@@ -190,6 +248,19 @@ def trends(*, facts: Facts, months: list[date], estates: list[Estate]) -> dict:
         scale = {figures.RATE: 100, figures.HOURS: 1 / 3600}.get(figure.unit, 1)
         return round(numerator * scale / denominator, 2)
 
+    def snapshot(figure, data):
+        value = figures.snapshot_value(figure.key, (data or {}).get("standing"))
+        return None if value is None else float(value)
+
+    def snapshot_series(figure):
+        if figure.key == "undelivered":  # nobody's estate's: one series, the first estate's row
+            return [{"name": _("All estates"),
+                     "data": [snapshot(figure, next((facts.by_estate_month[pk, month] for pk in
+                                                     sorted(pk for pk, m in facts.by_estate_month if m == month)),
+                                                    None)) for month in months]}]
+        return [{"name": estate.name, "data": [snapshot(figure, facts.by_estate_month.get((estate.pk, month)))
+                                               for month in months]} for estate in estates]
+
     return {
         "months": [f"{month:%Y-%m}" for month in months],
         "figures": [{"key": figure.key, "label": str(figure.label), "unit": figure.unit,
@@ -197,22 +268,96 @@ def trends(*, facts: Facts, months: list[date], estates: list[Estate]) -> dict:
                                  "data": [point(figure, facts.by_estate_month.get((estate.pk, month)))
                                           for month in months]}
                                 for estate in estates]}
-                    for figure in figures.FIGURES],
+                    for figure in figures.FIGURES]
+        + [{"key": figure.key, "label": str(figure.label), "unit": figure.unit, "snapshot": True,
+            "series": snapshot_series(figure)} for figure in figures.SNAPSHOTS],
     }
 
 
-def _selection(request, *, today: date):
+@dataclass
+class Selection:
+    """What the page shows: the estate (None: all), the period's kind and days, the whole
+    months read from the stored facts, the parts of months computed live, and the custom
+    days' form when they were refused (its errors name the field)."""
+
+    estates: list[Estate]
+    estate: Estate | None
+    kind: str
+    first: date
+    last: date
+    whole: list[date]
+    parts: list[tuple[date, date]]
+    refused: CustomDaysForm | None = None
+
+    @property
+    def months(self) -> list[date]:
+        return figures.months_between(self.first, self.last)
+
+
+# The days of a part of a month that are over are read again within this long from the
+# cache (every estate's at once): a supervisor switching estates, or coming back, does not
+# wait for the same live read twice. A day still running is read live each time.
+PART_CACHE_SECONDS = 600
+
+
+def part_days(first: date, last: date, *, now: datetime) -> dict[int, dict]:
+    """``figures.part_figures`` of the days, every estate's, kept in the cache for
+    PART_CACHE_SECONDS once the days are over."""
+    if last >= timezone.localdate(now):
+        return figures.part_figures(first=first, last=last, as_of=now)
+    key = f"dashboard:part:{first:%Y%m%d}:{last:%Y%m%d}"
+    found = cache.get(key)
+    if found is None:
+        found = figures.part_figures(first=first, last=last, as_of=now)
+        cache.set(key, found, PART_CACHE_SECONDS)
+    return found
+
+
+def _selection(request, *, today: date) -> Selection:
     estates = list(Estate.objects.order_by("name"))
     wanted = request.GET.get("estate", "")
     estate = next((e for e in estates if str(e.pk) == wanted), None)
     kind = request.GET.get("period", "month")
     if kind not in dict(PERIODS):
         kind = "month"
-    first = query_day(request.GET.get("from"), "%Y-%m")
-    last = query_day(request.GET.get("to"), "%Y-%m")
-    if kind == "custom" and not (first and last):
-        kind = "month"
-    return estates, estate, kind, period_months(kind, today=today, first=first, last=last), first, last
+    refused = None
+    if kind == "custom":
+        form = CustomDaysForm(request.GET, today=today)
+        if form.is_valid():
+            first, last = form.cleaned_data["from"], form.cleaned_data["to"]
+            whole, parts = figures.range_parts(first, last)
+            running = today.replace(day=1)
+            if parts and parts[-1] == (running, today):
+                # The running month up to today is the running month as the job stores it.
+                whole, parts = sorted(whole + [running]), parts[:-1]
+            return Selection(estates, estate, kind, first, last, whole, parts)
+        refused = form
+    months = period_months("month" if kind == "custom" else kind, today=today)
+    last = months[-1] + relativedelta(months=1, days=-1)
+    return Selection(estates, estate, kind, months[0], last, months, [], refused)
+
+
+def _period_label(selection: Selection) -> str:
+    whole_months = selection.kind != "custom" or (
+        not selection.parts and selection.first.day == 1 and (selection.last + relativedelta(days=1)).day == 1)
+    if whole_months:
+        first, last = f"{selection.first:%Y-%m}", f"{selection.last:%Y-%m}"
+    else:
+        first, last = f"{selection.first:%Y-%m-%d}", f"{selection.last:%Y-%m-%d}"
+    return first if first == last else _("%(first)s to %(last)s") % {"first": first, "last": last}
+
+
+def _custom_fields(selection: Selection) -> list[dict]:
+    """The custom days' boxes: the days shown, or what was typed and why it was refused."""
+    out = []
+    for name, day in (("from", selection.first), ("to", selection.last)):
+        label = CustomDaysForm({}, today=selection.first).fields[name].label
+        if selection.refused is not None:
+            out.append({"name": name, "label": label, "value": selection.refused.data.get(name, ""),
+                        "errors": selection.refused.errors.get(name, [])})
+        else:
+            out.append({"name": name, "label": label, "value": f"{day:%Y-%m-%d}", "errors": []})
+    return out
 
 
 @staff_required
@@ -220,13 +365,23 @@ def _selection(request, *, today: date):
 def dashboard(request):
     now = timezone.now()
     today = timezone.localdate(now)
-    estates, estate, kind, months, first, last = _selection(request, today=today)
+    selection = _selection(request, today=today)
+    estates, estate, months = selection.estates, selection.estate, selection.months
     running = today.replace(day=1)
     trend_months = [running - relativedelta(months=i) for i in range(TREND_MONTHS - 1, -1, -1)]
-    facts = read_facts(months=sorted(set(months) | set(trend_months) | {running}), now=now, estate=estate)
-    period = figures.with_targets(figures.add_up(facts.rows(months, estate.pk if estate else None)),
-                                  estate=estate, months=len(months))
-    links = figure_links(months=months, estate=estate)
+    part_months = [figures.month_start(begin) for begin, _end in selection.parts]
+    facts = read_facts(months=sorted(set(selection.whole) | set(part_months) | set(trend_months) | {running}),
+                       now=now, estate=estate)
+    rows = facts.rows(selection.whole, estate.pk if estate else None)
+    for (begin, end), month in zip(selection.parts, part_months):
+        stored = {estate_id: data for (estate_id, month_), data in facts.by_estate_month.items() if month_ == month}
+        rows += [figures.tagged(data, estate_id=estate_id, month=month)
+                 for estate_id, data in figures.with_month_level(part_days(begin, end, now=now), stored).items()
+                 if estate is None or estate_id == estate.pk]
+    rows.sort(key=lambda row: (row["_month"], row["_estate"]))
+    period = figures.with_targets(figures.add_up(rows), estate=estate,
+                                  months=figures.range_months(selection.first, selection.last))
+    links = figure_links(first=selection.first, last=selection.last, estate=estate)
     wanted = [estate.pk] if estate else [e.pk for e in estates]
 
     # What stood open when the running month was computed (stored beside it).
@@ -239,9 +394,10 @@ def dashboard(request):
                                       "orders_on_time": "orders_late"}.get(key, ""))}
              for key, value in period.values.items()]
     return render(request, "pages/dashboard.html", {
-        "estates": estates, "estate": estate, "periods": PERIODS, "kind": kind, "months": months,
-        "first": first or months[0], "last": last or months[-1], "running": running,
-        "includes_running": running in months,
+        "estates": estates, "estate": estate, "periods": PERIODS, "kind": selection.kind, "months": months,
+        "first": selection.first, "last": selection.last, "running": running, "refused": selection.refused,
+        "live_parts": selection.parts, "includes_running": running in months,
+        "custom_fields": _custom_fields(selection),
         "cards": cards, "callback_rates": list(period.callback_rates.values()), "links": links,
         "ages": list(zip(AGE_LABELS, age_counts, age_links(now=now, estate=estate))),
         "overdue_callbacks": sum(now_open.get(pk, {}).get("overdue", 0) for pk in wanted),
@@ -251,9 +407,8 @@ def dashboard(request):
         "undelivered": max((data.get("undelivered", 0) for data in now_open.values()), default=0),
         "trends": trends(facts=facts, months=trend_months, estates=[estate] if estate else estates),
         "now": now, "running_as_of": facts.running_as_of,
-        "missing": [f"{month:%Y-%m}" for month in facts.missing if month in months],
-        "period_label": _("%(first)s to %(last)s") % {"first": f"{months[0]:%Y-%m}", "last": f"{months[-1]:%Y-%m}"}
-        if len(months) > 1 else f"{months[0]:%Y-%m}",
+        "missing": [f"{month:%Y-%m}" for month in facts.missing if month in selection.whole],
+        "period_label": _period_label(selection),
     })
 
 

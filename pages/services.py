@@ -19,16 +19,21 @@ from propertydesk import periods
 def month_facts_store(*, month: date, as_of: datetime, now: datetime) -> int:
     """Compute ``month``'s figures for every estate at ``as_of`` (figures.month_figures)
     and store them, one row per estate (an estate with nothing that month gets a row with
-    no figures, so the month reads as computed); the running month's rows also what
-    stands open (figures.standing). Running it again replaces the rows with
-    the same numbers: idempotent, and two runs at once end with one row each (the unique
-    constraint, INSERT ... ON CONFLICT UPDATE). Returns the rows written."""
+    no figures, so the month reads as computed), each with its snapshot of what stands
+    open (``standing``): the running month's at ``as_of`` (figures.standing, what the page
+    shows as standing now), a month that is over at its end (figures.standing_at, read
+    once when the month is first computed after its end, then kept). Running it again
+    replaces the rows with the same numbers: idempotent, and two runs at once end with one
+    row each (the unique constraint, INSERT ... ON CONFLICT UPDATE). Returns the rows
+    written."""
     month = figures.month_start(month)
     computed = figures.month_figures(month=month, as_of=as_of)
     if month == figures.month_start(timezone.localdate(as_of)):
-        # The running month's rows carry what stands open now, for the page to read.
-        for estate_id, now_open in figures.standing(as_of=as_of).items():
-            computed.setdefault(estate_id, {})["standing"] = now_open
+        snapshots = figures.standing(as_of=as_of)
+    else:
+        snapshots = _month_end_snapshots(month)
+    for estate_id, snapshot in snapshots.items():
+        computed.setdefault(estate_id, {})["standing"] = snapshot
     effective = min(as_of, figures.settles_at(month))
     settled = as_of >= figures.settles_at(month)
     rows = [MonthFacts(estate_id=estate_id, month=month, figures=computed.get(estate_id, {}), as_of=effective,
@@ -51,6 +56,37 @@ def month_facts_store(*, month: date, as_of: datetime, now: datetime) -> int:
     return len(rows)
 
 
+def _month_end_snapshots(month: date) -> dict[int, dict]:
+    """The month's end snapshot per estate: the one stored already, or read from the
+    records' history at the month's end (every part: the month is not settled, so its
+    end is at most SETTLE_MONTHS ago; see figures.HISTORY_PARTS for the overdue
+    callbacks' caveat)."""
+    end = figures.bounds(month)[1]
+    kept = {estate_id: data["standing"] for estate_id, data in
+            MonthFacts.objects.filter(month=month, figures__standing__at=end.isoformat())
+            .values_list("estate_id", "figures")}
+    if kept and len(kept) == Estate.objects.count():
+        return kept
+    return figures.standing_at(moment=end)
+
+
+def month_facts_backfill_snapshot(*, month: date) -> int:
+    """Give a month settled before its snapshots were kept the snapshot of its end, of
+    what the records' history tells honestly (figures.HISTORY_PARTS: not the overdue
+    callbacks, whose trend keeps a gap there), marked ``partial``. The month's figures
+    are left as they were. Returns the rows written."""
+    end = figures.bounds(month)[1]
+    snapshots = figures.standing_at(moment=end, parts=figures.HISTORY_PARTS)
+    written = 0
+    with transaction.atomic():
+        for facts in MonthFacts.objects.select_for_update().filter(month=month, settled=True,
+                                                                   figures__standing__isnull=True):
+            facts.figures["standing"] = {**snapshots.get(facts.estate_id, {}), "partial": True}
+            facts.save(update_fields=["figures"])
+            written += 1
+    return written
+
+
 def month_facts_refresh(*, as_of: datetime, now: datetime, months: int) -> list[date]:
     """Keep the facts of the last ``months`` months up to ``as_of``'s current: every month
     not settled for every estate is computed again (the running month, the month just
@@ -67,6 +103,12 @@ def month_facts_refresh(*, as_of: datetime, now: datetime, months: int) -> list[
             continue
         month_facts_store(month=month, as_of=as_of, now=now)
         done.append(month)
+    # Months settled before the snapshots were kept get theirs from history, the newest
+    # first and one a run: each reads every complaint resolved since its end.
+    bare = (MonthFacts.objects.filter(month__in=wanted, settled=True, figures__standing__isnull=True)
+            .order_by("-month").values_list("month", flat=True).first())
+    if bare is not None:
+        month_facts_backfill_snapshot(month=bare)
     return done
 
 

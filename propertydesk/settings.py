@@ -447,6 +447,10 @@ DASHBOARD_TARGETS = {
 # The dashboard's month facts (pages.MonthFacts) are kept for this many months back: the
 # twelve months of the trends, and last year's for a year's figures.
 DASHBOARD_MONTHS = int(os.environ.get("DASHBOARD_MONTHS", "24"))
+# A custom period on the dashboard is at most this many days (three years): its whole
+# months are read from the stored facts, which reach back DASHBOARD_MONTHS (older months
+# are shown as not computed).
+DASHBOARD_CUSTOM_MAX_DAYS = int(os.environ.get("DASHBOARD_CUSTOM_MAX_DAYS", "1096"))
 # Renovation (domain §7, 002 装修流程): fees, refund periods and the working hours a guard
 # checks at the gate. An estate can override each in its RenovationPolicy (admin). Money
 # in yuan. Noisy work is allowed in the daily windows (not 12:00–14:00, not after 18:00),

@@ -1,7 +1,9 @@
 /* The supervisor's dashboard: the twelve months' charts (Apache ECharts, vendored), in
    the page's language, drawn as SVG so that they print sharp; the custom months' boxes
    shown as in use when the period is "custom". The data is the page's JSON
-   (#dashboard-trend-data): months, and per figure one series per estate. */
+   (#dashboard-trend-data): months, and per figure one series per estate; a snapshot
+   figure (what stood open at each month's end) has null for a month without one, drawn
+   as a gap, never as 0. */
 (function () {
   "use strict";
 
@@ -22,7 +24,12 @@
   var data = JSON.parse(source.textContent);
   var lang = (document.documentElement.lang || "").toLowerCase();
   var locale = lang.indexOf("zh") === 0 ? "ZH" : "EN";
-  var suffix = { rate: " %", hours: " h", score: " / 5", count: "" };
+  var suffix = { rate: " %", hours: " h", score: " / 5", count: "", money: "" };
+  var show = function (figure, value) {
+    if (value === null || value === undefined) return "—";
+    if (figure.unit === "money") return "¥" + Number(value).toLocaleString(lang || undefined, { minimumFractionDigits: 2 });
+    return value + suffix[figure.unit];
+  };
   var charts = [];
 
   data.figures.forEach(function (figure) {
@@ -35,13 +42,11 @@
       legend: { type: "scroll", top: 0, textStyle: { fontSize: 11 } },
       tooltip: {
         trigger: "axis",
-        valueFormatter: function (value) {
-          return value === null || value === undefined ? "—" : value + suffix[figure.unit];
-        }
+        valueFormatter: function (value) { return show(figure, value); }
       },
       xAxis: { type: "category", data: data.months, axisLabel: { fontSize: 10 } },
       yAxis: { type: "value", min: figure.unit === "rate" ? 0 : null, max: figure.unit === "rate" ? 100 : null,
-               axisLabel: { fontSize: 10 } },
+               minInterval: figure.unit === "count" ? 1 : null, axisLabel: { fontSize: 10 } },
       series: figure.series.map(function (series) {
         return { name: series.name, type: figure.unit === "count" ? "bar" : "line", data: series.data,
                  connectNulls: false, symbolSize: 5 };

@@ -32,10 +32,10 @@ def test_the_supervisor_changes_estate_and_period_and_follows_a_figure_to_its_li
     page.goto(page.base_url + "/dashboard/")
     expect(page.locator("h1")).to_contain_text("管理看板")
 
-    # when: she picks estate 甲花园 and the months from December to January
+    # when: she picks estate 甲花园 and the days from 1 December to 31 January
     page.select_option("#dashboard-estate", label="甲花园")
-    page.fill("#dashboard-from", "2025-12")
-    page.fill("#dashboard-to", "2026-01")
+    page.fill("#dashboard-from", "2025-12-01")
+    page.fill("#dashboard-to", "2026-01-31")
     expect(page.locator("#dashboard-period")).to_have_value("custom")
     page.locator(".dashboard-picker button[type=submit]").click()
     page.wait_for_load_state("networkidle")
@@ -78,3 +78,26 @@ def test_the_dashboard_in_english_with_its_charts(page_for, screenshot, world):
     expect(page.locator(".pd-navbar")).to_be_hidden()
     expect(page.locator("[data-chart=collection] svg")).to_be_visible()
     screenshot(page, "dashboard-print-en")
+
+
+@pytest.mark.parametrize("username", ["dash-boss", "dash-desk"])
+def test_the_english_navigation_fits_a_1366_screen_with_the_rest_under_more(page_for, screenshot, world, username):
+    # given: a supervisor (a dozen links) or the front desk, in English, at 1366 px
+    page = page_for(locale="en-US", width=1366, height=768)
+    log_in(page, username, PASSWORD)
+    page.goto(page.base_url + ("/dashboard/" if username == "dash-boss" else "/"))
+
+    # then: the bar is one row and its last box (the user's menu) ends inside the screen
+    bar = page.locator(".pd-navbar").bounding_box()
+    user_menu = page.locator(".pd-navbar .dropdown-toggle").last.bounding_box()
+    assert bar["height"] < 80
+    assert user_menu["x"] + user_menu["width"] <= 1366 - 12
+    assert page.evaluate("document.documentElement.scrollWidth") == 1366
+    more = page.locator(".pd-nav-more")
+    if username == "dash-boss":
+        # the links with no room are one click away
+        more.get_by_role("button").click()
+        expect(more.get_by_role("link", name="Admin")).to_be_visible()
+        screenshot(page, "navigation-supervisor-en-1366")
+    else:
+        expect(more).to_be_hidden()

@@ -149,6 +149,10 @@ def test_the_running_months_rows_carry_what_stands_open(world):
     services.month_facts_refresh(as_of=sh(2026, 1, 20, 12), now=sh(2026, 1, 20, 12), months=1)
 
     # then: c3, received at 8:00, open for less than a day; cb2 past its day (the 6th)
+    nothing = {"held": "0.00", "held_count": "0", "due": "0.00", "due_count": "0"}
     a = MonthFacts.objects.get(estate=world["a"], month=JAN).figures["standing"]
-    assert a == {"ages": [1, 0, 0, 0, 0], "overdue": 1, "undelivered": 0}
-    assert MonthFacts.objects.get(estate=world["b"], month=JAN).figures["standing"] == {"undelivered": 0}
+    assert a == {"at": "2026-01-20T12:00:00+08:00", "ages": [1, 0, 0, 0, 0], "overdue": 1, "deposits": nothing,
+                 "undelivered": 0}
+    assert MonthFacts.objects.get(estate=world["b"], month=JAN).figures["standing"] == {
+        "at": "2026-01-20T12:00:00+08:00", "ages": [0, 0, 0, 0, 0], "overdue": 0, "deposits": nothing,
+        "undelivered": 0}
