@@ -128,7 +128,7 @@ def staff_month_counts(*, months: list, estate_id=None) -> tuple[dict, list]:
 
     if not months:
         return {}, []
-    computed = MonthFacts.objects.filter(month__in=months)
+    computed = MonthFacts.objects.filter(month__in=months, figures__has_key="staff_kept")
     if estate_id is not None:
         computed = computed.filter(estate_id=estate_id)
     counted = dict(computed.values_list("month").annotate(n=Count("pk")).order_by())

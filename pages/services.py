@@ -39,21 +39,46 @@ def month_facts_store(*, month: date, as_of: datetime, now: datetime) -> int:
     rows = [MonthFacts(estate_id=estate_id, month=month, figures=computed.get(estate_id, {}), as_of=effective,
                        settled=settled, computed_at=now)
             for estate_id in Estate.objects.order_by("pk").values_list("pk", flat=True)]
-    # The staff view's counts of the month per estate and person, up to as_of.
-    staff = selectors.staff_counts(start=periods.local_midnight(month),
-                                   end=min(periods.local_midnight(month + relativedelta(months=1)), as_of),
-                                   by=periods.ESTATE_PERSON_MONTH)
-    people = [StaffMonthFacts(estate_id=estate_id, month=month, person_id=person_id, **counts)
-              for (_month, estate_id, person_id), counts in staff.items()
-              if person_id is not None and estate_id is not None]
+    for row in rows:
+        row.figures["staff_kept"] = True  # the month's StaffMonthFacts are written with it
+    people = _staff_month(month=month, as_of=as_of)
     with transaction.atomic():
         MonthFacts.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["estate", "month"],
             update_fields=["figures", "as_of", "settled", "computed_at"])
-        # Replaced whole: a person with nothing left in the month keeps no row.
-        StaffMonthFacts.objects.filter(month=month).delete()
-        StaffMonthFacts.objects.bulk_create(people, batch_size=2000)
+        _staff_month_replace(month=month, people=people)
     return len(rows)
+
+
+def _staff_month(*, month: date, as_of: datetime) -> list[StaffMonthFacts]:
+    """The staff view's counts of the month per estate and person, up to ``as_of``: one
+    grouped statement per figure for every estate at once."""
+    staff = selectors.staff_counts(start=periods.local_midnight(month),
+                                   end=min(periods.local_midnight(month + relativedelta(months=1)), as_of),
+                                   by=periods.ESTATE_PERSON_MONTH)
+    return [StaffMonthFacts(estate_id=estate_id, month=month, person_id=person_id, **counts)
+            for (_month, estate_id, person_id), counts in staff.items()
+            if person_id is not None and estate_id is not None]
+
+
+def _staff_month_replace(*, month: date, people: list[StaffMonthFacts]) -> None:
+    # Replaced whole: a person with nothing left in the month keeps no row.
+    StaffMonthFacts.objects.filter(month=month).delete()
+    StaffMonthFacts.objects.bulk_create(people, batch_size=2000)
+
+
+def staff_month_backfill(*, month: date, as_of: datetime) -> int:
+    """Give a month settled before the staff view's month facts were kept its
+    StaffMonthFacts (counted over the whole month, as a settled month's are) and mark
+    its MonthFacts ``staff_kept``, so the staff view reads it from there. Returns the
+    people's rows written."""
+    people = _staff_month(month=month, as_of=max(as_of, figures.settles_at(month)))
+    with transaction.atomic():
+        _staff_month_replace(month=month, people=people)
+        with connection.cursor() as cursor:
+            cursor.execute("""UPDATE pages_monthfacts SET figures = figures || '{"staff_kept": true}'::jsonb
+                              WHERE month = %s""", [month])
+    return len(people)
 
 
 def _month_end_snapshots(month: date) -> dict[int, dict]:
@@ -109,6 +134,11 @@ def month_facts_refresh(*, as_of: datetime, now: datetime, months: int) -> list[
             .order_by("-month").values_list("month", flat=True).first())
     if bare is not None:
         month_facts_backfill_snapshot(month=bare)
+    # Likewise the staff view's counts of months settled before they were kept: one a run.
+    unkept = (MonthFacts.objects.filter(month__in=wanted, settled=True).exclude(figures__has_key="staff_kept")
+              .order_by("-month").values_list("month", flat=True).first())
+    if unkept is not None:
+        staff_month_backfill(month=unkept, as_of=as_of)
     return done
 
 

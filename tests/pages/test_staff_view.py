@@ -16,7 +16,7 @@ from django.utils import translation
 from callbacks.models import Callback, CallbackResult
 from complaints.models import Complaint
 from pages.jobs import month_facts
-from pages.models import StaffMonthFacts
+from pages.models import MonthFacts, StaffMonthFacts
 from repairs.models import Acceptance, Worker, WorkOrder, WorkOrderEvent
 from tests.factories import EstateFactory, UnitFactory, UserFactory, give_unit, make_owner
 
@@ -315,3 +315,20 @@ def test_the_page_reads_as_many_statements_for_many_people_as_for_two(client, wo
     complaint(unit, assignee=person, resolved_at=at("2026-11-02"))
     month_facts(as_of=NOW)
     assert _statements(client, person_url) == person_few
+
+
+def test_a_month_settled_before_the_staff_facts_were_kept_is_read_live_then_backfilled(client, world):
+    month_facts(as_of=NOW)
+    # as after an upgrade: December's facts are there, its staff counts are not
+    StaffMonthFacts.objects.all().delete()
+    MonthFacts.objects.filter(month__lt=dt.date(2027, 1, 1)).update(settled=True)
+    for facts in MonthFacts.objects.filter(month__lt=dt.date(2027, 1, 1)):
+        facts.figures.pop("staff_kept", None)
+        facts.save(update_fields=["figures"])
+    _response, rows = _figures(client, world, period="last_month")
+    assert _as_numbers(rows["anna"]) == (1, 1, 1, 1, 0, 0, 0, None, 0, 1)  # read live, not zeros
+    month_facts(as_of=NOW)  # one month backfilled a run, the newest first
+    assert StaffMonthFacts.objects.filter(month=dt.date(2026, 12, 1)).exists()
+    _response, rows = _figures(client, world, period="last_month")
+    assert _as_numbers(rows["anna"]) == (1, 1, 1, 1, 0, 0, 0, None, 0, 1)
+    assert _as_numbers(rows["wang"]) == (0, 0, 0, 0, 1, 0, 0, None, 0, 0)
