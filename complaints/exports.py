@@ -5,31 +5,45 @@ views.suggestion_rows)."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import views
-from complaints.models import SuggestionStatus
-from propertydesk.exports import Column, ListExport, QuerysetRows, form_filters, register
-from propertydesk.people import person_name
+from complaints import selectors, views
+from complaints.models import OPEN_STATUSES, Category, Channel, Department, Status, SuggestionStatus, Urgency
+from owners.models import Estate
+from propertydesk.exports import Column, ListExport, People, ValuesRows, form_filters, labels, narrowing, register
+
+
+COMPLAINT_FIELDS = (
+    "number", "received_at", "estate__name", "unit__number", "channel", "category", "urgency", "status", "department",
+    "assignee_id", "assignee__first_name", "assignee__last_name", "assignee__username", "promised_at", "paused_since",
+    "reopen_count", "contact_name", "location", "description", "resolved_at", "closed_at",
+)
 
 
 def _complaint(now):
-    def cells(c):
-        overdue = c.is_open and not c.is_paused and c.promised_at < now
-        return [
-            c.number, c.received_at, c.estate.name, c.unit.number, c.get_channel_display(), c.get_category_display(),
-            c.get_urgency_display(), c.get_status_display(), c.get_department_display() if c.department else "",
-            person_name(c.assignee) if c.assignee_id else "", c.promised_at,
-            _("yes") if overdue else "", _("paused") if c.is_paused else "", c.reopen_count or "",
-            c.contact_name, c.location, c.description, c.resolved_at, c.closed_at,
-        ]
+    """A complaint's row from its values (COMPLAINT_FIELDS), the labels read once."""
+    channel, category, urgency = labels(Channel.choices), labels(Category.choices), labels(Urgency.choices)
+    status, department, people = labels(Status.choices), labels(Department.choices), People()
+    yes, paused = _("yes"), _("paused")
+
+    def cells(v):
+        (number, received_at, estate, room, channel_, category_, urgency_, status_, department_, assignee_id, first,
+         last, username, promised_at, paused_since, reopened, contact, location, description, resolved_at,
+         closed_at) = v
+        overdue = status_ in OPEN_STATUSES and paused_since is None and promised_at < now
+        return (number, received_at, estate, room, channel[channel_], category[category_], urgency[urgency_],
+                status[status_], department[department_], people.name(assignee_id, first, last, username), promised_at,
+                yes if overdue else None, paused if paused_since is not None else None, reopened or None, contact,
+                location, description, resolved_at, closed_at)
     return cells
 
 
 def complaint_rows(params, *, user, now):
-    form, complaints, _ranges, _late, _figure = views.queue_rows(params, user=user, now=now)
+    form, complaints, ranges, late, figure = views.queue_rows(params, user=user, now=now)
     # The contact's phone is not in the list (nor in the file), nor is the owner: neither is
     # read (nor decrypted).
-    return QuerysetRows(complaints.defer("contact_phone").prefetch_related(None).prefetch_related("assignee"),
-                        _complaint(now), filters=form_filters(form))
+    filters = form_filters(form) + narrowing(
+        ranges=ranges, notes=[_("Resolved after the promise")] if late else [], figure=figure,
+        figure_labels=selectors.STAFF_FIGURES)
+    return ValuesRows(complaints, COMPLAINT_FIELDS, _complaint(now), filters=filters)
 
 
 register(ListExport(
@@ -48,17 +62,31 @@ register(ListExport(
 ))
 
 
-def _suggestion(s):
-    return [s.number, s.received_at, s.estate.name, s.unit.number if s.unit_id else "",
-            s.owner.name if s.owner_id else "", s.get_channel_display(), s.subject, s.content,
-            s.get_status_display(), s.decided_at, person_name(s.decided_by) if s.decided_by_id else "", s.reply]
+SUGGESTION_FIELDS = ("number", "received_at", "estate__name", "unit__number", "owner__name", "channel", "subject",
+                     "content", "status", "decided_at", "decided_by_id", "decided_by__first_name",
+                     "decided_by__last_name", "decided_by__username", "reply")
+
+
+def _suggestion():
+    channel, status, people = labels(Channel.choices), labels(SuggestionStatus.choices), People()
+
+    def cells(v):
+        (number, received_at, estate, room, owner, channel_, subject, content, status_, decided_at, decided_by,
+         first, last, username, reply) = v
+        return (number, received_at, estate, room, owner, channel[channel_], subject, content, status[status_],
+                decided_at, people.name(decided_by, first, last, username), reply)
+    return cells
 
 
 def suggestion_rows(params, *, user, now):
-    status, suggestions, _ranges = views.suggestion_rows(params, user=user)
+    status, suggestions, ranges = views.suggestion_rows(params, user=user)
     shown = dict(SuggestionStatus.choices)
-    return QuerysetRows(suggestions.defer("owner__id_number"), _suggestion,
-                        filters=[(_("Status"), str(shown[status]))] if status in shown else [])
+    filters = [(_("Status"), str(shown[status]))] if status in shown else []
+    estate = params.get("estate", "")
+    if estate.isdigit():
+        name = Estate.objects.filter(pk=int(estate)).values_list("name", flat=True).first()
+        filters.append((_("Estate"), name or f"#{estate}"))
+    return ValuesRows(suggestions, SUGGESTION_FIELDS, _suggestion(), filters=filters + narrowing(ranges=ranges))
 
 
 register(ListExport(

@@ -127,8 +127,8 @@ class Result:
     def ratio(self) -> float | None:
         if not self.runs or not self.floor_ms:
             return None
-        # Pages: their SQL against the floor; exports: reading their rows; jobs: their whole time.
-        mine = self.median if self.kind == "job" else self.sql_ms
+        # Pages: their SQL against the floor; jobs and exports: their whole time.
+        mine = self.median if self.kind in ("job", "export") else self.sql_ms
         return mine / self.floor_ms
 
     def verdict(self) -> str:
@@ -181,14 +181,19 @@ def repeat(call, *, warmup: int, runs: int, budget_s: float) -> list[Run]:
     return out
 
 
-def run_floor(statements: list[tuple[str, list]], *, runs: int, warm: bool = True) -> tuple[float, int]:
-    """Median time of the floor's statements, run directly on the connection."""
+def run_floor(statements: list[tuple[str, list]], *, runs: int, warm: bool = True,
+              after: Callable[[list], None] | None = None) -> tuple[float, int]:
+    """Median time of the floor's statements, run directly on the connection; ``after``:
+    the floor's work outside SQL, given the last statement's rows (a sweep's files)."""
     def once():
+        rows = []
         with connection.cursor() as cursor:
             for sql, params in statements:
                 cursor.execute(sql, params)
                 if cursor.description is not None:
-                    cursor.fetchall()
+                    rows = cursor.fetchall()
+        if after is not None:
+            after(rows)
     if warm:
         once()
     times = []
@@ -219,6 +224,7 @@ class Op:
     setup: Callable[[Samples, datetime], None] | None = None   # inside the rolled-back transaction
     deep: bool = False                          # API: a page in the middle of the data
     skip: Callable[[Samples], str] | None = None   # why not to measure it on this data set ("" to measure)
+    floor_after: Callable[[list], None] | None = None   # a job's floor outside SQL (run_floor's ``after``)
 
 
 @dataclass
@@ -891,26 +897,126 @@ def operations() -> list[Op]:
 # ---- the lists' .xlsx ----------------------------------------------------------
 
 
+# The floor of a large export: the one statement that reads the file's cells, a column of
+# SQL for each column of the file (codes for labels, moments as Shanghai wall-clock time,
+# the person's name joined, NULL where the file has no cell), read through a server-side
+# cursor, and openpyxl's write-only mode writing each row as it comes, plain cells (money
+# as a plain number, no style); both to a file.
 COMPLAINT_EXPORT_FLOOR = """
-    SELECT c.number, c.received_at, e.name, u.number, c.channel, c.category, c.urgency, c.status, c.department,
-           a.first_name, a.last_name, c.promised_at, c.paused_since, c.reopen_count, c.contact_name, c.location,
-           c.description, c.resolved_at, c.closed_at
+    SELECT c.number, c.received_at AT TIME ZONE 'Asia/Shanghai', e.name, u.number, c.channel, c.category, c.urgency,
+           c.status, NULLIF(c.department, ''), a.last_name || a.first_name, c.promised_at AT TIME ZONE 'Asia/Shanghai',
+           CASE WHEN c.status IN ('received', 'assigned', 'in_progress') AND c.paused_since IS NULL
+                AND c.promised_at < %s THEN 'yes' END,
+           CASE WHEN c.paused_since IS NOT NULL THEN 'paused' END, NULLIF(c.reopen_count, 0),
+           NULLIF(c.contact_name, ''), NULLIF(c.location, ''), c.description,
+           c.resolved_at AT TIME ZONE 'Asia/Shanghai', c.closed_at AT TIME ZONE 'Asia/Shanghai'
     FROM complaints_complaint c JOIN owners_unit u ON u.id = c.unit_id JOIN owners_estate e ON e.id = c.estate_id
     LEFT JOIN auth_user a ON a.id = c.assignee_id
     WHERE c.estate_id = %s
     ORDER BY c.closed_at DESC NULLS FIRST, c.resolved_at DESC NULLS FIRST, c.promised_at, c.id"""
 
+ORDER_EXPORT_FLOOR = """
+    SELECT o.number, o.registered_at AT TIME ZONE 'Asia/Shanghai', e.name, u.number, o.kind, o.trade, p.name,
+           NULLIF(o.requester_name, ''), o.status, o.dispatch_due_at AT TIME ZONE 'Asia/Shanghai',
+           o.dispatched_at AT TIME ZONE 'Asia/Shanghai',
+           CASE WHEN o.status IN ('registered', 'accepted') AND o.dispatch_due_at < %s THEN 'not dispatched'
+                WHEN o.dispatch_late_by IS NOT NULL THEN 'late' END,
+           a.last_name || a.first_name, o.appointment_at AT TIME ZONE 'Asia/Shanghai',
+           o.completed_at AT TIME ZONE 'Asia/Shanghai', o.agreed_price, NULLIF(o.rework_count, 0), o.description
+    FROM repairs_workorder o JOIN owners_unit u ON u.id = o.unit_id JOIN owners_estate e ON e.id = o.estate_id
+    LEFT JOIN repairs_priceitem p ON p.id = o.price_item_id LEFT JOIN repairs_worker w ON w.id = o.worker_id
+    LEFT JOIN auth_user a ON a.id = w.user_id
+    WHERE o.estate_id = %s
+    ORDER BY o.registered_at DESC, o.id DESC"""
+
 
 def export_operations() -> list[Op]:
     """A large list written as .xlsx the way the background task writes it (the rows read
-    2,000 at a time, streamed to a file). ``url``: the list's name and query string. The
-    floor is the one statement that reads the same rows; the ratio compares reading the
-    rows (queries and records, without writing the file) with it."""
+    2,000 at a time through one cursor, streamed to a file), against its floor (above):
+    the ratio is the whole time over the floor's, as for a job. "SQL ms" is the reading
+    of the rows alone (the statement, and the rows made of its values). Then the page
+    that follows the downloads and the job that deletes them, at their busiest."""
     return [
         Op("export: every complaint of one estate (.xlsx)", "export", "supervisor",
            lambda s: f"complaints?estate={s.estate_id}",
-           floor=lambda s: [(COMPLAINT_EXPORT_FLOOR, [s.estate_id])]),
+           floor=lambda s: [(COMPLAINT_EXPORT_FLOOR, [s.now, s.estate_id])]),
+        Op("export: every work order of one estate (.xlsx)", "export", "supervisor",
+           lambda s: f"work-orders?status=all&estate={s.estate_id}",
+           floor=lambda s: [(ORDER_EXPORT_FLOOR, [s.now, s.estate_id])]),
+        Op("My downloads (50 listed, some being written)", "page", "supervisor", "/downloads/",
+           setup=_my_downloads, floor=_my_downloads_floor),
+        Op("job propertydesk.downloads_sweep (1,000 expired)", "job", job="propertydesk.downloads_sweep",
+           at=lambda s: s.now, setup=_expired_downloads,
+           floor=lambda s: [("UPDATE propertydesk_download SET status = 'failed', finished_at = %(now)s, "
+                             "error = 'abandoned' WHERE (status = 'running' AND heartbeat_at < %(stale)s) OR "
+                             "(status = 'queued' AND requested_at < %(stale)s)",
+                             {"now": s.now, "stale": s.now - timedelta(minutes=15)}),
+                            ("DELETE FROM propertydesk_download WHERE expires_at < %s RETURNING file", [s.now])],
+           floor_after=_delete_files),
     ]
+
+
+SWEEP_FILES = "exports/benchmark"   # the sweep's files, removed after the benchmark
+
+
+def _downloads(s: Samples, *, user, count: int, expired: bool, files: bool):
+    from django.core.files.base import ContentFile
+
+    from propertydesk.models import Download
+
+    storage = Download._meta.get_field("file").storage
+    statuses = [Download.Status.READY] * 6 + [Download.Status.RUNNING, Download.Status.QUEUED, Download.Status.FAILED]
+    rows = []
+    for i in range(count):
+        asked = s.now - timedelta(hours=(80 if expired else 1), minutes=i)
+        status = Download.Status.READY if expired else statuses[i % len(statuses)]
+        rows.append(Download(
+            user=user, export="complaints", query=f"status=open&estate={s.estate_id}",
+            filters=[["状态", "未办结"], ["小区", str(s.estate_id)]], language="zh-hans", status=status,
+            rows_total=50_000, rows_done=50_000 if status == Download.Status.READY else 12_000,
+            size=2_400_000 if status == Download.Status.READY else None, filename=f"complaints-{i}.xlsx",
+            file=storage.save(f"{SWEEP_FILES}/{i}.xlsx", ContentFile(b"x" * 1024)) if files else "",
+            requested_at=asked, started_at=asked, heartbeat_at=s.now - timedelta(seconds=5), finished_at=asked,
+            expires_at=asked + timedelta(hours=72)))
+    Download.objects.bulk_create(rows)
+
+
+def _my_downloads(s: Samples, at: datetime):
+    """The supervisor's page at its fullest: the 50 it lists, three in nine being written."""
+    _downloads(s, user=get_user_model().objects.get(username="bench-supervisor"), count=50, expired=False,
+               files=False)
+
+
+def _my_downloads_floor(s: Samples) -> list[tuple[str, list]]:
+    return [("SELECT d.id, d.export, d.query, d.filters, d.status, d.rows_total, d.rows_done, d.size, "
+             "d.requested_at, d.expires_at FROM propertydesk_download d JOIN auth_user u ON u.id = d.user_id "
+             "WHERE u.username = 'bench-supervisor' ORDER BY d.requested_at DESC, d.id DESC LIMIT 50", [])]
+
+
+def _expired_downloads(s: Samples, at: datetime):
+    """1,000 downloads past their retention, each with its file (those the last run deleted
+    are back with the rolled-back rows, their files are not: written anew)."""
+    _remove_sweep_files()
+    _downloads(s, user=get_user_model().objects.get(username="bench-supervisor"), count=1000, expired=True,
+               files=True)
+
+
+def _delete_files(rows):
+    """The sweep's floor outside SQL: each deleted download's file removed."""
+    from propertydesk.models import Download
+
+    storage = Download._meta.get_field("file").storage
+    for (name,) in rows:
+        storage.delete(name)
+
+
+def _remove_sweep_files():
+    from propertydesk.models import Download
+
+    storage = Download._meta.get_field("file").storage
+    if storage.exists(SWEEP_FILES):
+        for name in storage.listdir(SWEEP_FILES)[1]:
+            storage.delete(f"{SWEEP_FILES}/{name}")
 
 
 def measure_export(op: Op, s: Samples, user, result: Result, *, runs: int):
@@ -932,12 +1038,38 @@ def measure_export(op: Op, s: Samples, user, result: Result, *, runs: int):
         for _chunk in export.rows(QueryDict(query), user=user, now=s.now).chunks():
             pass
 
+    floors = []
     for i in range(runs + 1):        # the first round warms the buffers and is not counted
         written, reading = timed(write), timed(read)
+        floor = _export_floor(op.floor(s)) if op.floor else None
         if i:
             result.runs.append(Run(ms=written.ms, statements=written.statements, sql_ms=reading.ms))
-    if op.floor:
-        result.floor_ms, result.floor_statements = run_floor(op.floor(s), runs=max(3, runs))
+            if floor is not None:
+                floors.append(floor)
+    if floors:
+        result.floor_ms, result.floor_statements = statistics.median(floors), len(op.floor(s))
+
+
+def _export_floor(statements: list[tuple[str, list]]) -> float:
+    """The floor's statement read through a server-side cursor and each row written as it
+    comes by openpyxl's write-only mode, to a file: ms."""
+    import tempfile
+
+    from openpyxl import Workbook
+
+    start = time.perf_counter()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("floor")
+    with transaction.atomic():
+        for sql, params in statements:
+            with connection.connection.cursor(name="export_floor") as cursor:
+                cursor.itersize = 2000
+                cursor.execute(sql, params)
+                for row in cursor:
+                    sheet.append(row)
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as target:
+        book.save(target.name)
+    return (time.perf_counter() - start) * 1000
 
 
 def middle_pk(model) -> int:
@@ -1587,7 +1719,8 @@ def run(*, only: list[str] | None = None, skip_jobs: bool = False, runs: int = 2
         log(format_row(result))
         if result.rows and result.runs:
             log(f"{'':<46} {result.rows:,} rows written, {result.rows * 1000 / result.median:,.0f} rows/s; "
-                f"'SQL ms' is the reading of the rows alone")
+                f"'SQL ms' is the reading of the rows alone; the floor reads and writes the same cells")
+    _remove_sweep_files()
     if any(r.kind == "job" for r in results):
         vacuum(log, reindex=True)   # the jobs' rolled-back writes: clear them for the next run
     meta = {
@@ -1628,6 +1761,18 @@ def vacuum(log, *, reindex: bool = False) -> None:
 
 
 def measure_page(op: Op, s: Samples, client: Client, result: Result, *, runs: int, budget_s: float):
+    if op.setup:   # a page at its busiest: the rows it shows made in a transaction rolled back after
+        try:
+            with transaction.atomic():
+                op.setup(s, s.now)
+                _measure_page(op, s, client, result, runs=runs, budget_s=budget_s)
+                raise _Rollback
+        except _Rollback:
+            return
+    _measure_page(op, s, client, result, runs=runs, budget_s=budget_s)
+
+
+def _measure_page(op: Op, s: Samples, client: Client, result: Result, *, runs: int, budget_s: float):
     url = op.url(s) if callable(op.url) else op.url
     if op.deep:
         url = _deep_url(client, url)
@@ -1675,7 +1820,7 @@ def measure_job(op: Op, s: Samples, result: Result, *, runs: int):
     for i in range(runs + 1):        # the first round warms the buffers and is not counted
         measured = in_rollback(lambda: timed(lambda: func(as_of=at)))
         if op.floor:
-            floor = in_rollback(lambda: run_floor(op.floor(s), runs=1, warm=False))
+            floor = in_rollback(lambda: run_floor(op.floor(s), runs=1, warm=False, after=op.floor_after))
         if i:
             result.runs.append(measured)
             if op.floor:

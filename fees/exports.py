@@ -12,23 +12,31 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fees import reports, selectors
-from fees.models import Payment
+from fees.models import BillStatus, Payment, PaymentMethod
 from fees.views import desk, dunning
-from propertydesk.exports import CHUNK_ROWS, Column, ListExport, QuerysetRows, Rows, form_filters, register
-from propertydesk.people import person_name
+from propertydesk.exports import CHUNK_ROWS, Column, ListExport, People, Rows, ValuesRows, form_filters, labels, register
 
 # ---- bills ---------------------------------------------------------------------------------
 
 
-def _bill(b):
-    return [b.number, f"{b.period:%Y-%m}", b.estate.name, b.unit.building.name or b.unit.building.number, b.unit.number,
-            b.owner.name if b.owner_id else "", b.amount, b.paid, b.amount - b.paid, b.get_status_display(), b.due_on]
+BILL_FIELDS = ("number", "period", "estate__name", "unit__building__name", "unit__building__number", "unit__number",
+               "owner__name", "amount", "paid", "status", "due_on")
+
+
+def _bill():
+    status = labels(BillStatus.choices)
+
+    def cells(v):
+        number, period, estate, building_name, building_number, room, owner, amount, paid, status_, due_on = v
+        return (number, f"{period:%Y-%m}", estate, building_name or building_number, room, owner, amount, paid,
+                amount - paid, status[status_], due_on)
+    return cells
 
 
 def bill_rows(params, *, user, now):
     form, _filters, period, bills = desk.bill_rows(params, now=now)
     shown = [(label, value) for label, value in form_filters(form) if label != str(form.fields["period"].label)]
-    return QuerysetRows(bills.defer("owner__id_number"), _bill, filters=[(str(form.fields["period"].label), f"{period:%Y-%m}"), *shown])
+    return ValuesRows(bills, BILL_FIELDS, _bill(), filters=[(str(form.fields["period"].label), f"{period:%Y-%m}"), *shown])
 
 
 register(ListExport(
@@ -45,22 +53,32 @@ register(ListExport(
 # ---- a day's payments -------------------------------------------------------------------------
 
 
-def _payment(p):
-    return [p.receipt.number, p.received_at, p.estate.name, p.unit.number, p.payer_name, p.get_method_display(),
-            p.amount, person_name(p.received_by) if p.received_by_id else _("(online or bank)"),
-            p.reversed_at, p.reversal_reason]
+PAYMENT_FIELDS = ("receipt__number", "received_at", "estate__name", "unit__number", "payer_name", "method", "amount",
+                  "received_by_id", "received_by__first_name", "received_by__last_name", "received_by__username",
+                  "reversed_at", "reversal_reason")
+
+
+def _payment():
+    method, people, nobody = labels(PaymentMethod.choices), People(), _("(online or bank)")
+
+    def cells(v):
+        (receipt, received_at, estate, room, payer, method_, amount, received_by, first, last, username, reversed_at,
+         reason) = v
+        return (receipt, received_at, estate, room, payer, method[method_], amount,
+                people.name(received_by, first, last, username) or nobody, reversed_at, reason)
+    return cells
 
 
 def payment_rows(params, *, user, now):
     day, estate = dunning.takings_day(params, now=now)
     start = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
     payments = (Payment.objects.filter(received_at__gte=start, received_at__lt=start + timedelta(days=1))
-                .select_related("receipt", "estate", "unit", "received_by").order_by("received_at", "pk"))
+                .order_by("received_at", "pk"))
     filters = [(_("Date"), f"{day:%Y-%m-%d}")]
     if estate is not None:
         payments = payments.filter(estate=estate)
         filters.append((_("Estate"), estate.name))
-    return QuerysetRows(payments, _payment, filters=filters)
+    return ValuesRows(payments, PAYMENT_FIELDS, _payment(), filters=filters)
 
 
 register(ListExport(

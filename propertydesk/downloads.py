@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
@@ -35,6 +35,7 @@ WRITE_TASK = "propertydesk.write_download"
 # A download whose worker noted no progress for this long is taken to be abandoned.
 STALE_AFTER = timedelta(minutes=15)
 PROGRESS_EVERY = timedelta(seconds=1)
+PROGRESS_NOTES = 20  # the bar moves by 5 % at least
 
 
 def download_request(*, user, export: exports.ListExport, query: str, filters: list, rows_total: int | None,
@@ -94,12 +95,15 @@ def download_write(*, download_id: int, clock=timezone.now) -> str:
             rows = export.rows(_params(download.query), user=download.user, now=download.requested_at)
             total = rows.count()
             mine.update(rows_total=total)
-            noted = [clock()]
+            noted = [clock(), 0]
+            step = max(1, total // PROGRESS_NOTES)
 
             def progress(done: int) -> None:
+                # At most PROGRESS_NOTES notes whatever the rows (and one a second at most):
+                # the statements of a download do not grow with its rows.
                 moment = clock()
-                if moment - noted[0] >= PROGRESS_EVERY or done >= total:
-                    noted[0] = moment
+                if done >= total or (moment - noted[0] >= PROGRESS_EVERY and done - noted[1] >= step):
+                    noted[:] = moment, done
                     mine.update(rows_done=done, heartbeat_at=moment)
 
             handle, path = tempfile.mkstemp(suffix=".xlsx")
@@ -136,17 +140,19 @@ def mine(*, user, limit: int = 50):
 
 def sweep(*, as_of: datetime) -> str:
     """The ``propertydesk.downloads_sweep`` job: delete the downloads asked for more than
-    EXPORT_RETENTION_HOURS before ``as_of`` (the file, then the row), and close as failed
-    those whose worker noted no progress for STALE_AFTER. Running it twice deletes
-    nothing twice."""
+    EXPORT_RETENTION_HOURS before ``as_of`` (the rows in one statement that returns their
+    files, then the files), and close as failed those whose worker noted no progress for
+    STALE_AFTER. Two statements however many downloads expire; running it twice (or two
+    sweeps at once) deletes nothing twice: a row is returned to the sweep that deleted it."""
     stale = Download.objects.filter(
         Q(status=Download.Status.RUNNING, heartbeat_at__lt=as_of - STALE_AFTER)
         | Q(status=Download.Status.QUEUED, requested_at__lt=as_of - STALE_AFTER)
     ).update(status=Download.Status.FAILED, finished_at=as_of, error="abandoned: the worker stopped")
-    removed = 0
-    for download in Download.objects.filter(expires_at__lt=as_of).order_by("pk").iterator():
-        name = download.file.name
-        if Download.objects.filter(pk=download.pk).delete()[0] and name:
-            download.file.storage.delete(name)
-        removed += 1
-    return f"{removed} expired downloads removed, {stale} abandoned ones closed"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Download._meta.db_table} WHERE expires_at < %s RETURNING file", [as_of])
+        names = [name for (name,) in cursor.fetchall()]
+    storage = Download._meta.get_field("file").storage
+    for name in names:
+        if name:  # a file left behind when this fails is removed by the files sweep
+            storage.delete(name)
+    return f"{len(names)} expired downloads removed, {stale} abandoned ones closed"

@@ -25,9 +25,11 @@ def _renovation(today):
 
 def renovation_rows(params, *, user, now):
     form = BoardFilterForm(params or None)
-    estate = form.cleaned_data.get("estate") if form.is_valid() else None
-    return QuerysetRows(selectors.board_rows(user=user, estate=estate).defer("owner__id_number"), _renovation(timezone.localdate(now)),
-                        filters=form_filters(form))
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = selectors.board_rows(user=user, estate=filters.get("estate")).defer("owner__id_number")
+    if filters.get("waiting") == BoardFilterForm.DESK:  # as the board: the states that wait for the desk
+        rows = rows.filter(status__in=selectors.DESK_WAITS)
+    return QuerysetRows(rows, _renovation(timezone.localdate(now)), filters=form_filters(form))
 
 
 register(ListExport(
