@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fees import reports, selectors
 from fees.models import BillStatus, Payment, PaymentMethod
@@ -85,7 +85,7 @@ register(ListExport(
     name="payments", title=gettext_lazy("Payments"), permission="fees.view_payment", list_url="fees:takings",
     rows=payment_rows,
     columns=(
-        Column(gettext_lazy("Receipt"), 24), Column(gettext_lazy("Received at"), 17), Column(gettext_lazy("Estate"), 16),
+        Column(gettext_lazy("Receipt"), 24), Column(pgettext_lazy("payment", "Received at"), 17), Column(gettext_lazy("Estate"), 16),
         Column(gettext_lazy("Room"), 12), Column(gettext_lazy("Received from"), 12), Column(gettext_lazy("Method"), 14),
         Column(gettext_lazy("Amount (yuan)"), 14), Column(gettext_lazy("Received by"), 12),
         Column(gettext_lazy("Reversed at"), 17), Column(gettext_lazy("Why reversed"), 24),

@@ -153,3 +153,17 @@ def test_arrears_of_a_bucket(demo_seeded, db, client):
     rows = xlsx_rows(client.get(reverse("export", args=["arrears"]), {"bucket": bucket["bucket"]}))
     assert len(rows) == bucket["units"]
     assert sum(row[6] for row in rows) == pytest.approx(float(bucket["owed"]))
+
+
+def test_each_files_moment_is_named_in_chinese_as_its_page_names_it(demo_seeded, db, client):
+    # a complaint is received (受理) at the desk; a payment is received (收款) at the till
+    client.force_login(UserFactory(username="sheet-zh", role="front_desk"))
+    day = timezone.localdate(Payment.objects.order_by("-received_at").values_list("received_at", flat=True)[0])
+    headers = {}
+    for name, query in (("complaints", {}), ("payments", {"day": f"{day:%Y-%m-%d}"})):
+        with translation.override("zh-hans"):
+            response = client.get(reverse("export", args=[name]), query, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).worksheets[0]
+        headers[name] = [c.value for c in sheet[3]]
+    assert "受理时间" in headers["complaints"] and "收款时间" not in headers["complaints"]
+    assert "收款时间" in headers["payments"] and "受理时间" not in headers["payments"]
