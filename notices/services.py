@@ -142,8 +142,7 @@ def notice_change(*, notice: Notice, now: datetime, actor=None, kind=_UNCHANGED,
             notice.ends_at = new_end
             notice.save(update_fields=["ends_at"])
             notice.events.create(at=now, actor=actor, from_status=notice.status, to_status=notice.status,
-                                 note=_("End moved from %(old)s to %(new)s.") % {
-                                     "old": _moment(old), "new": _moment(new_end)})
+                                 note=f"{_moment(old)} → {_moment(new_end)}")  # the end moved: no language
         return notice
     if notice.status != NoticeStatus.DRAFT:
         raise ValidationError(_("A notice that is %(status)s is not changed any more.")
