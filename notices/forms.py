@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from notices.models import Audience, Notice, NoticeKind
 from owners.models import Estate
@@ -25,7 +26,8 @@ class NoticeForm(forms.Form):
                            help_text=_("{start}, {end} and {place} are replaced by the window and the place."))
     place = forms.CharField(label=_("Where"), required=False, max_length=200,
                             help_text=_("The buildings or area affected, as owners know them."))
-    starts_at = BusinessDateTimeField(label=_("From"), required=False, widget=DATETIME_INPUT)
+    starts_at = BusinessDateTimeField(label=pgettext_lazy("notice window", "From"), required=False,
+                                      widget=DATETIME_INPUT)
     ends_at = BusinessDateTimeField(label=_("Until"), required=False, widget=DATETIME_INPUT)
 
 

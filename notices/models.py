@@ -77,7 +77,7 @@ class Notice(models.Model):
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("text"), max_length=limits.NOTE_LENGTH)
     place = models.CharField(_("where"), max_length=200, blank=True)
-    starts_at = models.DateTimeField(_("from"), null=True, blank=True)
+    starts_at = models.DateTimeField(pgettext_lazy("notice window", "from"), null=True, blank=True)
     ends_at = models.DateTimeField(_("until"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=NoticeStatus.choices,
                               default=NoticeStatus.DRAFT)

@@ -33,7 +33,7 @@ TEMPLATES = [
                      "{start} to {end}. Lifts will not run. Please switch sensitive appliances off and take care on "
                      "the stairs.")),
     NoticeTemplate("emergency_outage", _("Emergency outage"), NoticeKind.OUTAGE, True,
-                   _("Emergency: water or power cut"),
+                   _("Water or power cut"),
                    _("An unexpected failure has cut the supply to {place} since {start}. Engineering is repairing "
                      "it and expects to finish by {end}. Call the service centre if anyone needs help.")),
     NoticeTemplate("lift", _("Lift maintenance"), NoticeKind.LIFT, False, _("Lift maintenance"),
