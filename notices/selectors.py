@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from notices.models import SENT_STATUSES, Notice, NoticeHousehold, NoticeStatus
-from owners.models import OwnerPhone
-from owners.selectors import current_ownerships
+from owners.models import Owner, OwnerPhone
+from owners.selectors import current_ownerships, owner_of_record_subquery
 from propertydesk import pii
 from propertydesk.roles import is_staff_member, owner_of
 
@@ -48,20 +48,17 @@ def unread_households(*, notice: Notice, limit: int | None = None) -> tuple[list
     limit = limit or settings.NOTICE_UNREAD_SHOWN
     unread = NoticeHousehold.objects.filter(notice=notice, read_at__isnull=True)
     total = notice.households - notice.read_households
-    rows = list(unread.select_related("unit", "unit__building").order_by("unit__number", "unit_id")[:limit])
-    owners = {}
-    for own in (current_ownerships().filter(unit_id__in=[r.unit_id for r in rows])
-                .select_related("owner").order_by("unit_id", "start_date", "id")):
-        owners.setdefault(own.unit_id, own.owner)
-    phones = dict(OwnerPhone.objects.filter(owner_id__in=[o.pk for o in owners.values()], is_primary=True)
-                  .values_list("owner_id", "number"))
-    out = []
-    for row in rows:
-        owner = owners.get(row.unit_id)
-        out.append(UnreadHousehold(
-            unit_id=row.unit_id, unit_number=row.unit.number, building=row.unit.building.number,
-            owner_id=owner.pk if owner else None, owner_name=owner.name if owner else "",
-            phone=pii.mask_phone(phones[owner.pk]) if owner and phones.get(owner.pk) else ""))
+    # One statement: each household with its owner of record, their name and primary phone.
+    owner = owner_of_record_subquery(unit=OuterRef("unit_id"))
+    rows = list(unread.annotate(
+        owner_id=owner,
+        owner_name=Subquery(Owner.objects.filter(pk=OuterRef("owner_id")).values("name")[:1]),
+        phone=Subquery(OwnerPhone.objects.filter(owner_id=OuterRef("owner_id"), is_primary=True)
+                       .values("number")[:1]),
+    ).select_related("unit", "unit__building").order_by("unit__number", "unit_id")[:limit])
+    out = [UnreadHousehold(unit_id=row.unit_id, unit_number=row.unit.number, building=row.unit.building.number,
+                           owner_id=row.owner_id, owner_name=row.owner_name or "",
+                           phone=pii.mask_phone(row.phone) if row.phone else "") for row in rows]
     return out, total
 
 
