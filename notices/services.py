@@ -179,7 +179,8 @@ _CURRENT_OWNERSHIP = ("own.start_date <= %(day)s AND (own.end_date IS NULL OR ow
 
 _AUDIENCE_SQL = {
     Audience.ESTATE: "TRUE",
-    Audience.BUILDINGS: "u.building_id IN (SELECT building_id FROM notices_notice_buildings WHERE notice_id = %(notice)s)",
+    Audience.BUILDINGS: "u.building_id IN (SELECT building_id FROM notices_notice_buildings "
+                        "WHERE notice_id = %(notice)s)",
     Audience.UNITS: "u.id IN (SELECT unit_id FROM notices_notice_units WHERE notice_id = %(notice)s)",
 }
 

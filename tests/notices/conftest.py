@@ -4,7 +4,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from notices import services
-from owners import services as owners
 from tests.factories import BuildingFactory, EstateFactory, UnitFactory, UserFactory, give_unit, make_owner
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -74,5 +73,3 @@ def published(place, **kwargs):
     now = kwargs.get("now", T0)
     return services.notice_publish(notice=draft(place, **kwargs), now=now, actor=place["desk"])
 
-
-__all__ = ["SH", "T0", "sh", "draft", "published", "owners"]
