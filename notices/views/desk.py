@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from notices import selectors, services
@@ -89,8 +90,10 @@ def notice_detail(request, pk):
     unread, unread_total = ([], 0)
     if notice.chased and notice.status != NoticeStatus.DRAFT:
         unread, unread_total = selectors.unread_households(notice=notice)
+    named = notice.buildings.all() if notice.audience == Audience.BUILDINGS else notice.units.all()
+    places = pgettext("between items", ", ").join(p.number for p in named) if notice.audience != Audience.ESTATE else ""
     return render(request, "notices/detail.html", {
-        "notice": notice, "unread": unread, "unread_total": unread_total, "now": timezone.now(),
+        "notice": notice, "places": places, "unread": unread, "unread_total": unread_total, "now": timezone.now(),
         "can_publish": request.user.has_perm("notices.publish_notice"),
         "can_change": request.user.has_perm("notices.change_notice"),
     })
