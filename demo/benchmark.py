@@ -1279,10 +1279,9 @@ def _portal_notices(s: Samples, *, summary: bool = False) -> list[tuple[str, lis
                  f"JOIN owners_estate e ON e.id = n.estate_id WHERE {sent} "
                  "ORDER BY n.published_at DESC, n.id DESC LIMIT 100", [s.owner.pk, s.owner.pk])]
     current = f"{sent} AND n.status = 'published' AND (n.ends_at IS NULL OR n.ends_at > %s)"
-    return [(f"SELECT count(*) FROM notices_notice n WHERE {current} AND NOT EXISTS ({mine} AND h.read_at IS NOT NULL)",
-             [s.owner.pk, s.now, s.owner.pk]),
-            (f"SELECT n.* FROM notices_notice n WHERE {current} ORDER BY n.emergency DESC, n.published_at DESC, "
-             "n.id DESC LIMIT 1", [s.owner.pk, s.now])]
+    return [(f"SELECT n.*, count(*) FILTER (WHERE NOT EXISTS ({mine} AND h.read_at IS NOT NULL)) OVER () "
+             f"FROM notices_notice n WHERE {current} ORDER BY n.emergency DESC, n.published_at DESC, "
+             "n.id DESC LIMIT 1", [s.owner.pk, s.owner.pk, s.now])]
 
 
 def _notice_unread_floor(s: Samples) -> list[tuple[str, list]]:

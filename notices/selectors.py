@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Window
 
 from notices.models import SENT_STATUSES, Notice, NoticeHousehold, NoticeStatus
 from owners.models import Owner, OwnerPhone
@@ -88,10 +88,11 @@ class OwnerNoticeSummary:
 def owner_notice_summary(*, owner, now: datetime) -> OwnerNoticeSummary:
     """For the owner's home: how many current notices they have not read, and the latest
     current one (an emergency first)."""
-    current = owner_notices(owner=owner).filter(current_q(now))
-    unread = current.filter(is_read=False).count()
-    latest = current.order_by("-emergency", "-published_at", "-id").first()
-    return OwnerNoticeSummary(unread=unread, latest=latest)
+    # One statement: the latest, with the count of the unread ones over them all.
+    latest = (owner_notices(owner=owner).filter(current_q(now))
+              .annotate(unread_total=Window(Count("pk", filter=Q(is_read=False))))
+              .order_by("-emergency", "-published_at", "-id").first())
+    return OwnerNoticeSummary(unread=latest.unread_total if latest else 0, latest=latest)
 
 
 def notices_for(user) -> QuerySet[Notice]:
