@@ -43,6 +43,7 @@ from complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
 from complaints.models import Complaint, ComplaintAttachment, ComplaintEvent, Suggestion
 from complaints.models import Status as ComplaintStatus
 from fees.models import Bill, MonthReport, Payment
+from notices.models import Notice
 from owners.models import Owner, OwnerPhone, Ownership, Unit
 from pages.models import StaffMonthFacts
 from owners import crypto
@@ -225,6 +226,7 @@ class Op:
     deep: bool = False                          # API: a page in the middle of the data
     skip: Callable[[Samples], str] | None = None   # why not to measure it on this data set ("" to measure)
     floor_after: Callable[[list], None] | None = None   # a job's floor outside SQL (run_floor's ``after``)
+    run: Callable[[Samples, datetime], object] | None = None   # a job-like service call instead of a registry job
 
 
 @dataclass
@@ -242,6 +244,7 @@ class Samples:
     reported: date          # the latest month with a stored report (else the latest billed)
     estate_id: int
     renovation: Renovation | None = None   # one under way (else the latest), when the data set has any
+    notice: Notice | None = None           # the latest emergency sent, when the data set has any
 
 
 def pick_samples(now: datetime) -> Samples:
@@ -260,9 +263,10 @@ def pick_samples(now: datetime) -> Samples:
     reported = MonthReport.objects.order_by("-month").values_list("month", flat=True).first() or latest
     renovation = (Renovation.objects.filter(status__in=RENOVATION_PERMITTED).order_by("-pk").first()
                   or Renovation.objects.order_by("-pk").first())
+    notice = Notice.objects.filter(emergency=True, status="published").order_by("-id").first()
     return Samples(now=now, today=today, unit=unit, owner=owner, phone=phone.number if phone else "",
                    complaint=complaint, work_order=work_order, callback=callback, month=latest,
-                   reported=reported, estate_id=unit.estate_id, renovation=renovation)
+                   reported=reported, estate_id=unit.estate_id, renovation=renovation, notice=notice)
 
 
 def _complaint_rows(qs):
@@ -794,7 +798,7 @@ def operations() -> list[Op]:
                              "AND offered_online_at IS NOT NULL", [s.owner.pk]),
                             ("SELECT r.name, r.relation FROM owners_resident r JOIN owners_ownership os "
                              "ON os.unit_id = r.unit_id AND os.end_date IS NULL WHERE os.owner_id = %s",
-                             [s.owner.pk])]),
+                             [s.owner.pk]), *_portal_notices(s, summary=True)]),
         Op("portal: my complaints", "page", "owner", "/complaints/portal/",
            floor=lambda s: [sql_of(_complaint_rows(Complaint.objects.filter(owner=s.owner)).order_by(
                "-received_at")[:30]),
@@ -807,6 +811,16 @@ def operations() -> list[Op]:
                             *_bills_of_unit(s.unit.pk), *_payments_of_unit(s.unit.pk)]),
         Op("portal: a renovation", "page", "renovation_owner", lambda s: f"/renovation/portal/{s.renovation.pk}/",
            floor=lambda s: _portal_renovation_floor(s.renovation), skip=_no_renovation),
+        # -- notices (公告): the desk's list, an emergency's households still to reach, the owner's list
+        Op("notices: the desk's list", "page", "desk", "/notices/",
+           floor=lambda s: [("SELECT n.*, e.name, cu.username, pu.username FROM (SELECT * FROM notices_notice "
+                             "ORDER BY id DESC LIMIT 100) n JOIN owners_estate e ON e.id = n.estate_id "
+                             "LEFT JOIN auth_user cu ON cu.id = n.created_by_id LEFT JOIN auth_user pu "
+                             "ON pu.id = n.published_by_id ORDER BY n.id DESC", []),
+                            ("SELECT id, name FROM owners_estate ORDER BY name", [])]),
+        Op("notices: an emergency's unread households", "page", "desk", lambda s: f"/notices/{s.notice.pk}/",
+           floor=_notice_unread_floor, skip=_no_notice),
+        Op("portal: notices", "page", "owner", "/notices/portal/", floor=lambda s: _portal_notices(s)),
         # The gate's page before a check (the check is a POST, logged): the guard's latest checks.
         Op("gate check page", "page", "desk", "/renovation/gate/",
            floor=lambda s: [(f"SELECT c.checked_at, c.code, c.result, p.holder_name, u.number FROM "
@@ -1243,7 +1257,101 @@ def job_operations() -> list[Op]:
            floor=lambda s: _renovation_daily_floor(s.today)),
         Op("job propertydesk.outbox_sweep", "job", job="propertydesk.outbox_sweep",
            at=lambda s: _local(s.today, 10, 9)),
+        # Not a scheduled job but a job's size: the desk publishes an emergency to a whole estate.
+        Op("notices: publishing to a whole estate", "job", run=_publish_to_estate, at=lambda s: _local(s.today, 22),
+           floor=lambda s: [(PUBLISH_FLOOR, {"estate": s.estate_id, "at": _local(s.today, 22),
+                                             "day": s.today})]),
     ]
+
+
+def _no_notice(s: Samples) -> str:
+    return "" if s.notice else "no emergency notice in the data set"
+
+
+def _portal_notices(s: Samples, *, summary: bool = False) -> list[tuple[str, list]]:
+    """The owner's notices (those sent to the units they own now, each read or not); for
+    the home, the count of current unread ones and the latest current one."""
+    mine = ("SELECT 1 FROM notices_noticehousehold h WHERE h.notice_id = n.id AND h.unit_id IN "
+            "(SELECT unit_id FROM owners_ownership WHERE owner_id = %s AND end_date IS NULL)")
+    sent = f"n.status IN ('published', 'ended', 'withdrawn') AND EXISTS ({mine})"
+    if not summary:
+        return [(f"SELECT n.*, e.name, EXISTS ({mine} AND h.read_at IS NOT NULL) FROM notices_notice n "
+                 f"JOIN owners_estate e ON e.id = n.estate_id WHERE {sent} "
+                 "ORDER BY n.published_at DESC, n.id DESC LIMIT 100", [s.owner.pk, s.owner.pk])]
+    current = f"{sent} AND n.status = 'published' AND (n.ends_at IS NULL OR n.ends_at > %s)"
+    return [(f"SELECT n.*, count(*) FILTER (WHERE NOT EXISTS ({mine} AND h.read_at IS NOT NULL)) OVER () "
+             f"FROM notices_notice n WHERE {current} ORDER BY n.emergency DESC, n.published_at DESC, "
+             "n.id DESC LIMIT 1", [s.owner.pk, s.owner.pk, s.now])]
+
+
+def _notice_unread_floor(s: Samples) -> list[tuple[str, list]]:
+    """The notice with its estate, buildings, units and events; its first households not
+    read by room number with their building, their owners of record and primary phones."""
+    pk = s.notice.pk
+    page = ("SELECT h.unit_id, u.number, b.number AS building FROM notices_noticehousehold h "
+            "JOIN owners_unit u ON u.id = h.unit_id JOIN owners_building b ON b.id = u.building_id "
+            "WHERE h.notice_id = %s AND h.read_at IS NULL ORDER BY u.number, h.unit_id LIMIT 300")
+    return [("SELECT n.*, e.* FROM notices_notice n JOIN owners_estate e ON e.id = n.estate_id WHERE n.id = %s", [pk]),
+            ("SELECT b.number FROM notices_notice_buildings nb JOIN owners_building b ON b.id = nb.building_id "
+             "WHERE nb.notice_id = %s", [pk]),
+            ("SELECT u.number FROM notices_notice_units nu JOIN owners_unit u ON u.id = nu.unit_id "
+             "WHERE nu.notice_id = %s", [pk]),
+            ("SELECT ev.*, a.username FROM notices_noticeevent ev LEFT JOIN auth_user a ON a.id = ev.actor_id "
+             "WHERE ev.notice_id = %s ORDER BY ev.at, ev.id", [pk]),
+            (f"WITH page AS ({page}) SELECT p.*, o.id, o.name, ph.number FROM page p "
+             "LEFT JOIN LATERAL (SELECT own.owner_id FROM owners_ownership own WHERE own.unit_id = p.unit_id "
+             "AND own.end_date IS NULL ORDER BY own.start_date, own.id LIMIT 1) own ON true "
+             "LEFT JOIN owners_owner o ON o.id = own.owner_id "
+             "LEFT JOIN owners_ownerphone ph ON ph.owner_id = o.id AND ph.is_primary", [pk])]
+
+
+def _publish_to_estate(s: Samples, at: datetime):
+    """The desk's two clicks: an emergency outage drafted for the sample's estate, then published."""
+    from notices import services
+    from owners.models import Estate
+
+    notice = services.notice_create(
+        estate=Estate.objects.get(pk=s.estate_id), kind="outage", emergency=True, title="紧急停水通知",
+        body="{place}自{start}起停水，预计{end}前恢复。", place="全小区", starts_at=at, ends_at=at + timedelta(hours=6),
+        now=at)
+    return services.notice_publish(notice=notice, now=at)
+
+
+# What publishing to a whole estate has to write, in one statement: the notice, its
+# households (every unit with a current owner), one message to each current owner and
+# its deliveries (the inbox and the owner's channel).
+PUBLISH_FLOOR = """
+    WITH n AS (
+        INSERT INTO notices_notice (estate_id, kind, emergency, audience, title, body, place, starts_at, ends_at,
+                                    status, created_at, published_at, households, read_households, messages_sent)
+        VALUES (%(estate)s, 'outage', true, 'estate', '紧急停水通知', '停水', '全小区', %(at)s, %(at)s + interval '6 hours',
+                'published', %(at)s, %(at)s, 0, 0, 0) RETURNING id
+    ), ev AS (
+        INSERT INTO notices_noticeevent (notice_id, at, from_status, to_status, note)
+        SELECT id, %(at)s, 'draft', 'published', '' FROM n
+    ), h AS (
+        INSERT INTO notices_noticehousehold (notice_id, unit_id)
+        SELECT n.id, u.id FROM n, owners_unit u WHERE u.estate_id = %(estate)s AND EXISTS (
+            SELECT 1 FROM owners_ownership own WHERE own.unit_id = u.id AND own.start_date <= %(day)s
+            AND (own.end_date IS NULL OR own.end_date > %(day)s))
+        RETURNING notice_id, unit_id
+    ), told AS (
+        SELECT DISTINCT h.notice_id, own.owner_id FROM h JOIN owners_ownership own ON own.unit_id = h.unit_id
+        AND own.start_date <= %(day)s AND (own.end_date IS NULL OR own.end_date > %(day)s)
+    ), w AS (
+        INSERT INTO propertydesk_notification (recipient_id, owner_id, kind, params, url, created_at, dedupe_key)
+        SELECT o.user_id, o.id, 'notices.emergency', '{}'::jsonb, '', %(at)s, 'notice:' || t.notice_id || ':owner:' || o.id
+        FROM told t JOIN owners_owner o ON o.id = t.owner_id RETURNING id, owner_id
+    )
+    INSERT INTO propertydesk_delivery (notification_id, channel, status, attempts, last_error, provider_id,
+                                       idempotency_key, created_at, sent_at, claimed_by)
+    SELECT w.id, ch.channel, CASE WHEN ch.channel = 'inbox' THEN 'sent' ELSE 'pending' END, 0, '', '',
+           'floor-' || w.id || '-' || ch.channel, %(at)s, CASE WHEN ch.channel = 'inbox' THEN %(at)s::timestamptz END, ''
+    FROM w JOIN owners_owner o ON o.id = w.owner_id
+    CROSS JOIN LATERAL (VALUES ('inbox'), (CASE WHEN o.preferred_channel = 'email' AND o.email <> '' THEN 'email'
+        WHEN o.preferred_channel IN ('sms', 'phone', 'wechat') AND EXISTS (SELECT 1 FROM owners_ownerphone ph
+        WHERE ph.owner_id = o.id AND ph.is_primary) THEN 'sms' ELSE '' END)) ch(channel)
+    WHERE ch.channel <> ''"""
 
 
 def _dashboard_floor(s: Samples, *, months: list[date], estate_id: int | None = None,
@@ -1733,7 +1841,7 @@ def run(*, only: list[str] | None = None, skip_jobs: bool = False, runs: int = 2
 
 
 # The tables the jobs write (and roll back): their dead rows would slow the pages after.
-JOB_TABLES = ["fees_bill", "fees_billline", "fees_unitdebt", "fees_dunningnotice", "fees_dunningnoticeevent",
+JOB_TABLES = ["notices_notice", "notices_noticehousehold", "notices_noticeevent", "fees_bill", "fees_billline", "fees_unitdebt", "fees_dunningnotice", "fees_dunningnoticeevent",
               "fees_monthreport", "fees_bankcollectioncharge", "propertydesk_notification", "propertydesk_delivery",
               "propertydesk_sequence", "callbacks_callback", "callbacks_ratecheck", "complaints_complaint",
               "complaints_complaintevent", "repairs_workorder", "pages_monthfacts", "pages_dashboardreport"]
@@ -1803,7 +1911,7 @@ def measure_job(op: Op, s: Samples, result: Result, *, runs: int):
     that makes the busy moment, then the work), each rolled back."""
     from propertydesk.jobs import get_job
 
-    func = get_job(op.job).function()
+    func = (lambda as_of: op.run(s, as_of)) if op.run else get_job(op.job).function()
     at = op.at(s)
 
     def in_rollback(work):

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from callbacks.selectors import owner_offered_callbacks
 from complaints.selectors import owner_complaints, owner_open_complaints
+from notices.selectors import owner_notice_summary
 from owners import selectors, services
 from owners.forms import OwnershipForm, PortalLoginForm
 from owners.models import PiiField
@@ -144,7 +145,8 @@ def owner_portal_login(request, pk):
 def portal_home(request, owner):
     """The owner's home: what is under way for them (complaints, work orders, renovation,
     each with its status and promise, a missed one said plainly), what they owe, the
-    estate's service hotline and the quick ways to ask for something."""
+    estate's service hotline, the latest current notice and the quick ways to ask for
+    something (the notices' tile with how many are unread)."""
     now = timezone.now()
     units = page_selectors.portal_home_units(owner=owner)
     estates = list({unit.estate.pk: unit.estate for unit in units}.values())
@@ -155,6 +157,7 @@ def portal_home(request, owner):
         "work_orders": owner_open_work_orders(owner=owner, now=now),
         "renovations": owner_open_renovations(owner=owner, as_of=now),
         "hotlines": [estate for estate in estates if estate.service_phone],
+        "notices": owner_notice_summary(owner=owner, now=now),
     })
 
 

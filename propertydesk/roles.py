@@ -81,6 +81,11 @@ _DESK = _VIEW_REGISTRY + [
     "renovation.view_gatecheck",
     "renovation.view_renovationcharge",
     "renovation.view_renovationpolicy",
+    # notices (公告): written, published, ended and withdrawn by the desk
+    "notices.view_notice",
+    "notices.add_notice",
+    "notices.change_notice",
+    "notices.publish_notice",
 ]
 # Renovation inspections and patrols (engineering), deposit refunds (finance).
 _RENOVATION_WORKS = ["renovation.view_renovation", "renovation.inspect_renovation", "renovation.patrol_renovation"]

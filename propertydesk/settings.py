@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "callbacks",
     "fees",
     "renovation",
+    "notices",
     "pages",
     # Above every app: the demo estate loaded through their services (seed_demo).
     "demo",
@@ -380,6 +381,13 @@ EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", "5000"))
 EXPORT_RETENTION_HOURS = float(os.environ.get("EXPORT_RETENTION_HOURS", "72"))
 if EXPORT_INLINE_ROWS < 0 or not 0 < EXPORT_RETENTION_HOURS < float("inf"):
     raise ImproperlyConfigured("EXPORT_INLINE_ROWS must be 0 or more, EXPORT_RETENTION_HOURS a positive number of hours")
+
+# Notices (notices/services.py): publishing writes the messages of this many households a
+# statement; a notice's page lists at most this many households that have not read it yet.
+NOTICE_PUBLISH_BATCH = int(os.environ.get("NOTICE_PUBLISH_BATCH", "5000"))
+NOTICE_UNREAD_SHOWN = int(os.environ.get("NOTICE_UNREAD_SHOWN", "300"))
+if NOTICE_PUBLISH_BATCH < 1 or NOTICE_UNREAD_SHOWN < 1:
+    raise ImproperlyConfigured("NOTICE_PUBLISH_BATCH and NOTICE_UNREAD_SHOWN must be 1 or more")
 # Complaint rules (domain §3); an estate can override each in its ComplaintPolicy (admin).
 COMPLAINT_POLICY_DEFAULTS = {
     "emergency_hours": 2,

@@ -124,6 +124,7 @@ def download_of_desk(w):
 # For lists: what shows owner A's record. A string is looked for in a page; (key, value)
 # in the items of a JSON list.
 def number(attr): return lambda w: getattr(w, attr).number
+def announcement_a(w): return {"pk": w.announcement_a.pk}
 def api_id(attr): return lambda w: ("id", getattr(w, attr).pk)
 
 
@@ -312,6 +313,29 @@ ROWS: list[Row] = [
                                                          "login 200    404    403    403    403    403"),
     R("fees:portal_standards", None,                     "login 200    200    403    403    403    403"),
     R("fees:portal_statements", None,                    "login 200    200    403    403    403    403"),
+    # -- notices (公告): the desk's pages (front desk and supervisors), the owner's portal -----------
+    # Owner A's unit alone was sent the emergency notice: owner B neither lists nor opens it. A
+    # second publishing is refused (back to the notice with a message), nothing sent twice; ending
+    # and withdrawing are POSTs only (not requested: they would end the world's notice).
+    R("notices:list", None,                              "login 403    403    seen   seen   403    403",
+      seen=lambda w: w.announcement_a.title),
+    R("notices:new", None,                               "login 403    403    200    200    403    403"),
+    R("notices:new", None,                               "login 403    403    200    200    403    403",
+      variant="from a template", query="template=water"),
+    R("notices:detail", announcement_a,                  "login 403    403    seen   seen   403    403",
+      variant="(its unread household)", seen=number("unit_a")),
+    R("notices:edit", announcement_a,                    "login 403    403    200    200    403    403"),
+    R("notices:publish", announcement_a,                 "login 403    403    405    405    403    403"),
+    R("notices:publish", announcement_a,                 "login 403    403    302    302    403    403",
+      method="POST", variant="(sent already: refused)"),
+    R("notices:end", announcement_a,                     "login 403    403    405    405    403    403"),
+    R("notices:withdraw", announcement_a,                "login 403    403    405    405    403    403"),
+    R("notices:portal_list", None,                       "login seen   unseen 403    403    403    403",
+      seen=lambda w: w.announcement_a.title),
+    R("notices:portal_detail", announcement_a,           "login 200    404    403    403    403    403"),
+    R("notice-list", None,                               "401   seen   unseen seen   seen   403    403",
+      seen=api_id("announcement_a")),
+    R("notice-detail", announcement_a,                   "401   200    404    200    200    403    403"),
     # -- renovation: the owner's portal and the gate ------------------------------------------------
     # Owner A's renovation is under way (permit issued): the application's own steps (correct,
     # sign) are over, so even its owner finds nothing there; owner B never finds it. The gate is

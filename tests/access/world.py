@@ -23,6 +23,8 @@ from complaints import services as complaints
 from complaints.models import ComplaintAttachment
 from fees import services as fees
 from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement
+from notices import services as notices
+from notices.models import Notice
 from owners import services as owners
 from owners.models import Owner, Ownership, Resident, Unit
 from pages import services as page_services
@@ -91,6 +93,7 @@ class World:
     renovation_worker_a: RenovationWorker
     pass_a: WorkerPass
     renovation_document_a: RenovationDocument
+    announcement_a: Notice        # an emergency notice sent to owner A's unit alone
 
 
 def build_world() -> World:
@@ -167,6 +170,10 @@ def build_world() -> World:
     renovation_a = _renovation(unit_a, owner_a, users)
     # October's month report, as the pages.month_report job makes it on the 2nd.
     page_services.month_report_store(month=dt.date(2026, 10, 1), as_of=at(2, 6), now=at(2, 6))
+    announcement_a = notices.notice_publish(notice=notices.notice_create(
+        estate=estate, kind="outage", emergency=True, audience="units", units=[unit_a.number], title="甲户停电通知",
+        body="{place}电路抢修。", place="3号楼", starts_at=at(19, 9), ends_at=at(21, 18), now=at(19, 8), actor=desk),
+        now=at(19, 8, 5), actor=desk)
     return World(
         users=users, estate=estate, unit_a=unit_a, unit_b=unit_b, owner_a=owner_a, owner_b=owner_b,
         ownership_a=ownership_a, resident_a=resident_a, complaint_a=complaint_a,
@@ -177,7 +184,7 @@ def build_world() -> World:
         payment_a=payment_a, notice_a=notice_a, statement=statement, delivery=Delivery.objects.first(),
         renovation_a=renovation_a, renovation_worker_a=renovation_a.workers.get(),
         pass_a=WorkerPass.objects.get(worker__renovation=renovation_a),
-        renovation_document_a=renovation_a.documents.first(),
+        renovation_document_a=renovation_a.documents.first(), announcement_a=announcement_a,
     )
 
 

@@ -35,6 +35,7 @@ from callbacks.models import Callback
 from complaints import services as complaints
 from fees import services as fees
 from fees.models import FeeStandard
+from notices import services as notices
 from propertydesk.wsgi import application
 from renovation import services as renovation
 from renovation.models import PAPER_PARTIES, REQUIRED_DOCUMENTS
@@ -116,6 +117,14 @@ def world(db, settings):
                           now=sh(2026, 11, 12, 10, 0), actor=desk)
         fees.dunning_round(period=dt.date(2026, 10, 1), round_=1, as_of=sh(2026, 11, 16, 9, 0))
         renovations(owner, unit, neighbour, next_door, desk=desk, boss=boss)
+        # notices: one sent to her building, one to the neighbour's unit alone, a draft
+        for audience, places in (("buildings", [unit.building.number]), ("units", [next_door.number])):
+            notices.notice_publish(notice=notices.notice_create(
+                estate=unit.estate, kind="lift", audience=audience, buildings=places, units=places, title="电梯维保",
+                body="{place}电梯{start}至{end}停运。", place="3号楼", starts_at=sh(2026, 11, 21, 9, 0),
+                ends_at=sh(2026, 11, 21, 12, 0), now=NOW, actor=desk), now=NOW, actor=desk)
+        notices.notice_create(estate=unit.estate, kind="safety", title="安全提示", body="请勿占用消防通道。", now=NOW,
+                              actor=desk)
     return {"owner": owner.user, "supervisor": boss}
 
 
@@ -156,7 +165,8 @@ def known_ids() -> dict[str, list[int]]:
               "price-items": "repairs.PriceItem", "callbacks": "callbacks.Callback",
               "callback-rules": "callbacks.CallbackRule", "bills": "fees.Bill", "payments": "fees.Payment",
               "fee-standards": "fees.FeeStandard", "dunning-notices": "fees.DunningNotice",
-              "renovations": "renovation.Renovation", "worker-passes": "renovation.WorkerPass"}
+              "renovations": "renovation.Renovation", "worker-passes": "renovation.WorkerPass",
+              "notices": "notices.Notice"}
     return {name: sorted(apps.get_model(label).objects.values_list("pk", flat=True))
             for name, label in models.items()}
 
