@@ -63,8 +63,8 @@ def report_estates() -> list:
     return estates
 
 
-def month_report_figures(*, month: date, as_of: datetime, estates: list | None = None
-                         ) -> tuple[dict, dict[int, dict]]:
+def month_report_figures(*, month: date, as_of: datetime, estates: list | None = None,
+                         as_of_is_now: bool = False) -> tuple[dict, dict[int, dict]]:
     """The figures of a month, for all estates together and for each estate: receivable
     and collected for the month's bills (paid by ``as_of``, reversed payments aside), the
     collection rate, the payments received in the month by method, the arrears by age at
@@ -95,10 +95,11 @@ def month_report_figures(*, month: date, as_of: datetime, estates: list | None =
                                     .annotate(s=Sum("amount"), p=Sum("paid")).order_by()
                                     .values_list("estate_id", "s", "p")):
         receivable[estate_id], collected[estate_id] = amount, paid
-    for estate_id, later in (Allocation.objects.filter(bill__period=month, payment__reversed_at__isnull=True,
-                                                       payment__received_at__gt=as_of)
-                             .values("bill__estate_id").annotate(s=Sum("amount")).order_by()
-                             .values_list("bill__estate_id", "s")):
+    # (When the caller's ``as_of`` is the present moment, no payment has come after it.)
+    later_payments = [] if as_of_is_now else (
+        Allocation.objects.filter(bill__period=month, payment__reversed_at__isnull=True, payment__received_at__gt=as_of)
+        .values("bill__estate_id").annotate(s=Sum("amount")).order_by().values_list("bill__estate_id", "s"))
+    for estate_id, later in later_payments:
         collected[estate_id] -= later
     payments: dict[int, list] = {}
     for row in (Payment.objects.filter(received_at__gte=start, received_at__lt=end)
@@ -240,10 +241,11 @@ def bucket_label(key: str) -> str:
     return ngettext("%(months)s month", "%(months)s months", int(low)) % {"months": low}
 
 
-def live_month_report(*, month: date, as_of: datetime, estates) -> tuple[ReportView, list[ReportView]]:
+def live_month_report(*, month: date, as_of: datetime, estates, as_of_is_now: bool = False
+                      ) -> tuple[ReportView, list[ReportView]]:
     """The month's figures computed now: all estates together, then each of ``estates``
     (month_report_figures: the same few grouped queries whatever the estates)."""
-    every, each = month_report_figures(month=month, as_of=as_of, estates=estates)
+    every, each = month_report_figures(month=month, as_of=as_of, estates=estates, as_of_is_now=as_of_is_now)
     return ReportView(_("All estates"), every), [ReportView(e.name, each[e.pk]) for e in estates if e.pk in each]
 
 
@@ -257,16 +259,18 @@ def stored_month_report(*, month: date) -> tuple[ReportView | None, list[ReportV
     return overall, [ReportView(r.estate.name, r.data, r.generated_at) for r in rows if r.estate_id is not None]
 
 
-def month_report(*, month: date, as_of: datetime, estates: list | None = None
+def month_report(*, month: date, as_of: datetime, estates: list | None = None, as_of_is_now: bool = False
                  ) -> tuple[ReportView, list[ReportView], bool]:
     """The month report for the page and its download: the one the job stored, once the
     report of all estates is made; before that (the running month, or before the report
     day) the figures computed now, for ``estates`` (report_estates(), read when not
     given). (all estates, each estate, stored?)"""
-    overall, stored = stored_month_report(month=month)
-    if overall is not None:
-        return overall, stored, True
-    overall, live = live_month_report(month=month, as_of=as_of,
+    # The running month (or a later one) has no stored report: it is made after its end.
+    if month_start(month) < month_start(timezone.localdate(as_of)):
+        overall, stored = stored_month_report(month=month)
+        if overall is not None:
+            return overall, stored, True
+    overall, live = live_month_report(month=month, as_of=as_of, as_of_is_now=as_of_is_now,
                                       estates=report_estates() if estates is None else estates)
     return overall, live, False
 

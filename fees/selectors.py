@@ -64,11 +64,16 @@ def fee_policy_sql() -> tuple[str, dict]:
     return sql, {f"policy_{field}": settings.FEE_POLICY_DEFAULTS[field] for field in FeePolicy.DAY_FIELDS}
 
 
-def fee_policy_days(*, estate_ids=None) -> dict[str, list[int]]:
+def fee_policy_days(*, estate_ids=None, estates=None) -> dict[str, list[int]]:
     """Each day of the fee calendar across the estates (every estate when None), distinct
     and in order, for the pages to say: one day when the estates agree, each when they
-    differ; the defaults when there is no estate."""
-    policies = list(fee_policies(estate_ids=estate_ids).values()) or [FeePolicy.with_defaults()]
+    differ; the defaults when there is no estate. ``estates`` read with their
+    ``fee_policy`` already (select_related) are not read again."""
+    if estates is not None:
+        policies = [getattr(e, "fee_policy", None) or FeePolicy.with_defaults(estate_id=e.pk) for e in estates]
+    else:
+        policies = list(fee_policies(estate_ids=estate_ids).values())
+    policies = policies or [FeePolicy.with_defaults()]
     return {field: sorted({getattr(policy, field) for policy in policies}) for field in FeePolicy.DAY_FIELDS}
 
 
@@ -432,7 +437,7 @@ def owner_owed(*, owner) -> OwnerOwed:
 
     owing_bills = (Bill.objects.filter(unit=OuterRef("pk"), status__in=OWING).order_by().values("unit")
                    .annotate(n=Count("pk")).values("n"))
-    units = (Unit.objects.filter(pk__in=_owned_unit_ids(owner)).select_related("estate", "building")
+    units = (Unit.objects.filter(pk__in=_owned_unit_ids(owner)).select_related("estate__fee_policy", "building")
              .annotate(owed=owed_per_unit(), owing_bills=Coalesce(Subquery(owing_bills), 0))
              .order_by("estate__name", "number"))
     rows = [(unit, unit.owed, unit.owing_bills) for unit in units]

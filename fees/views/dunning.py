@@ -310,7 +310,8 @@ def reports_page(request):
     today = timezone.localdate()
     month = _month(request.GET.get("month")) or selectors.last_month(today)
     estates = reports.report_estates()
-    overall, per_estate, stored = reports.month_report(month=month, as_of=timezone.now(), estates=estates)
+    overall, per_estate, stored = reports.month_report(month=month, as_of=timezone.now(), estates=estates,
+                                                       as_of_is_now=True)
     return render(request, "fees/reports/month.html", {
         "month": month, "this_month": today.replace(day=1), "previous": month - _one_month(),
         "next": month + _one_month() if month < today.replace(day=1) else None,
@@ -328,7 +329,7 @@ def month_xlsx(request):
     figures as they are now."""
     month = _month(request.GET.get("month")) or selectors.last_month(timezone.localdate())
     now = timezone.now()
-    overall, per_estate, stored = reports.month_report(month=month, as_of=now)
+    overall, per_estate, stored = reports.month_report(month=month, as_of=now, as_of_is_now=True)
     sheets = reports.month_report_sheets(overall=overall, estates=per_estate, month=month,
                                          generated_at=overall.generated_at if stored else now)
     return reports.xlsx_response(f"fee-report-{month:%Y-%m}.xlsx", sheets)

@@ -20,7 +20,9 @@ def portal_home(request, owner):
         "owner": owner, "owed": owed, "bills": selectors.owner_bills(owner=owner),
         "payments": selectors.payments_for_api(owner=owner)[:20],
         "notices": selectors.owner_notices(owner=owner)[:20],
-        "fee_days": selectors.fee_policy_days(estate_ids={unit.estate_id for unit, _owed, _bills in owed.units}),
+        # The units were read with their estates' fee policies.
+        "fee_days": selectors.fee_policy_days(estates={unit.estate_id: unit.estate for unit, _o, _b in owed.units}
+                                              .values()),
     })
 
 
