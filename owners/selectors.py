@@ -170,6 +170,27 @@ class DeskHit:
     resident: Resident | None = None  # the tenant or family member whose phone matched
 
 
+def _desk_owners_prefetch() -> Prefetch:
+    """For the desk search's units: ``unit.current_ownerships``, owner of record first, each
+    with its owner and the owner's primary phone (``primary_phone``, decrypted by the
+    field) read in the same statement: the hit shows it masked, nothing else of the phones."""
+    primary = OwnerPhone.objects.filter(owner=OuterRef("owner_id"), is_primary=True).order_by("pk").values("number")
+    return Prefetch(
+        "ownerships",
+        queryset=current_ownerships().select_related("owner").annotate(
+            primary_phone=Subquery(primary[:1], output_field=OwnerPhone._meta.get_field("number"))),
+        to_attr="current_ownerships",
+    )
+
+
+def _hit_owners(unit: Unit) -> list[Owner]:
+    owners = []
+    for ownership in unit.current_ownerships:
+        ownership.owner.primary_phone_masked = pii.mask_phone(ownership.primary_phone) if ownership.primary_phone else ""
+        owners.append(ownership.owner)
+    return owners
+
+
 def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
     """The desk's one search box: a room number, an owner's name, a full phone number,
     or the last four digits of a phone. Every branch is an index lookup."""
@@ -179,23 +200,23 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
     hits: dict[int, DeskHit] = {}
 
     def add(units: QuerySet[Unit], matched_by: str) -> None:
-        for unit in units.prefetch_related(current_owners_prefetch())[: limit - len(hits)]:
+        for unit in units.prefetch_related(_desk_owners_prefetch())[: limit - len(hits)]:
             if unit.pk not in hits and len(hits) < limit:
                 hits[unit.pk] = DeskHit(
                     unit=unit,
-                    owners=[o.owner for o in unit.current_ownerships],
+                    owners=_hit_owners(unit),
                     matched_by=matched_by,
                 )
 
     def add_residents(residents: QuerySet[Resident], matched_by: str) -> None:
         found = [r for r in residents[:limit] if r.unit_id not in hits]
-        by_id = units.prefetch_related(current_owners_prefetch()).in_bulk([r.unit_id for r in found])
+        by_id = units.prefetch_related(_desk_owners_prefetch()).in_bulk([r.unit_id for r in found])
         for resident in found:
             if resident.unit_id not in hits and len(hits) < limit:
                 unit = by_id[resident.unit_id]
                 hits[unit.pk] = DeskHit(
                     unit=unit,
-                    owners=[o.owner for o in unit.current_ownerships],
+                    owners=_hit_owners(unit),
                     matched_by=matched_by,
                     resident=resident,
                 )
