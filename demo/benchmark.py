@@ -686,7 +686,9 @@ def operations() -> list[Op]:
                              "JOIN owners_estate e ON e.id = u.estate_id LEFT JOIN owners_ownership os "
                              "ON os.unit_id = u.id AND os.end_date IS NULL LEFT JOIN owners_owner o "
                              "ON o.id = os.owner_id WHERE u.id = %s", [s.unit.pk]),
-                            *_bills_of_unit(s.unit.pk), *_payments_of_unit(s.unit.pk)]),
+                            # the payments with their receipts (not the bills they paid: not shown)
+                            *_bills_of_unit(s.unit.pk),
+                            *[part for i, part in enumerate(_payments_of_unit(s.unit.pk)) if i != 1]]),
         Op("bills of a month", "page", "finance", lambda s: f"/fees/bills/?period={month_q(s)}",
            floor=lambda s: [BUILDINGS_LISTED,
                             ("SELECT count(*), sum(amount), sum(paid) FROM fees_bill WHERE period = %s", [s.month]),

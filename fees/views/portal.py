@@ -18,7 +18,7 @@ def portal_home(request, owner):
     owed = selectors.owner_owed(owner=owner)
     return render(request, "fees/portal/home.html", {
         "owner": owner, "owed": owed, "bills": selectors.owner_bills(owner=owner),
-        "payments": selectors.payments_for_api(owner=owner)[:20],
+        "payments": selectors.owner_payments(owner=owner),
         "notices": selectors.owner_notices(owner=owner)[:20],
         # The units were read with their estates' fee policies.
         "fee_days": selectors.fee_policy_days(estates={unit.estate_id: unit.estate for unit, _o, _b in owed.units}
