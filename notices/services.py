@@ -42,30 +42,35 @@ def numbers_of(text: str | list | tuple | None) -> list[str]:
     return out
 
 
+def _named_in(estate: Estate, model, raw, *, none_named: str, unknown: str) -> tuple[list[str], list]:
+    """The buildings or units (``model``) named by number in ``raw``, found in ``estate``:
+    (errors, found); ``none_named`` when there are none, ``unknown`` (with %(estate)s and
+    %(numbers)s) for numbers the estate does not have."""
+    wanted = numbers_of(raw)
+    by_number = {row.number: row for row in model.objects.filter(estate=estate, number__in=wanted)}
+    missing = [n for n in wanted if n not in by_number]
+    if not wanted:
+        return [none_named], []
+    if missing:
+        return [unknown % {"estate": estate.name, "numbers": ", ".join(missing)}], list(by_number.values())
+    return [], list(by_number.values())
+
+
 def _places(estate: Estate, audience: str, buildings, units) -> tuple[dict, list, list]:
     """The buildings and units named, found in ``estate``: (errors, buildings, units)."""
     errors: dict[str, list[str]] = {}
     found_buildings, found_units = [], []
     if audience == Audience.BUILDINGS:
-        wanted = numbers_of(buildings)
-        by_number = {b.number: b for b in Building.objects.filter(estate=estate, number__in=wanted)}
-        missing = [n for n in wanted if n not in by_number]
-        if not wanted:
-            errors["buildings"] = [_("Name the buildings the notice is for.")]
-        elif missing:
-            errors["buildings"] = [_("%(estate)s has no building %(numbers)s.")
-                                   % {"estate": estate.name, "numbers": ", ".join(missing)}]
-        found_buildings = list(by_number.values())
+        problems, found_buildings = _named_in(estate, Building, buildings,
+                                              none_named=_("Name the buildings the notice is for."),
+                                              unknown=_("%(estate)s has no building %(numbers)s."))
+        if problems:
+            errors["buildings"] = problems
     elif audience == Audience.UNITS:
-        wanted = numbers_of(units)
-        by_number = {u.number: u for u in Unit.objects.filter(estate=estate, number__in=wanted)}
-        missing = [n for n in wanted if n not in by_number]
-        if not wanted:
-            errors["units"] = [_("Name the units the notice is for.")]
-        elif missing:
-            errors["units"] = [_("%(estate)s has no unit %(numbers)s.")
-                               % {"estate": estate.name, "numbers": ", ".join(missing)}]
-        found_units = list(by_number.values())
+        problems, found_units = _named_in(estate, Unit, units, none_named=_("Name the units the notice is for."),
+                                          unknown=_("%(estate)s has no unit %(numbers)s."))
+        if problems:
+            errors["units"] = problems
     elif audience != Audience.ESTATE:
         errors["audience"] = [_("Choose who the notice is for.")]
     return errors, found_buildings, found_units
