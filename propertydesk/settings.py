@@ -102,6 +102,10 @@ INSTALLED_APPS = [
     "fees",
     "renovation",
     "notices",
+    "activities",
+    "gate",
+    "incidents",
+    "desk",
     "pages",
     # Above every app: the demo estate loaded through their services (seed_demo).
     "demo",

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
+
+
+class GateConfig(AppConfig):
+    name = "gate"
+    verbose_name = pgettext_lazy("app", "Gate")

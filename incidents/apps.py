@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
+
+
+class IncidentsConfig(AppConfig):
+    name = "incidents"
+    verbose_name = pgettext_lazy("app", "Incidents")
