@@ -4,10 +4,14 @@ block's rows from its app's selectors and counts every block in one capped state
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.apps import apps
 from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.utils import timezone
 
 from callbacks import selectors as callbacks
@@ -143,3 +147,91 @@ def staff_month_counts(*, months: list, estate_id=None) -> tuple[dict, list]:
                     .order_by()):
             found[row.pop("month")][row.pop("person_id")] = row
     return found, [month for month in months if month not in found]
+
+
+# ---- a record by its number (the desk's search box) ---------------------------------
+
+# Every number the portal gives is the estate's code, two letters for the kind and the
+# year (the month for bills), and a sequence: CUIHU-TS2026-00039. The letters say which
+# table holds it, so a number is one lookup on that table's unique index.
+NUMBER_RE = re.compile(r"(?P<estate>[A-Z0-9]+)-(?P<code>[A-Z]{2})(?P<period>\d{4}|\d{6})-(?P<seq>\d{1,6})")
+
+
+@dataclass(frozen=True)
+class NumberKind:
+    model: str            # app_label.Model
+    field: str
+    digits: int           # the sequence's width: "39" is read as 00039
+    permission: str
+    label: str            # the kind, for "no complaint has the number …"
+
+
+NUMBER_KINDS = {
+    "TS": NumberKind("complaints.Complaint", "number", 5, "complaints.view_complaint", _("complaint")),
+    "JY": NumberKind("complaints.Suggestion", "number", 5, "complaints.view_suggestion", _("suggestion")),
+    "PG": NumberKind("repairs.WorkOrder", "number", 5, "repairs.view_workorder", _("work order")),
+    "SJ": NumberKind("fees.Receipt", "number", 6, "fees.view_receipt", _("receipt")),
+    "ZD": NumberKind("fees.Bill", "number", 6, "fees.view_bill", _("bill")),
+    "ZX": NumberKind("renovation.Renovation", "number", 5, "renovation.view_renovation", _("renovation")),
+    "XK": NumberKind("renovation.Renovation", "permit_number", 5, "renovation.view_renovation", _("renovation permit")),
+    "TK": NumberKind("renovation.DepositRefund", "voucher_number", 6, "renovation.view_renovation", _("refund voucher")),
+}
+
+
+@dataclass(frozen=True)
+class NumberHit:
+    number: str           # as the portal writes it
+    kind: NumberKind
+    url: str = ""         # where the record is shown; "" when there is none or the reader may not see it
+    found: bool = False
+
+
+def parse_number(query: str) -> tuple[str, NumberKind] | None:
+    """The number a search is, written as the portal writes it (upper case, the sequence
+    padded: ``cuihu-ts2026-39`` is CUIHU-TS2026-00039), and its kind; None if it is none."""
+    match = NUMBER_RE.fullmatch(re.sub(r"\s", "", query or "").upper())
+    if not match or match["code"] not in NUMBER_KINDS:
+        return None
+    kind = NUMBER_KINDS[match["code"]]
+    if len(match["period"]) != (6 if match["code"] == "ZD" else 4) or len(match["seq"]) > kind.digits:
+        return None
+    return f"{match['estate']}-{match['code']}{match['period']}-{match['seq'].zfill(kind.digits)}", kind
+
+
+def record_by_number(*, query: str, user) -> NumberHit | None:
+    """The record a number names and the page that shows it to ``user``, in one indexed
+    statement; None when the query is not a number."""
+    parsed = parse_number(query)
+    if parsed is None:
+        return None
+    number, kind = parsed
+    model = apps.get_model(kind.model)
+    row = model.objects.filter(**{kind.field: number}).values(*_NUMBER_COLUMNS.get(kind.model, ("pk",))).first()
+    if row is None:
+        return NumberHit(number=number, kind=kind)
+    url = _number_url(kind, row) if user.has_perm(kind.permission) else ""
+    return NumberHit(number=number, kind=kind, url=url, found=True)
+
+
+# What each kind needs to link to its page: a receipt is shown with what it was paid for.
+_NUMBER_COLUMNS = {
+    "fees.Receipt": ("pk", "payment__pk", "renovation_charge__renovation_id", "source"),
+    "renovation.DepositRefund": ("pk", "deposit__renovation_id"),
+}
+
+
+def _number_url(kind: NumberKind, row: dict) -> str:
+    if kind.model == "fees.Receipt":
+        if row["payment__pk"]:
+            return reverse("fees:payment", args=[row["payment__pk"]])
+        if row["renovation_charge__renovation_id"]:
+            return reverse("renovation:detail", args=[row["renovation_charge__renovation_id"]])
+        if row["source"].startswith("workorder:"):   # a paid service paid in cash
+            return reverse("repairs:detail", args=[int(row["source"].split(":")[1])])
+        return reverse("fees:receipt_print", args=[row["pk"]])
+    if kind.model == "renovation.DepositRefund":
+        return reverse("renovation:detail", args=[row["deposit__renovation_id"]])
+    name = {"complaints.Complaint": "complaints:detail", "complaints.Suggestion": "complaints:suggestion",
+            "repairs.WorkOrder": "repairs:detail", "fees.Bill": "fees:bill",
+            "renovation.Renovation": "renovation:detail"}[kind.model]
+    return reverse(name, args=[row["pk"]])

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,9 +42,14 @@ from repairs.selectors import owner_open_work_orders
 @permission_required("owners.view_owner", raise_exception=True)
 def desk(request):
     """The desk's start page: the registry's one search box (room, name, phone or its
-    last four digits), and below it, until something is searched, the desk's day: what
+    last four digits, or the number of a record, which opens that record), and below it, until something is searched, the desk's day: what
     is due, late or waiting, each block with its first rows and a link to its list."""
     query = request.GET.get("q", "").strip()
+    numbered = page_selectors.record_by_number(query=query, user=request.user) if query else None
+    if numbered and numbered.url:
+        return redirect(numbered.url)   # a number names one record: straight to it
+    if numbered:
+        return render(request, "desk.html", {"query": query, "numbered": numbered})
     hits = selectors.desk_search(query=query) if query else None
     day = None if query else page_selectors.desk_today(user=request.user, as_of=timezone.now())
     return render(request, "desk.html", {"query": query, "hits": hits, "day": day})
