@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Upper
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models.functions import Coalesce, JSONObject, Upper
 from django.shortcuts import get_object_or_404
 
 from owners import crypto
@@ -170,24 +171,26 @@ class DeskHit:
     resident: Resident | None = None  # the tenant or family member whose phone matched
 
 
-def _desk_owners_prefetch() -> Prefetch:
-    """For the desk search's units: ``unit.current_ownerships``, owner of record first, each
-    with its owner and the owner's primary phone (``primary_phone``, decrypted by the
-    field) read in the same statement: the hit shows it masked, nothing else of the phones."""
+def _with_hit_owners(units: QuerySet[Unit]) -> QuerySet[Unit]:
+    """The desk search's units, each with its current owners (owner of record first) read in
+    the same statement as ``hit_owners``: the owner's name, special needs and primary phone
+    (still encrypted), which is all a hit shows of them."""
     primary = OwnerPhone.objects.filter(owner=OuterRef("owner_id"), is_primary=True).order_by("pk").values("number")
-    return Prefetch(
-        "ownerships",
-        queryset=current_ownerships().select_related("owner").annotate(
-            primary_phone=Subquery(primary[:1], output_field=OwnerPhone._meta.get_field("number"))),
-        to_attr="current_ownerships",
-    )
+    owners = current_ownerships().filter(unit=OuterRef("pk")).values(json=JSONObject(
+        id="owner_id", name="owner__name", special_needs="owner__special_needs",
+        special_needs_note="owner__special_needs_note", phone=Subquery(primary[:1])))
+    return units.annotate(hit_owners=ArraySubquery(owners))
 
 
 def _hit_owners(unit: Unit) -> list[Owner]:
+    number = OwnerPhone._meta.get_field("number")
     owners = []
-    for ownership in unit.current_ownerships:
-        ownership.owner.primary_phone_masked = pii.mask_phone(ownership.primary_phone) if ownership.primary_phone else ""
-        owners.append(ownership.owner)
+    for row in unit.hit_owners:
+        owner = Owner(pk=row["id"], name=row["name"], special_needs=row["special_needs"] or [],
+                      special_needs_note=row["special_needs_note"] or "")
+        phone = number.from_db_value(row["phone"], None, None) if row["phone"] else ""
+        owner.primary_phone_masked = pii.mask_phone(phone) if phone else ""
+        owners.append(owner)
     return owners
 
 
@@ -200,7 +203,7 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
     hits: dict[int, DeskHit] = {}
 
     def add(units: QuerySet[Unit], matched_by: str) -> None:
-        for unit in units.prefetch_related(_desk_owners_prefetch())[: limit - len(hits)]:
+        for unit in _with_hit_owners(units)[: limit - len(hits)]:
             if unit.pk not in hits and len(hits) < limit:
                 hits[unit.pk] = DeskHit(
                     unit=unit,
@@ -210,7 +213,7 @@ def desk_search(*, query: str, limit: int = 20) -> list[DeskHit]:
 
     def add_residents(residents: QuerySet[Resident], matched_by: str) -> None:
         found = [r for r in residents[:limit] if r.unit_id not in hits]
-        by_id = units.prefetch_related(_desk_owners_prefetch()).in_bulk([r.unit_id for r in found])
+        by_id = _with_hit_owners(units).in_bulk([r.unit_id for r in found])
         for resident in found:
             if resident.unit_id not in hits and len(hits) < limit:
                 unit = by_id[resident.unit_id]
