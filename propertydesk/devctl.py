@@ -75,6 +75,13 @@ def manage(*args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=BASE_DIR, check=True)
 
 
+# What the console shows while ./dev run runs: each request as one line, warnings and
+# errors, the messages the logging SMS and e-mail backends "send"; not the servers'
+# banners, nor a line per task and per tick, nor django-axes' four lines per login, nor a second line for a 403 or 404 beside the
+# server's request line (LOG_QUIET, read by settings.LOGGING).
+QUIET_LOGGERS = "axes,celery.app.trace,celery.worker.strategy,django.utils.autoreload,django.request=ERROR"
+
+
 def run() -> int:
     compile_translations()
     host = os.environ.get("HOST", "127.0.0.1")
@@ -82,28 +89,53 @@ def run() -> int:
     with database():
         manage("migrate", "--noinput", "-v", "0")
         manage("seed_demo", "--if-empty")
-        celery = [PY, "-m", "celery", "-A", "propertydesk"]
+        celery = [PY, "-m", "celery", "-A", "propertydesk", "--quiet"]
         commands = {
             "web": [PY, "manage.py", "runserver", f"{host}:{port}"],
             "worker": [*celery, "worker", "-l", "INFO", "--concurrency", "2"],
-            "beat": [*celery, "beat", "-l", "INFO"],
+            "beat": [*celery, "beat", "-l", "WARNING"],
         }
-        procs = {name: subprocess.Popen(cmd, cwd=BASE_DIR) for name, cmd in commands.items()}
-        time.sleep(2)
+        env = {**os.environ, "LOG_QUIET": QUIET_LOGGERS,
+               # A developer's machine may run this as root (a container): Celery's warning
+               # about it is for production, where the Dockerfile runs as a user.
+               "PYTHONWARNINGS": "ignore:You're running the worker with superuser privileges"}
+        procs = {
+            # runserver's stdout is its banner ("Starting development server…", the
+            # production warning); its requests and errors are logged to stderr.
+            name: subprocess.Popen(cmd, cwd=BASE_DIR, env=env,
+                                   stdout=subprocess.DEVNULL if name == "web" else None)
+            for name, cmd in commands.items()
+        }
+        _wait_until_answering(f"http://{host}:{port}/healthz", procs["web"])
         print(
-            f"\n  PropertyDesk is running at http://{host}:{port}/\n"
-            f"  API docs: http://{host}:{port}/api/v1/docs/   admin: http://{host}:{port}/admin/\n"
-            "  Demo logins (password demo12345 for all):\n"
+            "\n  Demo logins (password demo12345 for all):\n"
             "    desk        front desk (客服员)\n"
             "    supervisor  supervisor (客服主管), also Django admin\n"
             "    engineer    engineering (工程部)\n"
             "    finance     finance (财务)\n"
             "    owner       an owner with two units (业主)\n"
             "    admin       superuser\n"
-            "  Ctrl-C stops the web server, the worker, beat and the database.\n",
+            f"  API docs: http://{host}:{port}/api/v1/docs/   admin: http://{host}:{port}/admin/\n"
+            "  Ctrl-C stops the web server, the worker, beat and the database.\n\n"
+            f"  PropertyDesk is running at http://{host}:{port}/\n",
             flush=True,
         )
         return _supervise(procs)
+
+
+def _wait_until_answering(url: str, web: subprocess.Popen, timeout: float = 60) -> None:
+    """Until the web server answers (so that the address is the last thing printed), or it
+    exits, or a minute passes."""
+    from urllib.error import URLError
+    from urllib.request import urlopen
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and web.poll() is None:
+        try:
+            with urlopen(url, timeout=2):
+                return
+        except (URLError, OSError):
+            time.sleep(0.3)
 
 
 def _supervise(procs: dict[str, subprocess.Popen]) -> int:

