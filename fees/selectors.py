@@ -641,11 +641,30 @@ def standards_by_state(*, estate, on: date) -> dict[str, list[FeeStandard]]:
     return grouped
 
 
+def latest_billed_month(*, now: datetime, estate=None) -> date:
+    """The month the fee pages open on: the latest up to this one that has bills (before
+    the bill day, last month's, not an empty page), this month if none has any."""
+    this_month = timezone.localdate(now).replace(day=1)
+    bills = Bill.objects.filter(period__lte=this_month)
+    if estate is not None:
+        bills = bills.filter(estate=estate)
+    return bills.order_by("-period").values_list("period", flat=True).first() or this_month
+
+
+def latest_dunned_month(*, today: date, estate=None) -> date:
+    """The month the reminders' page opens on: the latest up to this one with reminders
+    sent, this month if none has any."""
+    notices = DunningNotice.objects.filter(period__lte=today.replace(day=1))
+    if estate is not None:
+        notices = notices.filter(estate=estate)
+    return notices.order_by("-period").values_list("period", flat=True).first() or today.replace(day=1)
+
+
 def desk_figures(*, now: datetime, estate=None) -> dict:
-    """The fee desk's figures: this month's bills, what of them is collected, the
-    collection rate, and today's takings (reversals aside)."""
+    """The fee desk's figures: the latest billed month's bills (latest_billed_month), what
+    of them is collected, the collection rate, and today's takings (reversals aside)."""
     today = timezone.localdate(now)
-    period = today.replace(day=1)
+    period = latest_billed_month(now=now, estate=estate)
     bills = Bill.objects.filter(period=period)
     if estate is not None:
         bills = bills.filter(estate=estate)

@@ -88,8 +88,9 @@ def _back(request, default: str) -> str:
 @permission_required(VIEW_NOTICES, raise_exception=True)
 def dunning(request):
     today = timezone.localdate()
-    period = _month(request.GET.get("period")) or today.replace(day=1)
     estate = _estate(request)
+    # Before the first round of the month, the latest month that had reminders.
+    period = _month(request.GET.get("period")) or selectors.latest_dunned_month(today=today, estate=estate)
     month_notices = DunningNotice.objects.filter(period=period)
     if estate is not None:
         month_notices = month_notices.filter(estate=estate)

@@ -252,8 +252,24 @@ def test_the_bills_page_filters_by_month_building_status_and_room_with_totals(cl
     assert room.context["totals"]["count"] == 2 and "¥406.58" in room.content.decode()
     paid = client.get(url, {"period": "2026-10", "status": "paid"}).context["page"].object_list
     assert [b.unit.number for b in paid] == ["1-1-101"]
-    this_month = client.get(url)  # default: this month (November 2026)
-    assert this_month.context["period"] == timezone.localdate().replace(day=1)
+    with time_machine.travel(sh(2026, 12, 5, 10, 0), tick=False):
+        # Before December's bill day the page opens on November, the latest month billed,
+        # not on an empty December; so does the fee desk's figures card.
+        latest = client.get(url)
+        assert latest.context["period"] == NOV and latest.context["totals"]["count"] == 3
+        home = client.get(reverse("fees:home"), **EN)
+        assert home.context["figures"]["period"] == NOV and "Bills of 2026-11" in home.content.decode()
+    with time_machine.travel(sh(2026, 11, 12, 10, 0), tick=False):
+        assert client.get(url).context["period"] == NOV   # November's bills are out: this month
+
+
+def test_the_fee_desk_offers_reports_only_to_those_who_may_read_them(client, estate, finance_user):
+    client.force_login(estate["desk"])
+    reports = reverse("fees:reports")
+    assert f'href="{reports}"' not in client.get(reverse("fees:home")).content.decode()
+    assert client.get(reports).status_code == 403
+    client.force_login(finance_user)
+    assert f'href="{reports}"' in client.get(reverse("fees:home")).content.decode()
 
 
 def test_the_bill_page_shows_lines_and_payments(client, estate):
