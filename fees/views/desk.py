@@ -176,10 +176,12 @@ def bill_rows(params, *, now):
     """The bills' filter form on ``params`` (a query string), its filters, the month
     shown (the latest billed month unless one is chosen) and the bills they select, in the
     list's order: for the page and its .xlsx (fees/exports.py)."""
-    latest = selectors.latest_billed_month(now=now)
-    form = BillFilterForm(params or None, initial={"period": latest})
+    def latest():
+        return selectors.latest_billed_month(now=now)
+
+    form = BillFilterForm(params or None, initial={} if params else {"period": latest()})
     filters = form.cleaned_data if form.is_valid() else {}
-    period = filters.get("period") or latest
+    period = filters.get("period") or form.initial.get("period") or latest()
     rows = selectors.bill_list(period=period, estate_id=getattr(filters.get("estate"), "pk", None),
                                building_id=getattr(filters.get("building"), "pk", None),
                                status=filters.get("status") or "", query=filters.get("q") or "")
