@@ -97,9 +97,9 @@ def page_kind(url: str) -> str:
     return f"{path}?{query}"
 
 
-def crawl(page, start: str) -> list[tuple[str, str]]:
+def crawl(page, start: str, look=lambda page: page.evaluate(ENGLISH_TEXT)) -> list[tuple[str, object]]:
     """Visit the pages reachable from ``start`` by links, one of each kind, in breadth
-    order: [(url, visible text)]."""
+    order: [(url, what ``look`` saw there: by default the visible text)]."""
     origin = page.base_url
     queue, seen, visited = deque([start]), {page_kind(start)}, []
     while queue and len(visited) < PAGES_PER_LOGIN:
@@ -110,7 +110,7 @@ def crawl(page, start: str) -> list[tuple[str, str]]:
             continue
         if response is None or response.status >= 400 or "text/html" not in response.headers.get("content-type", ""):
             continue
-        visited.append((url, page.evaluate(ENGLISH_TEXT)))
+        visited.append((url, look(page)))
         hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
         for href in hrefs:
             href = href.split("#")[0]
