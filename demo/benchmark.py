@@ -385,8 +385,8 @@ def _payments_of_unit(unit_id) -> list[tuple[str, list]]:
 def _complaint_page(s, where: str, params: list, order: str) -> list[tuple[str, list]]:
     return [BUILDINGS_LISTED,
             (f"SELECT count(*) FROM (SELECT 1 FROM complaints_complaint c WHERE {where} LIMIT 1001) n", params),
-            ("SELECT c.id, c.number, c.status, c.urgency, c.category, c.promised_at, c.contact_name, u.number, "
-             f"e.name, a.username FROM (SELECT * FROM complaints_complaint c WHERE {where} ORDER BY {order} "
+            ("SELECT c.id, c.number, c.status, c.urgency, c.category, c.received_at, c.promised_at, c.contact_name, "
+             f"left(c.description, 60), u.number, e.name, a.username FROM (SELECT * FROM complaints_complaint c WHERE {where} ORDER BY {order} "
              "LIMIT 30) c JOIN owners_unit u ON u.id = c.unit_id JOIN owners_estate e ON e.id = c.estate_id "
              f"LEFT JOIN auth_user a ON a.id = c.assignee_id ORDER BY {order}", params),
             _statuses(Complaint, ComplaintStatus.values, COMPLAINT_OPEN),
@@ -636,7 +636,8 @@ def operations() -> list[Op]:
            floor=lambda s: [
                _capped([WorkOrder.objects.filter(status__in=OPEN_ORDER_STATUSES)]),
                ("SELECT w.id, w.number, w.status, w.kind, w.trade, w.registered_at, w.dispatch_due_at, "
-                "w.requester_name, u.number, e.name, wu.username FROM (SELECT * FROM repairs_workorder w "
+                "w.requester_name, left(w.description, 60), u.number, e.name, wu.username "
+                "FROM (SELECT * FROM repairs_workorder w "
                 "WHERE w.status = ANY(%s) ORDER BY w.registered_at DESC, w.id DESC LIMIT 30) w "
                 "JOIN owners_unit u ON u.id = w.unit_id JOIN owners_estate e ON e.id = w.estate_id "
                 "LEFT JOIN repairs_worker k ON k.id = w.worker_id LEFT JOIN auth_user wu ON wu.id = k.user_id "
