@@ -18,6 +18,8 @@ define(
     # to the owner
     Message("workorder.refused", _("We cannot take on work order %(number)s"), "%(explanation)s"),
     Message("workorder.assigned", _("Work order %(number)s: a worker is assigned"), _worker_coming),
+    Message("workorder.rescheduled", _("Work order %(number)s: the visit moves to %(time)s"),
+            _("%(worker)s cannot come at the time agreed: %(reason)s")),
     # to staff
     Message("workorder.dispatched", _("Work order %(number)s for %(unit)s"), "%(description)s"),
     Message("workorder.escalated", _("Work order %(number)s: customer still unsatisfied after rework"),

@@ -252,6 +252,40 @@ def work_order_arrive(*, order: WorkOrder, worker: Worker, now: datetime) -> Wor
 
 
 @transaction.atomic
+def work_order_reschedule(
+    *, order: WorkOrder, worker: Worker, appointment_at: datetime | None, reason: str, now: datetime
+) -> WorkOrder:
+    """The worker cannot keep the appointment (or it has passed): a new time and why,
+    before he is on site. The timeline keeps the old and the new time; the customer is
+    told in their language, with the reason, through the outbox."""
+    limits.check_fields(WorkOrderEvent, {"note": reason})
+    order = _locked(order)
+    _worker_step(order, worker)
+    if order.status not in (Status.DISPATCHED, Status.TAKEN):
+        raise ValidationError(_("Only a visit not made yet can be moved."), code="not_before_visit")
+    errors = limits.date_errors({"appointment_at": appointment_at})
+    if appointment_at is None:
+        errors.setdefault("appointment_at", [_("Choose the new time of the visit.")])
+    elif appointment_at <= now:
+        errors.setdefault("appointment_at", [_("The appointment cannot be in the past.")])
+    if not reason.strip():
+        errors["reason"] = [_("Say why the visit moves: the customer is told.")]
+    if errors:
+        raise ValidationError(errors)
+    old = order.appointment_at
+    order.appointment_at = appointment_at
+    order.save(update_fields=["appointment_at"])
+    WorkOrderEvent.objects.create(
+        work_order=order, at=now, actor=worker.user, note=reason.strip(),
+        data={"rescheduled_from": timezone.localtime(old).isoformat() if old else "",
+              "rescheduled_to": timezone.localtime(appointment_at).isoformat()})
+    _tell_owner(order, kind="workorder.rescheduled", dedupe="workorder.rescheduled", now=now,
+                params={"number": order.number, "worker": worker.display_name,
+                        "time": messages.at(appointment_at), "reason": reason.strip()})
+    return order
+
+
+@transaction.atomic
 def work_order_confirm_price(*, order: WorkOrder, worker: Worker, price: Decimal, now: datetime) -> WorkOrder:
     """For a paid service the worker agrees the price with the customer, from the price
     list, before starting (004 2.4.2)."""

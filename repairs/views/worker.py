@@ -25,6 +25,7 @@ from fees.models import Receipt
 from propertydesk.actions import run_action
 from propertydesk.limits import max_length
 from propertydesk.roles import worker_of
+from propertydesk.web import DATETIME_INPUT, BusinessDateTimeField
 from repairs import selectors, services
 from repairs.models import Acceptance, DamageIncident, DrawKind, PaymentMethod, Status, WorkOrder, WorkOrderEvent
 from repairs.signature import SIGNATURE_MAX_LENGTH, signature_from_data_url
@@ -85,6 +86,13 @@ class DamageForm(forms.Form):
 class CompleteForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note (optional)"), required=False, widget=forms.Textarea,
                            max_length=max_length(WorkOrderEvent, "note"))
+
+
+class RescheduleForm(forms.Form):
+    appointment_at = BusinessDateTimeField(label=gettext_lazy("New time of the visit"), widget=DATETIME_INPUT)
+    reason = forms.CharField(label=gettext_lazy("Why (the customer is told)"), widget=forms.Textarea,
+                             max_length=max_length(WorkOrderEvent, "note"),
+                             error_messages={"required": gettext_lazy("Say why the visit moves: the customer is told.")})
 
 
 class AcceptForm(forms.Form):
@@ -180,6 +188,7 @@ def _forms(order: WorkOrder, bound: dict | None):
         "complete": CompleteForm(),
         "accept": AcceptForm(initial={"signer_name": order.requester_name}),
         "pay": PayForm(),
+        "reschedule": RescheduleForm(),
     }
     forms_.update(bound or {})
     return forms_
@@ -205,6 +214,7 @@ def _order_page(request, worker, pk, *, bound=None, status=200):
         "draws": draws,
         "can_draw": working,
         "can_damage": mine and order.status not in (Status.DISPATCHED, Status.VOIDED),
+        "can_reschedule": mine and order.status in (Status.DISPATCHED, Status.TAKEN),
         "damages": list(order.damages.all()),
         "can_reprice": mine and order.is_paid and order.status == Status.ON_SITE and order.price_confirmed_at,
         "events": events[-TIMELINE_EVENTS:][::-1],
@@ -278,6 +288,13 @@ def _accept(order, worker, data, now):
     return _("The customer is still not satisfied: the order goes to the supervisor.")
 
 
+def _reschedule(order, worker, data, now):
+    order = services.work_order_reschedule(order=order, worker=worker, appointment_at=data["appointment_at"],
+                                           reason=data["reason"], now=now)
+    return _("The visit moves to %(time)s; the customer has been told.") % {
+        "time": timezone.localtime(order.appointment_at).strftime("%Y-%m-%d %H:%M")}
+
+
 def _pay(order, worker, data, now):
     result = services.work_order_collect_payment(order=order, method=data["method"], now=now, actor=worker.user)
     if isinstance(result, Receipt):
@@ -295,6 +312,7 @@ STEPS = {
     "complete": (CompleteForm, _complete),
     "accept": (AcceptForm, _accept),
     "pay": (PayForm, _pay),
+    "reschedule": (RescheduleForm, _reschedule),
 }
 
 

@@ -268,3 +268,51 @@ def test_a_step_on_another_workers_order_changes_nothing(client, shop):
     assert response.redirect_chain[-1][0] == reverse("repairs:my_orders")
     assert "This is not your work order." in response.content.decode()
     assert WorkOrder.objects.get(pk=order.pk).status == Status.ON_SITE
+
+
+def test_the_worker_moves_a_visit_he_cannot_make_and_the_customer_is_told(client, shop):
+    # given: a visit agreed for 10:00 that the plumber could not make
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    sh = ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(dt.datetime(2026, 11, 18, 8, 0, tzinfo=sh), tick=False):
+        order = dispatched_to(shop, shop["plumber"], appointment_at=dt.datetime(2026, 11, 18, 10, 0, tzinfo=sh))
+    log_in(client, shop["plumber"])
+    with time_machine.travel(dt.datetime(2026, 11, 18, 10, 30, tzinfo=sh), tick=False):
+        page = client.get(reverse("repairs:my_order", args=[order.pk])).content.decode()
+        assert '<details class="card pd-w-more mb-3" id="reschedule" open>' in page   # late: offered at once
+
+        # when: he says why and picks the next morning
+        missing = step(client, order, "reschedule", {"appointment_at": "2026-11-19T09:00", "reason": " "})
+        past = step(client, order, "reschedule", {"appointment_at": "2026-11-18T09:00", "reason": "堵车"})
+        done = step(client, order, "reschedule", {"appointment_at": "2026-11-19T09:00",
+                                                   "reason": "前一单超时，赶不过来"}, follow=True)
+
+    # then: a wrong form names its field, and the visit moves with the reason kept
+    assert missing.status_code == 400 and "reason" in missing.context["forms"]["reschedule"].errors
+    assert past.status_code == 400 and "appointment_at" in past.context["forms"]["reschedule"].errors
+    assert "The visit moves to 2026-11-19 09:00; the customer has been told." in done.content.decode()
+    order.refresh_from_db()
+    assert order.appointment_at == dt.datetime(2026, 11, 19, 9, 0, tzinfo=sh)
+    event = order.events.order_by("pk").last()
+    assert event.note == "前一单超时，赶不过来" and event.data["rescheduled_from"].startswith("2026-11-18T10:00")
+    told = Notification.objects.get(owner=shop["owner"], kind="workorder.rescheduled")
+    assert told.render("zh-hans") == (f"工单 {order.number}：上门时间改为 2026-11-19 09:00",
+                                      f"{shop['plumber'].display_name} 无法按约定时间上门：前一单超时，赶不过来")
+    assert told.deliveries.exists()   # through the outbox, by the owner's channel
+
+
+def test_a_visit_made_or_someone_elses_cannot_be_moved(client, shop):
+    order = on_site(shop, shop["plumber"])
+    with pytest.raises(Exception) as refused:
+        services.work_order_reschedule(order=order, worker=shop["plumber"], reason="改天",
+                                       appointment_at=timezone.now() + timezone.timedelta(days=1), now=timezone.now())
+    assert "Only a visit not made yet can be moved." in str(refused.value)
+    other = dispatched_to(shop, shop["plumber2"])
+    log_in(client, shop["plumber"])
+    response = step(client, other, "reschedule", {"appointment_at": "2030-01-01T09:00", "reason": "改天"}, follow=True)
+    assert "This is not your work order." in response.content.decode()
+    assert not other.events.filter(data__has_key="rescheduled_to").exists()
