@@ -515,7 +515,9 @@ def desk_report_counts(*, start: datetime, end: datetime, as_of: datetime | None
                                .annotate(n=Count("pk"), late=Count("pk", filter=Q(dispatch_late_by__isnull=False)))
                                .order_by()):
         out.setdefault(estate_id, {}).update({"dispatched": n, "dispatched_late": late})
-    for estate_id, n in (WorkOrder.objects.filter(completed_at__gte=start, completed_at__lt=end)
+    # A completed order has its worker (workorder_taken_has_worker): said, so that the
+    # index of completions with their worker and estate (workorder_completed_staff) serves.
+    for estate_id, n in (WorkOrder.objects.filter(completed_at__gte=start, completed_at__lt=end, worker__isnull=False)
                          .values_list("estate_id").annotate(n=Count("pk")).order_by()):
         out.setdefault(estate_id, {})["completed"] = n
     return out
