@@ -12,10 +12,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
+from django.utils.translation import gettext as _
 
 from owners.models import Estate
 from pages import desk_reports, reports
-from pages.models import DashboardReport, DeskReport
+from pages.models import DeskReport
 from propertydesk.web import query_day, staff_required
 
 MONTH = "month"
@@ -34,7 +35,7 @@ def report_list(request):
     periods = [(DeskReport.Period.DAY, DeskReport.Period.DAY.label), (DeskReport.Period.WEEK,
                                                                        DeskReport.Period.WEEK.label)]
     if may_months:
-        periods.append((MONTH, DashboardReport._meta.verbose_name_plural))
+        periods.append((MONTH, _("Month reports")))
     period = request.GET.get("period") or DeskReport.Period.DAY
     if period not in dict(periods):
         period = DeskReport.Period.DAY

@@ -184,10 +184,10 @@ SECTIONS: list[Section] = [
         *(Line(method, label, list_link("fees:takings", day=True), money=True) for method, label in
           PaymentMethod.choices),
         Line("total", pgettext_lazy("takings", "Total"), list_link("fees:takings", day=True), money=True),
-        Line("payments", gettext_lazy("Payments"), list_link("fees:takings", day=True)),
+        Line("payments", pgettext_lazy("desk report", "Payments"), list_link("fees:takings", day=True)),
     ), _takings),
-    Section("notices", gettext_lazy("Notices"), (
-        Line("published", gettext_lazy("Published"), list_link("notices:list")),
+    Section("notices", pgettext_lazy("announcements", "Notices"), (
+        Line("published", pgettext_lazy("desk report", "Published"), list_link("notices:list")),
         Line("emergencies", gettext_lazy("Of them emergencies"), list_link("notices:list")),
     ), notices.desk_report_counts),
     # After the desk's routine is merged (issue 17), three more, each a few lines, e.g.:
