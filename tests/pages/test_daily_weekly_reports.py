@@ -354,3 +354,35 @@ def test_a_report_not_made_or_a_date_that_is_no_date_is_not_found(world, client)
     assert client.get(reverse("desk_report", args=["day", "2026-12-04"])).status_code == 404
     assert client.get(reverse("desk_report", args=["day", "2026-13-04"])).status_code == 404
     assert client.get(reverse("desk_report", args=["year", "2026-12-04"])).status_code == 404
+
+
+def test_runjob_twice_for_the_same_slot_makes_the_report_once(world):
+    from propertydesk.jobs import run_job
+
+    first = run_job("pages.daily_report", as_of=AT_1630 + dt.timedelta(minutes=5), now=AT_1630)
+    second = run_job("pages.daily_report", as_of=AT_1630 + dt.timedelta(minutes=10), now=AT_1630)
+
+    assert first.ran and first.summary == "reports made: 2026-12-04"
+    assert not second.ran and "was done" in second.summary
+    assert DeskReport.objects.count() == 1
+
+
+def test_a_report_and_its_page_cost_the_same_statements_with_more_estates(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements() -> tuple[int, int]:
+        DeskReport.objects.all().delete()
+        jobs.daily_report(as_of=AT_1630)
+        client.force_login(world["desk"])
+        with CaptureQueriesContext(connection) as made:
+            jobs.daily_report(as_of=AT_1630 + dt.timedelta(days=1))
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("desk_report", args=["day", "2026-12-05"])).status_code == 200
+        return len(made), len(page)
+
+    before = statements()
+    for n in range(3):
+        EstateFactory(code=f"rep-more-{n}", name=f"丙花园{n}")
+
+    assert statements() == before
