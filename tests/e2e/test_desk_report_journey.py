@@ -74,6 +74,8 @@ def test_the_weekly_report_in_english(page_for, screenshot, world):
     log_in(page, "rep-desk", PASSWORD)
     page.goto(page.base_url + "/desk/reports/?period=week")
     expect(page.locator("h1")).to_contain_text("Desk reports")
+    expect(page.locator("#desk-report-periods")).not_to_contain_text("Month reports")  # the supervisors'
+    screenshot(page, "desk-reports-week-en")
     page.get_by_role("link", name="Weekly report 2026-11-28 – 2026-12-04").click()
     expect(page.locator("#desk-report-window")).to_contain_text("Counted from 2026-11-28 00:00 to 2026-12-04 16:30")
     expect(page.locator("#desk-report [data-line='takings.total'] td").first).to_have_text("190.50")
