@@ -229,6 +229,9 @@ class Complaint(models.Model):
             models.Index(*QUEUE_ORDER, name="complaint_queue_order"),
             models.Index("status", *QUEUE_ORDER, name="complaint_queue_status"),
             models.Index(fields=["estate", "category", "received_at"], name="complaint_category_recent"),
+            # The desk's daily and weekly reports: a day's complaints received, per estate, from
+            # the index alone.
+            models.Index(fields=["received_at"], include=["estate"], name="complaint_received"),
             # The queue's search box (complaints.selectors.complaint_queue, propertydesk.search):
             # a number by its start or its end, either case; the contact's name by its start.
             models.Index(OpClass(Upper("number"), name="text_pattern_ops"), name="complaint_number_prefix"),
@@ -467,7 +470,9 @@ class Suggestion(models.Model):
         ordering = ["-received_at"]
         permissions = [("decide_suggestion", _("Can adopt or decline suggestions"))]
         # The dashboard's adoption rate: suggestions decided in a month, from the index alone.
-        indexes = [models.Index(fields=["decided_at"], include=["estate", "status"], name="suggestion_decided_figures")]
+        indexes = [models.Index(fields=["decided_at"], include=["estate", "status"], name="suggestion_decided_figures"),
+                   # The desk's daily and weekly reports: a day's suggestions received, per estate.
+                   models.Index(fields=["received_at"], include=["estate"], name="suggestion_received")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status__in=["adopted", "declined"]) | (Q(decided_at__isnull=False) & ~Q(reply="")),

@@ -456,3 +456,31 @@ def owner_open_complaints(*, owner, now: datetime, limit: int = 5) -> list[Compl
     for row in rows:
         row.missed = row.is_overdue(now)
     return rows
+
+
+# ---- the desk's daily and weekly reports (pages.desk_reports) ---------------------------------
+
+
+def desk_report_counts(*, start: datetime, end: datetime, as_of: datetime | None) -> dict[int, dict[str, int]]:
+    """Per estate, the complaints and suggestions of the moments [start, end): received,
+    resolved, suggestions received; with ``as_of`` (the report is made on its own day),
+    what stands open at that moment and how much of it is past its promise (the clock
+    running). Four grouped statements, whatever the estates and the rows."""
+    out: dict[int, dict[str, int]] = {}
+    for estate_id, n in (Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
+                         .values_list("estate_id").annotate(n=Count("pk")).order_by()):
+        out.setdefault(estate_id, {})["received"] = n
+    for estate_id, n in (Complaint.objects.filter(resolved_at__gte=start, resolved_at__lt=end)
+                         .values_list("estate_id").annotate(n=Count("pk")).order_by()):
+        out.setdefault(estate_id, {})["resolved"] = n
+    for estate_id, n in (Suggestion.objects.filter(received_at__gte=start, received_at__lt=end)
+                         .values_list("estate_id").annotate(n=Count("pk")).order_by()):
+        out.setdefault(estate_id, {})["suggestions"] = n
+    if as_of is not None:
+        # The open-only index (complaint_open_promise): what stands open, not history.
+        for estate_id, n, overdue in (
+                Complaint.objects.filter(status__in=OPEN_STATUSES, received_at__lte=as_of).values_list("estate_id")
+                .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(paused_since__isnull=True,
+                                                                        promised_at__lt=as_of))).order_by()):
+            out.setdefault(estate_id, {}).update({"open": n, "overdue": overdue})
+    return out

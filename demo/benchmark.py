@@ -790,6 +790,17 @@ def operations() -> list[Op]:
         Op("month report: the latest as .xlsx", "api", "supervisor",
            lambda s: f"/dashboard/reports/{_report_month():%Y-%m}.xlsx", floor=lambda s: _month_report_floor()[:1],
            skip=_no_month_report),
+        # -- the desk's daily and weekly reports (pages/desk_report_views.py): one stored row a
+        # report, the .xlsx made from it on request
+        Op("desk reports: the days", "page", "desk", "/desk/reports/",
+           floor=lambda s: [("SELECT id, period, last_day, data FROM pages_deskreport WHERE period = 'day' "
+                             "ORDER BY last_day DESC LIMIT 31", [])], skip=_no_desk_report),
+        Op("desk report: the latest day, every estate", "page", "desk",
+           lambda s: f"/desk/reports/day/{_desk_report_day():%Y-%m-%d}/", floor=lambda s: _desk_report_floor(),
+           skip=_no_desk_report),
+        Op("desk report: the latest day as .xlsx", "api", "desk",
+           lambda s: f"/desk/reports/day/{_desk_report_day():%Y-%m-%d}.xlsx",
+           floor=lambda s: _desk_report_floor()[:1], skip=_no_desk_report),
         # -- the owner's portal
         Op("portal home", "page", "owner", "/portal/",
            floor=lambda s: [*_portal_home_under_way(s), ("SELECT u.id, u.number, e.name, e.service_phone, "
@@ -1256,6 +1267,13 @@ def job_operations() -> list[Op]:
                             *_dashboard_floor(s, months=[])[-4:],
                             ("INSERT INTO pages_dashboardreport (month, as_of, generated_at, data, missed) "
                              "VALUES (%s, now(), now(), '{}', 0) ON CONFLICT DO NOTHING", [date(1900, 1, 1)])]),
+        # At their busiest: after downtime, every day (week) within the catch-up limit made
+        # at one run, each a dozen grouped statements over its window.
+        Op("job pages.daily_report (catching up DESK_REPORT_CATCH_UP_DAYS days)", "job", job="pages.daily_report",
+           at=lambda s: _local(s.today, 16, 30), setup=_no_desk_reports("day")),
+        Op("job pages.weekly_report (catching up DESK_REPORT_CATCH_UP_WEEKS weeks)", "job", job="pages.weekly_report",
+           at=lambda s: _local(s.today - timedelta(days=(s.today.isoweekday() - 5) % 7), 16, 30),
+           setup=_no_desk_reports("week")),
         Op("job renovation.daily", "job", job="renovation.daily", at=lambda s: _local(s.today, 8),
            floor=lambda s: _renovation_daily_floor(s.today)),
         Op("job propertydesk.outbox_sweep", "job", job="propertydesk.outbox_sweep",
@@ -1502,6 +1520,39 @@ def _month_report_floor() -> list[tuple[str, list]]:
     return [("SELECT id, month, as_of, generated_at, data FROM pages_dashboardreport WHERE month = %s", [month]),
             ("SELECT month FROM pages_dashboardreport WHERE month < %s ORDER BY month DESC LIMIT 1", [month]),
             ("SELECT month FROM pages_dashboardreport WHERE month > %s ORDER BY month LIMIT 1", [month])]
+
+
+def _desk_report_day() -> date | None:
+    from pages.models import DeskReport
+
+    return DeskReport.objects.filter(period="day").order_by("-last_day").values_list("last_day", flat=True).first()
+
+
+def _no_desk_report(s: Samples) -> str:
+    return "" if _desk_report_day() else "no daily report stored: run manage.py runjob pages.daily_report"
+
+
+def _desk_report_floor() -> list[tuple[str, list]]:
+    """The stored report, and the days before and after it for the page's arrows."""
+    day = _desk_report_day()
+    return [("SELECT id, period, last_day, data FROM pages_deskreport WHERE period = 'day' AND last_day = %s", [day]),
+            ("SELECT last_day FROM pages_deskreport WHERE period = 'day' AND last_day < %s "
+             "ORDER BY last_day DESC LIMIT 1", [day]),
+            ("SELECT last_day FROM pages_deskreport WHERE period = 'day' AND last_day > %s "
+             "ORDER BY last_day LIMIT 1", [day])]
+
+
+def _no_desk_reports(period: str):
+    """The jobs down for longer than the catch-up limit: the latest report stored is two
+    months old (a stand-in row), so the run makes every day (week) within the limit."""
+    def setup(s: Samples, at: datetime):
+        from pages.models import DeskReport
+
+        DeskReport.objects.filter(period=period).delete()
+        old = at - timedelta(days=7 * 9)
+        DeskReport.objects.create(period=period, first_day=old.date(), last_day=old.date(), starts_at=old, ends_at=old,
+                                  as_of=old, generated_at=old, data={})
+    return setup
 
 
 def _last_2nd(s: Samples) -> datetime:

@@ -13,7 +13,7 @@ from datetime import date
 from demo.callbacks import seed_callbacks
 from demo.complaints import seed_complaints
 from demo.context import DemoContext
-from demo.dashboard import seed_month_reports
+from demo.dashboard import seed_desk_reports, seed_month_reports
 from demo.fees import finish_fees, schedule_fees
 from demo.notices import seed_notices
 from demo.people import People
@@ -34,10 +34,12 @@ Step = Callable[[DemoContext], None]
 # Each sees what the earlier ones created: work orders come from open complaints, bills
 # carry the work orders' bank collection charges (on the timeline, in time), callbacks
 # follow resolved complaints and completed jobs, arrears cases what is owed at the end; the
-# supervisors' month reports freeze what all of them had done by each report's 2nd.
+# supervisors' month reports freeze what all of them had done by each report's 2nd; the desk's
+# daily and weekly reports, last, count the demo's last days, notices included.
 STEPS: list[Step] = [
     seed_registry, seed_users, seed_complaints, schedule_fees, schedule_work_orders, schedule_renovations, play,
     count_work_orders, count_renovations, seed_callbacks, finish_fees, seed_month_reports, seed_notices,
+    seed_desk_reports,
 ]
 
 

@@ -107,3 +107,15 @@ def notices_for(user) -> QuerySet[Notice]:
         return Notice.objects.none()
     return (Notice.objects.filter(Exists(_mine(owner)), status__in=SENT_STATUSES)
             .select_related("estate").prefetch_related("buildings", "units"))
+
+
+def desk_report_counts(*, start: datetime, end: datetime, as_of: datetime | None = None) -> dict[int, dict[str, int]]:
+    """Per estate, the notices published in the moments [start, end) (the desk's daily
+    and weekly reports), and of them the emergencies. One grouped statement."""
+    out: dict[int, dict[str, int]] = {}
+    for estate_id, n, emergencies in (Notice.objects.filter(published_at__gte=start, published_at__lt=end)
+                                      .values_list("estate_id")
+                                      .annotate(n=Count("pk"), emergencies=Count("pk", filter=Q(emergency=True)))
+                                      .order_by()):
+        out.setdefault(estate_id, {}).update({"published": n, "emergencies": emergencies})
+    return out

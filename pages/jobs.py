@@ -50,3 +50,36 @@ def month_report(*, as_of: datetime) -> str:
         return f"the report of {last:%Y-%m} was made already"
     caught_up = " (caught up)" if len(made) > 1 else ""
     return "reports made: " + ", ".join(f"{month:%Y-%m}" for month in made) + caught_up
+
+
+def _desk_reports(period: str, *, as_of: datetime) -> str:
+    from django.db.models import Max
+
+    from pages import desk_reports
+    from pages.models import DeskReport
+
+    last = desk_reports.last_due(period, as_of=as_of)
+    latest = DeskReport.objects.filter(period=period).aggregate(latest=Max("last_day"))["latest"]
+    days = desk_reports.due_between(period, after=latest, last=last)
+    now = timezone.now()
+    made = [day for day in days
+            if services.desk_report_store(period=period, last_day=day, as_of=as_of, now=now) is not None]
+    if not made:
+        return f"the report of {last:%Y-%m-%d} was made already"
+    caught_up = " (caught up)" if len(made) > 1 else ""
+    return "reports made: " + ", ".join(f"{day:%Y-%m-%d}" for day in made) + caught_up
+
+
+def daily_report(*, as_of: datetime) -> str:
+    """At 16:30: the desk's daily report (002 6.16) of the day from midnight to 16:30, for
+    every estate and all of them, once. Days missed since the latest one made are made too,
+    oldest first, at most DESK_REPORT_CATCH_UP_DAYS back; before 16:30, yesterday's is the
+    one due. A day reported is left as it was made."""
+    return _desk_reports("day", as_of=as_of)
+
+
+def weekly_report(*, as_of: datetime) -> str:
+    """On Friday at 16:30: the desk's weekly report (002 四.3) of the week from the midnight
+    of its first day (DESK_REPORT_WEEK_STARTS) to Friday 16:30, once; weeks missed are made
+    too, at most DESK_REPORT_CATCH_UP_WEEKS back."""
+    return _desk_reports("week", as_of=as_of)

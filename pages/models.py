@@ -124,3 +124,44 @@ class DashboardReport(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m}"
+
+
+class DeskReport(models.Model):
+    """The desk's daily report (日报, made at 16:30 by the ``pages.daily_report`` job) and
+    weekly report (周报, Friday, ``pages.weekly_report``) of seed 002: what came in and what
+    was done between ``starts_at`` and ``ends_at`` (the day from midnight to 16:30; the
+    week from its first day's midnight to Friday 16:30), for every estate and all of them
+    (pages.desk_reports.report_data). One per period and last day, kept as it was made.
+
+    A sibling of DashboardReport rather than a kind of it: that one is the supervisors'
+    month of dashboard figures against their targets, unique by month; this one is the
+    desk's counts of a window of hours, sections of lines, no targets.
+
+    ``data``: {"all": {section: {line: value}}, "estates": [{"estate": id, "name": ...,
+    "sections": {...}}]}: numbers as numbers, money as strings (it keeps its cents). What
+    stands open (complaints open and overdue, callbacks due) is of the moment the report
+    was made, kept only when it was made on its own day (``standing``)."""
+
+    class Period(models.TextChoices):
+        DAY = "day", _("Daily report")
+        WEEK = "week", _("Weekly report")
+
+    period = models.CharField(_("period"), max_length=4, choices=Period.choices)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    starts_at = models.DateTimeField(_("counted from"))
+    ends_at = models.DateTimeField(_("counted until"))
+    as_of = models.DateTimeField(_("figures as of"))
+    generated_at = models.DateTimeField(_("generated at"))
+    standing = models.BooleanField(_("with what stood open"), default=False,
+                                   help_text=_("Made on its own day: what stood open then is kept with it."))
+    data = models.JSONField(_("figures"), default=dict)
+
+    class Meta:
+        verbose_name = _("desk report")
+        verbose_name_plural = _("desk reports")
+        ordering = ["period", "-last_day"]
+        constraints = [models.UniqueConstraint(fields=["period", "last_day"], name="desk_report_one_per_period_day")]
+
+    def __str__(self):
+        return f"{self.period} {self.last_day:%Y-%m-%d}"

@@ -1,5 +1,6 @@
 """Writes of the pages layer: the dashboard's month facts (pages.models.MonthFacts), the
-staff view's (StaffMonthFacts) and the supervisors' month reports (DashboardReport)."""
+staff view's (StaffMonthFacts), the supervisors' month reports (DashboardReport) and the
+desk's daily and weekly reports (DeskReport)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from owners.models import Estate
 from pages import figures, selectors
-from pages.models import DashboardReport, MonthFacts, StaffMonthFacts
+from pages.models import DashboardReport, DeskReport, MonthFacts, StaffMonthFacts
 from propertydesk import periods
 
 
@@ -174,3 +175,33 @@ def month_report_store(*, month: date, as_of: datetime, now: datetime) -> Dashbo
             ignore_conflicts=True, unique_fields=["month"])
         # ON CONFLICT DO NOTHING gives no id back; under the lock the row is this run's.
         return DashboardReport.objects.get(month=month)
+
+
+def desk_report_store(*, period: str, last_day: date, as_of: datetime, now: datetime) -> DeskReport | None:
+    """Store the desk's report of ``period`` (day or week) ending on ``last_day`` once
+    (pages.desk_reports.report_data over its window, with what stands open at ``as_of``
+    when made on its own day). A report already made is left as it was made: returns None.
+    Refused (ValueError) before its window is over. Under an advisory lock, and the
+    period's last day is unique (INSERT ... ON CONFLICT DO NOTHING): two runs at once
+    store one report, neither overwrites it. ``now`` is the real moment it was made."""
+    from pages import desk_reports
+
+    if period not in DeskReport.Period.values:
+        raise ValueError(f"period: {period!r} is not day or week")
+    if period == DeskReport.Period.WEEK and last_day.isoweekday() != desk_reports.FRIDAY:
+        raise ValueError(f"last_day: a weekly report ends on a Friday, not on {last_day:%A}")
+    win = desk_reports.window(period, last_day, as_of=as_of)
+    if as_of < win.end:
+        raise ValueError(f"as_of: the report of {last_day} counts until {win.end:%H:%M}, not yet reached")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('pages.desk_report'))")
+        if DeskReport.objects.filter(period=period, last_day=last_day).exists():
+            return None
+        data = desk_reports.report_data(win)
+        DeskReport.objects.bulk_create(
+            [DeskReport(period=period, first_day=win.first, last_day=last_day, starts_at=win.start, ends_at=win.end,
+                        as_of=as_of, generated_at=now, standing=win.as_of is not None, data=data)],
+            ignore_conflicts=True, unique_fields=["period", "last_day"])
+        # ON CONFLICT DO NOTHING gives no id back; under the lock the row is this run's.
+        return DeskReport.objects.get(period=period, last_day=last_day)

@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from owners import portal_urls as owner_portal_urls
 from owners import urls as owner_urls
-from pages import dashboard, report_views, staff, views
+from pages import dashboard, desk_report_views, report_views, staff, views
 from propertydesk import download_views
 from propertydesk import views as core_views
 
@@ -42,6 +42,7 @@ urlpatterns = [
     path("desk/", views.desk, name="desk"),
     *dashboard.urlpatterns,
     *report_views.urlpatterns,
+    *desk_report_views.urlpatterns,
     path("healthz", core_views.healthz, name="healthz"),
     path("inbox/", core_views.inbox, name="inbox"),
     path("deliveries/", views.deliveries, name="deliveries"),

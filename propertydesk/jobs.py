@@ -189,6 +189,25 @@ JOBS: tuple[Job, ...] = (
         catch_up=UNTIL_DONE,
     ),
     Job(
+        name="pages.daily_report",
+        schedule=crontab(hour=16, minute=30),
+        func="pages.jobs.daily_report",
+        description="At 16:30: the desk's daily report (002 6.16) of the day from midnight to 16:30, every estate "
+        "and all of them (complaints, suggestions, work orders, callbacks, takings by method, notices), stored "
+        "once and kept; a later run makes each day missed once (DESK_REPORT_CATCH_UP_DAYS at most). The 16:30 "
+        "here is the report's cut-off too (pages.desk_reports.cut_off).",
+        catch_up=UNTIL_DONE,
+    ),
+    Job(
+        name="pages.weekly_report",
+        schedule=crontab(day_of_week=5, hour=16, minute=30),
+        func="pages.jobs.weekly_report",
+        description="On Friday at 16:30: the desk's weekly report (002 四.3) of the week from its first day "
+        "(DESK_REPORT_WEEK_STARTS) to Friday 16:30, stored once and kept; a later run makes each week missed "
+        "once (DESK_REPORT_CATCH_UP_WEEKS at most).",
+        catch_up=UNTIL_DONE,
+    ),
+    Job(
         name="propertydesk.files_sweep",
         schedule=crontab(hour=4, minute=20),
         func="propertydesk.files.sweep_orphans",

@@ -86,6 +86,8 @@ _DESK = _VIEW_REGISTRY + [
     "notices.add_notice",
     "notices.change_notice",
     "notices.publish_notice",
+    # the desk's daily (16:30) and weekly (Friday) reports (002 6.16, 四.3): its own
+    "pages.view_deskreport",
 ]
 # Renovation inspections and patrols (engineering), deposit refunds (finance).
 _RENOVATION_WORKS = ["renovation.view_renovation", "renovation.inspect_renovation", "renovation.patrol_renovation"]

@@ -463,6 +463,18 @@ DASHBOARD_MONTHS = int(os.environ.get("DASHBOARD_MONTHS", "24"))
 # months are read from the stored facts, which reach back DASHBOARD_MONTHS (older months
 # are shown as not computed).
 DASHBOARD_CUSTOM_MAX_DAYS = int(os.environ.get("DASHBOARD_CUSTOM_MAX_DAYS", "1096"))
+# The desk's daily (16:30) and weekly (Friday) reports (002 6.16, 四.3; pages.desk_reports).
+# The weekly report counts from the midnight of the week's first day to Friday's 16:30:
+# "saturday" (the whole week, weekends included: the desk works every day) or "monday"
+# (the working week). After downtime the jobs make each missed day (week) once, at most
+# this many back; older ones are left unmade.
+DESK_REPORT_WEEK_STARTS = os.environ.get("DESK_REPORT_WEEK_STARTS", "saturday")
+if DESK_REPORT_WEEK_STARTS not in ("saturday", "monday"):
+    raise ImproperlyConfigured("DESK_REPORT_WEEK_STARTS must be saturday or monday")
+DESK_REPORT_CATCH_UP_DAYS = int(os.environ.get("DESK_REPORT_CATCH_UP_DAYS", "7"))
+DESK_REPORT_CATCH_UP_WEEKS = int(os.environ.get("DESK_REPORT_CATCH_UP_WEEKS", "4"))
+if DESK_REPORT_CATCH_UP_DAYS < 1 or DESK_REPORT_CATCH_UP_WEEKS < 1:
+    raise ImproperlyConfigured("DESK_REPORT_CATCH_UP_DAYS and DESK_REPORT_CATCH_UP_WEEKS must be 1 or more")
 # Renovation (domain §7, 002 装修流程): fees, refund periods and the working hours a guard
 # checks at the gate. An estate can override each in its RenovationPolicy (admin). Money
 # in yuan. Noisy work is allowed in the daily windows (not 12:00–14:00, not after 18:00),

@@ -497,3 +497,27 @@ def owner_open_work_orders(*, owner, now: datetime, limit: int = 5) -> list[Work
         row.missed = (row.appointment_at is not None and row.appointment_at < now and row.arrived_at is None
                       and row.status in _NOT_ARRIVED)
     return rows
+
+
+# ---- the desk's daily and weekly reports (pages.desk_reports) ---------------------------------
+
+
+def desk_report_counts(*, start: datetime, end: datetime, as_of: datetime | None = None) -> dict[int, dict[str, int]]:
+    """Per estate, the work orders of the moments [start, end): registered, dispatched
+    (and of those, dispatched after the deadline: 15 minutes, 004 2.4.1), completed. Three
+    grouped statements, each a range of its moment's index."""
+    out: dict[int, dict[str, int]] = {}
+    for estate_id, n in (WorkOrder.objects.filter(registered_at__gte=start, registered_at__lt=end)
+                         .values_list("estate_id").annotate(n=Count("pk")).order_by()):
+        out.setdefault(estate_id, {})["registered"] = n
+    for estate_id, n, late in (WorkOrder.objects.filter(dispatched_at__gte=start, dispatched_at__lt=end)
+                               .values_list("estate_id")
+                               .annotate(n=Count("pk"), late=Count("pk", filter=Q(dispatch_late_by__isnull=False)))
+                               .order_by()):
+        out.setdefault(estate_id, {}).update({"dispatched": n, "dispatched_late": late})
+    # A completed order has its worker (workorder_taken_has_worker): said, so that the
+    # index of completions with their worker and estate (workorder_completed_staff) serves.
+    for estate_id, n in (WorkOrder.objects.filter(completed_at__gte=start, completed_at__lt=end, worker__isnull=False)
+                         .values_list("estate_id").annotate(n=Count("pk")).order_by()):
+        out.setdefault(estate_id, {})["completed"] = n
+    return out

@@ -174,6 +174,11 @@ def build_world() -> World:
         estate=estate, kind="outage", emergency=True, audience="units", units=[unit_a.number], title="甲户停电通知",
         body="{place}电路抢修。", place="3号楼", starts_at=at(19, 9), ends_at=at(21, 18), now=at(19, 8), actor=desk),
         now=at(19, 8, 5), actor=desk)
+    # The desk's daily report of the 19th and weekly report of Friday the 13th, as the jobs make them.
+    page_services.desk_report_store(period="day", last_day=dt.date(2026, 11, 19), as_of=at(19, 16, 30),
+                                    now=at(19, 16, 30))
+    page_services.desk_report_store(period="week", last_day=dt.date(2026, 11, 13), as_of=at(13, 16, 30),
+                                    now=at(13, 16, 30))
     return World(
         users=users, estate=estate, unit_a=unit_a, unit_b=unit_b, owner_a=owner_a, owner_b=owner_b,
         ownership_a=ownership_a, resident_a=resident_a, complaint_a=complaint_a,
