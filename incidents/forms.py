@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from incidents.models import Incident, IncidentKind
 from owners.models import Estate
@@ -22,7 +23,7 @@ class IncidentOpenForm(forms.Form):
                             help_text=_("As precisely as you know it: the building, the lift, the pump room."))
     started_at = BusinessDateTimeField(label=_("Started at"), widget=DATETIME_INPUT)
     expected_end = BusinessDateTimeField(label=_("Expected end"), required=False, widget=DATETIME_INPUT)
-    description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}),
+    description = forms.CharField(label=pgettext_lazy("incident", "What happened"), widget=forms.Textarea(attrs={"rows": 3}),
                                   max_length=limits.ACCOUNT_LENGTH)
     script = forms.CharField(label=_("Callers' script"), required=False, max_length=limits.NOTE_LENGTH,
                              widget=forms.Textarea(attrs={"rows": 4}),
@@ -37,10 +38,10 @@ class IncidentUpdateForm(forms.Form):
 
 
 class UntickForm(forms.Form):
-    note = forms.CharField(label=_("Why the tick is taken back"), max_length=300)
+    note = forms.CharField(label=_("Why the tick is taken back"), max_length=300, required=False)
 
 
 class CloseForm(forms.Form):
-    summary = forms.CharField(label=_("Summary"), max_length=limits.ACCOUNT_LENGTH,
+    summary = forms.CharField(label=_("Summary"), max_length=limits.ACCOUNT_LENGTH, required=False,
                               widget=forms.Textarea(attrs={"rows": 4}),
                               help_text=_("What happened, what was done, when it was over."))

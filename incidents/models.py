@@ -84,17 +84,17 @@ class Incident(models.Model):
     buildings = models.ManyToManyField("owners.Building", blank=True, related_name="+",
                                        verbose_name=_("buildings affected"))
     place = models.CharField(_("where"), max_length=200)
-    description = models.TextField(_("what happened"), max_length=limits.ACCOUNT_LENGTH)
-    started_at = models.DateTimeField(_("started at"))
+    description = models.TextField(pgettext_lazy("incident", "what happened"), max_length=limits.ACCOUNT_LENGTH)
+    started_at = models.DateTimeField(pgettext_lazy("incident", "started at"))
     expected_end = models.DateTimeField(_("expected end"), null=True, blank=True)
     script = models.TextField(_("callers' script"), max_length=limits.NOTE_LENGTH)
     status = models.CharField(_("status"), max_length=10, choices=IncidentStatus.choices,
                               default=IncidentStatus.OPEN)
-    opened_at = models.DateTimeField(_("opened at"))
+    opened_at = models.DateTimeField(pgettext_lazy("incident", "opened at"))
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+", verbose_name=_("opened by"))
+                                  related_name="+", verbose_name=pgettext_lazy("incident", "opened by"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    summary = models.TextField(_("summary"), max_length=limits.ACCOUNT_LENGTH, blank=True)
+    summary = models.TextField(pgettext_lazy("incident", "summary"), max_length=limits.ACCOUNT_LENGTH, blank=True)
     notice = models.ForeignKey("notices.Notice", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="+", verbose_name=_("notice"))
 
@@ -140,7 +140,7 @@ class IncidentStep(models.Model):
                                  verbose_name=_("incident"))
     position = models.PositiveSmallIntegerField(_("order"))
     text = models.CharField(_("step"), max_length=300)
-    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_at = models.DateTimeField(pgettext_lazy("incident", "done at"), null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+", verbose_name=_("done by"))
     # Why a tick was taken back (it was ticked by mistake): kept, the step shows it.

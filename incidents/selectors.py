@@ -63,3 +63,11 @@ def plan_scripts(*, estates) -> dict[str, dict[str, str]]:
             out[str(estate.pk)] = {kind: stored.get((estate.pk, kind), str(DEFAULTS[kind].script))
                                    for kind in IncidentKind.values}
     return out
+
+
+def desk_banner(*, limit: int = 5) -> list[Incident]:
+    """The open incidents the desk's day names at its top (the latest started first), in
+    one statement."""
+    return list(Incident.objects.filter(status=IncidentStatus.OPEN).select_related("estate")
+                .only("kind", "place", "started_at", "expected_end", "estate__name")
+                .order_by("-started_at", "-id")[:limit])

@@ -41,9 +41,10 @@ def place(db):
             "eng": UserFactory(username="i_eng", role="engineering")}
 
 
-def opened(place, *, kind="water_outage", buildings="1", whole_estate=False, now=T0, expected_end=None, **kw):
+def opened(place, *, kind="water_outage", buildings="1", whole_estate=False, now=T0, expected_end=None,
+           where="1号楼地下泵房", **kw):
     return services.incident_open(
         estate=kw.pop("estate", place["estate"]), kind=kind, buildings=buildings, whole_estate=whole_estate,
-        place="1号楼地下泵房", description="水泵故障，1号楼停水。", started_at=now - dt.timedelta(minutes=20),
+        place=where, description="水泵故障，1号楼停水。", started_at=now - dt.timedelta(minutes=20),
         expected_end=expected_end if expected_end is not None else now + dt.timedelta(hours=4),
         now=now, actor=place["desk"], **kw)

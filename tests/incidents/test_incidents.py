@@ -298,3 +298,14 @@ def test_the_api_opens_and_ticks_through_the_services_and_owners_get_nothing(pla
     refused = desk.post(f"/api/v1/incidents/{pk}/close/", {"summary": ""}, content_type="application/json")
     assert refused.status_code == 400 and "summary" in refused.json()
     assert login(place["eng"]).get("/api/v1/incidents/").status_code == 403
+
+
+def test_the_desks_day_names_the_open_incidents_and_only_while_they_are_open(place):
+    incident = opened(place, kind="lift_entrapment", where="2号楼2单元电梯")
+    desk = login(place["desk"])
+
+    page = desk.get(reverse("desk")).content.decode()
+    assert 'id="open-incidents"' in page and "2号楼2单元电梯" in page
+
+    services.incident_close(incident=incident, summary="已解困", now=LATER, actor=place["desk"])
+    assert 'id="open-incidents"' not in desk.get(reverse("desk")).content.decode()
