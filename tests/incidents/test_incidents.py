@@ -309,3 +309,31 @@ def test_the_desks_day_names_the_open_incidents_and_only_while_they_are_open(pla
 
     services.incident_close(incident=incident, summary="已解困", now=LATER, actor=place["desk"])
     assert 'id="open-incidents"' not in desk.get(reverse("desk")).content.decode()
+
+
+def test_taking_a_tick_back_on_the_page_needs_a_reason(place):
+    incident = opened(place)
+    step = services.incident_step_tick(step=incident.steps.get(position=1), now=LATER, actor=place["desk"])
+    desk = login(place["desk"])
+    url = reverse("incidents:untick", args=[incident.pk, step.pk])
+
+    refused = desk.post(url, {"note": ""})
+    assert refused.status_code == 400 and "请说明撤销勾选的原因" in refused.content.decode()
+    step.refresh_from_db()
+    assert step.done_at is not None
+
+    assert desk.post(url, {"note": "误点"}).status_code == 302
+    step.refresh_from_db()
+    assert step.done_at is None and step.note == "误点"
+
+
+def test_the_script_changed_on_the_page_is_what_the_intake_shows_next(place):
+    incident = opened(place, script="旧口径")
+    desk = login(place["desk"])
+
+    response = desk.post(reverse("incidents:update", args=[incident.pk]),
+                         {"script": "新口径：预计08:00恢复", "expected_end": "2026-11-20T08:00"})
+
+    assert response.status_code == 302
+    notes = intake_notes(desk, place["u101"])
+    assert "新口径：预计08:00恢复" in notes and "旧口径" not in notes and "2026-11-20 08:00" in notes
