@@ -21,7 +21,8 @@ intake_notes = Signal()  # kwargs: estate, building, unit, now; receivers return
 @dataclass(frozen=True)
 class IntakeNote:
     """What to tell a caller, shown beside the intake: a title, the text to say, since
-    when and until when it holds, and a link to the record it comes from."""
+    when and until when it holds, a link to the record it comes from, and the language
+    the text is written in."""
 
     title: str
     text: str
@@ -29,6 +30,7 @@ class IntakeNote:
     until: datetime | None = None
     url: str = ""
     kind: str = ""
+    language: str = ""   # the language ``text`` is written in (an estate's), when it is not the reader's
 
 
 def notes_for(*, estate, building, unit, now) -> list[IntakeNote]:

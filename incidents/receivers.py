@@ -22,7 +22,8 @@ def incident_scripts(sender, *, estate, building, unit, now, **kwargs) -> list[I
         IntakeNote(
             title=_("%(kind)s: %(place)s") % {"kind": incident.get_kind_display(), "place": incident.place},
             text=incident.script, since=incident.started_at, until=incident.expected_end,
-            url=reverse("incidents:detail", args=[incident.pk]), kind="incident")
+            url=reverse("incidents:detail", args=[incident.pk]), kind="incident",
+            language=estate.language)
         for incident in selectors.open_incidents_for_building(estate_id=estate.pk, building_id=building.pk)
     ]
 

@@ -52,16 +52,17 @@ def incidents_for(user) -> QuerySet[Incident]:
             .prefetch_related("buildings", "steps__done_by").order_by("-id"))
 
 
-def plan_scripts(*, estates) -> dict[str, dict[str, str]]:
+def plan_scripts(*, estates) -> dict[str, dict]:
     """Each estate's callers' script by kind, from its plans (the default wording in the
-    estate's language for a plan not made yet): the open form fills the script with it."""
-    out: dict[str, dict[str, str]] = {}
+    estate's language for a plan not made yet), and that language: the open form fills
+    the script with it."""
+    out: dict[str, dict] = {}
     stored = {(p.estate_id, p.kind): p.script
               for p in EmergencyPlan.objects.filter(estate__in=estates).only("estate_id", "kind", "script")}
     for estate in estates:
         with translation.override(estate.language):
-            out[str(estate.pk)] = {kind: stored.get((estate.pk, kind), str(DEFAULTS[kind].script))
-                                   for kind in IncidentKind.values}
+            out[str(estate.pk)] = {"language": estate.language, "scripts": {
+                kind: stored.get((estate.pk, kind), str(DEFAULTS[kind].script)) for kind in IncidentKind.values}}
     return out
 
 

@@ -74,13 +74,16 @@ def _get(pk) -> Incident:
 
 def _detail(request, incident, *, update_form=None, close_form=None, untick_form=None, untick_step=None):
     status = 400 if any(f is not None and f.errors for f in (update_form, close_form, untick_form)) else 200
+    update_form = update_form or IncidentUpdateForm(initial={"script": incident.script,
+                                                             "expected_end": incident.expected_end})
+    # the script is written in the estate's language, whatever the reader's
+    update_form.fields["script"].widget.attrs["lang"] = incident.estate.language
     return render(request, "incidents/detail.html", {
         "incident": incident, "steps": list(incident.steps.all()),
         "buildings": [b.number for b in incident.buildings.all()],
         "can_handle": request.user.has_perm(_HANDLE) and incident.is_open,
         "can_notice": request.user.has_perm("notices.add_notice"),
-        "update_form": update_form or IncidentUpdateForm(initial={"script": incident.script,
-                                                                  "expected_end": incident.expected_end}),
+        "update_form": update_form,
         "close_form": close_form or CloseForm(), "untick_form": untick_form or UntickForm(),
         "untick_step": untick_step,
     }, status=status)

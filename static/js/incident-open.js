@@ -16,10 +16,11 @@
   var filled = "";   // what this script put there: replaced, unlike the desk's own words
 
   function fill() {
-    var plans = scripts[estate.value] || scripts[Object.keys(scripts)[0]] || {};
-    var text = plans[kind.value] || "";
+    var plans = scripts[estate.value] || scripts[Object.keys(scripts)[0]] || { scripts: {} };
+    var text = plans.scripts[kind.value] || "";
     if (script.value === "" || script.value === filled) {
       script.value = text;
+      script.lang = plans.language || "";   // the estate's language, whatever the reader's
       filled = text;
     }
   }
