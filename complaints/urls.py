@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.intake, name="intake"),
     path("units/lookup/", views.unit_lookup, name="unit_lookup"),
+    path("units/notes/", views.intake_notes, name="intake_notes"),
     path("clusters/", views.clusters, name="clusters"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<slug:name>/", views.action, name="action"),

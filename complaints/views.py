@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from complaints import selectors, services
+from complaints import selectors, services, signals
 from complaints.forms import (
     AssignForm,
     DecideForm,
@@ -128,6 +128,20 @@ def intake(request):
             "number": complaint.number, "time": timezone.localtime(complaint.promised_at).strftime("%Y-%m-%d %H:%M")},
         done_url=lambda complaint: reverse("complaints:detail", args=[complaint.pk]),
     )
+
+
+@staff_required
+@permission_required("complaints.add_complaint", raise_exception=True)
+def intake_notes(request):
+    """What the desk should tell a caller about the unit being taken in (an HTML part the
+    intake's script puts beside the form): whatever the apps above answer to
+    ``complaints.signals.intake_notes`` for the unit's building, e.g. an open incident's
+    callers' script."""
+    unit = Unit.objects.select_related("estate", "building").filter(
+        pk=request.GET.get("unit", "") if request.GET.get("unit", "").isdigit() else 0).first()
+    notes = [] if unit is None else signals.notes_for(
+        estate=unit.estate, building=unit.building, unit=unit, now=timezone.now())
+    return render(request, "complaints/_intake_notes.html", {"notes": notes, "unit": unit})
 
 
 @staff_required

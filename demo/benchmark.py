@@ -43,6 +43,7 @@ from complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
 from complaints.models import Complaint, ComplaintAttachment, ComplaintEvent, Suggestion
 from complaints.models import Status as ComplaintStatus
 from fees.models import Bill, MonthReport, Payment
+from incidents.models import Incident
 from notices.models import Notice
 from owners.models import Owner, OwnerPhone, Ownership, Unit
 from pages.models import StaffMonthFacts
@@ -835,6 +836,30 @@ def operations() -> list[Op]:
         Op("notices: an emergency's unread households", "page", "desk", lambda s: f"/notices/{s.notice.pk}/",
            floor=_notice_unread_floor, skip=_no_notice),
         Op("portal: notices", "page", "owner", "/notices/portal/", floor=lambda s: _portal_notices(s)),
+        # -- incidents (突发事件): the desk's list (open first), an incident, the form, the intake's notes
+        Op("incidents: the desk's list", "page", "desk", "/incidents/",
+           floor=lambda s: [("SELECT i.*, e.name, a.username FROM (SELECT * FROM incidents_incident "
+                             "ORDER BY status <> 'open', started_at DESC, id DESC LIMIT 100) i "
+                             "JOIN owners_estate e ON e.id = i.estate_id LEFT JOIN auth_user a ON a.id = i.opened_by_id",
+                             []),
+                            ("SELECT ib.incident_id, b.number FROM incidents_incident_buildings ib "
+                             "JOIN owners_building b ON b.id = ib.building_id", []),
+                            ("SELECT id, name FROM owners_estate ORDER BY name", [])]),
+        Op("incidents: an incident", "page", "desk", lambda s: f"/incidents/{_an_incident()}/",
+           floor=lambda s: _incident_floor(_an_incident()), skip=_no_incident),
+        Op("incidents: open one", "page", "desk", "/incidents/new/",
+           floor=lambda s: [("SELECT id, name, language FROM owners_estate ORDER BY name", []),
+                            ("SELECT estate_id, kind, script FROM incidents_emergencyplan", [])]),
+        Op("complaints: the intake's notes (an open incident)", "page", "desk",
+           lambda s: f"/complaints/units/notes/?unit={_unit_in_incident()}",
+           floor=lambda s: [("SELECT u.*, e.*, b.* FROM owners_unit u JOIN owners_estate e ON e.id = u.estate_id "
+                             "JOIN owners_building b ON b.id = u.building_id WHERE u.id = %s", [_unit_in_incident()]),
+                            ("SELECT DISTINCT i.* FROM incidents_incident i LEFT JOIN incidents_incident_buildings ib "
+                             "ON ib.incident_id = i.id WHERE i.status = 'open' AND i.estate_id = "
+                             "(SELECT estate_id FROM owners_unit WHERE id = %s) AND (i.whole_estate OR ib.building_id = "
+                             "(SELECT building_id FROM owners_unit WHERE id = %s))",
+                             [_unit_in_incident(), _unit_in_incident()])],
+           skip=_no_incident),
         # The gate's page before a check (the check is a POST, logged): the guard's latest checks.
         Op("gate check page", "page", "desk", "/renovation/gate/",
            floor=lambda s: [(f"SELECT c.checked_at, c.code, c.result, p.holder_name, u.number FROM "
@@ -879,6 +904,11 @@ def operations() -> list[Op]:
                                "LEFT JOIN auth_user ru ON ru.id = t.received_by_id"), [
             "SELECT a.payment_id, a.amount, b.number, b.period FROM fees_allocation a JOIN fees_bill b "
             "ON b.id = a.bill_id WHERE a.payment_id IN (SELECT id FROM page)"]),
+        ("incidents", Incident, ("e.name", "JOIN owners_estate e ON e.id = t.estate_id"), [
+            "SELECT ib.incident_id, b.number FROM incidents_incident_buildings ib JOIN owners_building b "
+            "ON b.id = ib.building_id WHERE ib.incident_id IN (SELECT id FROM page)",
+            "SELECT st.*, a.username FROM incidents_incidentstep st LEFT JOIN auth_user a ON a.id = st.done_by_id "
+            "WHERE st.incident_id IN (SELECT id FROM page)"]),
         ("renovations", Renovation, ("e.name, u.number, o.name", "JOIN owners_estate e ON e.id = t.estate_id "
                                      "JOIN owners_unit u ON u.id = t.unit_id JOIN owners_owner o ON o.id = t.owner_id"), [
             "SELECT renovation_id, id, name, id_number, phone, added_at, pass_fee_paid_at, removed_at, remove_reason "
@@ -1324,6 +1354,46 @@ def _notice_unread_floor(s: Samples) -> list[tuple[str, list]]:
              "AND own.end_date IS NULL ORDER BY own.start_date, own.id LIMIT 1) own ON true "
              "LEFT JOIN owners_owner o ON o.id = own.owner_id "
              "LEFT JOIN owners_ownerphone ph ON ph.owner_id = o.id AND ph.is_primary", [pk])]
+
+
+def _an_incident() -> int | None:
+    """The latest open incident, else the latest one: the desk's page of it."""
+    from incidents.models import Incident
+
+    return (Incident.objects.filter(status="open").order_by("-id").values_list("pk", flat=True).first()
+            or Incident.objects.order_by("-id").values_list("pk", flat=True).first())
+
+
+def _unit_in_incident() -> int | None:
+    """A unit of the building of an open incident (or of its estate, for a whole-estate one)."""
+    from incidents.models import Incident
+    from owners.models import Unit
+
+    incident = Incident.objects.filter(status="open").order_by("-id").first()
+    if incident is None:
+        return None
+    units = Unit.objects.filter(estate_id=incident.estate_id)
+    if not incident.whole_estate:
+        units = units.filter(building__in=incident.buildings.all())
+    return units.order_by("id").values_list("pk", flat=True).first()
+
+
+def _no_incident(s: Samples) -> str:
+    return "" if _unit_in_incident() else "no open incident in the data set"
+
+
+def _incident_floor(pk) -> list[tuple[str, list]]:
+    """The incident with its estate, opener and notice; its buildings, steps with who ticked
+    them, events with who moved it."""
+    return [("SELECT i.*, e.*, a.*, n.* FROM incidents_incident i JOIN owners_estate e ON e.id = i.estate_id "
+             "LEFT JOIN auth_user a ON a.id = i.opened_by_id LEFT JOIN notices_notice n ON n.id = i.notice_id "
+             "WHERE i.id = %s", [pk]),
+            ("SELECT b.number FROM incidents_incident_buildings ib JOIN owners_building b ON b.id = ib.building_id "
+             "WHERE ib.incident_id = %s", [pk]),
+            ("SELECT st.*, a.username FROM incidents_incidentstep st LEFT JOIN auth_user a ON a.id = st.done_by_id "
+             "WHERE st.incident_id = %s ORDER BY st.position, st.id", [pk]),
+            ("SELECT ev.*, a.username FROM incidents_incidentevent ev LEFT JOIN auth_user a ON a.id = ev.actor_id "
+             "WHERE ev.incident_id = %s ORDER BY ev.at, ev.id", [pk])]
 
 
 def _publish_to_estate(s: Samples, at: datetime):

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from callbacks.selectors import owner_offered_callbacks
 from complaints.selectors import owner_complaints, owner_open_complaints
+from incidents import selectors as incident_selectors
 from notices.selectors import owner_notice_summary
 from owners import selectors, services
 from owners.forms import OwnershipForm, PortalLoginForm
@@ -52,7 +53,9 @@ def desk(request):
         return render(request, "desk.html", {"query": query, "numbered": numbered})
     hits = selectors.desk_search(query=query) if query else None
     day = None if query else page_selectors.desk_today(user=request.user, as_of=timezone.now())
-    return render(request, "desk.html", {"query": query, "hits": hits, "day": day})
+    # the incidents being handled now, above the day's blocks, while any is open
+    incidents = incident_selectors.desk_banner() if day and request.user.has_perm("incidents.view_incident") else []
+    return render(request, "desk.html", {"query": query, "hits": hits, "day": day, "incidents": incidents})
 
 
 # ---- the owner's page at the desk ------------------------------------------

@@ -88,6 +88,11 @@ _DESK = _VIEW_REGISTRY + [
     "notices.publish_notice",
     # the desk's daily (16:30) and weekly (Friday) reports (002 6.16, 四.3): its own
     "pages.view_deskreport",
+    # incidents (突发事件): opened, handled step by step and closed by the desk; the plans read
+    "incidents.view_incident",
+    "incidents.add_incident",
+    "incidents.handle_incident",
+    "incidents.view_emergencyplan",
 ]
 # Renovation inspections and patrols (engineering), deposit refunds (finance).
 _RENOVATION_WORKS = ["renovation.view_renovation", "renovation.inspect_renovation", "renovation.patrol_renovation"]
@@ -149,6 +154,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "renovation.change_renovationpolicy",
         *_RENOVATION_WORKS,
         *_RENOVATION_MONEY,
+        # an estate's emergency plans, edited in the admin
+        "incidents.change_emergencyplan",
+        "incidents.add_planstep",
+        "incidents.change_planstep",
+        "incidents.delete_planstep",
     ],
     # Engineering: no registry. Its work orders name the customer; the rest is none of its
     # business (domain §1: nobody reaches owner data about a unit they have no business with).

@@ -181,6 +181,31 @@
     return box;
   }
 
+  // What to tell the caller about the unit (an open incident's script for its building):
+  // an HTML part from the server, shown above the owner.
+  var notes = document.getElementById("intake-notes");
+  var notesFor = null;
+
+  function showNotes(unit) {
+    if (!notes) return;
+    var id = unit ? String(unit.id) : null;
+    if (id === notesFor) return;
+    notesFor = id;
+    notes.replaceChildren();
+    if (!id) return;
+    fetch(notes.dataset.url + "?unit=" + encodeURIComponent(id), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        if (notesFor !== id) return;
+        var part = new DOMParser().parseFromString(html, "text/html");
+        notes.replaceChildren.apply(notes, Array.prototype.slice.call(part.body.childNodes));
+      })
+      .catch(function () { /* the intake works without its notes */ });
+  }
+
   function showPanel(unit) {
     panel.replaceChildren();
     var card = el("div", "card pd-owner-panel");
@@ -205,12 +230,14 @@
     card.appendChild(body);
     panel.appendChild(card);
     panel.hidden = false;
+    showNotes(unit);
   }
 
   function clearPanel() {
     chosen = null;
     panel.replaceChildren();
     panel.hidden = true;
+    showNotes(null);
     updatePromise();
   }
 
