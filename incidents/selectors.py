@@ -72,3 +72,18 @@ def desk_banner(*, limit: int = 5) -> list[Incident]:
     return list(Incident.objects.filter(status=IncidentStatus.OPEN).select_related("estate")
                 .only("kind", "place", "started_at", "expected_end", "estate__name")
                 .order_by("-started_at", "-id")[:limit])
+
+
+def desk_report_counts(*, start, end, as_of=None) -> dict[int, dict[str, int]]:
+    """Per estate, the incidents that began in the moments [start, end) (the desk's daily
+    and weekly reports), those closed in them, and, made on its own day (``as_of``), those
+    still open. One grouped statement (incidents are few)."""
+    from django.db.models import Count
+
+    counts = {"started": Count("pk", filter=Q(started_at__gte=start, started_at__lt=end)),
+              "closed": Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end))}
+    if as_of is not None:
+        counts["open"] = Count("pk", filter=Q(status=IncidentStatus.OPEN))
+    rows = (Incident.objects.filter(Q(started_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=start)))
+            .values("estate_id").annotate(**counts).order_by())
+    return {row.pop("estate_id"): row for row in rows}

@@ -31,6 +31,7 @@ from callbacks import selectors as callbacks
 from complaints import selectors as complaints
 from fees import selectors as fees
 from fees.models import PaymentMethod
+from incidents import selectors as incidents
 from notices import selectors as notices
 from owners.models import Estate
 from pages.models import DeskReport
@@ -190,6 +191,11 @@ SECTIONS: list[Section] = [
         Line("published", pgettext_lazy("desk report", "Published"), list_link("notices:list")),
         Line("emergencies", gettext_lazy("Of them emergencies"), list_link("notices:list")),
     ), notices.desk_report_counts),
+    Section("incidents", gettext_lazy("Incidents"), (
+        Line("started", pgettext_lazy("desk report", "Began"), list_link("incidents:list")),
+        Line("closed", pgettext_lazy("desk report", "Closed"), list_link("incidents:list")),
+        Line("open", gettext_lazy("Still open"), list_link("incidents:list"), standing=True),
+    ), incidents.desk_report_counts),
     # After the desk's routine is merged (issue 17), three more, each a few lines, e.g.:
     #   Section("visitors", gettext_lazy("Visitors"), (Line("registered", gettext_lazy("Registered")),),
     #           gate.selectors.desk_report_counts),

@@ -386,3 +386,30 @@ def test_a_report_and_its_page_cost_the_same_statements_with_more_estates(world,
         EstateFactory(code=f"rep-more-{n}", name=f"丙花园{n}")
 
     assert statements() == before
+
+
+def test_the_daily_report_counts_the_incidents_of_the_day_and_those_still_open(world):
+    # given: a power cut of the morning, closed at noon; a water cut of the afternoon, still
+    # open at 16:30; one of the day before, closed the day before (not counted)
+    from incidents import services as incidents
+
+    desk, a = world["desk"], world["a"]
+
+    def incident(kind, start, closed=None):
+        made = incidents.incident_open(estate=a, kind=kind, place="3栋", description="停电", whole_estate=True,
+                                       started_at=start, now=start, actor=desk)
+        if closed:
+            incidents.incident_close(incident=made, summary="已恢复供电", now=closed, actor=desk)
+        return made
+
+    incident("power_outage", sh(2026, 12, 4, 8, 0), closed=sh(2026, 12, 4, 12, 0))
+    incident("water_outage", sh(2026, 12, 4, 14, 0))
+    incident("power_outage", sh(2026, 12, 3, 8, 0), closed=sh(2026, 12, 3, 9, 0))
+
+    # when
+    jobs.daily_report(as_of=AT_1630)
+
+    # then
+    report = DeskReport.objects.get(period="day")
+    assert part(report, a)["incidents"] == {"started": 2, "closed": 1, "open": 1}
+    assert report.data["all"]["incidents"]["started"] == 2
