@@ -283,7 +283,7 @@ class CardReadySerializer(serializers.Serializer):
 
 
 class CardDeactivateSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=DeactivationReason.choices)
+    reason = named_choice_field("CardDeactivationReasonEnum", DeactivationReason)()
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
