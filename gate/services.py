@@ -71,8 +71,9 @@ def preregistration_create(*, owner: Owner, unit: Unit, visitor_name: str, day: 
         errors.setdefault("unit", []).append(_("You can announce visitors to your own units only."))
     if day is None or day < local_day(now):
         errors.setdefault("day", []).append(_("Choose today or a later day."))
-    elif day > local_day(now) + timedelta(days=30):
-        errors.setdefault("day", []).append(_("Announce a visit at most 30 days ahead."))
+    elif day > local_day(now) + timedelta(days=settings.GATE_DAYS_AHEAD):
+        errors.setdefault("day", []).append(_("Announce a visit at most %(days)s days ahead.")
+                                            % {"days": settings.GATE_DAYS_AHEAD})
     if errors:
         raise ValidationError(errors)
     for _attempt in range(5):
@@ -206,8 +207,8 @@ def item_pass_apply(*, unit: Unit, day: datetime.date, lines: list[PassLine], vi
     today = local_day(now)
     if day is None or day < today:
         errors["day"] = [_("Choose today or a later day.")]
-    elif day > today + timedelta(days=30):
-        errors["day"] = [_("Apply at most 30 days ahead.")]
+    elif day > today + timedelta(days=settings.GATE_DAYS_AHEAD):
+        errors["day"] = [_("Apply at most %(days)s days ahead.") % {"days": settings.GATE_DAYS_AHEAD}]
     lines = [line for line in lines or [] if (line.description or "").strip()]
     if not lines:
         errors["lines"] = [_("List the goods to take out, at least one line.")]
