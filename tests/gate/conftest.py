@@ -52,3 +52,14 @@ def place(db):
             "desk": UserFactory(username="g_desk", role="front_desk"),
             "boss": UserFactory(username="g_boss", role="supervisor"),
             "eng": UserFactory(username="g_eng", role="engineering")}
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """The tests read the refusals in English: the services' in the active language, the
+    pages' in the browser's."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
