@@ -860,6 +860,22 @@ def operations() -> list[Op]:
                              "(SELECT building_id FROM owners_unit WHERE id = %s))",
                              [_unit_in_incident(), _unit_in_incident()])],
            skip=_no_incident),
+        # -- the gate (门岗): the desk's visitors of the day, item passes, cards; the owner's passes
+        Op("gate: the day's visitors", "page", "desk", "/gate/visitors/", floor=lambda s: [
+            ("SELECT v.*, u.number, a.username FROM gate_visit v JOIN owners_unit u ON u.id = v.unit_id "
+             "LEFT JOIN auth_user a ON a.id = v.registered_by_id WHERE v.time_in >= %s AND v.time_in < %s "
+             "ORDER BY v.time_in DESC, v.id DESC LIMIT 200", list(_day_bounds(s.today))), ESTATES]),
+        Op("gate: item passes", "page", "desk", "/gate/passes/", floor=lambda s: [
+            *_gate_passes_floor("TRUE", []), ESTATES]),
+        Op("gate: cards", "page", "desk", "/gate/cards/", floor=lambda s: [
+            ("SELECT c.*, u.number, o.name, r.number FROM gate_cardapplication c JOIN owners_unit u ON u.id = c.unit_id "
+             "JOIN owners_owner o ON o.id = c.applicant_id LEFT JOIN fees_receipt r ON r.id = c.receipt_id "
+             "ORDER BY c.applied_at DESC, c.id DESC LIMIT 100", []), ESTATES]),
+        Op("portal: item passes", "page", "owner", "/gate/portal/passes/", floor=lambda s: [
+            ("SELECT u.id, u.number FROM owners_ownership os JOIN owners_unit u ON u.id = os.unit_id "
+             "WHERE os.owner_id = %s AND os.end_date IS NULL", [s.owner.pk]),
+            *_gate_passes_floor("p.unit_id IN (SELECT unit_id FROM owners_ownership WHERE owner_id = %s "
+                                "AND end_date IS NULL)", [s.owner.pk], limit=50)]),
         # The gate's page before a check (the check is a POST, logged): the guard's latest checks.
         Op("gate check page", "page", "desk", "/renovation/gate/",
            floor=lambda s: [(f"SELECT c.checked_at, c.code, c.result, p.holder_name, u.number FROM "
@@ -1313,6 +1329,20 @@ def job_operations() -> list[Op]:
            floor=lambda s: [(PUBLISH_FLOOR, {"estate": s.estate_id, "at": _local(s.today, 22),
                                              "day": s.today})]),
     ]
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = _local(day, 0)
+    return start, start + timedelta(days=1)
+
+
+def _gate_passes_floor(where: str, params: list, *, limit: int = 100) -> list[tuple[str, list]]:
+    """Item passes with their unit, estate and confirming owner, then their lines."""
+    return [(f"SELECT p.*, u.number, e.name, o.name FROM gate_itempass p JOIN owners_unit u ON u.id = p.unit_id "
+             f"JOIN owners_estate e ON e.id = p.estate_id LEFT JOIN owners_owner o ON o.id = p.confirmed_by_id "
+             f"WHERE {where} ORDER BY p.day DESC, p.id DESC LIMIT {limit}", params),
+            (f"SELECT l.* FROM gate_itempassline l WHERE l.item_pass_id IN (SELECT p.id FROM gate_itempass p "
+             f"WHERE {where} ORDER BY p.day DESC, p.id DESC LIMIT {limit}) ORDER BY l.id", params)]
 
 
 def _no_notice(s: Samples) -> str:

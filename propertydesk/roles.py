@@ -93,6 +93,19 @@ _DESK = _VIEW_REGISTRY + [
     "incidents.add_incident",
     "incidents.handle_incident",
     "incidents.view_emergencyplan",
+    # the gate (门岗): visitors, item passes (the guard is a desk account for now), cards
+    "gate.view_visit",
+    "gate.add_visit",
+    "gate.change_visit",
+    "gate.reveal_gate_pii",
+    "gate.view_itempass",
+    "gate.add_itempass",
+    "gate.change_itempass",
+    "gate.check_item_pass",
+    "gate.view_cardapplication",
+    "gate.add_cardapplication",
+    "gate.change_cardapplication",
+    "gate.take_card_fee",
 ]
 # Renovation inspections and patrols (engineering), deposit refunds (finance).
 _RENOVATION_WORKS = ["renovation.view_renovation", "renovation.inspect_renovation", "renovation.patrol_renovation"]
@@ -152,6 +165,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "renovation.approve_breach",
         "renovation.add_renovationpolicy",
         "renovation.change_renovationpolicy",
+        "gate.view_gatereveal",
+        "gate.view_gatepolicy",
+        "gate.add_gatepolicy",
+        "gate.change_gatepolicy",
         *_RENOVATION_WORKS,
         *_RENOVATION_MONEY,
         # an estate's emergency plans, edited in the admin

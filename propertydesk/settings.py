@@ -494,6 +494,21 @@ RENOVATION_POLICY_DEFAULTS = {
     "work_windows": ["08:00-12:00", "14:00-18:00"],
     "days_off": [],
 }
+# The gate (gate/, domain §8, 002 6.6): an access card costs ¥50 and is ready three days
+# after it is applied for; a parking permit's fee likewise. An estate can override each in
+# its GatePolicy (admin). A visitor's pre-registration code has this many characters.
+GATE_POLICY_DEFAULTS = {
+    "card_fee": Decimal(os.environ.get("GATE_CARD_FEE", "50.00")),
+    "parking_fee": Decimal(os.environ.get("GATE_PARKING_FEE", "50.00")),
+    "ready_days": int(os.environ.get("GATE_CARD_READY_DAYS", "3")),
+}
+GATE_CODE_LENGTH = int(os.environ.get("GATE_CODE_LENGTH", "8"))
+# A visitor is announced, an item pass applied for, at most this many days ahead.
+GATE_DAYS_AHEAD = int(os.environ.get("GATE_DAYS_AHEAD", "30"))
+if GATE_POLICY_DEFAULTS["card_fee"] < 0 or GATE_POLICY_DEFAULTS["parking_fee"] < 0 \
+        or GATE_POLICY_DEFAULTS["ready_days"] < 0 or not 6 <= GATE_CODE_LENGTH <= 12 or GATE_DAYS_AHEAD < 0:
+    raise ImproperlyConfigured("GATE_CARD_FEE and GATE_PARKING_FEE must be 0 or more, GATE_CARD_READY_DAYS 0 or more, "
+                               "GATE_CODE_LENGTH 6 to 12, GATE_DAYS_AHEAD 0 or more")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "propertydesk.sms.LoggingSmsBackend")
 # The logging backend sends nothing: production refuses it unless this says otherwise.
 SMS_ALLOW_LOGGING_BACKEND = env_bool("SMS_ALLOW_LOGGING_BACKEND", False)

@@ -145,6 +145,9 @@ def download_of_desk(w):
 def number(attr): return lambda w: getattr(w, attr).number
 def announcement_a(w): return {"pk": w.announcement_a.pk}
 def api_id(attr): return lambda w: ("id", getattr(w, attr).pk)
+def visit_a(w): return {"pk": w.visit_a.pk}
+def item_pass_a(w): return {"pk": w.item_pass_a.pk}
+def card_a(w): return {"pk": w.card_a.pk}
 
 
 ROWS: list[Row] = [
@@ -404,6 +407,67 @@ ROWS: list[Row] = [
     R("incident-close", incident_a,                      "401   403    403    405    405    405    405"),
     R("incident-close", incident_a,                      "401   403    403    400    400    403    403",
       method="POST", variant="(no summary: refused)"),
+    # -- gate (门岗): visitors, item passes, cards and parking -----------------------------------------
+    # The desk's pages are front desk and supervisors' (the guard is a desk account for now);
+    # engineering and finance have none. Owner A sees her unit's visitors, passes and cards, owner
+    # B none of them (a 404 on A's pass). A pass's actions, a visit's out and reveal and a card's
+    # steps are POSTs only (not requested: they would change the world's records).
+    R("gate:visitors", None,                             "login 403    403    seen   seen   403    403",
+      seen=lambda w: w.visit_a.visitor_name),
+    R("gate:visit_out", visit_a,                         "login 403    403    405    405    403    403"),
+    R("gate:visit_reveal", visit_a,                      "login 403    403    405    405    403    403"),
+    R("gate:passes", None,                               "login 403    403    seen   seen   403    403",
+      seen=number("item_pass_a")),
+    R("gate:pass_new", None,                             "login 403    403    200    200    403    403"),
+    R("gate:pass_detail", item_pass_a,                   "login 403    403    seen   seen   403    403",
+      seen=number("item_pass_a")),
+    R("gate:pass_sign", item_pass_a,                     "login 403    403    405    405    403    403"),
+    R("gate:pass_cancel", item_pass_a,                   "login 403    403    405    405    403    403"),
+    R("gate:check", None,                                "login 403    403    200    200    403    403"),
+    R("gate:check", None,                                "login 403    403    seen   seen   403    403",
+      variant="(a pass's number)", query=lambda w: f"number={w.item_pass_a.number}", seen=number("unit_a")),
+    R("gate:cards", None,                                "login 403    403    seen   seen   403    403",
+      seen=number("card_a")),
+    R("gate:card_new", None,                             "login 403    403    200    200    403    403"),
+    R("gate:card_detail", card_a,                        "login 403    403    seen   seen   403    403",
+      seen=number("card_a")),
+    R("gate:card_pay", card_a,                           "login 403    403    405    405    403    403"),
+    R("gate:card_ready", card_a,                         "login 403    403    405    405    403    403"),
+    R("gate:card_hand_over", card_a,                     "login 403    403    405    405    403    403"),
+    R("gate:card_deactivate", card_a,                    "login 403    403    405    405    403    403"),
+    R("gate:card_cancel", card_a,                        "login 403    403    405    405    403    403"),
+    R("gate:portal_visitors", None,                      "login seen   unseen 403    403    403    403",
+      seen=lambda w: w.visit_a.visitor_name),
+    R("gate:portal_passes", None,                        "login seen   unseen 403    403    403    403",
+      seen=number("item_pass_a")),
+    R("gate:portal_pass", item_pass_a,                   "login 200    404    403    403    403    403"),
+    R("gate:portal_pass_confirm", item_pass_a,           "login 405    405    403    403    403    403"),
+    R("gate:portal_cards", None,                         "login seen   unseen 403    403    403    403",
+      seen=number("card_a")),
+    R("gate-visit-list", None,                           "401   seen   unseen seen   seen   403    403",
+      seen=api_id("visit_a")),
+    R("gate-visit-detail", visit_a,                      "401   200    404    200    200    403    403"),
+    R("gate-visit-out", visit_a,                         "401   405    405    405    405    405    405"),
+    R("gate-visit-reveal", visit_a,                      "401   405    405    405    405    405    405"),
+    R("gate-pass-list", None,                            "401   seen   unseen seen   seen   403    403",
+      seen=api_id("item_pass_a")),
+    R("gate-pass-detail", item_pass_a,                   "401   200    404    200    200    403    403"),
+    R("gate-pass-confirm", item_pass_a,                  "401   405    405    405    405    405    405"),
+    R("gate-pass-release", item_pass_a,                  "401   405    405    405    405    405    405"),
+    R("gate-pass-release", item_pass_a,                  "401   403    403    400    400    403    403",
+      method="POST", variant="(waiting for the owner: refused)",
+      data=lambda w: {"carrier_name": "搬运工", "carrier_id_number": "440106198001010011"}),
+    R("gate-pass-cancel", item_pass_a,                   "401   405    405    405    405    405    405"),
+    R("gate-card-list", None,                            "401   seen   unseen seen   seen   403    403",
+      seen=api_id("card_a")),
+    R("gate-card-detail", card_a,                        "401   200    404    200    200    403    403"),
+    R("gate-card-pay", card_a,                           "401   405    405    405    405    405    405"),
+    R("gate-card-ready", card_a,                         "401   405    405    405    405    405    405"),
+    R("gate-card-ready", card_a,                         "401   403    403    400    400    403    403",
+      method="POST", variant="(not paid: refused)"),
+    R("gate-card-hand-over", card_a,                     "401   405    405    405    405    405    405"),
+    R("gate-card-deactivate", card_a,                    "401   405    405    405    405    405    405"),
+    R("gate-card-cancel", card_a,                        "401   405    405    405    405    405    405"),
     # -- renovation: the owner's portal and the gate ------------------------------------------------
     # Owner A's renovation is under way (permit issued): the application's own steps (correct,
     # sign) are over, so even its owner finds nothing there; owner B never finds it. The gate is

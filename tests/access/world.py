@@ -23,6 +23,8 @@ from complaints import services as complaints
 from complaints.models import ComplaintAttachment
 from fees import services as fees
 from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement
+from gate import services as gate
+from gate.models import CardApplication, ItemPass, Visit
 from notices import services as notices
 from notices.models import Notice
 from owners import services as owners
@@ -94,6 +96,9 @@ class World:
     pass_a: WorkerPass
     renovation_document_a: RenovationDocument
     announcement_a: Notice        # an emergency notice sent to owner A's unit alone
+    visit_a: Visit                # a visitor to owner A's unit, still in
+    item_pass_a: ItemPass         # owner A's tenant's pass for today, waiting for owner A
+    card_a: CardApplication       # an access card for owner A's unit, applied for, not paid
 
 
 def build_world() -> World:
@@ -179,6 +184,12 @@ def build_world() -> World:
                                     now=at(19, 16, 30))
     page_services.desk_report_store(period="week", last_day=dt.date(2026, 11, 13), as_of=at(13, 16, 30),
                                     now=at(13, 16, 30))
+    visit_a = gate.visit_register(unit=unit_a, visitor_name="甲访客", id_number=resident_id(901), confirmed=True,
+                                  confirmed_how="intercom", now=at(20, 9), actor=desk)
+    item_pass_a = gate.item_pass_apply(unit=unit_a, day=dt.date(2026, 11, 20), via="portal", now=at(20, 8),
+                                       lines=[gate.PassLine("旧沙发", 1)], applicant_resident=resident_a)
+    card_a = gate.card_apply(unit=unit_a, kind="access_card", applicant=owner_a, holder_name="甲租户", now=at(20, 8),
+                             actor=desk)
     return World(
         users=users, estate=estate, unit_a=unit_a, unit_b=unit_b, owner_a=owner_a, owner_b=owner_b,
         ownership_a=ownership_a, resident_a=resident_a, complaint_a=complaint_a,
@@ -190,6 +201,7 @@ def build_world() -> World:
         renovation_a=renovation_a, renovation_worker_a=renovation_a.workers.get(),
         pass_a=WorkerPass.objects.get(worker__renovation=renovation_a),
         renovation_document_a=renovation_a.documents.first(), announcement_a=announcement_a,
+        visit_a=visit_a, item_pass_a=item_pass_a, card_a=card_a,
     )
 
 
