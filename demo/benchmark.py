@@ -527,7 +527,7 @@ def _desk_day(s) -> list[tuple[str, list]]:
                  "p.username FROM (SELECT * FROM callbacks_callback c WHERE c.status = 'due' AND c.due_on <= %s "
                  "AND {mine} ORDER BY c.due_on, c.id LIMIT 5) c LEFT JOIN owners_unit u ON u.id = c.unit_id "
                  "LEFT JOIN complaints_complaint k ON k.id = c.complaint_id LEFT JOIN repairs_workorder w "
-                 "ON w.id = c.work_order_id LEFT JOIN callbacks_communityactivity a ON a.id = c.activity_id "
+                 "ON w.id = c.work_order_id LEFT JOIN activities_activity a ON a.id = c.activity_id "
                  "LEFT JOIN auth_user p ON p.id = c.assignee_id ORDER BY c.due_on, c.id")
     return [
         counts,
