@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("renovation.api_urls")),
     path("", include("notices.api_urls")),
     path("", include("incidents.api_urls")),
+    path("", include("activities.api_urls")),
     path("auth/token/", core_views.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline script.
@@ -61,6 +62,7 @@ urlpatterns = [
     path("renovation/", include("renovation.urls")),
     path("notices/", include("notices.urls")),
     path("incidents/", include("incidents.urls")),
+    path("activities/", include("activities.urls")),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
