@@ -157,22 +157,25 @@ def callback_midterm_for_work_order(*, order, now: datetime, by_job: bool = True
 def callbacks_for_activity(*, activity, now: datetime, by_job: bool = False) -> int:
     """A held community activity: every household that came is called back within a month
     (001 一.4), the owner who came or else the unit's owner of record. One per household
-    (``source_key`` names the activity and the unit), whatever the reruns."""
+    (``source_key`` names the activity and the unit, and is unique), whatever the reruns:
+    the households are read in one statement and their callbacks written in one. Returns
+    how many were made."""
     from activities import selectors as activities
 
     rule = rule_for(estate=activity.estate, kind=Kind.ACTIVITY, at=activity.finished_at)
     due_on = rule.due_on(activity.finished_at)
-    made = 0
-    for row in activities.attended_households(activity=activity):
-        owner_id = row.owner_id or row.record_owner_id
-        contact = (row.owner.name if row.owner_id else row.resident.name if row.resident_id
-                   else row.record_owner_name or "")
-        made += _create(
-            source_key=f"activity:{activity.pk}:unit:{row.unit_id}", now=now, estate=activity.estate,
-            kind=Kind.ACTIVITY, activity=activity, unit=row.unit, owner_id=owner_id, contact_name=contact,
-            event_at=activity.finished_at, due_on=due_on, created_by_job=by_job,
-        ) is not None
-    return made
+    rows = [Callback(
+        source_key=f"activity:{activity.pk}:unit:{row.unit_id}", created_at=now, estate_id=activity.estate_id,
+        kind=Kind.ACTIVITY, activity=activity, unit_id=row.unit_id, owner_id=row.owner_id or row.record_owner_id,
+        contact_name=(row.owner.name if row.owner_id else row.resident.name if row.resident_id
+                      else row.record_owner_name or ""),
+        event_at=activity.finished_at, due_on=due_on, created_by_job=by_job,
+    ) for row in activities.attended_households(activity=activity)]
+    if not rows:
+        return 0
+    before = Callback.objects.filter(activity=activity).count()
+    Callback.objects.bulk_create(rows, ignore_conflicts=True)
+    return Callback.objects.filter(activity=activity).count() - before
 
 
 # ---- performing ------------------------------------------------------------------------

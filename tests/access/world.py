@@ -23,6 +23,8 @@ from complaints import services as complaints
 from complaints.models import ComplaintAttachment
 from fees import services as fees
 from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement
+from activities import services as activities
+from activities.models import Activity
 from notices import services as notices
 from notices.models import Notice
 from owners import services as owners
@@ -94,6 +96,7 @@ class World:
     pass_a: WorkerPass
     renovation_document_a: RenovationDocument
     announcement_a: Notice        # an emergency notice sent to owner A's unit alone
+    activity_a: Activity          # a tea party to come in owner A's estate, owner A's unit signed up
 
 
 def build_world() -> World:
@@ -179,6 +182,11 @@ def build_world() -> World:
                                     now=at(19, 16, 30))
     page_services.desk_report_store(period="week", last_day=dt.date(2026, 11, 13), as_of=at(13, 16, 30),
                                     now=at(13, 16, 30))
+
+    activity_a = activities.activity_plan(estate=estate, title="重阳节茶话会", kind="cultural", place="会所",
+                                          starts_at=at(28, 15), now=at(19, 9), actor=desk)
+    activities.participation_record(activity=activity_a, unit=unit_a, owner=owner_a, attended=False, now=at(19, 10),
+                                    actor=desk)
     return World(
         users=users, estate=estate, unit_a=unit_a, unit_b=unit_b, owner_a=owner_a, owner_b=owner_b,
         ownership_a=ownership_a, resident_a=resident_a, complaint_a=complaint_a,
@@ -190,6 +198,7 @@ def build_world() -> World:
         renovation_a=renovation_a, renovation_worker_a=renovation_a.workers.get(),
         pass_a=WorkerPass.objects.get(worker__renovation=renovation_a),
         renovation_document_a=renovation_a.documents.first(), announcement_a=announcement_a,
+        activity_a=activity_a,
     )
 
 

@@ -59,7 +59,8 @@ def test_marking_held_twice_is_refused_and_makes_nothing_more(town):
     # when / then
     with pytest.raises(ValidationError) as refused:
         services.activity_hold(activity=activity, now=sh(2026, 9, 26, 9, 0), actor=town["desk"])
-    assert "held" in " ".join(refused.value.messages)
+    assert refused.value.code == "illegal_transition"
+    assert refused.value.messages == ["活动当前为“已举办”，不能改为“已举办”。"]
     assert Callback.objects.filter(activity=activity).count() == 1
     assert activity.events.filter(to_status="held").count() == 1
     # and a held activity's households are not changed any more
@@ -116,7 +117,7 @@ def test_recording_refuses_what_does_not_fit_and_names_the_field(town):
     assert list(activity.participations.values_list("people", flat=True)) == [3]
     with pytest.raises(ValidationError) as full:
         _came(town, activity, 2, sh(2026, 9, 1, 9, 10), people=2)
-    assert "1 are left" in full.value.message_dict["people"][0]
+    assert full.value.message_dict["people"] == ["活动共 4 个名额，还剩 1 个。"]
     services.participation_remove(activity=activity, unit=town["u"][1], now=sh(2026, 9, 1, 9, 15),
                                   actor=town["desk"])
     assert not activity.participations.exists()
