@@ -205,3 +205,28 @@ def activity_cancel(*, activity: Activity, now: datetime, reason: str, actor=Non
                                    url=reverse("activities:portal_list"),
                                    dedupe_key=f"activity:{activity.pk}:cancelled")
     return activity
+
+
+@transaction.atomic
+def activity_announce(*, activity: Activity, now: datetime, actor=None):
+    """A draft notice (公告) to the whole estate announcing a planned activity: its title, its
+    description, its window and place (filled whenever the notice is shown). The desk checks
+    it and publishes it from the notices' pages; nothing is sent here."""
+    from notices import services as notices
+    from notices.models import NoticeKind
+
+    _allowed(actor, "notices.add_notice")
+    activity = _locked(activity)
+    _still_planned(activity)
+    if activity.ends_at is not None:
+        when = _("Time: {start} to {end}.")
+    else:
+        when = _("Time: from {start}.")
+    lines = [activity.description, when]
+    if activity.place:
+        lines.append(_("Place: {place}."))
+    lines.append(_("To take part, sign up at the service centre's desk or by phone."))
+    return notices.notice_create(
+        estate=activity.estate, kind=NoticeKind.OTHER, title=activity.title,
+        body="\n".join(line for line in lines if line), place=activity.place, starts_at=activity.starts_at,
+        ends_at=activity.ends_at, now=now, actor=actor)

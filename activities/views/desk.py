@@ -194,6 +194,18 @@ def activity_cancel(request, pk):
         message=_("The activity is cancelled; the households that signed up are told."))
 
 
+@staff_required
+@permission_required("notices.add_notice", raise_exception=True)
+@require_POST
+def activity_announce(request, pk):
+    activity = _get(pk)
+    return run_action(
+        request, target=activity, form=None, back_url=reverse("activities:detail", args=[activity.pk]),
+        run=lambda a, _d, user, now: services.activity_announce(activity=a, now=now, actor=user),
+        message=lambda n: _("A draft notice announces the activity. Check it, then publish it."),
+        done_url=lambda n: reverse("notices:detail", args=[n.pk]))
+
+
 urlpatterns = [
     path("", activity_list, name="list"),
     path("new/", activity_new, name="new"),
@@ -203,4 +215,5 @@ urlpatterns = [
     path("<int:pk>/households/<int:unit_id>/remove/", participation_remove, name="remove_household"),
     path("<int:pk>/hold/", activity_hold, name="hold"),
     path("<int:pk>/cancel/", activity_cancel, name="cancel"),
+    path("<int:pk>/announce/", activity_announce, name="announce"),
 ]

@@ -425,6 +425,7 @@ ROWS: list[Row] = [
     R("activities:hold", activity_a,                     "login 403    403    302    302    403    403",
       method="POST", variant="(not started: refused)"),
     R("activities:cancel", activity_a,                   "login 403    403    405    405    403    403"),
+    R("activities:announce", activity_a,                 "login 403    403    405    405    403    403"),
     R("activities:portal_list", None,                    "login seen   seen   403    403    403    403",
       seen=lambda w: w.activity_a.title),
     R("activity-list", None,                             "401   seen   seen   seen   seen   403    403",

@@ -207,3 +207,21 @@ def test_participation_is_households_that_came_over_households_and_the_kept_fact
     quarter = figures.live_period(months=[dt.date(2026, 10, 1), dt.date(2026, 11, 1)], as_of=as_of,
                                   estate=town["estate"])
     assert (quarter.values["participation"].numerator, quarter.values["participation"].denominator) == (4, 8)
+
+
+def test_announcing_a_planned_activity_writes_a_draft_notice_to_the_estate(town):
+    # given
+    activity = plan(town, title="亲子趣味运动会", place="中心花园草坪", description="两人三足、拔河、亲子接力。")
+
+    # when
+    notice = services.activity_announce(activity=activity, now=sh(2026, 9, 10, 10, 0), actor=town["desk"])
+
+    # then: a draft to the whole estate, its window and place filled from the activity; nothing sent
+    assert (notice.status, notice.audience, notice.estate, notice.title) == ("draft", "estate", town["estate"],
+                                                                              "亲子趣味运动会")
+    assert "两人三足" in notice.shown_body and "2026-09-25 19:00" in notice.shown_body
+    assert "中心花园草坪" in notice.shown_body
+    assert not Notification.objects.exists()
+    services.activity_cancel(activity=activity, reason="改期", now=sh(2026, 9, 11, 9, 0), actor=town["desk"])
+    with pytest.raises(ValidationError):
+        services.activity_announce(activity=activity, now=sh(2026, 9, 11, 10, 0), actor=town["desk"])
