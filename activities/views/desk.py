@@ -168,16 +168,27 @@ def participation_remove(request, pk, unit_id):
         message=_("%(unit)s is taken off the list.") % {"unit": unit.number})
 
 
-@staff_required
-@permission_required("activities.hold_activity", raise_exception=True)
-@require_POST
-def activity_hold(request, pk):
-    activity = _get(pk)
-    return run_action(
-        request, target=activity, form=None, back_url=reverse("activities:detail", args=[activity.pk]),
-        run=lambda a, _d, user, now: services.activity_hold(activity=a, now=now, actor=user),
-        message=lambda a: _("The activity is held: %(n)d callbacks are due in a month.")
-        % {"n": a.callbacks.count()})
+def _button(service, perm: str, message, done_url=None):
+    """A button on the activity's page that runs ``service`` on it (a refusal goes back to it)."""
+    @staff_required
+    @permission_required(perm, raise_exception=True)
+    @require_POST
+    def view(request, pk):
+        activity = _get(pk)
+        return run_action(
+            request, target=activity, form=None, back_url=reverse("activities:detail", args=[activity.pk]),
+            run=lambda a, _d, user, now: service(activity=a, now=now, actor=user), message=message,
+            done_url=done_url)
+    view.__name__ = service.__name__
+    return view
+
+
+activity_hold = _button(services.activity_hold, "activities.hold_activity", lambda a: _(
+    "The activity is held: %(n)d callbacks are due in a month.") % {"n": a.callbacks.count()})
+activity_announce = _button(
+    services.activity_announce, "notices.add_notice",
+    lambda n: _("A draft notice announces the activity. Check it, then publish it."),
+    done_url=lambda n: reverse("notices:detail", args=[n.pk]))
 
 
 @staff_required
@@ -192,18 +203,6 @@ def activity_cancel(request, pk):
         run=lambda a, data, user, now: services.activity_cancel(activity=a, reason=data["reason"], now=now,
                                                                 actor=user),
         message=_("The activity is cancelled; the households that signed up are told."))
-
-
-@staff_required
-@permission_required("notices.add_notice", raise_exception=True)
-@require_POST
-def activity_announce(request, pk):
-    activity = _get(pk)
-    return run_action(
-        request, target=activity, form=None, back_url=reverse("activities:detail", args=[activity.pk]),
-        run=lambda a, _d, user, now: services.activity_announce(activity=a, now=now, actor=user),
-        message=lambda n: _("A draft notice announces the activity. Check it, then publish it."),
-        done_url=lambda n: reverse("notices:detail", args=[n.pk]))
 
 
 urlpatterns = [
