@@ -124,7 +124,23 @@ def participation_record(*, activity: Activity, unit: Unit, now: datetime, actor
     (``attended``), with the owner or resident who came and how many people. Recording a
     household again corrects its row: one row per unit."""
     _allowed(actor, "activities.change_activity")
+    return _record(activity=_locked(activity), unit=unit, now=now, actor=actor, owner=owner, resident=resident,
+                   people=people, attended=attended)
+
+
+@transaction.atomic
+def participation_sign_up(*, activity: Activity, owner: Owner, unit: Unit, now: datetime,
+                          people: int = 1) -> Participation:
+    """An owner signs their household up in the portal, for a planned activity of the unit's
+    estate that has not started yet (then it is the desk's, who sees who came)."""
     activity = _locked(activity)
+    if activity.status == ActivityStatus.PLANNED and activity.starts_at <= now:
+        raise ValidationError(_("The activity has started: sign up at the service centre's desk."), code="started")
+    return _record(activity=activity, unit=unit, now=now, actor=owner.user, owner=owner, resident=None,
+                   people=people, attended=False)
+
+
+def _record(*, activity: Activity, unit: Unit, now: datetime, actor, owner, resident, people, attended) -> Participation:
     _still_planned(activity)
     errors: dict[str, list[str]] = {}
     if unit.estate_id != activity.estate_id:

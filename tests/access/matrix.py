@@ -428,6 +428,7 @@ ROWS: list[Row] = [
     R("activities:announce", activity_a,                 "login 403    403    405    405    403    403"),
     R("activities:portal_list", None,                    "login seen   seen   403    403    403    403",
       seen=lambda w: w.activity_a.title),
+    R("activities:portal_sign_up", activity_a,           "login 405    405    403    403    403    403"),
     R("activity-list", None,                             "401   seen   seen   seen   seen   403    403",
       seen=api_id("activity_a")),
     R("activity-detail", activity_a,                     "401   200    200    200    200    403    403"),

@@ -225,3 +225,29 @@ def test_announcing_a_planned_activity_writes_a_draft_notice_to_the_estate(town)
     services.activity_cancel(activity=activity, reason="改期", now=sh(2026, 9, 11, 9, 0), actor=town["desk"])
     with pytest.raises(ValidationError):
         services.activity_announce(activity=activity, now=sh(2026, 9, 11, 10, 0), actor=town["desk"])
+
+
+def test_an_owner_signs_their_household_up_in_the_portal_before_it_starts(town, client):
+    # given: the party of 25 September, three places
+    activity = plan(town, capacity=3)
+
+    # when: 李娜 signs 1-1-101 up for two
+    services.participation_sign_up(activity=activity, owner=town["li"], unit=town["u"][1], people=2,
+                                   now=sh(2026, 9, 20, 10, 0))
+
+    # then: her household is on the desk's list, signed up (not come)
+    row = activity.participations.get()
+    assert (row.unit, row.owner, row.people, row.attended) == (town["u"][1], town["li"], 2, False)
+    # not for a unit she does not own, not beyond the places, not once it has started
+    for unit, people, at, field in ((town["u"][2], 1, sh(2026, 9, 20, 10, 5), "owner"),
+                                    (town["u"][1], 4, sh(2026, 9, 20, 10, 5), "people")):
+        with pytest.raises(ValidationError) as refused:
+            services.participation_sign_up(activity=activity, owner=town["li"], unit=unit, people=people, now=at)
+        assert field in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        services.participation_sign_up(activity=activity, owner=town["li"], unit=town["u"][1],
+                                       now=sh(2026, 9, 25, 19, 30))
+    # and 周杰, of another estate, cannot sign up through the portal at all (404)
+    client.force_login(town["zhou"].user)
+    response = client.post(f"/activities/portal/{activity.pk}/sign-up/", {"unit": town["other"].pk, "people": 1})
+    assert response.status_code == 404

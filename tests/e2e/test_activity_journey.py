@@ -1,7 +1,7 @@
 """Community activities in the browser: the desk plans the evening's Mid-Autumn party, records
 the households from the unit picker (李娜's came with her family, 王强's signed up and stayed
 home), marks it held and sees the one callback it made, due a month later; an owner sees the
-estate's activities to come in the portal; in both languages."""
+estate's activities to come in the portal and signs her household up; in both languages."""
 
 import re
 from datetime import timedelta
@@ -130,6 +130,14 @@ def test_the_desk_plans_an_activity_records_households_marks_it_held_and_sees_it
     expect(owner.locator("#my-activities")).to_contain_text("家庭用电安全讲座")
     expect(owner.locator("#my-activities")).not_to_contain_text("中秋游园会")
     screenshot(owner, "activities-portal-phone-zh")
+    # and 李娜 signs her household up for two: the desk's list of the talk has it
+    owner.fill("#my-activities input[name=people]", "2")
+    owner.click("#my-activities form[data-sign-up] button")
+    owner.wait_for_load_state("networkidle")
+    expect(owner.locator("#my-activities")).to_contain_text("您已报名")
+    screenshot(owner, "activities-portal-signed-up-phone-zh")
+    talk = Activity.objects.get(title="家庭用电安全讲座")
+    assert list(talk.participations.values_list("unit__number", "people", "attended")) == [("3-1-1203", 2, False)]
     owner_en = page_for(locale="en-US", width=390, height=844)
     log_in(owner_en, "wang", PASSWORD)
     owner_en.goto(owner_en.base_url + "/activities/portal/")
