@@ -1,9 +1,10 @@
 """Callbacks in the admin are read-only: staff cannot delete, skip or edit one there
-either. Rules and activities are kept here by supervisors."""
+either. Rules are kept here by supervisors;
+activities are the activities app's."""
 
 from django.contrib import admin
 
-from callbacks.models import Callback, CallbackResult, CallbackRule, CommunityActivity, RateCheck, SpotCheck
+from callbacks.models import Callback, CallbackResult, CallbackRule, RateCheck, SpotCheck
 from propertydesk.admin import ReadOnlyAdmin
 
 
@@ -14,14 +15,6 @@ class CallbackRuleAdmin(ReadOnlyAdmin):
     list_display = ["estate", "kind", "days", "months", "by_day_of_next_month", "required_rate",
                     "required_rate_bank", "effective_from", "created_by"]
     list_filter = ["estate", "kind"]
-
-
-@admin.register(CommunityActivity)
-class CommunityActivityAdmin(admin.ModelAdmin):
-    list_display = ["title", "estate", "held_on", "finished_at"]
-    list_filter = ["estate"]
-    readonly_fields = ["finished_at"]
-    filter_horizontal = ["participants"]
 
 
 class ResultInline(admin.TabularInline):

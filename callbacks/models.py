@@ -112,27 +112,6 @@ class CallbackRule(models.Model):
         return f"{self.estate} · {self.get_kind_display()}"
 
 
-class CommunityActivity(models.Model):
-    """A cultural or sports activity the service centre organised (文体活动); its
-    participants get a callback a month after it finished."""
-
-    estate = models.ForeignKey("owners.Estate", on_delete=models.PROTECT, related_name="activities",
-                               verbose_name=_("estate"))
-    title = models.CharField(_("activity"), max_length=120)
-    held_on = models.DateField(_("held on"))
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    participants = models.ManyToManyField("owners.Owner", blank=True, related_name="activities",
-                                          verbose_name=_("participants"))
-
-    class Meta:
-        verbose_name = _("community activity")
-        verbose_name_plural = _("community activities")
-        ordering = ["-held_on"]
-
-    def __str__(self):
-        return self.title
-
-
 class Callback(models.Model):
     """One follow-up owed to an owner about one source event."""
 
@@ -146,7 +125,7 @@ class Callback(models.Model):
                                   related_name="callbacks", verbose_name=_("complaint"))
     work_order = models.ForeignKey("repairs.WorkOrder", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="callbacks", verbose_name=_("work order"))
-    activity = models.ForeignKey(CommunityActivity, on_delete=models.PROTECT, null=True, blank=True,
+    activity = models.ForeignKey("activities.Activity", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="callbacks", verbose_name=_("activity"))
     round = models.PositiveSmallIntegerField(_("round"), default=1,
                                              help_text=_("2 and more: after the owner was unsatisfied"))

@@ -4,6 +4,7 @@ if the callback cannot be made, the resolution is not saved either. The hourly j
 
 from django.dispatch import receiver
 
+from activities.signals import activity_finished
 from callbacks import services
 from complaints.signals import complaint_resolved
 from repairs.signals import work_order_completed
@@ -17,3 +18,8 @@ def on_complaint_resolved(sender, complaint, now, **kwargs):
 @receiver(work_order_completed, dispatch_uid="callbacks.work_order_completed")
 def on_work_order_completed(sender, order, now, **kwargs):
     services.callback_for_work_order(order=order, now=now)
+
+
+@receiver(activity_finished, dispatch_uid="callbacks.activity_finished")
+def on_activity_finished(sender, activity, now, **kwargs):
+    services.callbacks_for_activity(activity=activity, now=now)

@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from callbacks.models import Callback, CallbackResult, CommunityActivity, Kind, Payment, Satisfaction, SpotCheck, Status
+from activities.models import Activity
+from callbacks.models import Callback, CallbackResult, Kind, Payment, Satisfaction, SpotCheck, Status
 from callbacks.rules import default_rule, rule_for, rules_at
 from propertydesk.paging import capped_counts
 from propertydesk.periods import FigureFilter, grouped
@@ -60,10 +61,14 @@ def work_orders_missing_midterm(*, since: datetime, as_of: datetime):
 
 
 def activities_missing_callbacks(*, since: datetime, as_of: datetime):
-    owed = CommunityActivity.participants.through.objects.filter(communityactivity_id=OuterRef("pk")).exclude(
-        Exists(Callback.objects.filter(activity_id=OuterRef("communityactivity_id"), owner_id=OuterRef("owner_id"))))
-    return (CommunityActivity.objects.filter(finished_at__gte=since, finished_at__lte=as_of).filter(Exists(owed))
-            .select_related("estate").order_by("pk"))
+    """Activities held in the window with a household that came and has no callback (the
+    event was lost)."""
+    from activities.models import ActivityStatus, Participation
+
+    owed = Participation.objects.filter(activity_id=OuterRef("pk"), attended=True).exclude(
+        Exists(Callback.objects.filter(activity_id=OuterRef("activity_id"), unit_id=OuterRef("unit_id"))))
+    return (Activity.objects.filter(status=ActivityStatus.HELD, finished_at__gte=since, finished_at__lte=as_of)
+            .filter(Exists(owed)).select_related("estate").order_by("pk"))
 
 
 # ---- pages --------------------------------------------------------------------------------
@@ -293,7 +298,7 @@ def callbacks_for_api(*, owner=None) -> QuerySet[Callback]:
     rows = Callback.objects.select_related("estate", "unit", "assignee").prefetch_related(
         Prefetch("complaint", queryset=Complaint.objects.only("id", "number")),
         Prefetch("work_order", queryset=WorkOrder.objects.only("id", "number")),
-        Prefetch("activity", queryset=CommunityActivity.objects.only("id", "title")),
+        Prefetch("activity", queryset=Activity.objects.only("id", "title")),
         Prefetch("results", queryset=results),
         Prefetch("spot_checks", queryset=SpotCheck.objects.select_related("checked_by")),
     )
@@ -498,7 +503,7 @@ def today_callbacks(*, user, today: date, limit: int) -> list[Callback]:
 
     due = (Callback.objects.filter(status=Status.DUE, due_on__lte=today).select_related("unit", "assignee")
            .annotate(source_number=Coalesce(by_pk(Complaint, "complaint_id"), by_pk(WorkOrder, "work_order_id"),
-                                            by_pk(CommunityActivity, "activity_id", "title")))
+                                            by_pk(Activity, "activity_id", "title")))
            .order_by("due_on", "pk"))
     rows = list(due.filter(assignee_id=user.pk)[:limit])
     if len(rows) < limit:

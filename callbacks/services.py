@@ -22,7 +22,6 @@ from callbacks.models import (
     Callback,
     CallbackResult,
     CallbackRule,
-    CommunityActivity,
     Kind,
     Method,
     Satisfaction,
@@ -155,30 +154,28 @@ def callback_midterm_for_work_order(*, order, now: datetime, by_job: bool = True
     )
 
 
-def callbacks_for_activity(*, activity: CommunityActivity, now: datetime, by_job: bool = False) -> int:
-    """Every participant of a finished activity is called back within a month."""
+def callbacks_for_activity(*, activity, now: datetime, by_job: bool = False) -> int:
+    """A held community activity: every household that came is called back within a month
+    (001 一.4), the owner who came or else the unit's owner of record. One per household
+    (``source_key`` names the activity and the unit, and is unique), whatever the reruns:
+    the households are read in one statement and their callbacks written in one. Returns
+    how many were made."""
+    from activities import selectors as activities
+
     rule = rule_for(estate=activity.estate, kind=Kind.ACTIVITY, at=activity.finished_at)
-    made = 0
-    for owner in activity.participants.all():
-        made += _create(
-            source_key=f"activity:{activity.pk}:owner:{owner.pk}", now=now, estate=activity.estate,
-            kind=Kind.ACTIVITY, activity=activity, owner=owner, contact_name=owner.name,
-            event_at=activity.finished_at, due_on=rule.due_on(activity.finished_at), created_by_job=by_job,
-        ) is not None
-    return made
-
-
-@transaction.atomic
-def activity_finish(*, activity: CommunityActivity, now: datetime, actor=None) -> CommunityActivity:
-    if actor is not None and not actor.has_perm("callbacks.change_communityactivity"):
-        raise PermissionDenied(_("You cannot record community activities."))
-    activity = CommunityActivity.objects.select_for_update().get(pk=activity.pk)
-    if activity.finished_at is not None:
-        raise ValidationError(_("The activity was recorded as finished already."), code="finished")
-    activity.finished_at = now
-    activity.save(update_fields=["finished_at"])
-    callbacks_for_activity(activity=activity, now=now)
-    return activity
+    due_on = rule.due_on(activity.finished_at)
+    rows = [Callback(
+        source_key=f"activity:{activity.pk}:unit:{row.unit_id}", created_at=now, estate_id=activity.estate_id,
+        kind=Kind.ACTIVITY, activity=activity, unit_id=row.unit_id, owner_id=row.owner_id or row.record_owner_id,
+        contact_name=(row.owner.name if row.owner_id else row.resident.name if row.resident_id
+                      else row.record_owner_name or ""),
+        event_at=activity.finished_at, due_on=due_on, created_by_job=by_job,
+    ) for row in activities.attended_households(activity=activity)]
+    if not rows:
+        return 0
+    before = Callback.objects.filter(activity=activity).count()
+    Callback.objects.bulk_create(rows, ignore_conflicts=True)
+    return Callback.objects.filter(activity=activity).count() - before
 
 
 # ---- performing ------------------------------------------------------------------------
@@ -426,7 +423,7 @@ def callbacks_flag_overdue(*, as_of: datetime, ids: list[int] | None = None) -> 
             SELECT f.id, f.kind, f.due_on, f.assignee_id,
                    COALESCE((SELECT c.number FROM complaints_complaint c WHERE c.id = f.complaint_id),
                             (SELECT w.number FROM repairs_workorder w WHERE w.id = f.work_order_id),
-                            (SELECT a.title FROM callbacks_communityactivity a WHERE a.id = f.activity_id))
+                            (SELECT a.title FROM activities_activity a WHERE a.id = f.activity_id))
             FROM flagged f
             ORDER BY f.id
         """, {"as_of": as_of, "due": Status.DUE, "today": today, "ids": ids})

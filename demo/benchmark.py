@@ -246,6 +246,7 @@ class Samples:
     estate_id: int
     renovation: Renovation | None = None   # one under way (else the latest), when the data set has any
     notice: Notice | None = None           # the latest emergency sent, when the data set has any
+    activity: object = None                # an activity of 200 households, made by its operations' setup
 
 
 def pick_samples(now: datetime) -> Samples:
@@ -527,7 +528,7 @@ def _desk_day(s) -> list[tuple[str, list]]:
                  "p.username FROM (SELECT * FROM callbacks_callback c WHERE c.status = 'due' AND c.due_on <= %s "
                  "AND {mine} ORDER BY c.due_on, c.id LIMIT 5) c LEFT JOIN owners_unit u ON u.id = c.unit_id "
                  "LEFT JOIN complaints_complaint k ON k.id = c.complaint_id LEFT JOIN repairs_workorder w "
-                 "ON w.id = c.work_order_id LEFT JOIN callbacks_communityactivity a ON a.id = c.activity_id "
+                 "ON w.id = c.work_order_id LEFT JOIN activities_activity a ON a.id = c.activity_id "
                  "LEFT JOIN auth_user p ON p.id = c.assignee_id ORDER BY c.due_on, c.id")
     return [
         counts,
@@ -876,6 +877,12 @@ def operations() -> list[Op]:
              "WHERE os.owner_id = %s AND os.end_date IS NULL", [s.owner.pk]),
             *_gate_passes_floor("p.unit_id IN (SELECT unit_id FROM owners_ownership WHERE owner_id = %s "
                                 "AND end_date IS NULL)", [s.owner.pk], limit=50)]),
+
+        # -- community activities (社区活动): the desk's list, an activity of 200 households, the owner's list
+        Op("activities: the desk's list", "page", "desk", "/activities/", floor=_activities_list_floor),
+        Op("activities: an activity's 200 households", "page", "desk", lambda s: f"/activities/{s.activity.pk}/",
+           setup=_activity_with_households, floor=_activity_page_floor),
+        Op("portal: activities", "page", "owner", "/activities/portal/", floor=_portal_activities_floor),
         # The gate's page before a check (the check is a POST, logged): the guard's latest checks.
         Op("gate check page", "page", "desk", "/renovation/gate/",
            floor=lambda s: [(f"SELECT c.checked_at, c.code, c.result, p.holder_name, u.number FROM "
@@ -1324,6 +1331,9 @@ def job_operations() -> list[Op]:
            floor=lambda s: _renovation_daily_floor(s.today)),
         Op("job propertydesk.outbox_sweep", "job", job="propertydesk.outbox_sweep",
            at=lambda s: _local(s.today, 10, 9)),
+        # Not a scheduled job either: an activity of 200 households marked held (their callbacks made).
+        Op("activities: marking one of 200 households held", "job", run=_hold_activity,
+           at=lambda s: _local(s.today, 21), setup=_activity_with_households, floor=_hold_activity_floor),
         # Not a scheduled job but a job's size: the desk publishes an emergency to a whole estate.
         Op("notices: publishing to a whole estate", "job", run=_publish_to_estate, at=lambda s: _local(s.today, 22),
            floor=lambda s: [(PUBLISH_FLOOR, {"estate": s.estate_id, "at": _local(s.today, 22),
@@ -1343,6 +1353,75 @@ def _gate_passes_floor(where: str, params: list, *, limit: int = 100) -> list[tu
              f"WHERE {where} ORDER BY p.day DESC, p.id DESC LIMIT {limit}", params),
             (f"SELECT l.* FROM gate_itempassline l WHERE l.item_pass_id IN (SELECT p.id FROM gate_itempass p "
              f"WHERE {where} ORDER BY p.day DESC, p.id DESC LIMIT {limit}) ORDER BY l.id", params)]
+ACTIVITY_HOUSEHOLDS = 200
+
+
+def _activity_with_households(s: Samples, at: datetime) -> None:
+    """A planned activity of the sample's estate that started two hours before ``at``, with
+    ACTIVITY_HOUSEHOLDS households that came (written directly: this is the busy moment)."""
+    from activities.models import Activity, Participation
+
+    start = at - timedelta(hours=2)
+    s.activity = Activity.objects.create(estate_id=s.estate_id, title="中秋游园会", kind="cultural", place="中心花园",
+                                         starts_at=start, held_on=timezone.localdate(start), created_at=start)
+    units = (Ownership.objects.filter(unit__estate_id=s.estate_id, end_date__isnull=True)
+             .order_by("unit_id", "start_date", "pk").distinct("unit_id").values_list("unit_id", "owner_id"))
+    Participation.objects.bulk_create([
+        Participation(activity=s.activity, unit_id=unit_id, owner_id=owner_id, people=2, attended=True,
+                      recorded_at=start) for unit_id, owner_id in units[:ACTIVITY_HOUSEHOLDS]])
+
+
+def _hold_activity(s: Samples, at: datetime):
+    from activities import services
+
+    return services.activity_hold(activity=s.activity, now=at)
+
+
+def _hold_activity_floor(s: Samples) -> list[tuple[str, list]]:
+    """Marking it held in one statement: the activity moved, its event, a callback per household."""
+    at = _local(s.today, 21)
+    return [("""
+        WITH a AS (UPDATE activities_activity SET status = 'held', finished_at = %(at)s WHERE id = %(pk)s
+                   AND status = 'planned' RETURNING id, estate_id),
+        ev AS (INSERT INTO activities_activityevent (activity_id, at, from_status, to_status, note)
+               SELECT id, %(at)s, 'planned', 'held', '' FROM a)
+        INSERT INTO callbacks_callback (estate_id, kind, source_key, activity_id, round, unit_id, owner_id,
+                                        contact_name, event_at, due_on, status, created_at, created_by_job, cancel_reason)
+        SELECT a.estate_id, 'activity', 'activity:' || a.id || ':unit:' || p.unit_id, a.id, 1, p.unit_id, p.owner_id,
+               o.name, %(at)s, %(due)s, 'due', %(at)s, false, ''
+        FROM a JOIN activities_participation p ON p.activity_id = a.id AND p.attended
+        LEFT JOIN owners_owner o ON o.id = p.owner_id
+        ON CONFLICT (source_key) DO NOTHING""",
+             {"at": at, "pk": s.activity.pk, "due": s.today + relativedelta(months=1)})]
+
+
+def _activities_list_floor(s: Samples) -> list[tuple[str, list]]:
+    return [("SELECT a.*, e.name, (SELECT count(*) FROM activities_participation p WHERE p.activity_id = a.id), "
+             "(SELECT count(*) FROM activities_participation p WHERE p.activity_id = a.id AND p.attended) "
+             "FROM activities_activity a JOIN owners_estate e ON e.id = a.estate_id "
+             "ORDER BY a.status <> 'planned', CASE WHEN a.status = 'planned' THEN a.starts_at END, "
+             "a.starts_at DESC, a.id DESC LIMIT 200", []),
+            ("SELECT id, name FROM owners_estate ORDER BY name", [])]
+
+
+def _activity_page_floor(s: Samples) -> list[tuple[str, list]]:
+    pk = s.activity.pk
+    return [("SELECT a.*, e.name FROM activities_activity a JOIN owners_estate e ON e.id = a.estate_id "
+             "WHERE a.id = %s", [pk]),
+            ("SELECT ev.*, u.username FROM activities_activityevent ev LEFT JOIN auth_user u ON u.id = ev.actor_id "
+             "WHERE ev.activity_id = %s ORDER BY ev.at, ev.id", [pk]),
+            ("SELECT p.*, u.number, o.name, r.name FROM activities_participation p JOIN owners_unit u "
+             "ON u.id = p.unit_id LEFT JOIN owners_owner o ON o.id = p.owner_id LEFT JOIN owners_resident r "
+             "ON r.id = p.resident_id WHERE p.activity_id = %s ORDER BY u.number, p.unit_id", [pk])]
+
+
+def _portal_activities_floor(s: Samples) -> list[tuple[str, list]]:
+    return [("SELECT a.*, e.name, EXISTS (SELECT 1 FROM activities_participation p JOIN owners_ownership os "
+             "ON os.unit_id = p.unit_id AND os.end_date IS NULL AND os.owner_id = %s WHERE p.activity_id = a.id) "
+             "FROM activities_activity a JOIN owners_estate e ON e.id = a.estate_id WHERE a.status = 'planned' "
+             "AND a.starts_at >= %s AND a.estate_id IN (SELECT u.estate_id FROM owners_ownership os JOIN owners_unit u "
+             "ON u.id = os.unit_id WHERE os.owner_id = %s AND os.end_date IS NULL) ORDER BY a.starts_at, a.id "
+             "LIMIT 50", [s.owner.pk, s.now, s.owner.pk])]
 
 
 def _no_notice(s: Samples) -> str:

@@ -44,11 +44,12 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from activities import services as activities
+from activities.models import Activity
 from callbacks import jobs, services
 from callbacks.models import (
     Callback,
     CallbackResult,
-    CommunityActivity,
     Kind,
     Method,
     RateCheck,
@@ -71,7 +72,8 @@ MISSED_AT_CHECK = {"minor_repair": 0.03, "bank_collection": 0.15}
 OVERDUE_NOW = (5, 7)  # callbacks left past due at the demo's clock
 DUE_THIS_WEEK = (10, 16)
 SPOT_CHECKS_PER_MONTH = (3, 5)
-PARTICIPANTS = 20
+PARTICIPANTS = 20  # households that came to each held activity
+NO_SHOWS = 3  # signed up and did not come: no callback
 
 # ---------------------------------------------------------------------------
 # What owners say
@@ -103,7 +105,9 @@ CORRECTIONS = tuple((spec["reason"], spec["changes"]) for spec in TEXTS["correct
 SPOT_CHECK_DISAGREES: str = TEXTS["spot_check_disagrees"]
 CANCEL_REASON: str = TEXTS["cancel_reason"]
 # (estate index, title, days before the demo's clock)
-ACTIVITIES = tuple((spec["estate"], spec["title"], spec["days_ago"]) for spec in TEXTS["activities"])
+ACTIVITIES = tuple((spec["estate"], spec["title"], spec["days_ago"], spec["kind"], spec["place"])
+                   for spec in TEXTS["activities"])
+ORGANISER: str = TEXTS["activity_organiser"]
 
 
 def _signature_png() -> bytes:
@@ -228,19 +232,30 @@ class _CallbacksBuilder:
         )
 
     def activities(self) -> None:
-        owners_in: dict[int, dict[int, object]] = {}
+        """The held activities of the data (through the activities app's services): planned
+        three weeks before, households signed up, most of them came (recorded at the door),
+        marked held that evening, so their callbacks are made by the callbacks app."""
+        households: dict[int, dict[int, object]] = {}
         for ownership in self.ctx.current_ownerships:
-            owner = ownership.owner
-            if owner.user_id is None:
-                owners_in.setdefault(ownership.unit.estate_id, {}).setdefault(owner.pk, owner)
-        for index, title, days_ago in ACTIVITIES:
+            if ownership.owner.user_id is None:
+                households.setdefault(ownership.unit.estate_id, {}).setdefault(ownership.unit_id, ownership)
+        for index, title, days_ago, kind, place in ACTIVITIES:
             if index >= len(self.ctx.estates):
                 continue
             estate = self.ctx.estates[index]
             held_on = (self.as_of - timedelta(days=days_ago)).date()
-            activity = CommunityActivity.objects.create(estate=estate, title=title, held_on=held_on)
-            activity.participants.set(self.rng.sample(list(owners_in[estate.pk].values()), PARTICIPANTS))
-            services.activity_finish(activity=activity, now=self.at(held_on, 21 * 60 + 10), actor=self.supervisor)
+            starts = self.at(held_on, 18 * 60 + 30).replace(second=0)
+            activity = activities.activity_plan(
+                estate=estate, title=title, kind=kind, place=place, starts_at=starts,
+                ends_at=starts + timedelta(hours=2, minutes=30), organiser=ORGANISER,
+                now=self.office(held_on - timedelta(days=21)), actor=self.desk)
+            signed_up = self.rng.sample(list(households[estate.pk].values()), PARTICIPANTS + NO_SHOWS)
+            for i, ownership in enumerate(signed_up):
+                activities.participation_record(
+                    activity=activity, unit=ownership.unit, owner=ownership.owner, people=self.rng.randint(1, 3),
+                    attended=i < PARTICIPANTS, now=starts + timedelta(minutes=self.rng.randint(0, 40)),
+                    actor=self.desk)
+            activities.activity_hold(activity=activity, now=self.at(held_on, 21 * 60 + 10), actor=self.supervisor)
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -764,7 +779,7 @@ class _CallbacksBuilder:
             "callback_corrections": CallbackResult.objects.filter(corrects__isnull=False).count(),
             "callback_spot_checks": SpotCheck.objects.count(),
             "callback_rate_checks": RateCheck.objects.count(),
-            "community_activities": CommunityActivity.objects.count(),
+            "community_activities": Activity.objects.count(),
         })
 
 

@@ -2,7 +2,8 @@
 steps created, the random generator, the people generator, the clock and the timeline)
 and adds to it: the registry, the logins, complaints, the fees' calendar, the work
 orders and the renovations on one timeline played up to the demo's clock, callbacks,
-arrears cases, the supervisors' month reports, notices, incidents, the gate."""
+arrears cases, the supervisors' month reports, notices, incidents, the gate, the activities
+to come."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import random
 from collections.abc import Callable
 from datetime import date
 
+from demo.activities import seed_activities
 from demo.callbacks import seed_callbacks
 from demo.complaints import seed_complaints
 from demo.context import DemoContext
@@ -41,7 +43,7 @@ Step = Callable[[DemoContext], None]
 STEPS: list[Step] = [
     seed_registry, seed_users, seed_complaints, schedule_fees, schedule_work_orders, schedule_renovations, play,
     count_work_orders, count_renovations, seed_callbacks, finish_fees, seed_month_reports, seed_notices,
-    seed_incidents, seed_gate,
+    seed_incidents, seed_gate, seed_activities,
     seed_desk_reports,
 ]
 

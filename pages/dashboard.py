@@ -200,6 +200,7 @@ def figure_links(*, first: date, last: date, estate) -> dict[str, str]:
         "orders_late": _url("repairs:queue", status="all", estate=e, completed_late="1", **moment("completed")),
         "rating": _url("repairs:queue", status="signed_off", estate=e, **moment("completed")),
         "spot_checks": _url("callbacks:spot_checks"),
+        "participation": _url("activities:list", status="held", estate=e, held_from=days["from"], held_to=days["to"]),
         "callback_rates": _url("callbacks:rates", month=f"{last:%Y-%m}"),
         "overdue_callbacks": _url("callbacks:queue", bucket="overdue", estate=e),
         "deposits_held": _url("renovation:deposits", state="held", estate=e),

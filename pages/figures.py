@@ -29,6 +29,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from activities import selectors as activities
 from callbacks import selectors as callbacks
 from callbacks.models import Kind as CallbackKind
 from complaints import selectors as complaints
@@ -89,6 +90,9 @@ FIGURES: tuple[Figure, ...] = (
            help=_("Completed by the planned end or appointment, of those completed")),
     Figure("rating", _("Average customer rating"), SCORE, help=_("Out of 5, at the customers' acceptance")),
     Figure("spot_checks", _("Callback spot checks"), COUNT, help=_("Done by the supervisors")),
+    Figure("participation", _("Community activity participation"), RATE,
+           help=_("Households that came to an activity held in the month / households of the estate; "
+                  "a longer period adds its months with an activity")),
 )
 BY_KEY = {figure.key: figure for figure in FIGURES}
 TARGET_CHOICES = [(figure.key, figure.label) for figure in FIGURES if figure.key != "spot_checks"]
@@ -143,8 +147,9 @@ def month_figures(*, month: date, as_of: datetime) -> dict[int, dict]:
 
 
 # Figures of a whole month whatever part of it a period covers: fees are billed by the
-# month (a bill's month, collected whenever), a callback is owed by the month of its event.
-MONTH_LEVEL = ("collection", "households", "recovery", "callback_rates")
+# month (a bill's month, collected whenever), a callback is owed by the month of its event,
+# participation is of the households of the month (its parts would count them twice).
+MONTH_LEVEL = ("collection", "households", "recovery", "callback_rates", "participation")
 
 
 def part_figures(*, first: date, last: date, as_of: datetime) -> dict[int, dict]:
@@ -189,6 +194,7 @@ def _event_figures(*, start: datetime, end: datetime, as_of: datetime) -> dict[i
 def _month_level_figures(*, month: date, start: datetime, as_of: datetime) -> dict[int, dict]:
     out: dict[int, dict] = {}
     _pairs(out, fees.dashboard_month_figures(month=month, as_of=as_of))
+    _pairs(out, activities.dashboard_month_figures(month=month, as_of=as_of))
     if start < as_of:
         for row in callbacks.month_rates(month=month, as_of=as_of):
             kind = row.kind + (".bank" if row.payment == "bank_collection" else "")

@@ -55,9 +55,6 @@ _DESK = _VIEW_REGISTRY + [
     "callbacks.view_callback",
     "callbacks.perform_callback",
     "callbacks.view_callbackrule",
-    "callbacks.view_communityactivity",
-    "callbacks.add_communityactivity",
-    "callbacks.change_communityactivity",
     "fees.view_feestandard",
     "fees.view_bill",
     "fees.view_payment",
@@ -106,6 +103,11 @@ _DESK = _VIEW_REGISTRY + [
     "gate.add_cardapplication",
     "gate.change_cardapplication",
     "gate.take_card_fee",
+    # community activities (社区活动): planned, households recorded, held or cancelled by the desk
+    "activities.view_activity",
+    "activities.add_activity",
+    "activities.change_activity",
+    "activities.hold_activity",
 ]
 # Renovation inspections and patrols (engineering), deposit refunds (finance).
 _RENOVATION_WORKS = ["renovation.view_renovation", "renovation.inspect_renovation", "renovation.patrol_renovation"]

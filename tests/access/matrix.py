@@ -148,6 +148,8 @@ def api_id(attr): return lambda w: ("id", getattr(w, attr).pk)
 def visit_a(w): return {"pk": w.visit_a.pk}
 def item_pass_a(w): return {"pk": w.item_pass_a.pk}
 def card_a(w): return {"pk": w.card_a.pk}
+def activity_a(w): return {"pk": w.activity_a.pk}
+def activity_unit_a(w): return {"pk": w.activity_a.pk, "unit_id": w.unit_a.pk}
 
 
 ROWS: list[Row] = [
@@ -468,6 +470,35 @@ ROWS: list[Row] = [
     R("gate-card-hand-over", card_a,                     "401   405    405    405    405    405    405"),
     R("gate-card-deactivate", card_a,                    "401   405    405    405    405    405    405"),
     R("gate-card-cancel", card_a,                        "401   405    405    405    405    405    405"),
+
+    # -- community activities (社区活动): the desk's pages, the owner's upcoming list --------------------
+    # A tea party to come in the estate of owners A and B (both see it; neither sees its households),
+    # owner A's unit signed up. Marking it held before it starts is refused (back to it with a
+    # message); the other buttons are POSTs only (not requested: they would change the world's).
+    R("activities:list", None,                           "login 403    403    seen   seen   403    403",
+      seen=lambda w: w.activity_a.title),
+    R("activities:new", None,                            "login 403    403    200    200    403    403"),
+    R("activities:detail", activity_a,                   "login 403    403    seen   seen   403    403",
+      variant="(its household)", seen=number("unit_a")),
+    R("activities:detail", activity_a,                   "login 403    403    seen   seen   403    403",
+      variant="(the unit picker)", query="find=3-1-12", seen=number("unit_b")),
+    R("activities:edit", activity_a,                     "login 403    403    200    200    403    403"),
+    R("activities:add_household", activity_a,            "login 403    403    405    405    403    403"),
+    R("activities:remove_household", activity_unit_a,    "login 403    403    405    405    403    403"),
+    R("activities:hold", activity_a,                     "login 403    403    405    405    403    403"),
+    R("activities:hold", activity_a,                     "login 403    403    302    302    403    403",
+      method="POST", variant="(not started: refused)"),
+    R("activities:cancel", activity_a,                   "login 403    403    405    405    403    403"),
+    R("activities:announce", activity_a,                 "login 403    403    405    405    403    403"),
+    R("activities:portal_list", None,                    "login seen   seen   403    403    403    403",
+      seen=lambda w: w.activity_a.title),
+    R("activities:portal_sign_up", activity_a,           "login 405    405    403    403    403    403"),
+    R("activity-list", None,                             "401   seen   seen   seen   seen   403    403",
+      seen=api_id("activity_a")),
+    R("activity-detail", activity_a,                     "401   200    200    200    200    403    403"),
+    R("activity-households", activity_a,                 "401   405    405    405    405    405    405"),
+    R("activity-hold", activity_a,                       "401   405    405    405    405    405    405"),
+    R("activity-cancel", activity_a,                     "401   405    405    405    405    405    405"),
     # -- renovation: the owner's portal and the gate ------------------------------------------------
     # Owner A's renovation is under way (permit issued): the application's own steps (correct,
     # sign) are over, so even its owner finds nothing there; owner B never finds it. The gate is

@@ -25,6 +25,8 @@ from fees import services as fees
 from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement
 from gate import services as gate
 from gate.models import CardApplication, ItemPass, Visit
+from activities import services as activities
+from activities.models import Activity
 from notices import services as notices
 from notices.models import Notice
 from owners import services as owners
@@ -99,6 +101,7 @@ class World:
     visit_a: Visit                # a visitor to owner A's unit, still in
     item_pass_a: ItemPass         # owner A's tenant's pass for today, waiting for owner A
     card_a: CardApplication       # an access card for owner A's unit, applied for, not paid
+    activity_a: Activity          # a tea party to come in owner A's estate, owner A's unit signed up
 
 
 def build_world() -> World:
@@ -190,6 +193,11 @@ def build_world() -> World:
                                        lines=[gate.PassLine("旧沙发", 1)], applicant_resident=resident_a)
     card_a = gate.card_apply(unit=unit_a, kind="access_card", applicant=owner_a, holder_name="甲租户", now=at(20, 8),
                              actor=desk)
+
+    activity_a = activities.activity_plan(estate=estate, title="重阳节茶话会", kind="cultural", place="会所",
+                                          starts_at=at(28, 15), now=at(19, 9), actor=desk)
+    activities.participation_record(activity=activity_a, unit=unit_a, owner=owner_a, attended=False, now=at(19, 10),
+                                    actor=desk)
     return World(
         users=users, estate=estate, unit_a=unit_a, unit_b=unit_b, owner_a=owner_a, owner_b=owner_b,
         ownership_a=ownership_a, resident_a=resident_a, complaint_a=complaint_a,
@@ -202,6 +210,7 @@ def build_world() -> World:
         pass_a=WorkerPass.objects.get(worker__renovation=renovation_a),
         renovation_document_a=renovation_a.documents.first(), announcement_a=announcement_a,
         visit_a=visit_a, item_pass_a=item_pass_a, card_a=card_a,
+        activity_a=activity_a,
     )
 
 

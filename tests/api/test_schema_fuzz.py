@@ -125,6 +125,16 @@ def world(db, settings):
                 ends_at=sh(2026, 11, 21, 12, 0), now=NOW, actor=desk), now=NOW, actor=desk)
         notices.notice_create(estate=unit.estate, kind="safety", title="安全提示", body="请勿占用消防通道。", now=NOW,
                               actor=desk)
+        # activities: one to come with her household signed up, one held with its callback
+        from activities import services as activities
+
+        tea = activities.activity_plan(estate=unit.estate, title="重阳节茶话会", kind="cultural",
+                                       starts_at=sh(2026, 11, 28, 15, 0), now=NOW, actor=desk)
+        activities.participation_record(activity=tea, unit=unit, owner=owner, attended=False, now=NOW, actor=desk)
+        party = activities.activity_plan(estate=unit.estate, title="中秋游园会", starts_at=sh(2026, 11, 1, 19, 0),
+                                         now=sh(2026, 10, 20, 9, 0), actor=desk)
+        activities.participation_record(activity=party, unit=unit, now=sh(2026, 11, 1, 19, 5), actor=desk)
+        activities.activity_hold(activity=party, now=sh(2026, 11, 1, 21, 0), actor=desk)
     return {"owner": owner.user, "supervisor": boss}
 
 
@@ -166,7 +176,7 @@ def known_ids() -> dict[str, list[int]]:
               "callback-rules": "callbacks.CallbackRule", "bills": "fees.Bill", "payments": "fees.Payment",
               "fee-standards": "fees.FeeStandard", "dunning-notices": "fees.DunningNotice",
               "renovations": "renovation.Renovation", "worker-passes": "renovation.WorkerPass",
-              "notices": "notices.Notice"}
+              "notices": "notices.Notice", "activities": "activities.Activity"}
     return {name: sorted(apps.get_model(label).objects.values_list("pk", flat=True))
             for name, label in models.items()}
 

@@ -75,15 +75,16 @@ def test_a_routine_service_is_due_a_week_later(estate):
     assert (callback.kind, callback.due_on) == (Kind.OTHER, dt.date(2026, 6, 8))
 
 
-def test_activity_participants_are_called_back_a_month_after(estate):
-    from callbacks.models import CommunityActivity
+def test_activity_households_are_called_back_a_month_after(estate):
+    from activities import services as activities
 
-    activity = CommunityActivity.objects.create(estate=estate["unit"].estate, title="中秋游园会",
-                                                held_on=dt.date(2026, 9, 25))
-    activity.participants.add(estate["owner"])
-    services.activity_finish(activity=activity, now=sh(2026, 9, 25, 21, 0), actor=estate["desk"])
+    activity = activities.activity_plan(estate=estate["unit"].estate, title="中秋游园会", starts_at=sh(2026, 9, 25, 19, 0),
+                                        now=sh(2026, 9, 1, 10, 0), actor=estate["desk"])
+    activities.participation_record(activity=activity, unit=estate["unit"], owner=estate["owner"],
+                                    now=sh(2026, 9, 25, 19, 5), actor=estate["desk"])
+    activities.activity_hold(activity=activity, now=sh(2026, 9, 25, 21, 0), actor=estate["desk"])
     callback = Callback.objects.get(activity=activity)
-    assert (callback.owner, callback.due_on) == (estate["owner"], dt.date(2026, 10, 25))
+    assert (callback.owner, callback.unit, callback.due_on) == (estate["owner"], estate["unit"], dt.date(2026, 10, 25))
 
 
 def test_a_supervisors_rule_change_applies_to_new_callbacks_only(estate):

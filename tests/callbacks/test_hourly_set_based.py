@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from activities.models import Activity
 from callbacks import jobs
-from callbacks.models import Callback, CallbackEvent, CommunityActivity, Kind
+from callbacks.models import Callback, CallbackEvent, Kind
 from propertydesk.models import Delivery, Notification
 from tests.callbacks.conftest import complete_order, resolve_complaint, sh
 from tests.factories import UserFactory, make_owner
@@ -17,8 +18,8 @@ from tests.factories import UserFactory, make_owner
 def _activity_callbacks(estate, *, n: int, due_on: dt.date, assignee=None, title="中秋游园会") -> list[Callback]:
     """``n`` callbacks of one finished activity, due ``due_on``."""
     finished = sh(2026, 4, 1, 20, 0)
-    activity = CommunityActivity.objects.create(estate=estate["unit"].estate, title=title,
-                                                held_on=finished.date(), finished_at=finished)
+    activity = Activity.objects.create(estate=estate["unit"].estate, title=title, held_on=finished.date(),
+                                       starts_at=finished - dt.timedelta(hours=2), status="held", finished_at=finished)
     made = []
     for i in range(n):
         owner = make_owner(name=f"业主{i}")

@@ -8,8 +8,9 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from activities.models import Activity
 from callbacks import jobs, services
-from callbacks.models import Callback, CallbackRule, CommunityActivity, Kind, RateCheck
+from callbacks.models import Callback, CallbackRule, Kind, RateCheck
 from propertydesk.models import Notification
 from tests.callbacks.conftest import sh
 from tests.factories import EstateFactory, make_owner
@@ -18,8 +19,8 @@ from tests.factories import EstateFactory, make_owner
 def _activity(estate, *, owed: int, done: int):
     """A community activity of 15 April with ``owed`` callbacks, ``done`` of them done by the 20th."""
     finished = sh(2026, 4, 15, 20, 0)
-    activity = CommunityActivity.objects.create(estate=estate, title="中秋游园会", held_on=finished.date(),
-                                                finished_at=finished)
+    activity = Activity.objects.create(estate=estate, title="中秋游园会", held_on=finished.date(),
+                                       starts_at=finished - dt.timedelta(hours=2), status="held", finished_at=finished)
     for i in range(owed):
         owner = make_owner(name=f"业主{estate.code}{i}")
         Callback.objects.create(
