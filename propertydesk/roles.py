@@ -108,6 +108,12 @@ _DESK = _VIEW_REGISTRY + [
     "activities.add_activity",
     "activities.change_activity",
     "activities.hold_activity",
+    # the shift log and the handover (客服日志, 交接班): written, handed over and signed for
+    "desk.view_logentry",
+    "desk.add_logentry",
+    "desk.change_logentry",
+    "desk.hand_over_shift",
+    "desk.view_handover",
 ]
 # Renovation inspections and patrols (engineering), deposit refunds (finance).
 _RENOVATION_WORKS = ["renovation.view_renovation", "renovation.inspect_renovation", "renovation.patrol_renovation"]
@@ -171,6 +177,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "gate.view_gatepolicy",
         "gate.add_gatepolicy",
         "gate.change_gatepolicy",
+        # the handover history of every shift, with each item's fate
+        "desk.view_handover_history",
         *_RENOVATION_WORKS,
         *_RENOVATION_MONEY,
         # an estate's emergency plans, edited in the admin

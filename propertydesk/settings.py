@@ -392,6 +392,16 @@ NOTICE_PUBLISH_BATCH = int(os.environ.get("NOTICE_PUBLISH_BATCH", "5000"))
 NOTICE_UNREAD_SHOWN = int(os.environ.get("NOTICE_UNREAD_SHOWN", "300"))
 if NOTICE_PUBLISH_BATCH < 1 or NOTICE_UNREAD_SHOWN < 1:
     raise ImproperlyConfigured("NOTICE_PUBLISH_BATCH and NOTICE_UNREAD_SHOWN must be 1 or more")
+# The desk's shifts (desk/shifts.py, 002 三 交接班): "key=HH:MM-HH:MM,…", following one another
+# round the clock (day, night, early, middle and late have names in both languages). An
+# estate can have its own, by its code: "code:key=HH:MM-HH:MM,…;code2:…".
+DESK_SHIFTS = os.environ.get("DESK_SHIFTS", "day=08:15-20:15,night=20:15-08:15")
+DESK_SHIFTS_BY_ESTATE = os.environ.get("DESK_SHIFTS_BY_ESTATE", "")
+# The receiving shift may sign for a handover's items this many minutes before it starts
+# (002 三 2.1: 接班客服员应提前十五分钟到岗接班).
+DESK_TAKEOVER_EARLY_MINUTES = int(os.environ.get("DESK_TAKEOVER_EARLY_MINUTES", "15"))
+if DESK_TAKEOVER_EARLY_MINUTES < 0:
+    raise ImproperlyConfigured("DESK_TAKEOVER_EARLY_MINUTES must be 0 or more")
 # Complaint rules (domain §3); an estate can override each in its ComplaintPolicy (admin).
 COMPLAINT_POLICY_DEFAULTS = {
     "emergency_hours": 2,
