@@ -98,8 +98,9 @@ def waiting_items(*, estate=None, limit: int | None = None) -> QuerySet[Handover
     return rows[:limit] if limit else rows
 
 
-def waiting_items_count() -> int:
-    return HandoverItem.objects.filter(status=ItemStatus.PENDING).count()
+def today_waiting_counts() -> dict[str, QuerySet]:
+    """What the today page counts (in its one capped statement): the items not signed for."""
+    return {"handover_items": HandoverItem.objects.filter(status=ItemStatus.PENDING)}
 
 
 def handover_history(*, estate_id: int | None = None, day_from: date | None = None,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from callbacks import selectors as callbacks
 from complaints import selectors as complaints
+from desk import selectors as desk
 from fees import selectors as fees
 from pages.models import StaffMonthFacts
 from propertydesk import periods
@@ -33,6 +34,7 @@ NEEDS = {
     "renovations": "renovation.view_renovation",
     "payments": "fees.view_payment",
     "deliveries": "propertydesk.view_delivery",
+    "handover_items": "desk.view_handover",
 }
 
 
@@ -51,6 +53,9 @@ class Today:
     payments: dict | None = None
     undelivered: core.UndeliveredFigure | None = None
     deliveries: list | None = None
+    # Handover items not signed for yet: the shift that handed them over and the one to
+    # sign both see them until they are.
+    handover_items: list | None = None
     # The figure of everything not delivered (pending too) is the supervisors'; the desk
     # sees the failed and given-up messages, which are its to retry.
     figure_shown: bool = False
@@ -86,6 +91,9 @@ def desk_today(*, user, as_of: datetime, limit: int | None = None) -> Today:
         day.undelivered = core.undelivered_figure(as_of=as_of)
         day.deliveries = (core.deliveries_needing_attention(limit=limit)
                           if day.undelivered.failed or day.undelivered.given_up else [])
+    if may["handover_items"]:
+        counted.update(desk.today_waiting_counts())
+        day.handover_items = list(desk.waiting_items(limit=limit))
     day.counts = capped_counts(counted)
     return day
 

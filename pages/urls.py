@@ -24,6 +24,7 @@ api_v1 = [
     path("", include("incidents.api_urls")),
     path("", include("gate.api_urls")),
     path("", include("activities.api_urls")),
+    path("", include("desk.api_urls")),
     path("auth/token/", core_views.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline script.
@@ -65,6 +66,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("gate/", include("gate.urls")),
     path("activities/", include("activities.urls")),
+    path("shift-log/", include("desk.urls")),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -21,6 +21,8 @@ from callbacks import services as callbacks
 from callbacks.models import Callback, CallbackResult
 from complaints import services as complaints
 from complaints.models import ComplaintAttachment
+from desk import services as desk_services
+from desk.models import Handover, HandoverItem, LogEntry
 from fees import services as fees
 from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement
 from gate import services as gate
@@ -102,6 +104,9 @@ class World:
     item_pass_a: ItemPass         # owner A's tenant's pass for today, waiting for owner A
     card_a: CardApplication       # an access card for owner A's unit, applied for, not paid
     activity_a: Activity          # a tea party to come in owner A's estate, owner A's unit signed up
+    entry_a: LogEntry | None = None          # a shift log entry about owner A's unit, handed over
+    handover_a: Handover | None = None       # the day shift of the 20th, handed over by the supervisor
+    item_a: HandoverItem | None = None       # entry_a in it, not signed for yet
 
 
 def build_world() -> World:
@@ -198,7 +203,10 @@ def build_world() -> World:
                                           starts_at=at(28, 15), now=at(19, 9), actor=desk)
     activities.participation_record(activity=activity_a, unit=unit_a, owner=owner_a, attended=False, now=at(19, 10),
                                     actor=desk)
-    return World(
+    entry_a = desk_services.entry_add(estate=estate, author=desk, text="甲户厨房漏水，明早回访", priority="high",
+                                      unit=unit_a, complaint=complaint_a, now=at(20, 9))
+    handover_a = desk_services.handover_create(estate=estate, actor=boss, now=at(20, 9, 30), notes="钥匙在保险柜")
+    world = World(
         users=users, estate=estate, unit_a=unit_a, unit_b=unit_b, owner_a=owner_a, owner_b=owner_b,
         ownership_a=ownership_a, resident_a=resident_a, complaint_a=complaint_a,
         attachment_a=ComplaintAttachment.objects.get(complaint=complaint_a), suggestion_a=suggestion_a,
@@ -212,6 +220,8 @@ def build_world() -> World:
         visit_a=visit_a, item_pass_a=item_pass_a, card_a=card_a,
         activity_a=activity_a,
     )
+    world.entry_a, world.handover_a, world.item_a = entry_a, handover_a, handover_a.items.get()
+    return world
 
 
 def _renovation(unit, owner, users) -> Renovation:
