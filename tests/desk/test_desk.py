@@ -134,10 +134,11 @@ def test_the_next_shift_signs_not_the_one_handing_over_and_not_before_its_time(p
     add(place, "待跟进")
     item = hand_over(place, now=sh(2026, 11, 24, 19, 0)).items.get()
 
-    with pytest.raises(ValidationError, match="20:00"):
+    with pytest.raises(ValidationError, match="20:00") as early:
         services.item_acknowledge(item=item, actor=place["night"], now=sh(2026, 11, 24, 19, 30))
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as own:
         services.item_acknowledge(item=item, actor=place["day"], now=NIGHT)
+    assert (early.value.code, own.value.code) == ("too_early", "own_handover")
     services.item_acknowledge(item=item, actor=place["night"], now=sh(2026, 11, 24, 20, 0))
 
     item.refresh_from_db()
@@ -180,9 +181,11 @@ def test_a_second_handover_of_one_shift_is_refused(place):
     add(place, "待跟进")
     hand_over(place)
 
-    with pytest.raises(ValidationError, match="already been handed over"):
+    with pytest.raises(ValidationError) as refused:
         hand_over(place, now=HANDOVER_AT + dt.timedelta(minutes=5))
 
+    assert refused.value.code == "handed_over"
+    assert refused.value.messages == ["2026-11-24 白班已经交过班了。"]
     assert Handover.objects.count() == 1
 
 
@@ -190,8 +193,12 @@ def test_an_entry_waiting_in_a_handover_cannot_be_closed_before_it_is_signed_for
     entry = add(place, "待跟进")
     hand_over(place)
 
-    with pytest.raises(ValidationError, match="signs for it first"):
+    with pytest.raises(ValidationError) as refused:
         services.entry_close(entry=entry, actor=place["day"], now=HANDOVER_AT)
+
+    assert refused.value.code == "pending"
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.OPEN
 
 
 def test_the_takings_of_a_handover_equal_the_shifts_payments_by_method(place):

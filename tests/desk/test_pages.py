@@ -39,7 +39,7 @@ def test_an_unknown_unit_is_named_on_its_field_and_nothing_is_written(place, tim
                                                             "priority": "normal", "unit": "9-9-901"})
 
     assert answer.status_code == 400
-    assert answer.context["form"].errors["unit"] == ["翠湖苑 has no unit 9-9-901."]
+    assert answer.context["form"].errors["unit"] == ["翠湖苑没有房号 9-9-901。"]
     assert not LogEntry.objects.exists()
 
 
@@ -57,7 +57,7 @@ def test_the_handover_page_shows_takings_and_items_then_hands_over_once(place, t
     assert answer.url == reverse("desk:handover", args=[handover.pk])
     again = desk.post(reverse("desk:handover_new"), {"estate": place["estate"].pk, "notes": ""}, follow=True)
     assert Handover.objects.count() == 1
-    assert "already been handed over" in again.content.decode()
+    assert "白班已经交过班了。" in again.content.decode()
 
 
 def test_the_next_shift_signs_one_item_and_refuses_another_which_the_supervisor_sees(place, time_machine):
