@@ -42,10 +42,12 @@ from callbacks.models import Callback, CallbackEvent
 from complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
 from complaints.models import Complaint, ComplaintAttachment, ComplaintEvent, Suggestion
 from complaints.models import Status as ComplaintStatus
+from desk import shifts
+from desk.models import Handover, HandoverItem
 from fees.models import Bill, MonthReport, Payment
 from incidents.models import Incident
 from notices.models import Notice
-from owners.models import Owner, OwnerPhone, Ownership, Unit
+from owners.models import Estate, Owner, OwnerPhone, Ownership, Unit
 from pages.models import StaffMonthFacts
 from owners import crypto
 from repairs.models import OPEN_STATUSES as OPEN_ORDER_STATUSES
@@ -523,7 +525,8 @@ def _desk_day(s) -> list[tuple[str, list]]:
         status__in=("refused", "voided"))
     counts = _capped([due, due.filter(Q(assignee__username="bench-desk")), due.filter(due_on__lt=today), complaints,
                       complaints.filter(promised_at__lt=now), WorkOrder.objects.filter(status__in=("registered", "accepted")),
-                      appointments, Renovation.objects.filter(status__in=("submitted", "fees_paid"))])
+                      appointments, Renovation.objects.filter(status__in=("submitted", "fees_paid")),
+                      HandoverItem.objects.filter(status="pending")])
     callbacks = ("SELECT c.id, c.kind, c.due_on, c.contact_name, u.number, coalesce(k.number, w.number, a.title), "
                  "p.username FROM (SELECT * FROM callbacks_callback c WHERE c.status = 'due' AND c.due_on <= %s "
                  "AND {mine} ORDER BY c.due_on, c.id LIMIT 5) c LEFT JOIN owners_unit u ON u.id = c.unit_id "
@@ -559,6 +562,10 @@ def _desk_day(s) -> list[tuple[str, list]]:
          "WHERE p.received_at >= %s AND p.received_at < %s AND p.reversed_at IS NULL AND p.received_by_id = "
          + BENCH_DESK + " ORDER BY p.received_at DESC, p.id DESC LIMIT 5) p JOIN fees_receipt r ON r.id = p.receipt_id "
          "JOIN owners_unit u ON u.id = p.unit_id", [start, end]),
+        ("SELECT i.id, l.text, h.shift_key, h.next_key, e.name FROM (SELECT * FROM desk_handoveritem i "
+         "WHERE i.status = 'pending' ORDER BY i.handover_id, i.id LIMIT 5) i JOIN desk_handover h "
+         "ON h.id = i.handover_id JOIN desk_logentry l ON l.id = i.entry_id JOIN owners_estate e "
+         "ON e.id = h.estate_id ORDER BY h.handed_at, i.id", []),
         ("SELECT channel, status, count(*), min(created_at) FROM propertydesk_delivery WHERE status IN "
          "('pending', 'sending', 'failed', 'given_up') AND created_at <= %s AND channel <> 'inbox' "
          "GROUP BY channel, status", [now]),
@@ -883,6 +890,20 @@ def operations() -> list[Op]:
         Op("activities: an activity's 200 households", "page", "desk", lambda s: f"/activities/{s.activity.pk}/",
            setup=_activity_with_households, floor=_activity_page_floor),
         Op("portal: activities", "page", "owner", "/activities/portal/", floor=_portal_activities_floor),
+        # -- the shift log and the handover (客服日志, 交接班)
+        Op("shift log: the current shift", "page", "desk", "/shift-log/", floor=_shift_log_floor),
+        Op("handovers: the supervisors' history", "page", "supervisor", "/shift-log/handovers/",
+           floor=lambda s: [("SELECT h.*, e.name, u.username, (SELECT count(*) FROM desk_handoveritem i "
+                             "WHERE i.handover_id = h.id), (SELECT count(*) FILTER (WHERE i.status = 'pending') "
+                             "FROM desk_handoveritem i WHERE i.handover_id = h.id), (SELECT count(*) FILTER "
+                             "(WHERE i.status = 'refused') FROM desk_handoveritem i WHERE i.handover_id = h.id) "
+                             "FROM (SELECT * FROM desk_handover ORDER BY shift_start DESC, id DESC LIMIT 200) h "
+                             "JOIN owners_estate e ON e.id = h.estate_id JOIN auth_user u ON u.id = h.handed_by_id "
+                             "ORDER BY h.shift_start DESC, h.id DESC", []),
+                            ("SELECT id, name FROM owners_estate ORDER BY name", [])]),
+        Op("handover: its items to sign for", "page", "desk",
+           lambda s: f"/shift-log/handovers/{_latest_handover().pk}/", floor=lambda s: _handover_floor(),
+           skip=lambda s: "" if _latest_handover() else "no handover in the data set"),
         # The gate's page before a check (the check is a POST, logged): the guard's latest checks.
         Op("gate check page", "page", "desk", "/renovation/gate/",
            floor=lambda s: [(f"SELECT c.checked_at, c.code, c.result, p.holder_name, u.number FROM "
@@ -2195,3 +2216,51 @@ def format_row(r: Result) -> str:
 def write_json(path: str, results: list[Result], meta: dict) -> None:
     with open(path, "w") as fh:
         json.dump({"meta": meta, "results": [r.as_dict() for r in results]}, fh, indent=2, default=str)
+
+
+def _entry_columns(alias: str = "l") -> str:
+    return (f"SELECT {alias}.*, a.username, a.first_name, a.last_name, u.number, c.number, w.number "
+            f"FROM {{rows}} {alias} JOIN auth_user a ON a.id = {alias}.author_id LEFT JOIN owners_unit u "
+            f"ON u.id = {alias}.unit_id LEFT JOIN complaints_complaint c ON c.id = {alias}.complaint_id "
+            f"LEFT JOIN repairs_workorder w ON w.id = {alias}.work_order_id")
+
+
+def _shift_log_floor(s: Samples) -> list[tuple[str, list]]:
+    """The first estate's current shift: its open entries (held by it or before, not
+    waiting in a handover), what was written in it, the items waiting, its handover."""
+    estate = Estate.objects.order_by("name").first()
+    shift = shifts.shift_at(estate, s.now)
+    pending = "SELECT entry_id FROM desk_handoveritem WHERE status = 'pending'"
+    return [
+        ("SELECT id, name, code FROM owners_estate ORDER BY name", []),
+        (_entry_columns().format(rows=f"(SELECT * FROM desk_logentry WHERE estate_id = %s AND status = 'open' "
+                                      f"AND held_start <= %s AND id NOT IN ({pending}))"), [estate.pk, shift.start]),
+        (_entry_columns().format(rows="(SELECT * FROM desk_logentry WHERE estate_id = %s AND shift_start = %s "
+                                      "ORDER BY written_at DESC, id DESC LIMIT 100)"), [estate.pk, shift.start]),
+        ("SELECT i.*, l.text, h.shift_key, h.next_key, hu.username FROM desk_handoveritem i JOIN desk_handover h "
+         "ON h.id = i.handover_id JOIN desk_logentry l ON l.id = i.entry_id JOIN auth_user hu "
+         "ON hu.id = h.handed_by_id WHERE i.status = 'pending' AND h.estate_id = %s ORDER BY h.handed_at, i.id",
+         [estate.pk]),
+        ("SELECT * FROM desk_handover WHERE estate_id = %s AND shift_start = %s", [estate.pk, shift.start]),
+    ]
+
+
+def _latest_handover() -> Handover | None:
+    return Handover.objects.order_by("-shift_start").first()
+
+
+def _handover_floor() -> list[tuple[str, list]]:
+    """The handover with its estate, who handed it over, its takings and events; its items
+    with their entries and who signed."""
+    pk = _latest_handover().pk
+    return [
+        ("SELECT h.*, e.name, u.username FROM desk_handover h JOIN owners_estate e ON e.id = h.estate_id "
+         "JOIN auth_user u ON u.id = h.handed_by_id WHERE h.id = %s", [pk]),
+        ("SELECT method, count, total FROM desk_handovertakings WHERE handover_id = %s ORDER BY method", [pk]),
+        ("SELECT ev.*, a.username FROM desk_handoverevent ev LEFT JOIN auth_user a ON a.id = ev.actor_id "
+         "WHERE ev.handover_id = %s ORDER BY ev.at, ev.id", [pk]),
+        (_entry_columns().format(rows="(SELECT l.*, i.status AS item_status, i.reason, i.decided_by_id, "
+                                      "i.decided_at FROM desk_handoveritem i JOIN desk_logentry l "
+                                      "ON l.id = i.entry_id WHERE i.handover_id = %s)")
+         + " LEFT JOIN auth_user d ON d.id = l.decided_by_id", [pk]),
+    ]

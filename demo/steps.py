@@ -3,7 +3,7 @@ steps created, the random generator, the people generator, the clock and the tim
 and adds to it: the registry, the logins, complaints, the fees' calendar, the work
 orders and the renovations on one timeline played up to the demo's clock, callbacks,
 arrears cases, the supervisors' month reports, notices, incidents, the gate, the activities
-to come."""
+to come, the shift log and its handovers."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from demo.callbacks import seed_callbacks
 from demo.complaints import seed_complaints
 from demo.context import DemoContext
 from demo.dashboard import seed_desk_reports, seed_month_reports
+from demo.desk import seed_desk
 from demo.fees import finish_fees, schedule_fees
 from demo.gate import seed_gate
 from demo.incidents import seed_incidents
@@ -44,7 +45,7 @@ STEPS: list[Step] = [
     seed_registry, seed_users, seed_complaints, schedule_fees, schedule_work_orders, schedule_renovations, play,
     count_work_orders, count_renovations, seed_callbacks, finish_fees, seed_month_reports, seed_notices,
     seed_incidents, seed_gate, seed_activities,
-    seed_desk_reports,
+    seed_desk, seed_desk_reports,
 ]
 
 
