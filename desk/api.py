@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import decorators, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -16,7 +16,7 @@ from complaints.models import Complaint
 from desk import selectors, services
 from desk.models import EntryStatus, Handover, HandoverItem, HandoverStatus, ItemStatus, LogEntry, Priority
 from owners.models import Estate, Unit
-from propertydesk.api import (BusinessDateField, DayFilter, DisplayField, IdFilter, RecordActions,
+from propertydesk.api import (NULLABLE_STR, BusinessDateField, DayFilter, DisplayField, IdFilter, RecordActions,
                               StaffOnlyPermission, money_field, named_choice_field, service_errors, user_name)
 from repairs.models import WorkOrder
 
@@ -34,9 +34,10 @@ class LogEntrySerializer(serializers.ModelSerializer):
     priority_display = DisplayField("priority")
     status = EntryStatusField(read_only=True)
     status_display = DisplayField("status")
-    unit_number = serializers.CharField(source="unit.number", read_only=True, default=None)
-    complaint_number = serializers.CharField(source="complaint.number", read_only=True, default=None)
-    work_order_number = serializers.CharField(source="work_order.number", read_only=True, default=None)
+    unit_number = serializers.CharField(source="unit.number", read_only=True, default=None, allow_null=True)
+    complaint_number = serializers.CharField(source="complaint.number", read_only=True, default=None, allow_null=True)
+    work_order_number = serializers.CharField(source="work_order.number", read_only=True, default=None,
+                                              allow_null=True)
 
     class Meta:
         model = LogEntry
@@ -46,7 +47,7 @@ class LogEntrySerializer(serializers.ModelSerializer):
                   "held_start"]
         read_only_fields = fields
 
-    def get_author_name(self, entry) -> str | None:
+    def get_author_name(self, entry) -> str:
         return user_name(entry.author)
 
 
@@ -129,6 +130,7 @@ class HandoverItemSerializer(serializers.ModelSerializer):
         fields = ["id", "handover", "entry", "status", "status_display", "decided_by_name", "decided_at", "reason"]
         read_only_fields = fields
 
+    @extend_schema_field(NULLABLE_STR)
     def get_decided_by_name(self, item) -> str | None:
         return user_name(item.decided_by)
 
@@ -151,7 +153,7 @@ class HandoverSerializer(serializers.ModelSerializer):
                   "takings_total", "takings_count", "status", "status_display", "taken_over_at", "items"]
         read_only_fields = fields
 
-    def get_handed_by_name(self, handover) -> str | None:
+    def get_handed_by_name(self, handover) -> str:
         return user_name(handover.handed_by)
 
 

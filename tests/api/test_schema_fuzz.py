@@ -33,6 +33,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from callbacks import services as callbacks
 from callbacks.models import Callback
 from complaints import services as complaints
+from desk import services as desk_log
 from fees import services as fees
 from fees.models import FeeStandard
 from notices import services as notices
@@ -135,6 +136,12 @@ def world(db, settings):
                                          now=sh(2026, 10, 20, 9, 0), actor=desk)
         activities.participation_record(activity=party, unit=unit, now=sh(2026, 11, 1, 19, 5), actor=desk)
         activities.activity_hold(activity=party, now=sh(2026, 11, 1, 21, 0), actor=desk)
+        # the shift log: an entry on her unit handed over and waiting, one closed
+        desk_log.entry_add(estate=unit.estate, author=desk, text="3-1-1203 厨房漏水，明早回电", priority="high",
+                           unit=unit, now=sh(2026, 11, 20, 9, 0))
+        done = desk_log.entry_add(estate=unit.estate, author=desk, text="快递柜已修好", now=sh(2026, 11, 20, 9, 5))
+        desk_log.entry_close(entry=done, actor=desk, now=sh(2026, 11, 20, 9, 30))
+        desk_log.handover_create(estate=unit.estate, actor=desk, now=sh(2026, 11, 20, 9, 40), notes="钥匙在抽屉")
     return {"owner": owner.user, "supervisor": boss}
 
 
@@ -176,7 +183,8 @@ def known_ids() -> dict[str, list[int]]:
               "callback-rules": "callbacks.CallbackRule", "bills": "fees.Bill", "payments": "fees.Payment",
               "fee-standards": "fees.FeeStandard", "dunning-notices": "fees.DunningNotice",
               "renovations": "renovation.Renovation", "worker-passes": "renovation.WorkerPass",
-              "notices": "notices.Notice", "activities": "activities.Activity"}
+              "notices": "notices.Notice", "activities": "activities.Activity",
+              "shift-log": "desk.LogEntry", "handovers": "desk.Handover", "handover-items": "desk.HandoverItem"}
     return {name: sorted(apps.get_model(label).objects.values_list("pk", flat=True))
             for name, label in models.items()}
 
