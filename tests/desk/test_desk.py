@@ -237,3 +237,13 @@ def test_the_next_handover_carries_what_the_previous_shift_did_not_hand_over(pla
 
     # then
     assert [i.entry for i in handover.items.all()] == [entry]
+
+
+@pytest.mark.parametrize("spec", ["day=08:15-20:15,night=20:00-08:15", "day=8-20", "day=25:00-08:00,night=08:00-25:00"])
+def test_shifts_that_do_not_follow_one_another_round_the_clock_are_refused(place, settings, spec):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.DESK_SHIFTS = spec
+
+    with pytest.raises(ImproperlyConfigured):
+        shifts.shift_at(place["estate"], DAY)
