@@ -184,7 +184,8 @@ def known_ids() -> dict[str, list[int]]:
               "fee-standards": "fees.FeeStandard", "dunning-notices": "fees.DunningNotice",
               "renovations": "renovation.Renovation", "worker-passes": "renovation.WorkerPass",
               "notices": "notices.Notice", "activities": "activities.Activity",
-              "shift-log": "desk.LogEntry", "handovers": "desk.Handover", "handover-items": "desk.HandoverItem"}
+              "shift-log": "desk.LogEntry", "handovers": "desk.Handover",
+              "handover-items": "desk.HandoverItem"}
     return {name: sorted(apps.get_model(label).objects.values_list("pk", flat=True))
             for name, label in models.items()}
 
