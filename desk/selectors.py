@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from desk import shifts
 from desk.models import EntryStatus, Handover, HandoverItem, HandoverTakings, ItemStatus, LogEntry, Priority
@@ -127,3 +128,18 @@ def entries_for(user) -> QuerySet[LogEntry]:
 def handovers_for(user) -> QuerySet[Handover]:
     return Handover.objects.select_related("estate", "handed_by").prefetch_related(
         "takings", "items__entry", "items__decided_by").order_by("-shift_start", "-id")
+
+
+def desk_report_counts(*, start: datetime, end: datetime, as_of: datetime | None = None) -> dict[int, dict]:
+    """Per estate, the shifts handed over in the moments [start, end) (the desk's daily and
+    weekly reports): how many, the takings they handed over, and the items the next shift
+    refused. The report sets the handed-over total beside the payments it counts itself.
+    One grouped statement."""
+    refused = (HandoverItem.objects.filter(handover=OuterRef("pk"), status=ItemStatus.REFUSED).order_by()
+               .values("handover").annotate(n=Count("pk")).values("n"))
+    rows = (Handover.objects.filter(handed_at__gte=start, handed_at__lt=end)
+            .annotate(refused_here=Coalesce(Subquery(refused), 0)).values("estate_id")
+            .annotate(handovers=Count("pk"), handed_over=Sum("takings_total"), refused=Sum("refused_here"))
+            .order_by())
+    return {row.pop("estate_id"): {**row, "handed_over": (row["handed_over"] or Decimal(0)).quantize(Decimal("0.01"))}
+            for row in rows}

@@ -230,3 +230,16 @@ def unit_by_number(*, number: str, estate_id: int | None = None) -> Unit | None:
     found = list(rows[:2])
     return found[0] if len(found) == 1 else None
 
+
+
+def desk_report_counts(*, start, end, as_of=None) -> dict[int, dict[str, int]]:
+    """Per estate, the visitors registered in the moments [start, end) (the desk's daily and
+    weekly reports), those the resident did not confirm (not let in), and, made on its own
+    day (``as_of``), those still in. One grouped statement on the visits of the window."""
+    from django.db.models import Count, Q
+
+    counts = {"registered": Count("pk"), "not_confirmed": Count("pk", filter=Q(confirmed=False))}
+    if as_of is not None:
+        counts["still_in"] = Count("pk", filter=Q(time_out__isnull=True, confirmed=True))
+    rows = Visit.objects.filter(time_in__gte=start, time_in__lt=end).values("estate_id").annotate(**counts).order_by()
+    return {row.pop("estate_id"): row for row in rows}

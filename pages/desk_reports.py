@@ -30,7 +30,9 @@ from django.utils.translation import pgettext_lazy
 from callbacks import selectors as callbacks
 from complaints import selectors as complaints
 from fees import selectors as fees
+from desk import selectors as shift_log
 from fees.models import PaymentMethod
+from gate import selectors as gate
 from incidents import selectors as incidents
 from notices import selectors as notices
 from owners.models import Estate
@@ -196,12 +198,16 @@ SECTIONS: list[Section] = [
         Line("closed", pgettext_lazy("desk report", "Closed"), list_link("incidents:list")),
         Line("open", gettext_lazy("Still open"), list_link("incidents:list"), standing=True),
     ), incidents.desk_report_counts),
-    # After the desk's routine is merged (issue 17), three more, each a few lines, e.g.:
-    #   Section("visitors", gettext_lazy("Visitors"), (Line("registered", gettext_lazy("Registered")),),
-    #           gate.selectors.desk_report_counts),
-    # and the takings reconciled with the shift handover: a function calling
-    # desk.selectors.handover_takings(estate, day) for each estate, returning
-    # {estate id: {"handed_over": ..., "difference": ...}}.
+    Section("handovers", gettext_lazy("Shift handovers"), (
+        Line("handovers", gettext_lazy("Shifts handed over"), list_link("desk:history")),
+        Line("handed_over", gettext_lazy("Takings handed over"), list_link("desk:history"), money=True),
+        Line("refused", gettext_lazy("Items refused by the next shift"), list_link("desk:history")),
+    ), shift_log.desk_report_counts),
+    Section("visitors", gettext_lazy("Visitors"), (
+        Line("registered", pgettext_lazy("desk report", "Registered"), list_link("gate:visitors")),
+        Line("not_confirmed", gettext_lazy("Not confirmed by the resident"), list_link("gate:visitors")),
+        Line("still_in", gettext_lazy("Still in"), list_link("gate:visitors"), standing=True),
+    ), gate.desk_report_counts),
 ]
 BY_KEY = {section.key: section for section in SECTIONS}
 

@@ -413,3 +413,33 @@ def test_the_daily_report_counts_the_incidents_of_the_day_and_those_still_open(w
     report = DeskReport.objects.get(period="day")
     assert part(report, a)["incidents"] == {"started": 2, "closed": 1, "open": 1}
     assert report.data["all"]["incidents"]["started"] == 2
+
+
+def test_the_daily_report_counts_the_handovers_and_the_visitors_of_the_day(world):
+    # given: the night shift of the 3rd handed over at 08:20 with one open entry, which the
+    # day shift refuses; two visitors, one let in and still in at 16:30, one the resident
+    # did not confirm; a visitor of the day before (not counted)
+    from desk import services as shift_log
+    from gate import services as gate
+    from owners.models import Unit
+
+    a, desk = world["a"], world["desk"]
+    boss = UserFactory(username="rep-boss", role="supervisor")
+    unit = Unit.objects.filter(estate=a).first()
+    shift_log.entry_add(estate=a, author=desk, text="3栋电梯异响，已报工程部", now=sh(2026, 12, 4, 2, 0))
+    handover = shift_log.handover_create(estate=a, actor=desk, now=sh(2026, 12, 4, 8, 20), shift_key="night",
+                                         shift_day=dt.date(2026, 12, 3))
+    shift_log.item_refuse(item=handover.items.get(), actor=boss, now=sh(2026, 12, 4, 8, 30), reason="未说明处理进度")
+    for name, confirmed, at in (("访客甲", True, sh(2026, 12, 4, 10, 0)), ("访客乙", False, sh(2026, 12, 4, 11, 0)),
+                                ("访客丙", True, sh(2026, 12, 3, 15, 0))):
+        gate.visit_register(unit=unit, visitor_name=name, id_number="440106198001010012", confirmed=confirmed,
+                            confirmed_how="phone" if confirmed else "", now=at, actor=desk)
+
+    # when
+    jobs.daily_report(as_of=AT_1630)
+
+    # then
+    report = DeskReport.objects.get(period="day")
+    assert part(report, a)["handovers"] == {"handovers": 1, "handed_over": "0.00", "refused": 1}
+    # 访客丙 of the 3rd is not of the day, but still in (never left) as the report is made
+    assert part(report, a)["visitors"] == {"registered": 2, "not_confirmed": 1, "still_in": 1}
