@@ -28,7 +28,7 @@ def seed_gate(ctx) -> None:
     today = now.date()
     owners_by_unit = ctx.owners_by_unit()
     tenants = ctx.tenants_by_unit()
-    counts = {"visitors": 0, "item passes": 0, "cards": 0}
+    counts = {"visitors": 0, "item passes": 0}
 
     def goods(i):
         return [PassLine(what, n) for what, n in text["goods"][i % len(text["goods"])]]
@@ -61,30 +61,6 @@ def seed_gate(ctx) -> None:
                                                carrier_id_number=people.resident_id(carrier),
                                                now=now - timedelta(days=1) + timedelta(hours=10), actor=desk)
                 counts["item passes"] += 1
-            # cards: applied, paid, ready, handed over, lost
-            for i, unit in enumerate(owned[3:8]):
-                owner = owners_by_unit[unit.pk][0]
-                at = now - timedelta(days=(0, 2, 3, 20, 40)[i], hours=2)
-                parking = i == 1
-                card = services.card_apply(unit=unit, kind="parking" if parking else "access_card", applicant=owner,
-                                           holder_name=owner.name, plate_number=text["plates"][i % 3] if parking
-                                           else "", now=at, actor=desk)
-                if i >= 1:
-                    card = services.card_pay(card=card, method="cash", now=at + timedelta(minutes=5), actor=desk)
-                if i >= 2:
-                    card = services.card_mark_ready(card=card, card_number="" if parking else f"MJ{card.pk:06d}",
-                                                    now=at + timedelta(days=3), actor=desk)
-                if i >= 3:
-                    card = services.card_hand_over(card=card, now=at + timedelta(days=3, hours=4), actor=desk)
-                if i == 4:
-                    services.card_deactivate(card=card, reason="lost", note=text["lost"], now=now - timedelta(days=2),
-                                             actor=desk)
-                    again = services.card_apply(unit=unit, kind="access_card", applicant=owner,
-                                                holder_name=owner.name, now=now - timedelta(days=2), actor=desk)
-                    services.card_pay(card=again, method="cash", now=now - timedelta(days=2), actor=desk)
-                    counts["cards"] += 1
-                counts["cards"] += 1
-
         # the portal owner: a visitor announced for today and one for tomorrow; the let unit's
         # tenant asks for a pass the owner has to confirm, and logs in as "tenant"
         owner = ctx.demo_owner
@@ -104,3 +80,59 @@ def seed_gate(ctx) -> None:
                     ctx.users["tenant"] = services.resident_login_create(resident=tenant, username="tenant",
                                                                          password=DEMO_PASSWORD).user
     ctx.counts.update(counts)
+
+
+def schedule_gate_cards(ctx) -> None:
+    """Cards and parking permits, applied for over the last weeks: applied, paid, ready,
+    handed over, lost and applied for again. Played on the demo's timeline with the fees and
+    the work orders, so that their receipts take the estate's one sequence in time order."""
+    text = texts("gate")
+    desk = ctx.users.get("desk")
+    now = ctx.as_of
+    owners_by_unit = ctx.owners_by_unit()
+    timeline = ctx.timeline
+    counts = ctx.counts
+    counts.setdefault("cards", 0)
+
+    def card_story(i, unit, owner, at):
+        parking = i == 1
+        box = {}
+
+        def apply():
+            box["card"] = services.card_apply(
+                unit=unit, kind="parking" if parking else "access_card", applicant=owner, holder_name=owner.name,
+                plate_number=text["plates"][i % 3] if parking else "", now=at, actor=desk)
+            counts["cards"] += 1
+
+        def pay():
+            box["card"] = services.card_pay(card=box["card"], method="cash", now=timeline.now, actor=desk)
+
+        def ready():
+            box["card"] = services.card_mark_ready(card=box["card"], card_number="" if parking
+                                                   else f"MJ{box['card'].pk:06d}", now=timeline.now, actor=desk)
+
+        def hand_over():
+            box["card"] = services.card_hand_over(card=box["card"], now=timeline.now, actor=desk)
+
+        def lost_and_again():
+            services.card_deactivate(card=box["card"], reason="lost", note=text["lost"], now=timeline.now, actor=desk)
+            again = services.card_apply(unit=unit, kind="access_card", applicant=owner, holder_name=owner.name,
+                                        now=timeline.now, actor=desk)
+            services.card_pay(card=again, method="cash", now=timeline.now, actor=desk)
+            counts["cards"] += 1
+
+        timeline.at(at, apply)
+        if i >= 1:
+            timeline.at(at + timedelta(minutes=5), pay, receipt=True)
+        if i >= 2:
+            timeline.at(at + timedelta(days=3), ready)
+        if i >= 3:
+            timeline.at(at + timedelta(days=3, hours=4), hand_over)
+        if i == 4:
+            timeline.at(now - timedelta(days=2), lost_and_again, receipt=True)
+
+    for estate in ctx.estates:
+        units = [u for u in ctx.owned_units if u.estate_id == estate.pk]
+        owned = [u for u in units if owners_by_unit.get(u.pk)]
+        for i, unit in enumerate(owned[3:8]):
+            card_story(i, unit, owners_by_unit[unit.pk][0], now - timedelta(days=(0, 2, 3, 20, 40)[i], hours=2))

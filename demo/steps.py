@@ -18,7 +18,7 @@ from demo.context import DemoContext
 from demo.dashboard import seed_desk_reports, seed_month_reports
 from demo.desk import seed_desk
 from demo.fees import finish_fees, schedule_fees
-from demo.gate import seed_gate
+from demo.gate import schedule_gate_cards, seed_gate
 from demo.incidents import seed_incidents
 from demo.notices import seed_notices
 from demo.people import People
@@ -42,7 +42,8 @@ Step = Callable[[DemoContext], None]
 # supervisors' month reports freeze what all of them had done by each report's 2nd; the desk's
 # daily and weekly reports, last, count the demo's last days, notices included.
 STEPS: list[Step] = [
-    seed_registry, seed_users, seed_complaints, schedule_fees, schedule_work_orders, schedule_renovations, play,
+    seed_registry, seed_users, seed_complaints, schedule_fees, schedule_work_orders, schedule_renovations,
+    schedule_gate_cards, play,
     count_work_orders, count_renovations, seed_callbacks, finish_fees, seed_month_reports, seed_notices,
     seed_incidents, seed_gate, seed_activities,
     seed_desk, seed_desk_reports,

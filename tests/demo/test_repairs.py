@@ -253,7 +253,8 @@ def test_workers_staff_both_estates(seeded, db):
     zhang = next(w for w in others if w.user.username == "w_zhang")
     assert person_name(zhang.user) == "张国强"
     assert zhang.user.check_password("demo12345")
-    assert User.objects.count() == 6 + len(others)  # the role logins and the workers, no one else
+    # the role logins, the let unit's tenant (gate.ResidentLogin) and the workers, no one else
+    assert User.objects.count() == 6 + 1 + len(others)
 
 
 def test_dispatch_rules_of_the_estates(seeded, db):
