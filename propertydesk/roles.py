@@ -254,3 +254,13 @@ def worker_of(user):
 
 def is_supervisor(user) -> bool:
     return user.is_authenticated and (user.is_superuser or SUPERVISOR in roles_of(user))
+
+
+# Where a user the core does not know lands after logging in (``propertydesk.views.home``):
+# an app registers a function of the user returning a URL name, or None for others. The
+# gate's tenants (gate.ResidentLogin) land on their item passes.
+LANDINGS: list = []
+
+
+def register_landing(landing) -> None:
+    LANDINGS.append(landing)

@@ -16,7 +16,7 @@ from rest_framework.authtoken import serializers as token_serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
-from propertydesk import limits
+from propertydesk import limits, roles
 from propertydesk.roles import ENGINEERING, FINANCE, FRONT_DESK, SUPERVISOR, is_staff_member, owner_of, roles_of, worker_of
 from propertydesk.selectors import INBOX_KINDS, inbox_counts, inbox_for, message_link
 from propertydesk.tokens import token_issue
@@ -111,6 +111,9 @@ def home(request):
         return redirect("portal:home")
     if request.user.is_superuser:
         return redirect("admin:index")
+    for landing in roles.LANDINGS:
+        if (url_name := landing(request.user)) is not None:
+            return redirect(url_name)
     raise PermissionDenied
 
 

@@ -134,3 +134,10 @@ def test_a_card_marked_ready_before_payment_is_refused_with_a_message(client, pl
     assert "cannot become" in response.content.decode()
     card.refresh_from_db()
     assert card.status == "applied"
+
+
+def test_a_tenant_logging_in_lands_on_their_item_passes(client, tenant_user):
+    # The login page sends everyone to "home", which knew owners and staff only: a tenant got a 403.
+    response = client.post(reverse("login"), {"username": "g_tenant", "password": "x-Pass-123"}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("gate:portal_passes")
