@@ -172,6 +172,7 @@ class NumberKind:
     digits: int           # the sequence's width: "39" is read as 00039
     permission: str
     label: str            # the kind, for "no complaint has the number …"
+    period_digits: int = 4  # the year; a bill's month (202611), an item pass's day (261206)
 
 
 NUMBER_KINDS = {
@@ -179,10 +180,12 @@ NUMBER_KINDS = {
     "JY": NumberKind("complaints.Suggestion", "number", 5, "complaints.view_suggestion", _("suggestion")),
     "PG": NumberKind("repairs.WorkOrder", "number", 5, "repairs.view_workorder", _("work order")),
     "SJ": NumberKind("fees.Receipt", "number", 6, "fees.view_receipt", _("receipt")),
-    "ZD": NumberKind("fees.Bill", "number", 6, "fees.view_bill", _("bill")),
+    "ZD": NumberKind("fees.Bill", "number", 6, "fees.view_bill", _("bill"), period_digits=6),
     "ZX": NumberKind("renovation.Renovation", "number", 5, "renovation.view_renovation", _("renovation")),
     "XK": NumberKind("renovation.Renovation", "permit_number", 5, "renovation.view_renovation", _("renovation permit")),
     "TK": NumberKind("renovation.DepositRefund", "voucher_number", 6, "renovation.view_renovation", _("refund voucher")),
+    "FX": NumberKind("gate.ItemPass", "number", 3, "gate.view_itempass", _("item pass"), period_digits=6),
+    "MK": NumberKind("gate.CardApplication", "number", 5, "gate.view_cardapplication", _("card application")),
 }
 
 
@@ -201,7 +204,7 @@ def parse_number(query: str) -> tuple[str, NumberKind] | None:
     if not match or match["code"] not in NUMBER_KINDS:
         return None
     kind = NUMBER_KINDS[match["code"]]
-    if len(match["period"]) != (6 if match["code"] == "ZD" else 4) or len(match["seq"]) > kind.digits:
+    if len(match["period"]) != kind.period_digits or len(match["seq"]) > kind.digits:
         return None
     return f"{match['estate']}-{match['code']}{match['period']}-{match['seq'].zfill(kind.digits)}", kind
 
@@ -241,5 +244,6 @@ def _number_url(kind: NumberKind, row: dict) -> str:
         return reverse("renovation:detail", args=[row["deposit__renovation_id"]])
     name = {"complaints.Complaint": "complaints:detail", "complaints.Suggestion": "complaints:suggestion",
             "repairs.WorkOrder": "repairs:detail", "fees.Bill": "fees:bill",
-            "renovation.Renovation": "renovation:detail"}[kind.model]
+            "renovation.Renovation": "renovation:detail", "gate.ItemPass": "gate:pass_detail",
+            "gate.CardApplication": "gate:card_detail"}[kind.model]
     return reverse(name, args=[row["pk"]])

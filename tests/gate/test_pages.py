@@ -141,3 +141,20 @@ def test_a_tenant_logging_in_lands_on_their_item_passes(client, tenant_user):
     response = client.post(reverse("login"), {"username": "g_tenant", "password": "x-Pass-123"}, follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("gate:portal_passes")
+
+
+def test_the_desk_search_opens_a_pass_or_a_card_by_its_number(client, place, clock):
+    # given: an owner's pass of today and a card application
+    made = services.item_pass_apply(unit=place["u101"], day=TODAY, lines=[PassLine("旧沙发", 1)], via="desk",
+                                    applicant_owner=place["li"], now=T0, actor=place["desk"])
+    card = services.card_apply(unit=place["u101"], kind="access_card", applicant=place["li"], holder_name="李娜",
+                               now=T0, actor=place["desk"])
+    client.force_login(place["desk"])
+
+    # when the desk types either number into its search box, in lower case
+    to_pass = client.get(reverse("desk"), {"q": made.number.lower()})
+    to_card = client.get(reverse("desk"), {"q": card.number.lower()})
+
+    # then it is taken straight to the record
+    assert to_pass.headers["Location"] == reverse("gate:pass_detail", args=[made.pk])
+    assert to_card.headers["Location"] == reverse("gate:card_detail", args=[card.pk])
