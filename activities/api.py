@@ -85,7 +85,7 @@ class HouseholdSerializer(serializers.Serializer):
     attended = serializers.BooleanField(default=True, help_text="False: signed up, not come (yet).")
 
 
-class CancelSerializer(serializers.Serializer):
+class ActivityCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=limits.NOTE_LENGTH)
 
 
@@ -152,9 +152,9 @@ class ActivityViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
         Refused (400) unless it is planned and has started."""
         return self.act_and_show(None, lambda a, _d, who: services.activity_hold(activity=a, **who))
 
-    @extend_schema(request=CancelSerializer, **_ACTION)
+    @extend_schema(request=ActivityCancelSerializer, **_ACTION)
     @decorators.action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Call a planned activity off, with the reason; its households are told."""
-        return self.act_and_show(CancelSerializer, lambda a, d, who: services.activity_cancel(
+        return self.act_and_show(ActivityCancelSerializer, lambda a, d, who: services.activity_cancel(
             activity=a, reason=d["reason"], **who))

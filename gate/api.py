@@ -178,7 +178,7 @@ class ItemPassFilter(django_filters.FilterSet):
     estate = IdFilter(field_name="estate_id", label="estate id")
     unit = IdFilter(field_name="unit_id", label="unit id")
     status = django_filters.ChoiceFilter(choices=PassStatus.choices)
-    number = django_filters.CharFilter(field_name="number", lookup_expr="iexact")
+    number = django_filters.CharFilter(field_name="number", lookup_expr="iexact", max_length=40)
 
     class Meta:
         model = ItemPass

@@ -138,3 +138,12 @@ def log_in(page, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("form button[type=submit], form input[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def nav_link(page, name: str):
+    """A link of the main navigation: in the bar, or under "More" (static/js/nav.js) when
+    the bar has no room for it, the menu opened then."""
+    link = page.locator(".pd-navbar").get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        page.locator(".pd-nav-more").get_by_role("button").click()
+    return link

@@ -100,4 +100,7 @@ def test_the_english_navigation_fits_a_1366_screen_with_the_rest_under_more(page
         expect(more.get_by_role("link", name="Admin")).to_be_visible()
         screenshot(page, "navigation-supervisor-en-1366")
     else:
-        expect(more).to_be_hidden()
+        # the desk's routine (shift log, gate, incidents, activities) leaves no room either
+        # for all of its links: the last ones are one click away too
+        more.get_by_role("button").click()
+        expect(more.locator(".dropdown-item").first).to_be_visible()

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, nav_link
 from tests.factories import PASSWORD
 from tests.pages.test_staff_view import NOW, build_world
 
@@ -30,7 +30,7 @@ def test_a_supervisor_reads_the_staff_view_changes_the_period_and_follows_a_figu
     log_in(boss, "boss", PASSWORD)
 
     # this month, from the navigation
-    boss.get_by_role("link", name="员工").click()
+    nav_link(boss, "员工").click()
     expect(boss.locator("#staff-period-said")).to_contain_text("2027-01-01 至 2027-01-31")
     anna = _row(boss, "Anna Li")
     expect(anna.locator("td").nth(1)).to_have_text("2")       # complaints handled
