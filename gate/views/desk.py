@@ -5,7 +5,8 @@ service or selector, render."""
 
 from __future__ import annotations
 
-import segno
+from functools import partial
+
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -13,7 +14,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,6 +34,7 @@ from gate.rules import local_day, pass_check
 from owners.models import Estate, Owner
 from owners.selectors import owner_of_record, unit_owners
 from propertydesk.actions import render_form, run_action
+from propertydesk.qr import qr_svg as core_qr_svg
 from propertydesk.web import apply_service_errors, query_day, staff_required
 
 VIEW_VISITS, ADD_VISIT = "gate.view_visit", "gate.add_visit"
@@ -58,11 +59,7 @@ def checked(item_pass, *, now) -> tuple:
     return item_pass, answer, LOOKS[answer]
 
 
-def qr_svg(text: str) -> str:
-    """A QR code as inline SVG, drawn on the server."""
-    code = segno.make(text, error="m", micro=False)
-    return mark_safe(code.svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff",
-                                     svgclass="gate-qr", lineclass=None))
+qr_svg = partial(core_qr_svg, css_class="gate-qr")
 
 
 def _estate_id(request) -> int | None:

@@ -6,18 +6,18 @@ selector, render."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import re
 from collections import defaultdict
 from urllib.parse import urlencode
 
-import segno
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -27,6 +27,7 @@ from owners.selectors import unit_owners
 from propertydesk import files
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
+from propertydesk.qr import qr_svg as core_qr_svg
 from propertydesk.roles import is_staff_member, owner_of
 from propertydesk.signature import signature_from_data_url
 from propertydesk.web import staff_required
@@ -758,11 +759,7 @@ def inspections(request):
 # ---- printables --------------------------------------------------------------------------------
 
 
-def qr_svg(text: str) -> str:
-    """A QR code as inline SVG, drawn on the server (no script, sharp at any print size)."""
-    code = segno.make(text, error="m", micro=False)
-    return mark_safe(code.svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff",
-                                     svgclass="rp-qr", lineclass=None))
+qr_svg = partial(core_qr_svg, css_class="rp-qr")
 
 
 @staff_required
