@@ -48,6 +48,7 @@ from complaints.models import CATEGORY_DEPARTMENT, Category, Channel
 from complaints.models import TRANSITIONS as COMPLAINT_TRANSITIONS
 from demo.context import as_of as demo_as_of
 from demo.people import People
+from demo.scale_routine import Routine
 from demo.texts import texts
 from fees import services as fees_services
 from fees.models import FeeStandard, Receipt
@@ -158,7 +159,7 @@ def sizes(scale: float) -> dict[str, int]:
     }
 
 
-class Generator:
+class Generator(Routine):
     def __init__(self, *, scale: float, seed: int, today: date):
         self.scale, self.seed, self.today = scale, seed, today
         self.now = demo_as_of(today)  # midnight at the start of today, local time
@@ -1229,6 +1230,7 @@ def generate(*, scale: float, seed: int, today: date, out=None) -> Report:
         report.timed("fees", generator.fees, out)
         report.timed("services", generator.paid_services, out)
         report.timed("renovation", generator.renovations, out)
+        report.timed("routine", generator.routine, out)
         report.timed("sweeps", generator.sweeps, out)
         report.timed("reports", generator.reports, out)
     report.timed("analyze", generator.finish, out)

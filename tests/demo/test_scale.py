@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count
 from django.urls import reverse
 
+from activities.models import Participation
 from callbacks.models import Callback
 from complaints import services as complaints
 from complaints.models import Complaint, ComplaintEvent
@@ -55,9 +56,10 @@ def test_counts_follow_the_scale_and_the_output_says_so(loaded):
     assert Bill.objects.count() == scale.BILL_MONTHS * 50
     # 2 % of the units, but at least two of each state
     assert Renovation.objects.count() == 2 * len(scale.RENOVATION_FIRST) == 24
-    # every resolved complaint and completed order owes its callback
+    # every resolved complaint, completed order and household that came to an activity owes its callback
     owed = (Complaint.objects.filter(resolved_at__isnull=False).count()
-            + WorkOrder.objects.filter(completed_at__isnull=False).count())
+            + WorkOrder.objects.filter(completed_at__isnull=False).count()
+            + Participation.objects.filter(attended=True, activity__status="held").count())
     assert Callback.objects.count() == owed
     assert "complaints 500" in loaded and "Loaded" in loaded
     # each month's report as the job makes it on the next month's report day (Dec–Oct)
@@ -205,3 +207,46 @@ def test_the_renovation_services_and_the_daily_job_continue_from_the_load(loaded
 
     assert made.number == last.number[:-5] + f"{int(last.number[-5:]) + 1:05d}"
     assert "renovations' deposits fell due" in summary
+
+
+def test_the_desk_routine_is_loaded_as_its_services_would_leave_it(loaded, desk_user):
+    from desk.models import Handover, LogEntry
+    from desk.selectors import frozen_takings, live_takings
+    from gate import services as gate
+    from gate.models import CardApplication, ItemPass, Visit
+    from incidents.models import Incident
+    from notices.models import Notice
+
+    # visitors: the ID numbers decrypt, their blind index is the one save() computes; a
+    # visitor not confirmed was not let in
+    with_id = [v for v in Visit.objects.exclude(id_number_hash="")[:50]]
+    assert with_id and all(v.id_number_hash == crypto.id_number_index(v.id_number) for v in with_id)
+    assert not Visit.objects.filter(confirmed=False).exclude(time_out=models.F("time_in")).exists()
+    # item passes used on their day carry the carrier; the numbers are the service's
+    released = ItemPass.objects.filter(status="released")
+    assert released.exists() and not released.filter(carrier_id_number__isnull=True).exists()
+    assert all("-FX" in p.number and p.lines.exists() for p in ItemPass.objects.all()[:20])
+    # each card paid has its receipt for the fee; a card applied after the load takes the next number
+    for card in CardApplication.objects.exclude(status="cancelled").select_related("receipt"):
+        assert card.receipt.amount == card.fee and card.receipt.source == f"gatecard:{card.pk}"
+    unit = Unit.objects.filter(ownerships__end_date__isnull=True).first()
+    owner = unit.ownerships.filter(end_date__isnull=True).first().owner
+    last = CardApplication.objects.filter(estate=unit.estate, number__contains="-MK2026-").order_by("-number").first()
+    card = gate.card_apply(unit=unit, kind="access_card", applicant=owner, holder_name=owner.name, now=MORNING,
+                           actor=desk_user)
+    assert card.number == last.number[:-5] + f"{int(last.number[-5:]) + 1:05d}"
+    # every finished shift handed over with exactly the payments of the shift; the shift under
+    # way has the open entries
+    handovers = list(Handover.objects.all())
+    assert handovers
+    for handover in handovers:
+        assert frozen_takings(handover) == live_takings(estate=handover.estate, start=handover.shift_start,
+                                                        end=handover.shift_end)
+    assert LogEntry.objects.filter(status="open").exists()
+    assert not LogEntry.objects.filter(status="open", shift_start__lt=max(h.shift_end for h in handovers)).exists()
+    # one incident still open; each notice counts the households it reached and those that read it
+    assert Incident.objects.filter(status="open").count() == 1
+    for notice in Notice.objects.all():
+        rows = notice.household_rows
+        assert notice.households == rows.count() > 0
+        assert notice.read_households == rows.filter(read_at__isnull=False).count()
