@@ -14,5 +14,5 @@ define(
     Message("callback.unsatisfied", _("Owner unsatisfied at callback: %(source)s"), "%(shortcomings)s"),
     Message("callback.overdue", _("Callback overdue: %(source)s (due %(date)s)"), "%(kind)s"),
     Message("callback.rate_below", _("Callback rate below the requirement: %(kind)s, %(month)s"),
-            _("%(done)d of %(owed)d done (%(rate)s %%), %(required)s %% required.")),
+            _("%(done)d of %(owed)d done (%(rate)s%%), %(required)s%% required.")),
 )

@@ -607,13 +607,17 @@ def payment_detail(*, payment_id: int) -> Payment:
 def receipt_detail(*, receipt_id: int):
     """A receipt with the payment it records, if any (a paid service's cash receipt has
     none: its purpose says what it was for)."""
+    from django.db.models import Prefetch
     from django.shortcuts import get_object_or_404
 
-    from fees.models import Receipt
+    from fees.models import BillLine, Receipt
 
     receipt = get_object_or_404(Receipt.objects.select_related("estate", "unit", "issued_by"), pk=receipt_id)
+    # Each bill settled with its items, so the receipt says what was paid for which month.
+    allocations = Prefetch("allocations", queryset=Allocation.objects.select_related("bill").prefetch_related(
+        Prefetch("bill__lines", queryset=BillLine.objects.order_by("kind", "id"))).order_by("bill__period", "pk"))
     receipt.fee_payment = (Payment.objects.filter(receipt=receipt).select_related("reversed_by")
-                           .prefetch_related(_payment_allocations()).first())
+                           .prefetch_related(allocations).first())
     return receipt
 
 

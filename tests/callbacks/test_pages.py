@@ -247,7 +247,7 @@ def test_rates_page_shows_the_rate_against_the_required_rate(client, estate):
     client.force_login(estate["boss"])
     page = client.get(reverse("callbacks:rates"), {"month": "2026-04"}, **EN).content.decode()
     assert "Complaint resolved" in page
-    assert "50.0 %" in page and "100 %" in page and "✗" in page
+    assert "50.0%" in page and "100%" in page and "✗" in page
 
 
 def test_week_page_lists_a_callback_on_its_day(client, estate):

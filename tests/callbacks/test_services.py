@@ -287,7 +287,7 @@ def test_rates_per_kind_split_special_services_by_payment(estate):
     below = Notification.objects.filter(kind="callback.rate_below")
     assert below.count() == 1 and below.get().recipient == estate["boss"]
     assert below.get().render("en") == ("Callback rate below the requirement: Complaint resolved, 2026-04",
-                                        "2 of 3 done (66.7 %), 100 % required.")
+                                        "2 of 3 done (66.7%), 100% required.")
     assert below.get().render("zh-hans")[0] == "回访率未达要求：投诉回访，2026-04"
 
 

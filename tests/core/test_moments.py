@@ -46,3 +46,19 @@ def test_a_rows_text_is_its_first_line_cut_short():
     assert first_line("卫生间漏水\n楼下天花板有水渍") == "卫生间漏水"
     assert first_line("  ") == "" and first_line(None) == ""
     assert first_line("很" * 70) == "很" * 59 + "…"
+
+
+def test_lengths_of_time_are_said_in_their_two_largest_units_without_a_comma():
+    from propertydesk.templatetags.moments import say_span, since, span, until
+
+    with translation.override("zh-hans"):
+        assert say_span(dt.timedelta(hours=23, minutes=59, seconds=40)) == "23 小时 59 分"
+        assert say_span(dt.timedelta(days=2, hours=3, minutes=5)) == "2 天 3 小时"
+        assert say_span(dt.timedelta(days=1, minutes=5)) == "1 天"  # never days beside minutes
+        assert say_span(dt.timedelta(seconds=20)) == "不到 1 分钟"
+        assert since(NOW - dt.timedelta(minutes=90), NOW) == "1 小时 30 分"
+        assert until(NOW + dt.timedelta(minutes=5), NOW) == "5 分"
+    with translation.override("en"):
+        assert span(dt.timedelta(hours=1, minutes=1)) == "1 hour 1 minute"
+        assert span(dt.timedelta(days=3, hours=2)) == "3 days 2 hours"
+    assert span(None) == "" and since(None, NOW) == ""

@@ -46,7 +46,7 @@ def test_the_supervisor_goes_from_the_dashboard_to_a_month_report_and_downloads_
     # then: January's figures, the missed target marked, the estates compared
     expect(page.locator("h1")).to_contain_text("2026-01 月报")
     on_time = page.locator("#month-report-detail [data-figure=complaints_on_time]")
-    expect(on_time).to_contain_text("50.0 %")
+    expect(on_time).to_contain_text("50.0%")
     expect(on_time).to_have_class("table-danger is-below")
     expect(page.locator("#month-report-matrix")).to_contain_text("乙花园")
     screenshot(page, "month-report-zh")

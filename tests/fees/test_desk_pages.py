@@ -170,6 +170,12 @@ def test_the_receipt_is_printed_in_the_payers_language_whatever_the_desks(client
             assert expected in sheet
     assert "Property fees" not in page and "Payer's copy" not in page
     assert "Back to the unit's account" in page
+    # each bill settled is said with its month and its fee items, in full-width punctuation
+    bill = payment.allocations.get().bill
+    with translation.override("zh-hans"):
+        items = [line.description_text for line in bill.lines.all()]
+    assert items and f'<span class="rc-bill">{bill.period:%Y-%m} {"、".join(items)} ¥220.33' in sheet
+    assert "。冲抵费用单：" in sheet and ". 冲抵" not in sheet
 
     # when: she chooses English, then the same receipt is printed again
     estate["li"].language = "en"

@@ -49,11 +49,11 @@ def test_a_supervisor_sees_the_year_end_figures_marked_against_their_targets(cli
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert figure_value(html, "complaints_on_time").startswith("66.7 %")
+    assert figure_value(html, "complaints_on_time").startswith("66.7%")
     assert 'dashboard-figure is-below" data-figure="complaints_on_time"' in html  # 66.7 % < 95 %
     assert 'dashboard-figure" data-figure="suggestions_adopted"' in html  # 50 % >= 30 %
-    assert figure_value(html, "collection").startswith("61.5 %")
-    assert figure_value(html, "recovery").startswith("75.0 %")
+    assert figure_value(html, "collection").startswith("61.5%")
+    assert figure_value(html, "recovery").startswith("75.0%")
     assert figure_value(html, "rating").startswith("4.00 / 5")
     assert "400 / 650" in card(html, "collection")  # collected of receivable, in the house language
     # the figure links to its list, filtered to the period and the estate
@@ -132,7 +132,7 @@ def test_the_page_reads_the_running_month_as_the_job_stored_it(client, world, ti
 
     # then: January as of noon (c2 resolved late: 0 of 1), c3 still open under a day,
     # and the page says when it was computed
-    assert figure_value(html, "complaints_on_time").startswith("0.0 %")
+    assert figure_value(html, "complaints_on_time").startswith("0.0%")
     assert "2026-01-20 12:00" in html
     assert re.search(r"不足1天 <span class=\"badge text-bg-light\">1</span>", html)
     assert re.search(r"逾期回访</a><span class=\"text-danger fw-semibold\">1</span>", html)
