@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from callbacks.models import MAX_RULE_DAYS, MAX_RULE_MONTHS, CallbackResult, Kind, Method, Satisfaction, SpotCheck, Status
 from owners.models import Estate
+from propertydesk.forms import choose
 from propertydesk.limits import max_length
 from propertydesk.people import person_name
 from repairs.signature import SIGNATURE_MAX_LENGTH
@@ -101,7 +102,7 @@ class SpotCheckForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Callback for"), choices=[("", "---------")] + list(Kind.choices))
+    kind = forms.ChoiceField(label=_("Callback for"), choices=choose(Kind.choices))
     days = forms.IntegerField(label=_("Days after the event"), min_value=0, max_value=MAX_RULE_DAYS, initial=0)
     months = forms.IntegerField(label=_("Calendar months after the event"), min_value=0, max_value=MAX_RULE_MONTHS,
                                 initial=0)

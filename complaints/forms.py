@@ -7,6 +7,7 @@ from complaints.models import (
 )
 from owners.forms import BuildingsOfEstateMixin, UnitByNumberMixin
 from owners.models import Building, Estate, Unit
+from propertydesk.forms import CHOOSE, choose
 from propertydesk.limits import max_length
 from propertydesk.web import DATETIME_INPUT, BusinessDateTimeField
 
@@ -32,14 +33,14 @@ class MultipleFileField(forms.FileField):
 
 
 class IntakeForm(UnitByNumberMixin, forms.Form):
-    estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"))
+    estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"), empty_label=CHOOSE)
     unit_number = forms.CharField(label=_("Room number"), max_length=30, widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "3-1-1203"}))
     from_owner = forms.BooleanField(label=_("The complaint comes from the owner"), required=False, initial=True)
     contact_name = forms.CharField(label=_("Contact name"), max_length=100, required=False, help_text=_("If not the owner: a tenant or family member."))
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     # No default: a rushed desk must choose, not leave the first category by accident.
-    category = forms.ChoiceField(label=_("Category"), choices=[("", "---------")] + list(Category.choices))
+    category = forms.ChoiceField(label=_("Category"), choices=choose(Category.choices))
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
     location = forms.CharField(label=_("Where"), max_length=200, required=False)
     description = forms.CharField(label=_("What happened"), max_length=max_length(Complaint, "description"),
@@ -119,7 +120,7 @@ class ReopenForm(forms.Form):
 
 
 class SuggestionForm(UnitByNumberMixin, forms.Form):
-    estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"))
+    estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"), empty_label=CHOOSE)
     unit_number = forms.CharField(label=_("Room number"), max_length=30, required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.WALK_IN)
     subject = forms.CharField(label=_("Subject"), max_length=200)

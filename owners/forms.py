@@ -16,6 +16,7 @@ from owners.models import (
 )
 from owners.validators import validate_phone, validate_resident_id
 from propertydesk import limits
+from propertydesk.forms import ANY
 from propertydesk.limits import max_length
 from propertydesk.models import ContactChannel
 from propertydesk.web import DATE_INPUT, HistoryDateField
@@ -23,9 +24,9 @@ from propertydesk.web import DATE_INPUT, HistoryDateField
 
 class OwnerFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or phone"), required=False, max_length=100)
-    estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"), required=False)
+    estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"), required=False, empty_label=ANY)
     building = forms.ModelChoiceField(
-        Building.objects.select_related("estate"), label=_("Building"), required=False
+        Building.objects.select_related("estate"), label=_("Building"), required=False, empty_label=ANY
     )
     special_needs = forms.TypedChoiceField(
         label=_("Special needs"),

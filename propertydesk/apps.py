@@ -11,10 +11,12 @@ class PropertyDeskConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import checks  # noqa: F401
+        from .forms import use_one_placeholder_word
         from .middleware import mark_session_seen
         from .roles import ensure_roles
         from .tokens import connect_signals
 
         post_migrate.connect(ensure_roles, sender=self)
         connect_signals()
+        use_one_placeholder_word()
         user_logged_in.connect(mark_session_seen, dispatch_uid="propertydesk.middleware.seen")

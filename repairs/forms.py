@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from owners.forms import UnitByNumberMixin
 from owners.models import Estate
+from propertydesk.forms import choose
 from propertydesk.limits import max_length
 from propertydesk.web import DATETIME_INPUT, BusinessDateField, BusinessDateTimeField
 from repairs.models import (
@@ -51,8 +52,8 @@ class RegisterForm(UnitByNumberMixin, forms.Form):
     requester_name = forms.CharField(label=_("Requested by"), max_length=100, required=False,
                                      help_text=_("If not the owner: a tenant or family member."))
     requester_phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "---------")] + list(Kind.choices))
-    trade = forms.ChoiceField(label=_("Trade needed"), choices=[("", "---------")] + list(Trade.choices))
+    kind = forms.ChoiceField(label=_("Kind"), choices=choose(Kind.choices))
+    trade = forms.ChoiceField(label=_("Trade needed"), choices=choose(Trade.choices))
     description = forms.CharField(label=_("What to do"), max_length=max_length(WorkOrder, "description"),
                                   widget=forms.Textarea(attrs={"rows": 4}))
     appointment_at = BusinessDateTimeField(label=_("Appointment"), required=False, widget=DATETIME_INPUT,
@@ -147,7 +148,7 @@ class PaymentForm(forms.Form):
 class PriceItemForm(forms.Form):
     estate = forms.ModelChoiceField(Estate.objects.all(), label=_("Estate"))
     name = forms.CharField(label=_("Service"), max_length=100)
-    trade = forms.ChoiceField(label=_("Trade"), choices=[("", "---------")] + list(Trade.choices))
+    trade = forms.ChoiceField(label=_("Trade"), choices=choose(Trade.choices))
     price = forms.DecimalField(label=_("Price (yuan)"), max_digits=12, decimal_places=2)
     unit_label = forms.CharField(label=_("Per"), max_length=20, help_text=_("e.g. job, metre, hour"))
     active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
