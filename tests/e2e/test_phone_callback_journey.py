@@ -1,38 +1,33 @@
 """The phone callback, counted: the clerk opens the callback due today from the desk's
-day, sees the owner's number, calls and records what the owner said."""
+day, reveals the owner's number in place, calls and records what the owner said: 5 steps
+(2 pages + 3 submits, the login's included). Before the reveal in place it took 7 (4 pages
++ 3 submits): the owner's page, its reveal and the way back. And the worker on his phone
+calls the customer of his order the same way."""
 
 import datetime as dt
+import re
 import time
 
 import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from callbacks.models import Callback, CallbackResult
-from complaints.models import Complaint
+from callbacks.models import CallbackResult
 from owners.models import PiiReveal
+from repairs.models import Worker, WorkOrder
+from tests.callbacks.test_reveal_in_place import world as callback_world
+from tests.e2e.conftest import log_in
 from tests.e2e.steps import Journey
-from tests.factories import UnitFactory, UserFactory, give_unit, make_owner
-from tests.pages.test_today import NOW, TODAY
+from tests.factories import PASSWORD, UserFactory
+from tests.pages.test_today import NOW
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def world(transactional_db):
-    owner = make_owner(name="李娜", phone="13912345678")
-    unit = UnitFactory(number="3-1-1201")
-    give_unit(owner, unit)
     desk = UserFactory(username="desk", role="front_desk", first_name="丽华", last_name="陈")
-    complaint = Complaint.objects.create(
-        number="TS-R1", estate=unit.estate, unit=unit, owner=owner, contact_name="李娜", contact_phone="13912345678",
-        channel="phone", category="repair", description="卫生间漏水", status="resolved", department="engineering",
-        received_at=NOW - dt.timedelta(days=5), promised_at=NOW - dt.timedelta(days=4),
-        resolved_at=NOW - dt.timedelta(days=3))
-    callback = Callback.objects.create(
-        estate=unit.estate, kind="complaint", source_key=f"complaint:{complaint.pk}:1", complaint=complaint,
-        unit=unit, owner=owner, contact_name="李娜", event_at=NOW - dt.timedelta(days=3), due_on=TODAY,
-        created_at=NOW - dt.timedelta(days=3), assignee=desk)
+    owner, _complaint, callback = callback_world(assignee=desk)
     return {"owner": owner, "callback": callback, "desk": desk}
 
 
@@ -50,11 +45,13 @@ def test_the_clerk_calls_back_from_the_desk_seeing_the_number_on_the_callback(pa
         journey.follow(page, page.locator("#today-callbacks li").first.get_by_role("link").first)
         expect(page.locator("main")).to_contain_text("TS-R1")
 
-        # and: she needs the number: the owner's page, reveal, back (main before issue 18)
-        journey.follow(page, page.locator(f"main a[href$='/owners/{world['owner'].pk}/']").first)
-        journey.submit(page, page.locator("form:has(input[name=field][value=phone]) button[type=submit]"))
-        expect(page.locator(".pii-revealed").first).to_have_text("13912345678")
-        journey.open(page, f"/callbacks/{callback.pk}/")
+        # and: she reveals the number on the callback itself, and comes back to it
+        journey.submit(page, page.locator("#phone [data-reveal-phone]"))
+        expect(page).to_have_url(re.compile(rf"/callbacks/{callback.pk}/#phone$"))
+        call = page.locator("#phone a[data-revealed-phone]")
+        expect(call).to_have_attribute("href", "tel:13912345678")
+        expect(call).to_contain_text("13912345678")
+        screenshot(page, "phone-callback-revealed-zh")
 
         # and: she records what the owner said on the phone
         form = page.locator("#perform-form")
@@ -66,6 +63,49 @@ def test_the_clerk_calls_back_from_the_desk_seeing_the_number_on_the_callback(pa
     # then: the callback is done with the owner's words, and the reveal was logged
     result = CallbackResult.objects.get(callback=callback)
     assert (result.method, result.satisfaction, result.owner_words) == ("phone", "satisfied", "修好了，谢谢")
-    assert PiiReveal.objects.filter(user=world["desk"], owner=world["owner"]).count() == 1
+    reveal = PiiReveal.objects.get(user=world["desk"], owner=world["owner"])
+    assert (reveal.reason, reveal.record_number) == ("callback", "TS-R1")
     figure(journey.figure(time.perf_counter() - started))
-    assert journey.steps == 7, journey.figure(0)
+    assert journey.steps == 5, journey.figure(0)
+
+    # and: the same page in English, revealed
+    with time_machine.travel(NOW, tick=True):
+        english = page_for(locale="en-US")
+        log_in(english, "desk", PASSWORD)
+        english.goto(english.base_url + f"/callbacks/{callback.pk}/")
+        english.locator("#phone [data-reveal-phone]").click()
+        english.wait_for_load_state("load")
+        expect(english.locator("#phone a[data-revealed-phone]")).to_have_attribute("href", "tel:13912345678")
+        screenshot(english, "phone-callback-revealed-en")
+
+
+@pytest.mark.parametrize("locale,language", [("zh-CN", "zh"), ("en-US", "en")])
+def test_the_worker_calls_the_customer_of_his_order_from_his_phone(page_for, screenshot, world, locale, language):
+    # given: an order dispatched to the plumber, with the customer's number
+    unit = world["callback"].unit
+    plumber = Worker.objects.create(
+        user=UserFactory(username="jianjun", role="engineering", first_name="建军", last_name="李"),
+        estate=unit.estate, trades=["plumbing"])
+    order = WorkOrder.objects.create(
+        number="PG-1", estate=unit.estate, unit=unit, owner=world["owner"], requester_name="李娜",
+        requester_phone="13912345678", kind="minor_repair", source="phone", trade="plumbing",
+        description="厨房水龙头漏水", status="dispatched", registered_at=NOW - dt.timedelta(hours=1),
+        dispatch_due_at=NOW, dispatch_mode="desk", dispatched_at=NOW - dt.timedelta(minutes=30),
+        appointment_at=NOW + dt.timedelta(hours=2), worker=plumber)
+    with time_machine.travel(NOW, tick=True):
+        phone = page_for(locale=locale, width=390, height=844)
+        log_in(phone, "jianjun", PASSWORD)
+        phone.goto(phone.base_url + f"/work-orders/my/{order.pk}/")
+        expect(phone.locator("#phone")).to_contain_text("139****5678")
+
+        # when: he taps to show the number
+        phone.locator("#phone [data-reveal-phone]").click()
+        phone.wait_for_load_state("load")
+
+        # then: the same order, the number as a call button, logged as his call for this order
+        expect(phone).to_have_url(re.compile(rf"/work-orders/my/{order.pk}/#phone$"))
+        expect(phone.locator("#phone a[data-revealed-phone]")).to_have_attribute("href", "tel:13912345678")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(phone, f"worker-order-call-{language}")
+    reveal = PiiReveal.objects.get(user=plumber.user)
+    assert (reveal.reason, reveal.record_number) == ("assigned_order", "PG-1")
