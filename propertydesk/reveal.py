@@ -8,6 +8,8 @@ cache nor its history keeps it. A reload shows the mask again."""
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -16,18 +18,22 @@ from django.utils.cache import add_never_cache_headers
 
 SESSION_KEY = "revealed_record"
 ANCHOR = "phone"
+# The redirect's page follows at once; a reveal whose page was never opened (the browser
+# went elsewhere) must not show the number on a visit much later.
+FRESH_SECONDS = 60
 
 
 def remember(request, key: str) -> None:
-    request.session[SESSION_KEY] = key
+    request.session[SESSION_KEY] = [key, time.time()]
 
 
 def take(request, key: str) -> bool:
-    """True once, on the first page of ``key``'s record after its reveal."""
-    if request.session.get(SESSION_KEY) != key:
+    """True once, on the first page of ``key``'s record just after its reveal."""
+    held = request.session.get(SESSION_KEY)
+    if not isinstance(held, list) or len(held) != 2 or held[0] != key:
         return False
     del request.session[SESSION_KEY]
-    return True
+    return 0 <= time.time() - held[1] <= FRESH_SECONDS
 
 
 def back_to(url: str) -> HttpResponseRedirect:

@@ -4,6 +4,7 @@ as the owner page's reveal is; refused to whoever may not reveal owners' numbers
 
 import datetime as dt
 
+import time_machine
 from django.urls import reverse
 
 from callbacks.models import Callback
@@ -108,3 +109,19 @@ def test_a_complaint_without_a_phone_says_so_and_logs_nothing(client, desk_user)
     assert posted.status_code == 200
     assert "There is no phone number to call on this record." in posted.content.decode()
     assert PiiReveal.objects.count() == 0
+
+
+def test_a_reveal_whose_page_was_not_opened_at_once_shows_nothing_later(client, desk_user):
+    # given: the desk revealed the number, but the browser went elsewhere
+    _owner, _complaint, callback = world()
+    client.force_login(desk_user)
+    page = reverse("callbacks:detail", args=[callback.pk])
+    with time_machine.travel(NOW, tick=False):
+        client.post(reverse("callbacks:reveal_phone", args=[callback.pk]))
+
+    # when: the callback is opened two minutes later
+    with time_machine.travel(NOW + dt.timedelta(minutes=2), tick=False):
+        later = client.get(page).content.decode()
+
+    # then: masked
+    assert NUMBER not in later and "139****5678" in later
