@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from activities.models import Activity
 from callbacks.models import Callback, CallbackResult, Kind, Payment, Satisfaction, SpotCheck, Status
 from callbacks.rules import default_rule, rule_for, rules_at
+from owners.selectors import owner_primary_phone
 from propertydesk.paging import capped_counts
 from propertydesk.periods import FigureFilter, grouped
 
@@ -137,6 +138,17 @@ def callback_detail(*, callback_id: int) -> Callback:
         .prefetch_related("complaint", "work_order", "activity", "cancelled_by"),
         pk=callback_id,
     )
+
+
+def callback_contact_phone(*, callback: Callback) -> str:
+    """Who to call, in full (the callback_phone filter shows it masked): the contact phone
+    given with the complaint or the work order, else the owner's primary phone."""
+    source = callback.complaint or callback.work_order
+    for name in ("contact_phone", "requester_phone"):
+        raw = getattr(source, name, None) if source is not None else None
+        if raw:
+            return raw
+    return owner_primary_phone(callback.owner)
 
 
 def _results():

@@ -29,6 +29,8 @@ from callbacks.models import (
     Status,
 )
 from callbacks.rules import rule_for
+from owners import services as owner_services
+from owners.models import RevealReason
 from propertydesk import limits, messages, notifications, states
 from propertydesk.roles import FRONT_DESK, SUPERVISOR, owner_of
 
@@ -482,3 +484,18 @@ def rate_check_month(*, as_of: datetime, month: date | None = None, counted_at: 
             dedupe_key=f"callback-rate:{check.estate_id}:{month:%Y-%m}:{check.kind}:{check.payment}",
         ) for check in below], now=as_of)
     return checks
+
+
+REVEAL_PERMISSION = "owners.reveal_owner_pii"
+
+
+@transaction.atomic
+def callback_reveal_phone(*, callback: Callback, user, now: datetime, ip_address: str | None = None) -> str:
+    """The number to call back, from the callback's page: for whoever may reveal owners'
+    numbers, logged as the owner page's reveal is, naming the callback's source."""
+    if not user.has_perm(REVEAL_PERMISSION):
+        raise PermissionDenied(_("You are not allowed to see owners' full phone and ID numbers."))
+    return owner_services.record_phone_reveal(
+        record_number=callback.source_label[:40], phone=selectors.callback_contact_phone(callback=callback),
+        owner=callback.owner, user=user, reason=RevealReason.CALLBACK, now=now, ip_address=ip_address,
+    )

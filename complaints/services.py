@@ -33,7 +33,8 @@ from complaints.models import (
 )
 from complaints import messages
 from complaints.signals import complaint_resolved
-from owners.models import Unit
+from owners import services as owner_services
+from owners.models import RevealReason, Unit
 from owners.selectors import owns_now
 from owners.validators import validate_phone
 from propertydesk import messages as msg
@@ -483,3 +484,18 @@ def suggestion_decide(
 
 def default_department(category: str) -> str:
     return CATEGORY_DEPARTMENT.get(category, Department.CUSTOMER_SERVICE)
+
+
+REVEAL_PERMISSION = "owners.reveal_owner_pii"
+
+
+@transaction.atomic
+def complaint_reveal_phone(*, complaint: Complaint, user, now: datetime, ip_address: str | None = None) -> str:
+    """The contact's full number, to call about the complaint from its page: for whoever
+    may reveal owners' numbers, logged as the owner page's reveal is, naming the complaint."""
+    if not user.has_perm(REVEAL_PERMISSION):
+        raise PermissionDenied(_("You are not allowed to see owners' full phone and ID numbers."))
+    return owner_services.record_phone_reveal(
+        record_number=complaint.number, phone=complaint.contact_phone, owner=complaint.owner, user=user,
+        reason=RevealReason.COMPLAINT, now=now, ip_address=ip_address,
+    )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("units/notes/", views.intake_notes, name="intake_notes"),
     path("clusters/", views.clusters, name="clusters"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/phone/", views.reveal_phone, name="reveal_phone"),
     path("<int:pk>/<slug:name>/", views.action, name="action"),
     path("<int:pk>/files/<int:attachment_pk>/", views.attachment, name="attachment"),
     path("suggestions/", views.suggestion_list, name="suggestions"),

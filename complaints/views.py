@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from complaints import selectors, services, signals
@@ -31,7 +32,7 @@ from complaints.forms import (
 from complaints.models import CATEGORY_DEPARTMENT, Channel, ComplaintPolicy, Urgency
 from owners.models import Unit
 from owners.selectors import owner_of_record, owner_units, unit_owners
-from propertydesk import files, periods
+from propertydesk import files, periods, reveal
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
 from propertydesk.roles import is_staff_member, owner_of
@@ -197,12 +198,30 @@ def detail(request, pk, bound=None, status=200):
         selectors.repeat_complaints(owner=complaint.owner, estate=complaint.estate, as_of=now)[1]
         if complaint.owner_id else False
     )
-    return render(request, "complaints/detail.html", {
+    shown = bound is None and reveal.take(request, f"complaint:{complaint.pk}")
+    response = render(request, "complaints/detail.html", {
         "complaint": complaint, "now": now, "forms": _action_forms(complaint, bound),
         "overdue": complaint.is_overdue(now), "repeat_complainer": repeat,
         "can_work": request.user.has_perm("complaints.work_complaint"),
         "can_reassign": request.user.has_perm("complaints.reassign_complaint"),
+        "can_reveal_phone": request.user.has_perm(services.REVEAL_PERMISSION),
+        "revealed_phone": complaint.contact_phone if shown else None,
     }, status=status)
+    return reveal.unstored(response) if shown else response
+
+
+@never_cache
+@staff_required
+@permission_required("complaints.view_complaint", raise_exception=True)
+@require_POST
+def reveal_phone(request, pk):
+    """Show the contact's number on the complaint's page, for the call; logged."""
+    complaint = selectors.complaint_detail(complaint_id=pk, user=request.user)
+    return reveal.reveal_in_place(
+        request, key=f"complaint:{complaint.pk}",
+        reveal=lambda **at: services.complaint_reveal_phone(complaint=complaint, user=request.user, **at),
+        back_url=reverse("complaints:detail", args=[pk]),
+    )
 
 
 ACTIONS = {

@@ -106,7 +106,7 @@ class ResidentAdmin(admin.ModelAdmin):
 class PiiRevealAdmin(ReadOnlyAdmin):
     """The reveal log is evidence: nobody edits or deletes it."""
 
-    list_display = ["revealed_at", "user", "owner", "field", "via", "ip_address"]
+    list_display = ["revealed_at", "user", "owner", "field", "reason", "record_number", "via", "ip_address"]
     list_filter = ["field", "via"]
     date_hierarchy = "revealed_at"
 

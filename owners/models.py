@@ -400,19 +400,35 @@ class PiiField(models.TextChoices):
     ID_NUMBER = "id_number", _("ID number")
 
 
+class RevealReason(models.TextChoices):
+    """Why a number was unmasked: on the owner's page (no reason asked), or to call the
+    person of a record, on that record's page."""
+
+    OWNER_PAGE = "", _("Owner page")
+    COMPLAINT = "complaint", _("To call about a complaint")
+    WORK_ORDER = "work_order", _("To call about a work order")
+    CALLBACK = "callback", _("To make a callback")
+    ASSIGNED_ORDER = "assigned_order", _("To call the customer of his own work order")
+
+
 class PiiReveal(models.Model):
-    """Every time someone unmasks an owner's phone or ID number: who, when, which record."""
+    """Every time someone unmasks an owner's phone or ID number: who, when, which record.
+    A number revealed on a record's page names the record; its owner may be none (a
+    work order asked for by someone who is not an owner)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
     )
     owner = models.ForeignKey(
-        Owner, on_delete=models.PROTECT, related_name="pii_reveals", verbose_name=_("owner")
+        Owner, on_delete=models.PROTECT, related_name="pii_reveals", verbose_name=_("owner"), null=True, blank=True
     )
     field = models.CharField(_("field"), max_length=20, choices=PiiField.choices)
     revealed_at = models.DateTimeField(_("revealed at"))
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     via = models.CharField(_("via"), max_length=10, default="web")
+    reason = models.CharField(_("reason"), max_length=20, choices=RevealReason.choices, blank=True,
+                              default=RevealReason.OWNER_PAGE)
+    record_number = models.CharField(_("record"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("personal data reveal")
@@ -420,7 +436,7 @@ class PiiReveal(models.Model):
         ordering = ["-revealed_at"]
 
     def __str__(self):
-        return f"{self.user} → {self.owner} ({self.field})"
+        return f"{self.user} → {self.owner or self.record_number} ({self.field})"
 
 
 class RegistryCheck(models.Model):

@@ -327,6 +327,14 @@ def owns_now(*, owner: Owner, unit: Unit) -> bool:
     return current_ownerships().filter(unit=unit, owner=owner).exists()
 
 
+def owner_primary_phone(owner: Owner | None) -> str:
+    """The owner's primary phone, the number to call when a record gave none."""
+    if owner is None:
+        return ""
+    primary = next((p for p in owner.phones.all() if p.is_primary), None)
+    return primary.number if primary else ""
+
+
 def owner_reveal_log(*, owner: Owner, limit: int = 10) -> list[PiiReveal]:
     return list(owner.pii_reveals.select_related("user").order_by("-revealed_at")[:limit])
 

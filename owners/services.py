@@ -26,6 +26,7 @@ from owners.models import (
     PiiReveal,
     RegistryCheck,
     Resident,
+    RevealReason,
     SpecialNeed,
     Unit,
 )
@@ -374,6 +375,25 @@ def owner_reveal_pii(
             ]
         }
     return {"id_number": owner.id_number}
+
+
+def record_phone_reveal(
+    *, record_number: str, phone: str | None, owner: Owner | None, user, reason: str, now: datetime,
+    ip_address: str | None = None,
+) -> str:
+    """Log that ``user`` unmasked the phone to call about a record (a complaint, a work
+    order, a callback's source, named by its number), as the owner page's reveal is
+    logged, with why, and return the number. Who may is the record's app's rule, checked
+    by its service before it calls this."""
+    if not phone:
+        raise ValidationError(_("There is no phone number to call on this record."), code="no_phone")
+    if reason not in RevealReason.values or reason == RevealReason.OWNER_PAGE:
+        raise ValueError(f"not a record's reveal reason: {reason!r}")
+    PiiReveal.objects.create(
+        user=user, owner=owner, field=PiiField.PHONE, revealed_at=now, ip_address=ip_address, via="web",
+        reason=reason, record_number=record_number,
+    )
+    return pii.normalize_phone(phone)
 
 
 @transaction.atomic

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fees.services import money
-from owners.models import Unit
+from owners import services as owner_services
+from owners.models import RevealReason, Unit
 from owners.selectors import owns_now
 from owners.validators import validate_phone
 from propertydesk import limits, messages, notifications, states
@@ -683,3 +684,31 @@ def price_item_save(
     item.unit_label, item.active = unit_label.strip(), active
     item.save()
     return item
+
+
+REVEAL_PERMISSION = "owners.reveal_owner_pii"
+# The orders whose customer the assigned worker may call: from dispatch until signed off.
+CALLABLE_BY_WORKER = (Status.DISPATCHED, Status.TAKEN, Status.ON_SITE, Status.REWORK, Status.COMPLETED,
+                      Status.ESCALATED)
+
+
+def may_call_customer(*, order: WorkOrder, user) -> bool:
+    """The desk and supervisors (who may reveal owners' numbers), and the worker the order
+    is assigned to while it is in his hands; nobody else, another worker included."""
+    if user.has_perm(REVEAL_PERMISSION):
+        return True
+    return (order.worker_id is not None and order.status in CALLABLE_BY_WORKER
+            and order.worker.user_id == user.pk)
+
+
+@transaction.atomic
+def work_order_reveal_phone(*, order: WorkOrder, user, now: datetime, ip_address: str | None = None) -> str:
+    """The requester's full number, to call from the order's page, logged as the owner
+    page's reveal is, naming the order and why: the desk's call, or the assigned worker's."""
+    if not may_call_customer(order=order, user=user):
+        raise PermissionDenied(_("Only the worker this order is assigned to may call its customer."))
+    reason = RevealReason.WORK_ORDER if user.has_perm(REVEAL_PERMISSION) else RevealReason.ASSIGNED_ORDER
+    return owner_services.record_phone_reveal(
+        record_number=order.number, phone=order.requester_phone, owner=order.owner, user=user,
+        reason=reason, now=now, ip_address=ip_address,
+    )

@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from callbacks import selectors, services
@@ -36,7 +37,7 @@ from callbacks.forms import (
 from callbacks.models import Kind, Method, Satisfaction, Status
 from callbacks.rules import rule_for
 from owners.models import Estate
-from propertydesk import periods
+from propertydesk import periods, reveal
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
 from propertydesk.web import day_ranges, moments_of, params_of, query_day, staff_required
@@ -182,7 +183,8 @@ def detail(request, pk, bound=None, status=200):
     due = callback.status == Status.DUE
     can_perform = user.has_perm(PERFORM)
     staff = list(selectors.callback_staff()) if can_perform and due else []
-    return render(request, "callbacks/detail.html", {
+    shown = bound is None and reveal.take(request, f"callback:{callback.pk}")
+    response = render(request, "callbacks/detail.html", {
         "callback": callback, "now": now, "today": today, "results": results, "latest": latest,
         "next_callback": selectors.next_in_chain(callback=callback, chain=chain), "chain": chain,
         "overdue": callback.is_overdue(today), "forms": _forms(callback, latest, staff, bound),
@@ -196,7 +198,24 @@ def detail(request, pk, bound=None, status=200):
             "cancel": user.has_perm(CANCEL) and due,
             "spot_check": user.has_perm(SPOT_CHECK) and callback.status == Status.DONE,
         },
+        "can_reveal_phone": user.has_perm(services.REVEAL_PERMISSION),
+        "revealed_phone": selectors.callback_contact_phone(callback=callback) if shown else None,
     }, status=status)
+    return reveal.unstored(response) if shown else response
+
+
+@never_cache
+@staff_required
+@permission_required(VIEW, raise_exception=True)
+@require_POST
+def reveal_phone(request, pk):
+    """Show the number to call on the callback's page; logged."""
+    callback = selectors.callback_detail(callback_id=pk)
+    return reveal.reveal_in_place(
+        request, key=f"callback:{callback.pk}",
+        reveal=lambda **at: services.callback_reveal_phone(callback=callback, user=request.user, **at),
+        back_url=reverse("callbacks:detail", args=[pk]),
+    )
 
 
 def _perform(callback, data, user, now):
@@ -423,6 +442,7 @@ urlpatterns = [
     path("rules/", rules, name="rules"),
     path("spot-checks/", spot_checks, name="spot_checks"),
     path("<int:pk>/", detail, name="detail"),
+    path("<int:pk>/phone/", reveal_phone, name="reveal_phone"),
     path("<int:pk>/<slug:name>/", action, name="action"),
     path("results/<int:pk>/signature.png", signature, name="signature"),
 ]

@@ -15,12 +15,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fees.models import BankCollectionCharge, Receipt
 from owners.models import Estate, Unit
 from owners.selectors import owner_of_record
-from propertydesk import periods
+from propertydesk import periods, reveal
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
 from propertydesk.web import day_ranges, moments_of, params_of, staff_required
@@ -206,7 +207,8 @@ def detail(request, pk, bound=None, status=200):
     receipt = payment if isinstance(payment, Receipt) else None
     charge = payment if isinstance(payment, BankCollectionCharge) else None
     workers = selectors.workers_for_dispatch(order=order) if can_dispatch and Status.DISPATCHED in allowed else []
-    return render(request, "repairs/desk/detail.html", {
+    shown = bound is None and reveal.take(request, f"workorder:{order.pk}")
+    response = render(request, "repairs/desk/detail.html", {
         "order": order, "now": now, "forms": _forms(order, bound), "events": _label_events(order),
         "workers": workers, "receipt": receipt, "charge": charge, "blank_damage_settle": DamageSettleForm(),
         "overdue_now": order.status in UNDISPATCHED and order.dispatch_due_at < now,
@@ -224,7 +226,24 @@ def detail(request, pk, bound=None, status=200):
                         and order.status in (Status.COMPLETED, Status.SIGNED_OFF)
                         and order.payment_method == PaymentMethod.NONE),
         },
+        "can_reveal_phone": services.may_call_customer(order=order, user=user),
+        "revealed_phone": order.requester_phone if shown else None,
     }, status=status)
+    return reveal.unstored(response) if shown else response
+
+
+@never_cache
+@staff_required
+@permission_required(VIEW, raise_exception=True)
+@require_POST
+def reveal_phone(request, pk):
+    """Show the requester's number on the order's page, for the call; logged."""
+    order = selectors.work_order_detail(order_id=pk, user=request.user)
+    return reveal.reveal_in_place(
+        request, key=f"workorder:{order.pk}",
+        reveal=lambda **at: services.work_order_reveal_phone(order=order, user=request.user, **at),
+        back_url=reverse("repairs:detail", args=[pk]),
+    )
 
 
 def _return_tool(order, data, user, now):
@@ -411,6 +430,7 @@ urlpatterns = [
     path("prices/<int:pk>/edit/", price_item_edit, name="price_item_edit"),
     path("<int:pk>/", detail, name="detail"),
     path("<int:pk>/print/", print_order, name="print"),
+    path("<int:pk>/phone/", reveal_phone, name="reveal_phone"),
     path("<int:pk>/<slug:name>/", action, name="action"),
     path("from-complaint/<int:complaint_pk>/", from_complaint, name="from_complaint"),
     path("acceptances/<int:pk>/signature.png", signature, name="signature"),

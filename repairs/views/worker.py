@@ -19,9 +19,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fees.models import Receipt
+from propertydesk import reveal
 from propertydesk.actions import run_action
 from propertydesk.limits import max_length
 from propertydesk.roles import worker_of
@@ -202,7 +204,8 @@ def _order_page(request, worker, pk, *, bound=None, status=200):
     events = list(order.events.all())
     draws = list(order.draws.all())
     working = mine and order.status in (Status.TAKEN, Status.ON_SITE, Status.REWORK, Status.ESCALATED)
-    return render(request, "repairs/worker/my_order.html", {
+    shown = bound is None and mine and reveal.take(request, f"workorder:{order.pk}")
+    response = render(request, "repairs/worker/my_order.html", {
         "worker": worker, "order": order, "now": now, "mine": mine,
         "step": next_step(order),
         "forms": _forms(order, bound),
@@ -220,7 +223,10 @@ def _order_page(request, worker, pk, *, bound=None, status=200):
         "events": events[-TIMELINE_EVENTS:][::-1],
         "older_events": max(len(events) - TIMELINE_EVENTS, 0),
         "ratings": [5, 4, 3, 2, 1],
+        "can_reveal_phone": mine and services.may_call_customer(order=order, user=request.user),
+        "revealed_phone": order.requester_phone if shown else None,
     }, status=status)
+    return reveal.unstored(response) if shown else response
 
 
 @worker_required
@@ -347,8 +353,23 @@ def my_action(request, worker, pk, name):
         return redirect("repairs:my_orders")
 
 
+@never_cache
+@worker_required
+@require_POST
+def my_reveal_phone(request, worker, pk):
+    """The customer's number on the worker's order, to call him: only on an order
+    assigned to this worker (anyone else's is a 404); logged as a reveal with its reason."""
+    order = get_object_or_404(WorkOrder.objects.select_related("worker"), pk=pk, worker=worker)
+    return reveal.reveal_in_place(
+        request, key=f"workorder:{order.pk}",
+        reveal=lambda **at: services.work_order_reveal_phone(order=order, user=request.user, **at),
+        back_url=reverse("repairs:my_order", args=[pk]),
+    )
+
+
 urlpatterns = [
     path("my/", my_orders, name="my_orders"),
     path("my/<int:pk>/", my_order, name="my_order"),
+    path("my/<int:pk>/phone/", my_reveal_phone, name="my_reveal_phone"),
     path("my/<int:pk>/<slug:name>/", my_action, name="my_action"),
 ]
