@@ -11,16 +11,19 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from activities.models import Activity, ActivityStatus, Participation
 from owners.models import Owner, Ownership, Unit
 from owners.selectors import current_ownerships, owner_of_record_subquery
+from propertydesk.selectors import count_of, sum_of
 
 
 def desk_activities(*, estate_id: int | None = None, status: str = "", held_from: date | None = None,
                     held_to: date | None = None) -> QuerySet[Activity]:
     """The desk's list: planned ones first, the soonest first; then held and cancelled, the
     latest first. Each with its households signed up and those that came."""
+    # Counted per row shown (propertydesk.selectors.count_of), not by a join over them all.
+    of_row = Participation.objects.filter(activity=OuterRef("pk"))
+    came_of_row = of_row.filter(attended=True)
     rows = (Activity.objects.select_related("estate")
-            .annotate(households=Count("participations"),
-                      came=Count("participations", filter=Q(participations__attended=True)),
-                      people=Sum("participations__people", filter=Q(participations__attended=True))))
+            .annotate(households=count_of(of_row), came=count_of(came_of_row),
+                      people=sum_of(came_of_row, "people")))
     if estate_id:
         rows = rows.filter(estate_id=estate_id)
     if status in ActivityStatus.values:

@@ -146,7 +146,8 @@ class Handover(models.Model):
         ordering = ["-shift_start", "-id"]
         permissions = [("view_handover_history", _("Can see the handover history of every shift"))]
         constraints = [models.UniqueConstraint(fields=["estate", "shift_start"], name="handover_once_a_shift")]
-        indexes = [models.Index(fields=["shift_day", "estate"], name="handover_day")]
+        indexes = [models.Index(fields=["shift_day", "estate"], name="handover_day"),
+                   models.Index(fields=["-shift_start", "-id"], name="handover_newest")]
 
     def __str__(self):
         return f"{self.shift_day:%Y-%m-%d} {self.shift_name}"

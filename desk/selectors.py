@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from desk import shifts
 from desk.models import EntryStatus, Handover, HandoverItem, HandoverTakings, ItemStatus, LogEntry, Priority
 from fees.models import Payment, PaymentMethod
+from propertydesk.selectors import count_of
 
 ZERO = Decimal("0.00")
 
@@ -107,10 +108,10 @@ def today_waiting_counts() -> dict[str, QuerySet]:
 def handover_history(*, estate_id: int | None = None, day_from: date | None = None,
                      day_to: date | None = None) -> QuerySet[Handover]:
     """The supervisor's history, newest shift first, each with its items' fates counted."""
+    items = HandoverItem.objects.filter(handover=OuterRef("pk"))
     rows = Handover.objects.select_related("estate", "handed_by").annotate(
-        items_total=Count("items"),
-        items_pending=Count("items", filter=Q(items__status=ItemStatus.PENDING)),
-        items_refused=Count("items", filter=Q(items__status=ItemStatus.REFUSED)))
+        items_total=count_of(items), items_pending=count_of(items.filter(status=ItemStatus.PENDING)),
+        items_refused=count_of(items.filter(status=ItemStatus.REFUSED)))
     if estate_id:
         rows = rows.filter(estate_id=estate_id)
     if day_from:

@@ -71,6 +71,8 @@ class Visit(EncryptedIdNumber):
         permissions = [("reveal_gate_pii", _("Can reveal visitors' and carriers' ID numbers"))]
         indexes = [
             models.Index(fields=["estate", "-time_in"], name="visit_estate_time_in"),
+            # every estate's, newest first: the day's list without an estate chosen
+            models.Index(fields=["-time_in", "-id"], name="visit_newest"),
             models.Index(fields=["time_in"], condition=Q(time_out__isnull=True), name="visit_still_in"),
         ]
         constraints = [
@@ -228,7 +230,8 @@ class ItemPass(models.Model):
         verbose_name_plural = _("item passes")
         ordering = ["-day", "-id"]
         permissions = [("check_item_pass", _("Can check item passes and release goods"))]
-        indexes = [models.Index(fields=["estate", "-day"], name="itempass_estate_day")]
+        indexes = [models.Index(fields=["estate", "-day"], name="itempass_estate_day"),
+                   models.Index(fields=["-day", "-id"], name="itempass_newest")]
         constraints = [
             models.CheckConstraint(condition=Q(applicant_owner__isnull=True) | Q(applicant_resident__isnull=True),
                                    name="itempass_one_applicant"),
@@ -360,7 +363,8 @@ class CardApplication(models.Model):
         verbose_name_plural = _("card applications")
         ordering = ["-applied_at", "-id"]
         permissions = [("take_card_fee", _("Can take card fees"))]
-        indexes = [models.Index(fields=["unit", "-applied_at"], name="card_unit_newest")]
+        indexes = [models.Index(fields=["unit", "-applied_at"], name="card_unit_newest"),
+                   models.Index(fields=["-applied_at", "-id"], name="card_newest")]
         constraints = [
             models.CheckConstraint(condition=~Q(kind="parking") | ~Q(plate_number=""), name="card_parking_has_plate"),
         ]

@@ -210,3 +210,26 @@ def undelivered_figure(*, as_of: datetime) -> UndeliveredFigure:
             by_channel.setdefault(channel, {})[status] = n
         oldest = first if oldest is None else min(oldest, first)
     return UndeliveredFigure(as_of=as_of, by_channel=by_channel, letters_waiting=letters, oldest=oldest)
+
+
+# ---- counts per row of a list ---------------------------------------------------------------------
+
+
+def count_of(rows: QuerySet):
+    """The number of ``rows`` (filtered on ``OuterRef``), as a subquery per row of a list,
+    0 when there are none. PostgreSQL runs it only for the rows the page shows, after the
+    order and the limit; a join with GROUP BY counts the related rows of every row first
+    (350–400 ms for the activities and the handovers at scale)."""
+    from django.db.models import Func, IntegerField, Subquery
+    from django.db.models.functions import Coalesce
+
+    return Coalesce(Subquery(rows.order_by().annotate(n=Func("pk", function="COUNT")).values("n"),
+                             output_field=IntegerField()), 0)
+
+
+def sum_of(rows: QuerySet, field: str):
+    """The sum of ``field`` over ``rows`` (filtered on ``OuterRef``) per row of a list,
+    None when there are none; see ``count_of``."""
+    from django.db.models import Func, Subquery
+
+    return Subquery(rows.order_by().annotate(n=Func(field, function="SUM")).values("n"))
