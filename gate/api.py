@@ -196,7 +196,7 @@ class ItemPassCreateSerializer(serializers.Serializer):
                                                             allow_null=True, help_text="Staff only.")
 
 
-class RefuseSerializer(serializers.Serializer):
+class ItemPassRefuseSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -263,7 +263,7 @@ class ItemPassViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
         return self.act_and_show(None, lambda p, d, who: services.item_pass_confirm(
             item_pass=p, owner=owner, how=OwnerConfirmedHow.PORTAL, **who))
 
-    @extend_schema(request=RefuseSerializer, responses={200: ItemPassSerializer})
+    @extend_schema(request=ItemPassRefuseSerializer, responses={200: ItemPassSerializer})
     @decorators.action(detail=True, methods=["post"])
     def refuse(self, request, pk=None):
         """An owner of the unit refuses a tenant's pass (owners only); the tenant is told."""
@@ -271,7 +271,7 @@ class ItemPassViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
         if owner is None:
             return Response({"detail": "Only an owner of the unit refuses a tenant's pass."},
                             status=status.HTTP_403_FORBIDDEN)
-        return self.act_and_show(RefuseSerializer, lambda p, d, who: services.item_pass_refuse(
+        return self.act_and_show(ItemPassRefuseSerializer, lambda p, d, who: services.item_pass_refuse(
             item_pass=p, owner=owner, reason=d.get("reason", ""), **who))
 
     @extend_schema(request=ReleaseSerializer, responses={200: ItemPassSerializer})

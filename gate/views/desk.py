@@ -392,7 +392,7 @@ def residents(request):
     number = request.GET.get("unit", "")
     unit = selectors.unit_by_number(number=number) if number.strip() else None
     may_add = request.user.has_perm(ADD_TENANT)
-    form = TenantForm(request.POST or None) if unit is not None and may_add else None
+    form = TenantForm(request.POST if request.method == "POST" else None) if unit is not None and may_add else None
     if request.method != "POST":
         return _tenants_page(request, unit, form)
     if form is None:

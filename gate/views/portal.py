@@ -125,7 +125,7 @@ def portal_cards(request, person):
 
 def activate(request):
     """A tenant sets their password with the code the desk's registration sent by SMS."""
-    form = ActivationForm(request.POST or None)
+    form = ActivationForm(request.POST if request.method == "POST" else None)
     if request.method != "POST":
         return render_form(request, "gate/activate.html", form)
     return run_action(

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from propertydesk.exports import XLSX_TYPE
 
-from tests.access.matrix import GROUPS, ROWS, Row
+from tests.access.matrix import GROUPS, ROWS, TENANT_ROWS, TENANT_USERS, Row
 from tests.access.world import NOW, USERS, World, build_world
 
 
@@ -123,3 +123,29 @@ def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path, figure):
         lines += [f"{label:<{width}}  {user:<11}  {expected:<8}  {got}" for label, user, expected, got in differences]
         pytest.fail(f"{len(differences)} cells differ from tests/access/matrix.py:\n" + "\n".join(lines),
                     pytrace=False)
+
+
+def test_each_tenant_gets_what_the_tenant_rows_say(db, settings, tmp_path, figure):
+    """The gate's routes as a tenant's portal login (matrix.TENANT_ROWS)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with time_machine.travel(NOW, tick=False):
+        world = build_world()
+        clients = {}
+        for user in TENANT_USERS:
+            clients[user] = Client()
+            clients[user].force_login(world.users[user])
+        differences = []
+        request_log = logging.getLogger("django.request")
+        request_log.disabled = True
+        try:
+            for row in TENANT_ROWS:
+                for user, expected in zip(TENANT_USERS, row.expect):
+                    got = _outcome(row, world, _request(clients[user], row, world))
+                    if got != expected:
+                        differences.append((row.label, user, expected, got))
+        finally:
+            request_log.disabled = False
+    figure(f"access matrix, tenants: {len(TENANT_ROWS)} rows × {len(TENANT_USERS)} tenants, "
+           f"{len(differences)} cells differ")
+    assert not differences, "\n".join(f"{label}  {user}  expected {expected}  got {got}"
+                                       for label, user, expected, got in differences)
