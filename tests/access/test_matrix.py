@@ -90,12 +90,13 @@ def _request(client: Client, row: Row, world: World):
     return client.get(url)
 
 
-def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path, figure):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _walk(rows: list[Row], users: tuple[str, ...]) -> tuple[list[tuple], int, float]:
+    """Request every row as every user of ``users`` (a column each) in the world at NOW:
+    the cells that differ, the requests made and the seconds they took."""
     with time_machine.travel(NOW, tick=False):
         world = build_world()
         clients = {}
-        for user in USERS:
+        for user in users:
             clients[user] = Client()
             if user != "anon":
                 clients[user].force_login(world.users[user])
@@ -105,8 +106,8 @@ def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path, figure):
         request_log = logging.getLogger("django.request")
         request_log.disabled = True
         try:
-            for row in ROWS:
-                for user, expected in zip(USERS, row.expect):
+            for row in rows:
+                for user, expected in zip(users, row.expect):
                     if expected == "-":
                         continue
                     got = _outcome(row, world, _request(clients[user], row, world))
@@ -115,8 +116,10 @@ def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path, figure):
                         differences.append((row.label, user, expected, got))
         finally:
             request_log.disabled = False
-    figure(f"access matrix: {len({r.route for r in ROWS})} routes in {len(ROWS)} rows × {len(USERS)} users, "
-           f"{requests} requests in {time.monotonic() - started:.1f} s, {len(differences)} cells differ")
+    return differences, requests, time.monotonic() - started
+
+
+def _fail_on(differences: list[tuple]) -> None:
     if differences:
         width = max(len(d[0]) for d in differences)
         lines = [f"{'route':<{width}}  {'user':<11}  {'expected':<8}  got"]
@@ -125,27 +128,18 @@ def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path, figure):
                     pytrace=False)
 
 
+def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path, figure):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    differences, requests, seconds = _walk(ROWS, USERS)
+    figure(f"access matrix: {len({r.route for r in ROWS})} routes in {len(ROWS)} rows × {len(USERS)} users, "
+           f"{requests} requests in {seconds:.1f} s, {len(differences)} cells differ")
+    _fail_on(differences)
+
+
 def test_each_tenant_gets_what_the_tenant_rows_say(db, settings, tmp_path, figure):
     """The gate's routes as a tenant's portal login (matrix.TENANT_ROWS)."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    with time_machine.travel(NOW, tick=False):
-        world = build_world()
-        clients = {}
-        for user in TENANT_USERS:
-            clients[user] = Client()
-            clients[user].force_login(world.users[user])
-        differences = []
-        request_log = logging.getLogger("django.request")
-        request_log.disabled = True
-        try:
-            for row in TENANT_ROWS:
-                for user, expected in zip(TENANT_USERS, row.expect):
-                    got = _outcome(row, world, _request(clients[user], row, world))
-                    if got != expected:
-                        differences.append((row.label, user, expected, got))
-        finally:
-            request_log.disabled = False
+    differences, requests, seconds = _walk(TENANT_ROWS, TENANT_USERS)
     figure(f"access matrix, tenants: {len(TENANT_ROWS)} rows × {len(TENANT_USERS)} tenants, "
-           f"{len(differences)} cells differ")
-    assert not differences, "\n".join(f"{label}  {user}  expected {expected}  got {got}"
-                                       for label, user, expected, got in differences)
+           f"{requests} requests in {seconds:.1f} s, {len(differences)} cells differ")
+    _fail_on(differences)
