@@ -879,6 +879,19 @@ def operations() -> list[Op]:
             ("SELECT c.*, u.number, o.name, r.number FROM gate_cardapplication c JOIN owners_unit u ON u.id = c.unit_id "
              "JOIN owners_owner o ON o.id = c.applicant_id LEFT JOIN fees_receipt r ON r.id = c.receipt_id "
              "ORDER BY c.applied_at DESC, c.id DESC LIMIT 100", []), ESTATES]),
+        # The desk's tenant page of a unit (from the unit page): its tenants with their logins
+        # and the owner of record.
+        Op("gate: a unit's tenants", "page", "desk", lambda s: f"/gate/residents/?unit={s.unit.number}",
+           floor=lambda s: [
+               ("SELECT u.*, e.* FROM owners_unit u JOIN owners_estate e ON e.id = u.estate_id "
+                "WHERE upper(u.number) = upper(%s) LIMIT 2", [s.unit.number]),
+               ("SELECT r.*, l.*, a.username FROM owners_resident r LEFT JOIN gate_residentlogin l "
+                "ON l.resident_id = r.id LEFT JOIN auth_user a ON a.id = l.user_id "
+                "WHERE r.unit_id = %s AND r.relation = 'tenant' ORDER BY r.move_in_date DESC, r.id DESC",
+                [s.unit.pk]),
+               ("SELECT o.name FROM owners_ownership os JOIN owners_owner o ON o.id = os.owner_id "
+                "WHERE os.unit_id = %s AND os.end_date IS NULL ORDER BY os.start_date, os.id LIMIT 1",
+                [s.unit.pk])]),
         Op("portal: item passes", "page", "owner", "/gate/portal/passes/", floor=lambda s: [
             ("SELECT u.id, u.number FROM owners_ownership os JOIN owners_unit u ON u.id = os.unit_id "
              "WHERE os.owner_id = %s AND os.end_date IS NULL", [s.owner.pk]),

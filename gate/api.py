@@ -9,7 +9,7 @@ from __future__ import annotations
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import decorators, serializers, status, viewsets
+from rest_framework import decorators, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
 from gate import selectors, services
@@ -38,6 +38,33 @@ from propertydesk.api import (
     service_errors,
 )
 from propertydesk.roles import is_staff_member, owner_of
+
+class GatePermission(StaffOrOwnerPermission):
+    """StaffOrOwnerPermission, and a tenant with a portal login in use (gate.ResidentLogin):
+    reads and the actions in ``tenant_actions``; the querysets keep them to their own records."""
+
+    def has_permission(self, request, view):
+        if super().has_permission(request, view):
+            return True
+        user = request.user
+        if not user or not user.is_authenticated or is_staff_member(user) or owner_of(user) is not None:
+            return False
+        person = selectors.portal_person(user)
+        if person is None:
+            return False
+        return request.method in permissions.SAFE_METHODS or view.action in getattr(view, "tenant_actions", ())
+
+
+def _applicant(request, data) -> dict:
+    """Who applies through the API: the staff's choice, the owner calling, or the tenant calling."""
+    if is_staff_member(request.user):
+        return {"applicant_owner": data.get("applicant_owner"), "applicant_resident": data.get("applicant_resident"),
+                "via": AppliedVia.DESK}
+    owner = owner_of(request.user)
+    if owner is not None:
+        return {"applicant_owner": owner, "via": AppliedVia.PORTAL}
+    return {"applicant_resident": selectors.portal_person(request.user).resident, "via": AppliedVia.PORTAL}
+
 
 ConfirmedHowField = named_choice_field("VisitConfirmedHowEnum", ConfirmedHow)
 PassStatusField = named_choice_field("ItemPassStatusEnum", PassStatus)
@@ -169,6 +196,10 @@ class ItemPassCreateSerializer(serializers.Serializer):
                                                             allow_null=True, help_text="Staff only.")
 
 
+class ItemPassRefuseSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
 class ReleaseSerializer(serializers.Serializer):
     carrier_name = serializers.CharField(max_length=100)
     carrier_id_number = serializers.CharField(max_length=40)
@@ -191,15 +222,17 @@ _PASSES = ["gate.view_itempass"]
 class ItemPassViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
     """Item release passes (物品放行)."""
 
-    permission_classes = [StaffOrOwnerPermission]
+    permission_classes = [GatePermission]
     serializer_class = ItemPassSerializer
     filterset_class = ItemPassFilter
     ordering_fields = ["day"]
     ordering = ["-id"]
     lookup_value_regex = r"\d+"
     staff_permissions = {"list": _PASSES, "retrieve": _PASSES, "create": ["gate.add_itempass"],
-                         "confirm": None, "release": ["gate.check_item_pass"], "cancel": ["gate.change_itempass"]}
-    owner_actions = {"create", "confirm"}
+                         "confirm": None, "refuse": None, "release": ["gate.check_item_pass"],
+                         "cancel": ["gate.change_itempass"]}
+    owner_actions = {"create", "confirm", "refuse"}
+    tenant_actions = {"create"}
 
     def get_queryset(self):
         return selectors.passes_for(user=self.request.user)
@@ -213,11 +246,7 @@ class ItemPassViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         lines = [services.PassLine(line["description"], line["quantity"]) for line in data["lines"]]
-        if is_staff_member(request.user):
-            who = {"applicant_owner": data.get("applicant_owner"), "applicant_resident": data.get("applicant_resident"),
-                   "via": AppliedVia.DESK}
-        else:
-            who = {"applicant_owner": owner_of(request.user), "via": AppliedVia.PORTAL}
+        who = _applicant(request, data)
         with service_errors():
             item_pass = services.item_pass_apply(unit=data["unit"], day=data["day"], lines=lines, now=timezone.now(),
                                                  actor=request.user, **who)
@@ -233,6 +262,17 @@ class ItemPassViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
                             status=status.HTTP_403_FORBIDDEN)
         return self.act_and_show(None, lambda p, d, who: services.item_pass_confirm(
             item_pass=p, owner=owner, how=OwnerConfirmedHow.PORTAL, **who))
+
+    @extend_schema(request=ItemPassRefuseSerializer, responses={200: ItemPassSerializer})
+    @decorators.action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        """An owner of the unit refuses a tenant's pass (owners only); the tenant is told."""
+        owner = owner_of(request.user)
+        if owner is None:
+            return Response({"detail": "Only an owner of the unit refuses a tenant's pass."},
+                            status=status.HTTP_403_FORBIDDEN)
+        return self.act_and_show(ItemPassRefuseSerializer, lambda p, d, who: services.item_pass_refuse(
+            item_pass=p, owner=owner, reason=d.get("reason", ""), **who))
 
     @extend_schema(request=ReleaseSerializer, responses={200: ItemPassSerializer})
     @decorators.action(detail=True, methods=["post"])
@@ -254,7 +294,7 @@ class CardSerializer(serializers.ModelSerializer):
     kind = CardKindField(read_only=True)
     status = CardStatusField(read_only=True)
     status_display = DisplayField("status")
-    applicant_name = serializers.CharField(source="applicant.name", read_only=True)
+    applicant_name = serializers.SerializerMethodField()
     receipt_number = serializers.CharField(source="receipt.number", read_only=True, default=None)
     fee = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
 
@@ -265,11 +305,17 @@ class CardSerializer(serializers.ModelSerializer):
                   "applied_at", "deactivated_at", "deactivation_reason"]
         read_only_fields = fields
 
+    def get_applicant_name(self, card) -> str:
+        """The tenant who applied, else the owner."""
+        return (card.applicant_resident or card.applicant).name
+
 
 class CardCreateSerializer(serializers.Serializer):
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
     kind = CardKindField()
-    applicant = serializers.PrimaryKeyRelatedField(queryset=Owner.objects.all())
+    applicant = serializers.PrimaryKeyRelatedField(queryset=Owner.objects.all(), required=False, allow_null=True,
+                                                   help_text="Staff: the owner applying. A tenant applies as "
+                                                             "themselves (leave it out).")
     holder_name = serializers.CharField(max_length=100)
     plate_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
@@ -305,7 +351,7 @@ _CHANGE_CARD = ["gate.change_cardapplication"]
 class CardViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
     """Access-card (门禁卡) and parking applications."""
 
-    permission_classes = [StaffOrOwnerPermission]
+    permission_classes = [GatePermission]
     serializer_class = CardSerializer
     filterset_class = CardFilter
     ordering_fields = ["applied_at"]
@@ -315,6 +361,7 @@ class CardViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
                          "pay": ["gate.take_card_fee"], "ready": _CHANGE_CARD, "hand_over": _CHANGE_CARD,
                          "deactivate": _CHANGE_CARD, "cancel": _CHANGE_CARD}
     owner_actions: set[str] = set()
+    tenant_actions = {"create"}
 
     def get_queryset(self):
         return selectors.cards_for(user=self.request.user)
@@ -326,8 +373,12 @@ class CardViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = CardCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if not is_staff_member(request.user):  # a tenant (owners apply at the desk)
+            data.pop("applicant", None)
+            data["applicant_resident"] = selectors.portal_person(request.user).resident
         with service_errors():
-            card = services.card_apply(now=timezone.now(), actor=request.user, **serializer.validated_data)
+            card = services.card_apply(now=timezone.now(), actor=request.user, **data)
         return self._detail(card.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=CardPaySerializer, responses={200: CardSerializer})

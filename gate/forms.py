@@ -9,7 +9,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fees.models import PaymentMethod
-from gate.models import CardApplication, CardKind, ConfirmedHow, DeactivationReason, ItemPass, Visit
+from django.conf import settings
+
+from gate.models import (
+    CardApplication,
+    CardKind,
+    ConfirmedHow,
+    DeactivationReason,
+    ItemPass,
+    TenantEndReason,
+    Visit,
+)
 from gate.services import PassLine
 from propertydesk import limits
 from propertydesk.signature import SIGNATURE_MAX_LENGTH
@@ -119,3 +129,42 @@ class CardReadyForm(forms.Form):
 class CardDeactivateForm(forms.Form):
     reason = forms.ChoiceField(label=_("Why"), choices=DeactivationReason.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class TenantForm(forms.Form):
+    """The desk registers a tenant of the unit and gives them a portal login."""
+
+    name = forms.CharField(label=_("Tenant's name"), max_length=100)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30,
+                            help_text=_("The activation code is sent to this number by SMS."))
+    id_number = forms.CharField(label=_("ID number"), required=False, max_length=40,
+                                help_text=_("Optional. Stored encrypted, shown masked."),
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    lease_ends_on = BusinessDateField(label=_("Lease ends on"), widget=DATE_INPUT,
+                                      help_text=_("The login stops working after this day."))
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE,
+                                 help_text=_("The SMS and the portal are in this language."))
+    username = forms.CharField(label=_("Login name"), max_length=150)
+
+
+class TenantEndForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why"), choices=[c for c in TenantEndReason.choices
+                                                        if c[0] != TenantEndReason.LEASE_END_DATE])
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+
+class ActivationForm(forms.Form):
+    username = forms.CharField(label=_("Login name"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}))
+    code = forms.CharField(label=_("Code from the SMS"), max_length=20,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}))
+    password = forms.CharField(label=_("New password"), max_length=128,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(label=_("New password again"), max_length=128,
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", _("The two passwords differ."))
+        return data

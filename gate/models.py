@@ -137,21 +137,69 @@ class GateReveal(models.Model):
 
 # ---- residents in the portal -------------------------------------------------------------------
 
-class ResidentLogin(models.Model):
+class TenantStatus(models.TextChoices):
+    INVITED = "invited", _("waiting for activation")
+    ACTIVE = "active", pgettext_lazy("tenant login", "active")
+    ENDED = "ended", pgettext_lazy("tenant login", "ended")
+
+
+# The desk registers a tenant and their login waits for them to set a password with the
+# code sent by SMS; the desk ends it when the lease is over (or the lease's end does).
+TENANT_TRANSITIONS = Transitions(TenantStatus, {
+    TenantStatus.INVITED: {TenantStatus.ACTIVE, TenantStatus.ENDED},
+    TenantStatus.ACTIVE: {TenantStatus.ENDED},
+    TenantStatus.ENDED: set(),
+}, refusal=_("A tenant's login that is %(current)s cannot become %(target)s."))
+
+
+class TenantEndReason(models.TextChoices):
+    LEASE_OVER = "lease_over", _("The lease is over")
+    LEASE_END_DATE = "lease_end_date", _("The lease's end date has passed")
+    OTHER = "other", _("Other")
+
+
+class ResidentLogin(EncryptedIdNumber):
     """A portal login for a resident who is not an owner (a tenant): they apply for item
-    passes for the unit they live in. Owners' logins are Owner.user."""
+    passes and cards for the unit they live in. Owners' logins are Owner.user.
+
+    The desk registers the tenant (``services.tenant_register``): the login has no
+    password until the tenant sets one with the one-time code sent to their phone; it ends
+    (the user made inactive, their API tokens revoked) when the desk says the lease is over
+    or the lease's end date has passed (the daily ``gate.tenant_leases``)."""
 
     resident = models.OneToOneField("owners.Resident", on_delete=models.CASCADE, related_name="gate_login",
                                     verbose_name=_("resident"))
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gate_resident",
                                 verbose_name=_("portal login"))
+    status = models.CharField(_("status"), max_length=20, choices=TenantStatus.choices, default=TenantStatus.ACTIVE)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE,
+                                help_text=_("Pages and messages are in this language."))
+    lease_ends_on = models.DateField(_("lease ends on"), null=True, blank=True)
+    activation_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    activation_expires_at = models.DateTimeField(_("activation code valid until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(_("why ended"), max_length=20, choices=TenantEndReason.choices, blank=True)
 
     class Meta:
         verbose_name = _("resident's portal login")
         verbose_name_plural = _("residents' portal logins")
+        indexes = [models.Index(fields=["lease_ends_on"], condition=~Q(status="ended"), name="tenant_lease_open")]
 
     def __str__(self):
         return str(self.user)
+
+
+class TenantEvent(StateEvent):
+    login = models.ForeignKey(ResidentLogin, on_delete=models.CASCADE, related_name="events",
+                              verbose_name=_("resident's portal login"))
+    from_status = models.CharField(_("from"), max_length=20, choices=TenantStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=TenantStatus.choices, blank=True)
+
+    class Meta(StateEvent.Meta):
+        verbose_name = _("tenant login event")
+        verbose_name_plural = _("tenant login events")
 
 
 # ---- item release passes -----------------------------------------------------------------------
@@ -345,6 +393,10 @@ class CardApplication(models.Model):
                              verbose_name=_("unit"))
     applicant = models.ForeignKey("owners.Owner", on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("applicant"))
+    # A tenant applying for the unit they live in: the card is the owner of record's
+    # (``applicant``), the tenant is told when it is ready.
+    applicant_resident = models.ForeignKey("owners.Resident", on_delete=models.PROTECT, null=True, blank=True,
+                                           related_name="+", verbose_name=_("applying tenant"))
     holder_name = models.CharField(_("card holder"), max_length=100)
     plate_number = models.CharField(_("plate number"), max_length=20, blank=True)
     fee = models.DecimalField(_("fee (yuan)"), max_digits=12, decimal_places=2)

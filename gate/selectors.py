@@ -18,6 +18,7 @@ from gate.models import (
     PassStatus,
     Preregistration,
     ResidentLogin,
+    TenantStatus,
     Visit,
 )
 from gate.rules import local_day, pass_check, pass_number_from
@@ -60,7 +61,7 @@ def portal_person(user) -> PortalPerson | None:
     if not user.is_authenticated:
         return None
     login = ResidentLogin.objects.select_related("resident").filter(user=user).first()
-    if login is None or login.resident.move_out_date is not None:
+    if login is None or login.resident.move_out_date is not None or login.status != TenantStatus.ACTIVE:
         return None
     return PortalPerson(owner=None, resident=login.resident)
 
@@ -207,12 +208,16 @@ def desk_cards(*, estate_id: int | None = None, status: str = "", unit_number: s
 
 
 def cards_for(*, user) -> QuerySet[CardApplication]:
-    rows = CardApplication.objects.select_related("unit", "applicant", "receipt")
+    """Staff every card; an owner their units' (their tenants' among them); a tenant the
+    cards they applied for."""
+    rows = CardApplication.objects.select_related("unit", "applicant", "applicant_resident", "receipt")
     if is_staff_member(user):
         return rows.order_by("-applied_at", "-id")
     person = portal_person(user)
-    if person is None or person.owner is None:
+    if person is None:
         return rows.none()
+    if person.owner is None:
+        return rows.filter(applicant_resident=person.resident).order_by("-applied_at", "-id")
     return rows.filter(unit__in=owned_units(owner=person.owner)).order_by("-applied_at", "-id")
 
 
@@ -230,6 +235,37 @@ def unit_by_number(*, number: str, estate_id: int | None = None) -> Unit | None:
     found = list(rows[:2])
     return found[0] if len(found) == 1 else None
 
+
+
+# ---- tenants ----------------------------------------------------------------------------------
+
+def residents_for_unit(unit: Unit) -> list[Resident]:
+    """The unit's tenants for the unit page and the desk's tenant page: those living there
+    first, then those who left (newest first), each with ``tenant_login`` (their portal
+    login, or None)."""
+    from owners.models import ResidentRelation
+
+    rows = list(Resident.objects.filter(unit=unit, relation=ResidentRelation.TENANT)
+                .select_related("gate_login__user").order_by("-move_in_date", "-id"))
+    for resident in rows:
+        try:
+            resident.tenant_login = resident.gate_login
+        except ResidentLogin.DoesNotExist:
+            resident.tenant_login = None
+    return sorted(rows, key=lambda r: r.move_out_date is not None)
+
+
+def recent_tenant_logins(*, limit: int = 30) -> list[ResidentLogin]:
+    """The tenants' logins registered last, for the tenant page without a unit."""
+    return list(ResidentLogin.objects.select_related("resident__unit", "user")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def tenant_login_for(*, pk: int) -> ResidentLogin:
+    login = ResidentLogin.objects.select_related("resident__unit__estate", "user").filter(pk=pk).first()
+    if login is None:
+        raise Http404
+    return login
 
 
 def desk_report_counts(*, start, end, as_of=None) -> dict[int, dict[str, int]]:

@@ -12,7 +12,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from fees import services as fees
@@ -30,19 +32,28 @@ from gate.models import (
     GateReveal,
     GateRevealField,
     ItemPass,
+    ItemPassEvent,
     ItemPassLine,
     OwnerConfirmedHow,
     PassCheck,
     PassStatus,
     Preregistration,
     ResidentLogin,
+    TENANT_TRANSITIONS,
+    TenantEndReason,
+    TenantEvent,
+    TenantStatus,
     Visit,
 )
 from gate.rules import CODE_ALPHABET, gate_policy, local_day, normalize_code, pass_check
-from owners.models import Owner, Resident, Unit
+from owners.models import Owner, Resident, ResidentRelation, Unit
 from owners.selectors import owner_of_record, owns_now
+from owners.services import resident_add, resident_move_out
+from owners.validators import validate_phone, validate_resident_id
 from propertydesk import limits, messages, states
-from propertydesk.notifications import notify_owner
+from propertydesk.languages import set_user_language
+from propertydesk.notifications import notify_owner, notify_user_by_sms
+from propertydesk.tokens import tokens_revoke
 from propertydesk.sequences import next_value
 from propertydesk.signature import signature_from_data_url
 
@@ -167,11 +178,176 @@ def item_pass_reveal_carrier_id(*, item_pass: ItemPass, user, now: datetime.date
     return item_pass.carrier_id_number or ""
 
 
-# ---- residents' portal logins ------------------------------------------------------------------
+# ---- tenants' portal logins --------------------------------------------------------------------
+
+def _activation_hash(code: str) -> str:
+    return salted_hmac("gate.tenant_activation", normalize_code(code)).hexdigest()
+
+
+def _send_activation(login: ResidentLogin, *, now: datetime.datetime) -> None:
+    """A fresh one-time code (only its hash is kept), sent to the tenant by SMS in their
+    language. A code sent before stops working."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(settings.GATE_CODE_LENGTH))
+    login.activation_code_hash = _activation_hash(code)
+    login.activation_expires_at = now + timedelta(hours=settings.GATE_ACTIVATION_HOURS)
+    login.save(update_fields=["activation_code_hash", "activation_expires_at"])
+    sent = login.events.filter(note__startswith="code:").count()
+    notify_user_by_sms(user=login.user, kind=keys.TENANT_ACTIVATION, now=now, url="/gate/activate/",
+                       dedupe_key=f"gate.tenant_activation:{login.pk}:{sent}", params={
+                           "unit": login.resident.unit.number, "username": login.user.get_username(),
+                           "path": "/gate/activate/", "code": code,
+                           "until": messages.at(login.activation_expires_at)})
+
+
+@transaction.atomic
+def tenant_register(*, unit: Unit, name: str, phone: str, lease_ends_on: datetime.date | None, username: str,
+                    language: str = "", id_number: str = "", now: datetime.datetime, actor=None) -> ResidentLogin:
+    """The desk registers a tenant of ``unit`` (a resident who moves in today) and gives them a
+    portal login: no password yet, a one-time code by SMS to set it (``tenant_activate``)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    today = local_day(now)
+    username = (username or "").strip()
+    language = language or settings.LANGUAGE_CODE
+    errors = limits.field_errors(Resident, {"name": name, "phone": phone})
+    _required(errors, name=name, phone=phone, username=username)
+    if "phone" not in errors:
+        try:
+            validate_phone(phone)
+        except ValidationError as error:
+            errors["phone"] = error.messages
+    if id_number and "id_number" not in errors:
+        errors |= limits.field_errors(ResidentLogin, {"id_number": id_number})
+        if "id_number" not in errors:
+            try:
+                validate_resident_id(id_number)
+            except ValidationError as error:
+                errors["id_number"] = error.messages
+    if lease_ends_on is None:
+        errors["lease_ends_on"] = [_("When does the lease end?")]
+    elif lease_ends_on < today:
+        errors["lease_ends_on"] = [_("The lease's end cannot be in the past.")]
+    else:
+        errors |= limits.date_errors({"lease_ends_on": lease_ends_on})
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        errors["language"] = [_("Choose a language.")]
+    if username and "username" not in errors:
+        errors |= limits.field_errors(User, {"username": username})
+        if User.objects.filter(username__iexact=username).exists():
+            errors.setdefault("username", []).append(_("The login name %(username)s is taken.")
+                                                     % {"username": username})
+    if owner_of_record(unit=unit) is None:
+        errors.setdefault("unit", []).append(_("%(unit)s has no owner to let it.") % {"unit": unit.number})
+    if errors:
+        raise ValidationError(errors)
+    resident = resident_add(unit=unit, name=name, relation=ResidentRelation.TENANT, move_in_date=today, phone=phone)
+    user = User(username=username, last_name=resident.name)
+    user.set_unusable_password()
+    user.save()
+    set_user_language(user, language)
+    login = ResidentLogin(resident=resident, user=user, status=TenantStatus.INVITED, language=language,
+                          lease_ends_on=lease_ends_on, id_number=id_number, created_at=now)
+    login.save()
+    login.events.create(at=now, actor=actor, from_status="", to_status=TenantStatus.INVITED, note="code:1")
+    _send_activation(login, now=now)
+    return login
+
+
+def _login(login: ResidentLogin) -> ResidentLogin:
+    return ResidentLogin.objects.select_for_update().select_related("resident__unit", "user").get(pk=login.pk)
+
+
+@transaction.atomic
+def tenant_activation_resend(*, login: ResidentLogin, now: datetime.datetime, actor=None) -> ResidentLogin:
+    """A new code for a tenant who lost theirs or let it run out; the old one stops working."""
+    login = _login(login)
+    if login.status != TenantStatus.INVITED:
+        raise ValidationError(_("Only a login waiting for activation gets a new code."), code="not_invited")
+    login.events.create(at=now, actor=actor, from_status=login.status, to_status=login.status,
+                        note=f"code:{login.events.filter(note__startswith='code:').count() + 1}")
+    _send_activation(login, now=now)
+    return login
+
+
+@transaction.atomic
+def tenant_activate(*, username: str, code: str, password: str, now: datetime.datetime) -> ResidentLogin:
+    """The tenant sets their password with the code sent to them: once, before it runs out."""
+    refused = ValidationError({"code": [_("This login name and code do not match, or the code has run out.")]})
+    login = (ResidentLogin.objects.select_for_update().select_related("user", "resident__unit")
+             .filter(user__username__iexact=(username or "").strip()).first())
+    if (login is None or login.status != TenantStatus.INVITED or not login.activation_code_hash
+            or not constant_time_compare(login.activation_code_hash, _activation_hash(code))
+            or login.activation_expires_at is None or login.activation_expires_at < now):
+        raise refused
+    try:
+        validate_password(password, user=login.user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+    states.move(login, TenantStatus.ACTIVE, TENANT_TRANSITIONS, at=now, actor=login.user)
+    login.activation_code_hash, login.activation_expires_at = "", None
+    login.save(update_fields=["status", "activation_code_hash", "activation_expires_at"])
+    login.user.set_password(password)
+    login.user.save(update_fields=["password"])
+    return login
+
+
+def _end(login: ResidentLogin, *, reason: str, now: datetime.datetime, actor, note: str = "") -> None:
+    states.move(login, TenantStatus.ENDED, TENANT_TRANSITIONS, at=now, actor=actor, note=note)
+    login.ended_at, login.end_reason = now, reason
+    login.activation_code_hash, login.activation_expires_at = "", None
+    login.save(update_fields=["status", "ended_at", "end_reason", "activation_code_hash", "activation_expires_at"])
+    # Sessions end at their next request (ReaderBackend refuses an inactive user); tokens now.
+    login.user.is_active = False
+    login.user.save(update_fields=["is_active"])
+    tokens_revoke(user=login.user)
+    if login.resident.move_out_date is None:
+        moved = min(local_day(now), max(login.lease_ends_on or local_day(now), login.resident.move_in_date))
+        resident_move_out(resident=login.resident, move_out_date=moved)
+
+
+@transaction.atomic
+def tenant_access_end(*, login: ResidentLogin, reason: str = TenantEndReason.LEASE_OVER, note: str = "",
+                      now: datetime.datetime, actor=None) -> ResidentLogin:
+    """The lease is over: the tenant's login stops working and they have moved out."""
+    login = _login(login)
+    if reason not in TenantEndReason.values:
+        raise ValidationError({"reason": [_("Say why the tenant's access ends.")]})
+    errors = limits.field_errors(TenantEvent, {"note": note})
+    if errors:
+        raise ValidationError(errors)
+    _end(login, reason=reason, now=now, actor=actor, note=(note or "").strip())
+    return login
+
+
+def tenant_leases_end(*, as_of: datetime.datetime) -> int:
+    """Every tenant's login whose lease ended before today ends (the daily job): each in its
+    own transaction, skipping those another run is ending. Running it again ends nothing more."""
+    today = local_day(as_of)
+    ended = 0
+    due = ResidentLogin.objects.filter(lease_ends_on__lt=today).exclude(status=TenantStatus.ENDED)
+    for pk in due.values_list("pk", flat=True).order_by("pk"):
+        with transaction.atomic():
+            login = (ResidentLogin.objects.select_for_update(skip_locked=True).select_related("resident", "user")
+                     .filter(pk=pk, lease_ends_on__lt=today).exclude(status=TenantStatus.ENDED).first())
+            if login is None:
+                continue
+            _end(login, reason=TenantEndReason.LEASE_END_DATE, now=as_of, actor=None)
+            ended += 1
+    return ended
+
+
+def _tenant_login(resident: Resident | None) -> ResidentLogin | None:
+    """The tenant's login to tell, if they have one in use."""
+    if resident is None:
+        return None
+    return ResidentLogin.objects.select_related("user").filter(resident=resident, status=TenantStatus.ACTIVE).first()
+
 
 @transaction.atomic
 def resident_login_create(*, resident: Resident, username: str, password: str) -> ResidentLogin:
-    """A portal login for a tenant (a resident who is not an owner)."""
+    """A portal login with a password for a resident who is not an owner (the demo's
+    tenant); the desk registers tenants with ``tenant_register``."""
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
@@ -256,6 +432,17 @@ def _confirm(item_pass: ItemPass, *, owner: Owner, how: str, now, actor, signatu
     item_pass.confirmed_at, item_pass.confirmed_by, item_pass.confirmed_how = now, owner, how
     item_pass.owner_signature = signature
     item_pass.save(update_fields=["status", "confirmed_at", "confirmed_by", "confirmed_how", "owner_signature"])
+    _tell_tenant(item_pass, kind=keys.PASS_CONFIRMED, now=now)
+
+
+def _tell_tenant(item_pass: ItemPass, *, kind: str, now, reason: str = "") -> None:
+    """The tenant who applied hears the owner's answer, by SMS in their language."""
+    login = _tenant_login(item_pass.applicant_resident)
+    if login is None:
+        return
+    notify_user_by_sms(user=login.user, kind=kind, now=now, dedupe_key=f"{kind}:{item_pass.pk}",
+                       url=f"/gate/portal/passes/{item_pass.pk}/",
+                       params={"number": item_pass.number, "day": messages.day(item_pass.day), "reason": reason})
 
 
 @transaction.atomic
@@ -277,6 +464,25 @@ def item_pass_confirm(*, item_pass: ItemPass, owner: Owner, how: str, signature:
     if pass_check(item_pass, now=now) == PassCheck.EXPIRED:
         raise ValidationError(_("The pass's day has passed: apply for a new one."), code="expired")
     _confirm(item_pass, owner=owner, how=how, now=now, actor=actor, signature=image)
+    return item_pass
+
+
+@transaction.atomic
+def item_pass_refuse(*, item_pass: ItemPass, owner: Owner, reason: str = "", now: datetime.datetime,
+                     actor=None) -> ItemPass:
+    """The owner does not let a tenant's goods out: the pass is cancelled and the tenant told."""
+    item_pass = (ItemPass.objects.select_for_update(of=("self",)).select_related("unit", "applicant_resident")
+                 .get(pk=item_pass.pk))
+    if not owns_now(owner=owner, unit=item_pass.unit):
+        raise ValidationError({"owner": [_("%(name)s does not own %(unit)s.") % {"name": owner.name,
+                                                                                 "unit": item_pass.unit.number}]})
+    errors = limits.field_errors(ItemPassEvent, {"reason": reason}, columns={"reason": "note"})
+    if errors:
+        raise ValidationError(errors)
+    states.move(item_pass, PassStatus.CANCELLED, PASS_TRANSITIONS, at=now, actor=actor,
+                only_from=(PassStatus.AWAITING_OWNER,), note=(reason or "").strip() or owner.name)
+    item_pass.save(update_fields=["status"])
+    _tell_tenant(item_pass, kind=keys.PASS_REFUSED, now=now, reason=(reason or "").strip())
     return item_pass
 
 
@@ -311,17 +517,26 @@ def item_pass_cancel(*, item_pass: ItemPass, now: datetime.datetime, actor=None,
 # ---- access cards and parking ------------------------------------------------------------------
 
 @transaction.atomic
-def card_apply(*, unit: Unit, kind: str, applicant: Owner, holder_name: str, plate_number: str = "",
-               now: datetime.datetime, actor=None) -> CardApplication:
+def card_apply(*, unit: Unit, kind: str, applicant: Owner | None = None, holder_name: str, plate_number: str = "",
+               applicant_resident: Resident | None = None, now: datetime.datetime, actor=None) -> CardApplication:
     """An access card or a parking permit for the unit: its fee and its ready day (the
-    estate's policy) are fixed now and said to the applicant."""
+    estate's policy) are fixed now and said to the applicant. A tenant applies for the unit
+    they live in; the card is then the owner of record's, and the tenant is told when ready."""
     errors = limits.field_errors(CardApplication, {"holder_name": holder_name, "plate_number": plate_number})
     _required(errors, holder_name=holder_name)
     if kind not in CardKind.values:
         errors["kind"] = [_("Choose an access card or a parking permit.")]
     if kind == CardKind.PARKING and not (plate_number or "").strip():
         errors["plate_number"] = [_("A parking permit needs the car's plate number.")]
-    if not owns_now(owner=applicant, unit=unit):
+    if applicant_resident is not None:
+        if not _lives_in(applicant_resident, unit, local_day(now)):
+            errors["applicant"] = [_("%(name)s does not live in %(unit)s.") % {"name": applicant_resident.name,
+                                                                                "unit": unit.number}]
+        elif (applicant := owner_of_record(unit=unit)) is None:
+            errors["applicant"] = [_("%(unit)s has no owner to let it.") % {"unit": unit.number}]
+    elif applicant is None:
+        errors["applicant"] = [_("Choose who applies: an owner or a resident of the unit.")]
+    elif not owns_now(owner=applicant, unit=unit):
         errors["applicant"] = [_("%(name)s does not own %(unit)s.") % {"name": applicant.name, "unit": unit.number}]
     if errors:
         raise ValidationError(errors)
@@ -331,6 +546,7 @@ def card_apply(*, unit: Unit, kind: str, applicant: Owner, holder_name: str, pla
     number = f"{unit.estate.code.upper()}-MK{year}-{next_value(f'gate.card:{unit.estate_id}:{year}'):05d}"
     card = CardApplication.objects.create(
         number=number, kind=kind, estate_id=unit.estate_id, unit=unit, applicant=applicant,
+        applicant_resident=applicant_resident,
         holder_name=holder_name.strip(), plate_number=(plate_number or "").strip().upper(), fee=fee,
         ready_on=local_day(now) + timedelta(days=policy.ready_days), applied_at=now)
     card.events.create(at=now, actor=actor, from_status="", to_status=CardStatus.APPLIED)
@@ -338,7 +554,8 @@ def card_apply(*, unit: Unit, kind: str, applicant: Owner, holder_name: str, pla
 
 
 def _card(card: CardApplication) -> CardApplication:
-    return CardApplication.objects.select_for_update().select_related("unit__estate", "applicant").get(pk=card.pk)
+    return CardApplication.objects.select_for_update(of=("self",)).select_related(
+        "unit__estate", "applicant", "applicant_resident").get(pk=card.pk)
 
 
 @transaction.atomic
@@ -348,7 +565,8 @@ def card_pay(*, card: CardApplication, method: str, now: datetime.datetime, acto
     CARD_TRANSITIONS.check(card.status, CardStatus.PAID)
     if card.fee > Decimal("0"):
         card.receipt = fees.receipt_issue(
-            estate=card.unit.estate, unit=card.unit, amount=card.fee, method=method, payer_name=card.applicant.name,
+            estate=card.unit.estate, unit=card.unit, amount=card.fee, method=method,
+            payer_name=(card.applicant_resident or card.applicant).name,
             purpose_key=keys.CARD_RECEIPT, now=now, actor=actor, source=f"gatecard:{card.pk}",
             purpose_params={"kind": messages.label(choices=CardKind, value=card.kind), "number": card.number,
                             "unit": card.unit.number})
@@ -370,10 +588,15 @@ def card_mark_ready(*, card: CardApplication, card_number: str = "", now: dateti
     states.move(card, CardStatus.READY, CARD_TRANSITIONS, at=now, actor=actor)
     card.card_number = (card_number or "").strip()
     card.save(update_fields=["status", "card_number"])
-    notify_owner(owner=card.applicant, kind=keys.CARD_READY, now=now, dedupe_key=f"gate.card_ready:{card.pk}",
-                 url="/gate/portal/cards/", params={
-                     "kind": messages.label(choices=CardKind, value=card.kind), "number": card.number,
-                     "receipt": card.receipt.number if card.receipt_id else "-"})
+    params = {"kind": messages.label(choices=CardKind, value=card.kind), "number": card.number,
+              "receipt": card.receipt.number if card.receipt_id else "-"}
+    tenant = _tenant_login(card.applicant_resident)
+    if tenant is not None:
+        notify_user_by_sms(user=tenant.user, kind=keys.CARD_READY, now=now, dedupe_key=f"gate.card_ready:{card.pk}",
+                           url="/gate/portal/cards/", params=params)
+    else:
+        notify_owner(owner=card.applicant, kind=keys.CARD_READY, now=now, dedupe_key=f"gate.card_ready:{card.pk}",
+                     url="/gate/portal/cards/", params=params)
     return card
 
 

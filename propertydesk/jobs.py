@@ -170,6 +170,14 @@ JOBS: tuple[Job, ...] = (
         catch_up=UNTIL_DONE,
     ),
     Job(
+        name="gate.tenant_leases",
+        schedule=crontab(hour=0, minute=10),
+        func="gate.jobs.tenant_leases",
+        description="Just after midnight: the portal login of every tenant whose lease ended before today stops "
+        "working (the desk ends one at once when a lease ends early). Once per login.",
+        catch_up=UNTIL_DONE,
+    ),
+    Job(
         name="pages.month_facts",
         schedule=crontab(minute="2,17,32,47"),
         func="pages.jobs.month_facts",

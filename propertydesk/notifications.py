@@ -168,6 +168,21 @@ def notify_owner(
     return note
 
 
+def notify_user_by_sms(
+    *, user, kind: str, params: dict[str, Any] | None = None, url: str = "", now: datetime,
+    dedupe_key: str | None = None,
+) -> Notification | None:
+    """Tell a portal user who is not an owner (a tenant): in their inbox and by SMS to the
+    phone their app registered (``people.register_user_phones``), in their saved language."""
+    note = _create(
+        recipient=user, kind=kind, params=params or {}, url=url, created_at=now,
+        dedupe_key=f"{dedupe_key}:user:{user.pk}" if dedupe_key else None,
+    )
+    if note is not None:
+        outbox.queue(notifications=[note], channels={note.pk: _outside([SMS])}, now=now)
+    return note
+
+
 class OwnerRef(NamedTuple):
     """What ``notify_owners`` needs of an owner when a message names its channels: a
     batch read as plain rows need not make Owner objects."""

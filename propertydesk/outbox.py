@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from propertydesk import languages, liveness, messages, states
 from propertydesk.models import DELIVERY_TRANSITIONS, Delivery, DeliveryChannel, DeliveryStatus, Notification
-from propertydesk.people import primary_phones
+from propertydesk.people import primary_phones, user_phones
 from propertydesk.sms import get_backend
 
 Channel, Status = DeliveryChannel, DeliveryStatus
@@ -226,10 +226,13 @@ def _rows(ids: list[int]) -> list[_Row]:
         rows.append(row)
     # Addresses are looked up now: the owner's primary phone for SMS, the e-mail for e-mail.
     phones = primary_phones(r.owner_id for r in rows if r.channel == Channel.SMS and r.owner_id)
+    # An SMS to a portal user who is not an owner (a tenant) goes to the phone their app keeps.
+    others = user_phones(r.recipient_id for r in rows if r.channel == Channel.SMS and not r.owner_id
+                         and r.recipient_id)
     user_langs = languages.user_languages(r.recipient_id for r in rows if r.recipient_id and not r.owner_id)
     for row in rows:
-        row.address = (phones.get(row.owner_id, "") if row.owner_id else "") if row.channel == Channel.SMS \
-            else emails[row.id]
+        row.address = (phones.get(row.owner_id, "") if row.owner_id else others.get(row.recipient_id, "")) \
+            if row.channel == Channel.SMS else emails[row.id]
         row.language = (owner_langs.get(row.id) if row.owner_id else user_langs.get(row.recipient_id)) \
             or settings.LANGUAGE_CODE
     return rows

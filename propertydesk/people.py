@@ -28,3 +28,22 @@ def primary_phones(owner_ids) -> dict[int, str]:
         return {}
     return dict(apps.get_model("owners", "OwnerPhone").objects.filter(owner_id__in=ids, is_primary=True)
                 .values_list("owner_id", "number"))
+
+
+# The phone an SMS to a portal user who is not an owner goes to (``user_phones``): an app
+# whose logins have a phone of their own registers a function of user ids returning
+# {user id: phone}. The gate registers its tenants (gate.ResidentLogin). Named as data, as
+# roles.register_landing is: the core imports no app.
+USER_PHONES: list = []
+
+
+def register_user_phones(lookup) -> None:
+    USER_PHONES.append(lookup)
+
+
+def user_phones(user_ids) -> dict[int, str]:
+    ids = set(user_ids)
+    found: dict[int, str] = {}
+    for lookup in USER_PHONES if ids else ():
+        found.update(lookup(ids))
+    return found

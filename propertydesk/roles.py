@@ -103,6 +103,10 @@ _DESK = _VIEW_REGISTRY + [
     "gate.add_cardapplication",
     "gate.change_cardapplication",
     "gate.take_card_fee",
+    # tenants' portal logins: registered, sent a new code, ended at the desk
+    "gate.view_residentlogin",
+    "gate.add_residentlogin",
+    "gate.change_residentlogin",
     # community activities (社区活动): planned, households recorded, held or cancelled by the desk
     "activities.view_activity",
     "activities.add_activity",

@@ -517,10 +517,13 @@ GATE_POLICY_DEFAULTS = {
 GATE_CODE_LENGTH = int(os.environ.get("GATE_CODE_LENGTH", "8"))
 # A visitor is announced, an item pass applied for, at most this many days ahead.
 GATE_DAYS_AHEAD = int(os.environ.get("GATE_DAYS_AHEAD", "30"))
+# Hours a tenant's one-time activation code (sent by SMS when the desk registers them) is good for.
+GATE_ACTIVATION_HOURS = int(os.environ.get("GATE_ACTIVATION_HOURS", "72"))
 if GATE_POLICY_DEFAULTS["card_fee"] < 0 or GATE_POLICY_DEFAULTS["parking_fee"] < 0 \
-        or GATE_POLICY_DEFAULTS["ready_days"] < 0 or not 6 <= GATE_CODE_LENGTH <= 12 or GATE_DAYS_AHEAD < 0:
+        or GATE_POLICY_DEFAULTS["ready_days"] < 0 or not 6 <= GATE_CODE_LENGTH <= 12 or GATE_DAYS_AHEAD < 0 \
+        or GATE_ACTIVATION_HOURS < 1:
     raise ImproperlyConfigured("GATE_CARD_FEE and GATE_PARKING_FEE must be 0 or more, GATE_CARD_READY_DAYS 0 or more, "
-                               "GATE_CODE_LENGTH 6 to 12, GATE_DAYS_AHEAD 0 or more")
+                               "GATE_CODE_LENGTH 6 to 12, GATE_DAYS_AHEAD 0 or more, GATE_ACTIVATION_HOURS 1 or more")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "propertydesk.sms.LoggingSmsBackend")
 # The logging backend sends nothing: production refuses it unless this says otherwise.
 SMS_ALLOW_LOGGING_BACKEND = env_bool("SMS_ALLOW_LOGGING_BACKEND", False)

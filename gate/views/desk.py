@@ -26,6 +26,8 @@ from gate.forms import (
     DeskItemPassForm,
     ReleaseForm,
     SignatureConfirmForm,
+    TenantEndForm,
+    TenantForm,
     VisitForm,
     parse_lines,
 )
@@ -366,7 +368,80 @@ def card_cancel(request, pk):
                         run=lambda c, _d, user, now: services.card_cancel(card=c, now=now, actor=user))
 
 
+# ---- tenants -----------------------------------------------------------------------------------
+
+VIEW_TENANTS, ADD_TENANT, CHANGE_TENANT = ("gate.view_residentlogin", "gate.add_residentlogin",
+                                           "gate.change_residentlogin")
+
+
+def _tenants_page(request, unit, form, *, status=200):
+    return render(request, "gate/residents.html", {
+        "unit": unit, "unit_number": request.GET.get("unit", "") if unit is None else unit.number, "form": form,
+        "tenants": selectors.residents_for_unit(unit) if unit is not None else [],
+        "owner": owner_of_record(unit=unit) if unit is not None else None,
+        "recent": selectors.recent_tenant_logins() if unit is None else [],
+        "end_form": TenantEndForm(), "today": local_day(timezone.now()),
+    }, status=400 if form is not None and form.errors else status)
+
+
+@staff_required
+@permission_required(VIEW_TENANTS, raise_exception=True)
+def residents(request):
+    """A unit's tenants (from the unit's page: ?unit=3-1-1203) and their portal logins; the
+    desk registers a tenant here and ends a login when the lease is over."""
+    number = request.GET.get("unit", "")
+    unit = selectors.unit_by_number(number=number) if number.strip() else None
+    may_add = request.user.has_perm(ADD_TENANT)
+    form = TenantForm(request.POST if request.method == "POST" else None) if unit is not None and may_add else None
+    if request.method != "POST":
+        return _tenants_page(request, unit, form)
+    if form is None:
+        return _tenants_page(request, unit, None, status=404 if unit is None else 403)
+    return run_action(
+        request, form=form, rerender=lambda f: _tenants_page(request, unit, f),
+        run=lambda _t, data, user, now: services.tenant_register(
+            unit=unit, name=data["name"], phone=data["phone"], id_number=data["id_number"],
+            lease_ends_on=data["lease_ends_on"], language=data["language"], username=data["username"], now=now,
+            actor=user),
+        message=lambda login: _("%(name)s is registered; the activation code has been sent to %(phone)s.")
+        % {"name": login.resident.name, "phone": login.resident.phone_masked},
+        done_url=f"{reverse('gate:residents')}?unit={unit.number}")
+
+
+def _tenant_action(request, pk, *, form_class, run, message):
+    login = selectors.tenant_login_for(pk=pk)
+    back = f"{reverse('gate:residents')}?unit={login.resident.unit.number}"
+    form = form_class(request.POST) if form_class else None
+    return run_action(request, form=form, target=login, back_url=back,
+                      rerender=lambda f: _tenants_page(request, login.resident.unit, None, status=400), run=run,
+                      message=message)
+
+
+@staff_required
+@permission_required(CHANGE_TENANT, raise_exception=True)
+@require_POST
+def resident_end(request, pk):
+    return _tenant_action(request, pk, form_class=TenantEndForm,
+                          run=lambda login, data, user, now: services.tenant_access_end(
+                              login=login, reason=data["reason"], note=data["note"], now=now, actor=user),
+                          message=lambda login: _("%(name)s's login has ended.") % {"name": login.resident.name})
+
+
+@staff_required
+@permission_required(CHANGE_TENANT, raise_exception=True)
+@require_POST
+def resident_resend(request, pk):
+    return _tenant_action(request, pk, form_class=None,
+                          run=lambda login, _d, user, now: services.tenant_activation_resend(
+                              login=login, now=now, actor=user),
+                          message=lambda login: _("A new code has been sent to %(phone)s.")
+                          % {"phone": login.resident.phone_masked})
+
+
 urlpatterns = [
+    path("residents/", residents, name="residents"),
+    path("residents/<int:pk>/end/", resident_end, name="resident_end"),
+    path("residents/<int:pk>/resend/", resident_resend, name="resident_resend"),
     path("visitors/", visitors, name="visitors"),
     path("visitors/<int:pk>/out/", visit_out, name="visit_out"),
     path("visitors/<int:pk>/reveal/", visit_reveal, name="visit_reveal"),

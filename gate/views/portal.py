@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gate import selectors, services
-from gate.forms import ItemPassForm, PreregistrationForm, parse_lines
+from gate.forms import ActivationForm, ItemPassForm, PreregistrationForm, parse_lines
 from gate.models import AppliedVia, OwnerConfirmedHow
 from gate.rules import local_day
 from gate.views.desk import checked, qr_svg
@@ -105,9 +105,36 @@ def portal_pass_confirm(request, owner, pk):
 
 
 @owner_required
-def portal_cards(request, owner):
+@require_POST
+def portal_pass_refuse(request, owner, pk):
+    item_pass = selectors.item_pass_for(pass_id=pk, user=request.user)
+    reason = request.POST.get("reason", "")[:200]
+    return run_action(
+        request, form=None, target=item_pass, back_url=reverse("gate:portal_pass", args=[pk]),
+        run=lambda p, _d, user, now: services.item_pass_refuse(item_pass=p, owner=owner, reason=reason, now=now,
+                                                               actor=user),
+        message=lambda p: _("You have refused item pass %(number)s; %(name)s has been told.")
+        % {"number": p.number, "name": p.applicant_name})
+
+
+@person_required
+def portal_cards(request, person):
     return render(request, "gate/portal/cards.html", {
-        "owner": owner, "cards": list(selectors.cards_for(user=request.user)[:100])})
+        "person": person, "cards": list(selectors.cards_for(user=request.user)[:100])})
+
+
+def activate(request):
+    """A tenant sets their password with the code the desk's registration sent by SMS."""
+    form = ActivationForm(request.POST if request.method == "POST" else None)
+    if request.method != "POST":
+        return render_form(request, "gate/activate.html", form)
+    return run_action(
+        request, form=form, rerender=lambda f: render_form(request, "gate/activate.html", f),
+        run=lambda _t, data, _user, now: services.tenant_activate(
+            username=data["username"], code=data["code"], password=data["password"], now=now),
+        message=lambda login: _("Your password is set, %(name)s: sign in with your login name.")
+        % {"name": login.resident.name},
+        done_url=reverse("login"))
 
 
 urlpatterns = [
@@ -115,5 +142,7 @@ urlpatterns = [
     path("portal/passes/", portal_passes, name="portal_passes"),
     path("portal/passes/<int:pk>/", portal_pass, name="portal_pass"),
     path("portal/passes/<int:pk>/confirm/", portal_pass_confirm, name="portal_pass_confirm"),
+    path("portal/passes/<int:pk>/refuse/", portal_pass_refuse, name="portal_pass_refuse"),
     path("portal/cards/", portal_cards, name="portal_cards"),
+    path("activate/", activate, name="activate"),
 ]

@@ -148,6 +148,7 @@ def api_id(attr): return lambda w: ("id", getattr(w, attr).pk)
 def visit_a(w): return {"pk": w.visit_a.pk}
 def item_pass_a(w): return {"pk": w.item_pass_a.pk}
 def card_a(w): return {"pk": w.card_a.pk}
+def tenant_login_a(w): return {"pk": w.tenant_login_a.pk}
 def activity_a(w): return {"pk": w.activity_a.pk}
 def activity_unit_a(w): return {"pk": w.activity_a.pk, "unit_id": w.unit_a.pk}
 
@@ -493,6 +494,23 @@ ROWS: list[Row] = [
     R("gate-card-hand-over", card_a,                     "401   405    405    405    405    405    405"),
     R("gate-card-deactivate", card_a,                    "401   405    405    405    405    405    405"),
     R("gate-card-cancel", card_a,                        "401   405    405    405    405    405    405"),
+    # Tenants at the desk: the unit's tenant page (?unit=…) is the desk's and the supervisors';
+    # ending a login and a new code are POSTs only. A pass's refusal is an owner's, as its
+    # confirmation is. Anyone may open the page where a tenant sets their password with a code.
+    R("gate:residents", None,                            "login 403    403    seen   seen   403    403",
+      query=lambda w: f"unit={w.unit_a.number}", seen=lambda w: w.resident_a.name),
+    R("gate:residents", None,                            "login 403    403    400    400    403    403",
+      method="POST", variant="(an empty form)", query=lambda w: f"unit={w.unit_a.number}", data=lambda w: {}),
+    R("gate:resident_end", tenant_login_a,               "login 403    403    405    405    403    403"),
+    R("gate:resident_resend", tenant_login_a,            "login 403    403    405    405    403    403"),
+    R("gate:portal_pass_refuse", item_pass_a,            "login 405    405    403    403    403    403"),
+    R("gate:activate", None,                             "200   200    200    200    200    200    200"),
+    R("gate:activate", None,                             "400   400    400    400    400    400    400",
+      method="POST", variant="(a made-up code)",
+      data=lambda w: {"username": "m_tenant_a", "code": "ABCDEFGH", "password": "x", "password_again": "x"}),
+    R("gate-pass-refuse", item_pass_a,                   "401   405    405    405    405    405    405"),
+    R("gate-pass-refuse", item_pass_a,                   "401   200    404    403    403    403    403",
+      method="POST", variant="(owner A refuses her tenant's pass)", data=lambda w: {"reason": "不同意"}),
 
     # -- community activities (社区活动): the desk's pages, the owner's upcoming list --------------------
     # A tea party to come in the estate of owners A and B (both see it; neither sees its households),
@@ -781,4 +799,52 @@ ROWS: list[Row] = [
     R("handoveritem-refuse", lambda w: {"pk": w.item_a.pk},
                                                          "401   403    403    400    400    403    403",
       method="POST", variant="(no reason: refused)", data=lambda w: {}),
+]
+
+
+# ---- tenants ---------------------------------------------------------------------------------------
+# What a tenant's portal login (gate.ResidentLogin) gets, for the gate's routes, the only ones a
+# tenant has any business with. A column per tenant in ROWS would touch every row of the table;
+# this table has two: tenant_a (owner A's tenant, who applied for item_pass_a) and tenant_b (owner
+# B's tenant). A tenant sees the passes and cards they applied for, never the owner's other
+# records (card_a is owner A's: a 404), and none of the desk's pages.
+TENANT_USERS = ("tenant_a", "tenant_b")
+
+
+def T(route, kwargs, expect, **options) -> Row:
+    cells = tuple(expect.split())
+    assert len(cells) == len(TENANT_USERS), f"{route}: {len(cells)} cells for {len(TENANT_USERS)} tenants"
+    return Row(route, kwargs, cells, **options)
+
+
+TENANT_ROWS: list[Row] = [
+    T("gate:portal_passes", None,                        "seen   unseen", seen=number("item_pass_a")),
+    T("gate:portal_pass", item_pass_a,                   "200    404"),
+    T("gate:portal_pass_confirm", item_pass_a,           "403    403"),
+    T("gate:portal_pass_refuse", item_pass_a,            "403    403"),
+    T("gate:portal_cards", None,                         "unseen unseen", seen=number("card_a")),
+    T("gate:portal_visitors", None,                      "403    403"),
+    T("gate:visitors", None,                             "403    403"),
+    T("gate:passes", None,                               "403    403"),
+    T("gate:pass_detail", item_pass_a,                   "403    403"),
+    T("gate:check", None,                                "403    403"),
+    T("gate:cards", None,                                "403    403"),
+    T("gate:card_detail", card_a,                        "403    403"),
+    T("gate:residents", None,                            "403    403", query=lambda w: f"unit={w.unit_a.number}"),
+    T("gate:activate", None,                             "200    200"),
+    T("gate-pass-list", None,                            "seen   unseen", seen=api_id("item_pass_a")),
+    T("gate-pass-detail", item_pass_a,                   "200    404"),
+    T("gate-pass-list", None,                            "400    400", method="POST", variant="(no goods)",
+      data=lambda w: {"unit": w.unit_a.pk, "day": "2026-11-20"}),
+    T("gate-pass-confirm", item_pass_a,                  "403    403", method="POST", data=lambda w: {}),
+    T("gate-pass-refuse", item_pass_a,                   "403    403", method="POST", data=lambda w: {}),
+    T("gate-pass-release", item_pass_a,                  "403    403", method="POST", data=lambda w: {}),
+    T("gate-pass-cancel", item_pass_a,                   "403    403", method="POST", data=lambda w: {}),
+    T("gate-card-list", None,                            "unseen unseen", seen=api_id("card_a")),
+    T("gate-card-detail", card_a,                        "404    404"),
+    T("gate-card-list", None,                            "400    400", method="POST", variant="(no holder)",
+      data=lambda w: {"unit": w.unit_a.pk, "kind": "access_card"}),
+    T("gate-card-pay", card_a,                           "403    403", method="POST", data=lambda w: {}),
+    T("gate-visit-list", None,                           "403    403"),
+    T("gate-visit-detail", visit_a,                      "403    403"),
 ]

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from propertydesk.exports import XLSX_TYPE
 
-from tests.access.matrix import GROUPS, ROWS, Row
+from tests.access.matrix import GROUPS, ROWS, TENANT_ROWS, TENANT_USERS, Row
 from tests.access.world import NOW, USERS, World, build_world
 
 
@@ -90,12 +90,13 @@ def _request(client: Client, row: Row, world: World):
     return client.get(url)
 
 
-def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path, figure):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _walk(rows: list[Row], users: tuple[str, ...]) -> tuple[list[tuple], int, float]:
+    """Request every row as every user of ``users`` (a column each) in the world at NOW:
+    the cells that differ, the requests made and the seconds they took."""
     with time_machine.travel(NOW, tick=False):
         world = build_world()
         clients = {}
-        for user in USERS:
+        for user in users:
             clients[user] = Client()
             if user != "anon":
                 clients[user].force_login(world.users[user])
@@ -105,8 +106,8 @@ def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path, figure):
         request_log = logging.getLogger("django.request")
         request_log.disabled = True
         try:
-            for row in ROWS:
-                for user, expected in zip(USERS, row.expect):
+            for row in rows:
+                for user, expected in zip(users, row.expect):
                     if expected == "-":
                         continue
                     got = _outcome(row, world, _request(clients[user], row, world))
@@ -115,11 +116,30 @@ def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path, figure):
                         differences.append((row.label, user, expected, got))
         finally:
             request_log.disabled = False
-    figure(f"access matrix: {len({r.route for r in ROWS})} routes in {len(ROWS)} rows × {len(USERS)} users, "
-           f"{requests} requests in {time.monotonic() - started:.1f} s, {len(differences)} cells differ")
+    return differences, requests, time.monotonic() - started
+
+
+def _fail_on(differences: list[tuple]) -> None:
     if differences:
         width = max(len(d[0]) for d in differences)
         lines = [f"{'route':<{width}}  {'user':<11}  {'expected':<8}  got"]
         lines += [f"{label:<{width}}  {user:<11}  {expected:<8}  {got}" for label, user, expected, got in differences]
         pytest.fail(f"{len(differences)} cells differ from tests/access/matrix.py:\n" + "\n".join(lines),
                     pytrace=False)
+
+
+def test_each_user_gets_what_the_matrix_says(db, settings, tmp_path, figure):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    differences, requests, seconds = _walk(ROWS, USERS)
+    figure(f"access matrix: {len({r.route for r in ROWS})} routes in {len(ROWS)} rows × {len(USERS)} users, "
+           f"{requests} requests in {seconds:.1f} s, {len(differences)} cells differ")
+    _fail_on(differences)
+
+
+def test_each_tenant_gets_what_the_tenant_rows_say(db, settings, tmp_path, figure):
+    """The gate's routes as a tenant's portal login (matrix.TENANT_ROWS)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    differences, requests, seconds = _walk(TENANT_ROWS, TENANT_USERS)
+    figure(f"access matrix, tenants: {len(TENANT_ROWS)} rows × {len(TENANT_USERS)} tenants, "
+           f"{requests} requests in {seconds:.1f} s, {len(differences)} cells differ")
+    _fail_on(differences)

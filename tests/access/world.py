@@ -26,7 +26,7 @@ from desk.models import Handover, HandoverItem, LogEntry
 from fees import services as fees
 from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement
 from gate import services as gate
-from gate.models import CardApplication, ItemPass, Visit
+from gate.models import CardApplication, ItemPass, ResidentLogin, Visit
 from activities import services as activities
 from activities.models import Activity
 from notices import services as notices
@@ -107,6 +107,7 @@ class World:
     entry_a: LogEntry | None = None          # a shift log entry about owner A's unit, handed over
     handover_a: Handover | None = None       # the day shift of the 20th, handed over by the supervisor
     item_a: HandoverItem | None = None       # entry_a in it, not signed for yet
+    tenant_login_a: ResidentLogin | None = None  # resident_a's portal login (a tenant of unit A)
 
 
 def build_world() -> World:
@@ -221,6 +222,15 @@ def build_world() -> World:
         activity_a=activity_a,
     )
     world.entry_a, world.handover_a, world.item_a = entry_a, handover_a, handover_a.items.get()
+    # The tenants' table (matrix.TENANT_ROWS): owner A's tenant, who applied for item_pass_a,
+    # and a tenant of owner B's unit.
+    world.tenant_login_a = gate.resident_login_create(resident=resident_a, username="m_tenant_a",
+                                                      password="x-Pass-123")
+    resident_b = owners.resident_add(unit=unit_b, name="乙租户", phone="13977778888", relation="tenant",
+                                     move_in_date=dt.date(2026, 1, 1))
+    users["tenant_a"] = world.tenant_login_a.user
+    users["tenant_b"] = gate.resident_login_create(resident=resident_b, username="m_tenant_b",
+                                                   password="x-Pass-123").user
     return world
 
 
