@@ -420,4 +420,6 @@ def _record_page(*, user, as_of: datetime, limit: int, scope: dict, cards) -> Re
     if may["cards"]:
         page.cards = list(cards())
     page.counts = capped_counts(counted)
+    if "renovations" in page.counts:
+        page.counts["renovations_past"] = page.counts["renovations"] - page.counts["renovations_active"]
     return page

@@ -203,3 +203,15 @@ def test_the_visitor_and_item_pass_forms_open_with_the_unit_of_the_link(client, 
             "lines": "纸箱 × 6"})
     assert response.status_code == 302
     assert unit.item_passes.filter(lines__description="纸箱").exists()
+
+
+def test_the_benchmark_measures_the_unit_and_owner_pages_against_their_floors(world):
+    from demo import benchmark
+
+    lines = []
+    with time_machine.travel(NOW, tick=True):
+        results, _meta = benchmark.run(only=["unit page", "owner detail"], runs=2, log=lines.append)
+    rows = {r.name: r for r in results}
+    assert {"unit page", "owner detail"} <= set(rows), lines
+    print("\n".join(lines))
+    assert all(not r.error and r.runs and r.floor_ms for r in rows.values()), [r.error for r in rows.values()]
