@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fees.models import Payment
-from tests.e2e.conftest import log_in, nav_link
+from tests.e2e.conftest import log_in
 from tests.e2e.steps import Journey
 from tests.e2e.test_fee_journey import billed  # noqa: F401 — the fixture
 from tests.factories import PASSWORD
@@ -32,11 +32,10 @@ def test_cash_payment_from_the_desk_search_to_the_receipt(page_for, billed):  # 
     journey.follow(desk, desk.get_by_role("link", name="3-1-1203", exact=True))
     expect(desk).to_have_url(re.compile(rf"/owners/units/{billed['unit'].pk}/$"))
 
-    # before: the unit's page offers no payment; the fee desk, found again by room number
-    journey.follow(desk, nav_link(desk, "Fees"))
-    desk.select_option("select[name=estate]", str(billed["estate"].pk))
-    desk.fill("input[name=unit_number]", "3-1-1203")
-    journey.submit(desk, desk.locator("form[role=search] button[type=submit]"))
+    # the unit's page says what it owes and offers the payment: the fee desk of the unit
+    expect(desk.locator("#block-owed [data-figure=owed]")).to_have_text("¥210.33")
+    journey.follow(desk, desk.locator("#unit-actions-%d [data-action=payment]" % billed["unit"].pk))
+    expect(desk).to_have_url(re.compile(rf"/fees/units/{billed['unit'].pk}/$"))
 
     form = desk.locator("#payment-form")
     expect(form.locator("input[name=amount]")).to_have_value("210.33")
@@ -46,4 +45,5 @@ def test_cash_payment_from_the_desk_search_to_the_receipt(page_for, billed):  # 
     expect(desk).to_have_url(re.compile(rf"/fees/receipts/{payment.receipt_id}/print/$"))
     assert payment.method == "cash" and payment.amount == Decimal("210.33")
     print(journey.figure(time.monotonic() - started))
-    assert journey.steps == 6
+    # 6 before the unit's page offered the payment (the fee desk, and the room number again)
+    assert journey.steps == 5
