@@ -507,6 +507,79 @@ def _portal_home_under_way(s) -> list[tuple[str, list]]:
          [s.owner.pk, s.owner.pk, RENOVATION_ACTIVE])]
 
 
+def _records_of(scope: dict) -> list[tuple[str, list]]:
+    """What the unit's and the owner's pages show of every app (pages.selectors.RecordPage):
+    per list its first rows with the columns shown, what the owing bills come to, and every
+    list's count in one capped statement. ``scope``: each model's filter (a Q)."""
+    from django.db.models import F, Q, Sum
+
+    from callbacks.models import Status as CallbackStatus
+    from fees.selectors import OWING
+    from gate.models import CardApplication, ItemPass, Visit
+    from pages.selectors import RECORD_ROWS as n
+    from renovation.models import ACTIVE_STATUSES
+
+    complaints = Complaint.objects.filter(scope["complaints"])
+    orders = WorkOrder.objects.filter(scope["work_orders"])
+    callbacks = Callback.objects.filter(scope["callbacks"])
+    bills = Bill.objects.filter(scope["bills"])
+    renovations = Renovation.objects.filter(scope["renovations"])
+    passes = ItemPass.objects.filter(scope["passes"], status__in=("awaiting_owner", "confirmed"), day__gte=scope["today"])
+    visits = Visit.objects.filter(scope["visits"], time_in__gte=scope["midnight"])
+    open_c, past_c = complaints.filter(status__in=COMPLAINT_OPEN), complaints.exclude(status__in=COMPLAINT_OPEN)
+    open_o, past_o = orders.filter(status__in=OPEN_ORDER_STATUSES), orders.exclude(status__in=OPEN_ORDER_STATUSES)
+    due, done = callbacks.filter(status=CallbackStatus.DUE), callbacks.exclude(status=CallbackStatus.DUE)
+    owing, paid = bills.filter(status__in=OWING), bills.exclude(status__in=OWING)
+    shown_c = ("pk", "number", "status", "description", "category", "promised_at", "received_at", "unit__number",
+               "assignee__username")
+    shown_o = ("pk", "number", "status", "description", "kind", "appointment_at", "registered_at", "unit__number")
+    shown_cb = ("pk", "kind", "status", "due_on", "done_at", "complaint__number", "work_order__number")
+    shown_b = ("pk", "number", "period", "amount", "paid", "status", "unit__number")
+    return [
+        sql_of(open_c.values(*shown_c).order_by("promised_at", "pk")[:n]),
+        sql_of(past_c.values(*shown_c).order_by("-received_at", "-pk")[:n]),
+        sql_of(open_o.values(*shown_o).order_by("-registered_at", "-pk")[:n]),
+        sql_of(past_o.values(*shown_o).order_by("-registered_at", "-pk")[:n]),
+        sql_of(due.values(*shown_cb).order_by("due_on", "pk")[:n]),
+        sql_of(done.values(*shown_cb).order_by("-event_at", "-pk")[:n]),
+        sql_of(owing.values(*shown_b).order_by("period", "pk")[:n]),
+        sql_of(paid.values(*shown_b).order_by("-period", "-pk")[:n]),
+        sql_of(owing.values("unit").annotate(owed=Sum(F("amount") - F("paid"))).values("owed").order_by()),
+        sql_of(renovations.values("pk", "number", "status", "planned_start", "planned_end", "unit__number")
+               .order_by("-applied_at", "-pk")[:n]),
+        sql_of(passes.values("pk", "number", "day", "status", "applicant_name", "unit__number").order_by("day", "pk")[:n]),
+        sql_of(visits.values("pk", "visitor_name", "time_in", "time_out", "confirmed", "unit__number")
+               .order_by("-time_in", "-pk")[:n]),
+        sql_of(CardApplication.objects.filter(scope["cards"]).values(
+            "pk", "number", "kind", "status", "holder_name", "plate_number", "unit__number")
+            .order_by("-applied_at", "-pk")[:n]),
+        _capped([open_c, past_c, open_o, past_o, due, done, owing, paid, renovations,
+                 renovations.filter(status__in=ACTIVE_STATUSES), passes, visits]),
+    ]
+
+
+def _unit_records(s) -> list[tuple[str, list]]:
+    from django.db.models import Q
+
+    here = Q(unit_id=s.unit.pk)
+    return _records_of({**dict.fromkeys(("complaints", "work_orders", "callbacks", "bills", "renovations", "passes",
+                                        "visits", "cards"), here), **_record_day(s)})
+
+
+def _owner_records(s) -> list[tuple[str, list]]:
+    from django.db.models import Q
+
+    theirs = Q(owner_id=s.owner.pk)
+    units = Q(unit_id__in=Ownership.objects.filter(owner=s.owner, end_date__isnull=True).values("unit_id"))
+    return _records_of({"complaints": theirs, "work_orders": theirs, "callbacks": theirs, "renovations": theirs,
+                        "bills": units, "passes": units, "visits": units, "cards": units, **_record_day(s)})
+
+
+def _record_day(s) -> dict:
+    midnight = timezone.make_aware(datetime.combine(s.today, datetime.min.time()))
+    return {"today": s.today, "midnight": midnight}
+
+
 def _desk_day(s) -> list[tuple[str, list]]:
     """The desk's day for a clerk: every block's capped counts in one statement; the first
     five rows of each block with the columns shown (the clerk's own callbacks, then the
@@ -601,15 +674,15 @@ def operations() -> list[Op]:
                             sql_of(OwnerPhone.objects.filter(owner=s.owner).values("label", "number", "is_primary")),
                             sql_of(Ownership.objects.filter(owner=s.owner).values("unit__number", "unit__estate__name",
                                                                                   "start_date", "end_date")),
-                            sql_of(_complaint_rows(Complaint.objects.filter(owner=s.owner)).order_by("-received_at")[:20]),
-                            ESTATES]),
+                            *_owner_records(s), ESTATES]),
         Op("unit page", "page", "desk", lambda s: f"/owners/units/{s.unit.pk}/",
            floor=lambda s: [sql_of(Unit.objects.filter(pk=s.unit.pk).values("number", "area", "estate__name",
                                                                              "building__name")),
                             ("SELECT o.name, os.start_date, os.end_date, ph.number FROM owners_ownership os "
                              "JOIN owners_owner o ON o.id = os.owner_id LEFT JOIN owners_ownerphone ph "
                              "ON ph.owner_id = o.id WHERE os.unit_id = %s", [s.unit.pk]),
-                            ("SELECT name, relation, phone FROM owners_resident WHERE unit_id = %s", [s.unit.pk])]),
+                            ("SELECT name, relation, phone FROM owners_resident WHERE unit_id = %s", [s.unit.pk]),
+                            *_unit_records(s)]),
         # -- complaints
         Op("complaint queue", "page", "desk", "/complaints/",
            floor=lambda s: _complaint_page(s, "TRUE", [], "c.closed_at DESC NULLS FIRST, c.resolved_at DESC "

@@ -21,6 +21,7 @@ from gate.models import (
     Visit,
 )
 from gate.services import PassLine
+from owners.models import Estate
 from propertydesk import limits
 from propertydesk.signature import SIGNATURE_MAX_LENGTH
 from propertydesk.web import DATE_INPUT, BusinessDateField
@@ -48,6 +49,9 @@ class VisitForm(forms.Form):
                            help_text=_("If the owner announced the visitor in the portal: the code fills the rest."))
     unit = forms.CharField(label=_("Unit visited"), required=False, max_length=40,
                            help_text=_("Room number, e.g. 3-1-1203."))
+    # Set by a link from the unit's page or the desk's search: the same room number may
+    # exist in two estates.
+    estate = forms.ModelChoiceField(Estate.objects.all(), required=False, widget=forms.HiddenInput)
     visitor_name = forms.CharField(label=_("Visitor's name"), required=False,
                                    max_length=limits.max_length(Visit, "visitor_name"))
     id_number = forms.CharField(label=_("ID number"), max_length=40,
@@ -84,6 +88,9 @@ class ItemPassForm(forms.Form):
 
 class DeskItemPassForm(forms.Form):
     unit = forms.CharField(label=_("Unit"), max_length=40, help_text=_("Room number, e.g. 3-1-1203."))
+    # Set by a link from the unit's page or the desk's search: the same room number may
+    # exist in two estates.
+    estate = forms.ModelChoiceField(Estate.objects.all(), required=False, widget=forms.HiddenInput)
     applicant = forms.CharField(label=_("Applicant's name"), max_length=100,
                                 help_text=_("An owner or a resident of the unit, as the registry has them."))
     day = BusinessDateField(label=_("Day the goods leave"), widget=DATE_INPUT)

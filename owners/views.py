@@ -1,16 +1,15 @@
 """Registry pages for staff and the owner portal. Thin: parse, call a service or selector, render.
-The owner's page and the portal's home show other apps' records too, so they live in
-pages/, above the apps."""
+The owner's page, the unit's page and the portal's home show other apps' records too, so
+they live in pages/, above the apps."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +18,6 @@ from owners.forms import (
     MoveOutForm,
     OwnerFilterForm,
     OwnerForm,
-    ResidentForm,
 )
 from owners.models import Owner, Ownership, Resident
 from propertydesk.actions import run_action
@@ -115,33 +113,6 @@ def owner_edit(request, pk):
         rerender=lambda form: _owner_form(request, form, owner),
         message=lambda _saved: _("Changes to %(name)s saved.") % {"name": owner.name},
         done_url=reverse("owners:detail", args=[owner.pk]),
-    )
-
-
-@staff_required
-# Owners' phones, residents and the ownership history: the registry's, not a fee desk's.
-@permission_required(["owners.view_unit", "owners.view_owner"], raise_exception=True)
-def unit_detail(request, pk):
-    unit = selectors.unit_detail(unit_id=pk, user=request.user)
-
-    def page(resident_form):
-        return render(
-            request,
-            "owners/unit_detail.html",
-            {"unit": unit, "resident_form": resident_form, "move_out_form": MoveOutForm(),
-             "can_change": request.user.has_perm("owners.change_resident")},
-            status=400 if resident_form.errors else 200,
-        )
-
-    resident_form = ResidentForm(request.POST or None, initial={"move_in_date": timezone.localdate()})
-    if request.method != "POST":
-        return page(resident_form)
-    if not request.user.has_perm("owners.add_resident"):
-        raise PermissionDenied
-    return run_action(
-        request, target=unit, form=resident_form, rerender=page,
-        run=lambda unit, data, user, now: services.resident_add(unit=unit, **data),
-        message=_("Resident added."), done_url=reverse("owners:unit", args=[unit.pk]),
     )
 
 

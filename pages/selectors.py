@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -247,3 +248,178 @@ def _number_url(kind: NumberKind, row: dict) -> str:
             "renovation.Renovation": "renovation:detail", "gate.ItemPass": "gate:pass_detail",
             "gate.CardApplication": "gate:card_detail"}[kind.model]
     return reverse(name, args=[row["pk"]])
+
+
+# ---- one unit, one page; one owner, one page -----------------------------------------------
+# The unit's page and the owner's page at the desk show everything about them: what is open
+# first (complaints, work orders, callbacks due, bills owing with the total, renovations not
+# closed, item passes and visitors of today, cards), what is done below. Each list is capped
+# and every block is counted in one capped statement, so a page reads the same statements
+# whether the unit has three complaints or three thousand.
+
+_ONE_DAY = timedelta(days=1)
+RECORD_ROWS = 8   # rows of each list on the unit's and the owner's page
+
+# What each block needs to be shown, by the reader's permission.
+RECORD_NEEDS = {
+    "complaints": "complaints.view_complaint",
+    "work_orders": "repairs.view_workorder",
+    "callbacks": "callbacks.view_callback",
+    "bills": "fees.view_bill",
+    "renovations": "renovation.view_renovation",
+    "passes": "gate.view_itempass",
+    "visits": "gate.view_visit",
+    "cards": "gate.view_cardapplication",
+}
+
+
+@dataclass
+class RecordPage:
+    """What a unit's or an owner's page shows of the apps' records as of ``as_of``. A block the
+    reader may not see is None; ``counts`` holds each list's capped count (above
+    ``QUEUE_COUNT_CAP``: "more"), so the page says "8 of 23" and links to the full list."""
+
+    as_of: datetime
+    limit: int = RECORD_ROWS
+    counts: dict[str, int] = field(default_factory=dict)
+    complaints_open: list | None = None
+    complaints_past: list | None = None
+    work_orders_open: list | None = None
+    work_orders_past: list | None = None
+    callbacks_due: list | None = None
+    callbacks_past: list | None = None
+    owed: object = None            # Decimal: what the bills still owing come to
+    bills_owing: list | None = None
+    bills_past: list | None = None
+    renovations: list | None = None
+    passes: list | None = None      # item passes of today and later, not used or cancelled yet
+    visits: list | None = None      # today's visitors, those still in first
+    cards: list | None = None
+
+    @property
+    def today(self):
+        return timezone.localdate(self.as_of)
+
+    @property
+    def renovation_active(self):
+        return next((r for r in self.renovations or [] if r.is_active), None)
+
+    @property
+    def has_open(self) -> bool:
+        return any(self.counts.get(key) for key in (
+            "complaints_open", "work_orders_open", "callbacks_due", "bills_owing", "renovations_active",
+            "passes", "visits"))
+
+
+def unit_page(*, unit, user, as_of: datetime, limit: int = RECORD_ROWS) -> RecordPage:
+    """Everything the unit's page shows of the apps' records for ``user``."""
+    from django.db.models import Q
+
+    from gate.selectors import cards_for_unit
+
+    here = Q(unit=unit)
+    return _record_page(user=user, as_of=as_of, limit=limit, scope={name: here for name in RECORD_NEEDS},
+                        cards=lambda: cards_for_unit(unit)[:limit])
+
+
+def owner_page(*, owner, user, as_of: datetime, limit: int = RECORD_ROWS) -> RecordPage:
+    """Everything the owner's page shows of the apps' records: what was asked for by them or
+    addressed to them (complaints, work orders, callbacks, renovations), and what belongs to
+    the units they own now (bills, whose debt stays with the unit; passes, visitors, cards)."""
+    from django.db.models import Q
+
+    from gate.models import CardApplication
+    from owners.selectors import owned_units
+
+    theirs, their_units = Q(owner=owner), Q(unit__in=owned_units(owner=owner).values("pk"))
+    scope = {"complaints": theirs, "work_orders": theirs, "callbacks": theirs, "renovations": theirs,
+             "bills": their_units, "passes": their_units, "visits": their_units}
+
+    def cards():
+        rows = (CardApplication.objects.filter(their_units).select_related("unit", "receipt", "applicant")
+                .order_by("-applied_at", "-pk")[:limit])
+        return _cards_in_use_first(list(rows))
+
+    return _record_page(user=user, as_of=as_of, limit=limit, scope=scope, cards=cards)
+
+
+def _cards_in_use_first(cards: list) -> list:
+    from gate.models import CardStatus
+
+    in_use = (CardStatus.PAID, CardStatus.READY, CardStatus.ISSUED)
+    return sorted(cards, key=lambda c: c.status not in in_use)   # stable: newest first within each
+
+
+def _record_page(*, user, as_of: datetime, limit: int, scope: dict, cards) -> RecordPage:
+    from django.db.models import DecimalField, F, Sum
+    from django.db.models.functions import Coalesce
+
+    from callbacks.models import Callback
+    from callbacks.models import Status as CallbackStatus
+    from complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
+    from complaints.models import Complaint
+    from fees.models import Bill
+    from gate.models import ItemPass, PassStatus, Visit
+    from renovation.models import ACTIVE_STATUSES as RENOVATION_ACTIVE
+    from renovation.models import Renovation
+    from repairs.models import OPEN_STATUSES as WORK_ORDER_OPEN
+    from repairs.models import WorkOrder
+
+    may = {block: user.has_perm(perm) for block, perm in RECORD_NEEDS.items()}
+    page = RecordPage(as_of=as_of, limit=limit)
+    today = page.today
+    counted = {}
+    if may["complaints"]:
+        rows = Complaint.objects.filter(scope["complaints"]).select_related("unit", "assignee")
+        open_, past = rows.filter(status__in=COMPLAINT_OPEN), rows.exclude(status__in=COMPLAINT_OPEN)
+        page.complaints_open = list(open_.order_by("promised_at", "pk")[:limit])
+        for row in page.complaints_open:
+            row.missed = row.is_overdue(as_of)
+        page.complaints_past = list(past.order_by("-received_at", "-pk")[:limit])
+        counted.update(complaints_open=open_, complaints_past=past)
+    if may["work_orders"]:
+        rows = WorkOrder.objects.filter(scope["work_orders"]).select_related("unit", "worker__user")
+        open_, past = rows.filter(status__in=WORK_ORDER_OPEN), rows.exclude(status__in=WORK_ORDER_OPEN)
+        page.work_orders_open = list(open_.order_by("-registered_at", "-pk")[:limit])
+        page.work_orders_past = list(past.order_by("-registered_at", "-pk")[:limit])
+        counted.update(work_orders_open=open_, work_orders_past=past)
+    if may["callbacks"]:
+        rows = Callback.objects.filter(scope["callbacks"]).select_related("unit", "complaint", "work_order",
+                                                                          "assignee")
+        due, past = rows.filter(status=CallbackStatus.DUE), rows.exclude(status=CallbackStatus.DUE)
+        page.callbacks_due = list(due.order_by("due_on", "pk")[:limit])
+        for row in page.callbacks_due:
+            row.overdue = row.due_on < today
+        page.callbacks_past = list(past.order_by("-event_at", "-pk")[:limit])
+        counted.update(callbacks_due=due, callbacks_past=past)
+    if may["bills"]:
+        from fees.selectors import OWING
+
+        rows = Bill.objects.filter(scope["bills"]).select_related("unit")
+        owing, paid = rows.filter(status__in=OWING), rows.exclude(status__in=OWING)
+        page.bills_owing = list(owing.order_by("period", "pk")[:limit])   # the order a payment settles them
+        page.bills_past = list(paid.order_by("-period", "-pk")[:limit])
+        page.owed = owing.aggregate(owed=Coalesce(Sum(F("amount") - F("paid")), Decimal("0.00"),
+                                                  output_field=DecimalField(max_digits=12, decimal_places=2)))["owed"]
+        counted.update(bills_owing=owing, bills_past=paid)
+    if may["renovations"]:
+        rows = Renovation.objects.filter(scope["renovations"]).select_related("unit")
+        page.renovations = list(rows.order_by("-applied_at", "-pk")[:limit])   # each knows is_active
+        counted.update(renovations=rows, renovations_active=rows.filter(status__in=RENOVATION_ACTIVE))
+    if may["passes"]:
+        rows = ItemPass.objects.filter(scope["passes"], day__gte=today,
+                                       status__in=(PassStatus.AWAITING_OWNER, PassStatus.CONFIRMED))
+        page.passes = list(rows.select_related("unit").order_by("day", "pk")[:limit])
+        counted["passes"] = rows
+    if may["visits"]:
+        start = timezone.make_aware(datetime.combine(today, datetime.min.time()))
+        rows = Visit.objects.filter(scope["visits"], time_in__gte=start, time_in__lt=start + _ONE_DAY)
+        page.visits = sorted(rows.select_related("unit").order_by("-time_in", "-pk")[:limit],
+                             key=lambda v: v.time_out is not None)   # those still in first
+        counted["visits"] = rows
+    if may["cards"]:
+        page.cards = list(cards())
+    page.counts = capped_counts(counted)
+    if "renovations" in page.counts:
+        page.counts["renovations_past"] = page.counts["renovations"] - page.counts["renovations_active"]
+    return page

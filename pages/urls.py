@@ -36,6 +36,8 @@ owner_pages = [
     path("<int:pk>/reveal/", views.owner_reveal, name="reveal"),
     path("<int:pk>/units/", views.owner_add_unit, name="add_unit"),
     path("<int:pk>/portal-login/", views.owner_portal_login, name="portal_login"),
+    # the unit's page keeps its address and name; it shows every app's records of the unit
+    path("units/<int:pk>/", views.unit_detail, name="unit"),
 ]
 portal_pages = [
     path("", views.portal_home, name="home"),

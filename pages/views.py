@@ -1,5 +1,6 @@
 """Pages that show several apps at once, so they sit above all of them: the desk's
-start page, the owner's page at the desk (the registry, and the owner's complaints)
+start page, the owner's and the unit's pages at the desk (the registry, and every app's
+records of the owner or the unit, open first)
 and the owner portal's home (units, callbacks to answer, fees owed). Thin: each
 reads the apps' selectors and calls their services, and keeps the URL names of the
 app it belongs to (``owners:detail``, ``portal:home``; see pages/urls.py). The desk's
@@ -11,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,11 +23,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from callbacks.selectors import owner_offered_callbacks
-from complaints.selectors import owner_complaints, owner_open_complaints
+from complaints.selectors import owner_open_complaints
 from incidents import selectors as incident_selectors
 from notices.selectors import owner_notice_summary
 from owners import selectors, services
-from owners.forms import OwnershipForm, PortalLoginForm
+from owners.forms import MoveOutForm, OwnershipForm, PortalLoginForm, ResidentForm
 from owners.models import PiiField
 from pages import selectors as page_selectors
 from propertydesk import languages, outbox
@@ -63,6 +65,7 @@ def desk(request):
 
 def _detail_context(request, owner, **extra):
     can_audit = request.user.has_perm("owners.view_piireveal")
+    current_units = [o.unit for o in owner.all_ownerships if o.is_current]
     return {
         "owner": owner,
         "can_reveal": request.user.has_perm("owners.reveal_owner_pii"),
@@ -70,7 +73,10 @@ def _detail_context(request, owner, **extra):
         "ownership_form": OwnershipForm(initial={"start_date": timezone.localdate()}),
         "login_form": PortalLoginForm(),
         "reveals": selectors.owner_reveal_log(owner=owner) if can_audit else None,
-        "complaints": owner_complaints(owner=owner)[:20],
+        "records": page_selectors.owner_page(owner=owner, user=request.user, as_of=timezone.now()),
+        "current_units": current_units,
+        # the lists behind the blocks: a unit's page has them filtered to the unit
+        "list_unit": current_units[0] if len(current_units) == 1 else None,
         **extra,
     }
 
@@ -143,6 +149,42 @@ def owner_portal_login(request, pk):
         message=lambda login: _("Portal login %(username)s opened for %(name)s.")
         % {"username": login.username, "name": owner.name},
         done_url=reverse("owners:detail", args=[owner.pk]),
+    )
+
+
+# ---- the unit's page at the desk --------------------------------------------
+
+
+@staff_required
+# Owners' phones, residents and the ownership history: the registry's, not a fee desk's.
+@permission_required(["owners.view_unit", "owners.view_owner"], raise_exception=True)
+def unit_detail(request, pk):
+    """One unit, one page: the registry (owners, residents, ownership history), then what is
+    open for the unit and its history in every app the reader may see, with the actions
+    that start something for it (a complaint, a work order, a payment, a renovation, a
+    visitor, an item pass). Adding a resident is posted here."""
+    unit = selectors.unit_detail(unit_id=pk, user=request.user)
+
+    def page(resident_form):
+        return render(
+            request,
+            "owners/unit_detail.html",
+            {"unit": unit, "resident_form": resident_form, "move_out_form": MoveOutForm(),
+             "can_change": request.user.has_perm("owners.change_resident"),
+             "records": page_selectors.unit_page(unit=unit, user=request.user, as_of=timezone.now()),
+             "list_unit": unit},
+            status=400 if resident_form.errors else 200,
+        )
+
+    resident_form = ResidentForm(request.POST or None, initial={"move_in_date": timezone.localdate()})
+    if request.method != "POST":
+        return page(resident_form)
+    if not request.user.has_perm("owners.add_resident"):
+        raise PermissionDenied
+    return run_action(
+        request, target=unit, form=resident_form, rerender=page,
+        run=lambda unit, data, user, now: services.resident_add(unit=unit, **data),
+        message=_("Resident added."), done_url=reverse("owners:unit", args=[unit.pk]),
     )
 
 

@@ -33,7 +33,7 @@ from gate.forms import (
 )
 from gate.models import AppliedVia, CardStatus, PassCheck, PassStatus
 from gate.rules import local_day, pass_check
-from owners.models import Estate, Owner
+from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_of_record, unit_owners
 from propertydesk.actions import render_form, run_action
 from propertydesk.qr import qr_svg as core_qr_svg
@@ -69,8 +69,15 @@ def _estate_id(request) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _unit(number: str, errors_field: str = "unit"):
-    unit = selectors.unit_by_number(number=number)
+def _unit_from_query(request) -> Unit | None:
+    """The unit a link names by its id (``?unit=12``, from the unit's page or the desk's
+    search): the form opens with it."""
+    value = request.GET.get("unit", "")
+    return Unit.objects.filter(pk=value).first() if value.isdigit() else None
+
+
+def _unit(number: str, errors_field: str = "unit", estate=None):
+    unit = selectors.unit_by_number(number=number, estate_id=getattr(estate, "pk", None))
     if unit is None:
         raise ValidationError({errors_field: [_("No unit has this number.")]})
     return unit
@@ -94,13 +101,15 @@ def _visitors_page(request, form, *, revealed=None, status=200):
 @permission_required(VIEW_VISITS, raise_exception=True)
 def visitors(request):
     if request.method != "POST":
-        return _visitors_page(request, VisitForm())
+        unit = _unit_from_query(request)
+        initial = {"unit": unit.number, "estate": unit.estate_id} if unit else None
+        return _visitors_page(request, VisitForm(initial=initial))
     if not request.user.has_perm(ADD_VISIT):
         return HttpResponse(status=403)
     form = VisitForm(request.POST)
 
     def run(_target, data, user, now):
-        unit = _unit(data["unit"]) if data["unit"].strip() else None
+        unit = _unit(data["unit"], estate=data.get("estate")) if data["unit"].strip() else None
         return services.visit_register(
             unit=unit, visitor_name=data["visitor_name"], id_number=data["id_number"], confirmed=data["confirmed"],
             confirmed_how=data["confirmed_how"], code=data["code"], note=data["note"], now=now, actor=user)
@@ -164,7 +173,12 @@ def _applicant(unit, name: str):
 @staff_required
 @permission_required(ADD_PASS, raise_exception=True)
 def pass_new(request):
-    form = DeskItemPassForm(request.POST or None, initial={"day": local_day(timezone.now())})
+    initial = {"day": local_day(timezone.now())}
+    unit = _unit_from_query(request) if request.method != "POST" else None
+    if unit is not None:
+        owner = owner_of_record(unit=unit)
+        initial.update(unit=unit.number, estate=unit.estate_id, applicant=owner.name if owner else "")
+    form = DeskItemPassForm(request.POST or None, initial=initial)
 
     def page(f):
         return render_form(request, "gate/pass_new.html", f)
@@ -173,7 +187,7 @@ def pass_new(request):
         return page(form)
 
     def run(_target, data, user, now):
-        unit = _unit(data["unit"])
+        unit = _unit(data["unit"], estate=data.get("estate"))
         return services.item_pass_apply(unit=unit, day=data["day"], lines=parse_lines(data["lines"]),
                                         via=AppliedVia.DESK, now=now, actor=user, **_applicant(unit, data["applicant"]))
 

@@ -40,4 +40,6 @@ def test_the_owner_and_unit_pages_read_as_many_statements_for_20_complaints_as_f
         many, page = _statements(client, reverse(name, args=[busy.pk if name == "owners:detail" else busy_unit.pk]))
         assert many == few, name
     owner_page = _statements(client, reverse("owners:detail", args=[busy.pk]))[1]
-    assert busy.complaints.order_by("-received_at").first().number in owner_page
+    # open first, the nearest promise first, and how many are open
+    assert busy.complaints.order_by("promised_at").first().number in owner_page
+    assert 'data-count="complaints_open">20<' in owner_page
