@@ -14,6 +14,7 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +34,7 @@ from complaints.models import (
     Category,
     Channel,
     Complaint,
+    ComplaintAttachment,
     ComplaintEvent,
     Department,
     PauseReason,
@@ -43,7 +45,10 @@ from complaints.models import (
 )
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_of_record, owner_units
+from propertydesk import files
 from propertydesk.api import (
+    FILE_RENDERERS,
+    FILE_RESPONSE,
     NULLABLE_INT,
     NULLABLE_STR,
     BusinessDateTimeField,
@@ -128,13 +133,34 @@ class ComplaintSerializer(serializers.ModelSerializer):
         return complaint.is_overdue(self.context.get("now") or timezone.now())
 
 
+class ComplaintAttachmentSerializer(serializers.ModelSerializer):
+    """A photo or PDF handed in with the complaint, and where to fetch it."""
+
+    name = serializers.CharField(source="download_name", read_only=True)
+    content_type = serializers.CharField(source="served_type", read_only=True)
+    url = serializers.SerializerMethodField(help_text="The file (a photo inline, a PDF as a download), for a "
+                                                      "caller who may see the complaint.")
+
+    class Meta:
+        model = ComplaintAttachment
+        fields = ["id", "name", "content_type", "size", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, attachment) -> str:
+        path = reverse("complaint-file", args=[attachment.complaint_id, attachment.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
 class ComplaintDetailSerializer(ComplaintSerializer):
-    """With the timeline: every event for staff, the public ones for the owner."""
+    """With the timeline (every event for staff, the public ones for the owner) and the
+    files handed in with the complaint."""
 
     timeline = ComplaintEventSerializer(many=True, read_only=True)
+    attachments = ComplaintAttachmentSerializer(many=True, read_only=True)
 
     class Meta(ComplaintSerializer.Meta):
-        fields = [*ComplaintSerializer.Meta.fields, "timeline"]
+        fields = [*ComplaintSerializer.Meta.fields, "timeline", "attachments"]
         read_only_fields = fields
 
 
@@ -272,6 +298,7 @@ class ComplaintViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnly
         "list": ["complaints.view_complaint"],
         "retrieve": ["complaints.view_complaint"],
         "create": ["complaints.view_complaint", "complaints.add_complaint"],
+        "file": ["complaints.view_complaint"],
         **{name: _WORK for name in ("assign", "start", "progress", "pause", "resume", "resolve", "reopen")},
     }
     owner_actions = {"create"}
@@ -298,6 +325,14 @@ class ComplaintViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnly
 
     def retrieve(self, request, *args, **kwargs):
         return self._detail(kwargs["pk"])
+
+    @extend_schema(**FILE_RESPONSE)
+    @decorators.action(detail=True, methods=["get"], url_path=r"files/(?P<attachment_id>[0-9]+)", url_name="file",
+                       renderer_classes=FILE_RENDERERS)
+    def file(self, request, pk=None, attachment_id=None):
+        """A photo or PDF of the complaint, for a caller who may see the complaint."""
+        item = selectors.complaint_attachment(complaint_id=pk, attachment_id=attachment_id, user=request.user)
+        return files.serve(request, item.file, filename=item.download_name, content_type=item.content_type)
 
     @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintDetailSerializer})
     def create(self, request, *args, **kwargs):

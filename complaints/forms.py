@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
@@ -7,29 +8,19 @@ from complaints.models import (
 )
 from owners.forms import BuildingsOfEstateMixin, UnitByNumberMixin
 from owners.models import Building, Estate, Unit
+from propertydesk import web
+from propertydesk.files import readable_size
 from propertydesk.forms import CHOOSE, choose
 from propertydesk.limits import max_length
 from propertydesk.web import DATETIME_INPUT, BusinessDateTimeField
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
+class MultipleFileField(web.MultipleFileField):
     def __init__(self, *args, **kwargs):
         # What propertydesk.files accepts where documents are expected; it checks the content.
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}))
+        kwargs.setdefault("widget", web.MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}))
         kwargs.setdefault("help_text", _("Photos (JPEG, PNG or WebP) or PDF documents."))
         super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 class IntakeForm(UnitByNumberMixin, forms.Form):
@@ -63,6 +54,9 @@ class PortalComplaintForm(forms.Form):
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+        self.fields["attachments"].help_text = _(
+            "Up to %(count)s photos (JPEG, PNG or WebP) or PDF documents, each at most %(size)s.") % {
+            "count": settings.FILES_MAX_PHOTOS, "size": readable_size(settings.FILES_MAX_IMAGE_BYTES)}
 
 
 class QueueFilterForm(BuildingsOfEstateMixin, forms.Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
@@ -43,6 +44,8 @@ from propertydesk.people import person_name
 from propertydesk.roles import SUPERVISOR, is_staff_member
 from propertydesk.sequences import next_value
 
+# The desk scans in what an owner hands over; an owner in the portal attaches a few
+# photos from the phone (settings.FILES_MAX_PHOTOS).
 MAX_ATTACHMENTS = 10
 
 
@@ -81,13 +84,13 @@ def standard_promise(*, estate, urgency: str, received_at: datetime) -> datetime
     return received_at + timedelta(hours=hours)
 
 
-def _clean_attachments(uploads, errors) -> list[files.CleanFile]:
+def _clean_attachments(uploads, errors, *, limit: int = MAX_ATTACHMENTS) -> list[files.CleanFile]:
     """Photos or PDFs, checked and re-encoded by the one upload path; every refused file
     is named under ``attachments`` and then none is stored."""
     uploads = list(uploads)
-    if len(uploads) > MAX_ATTACHMENTS:
+    if len(uploads) > limit:
         errors.setdefault("attachments", []).append(
-            _("Attach at most %(count)s files.") % {"count": MAX_ATTACHMENTS})
+            _("Attach at most %(count)s files.") % {"count": limit})
         return []
     try:
         return files.clean_uploads(uploads, kind=files.DOCUMENT, field="attachments")
@@ -138,7 +141,8 @@ def complaint_register(
                     % {"standard": _local(standard)}
                 ]
         promise = promised_at or standard
-    cleaned_attachments = _clean_attachments(attachments, errors)
+    cleaned_attachments = _clean_attachments(
+        attachments, errors, limit=settings.FILES_MAX_PHOTOS if channel == Channel.PORTAL else MAX_ATTACHMENTS)
     if errors:
         raise ValidationError(errors)
 

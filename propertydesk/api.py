@@ -19,8 +19,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, filters, pagination, permissions, serializers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
+from rest_framework import exceptions, filters, pagination, permissions, renderers, serializers
 from rest_framework.authentication import TokenAuthentication
 
 from propertydesk import limits
@@ -393,3 +393,23 @@ class DisplayField(serializers.Field):
             labels = self._labels[key] = {value: str(label) for value, label in field.flatchoices}
         value = getattr(instance, self.choice_field)
         return labels[value] if value in labels else str(value)
+
+
+class FileRenderer(renderers.BaseRenderer):
+    """Lets a file's GET be asked for with any Accept header; a refusal still answers
+    JSON."""
+
+    media_type = "*/*"
+    format = "file"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return renderers.JSONRenderer().render(data, "application/json", renderer_context)
+
+
+# A file's GET in the schema (with ``renderer_classes=FILE_RENDERERS`` on the action): the
+# file renderer's ?format= is no parameter of these, the file is what it is.
+FILE_RENDERERS = [renderers.JSONRenderer, FileRenderer]
+FILE_RESPONSE = dict(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY,
+                                                                                   description="The file.")},
+                     parameters=[OpenApiParameter("format", exclude=True)])

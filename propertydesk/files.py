@@ -103,7 +103,7 @@ def display_name(name: str) -> str:
     return name[-100:] or _("the file")
 
 
-def _size(limit: int) -> str:
+def readable_size(limit: int) -> str:
     if limit >= 1024 * 1024:
         return f"{limit / (1024 * 1024):.3g} MB"
     return f"{max(1, round(limit / 1024))} KB"
@@ -125,11 +125,11 @@ def clean_upload(upload, *, kind: str, field: str) -> CleanFile:
     is_pdf = head.startswith(b"%PDF-")
     limit = settings.FILES_MAX_DOCUMENT_BYTES if is_pdf else settings.FILES_MAX_IMAGE_BYTES
     if size is not None and size > limit:
-        raise _refuse(field, _("%(name)s is larger than %(size)s.") % {"name": name, "size": _size(limit)},
+        raise _refuse(field, _("%(name)s is larger than %(size)s.") % {"name": name, "size": readable_size(limit)},
                       "too_large")
     content = _read(upload, limit + 1)
     if len(content) > limit:
-        raise _refuse(field, _("%(name)s is larger than %(size)s.") % {"name": name, "size": _size(limit)},
+        raise _refuse(field, _("%(name)s is larger than %(size)s.") % {"name": name, "size": readable_size(limit)},
                       "too_large")
     if not content:
         raise _refuse(field, _("%(name)s is empty.") % {"name": name}, "empty")

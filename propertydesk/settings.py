@@ -268,8 +268,13 @@ FILES_MAX_DOCUMENT_BYTES = int(os.environ.get("FILES_MAX_DOCUMENT_BYTES", str(10
 # A photo larger than this many pixels is refused before it is decoded (a decompression
 # bomb is a small file that unpacks into gigabytes). 50 million: a 48-megapixel phone photo.
 FILES_MAX_IMAGE_PIXELS = int(os.environ.get("FILES_MAX_IMAGE_PIXELS", "50000000"))
-if min(FILES_MAX_IMAGE_BYTES, FILES_MAX_DOCUMENT_BYTES, FILES_MAX_IMAGE_PIXELS) <= 0:
-    raise ImproperlyConfigured("FILES_MAX_IMAGE_BYTES, FILES_MAX_DOCUMENT_BYTES and FILES_MAX_IMAGE_PIXELS must be positive")
+# The photos an owner attaches to a repair request or a complaint in the portal, and a
+# worker adds to an order's before or after photos at one time: a phone picks a few, not
+# an album.
+FILES_MAX_PHOTOS = int(os.environ.get("FILES_MAX_PHOTOS", "4"))
+if min(FILES_MAX_IMAGE_BYTES, FILES_MAX_DOCUMENT_BYTES, FILES_MAX_IMAGE_PIXELS, FILES_MAX_PHOTOS) <= 0:
+    raise ImproperlyConfigured("FILES_MAX_IMAGE_BYTES, FILES_MAX_DOCUMENT_BYTES, FILES_MAX_IMAGE_PIXELS and "
+                               "FILES_MAX_PHOTOS must be positive")
 # Empty: the view sends the file's bytes itself. Set (e.g. "/protected-files/") when a
 # reverse proxy has an internal location there over MEDIA_ROOT: the view still checks
 # the reader, then answers with X-Accel-Redirect and the proxy sends the bytes.
@@ -445,6 +450,8 @@ CALLBACK_REPAIR_LOOKBACK_DAYS = 120
 # A work order must reach the worker within this many minutes of registration (004 2.4.1);
 # per estate and kind in a DispatchRule.
 WORK_ORDER_DISPATCH_MINUTES = 15
+# A worker completes an order only with a photo of the finished work (an "after" photo).
+WORK_ORDER_REQUIRE_AFTER_PHOTO = env_bool("WORK_ORDER_REQUIRE_AFTER_PHOTO", False)
 # "Completed on time" for a work order (the supervisor's dashboard): by its planned end
 # (a multi-day service), else within these hours of its appointment, else of its
 # registration.

@@ -7,10 +7,14 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 
 from propertydesk import limits
+from propertydesk.files import readable_size
 from propertydesk.roles import is_staff_member, owner_of
 
 # ISO format whatever the language: a browser date box reads nothing else.
@@ -37,6 +41,45 @@ class HistoryDateField(forms.DateField):
     limits.EARLIEST_HISTORY_DAY."""
 
     default_validators = [limits.validate_history_date]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+def _photos_help() -> str:
+    return gettext("Up to %(count)s photos (JPEG, PNG or WebP), each at most %(size)s.") % {
+        "count": settings.FILES_MAX_PHOTOS, "size": readable_size(settings.FILES_MAX_IMAGE_BYTES)}
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one box (a phone takes or picks a few photos at once), as a
+    list; the service checks each through propertydesk.files."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            files = [single(d, initial) for d in data if d]
+        else:
+            files = [single(data, initial)] if data else []
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
+
+
+class PhotosField(MultipleFileField):
+    """A few photos from one box. Empty is allowed; the service counts them against
+    FILES_MAX_PHOTOS, with messages naming the field."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        kwargs.setdefault("help_text", lazy(_photos_help, str)())
+        super().__init__(*args, **kwargs)
 
 
 def query_day(value: str | None, fmt: str = "%Y-%m-%d") -> datetime.date | None:

@@ -31,14 +31,16 @@ from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import decorators, mixins, renderers, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import decorators, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from owners.models import Owner, Unit
 from owners.selectors import owned_units
 from propertydesk import files, pii
 from propertydesk.api import (
+    FILE_RENDERERS,
+    FILE_RESPONSE,
     NULLABLE_STR,
     BusinessDateField,
     DisplayField,
@@ -642,27 +644,12 @@ class RenovationFilter(django_filters.FilterSet):
                                | Q(unit__number__startswith=value))
 
 
-class FileRenderer(renderers.BaseRenderer):
-    """Lets a file's GET be asked for with any Accept header; a refusal still answers
-    JSON."""
-
-    media_type = "*/*"
-    format = "file"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return renderers.JSONRenderer().render(data, "application/json", renderer_context)
-
-
 _VIEW = ["renovation.view_renovation"]
 _CHANGE = [*_VIEW, "renovation.change_renovation"]
 _APPROVE = [*_VIEW, "renovation.approve_renovation"]
 _PERMIT = [*_VIEW, "renovation.issue_renovation_permit"]
 _ACTION = dict(responses={200: RenovationDetailSerializer})
-# The file renderer's ?format= is no parameter of these: the file is what it is.
-_FILE = dict(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY,
-                                                                            description="The file.")},
-             parameters=[OpenApiParameter("format", exclude=True)])
+_FILE = FILE_RESPONSE
 
 
 class RenovationViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -821,7 +808,7 @@ class RenovationViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnl
 
     @extend_schema(**_FILE)
     @decorators.action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[0-9]+)",
-                       url_name="document", renderer_classes=[renderers.JSONRenderer, FileRenderer])
+                       url_name="document", renderer_classes=FILE_RENDERERS)
     def document(self, request, pk=None, document_id=None):
         """A document or worker's photo of the renovation: a photo inline, a PDF as a file."""
         renovation = self.get_object()
@@ -831,7 +818,7 @@ class RenovationViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnl
 
     @extend_schema(**_FILE)
     @decorators.action(detail=True, methods=["get"], url_path=r"papers/(?P<paper_id>[0-9]+)",
-                       url_name="paper", renderer_classes=[renderers.JSONRenderer, FileRenderer])
+                       url_name="paper", renderer_classes=FILE_RENDERERS)
     def paper(self, request, pk=None, paper_id=None):
         """A signed paper: its scan, or the party's signature on the pad as a PNG image."""
         renovation = self.get_object()

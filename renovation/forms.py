@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from owners.forms import UnitByNumberMixin
 from owners.models import Estate
+from propertydesk import web
 from propertydesk.limits import max_length
 from propertydesk.signature import SIGNATURE_MAX_LENGTH
 from propertydesk.web import DATE_INPUT, DATETIME_INPUT, BusinessDateField, BusinessDateTimeField
@@ -34,26 +35,16 @@ PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
+class MultipleFileField(web.MultipleFileField):
     """Several files in one box; empty is allowed here and refused by the service when a
     file is needed (its message names the field)."""
 
     def __init__(self, *args, photos_only: bool = False, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": PHOTO_TYPES if photos_only else DOCUMENT_TYPES}))
+        kwargs.setdefault("widget", web.MultipleFileInput(attrs={"accept": PHOTO_TYPES if photos_only else DOCUMENT_TYPES}))
         kwargs.setdefault("help_text", _("Photos (JPEG, PNG or WebP).") if photos_only
                           else _("Photos (JPEG, PNG or WebP) or PDF documents."))
         super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 def _yes(value) -> bool:

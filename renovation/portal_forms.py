@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from owners.models import Unit
-from propertydesk import limits
+from propertydesk import limits, web
 from propertydesk.limits import max_length
 from propertydesk.signature import SIGNATURE_MAX_LENGTH
 from propertydesk.web import DATE_INPUT, BusinessDateField
@@ -20,28 +20,14 @@ PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 DOCUMENT_TYPES = PHOTO_TYPES + ",application/pdf"
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
+class MultipleFileField(web.MultipleFileField):
     """Several files from one input (a phone takes or picks a few photos at once)."""
 
     def __init__(self, *args, photos_only: bool = False, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": PHOTO_TYPES if photos_only else DOCUMENT_TYPES}))
+        kwargs.setdefault("widget", web.MultipleFileInput(attrs={"accept": PHOTO_TYPES if photos_only else DOCUMENT_TYPES}))
         kwargs.setdefault("help_text", _("Photos (JPEG, PNG or WebP).") if photos_only
                           else _("Photos (JPEG, PNG or WebP) or PDF documents."))
         super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            files = [single(d, initial) for d in data if d]
-        else:
-            files = [single(data, initial)] if data else []
-        if self.required and not files:
-            raise forms.ValidationError(self.error_messages["required"], code="required")
-        return files
 
 
 def _date_min_today(field: forms.Field) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -27,10 +28,13 @@ from rest_framework import (
     status,
     viewsets,
 )
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from owners.models import Estate, Owner, Unit
 from owners.selectors import owner_units
+from propertydesk import files
+from propertydesk.api import FILE_RENDERERS, FILE_RESPONSE
 from propertydesk.api import IdFilter, MomentFilter, RecordActions, StaffOrOwnerPermission, named_choice_field
 from propertydesk.api import NULLABLE_BOOL, NULLABLE_INT, NULLABLE_STR, BusinessDateTimeField, DisplayField, service_errors
 from propertydesk.api import context_is_staff as _is_staff
@@ -45,6 +49,7 @@ from repairs.models import (
     Kind,
     MaterialDraw,
     PaymentMethod,
+    PhotoStage,
     PriceItem,
     Source,
     Status,
@@ -52,6 +57,7 @@ from repairs.models import (
     Worker,
     WorkOrder,
     WorkOrderEvent,
+    WorkOrderPhoto,
 )
 from repairs.signature import SIGNATURE_MAX_LENGTH, signature_from_data_url
 
@@ -61,6 +67,7 @@ from repairs.signature import SIGNATURE_MAX_LENGTH, signature_from_data_url
 WorkOrderStatusField = named_choice_field("WorkOrderStatusEnum", Status)
 WorkOrderKindField = named_choice_field("WorkOrderKindEnum", Kind)
 DrawKindField = named_choice_field("DrawKindEnum", DrawKind)
+PhotoStageField = named_choice_field("PhotoStageEnum", PhotoStage)
 
 
 # ---- price list --------------------------------------------------------------
@@ -262,17 +269,49 @@ class WorkOrderSerializer(serializers.ModelSerializer):
         return order.trade_override if _is_staff(self.context) else None
 
 
+def photo_url(context, photo: WorkOrderPhoto) -> str:
+    path = reverse("work-order-photo", args=[photo.work_order_id, photo.pk])
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
+class WorkOrderPhotoSerializer(serializers.ModelSerializer):
+    """A photo on the order: the owner's with the request, the worker's before or after
+    the work, with the time it was added."""
+
+    stage = PhotoStageField(read_only=True)
+    stage_display = DisplayField("stage")
+    url = serializers.SerializerMethodField(help_text="The picture (JPEG or PNG), for a caller who may see the order.")
+
+    class Meta:
+        model = WorkOrderPhoto
+        fields = ["id", "stage", "stage_display", "taken_at", "content_type", "size", "url"]
+        read_only_fields = fields
+
+    def get_url(self, photo) -> str:
+        return photo_url(self.context, photo)
+
+
 class WorkOrderDetailSerializer(WorkOrderSerializer):
-    """With what was drawn from the store, damage incidents and the customer's
-    verdicts. Materials and damage stay inside: empty in an owner's view."""
+    """With what was drawn from the store, damage incidents, the customer's verdicts
+    and the photos. Materials and damage stay inside: empty in an owner's view; the
+    worker's photos reach the owner once the work is done."""
 
     draws = serializers.SerializerMethodField()
     damages = serializers.SerializerMethodField()
     acceptances = AcceptanceSerializer(many=True, read_only=True)
+    photos = serializers.SerializerMethodField()
 
     class Meta(WorkOrderSerializer.Meta):
-        fields = [*WorkOrderSerializer.Meta.fields, "draws", "damages", "acceptances"]
+        fields = [*WorkOrderSerializer.Meta.fields, "draws", "damages", "acceptances", "photos"]
         read_only_fields = fields
+
+    @extend_schema_field(WorkOrderPhotoSerializer(many=True))
+    def get_photos(self, order):
+        photos = order.all_photos
+        if not _is_staff(self.context) and not selectors.owner_sees_worker_photos(order):
+            photos = [photo for photo in photos if photo.stage == PhotoStage.REQUEST]
+        return WorkOrderPhotoSerializer(photos, many=True, context=self.context).data
 
     @extend_schema_field(MaterialDrawSerializer(many=True))
     def get_draws(self, order):
@@ -362,6 +401,17 @@ class ConfirmPriceSerializer(serializers.Serializer):
 
 class CompleteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=max_length(WorkOrderEvent, "note"))
+
+
+class AddPhotosSerializer(serializers.Serializer):
+    """multipart/form-data: ``stage`` and one ``photos`` part per picture."""
+
+    stage = serializers.ChoiceField(choices=[PhotoStage.BEFORE, PhotoStage.AFTER],
+                                    help_text="before or after the work.")
+    photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False), allow_empty=True, default=list,
+        help_text="JPEG, PNG or WebP pictures; each is re-encoded without its metadata. At most "
+                  "FILES_MAX_PHOTOS at a time.")
 
 
 class VerdictSerializer(serializers.Serializer):
@@ -498,6 +548,8 @@ class WorkOrderViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnly
         "arrive": _WORK,
         "confirm_price": _WORK,
         "complete": _WORK,
+        "add_photos": _WORK,
+        "photo": _VIEW,
         # The worker on the order or the desk (from the paper form); the services check which.
         "verdict": _VIEW,
         "draw": _VIEW,
@@ -608,6 +660,24 @@ class WorkOrderViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnly
         """The work is done (or the rework); the customer's verdict comes next."""
         return self._worker_step(CompleteSerializer, lambda o, d, who: services.work_order_complete(
             order=o, note=d["note"], **who))
+
+    @extend_schema(request={"multipart/form-data": AddPhotosSerializer}, **_ORDER_ACTION)
+    @decorators.action(detail=True, methods=["post"], url_path="photos", url_name="photos",
+                       parser_classes=[MultiPartParser, FormParser])
+    def add_photos(self, request, pk=None):
+        """The worker's photos of the job, before or after the work, with the time: the
+        desk sees them at once, the owner once the work is done."""
+        return self._worker_step(AddPhotosSerializer, lambda o, d, who: services.work_order_add_photos(
+            order=o, stage=d["stage"], photos=d["photos"], **who))
+
+    @extend_schema(**FILE_RESPONSE)
+    @decorators.action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_id>[0-9]+)", url_name="photo",
+                       renderer_classes=FILE_RENDERERS)
+    def photo(self, request, pk=None, photo_id=None):
+        """One photo of the order, for a caller who may see the order (the owner sees the
+        worker's once the work is done)."""
+        item = selectors.work_order_photo(order_id=self.get_object().pk, photo_id=photo_id, user=request.user)
+        return files.serve(request, item.file, filename=item.download_name, content_type=item.content_type)
 
     # -- the worker on the order, or the desk from the paper form
 

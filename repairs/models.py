@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
-from propertydesk import limits, pii
+from propertydesk import files, limits, pii
 from propertydesk.people import person_name
 from propertydesk.states import StateEvent, Transitions
 
@@ -424,3 +424,53 @@ class Acceptance(models.Model):
 
     def __str__(self):
         return f"{self.work_order} · {self.rating}/5"
+
+
+class PhotoStage(models.TextChoices):
+    REQUEST = "request", _("With the request")
+    BEFORE = "before", _("Before the work")
+    AFTER = "after", _("After the work")
+
+
+# What the owner sees of the worker's photos, and when: the finished work, once it is done.
+WORKER_STAGES = (PhotoStage.BEFORE, PhotoStage.AFTER)
+DONE_STATUSES = (Status.COMPLETED, Status.REWORK, Status.ESCALATED, Status.SIGNED_OFF)
+
+
+def photo_path(instance, filename):
+    """``repairs/<yyyy>/<mm>/<random>.<ext>``: the name says nothing of the order or the
+    owner and cannot be guessed (propertydesk.files.storage_name)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in ("jpg", "png"):
+        extension = "bin"
+    return files.storage_name("repairs", now=instance.taken_at, extension=extension)
+
+
+class WorkOrderPhoto(models.Model):
+    """A photo on a work order: the owner's with the request, the worker's before and
+    after the work. Written only by the services, after ``propertydesk.files`` has
+    checked and re-encoded it (no EXIF, no GPS); read only through
+    ``repairs:photo``, which applies the order's own access rule."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="photos",
+                                   verbose_name=_("work order"))
+    stage = models.CharField(_("when"), max_length=10, choices=PhotoStage.choices)
+    file = models.FileField(_("file"), upload_to=photo_path)
+    content_type = models.CharField(_("content type"), max_length=100)
+    original_name = models.CharField(_("original name"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    taken_at = models.DateTimeField(_("added at"))
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("added by"))
+
+    class Meta:
+        verbose_name = _("work order photo")
+        verbose_name_plural = _("work order photos")
+        ordering = ["taken_at", "id"]
+
+    def __str__(self):
+        return f"{self.work_order} · {self.get_stage_display()}"
+
+    @property
+    def download_name(self) -> str:
+        return files.display_name(self.original_name or self.file.name)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from owners.models import Unit
 from propertydesk.limits import max_length
-from propertydesk.web import BusinessDateTimeField
+from propertydesk.web import BusinessDateTimeField, PhotosField
 from repairs.models import PriceItem, Trade, WorkOrder
 
 REPAIR, SERVICE = "repair", "service"
@@ -50,6 +50,7 @@ class PortalWorkOrderForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Leave it empty and we will call you to agree a time."),
     )
+    photos = PhotosField(label=_("Photos of the problem (optional)"))
 
     def __init__(self, *args, kind: str = REPAIR, units=None, items=None, **kwargs):
         super().__init__(*args, **kwargs)

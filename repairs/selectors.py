@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -16,16 +17,19 @@ from propertydesk.periods import MONTH, FigureFilter, grouped
 from propertydesk.roles import is_staff_member, owner_of, worker_of
 from propertydesk.search import number_matches, unit_in
 from repairs.models import (
+    DONE_STATUSES,
     OPEN_STATUSES,
     UNDISPATCHED,
     Acceptance,
     DamageIncident,
     MaterialDraw,
+    PhotoStage,
     PriceItem,
     Status,
     Worker,
     WorkOrder,
     WorkOrderEvent,
+    WorkOrderPhoto,
 )
 
 
@@ -163,6 +167,7 @@ def _read_everything(order: WorkOrder) -> WorkOrder:
         *(Prefetch(name, queryset=rows if getattr(order, f"has_{name}") else rows.none())
           for name, rows in lists.items()),
         "price_item", "complaint", "created_by",
+        Prefetch("photos", queryset=WorkOrderPhoto.objects.order_by("taken_at", "id"), to_attr="all_photos"),
     )
     return order
 
@@ -242,6 +247,33 @@ def worker_order(*, worker: Worker, order_id: int) -> WorkOrder:
         _with_everything(WorkOrder.objects.filter(Q(worker=worker) | _in_pool_of(worker))), pk=order_id))
 
 
+def photos_by_stage(photos) -> dict[str, list[WorkOrderPhoto]]:
+    """An order's photos as its pages group them: with the request, before, after."""
+    grouped_photos = {stage: [] for stage in PhotoStage.values}
+    for photo in photos:
+        grouped_photos[photo.stage].append(photo)
+    return grouped_photos
+
+
+def owner_sees_worker_photos(order: WorkOrder) -> bool:
+    """The worker's before and after photos reach the owner once the work is done."""
+    return order.status in DONE_STATUSES
+
+
+def work_order_photo(*, order_id: int, photo_id: int, user) -> WorkOrderPhoto:
+    """A photo of an order ``user`` may see (work_orders_for: the desk, the order's worker,
+    the order's owner), or a 404. The owner sees the worker's photos only once the work
+    is done; before that they are not confirmed to exist."""
+    photo = get_object_or_404(
+        WorkOrderPhoto.objects.select_related("work_order"), pk=photo_id, work_order_id=order_id,
+        work_order__in=work_orders_for(user).filter(pk=order_id).values("pk"),
+    )
+    if (not is_staff_member(user) and photo.stage != PhotoStage.REQUEST
+            and not owner_sees_worker_photos(photo.work_order)):
+        raise Http404
+    return photo
+
+
 def work_order_payment(*, order: WorkOrder):
     """The cash receipt or the bank-collection charge of a paid service, or None."""
     from fees.models import BankCollectionCharge, Receipt
@@ -277,9 +309,12 @@ def owner_work_order_detail(*, owner, order_id: int) -> WorkOrder:
         owner_work_orders(owner=owner).prefetch_related(
             Prefetch("events", queryset=WorkOrderEvent.objects.order_by("at", "id")),
             Prefetch("acceptances", queryset=Acceptance.objects.defer("signature_png").order_by("at", "id")),
+            Prefetch("photos", queryset=WorkOrderPhoto.objects.order_by("taken_at", "id"), to_attr="all_photos"),
         ),
         pk=order_id,
     )
+    if not owner_sees_worker_photos(order):
+        order.all_photos = [photo for photo in order.all_photos if photo.stage == PhotoStage.REQUEST]
     events = []
     for event in order.events.all():
         data = event.data or {}

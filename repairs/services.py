@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
@@ -16,7 +17,7 @@ from owners import services as owner_services
 from owners.models import RevealReason, Unit
 from owners.selectors import owns_now
 from owners.validators import validate_phone
-from propertydesk import limits, messages, notifications, states
+from propertydesk import files, limits, messages, notifications, states
 from propertydesk.roles import FRONT_DESK, SUPERVISOR
 from propertydesk.sequences import next_value
 from repairs.models import (
@@ -28,6 +29,7 @@ from repairs.models import (
     DispatchMode,
     DrawKind,
     MaterialDraw,
+    PhotoStage,
     SignedOn,
     DispatchRule,
     Kind,
@@ -38,6 +40,7 @@ from repairs.models import (
     Worker,
     WorkOrder,
     WorkOrderEvent,
+    WorkOrderPhoto,
 )
 from repairs.signals import work_order_completed, work_order_signed_off
 
@@ -56,11 +59,37 @@ def _move(order: WorkOrder, to: str, *, actor, now, note: str = "", data=None,
     states.move(order, to, TRANSITIONS, at=now, actor=actor, note=note, only_from=only_from, data=data or {})
 
 
+def clean_photos(uploads, *, errors: dict, field: str = "photos") -> list[files.CleanFile]:
+    """At most FILES_MAX_PHOTOS pictures, each checked and re-encoded by the one upload
+    path (no EXIF, no GPS); every refused file is named under ``field`` and then none
+    is stored."""
+    uploads = [upload for upload in uploads or () if upload]
+    if len(uploads) > settings.FILES_MAX_PHOTOS:
+        errors.setdefault(field, []).append(
+            _("Add at most %(count)s photos at a time.") % {"count": settings.FILES_MAX_PHOTOS})
+        return []
+    try:
+        return files.clean_uploads(uploads, kind=files.IMAGE, field=field)
+    except ValidationError as exc:
+        errors.setdefault(field, []).extend(exc.message_dict[field])
+        return []
+
+
+def _store_photos(order: WorkOrder, cleaned: list[files.CleanFile], *, stage: str, actor, now) -> list[WorkOrderPhoto]:
+    return [
+        WorkOrderPhoto.objects.create(
+            work_order=order, stage=stage, file=clean.as_file(), content_type=clean.content_type,
+            original_name=clean.download_name, size=clean.size, taken_at=now, taken_by=actor,
+        )
+        for clean in cleaned
+    ]
+
+
 @transaction.atomic
 def work_order_register(
     *, unit: Unit, kind: str, trade: str, description: str, source: str, now: datetime, actor=None,
     owner=None, requester_name: str = "", requester_phone: str = "", appointment_at: datetime | None = None,
-    price_item: PriceItem | None = None, complaint=None, planned_end_at: datetime | None = None,
+    price_item: PriceItem | None = None, complaint=None, planned_end_at: datetime | None = None, photos=(),
 ) -> WorkOrder:
     errors: dict[str, list[str]] = {
         **limits.field_errors(WorkOrder, {"description": description, "requester_name": requester_name,
@@ -94,6 +123,7 @@ def work_order_register(
         errors["price_item"] = [_("This service is not on this estate's price list.")]
     if complaint is not None and complaint.unit_id != unit.pk:
         errors["complaint"] = [_("The complaint is about another unit.")]
+    cleaned_photos = clean_photos(photos, errors=errors)
     if errors:
         raise ValidationError(errors)
 
@@ -114,6 +144,7 @@ def work_order_register(
     )
     WorkOrderEvent.objects.create(work_order=order, at=now, actor=actor, to_status=Status.REGISTERED,
                                   data={"dispatch_due_at": order.dispatch_due_at.isoformat()})
+    _store_photos(order, cleaned_photos, stage=PhotoStage.REQUEST, actor=actor, now=now)
     return order
 
 
@@ -305,14 +336,64 @@ def work_order_confirm_price(*, order: WorkOrder, worker: Worker, price: Decimal
     return order
 
 
+# When the worker may add his photos: "before" from taking the order until the work is
+# done, "after" once he is there, and after completion (before the customer signs).
+PHOTO_STATUSES = {
+    PhotoStage.BEFORE: (Status.TAKEN, Status.ON_SITE, Status.REWORK),
+    PhotoStage.AFTER: (Status.ON_SITE, Status.REWORK, Status.COMPLETED),
+}
+
+
+def _photo_event(order: WorkOrder, *, stage: str, count: int, actor, now) -> None:
+    WorkOrderEvent.objects.create(work_order=order, at=now, actor=actor, data={"photos": count, "stage": stage})
+
+
 @transaction.atomic
-def work_order_complete(*, order: WorkOrder, worker: Worker, now: datetime, note: str = "") -> WorkOrder:
+def work_order_add_photos(*, order: WorkOrder, worker: Worker, stage: str, photos, now: datetime) -> list[WorkOrderPhoto]:
+    """The worker's photos of the job, marked before or after the work, with the time:
+    the desk sees them at once, the owner once the work is done."""
+    order = _locked(order)
+    _worker_step(order, worker)
+    errors: dict[str, list[str]] = {}
+    if stage not in PHOTO_STATUSES:
+        errors["stage"] = [_("Say whether the photos are from before or after the work.")]
+    elif order.status not in PHOTO_STATUSES[stage]:
+        raise ValidationError(
+            _("Photos from before the work are added until it is done.") if stage == PhotoStage.BEFORE
+            else _("Photos of the finished work are added on site, before the customer signs."),
+            code="photo_stage_closed")
+    cleaned = clean_photos(photos, errors=errors)
+    if not cleaned and "photos" not in errors:
+        errors["photos"] = [_("Choose or take a photo.")]
+    if errors:
+        raise ValidationError(errors)
+    stored = _store_photos(order, cleaned, stage=stage, actor=worker.user, now=now)
+    _photo_event(order, stage=stage, count=len(stored), actor=worker.user, now=now)
+    return stored
+
+
+@transaction.atomic
+def work_order_complete(*, order: WorkOrder, worker: Worker, now: datetime, note: str = "", photos=()) -> WorkOrder:
+    """The work is done. Photos of the finished work may come with it (one submit on the
+    phone); with WORK_ORDER_REQUIRE_AFTER_PHOTO an order is completed only with one."""
     limits.check_fields(WorkOrderEvent, {"note": note})
     order = _locked(order)
     _worker_step(order, worker)
     if order.is_paid and order.price_confirmed_at is None:
         raise ValidationError(_("Agree the price with the customer before the work."), code="price_not_confirmed")
+    # The move first: a refused move says so, rather than asking for a photo. Nothing
+    # is kept if the photos are refused after it (one transaction).
     _move(order, Status.COMPLETED, actor=worker.user, now=now, note=note, only_from=(Status.ON_SITE, Status.REWORK))
+    errors: dict[str, list[str]] = {}
+    cleaned = clean_photos(photos, errors=errors)
+    if (settings.WORK_ORDER_REQUIRE_AFTER_PHOTO and not cleaned and "photos" not in errors
+            and not order.photos.filter(stage=PhotoStage.AFTER).exists()):
+        errors["photos"] = [_("Take a photo of the finished work: this estate completes an order only with one.")]
+    if errors:
+        raise ValidationError(errors)
+    if cleaned:
+        _store_photos(order, cleaned, stage=PhotoStage.AFTER, actor=worker.user, now=now)
+        _photo_event(order, stage=PhotoStage.AFTER, count=len(cleaned), actor=worker.user, now=now)
     order.completed_at = now
     order.save()
     work_order_completed.send(sender=WorkOrder, order=order, now=now)

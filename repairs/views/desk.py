@@ -7,7 +7,7 @@ from __future__ import annotations
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from fees.models import BankCollectionCharge, Receipt
 from owners.models import Estate, Unit
 from owners.selectors import owner_of_record
-from propertydesk import periods, reveal
+from propertydesk import files, periods, reveal
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
 from propertydesk.web import day_ranges, moments_of, params_of, staff_required
@@ -210,6 +210,7 @@ def detail(request, pk, bound=None, status=200):
     shown = bound is None and reveal.take(request, f"workorder:{order.pk}")
     response = render(request, "repairs/desk/detail.html", {
         "order": order, "now": now, "forms": _forms(order, bound), "events": _label_events(order),
+        "photos": selectors.photos_by_stage(order.all_photos),
         "workers": workers, "receipt": receipt, "charge": charge, "blank_damage_settle": DamageSettleForm(),
         "overdue_now": order.status in UNDISPATCHED and order.dispatch_due_at < now,
         "show": {
@@ -422,6 +423,17 @@ def signature(request, pk):
     return response
 
 
+# ---- photos ------------------------------------------------------------------------
+
+
+@login_required
+def photo(request, pk, photo_pk):
+    """A photo of an order, for whoever may open the order: the desk, the order's worker,
+    the order's owner (the worker's photos once the work is done). Anyone else: 404."""
+    item = selectors.work_order_photo(order_id=pk, photo_id=photo_pk, user=request.user)
+    return files.serve(request, item.file, filename=item.download_name, content_type=item.content_type)
+
+
 urlpatterns = [
     path("", queue, name="queue"),
     path("new/", register, name="register"),
@@ -431,6 +443,7 @@ urlpatterns = [
     path("<int:pk>/", detail, name="detail"),
     path("<int:pk>/print/", print_order, name="print"),
     path("<int:pk>/phone/", reveal_phone, name="reveal_phone"),
+    path("<int:pk>/photos/<int:photo_pk>/", photo, name="photo"),
     path("<int:pk>/<slug:name>/", action, name="action"),
     path("from-complaint/<int:complaint_pk>/", from_complaint, name="from_complaint"),
     path("acceptances/<int:pk>/signature.png", signature, name="signature"),

@@ -41,7 +41,8 @@ def portal_new(request, owner):
             unit = next((u for u in units if u.estate_id == chosen.estate_id), None)
             if unit is not None:
                 initial["unit"] = unit.pk
-    form = PortalWorkOrderForm(request.POST or None, kind=kind, units=units, items=items, initial=initial)
+    form = PortalWorkOrderForm(request.POST or None, request.FILES or None, kind=kind, units=units, items=items,
+                               initial=initial)
 
     def page(form):
         return render_form(
@@ -58,6 +59,7 @@ def portal_new(request, owner):
             trade=item.trade if item else data["trade"], price_item=item,
             description=data["description"] or (item.name if item else ""),
             appointment_at=data["appointment_at"], source=Source.PORTAL, now=now, actor=user,
+            photos=data["photos"],
         )
 
     def thanks(order):
@@ -117,6 +119,7 @@ def portal_detail(request, owner, pk):
     order = selectors.owner_work_order_detail(owner=owner, order_id=pk)
     return render(request, "repairs/portal/detail.html", {
         "owner": owner, "order": order, "steps": _progress(order),
+        "photos": selectors.photos_by_stage(order.all_photos),
         "can_cancel": order.status in UNDISPATCHED,
         "acceptances": list(order.acceptances.all()),
         "payment": selectors.work_order_payment(order=order) if order.is_paid else None,

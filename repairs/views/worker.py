@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -27,9 +28,18 @@ from propertydesk import reveal
 from propertydesk.actions import run_action
 from propertydesk.limits import max_length
 from propertydesk.roles import worker_of
-from propertydesk.web import DATETIME_INPUT, BusinessDateTimeField
+from propertydesk.web import DATETIME_INPUT, BusinessDateTimeField, PhotosField
 from repairs import selectors, services
-from repairs.models import Acceptance, DamageIncident, DrawKind, PaymentMethod, Status, WorkOrder, WorkOrderEvent
+from repairs.models import (
+    Acceptance,
+    DamageIncident,
+    DrawKind,
+    PaymentMethod,
+    PhotoStage,
+    Status,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from repairs.signature import SIGNATURE_MAX_LENGTH, signature_from_data_url
 
 # An appointment this close is highlighted on the list.
@@ -88,6 +98,16 @@ class DamageForm(forms.Form):
 class CompleteForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note (optional)"), required=False, widget=forms.Textarea,
                            max_length=max_length(WorkOrderEvent, "note"))
+    photos = PhotosField(label=gettext_lazy("Photos of the finished work"))
+
+
+class PhotoForm(forms.Form):
+    stage = forms.ChoiceField(label=gettext_lazy("The photos show"), widget=forms.RadioSelect,
+                              choices=[(PhotoStage.BEFORE, PhotoStage.BEFORE.label),
+                                       (PhotoStage.AFTER, PhotoStage.AFTER.label)],
+                              error_messages={"required": gettext_lazy(
+                                  "Say whether the photos are from before or after the work.")})
+    photos = PhotosField(label=gettext_lazy("Photos"))
 
 
 class RescheduleForm(forms.Form):
@@ -191,9 +211,23 @@ def _forms(order: WorkOrder, bound: dict | None):
         "accept": AcceptForm(initial={"signer_name": order.requester_name}),
         "pay": PayForm(),
         "reschedule": RescheduleForm(),
+        "photos": PhotoForm(initial={"stage": _photo_stage(order)}),
     }
     forms_.update(bound or {})
     return forms_
+
+
+# When the worker may add photos (services.PHOTO_STATUSES says which kind when).
+PHOTO_STATUSES = (Status.TAKEN, Status.ON_SITE, Status.REWORK, Status.COMPLETED)
+
+
+def _photo_stage(order: WorkOrder) -> str:
+    """The kind of photo the worker most likely takes now: before the work until he has
+    one, then after."""
+    if order.status == Status.COMPLETED:
+        return PhotoStage.AFTER
+    has_before = any(p.stage == PhotoStage.BEFORE for p in getattr(order, "all_photos", ()))
+    return PhotoStage.AFTER if has_before and order.status != Status.TAKEN else PhotoStage.BEFORE
 
 
 def _order_page(request, worker, pk, *, bound=None, status=200):
@@ -215,6 +249,9 @@ def _order_page(request, worker, pk, *, bound=None, status=200):
         "receipt": payment if isinstance(payment, Receipt) else None,
         "charge": payment if payment is not None and not isinstance(payment, Receipt) else None,
         "draws": draws,
+        "photos": selectors.photos_by_stage(order.all_photos),
+        "can_photo": mine and order.status in PHOTO_STATUSES,
+        "after_photo_required": settings.WORK_ORDER_REQUIRE_AFTER_PHOTO,
         "can_draw": working,
         "can_damage": mine and order.status not in (Status.DISPATCHED, Status.VOIDED),
         "can_reschedule": mine and order.status in (Status.DISPATCHED, Status.TAKEN),
@@ -272,8 +309,18 @@ def _damage(order, worker, data, now):
 
 
 def _complete(order, worker, data, now):
-    services.work_order_complete(order=order, worker=worker, note=data["note"], now=now)
+    services.work_order_complete(order=order, worker=worker, note=data["note"], photos=data["photos"], now=now)
     return _("Work done. Now the customer tries it and signs.")
+
+
+def _photos(order, worker, data, now):
+    stored = services.work_order_add_photos(order=order, worker=worker, stage=data["stage"], photos=data["photos"],
+                                            now=now)
+    if data["stage"] == PhotoStage.BEFORE:
+        return ngettext("%(count)s photo from before the work added.", "%(count)s photos from before the work added.",
+                        len(stored)) % {"count": len(stored)}
+    return ngettext("%(count)s photo of the finished work added.", "%(count)s photos of the finished work added.",
+                    len(stored)) % {"count": len(stored)}
 
 
 def _accept(order, worker, data, now):
@@ -316,6 +363,7 @@ STEPS = {
     "return": (ReturnForm, _return),
     "damage": (DamageForm, _damage),
     "complete": (CompleteForm, _complete),
+    "photos": (PhotoForm, _photos),
     "accept": (AcceptForm, _accept),
     "pay": (PayForm, _pay),
     "reschedule": (RescheduleForm, _reschedule),
@@ -336,7 +384,7 @@ def my_action(request, worker, pk, name):
         messages.error(request, _("This is not your work order."))
         return redirect("repairs:my_orders")
     form_class, step = STEPS[name]
-    form = form_class(request.POST) if form_class else None
+    form = form_class(request.POST, request.FILES) if form_class else None
     if isinstance(form, (ReturnForm, PayForm)) and not form.is_valid():  # buttons, not fields: nothing to point at
         messages.error(request, _("Something was missing. Please try again."))
         return redirect("repairs:my_order", pk=pk)

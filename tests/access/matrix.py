@@ -100,6 +100,29 @@ def patrol_photo_a(w):
     return {"pk": photo.pk}
 
 
+def order_photo(w, order, stage):
+    """A photo of ``stage`` on ``order``, stored the first time a row asks for it (the
+    fixture world has none)."""
+    from django.utils import timezone
+
+    from propertydesk import files
+    from repairs.models import WorkOrderPhoto
+    from tests import uploads
+
+    photo = WorkOrderPhoto.objects.filter(work_order=order, stage=stage).first()
+    if photo is None:
+        clean = files.clean_upload(uploads.upload("photo.png", uploads.png(), "image/png"), kind=files.IMAGE,
+                                   field="photos")
+        photo = WorkOrderPhoto.objects.create(
+            work_order=order, stage=stage, file=clean.as_file(), content_type=clean.content_type,
+            original_name=clean.download_name, size=clean.size, taken_at=timezone.now())
+    return {"pk": order.pk, "photo_pk": photo.pk}
+
+
+def after_photo_other(w): return order_photo(w, w.order_other, "after")
+def before_photo_own(w): return order_photo(w, w.order_own, "before")
+
+
 def incident_of(w):
     """An open water outage in owner A's building, opened by the desk the first time a row
     asks for it (the fixture world has no incident)."""
@@ -301,6 +324,10 @@ ROWS: list[Row] = [
     R("repairs:signature", lambda w: {"pk": w.acceptance_other.pk},
                                                          "login 403    403    200    200    404    403",
       variant="another worker's order"),
+    R("repairs:photo", after_photo_other,                "login 200    404    200    200    404    404",
+      variant="another worker's after photo, the work signed off"),
+    R("repairs:photo", before_photo_own,                 "login 404    404    200    200    200    404",
+      variant="the engineer's before photo, the work not done: not yet the owner's"),
     R("repairs:my_orders", None,                         "login 403    403    403    403    seen   403",
       seen=number("order_own")),
     R("repairs:my_order", order_other,                   "login 403    403    403    403    404    403",
@@ -667,6 +694,8 @@ ROWS: list[Row] = [
     R("complaint-list", None,                            "401   seen   unseen seen   seen   unseen 403",
       seen=api_id("complaint_a")),
     R("complaint-detail", complaint_a,                   "401   200    404    200    200    404    403"),
+    R("complaint-file", lambda w: {"pk": w.complaint_a.pk, "attachment_id": w.attachment_a.pk},
+                                                         "401   200    404    200    200    404    403"),
     *[R(f"complaint-{name}", complaint_a,                "401   405    405    405    405    405    405")
       for name in ("assign", "pause", "progress", "reopen", "resolve", "resume", "start")],
     R("suggestion-list", None,                           "401   seen   unseen seen   seen   403    403",
@@ -688,7 +717,15 @@ ROWS: list[Row] = [
       variant="a pool order of his trade"),
     *[R(f"work-order-{name}", order_other,               "401   405    405    405    405    405    405")
       for name in ("arrive", "cancel", "collect-payment", "complete", "confirm-price", "dispatch", "draw",
-                   "judge", "report-damage", "settle", "settle-damage", "take", "verdict", "void")],
+                   "judge", "photos", "report-damage", "settle", "settle-damage", "take", "verdict", "void")],
+    R("work-order-photos", order_own,                    "401   403    403    403    403    400    403",
+      variant="the engineer's own order, no photo", method="POST", data=lambda w: {}),
+    R("work-order-photo", lambda w: {"pk": after_photo_other(w)["pk"], "photo_id": after_photo_other(w)["photo_pk"]},
+                                                         "401   200    404    200    200    404    403",
+      variant="another worker's after photo, the work signed off"),
+    R("work-order-photo", lambda w: {"pk": before_photo_own(w)["pk"], "photo_id": before_photo_own(w)["photo_pk"]},
+                                                         "401   404    404    200    200    200    403",
+      variant="the engineer's before photo, the work not done: not yet the owner's"),
     R("work-order-dispatch", order_other,                "401   403    403    400    400    403    403",
       method="POST", data=lambda w: {}),
     R("work-order-report-damage", order_other,           "401   403    403    400    400    404    403",
