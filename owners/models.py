@@ -19,8 +19,14 @@ from propertydesk import limits, pii
 from propertydesk.models import ContactChannel
 
 
+# Chinese names in pinyin order (阿, 李, 王, 张), not by code point (张, 李, 王, 阿): lists sorted
+# by name read as the desk expects. ICU's collation, which PostgreSQL ships; equality is
+# unchanged, and the prefix searches use their own pattern index.
+PINYIN = "zh-Hans-x-icu"
+
+
 class Estate(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, db_collation=PINYIN, unique=True)
     code = models.SlugField(_("code"), max_length=20, unique=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     service_phone = models.CharField(_("service centre phone"), max_length=30, blank=True)
@@ -131,7 +137,7 @@ class IdType(models.TextChoices):
 
 
 class Owner(models.Model):
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, db_collation=PINYIN)
     id_type = models.CharField(
         _("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
@@ -349,7 +355,7 @@ class Resident(models.Model):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="residents", verbose_name=_("unit")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, db_collation=PINYIN)
     relation = models.CharField(
         _("relation"), max_length=20, choices=ResidentRelation.choices, default=ResidentRelation.FAMILY
     )
