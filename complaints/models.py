@@ -13,6 +13,7 @@ from django.db.models.functions import Reverse, Upper
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
+from owners.models import Department  # noqa: F401  (the departments are the registry's; complaints route to them)
 from propertydesk import files, limits, messages, pii
 from propertydesk.states import StateEvent, Transitions
 
@@ -30,15 +31,6 @@ class Urgency(models.TextChoices):
     EMERGENCY = "emergency", _("Emergency")
     URGENT = "urgent", _("Urgent")
     NORMAL = "normal", _("Normal")
-
-
-class Department(models.TextChoices):
-    ENGINEERING = "engineering", _("Engineering")
-    SECURITY = "security", _("Security")
-    CLEANING = "cleaning", _("Cleaning")
-    LANDSCAPING = "landscaping", _("Landscaping")
-    FINANCE = "finance", _("Finance")
-    CUSTOMER_SERVICE = "customer_service", _("Customer service")
 
 
 class Category(models.TextChoices):
