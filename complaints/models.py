@@ -13,7 +13,9 @@ from django.db.models.functions import Reverse, Upper
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
-from owners.models import Department  # noqa: F401  (the departments are the registry's; complaints route to them)
+# The departments are the registry's (staff belong to them); complaints route to them. Named
+# here too: messages stored before the move name their label complaints.models.Department.
+from owners.models import Department  # noqa: F401
 from propertydesk import files, limits, messages, pii
 from propertydesk.states import StateEvent, Transitions
 

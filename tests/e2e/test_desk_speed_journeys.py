@@ -122,3 +122,23 @@ def test_routine_repair_to_a_worker(page_for, screenshot, figure, people):
         Status.REGISTERED, Status.ACCEPTED, Status.DISPATCHED]
     figure(journey.figure(time.perf_counter() - started))
     assert journey.steps == 3, journey.figure(0)
+
+
+@pytest.mark.parametrize("locale, suffix, says", [("zh-CN", "zh", "请选择服务人员。"), ("en-US", "en", "Choose the worker.")])
+def test_a_refused_dispatch_comes_back_on_the_form_with_nothing_registered(page_for, screenshot, people,
+                                                                           locale, suffix, says):
+    desk = page_for(locale=locale)
+    desk.role = "desk"
+    Journey().arrive(desk, "/work-orders/new/", "desk")
+    form = desk.locator("#intake-form")
+    form.locator("input[name=unit_number]").fill("3-1-1203")
+    form.locator("select[name=kind]").select_option("minor_repair")
+    form.locator("select[name=trade]").select_option("plumbing")
+    form.locator("textarea[name=description]").fill("厨房水龙头漏水")
+    desk.locator("#register-submit").click()  # dispatch now, but this estate's desk names the worker
+    desk.wait_for_load_state("load")
+
+    expect(desk.locator("#div_id_worker .invalid-feedback")).to_have_text(says)
+    expect(form.locator("textarea[name=description]")).to_have_value("厨房水龙头漏水")
+    assert WorkOrder.objects.count() == 0
+    screenshot(desk, f"onestep-register-refused-{suffix}")
