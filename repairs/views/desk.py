@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fees.models import BankCollectionCharge, Receipt
@@ -169,8 +169,7 @@ def register(request):
     def page(form):
         prices = PriceItem.objects.filter(active=True).select_related("estate").order_by("estate__name", "trade", "name")
         return render_form(request, "repairs/desk/register.html", form, prices=prices, can_dispatch=can_dispatch,
-                           dispatch_minutes=settings.WORK_ORDER_DISPATCH_MINUTES,
-                           trade_separator=pgettext("between the items of a list", ", "))
+                           dispatch_minutes=settings.WORK_ORDER_DISPATCH_MINUTES)
 
     if request.method != "POST":
         return page(form)
