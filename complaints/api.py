@@ -214,7 +214,8 @@ class AssignSerializer(serializers.Serializer):
     department = serializers.ChoiceField(choices=Department.choices)
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.all(), required=False, allow_null=True, default=None,
-        help_text="A staff user; moving an assigned complaint is a reassignment (supervisors).",
+        help_text="A staff user working in the department at the complaint's estate (owners.StaffMembership); "
+                  "moving an assigned complaint is a reassignment (supervisors).",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 

@@ -8,10 +8,12 @@ from complaints.models import (
 )
 from owners.forms import BuildingsOfEstateMixin, UnitByNumberMixin
 from owners.models import Building, Estate, Unit
+from owners.selectors import department_staff
 from propertydesk import web
 from propertydesk.files import readable_size
 from propertydesk.forms import CHOOSE, choose
 from propertydesk.limits import max_length
+from propertydesk.people import person_name
 from propertydesk.web import DATETIME_INPUT, BusinessDateTimeField
 
 
@@ -83,13 +85,25 @@ def staff_choices():
 
 class AssignForm(forms.Form):
     department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
-    assignee = forms.ModelChoiceField(staff_choices(), label=_("Person"), required=False)
+    assignee = forms.ModelChoiceField(staff_choices(), label=_("Person"), required=False, error_messages={
+        "invalid_choice": _("This person does not work in the chosen department: choose someone from its list.")})
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, estate_id: int | None = None, people: dict | None = None, **kwargs):
+        """The people offered are the chosen department's in the complaint's estate (the
+        posted department once sent, else the one proposed). ``people`` (the estate's
+        departments with their [id, name], owners.selectors.department_people), when the
+        page has read it anyway, draws the list without reading it again."""
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff_choices()
-        self.fields["assignee"].label_from_instance = lambda u: (u.last_name + u.first_name) or u.username
+        department = (self.data.get("department") if self.is_bound else self.initial.get("department")) or ""
+        field = self.fields["assignee"]
+        if estate_id is None or department not in Department.values:
+            field.queryset = staff_choices().none()
+        else:
+            field.queryset = department_staff(estate_id=estate_id, department=department)
+        field.label_from_instance = person_name
+        if people is not None and not self.is_bound:
+            field.choices = [("", field.empty_label)] + [(pk, name) for pk, name in people.get(department, [])]
 
 
 class ProgressForm(forms.Form):

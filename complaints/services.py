@@ -36,7 +36,7 @@ from complaints import messages
 from complaints.signals import complaint_resolved
 from owners import services as owner_services
 from owners.models import RevealReason, Unit
-from owners.selectors import owns_now
+from owners.selectors import owns_now, works_in
 from owners.validators import validate_phone
 from propertydesk import messages as msg
 from propertydesk import files, limits, notifications, states
@@ -199,6 +199,12 @@ def complaint_assign(
         errors["department"] = [_("Choose a department.")]
     if assignee is not None and not (assignee.is_active and is_staff_member(assignee)):
         errors["assignee"] = [_("Complaints can only be assigned to staff.")]
+    elif assignee is not None and "department" not in errors and not works_in(
+            user=assignee, estate_id=complaint.estate_id, department=department):
+        errors["assignee"] = [
+            _("%(person)s does not work in %(department)s at %(estate)s: choose someone from that department.")
+            % {"person": person_name(assignee), "department": Department(department).label,
+               "estate": complaint.estate.name}]
     if errors:
         raise ValidationError(errors)
     _move(complaint, Status.ASSIGNED, kind=EventKind.REASSIGNED if reassign else EventKind.ASSIGNED,

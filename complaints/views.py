@@ -29,12 +29,13 @@ from complaints.forms import (
     ResolveForm,
     SuggestionForm,
 )
-from complaints.models import CATEGORY_DEPARTMENT, Channel, ComplaintPolicy, Urgency
+from complaints.models import Channel, ComplaintPolicy, Department, Urgency
 from owners.models import Unit
-from owners.selectors import owner_of_record, owner_units, unit_owners
+from owners.selectors import department_people, owner_of_record, owner_units, unit_owners
 from propertydesk import files, periods, reveal
 from propertydesk.actions import render_form, run_action
 from propertydesk.paging import CappedPaginator
+from propertydesk.people import person_name
 from propertydesk.roles import is_staff_member, owner_of
 from propertydesk.web import day_ranges, moments_of, owner_required, params_of, staff_required
 
@@ -176,10 +177,11 @@ def unit_lookup(request):
     return JsonResponse({"results": results})
 
 
-def _action_forms(complaint, bound=None):
+def _action_forms(complaint, bound=None, people=None):
     forms = {
-        "assign": AssignForm(initial={
-            "department": complaint.department or CATEGORY_DEPARTMENT.get(complaint.category),
+        # The department the category belongs to, as the intake routes it, until one is chosen.
+        "assign": AssignForm(estate_id=complaint.estate_id, people=people, initial={
+            "department": complaint.department or services.default_department(complaint.category),
             "assignee": complaint.assignee_id,
         }),
         "progress": ProgressForm(), "pause": PauseForm(), "resolve": ResolveForm(), "reopen": ReopenForm(),
@@ -199,13 +201,17 @@ def detail(request, pk, bound=None, status=200):
         if complaint.owner_id else False
     )
     shown = bound is None and reveal.take(request, f"complaint:{complaint.pk}")
+    # Whom it may be given to: the estate's departments and their people, for the list and its script.
+    people = (department_people(estate_id=complaint.estate_id)
+              if request.user.has_perm("complaints.work_complaint") and complaint.status != "closed" else {})
     response = render(request, "complaints/detail.html", {
-        "complaint": complaint, "now": now, "forms": _action_forms(complaint, bound),
+        "complaint": complaint, "now": now, "forms": _action_forms(complaint, bound, people),
         "overdue": complaint.is_overdue(now), "repeat_complainer": repeat,
         "can_work": request.user.has_perm("complaints.work_complaint"),
         "can_reassign": request.user.has_perm("complaints.reassign_complaint"),
         "can_reveal_phone": request.user.has_perm(services.REVEAL_PERMISSION),
         "revealed_phone": complaint.contact_phone if shown else None,
+        "department_people": people,
     }, status=status)
     return reveal.unstored(response) if shown else response
 
@@ -240,6 +246,36 @@ ACTIONS = {
 }
 
 
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _assigned(complaint) -> str:
+    department = Department(complaint.department).label
+    if complaint.assignee_id:
+        return _("Complaint %(number)s assigned to %(department)s: %(person)s.") % {
+            "number": complaint.number, "department": department, "person": person_name(complaint.assignee)}
+    return _("Complaint %(number)s assigned to %(department)s.") % {"number": complaint.number, "department": department}
+
+
+# What each action says it did: a function of the complaint the page is about and what the service returned.
+SAID = {
+    "assign": lambda c, result: _assigned(result),
+    "start": lambda c, result: _("Work started on complaint %(number)s.") % {"number": c.number},
+    "progress": lambda c, event: (
+        _("Internal note added to complaint %(number)s.") if not event.public
+        else _("Progress added to complaint %(number)s; the owner sees it.")) % {"number": c.number},
+    "pause": lambda c, result: _("Complaint %(number)s paused; its promise waits until it is resumed.") % {
+        "number": c.number},
+    "resume": lambda c, result: _("Complaint %(number)s resumed; now promised by %(time)s.") % {
+        "number": c.number, "time": _when(result.promised_at)},
+    "resolve": lambda c, result: _("Complaint %(number)s resolved; the owner will be called back.") % {
+        "number": c.number},
+    "reopen": lambda c, result: _("Complaint %(number)s reopened; now promised by %(time)s.") % {
+        "number": c.number, "time": _when(result.promised_at)},
+}
+
+
 @staff_required
 @permission_required("complaints.view_complaint", raise_exception=True)
 @require_POST
@@ -249,9 +285,12 @@ def action(request, pk, name):
     complaint = selectors.complaint_detail(complaint_id=pk, user=request.user)
     form_class, run = ACTIONS[name]
     return run_action(
-        request, target=complaint, form=form_class(request.POST) if form_class else None, run=run,
+        request, target=complaint, run=run,
+        form=(form_class(request.POST, estate_id=complaint.estate_id) if form_class is AssignForm
+              else form_class(request.POST) if form_class else None),
         rerender=lambda form: detail(request, pk, bound={name: form}, status=400),
         back_url=reverse("complaints:detail", args=[pk]),
+        message=lambda result: SAID[name](complaint, result),
     )
 
 
@@ -306,7 +345,7 @@ def suggestion_detail(request, pk):
         if not request.user.has_perm("complaints.change_suggestion"):
             raise PermissionDenied
         return run_action(
-            request, target=suggestion, form=None, back_url=back_url, message=_("Review started."),
+            request, target=suggestion, form=None, back_url=back_url, message=_("Suggestion %(number)s is under review.") % {"number": suggestion.number},
             run=lambda suggestion, _data, user, now: services.suggestion_start_review(
                 suggestion=suggestion, actor=user, now=now),
         )
@@ -314,7 +353,9 @@ def suggestion_detail(request, pk):
         request, target=suggestion, form=DecideForm(request.POST), rerender=page, back_url=back_url,
         run=lambda suggestion, data, user, now: services.suggestion_decide(
             suggestion=suggestion, adopt=data["decision"] == "adopt", reply=data["reply"], actor=user, now=now),
-        message=_("Decision recorded; the owner has your reply."),
+        message=lambda decided: (
+            _("Suggestion %(number)s adopted; the owner has your reply.") if decided.status == "adopted"
+            else _("Suggestion %(number)s declined; the owner has your reply.")) % {"number": decided.number},
     )
 
 

@@ -706,10 +706,11 @@ def operations() -> list[Op]:
                # the owner's complaints in the repeat window (a repeat complaint is flagged)
                ("SELECT count(*) FROM complaints_complaint WHERE owner_id = %s AND received_at >= %s",
                 [s.complaint.owner_id, s.complaint.received_at - timedelta(days=30)]),
-               # the staff it can be given to, its callbacks and the work orders it led to
-               ("SELECT DISTINCT u.id, u.username, u.first_name, u.last_name FROM auth_user u "
-                "JOIN auth_user_groups ug ON ug.user_id = u.id WHERE u.is_active "
-                "ORDER BY u.last_name, u.first_name, u.username", []),
+               # the staff it can be given to (the estate's, by department), its callbacks and the
+               # work orders it led to
+               ("SELECT m.department, u.id, u.username, u.first_name, u.last_name FROM owners_staffmembership m "
+                "JOIN auth_user u ON u.id = m.user_id WHERE m.estate_id = %s AND u.is_active "
+                "ORDER BY m.department, u.last_name, u.first_name, u.username", [s.complaint.estate_id]),
                ("SELECT id, round, status, due_on FROM callbacks_callback WHERE complaint_id = %s",
                 [s.complaint.pk]),
                ("SELECT id, number, status FROM repairs_workorder WHERE complaint_id = %s", [s.complaint.pk])]),

@@ -236,9 +236,13 @@ class _Staff:
         self.engineer = staff.get("engineer")
 
     def assignee(self, rng: random.Random, department: str):
+        """Someone of the department (demo/registry.py, STAFF_DEPARTMENTS): engineering's
+        engineer, the desk for customer service now and then the supervisor, and the
+        supervisor for the others (the finance login does not work complaints)."""
         if department == Department.ENGINEERING:
             return self.engineer
-        return self.supervisor if rng.random() < 0.3 else self.desk
+        supervisor = rng.random() < 0.3
+        return self.desk if department == Department.CUSTOMER_SERVICE and not supervisor else self.supervisor
 
     def desk_or_supervisor(self, rng: random.Random):
         return self.supervisor if rng.random() < 0.2 else self.desk

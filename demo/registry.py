@@ -35,6 +35,7 @@ from demo.texts import texts
 from owners import services as owners
 from owners.models import (
     Building,
+    Department,
     EndReason,
     Estate,
     IdType,
@@ -45,6 +46,7 @@ from owners.models import (
     Resident,
     ResidentRelation,
     SpecialNeed,
+    StaffMembership,
     Unit,
 )
 from propertydesk import roles
@@ -520,6 +522,17 @@ STAFF_USERS = (
 )
 
 
+# The departments each demo login works in, in every estate: the supervisor heads the
+# service centre and takes any department's complaints; the workers are engineering's
+# (demo/repairs.py).
+STAFF_DEPARTMENTS = {
+    "desk": [Department.CUSTOMER_SERVICE],
+    "supervisor": list(Department.values),
+    "engineer": [Department.ENGINEERING],
+    "finance": [Department.FINANCE],
+}
+
+
 def seed_users(ctx: DemoContext) -> None:
     """One login per role, the portal owner (through the owners service that opens a
     portal login), and a superuser; password DEMO_PASSWORD.
@@ -544,11 +557,16 @@ def seed_users(ctx: DemoContext) -> None:
         ctx.users[username] = user
         return user
 
+    memberships = []
     for username, role, (surname, given), is_staff in STAFF_USERS:
         user = create(username, last_name=surname, first_name=given,
                       email=f"{username}@example.com", is_staff=is_staff)
         if user is not None:
             user.groups.add(groups[role])
+            memberships += [StaffMembership(user=user, estate=estate, department=department)
+                            for estate in ctx.estates for department in STAFF_DEPARTMENTS[username]]
+    StaffMembership.objects.bulk_create(memberships)
+    ctx.counts["staff_memberships"] = len(memberships)
     surname, given = TEXTS["staff"]["admin"]
     create("admin", last_name=surname, first_name=given, email="admin@example.com",
            is_staff=True, is_superuser=True)

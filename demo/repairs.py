@@ -49,7 +49,7 @@ from complaints.models import OPEN_STATUSES, REPAIR_CATEGORIES, Category, Compla
 from demo.context import DEMO_PASSWORD, next_run
 from demo.texts import texts
 from fees.models import BankCollectionCharge, Receipt
-from owners.models import Unit
+from owners.models import Department, StaffMembership, Unit
 from propertydesk import notifications, roles
 from propertydesk.roles import is_staff_member
 from repairs import services
@@ -664,6 +664,10 @@ class _WorkOrdersBuilder:
                 rows.append(Worker(user=by_name[spec.username], estate=self.estates[code],
                                    trades=list(spec.trades), on_duty=spec.on_duty))
         Worker.objects.bulk_create(rows)
+        # The workers are engineering's staff in their estate (the demo engineer already is).
+        StaffMembership.objects.bulk_create(
+            [StaffMembership(user=row.user, estate=row.estate, department=Department.ENGINEERING)
+             for row in rows if row.user is not engineer], ignore_conflicts=True)
         for worker in Worker.objects.select_related("user", "estate").order_by("user__username"):
             self.workers.setdefault(worker.estate.code, []).append(worker)
         ctx.counts["workers"] = len(rows)

@@ -52,7 +52,7 @@ from demo.scale_routine import Routine
 from demo.texts import texts
 from fees import services as fees_services
 from fees.models import FeeStandard, Receipt
-from owners.models import Building, Estate, IdType, Owner, OwnerPhone, PhoneLabel, Unit
+from owners.models import Building, Department, Estate, IdType, Owner, OwnerPhone, PhoneLabel, StaffMembership, Unit
 from propertydesk import files, roles
 from propertydesk.models import ContactChannel
 from repairs.models import TRANSITIONS as ORDER_TRANSITIONS
@@ -234,6 +234,7 @@ class Generator(Routine):
         User = get_user_model()
         desk, engineering = Group.objects.get(name=roles.FRONT_DESK), Group.objects.get(name=roles.ENGINEERING)
         workers = 0
+        memberships = []
         for estate in self.estates:
             clerk = User.objects.create_user(username=f"scale-desk-{estate.code}", password=None)
             clerk.groups.add(desk)
@@ -241,7 +242,12 @@ class Generator(Routine):
             user.groups.add(engineering)
             Worker.objects.create(user=user, estate=estate, trades=list(Trade.values))
             workers += 1
-        return {"staff_users": workers * 2, "workers": workers}
+            # whom a complaint routed to a department may be given to: the clerk takes
+            # customer service's, the worker engineering's
+            memberships += [StaffMembership(user=clerk, estate=estate, department=Department.CUSTOMER_SERVICE),
+                            StaffMembership(user=user, estate=estate, department=Department.ENGINEERING)]
+        StaffMembership.objects.bulk_create(memberships)
+        return {"staff_users": workers * 2, "workers": workers, "staff_memberships": len(memberships)}
 
     # -- registry --------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from owners.models import (
     PiiReveal,
     RegistryCheck,
     Resident,
+    StaffMembership,
     Unit,
 )
 from propertydesk.admin import ReadOnlyAdmin
@@ -114,3 +115,15 @@ class PiiRevealAdmin(ReadOnlyAdmin):
 @admin.register(RegistryCheck)
 class RegistryCheckAdmin(admin.ModelAdmin):
     list_display = ["check_date", "units_without_owner", "owners_without_phone", "owners_without_unit"]
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(admin.ModelAdmin):
+    """Who works in which department of which estate: the people a complaint routed to a
+    department may be given to."""
+
+    list_display = ["user", "estate", "department"]
+    list_filter = ["estate", "department"]
+    search_fields = ["user__username", "user__last_name", "user__first_name"]
+    list_select_related = ["user", "estate"]
+    raw_id_fields = ["user"]

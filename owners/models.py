@@ -45,6 +45,41 @@ class Estate(models.Model):
         return self.name
 
 
+class Department(models.TextChoices):
+    """The property company's departments. Complaints are routed to one (a category's
+    own is complaints.models.CATEGORY_DEPARTMENT); its staff are StaffMembership rows."""
+
+    ENGINEERING = "engineering", _("Engineering")
+    SECURITY = "security", _("Security")
+    CLEANING = "cleaning", _("Cleaning")
+    LANDSCAPING = "landscaping", _("Landscaping")
+    FINANCE = "finance", _("Finance")
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
+
+
+class StaffMembership(models.Model):
+    """A member of staff works in a department of an estate: whom a complaint routed to
+    that department may be given to, and the estate a clerk's forms start on. Someone
+    in two departments, or serving two estates, has a row for each."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+                             verbose_name=_("staff member"))
+    estate = models.ForeignKey(Estate, on_delete=models.CASCADE, related_name="staff_memberships",
+                               verbose_name=_("estate"))
+    department = models.CharField(_("department"), max_length=20, choices=Department.choices)
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        ordering = ["estate", "department", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["user", "estate", "department"],
+                                               name="staff_membership_unique")]
+        indexes = [models.Index(fields=["estate", "department"], name="staff_membership_department")]
+
+    def __str__(self):
+        return f"{self.user.get_username()} · {self.estate} · {self.get_department_display()}"
+
+
 class Building(models.Model):
     estate = models.ForeignKey(
         Estate, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("estate")

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, JSONObject, Upper
 from django.shortcuts import get_object_or_404
 
 from owners import crypto
-from owners.models import Owner, OwnerPhone, Ownership, PiiReveal, Resident, Unit
+from owners.models import Owner, OwnerPhone, Ownership, PiiReveal, Resident, StaffMembership, Unit
 from owners.validators import LANDLINE_RE, MOBILE_RE
 from propertydesk import pii
 from propertydesk.roles import is_staff_member, owner_of
@@ -346,3 +346,41 @@ def registry_counts() -> dict:
         "special_needs": Owner.objects.filter(~Q(special_needs=[]) | ~Q(special_needs_note="")).count(),
         "buildings": Unit.objects.aggregate(n=Count("building", distinct=True))["n"],
     }
+
+
+# ---- staff and their departments -------------------------------------------------------
+
+
+def department_staff(*, estate_id: int, department: str = ""):
+    """The active staff of a department of an estate (all departments without one), by
+    name: whom a complaint routed there may be given to."""
+    from django.contrib.auth import get_user_model
+
+    members = StaffMembership.objects.filter(estate_id=estate_id, user=OuterRef("pk"))
+    if department:
+        members = members.filter(department=department)
+    return (get_user_model().objects.filter(Exists(members), is_active=True)
+            .order_by("last_name", "first_name", "username"))
+
+
+def department_people(*, estate_id: int) -> dict[str, list[list]]:
+    """Each department of the estate with its active staff as [id, name], by name, for
+    the assignment form's script to refill its list when the department changes."""
+    from propertydesk.people import person_name
+
+    out: dict[str, list[list]] = {}
+    rows = (StaffMembership.objects.filter(estate_id=estate_id, user__is_active=True).select_related("user")
+            .order_by("department", "user__last_name", "user__first_name", "user__username"))
+    for row in rows:
+        out.setdefault(row.department, []).append([row.user_id, person_name(row.user)])
+    return out
+
+
+def works_in(*, user, estate_id: int, department: str) -> bool:
+    return StaffMembership.objects.filter(user=user, estate_id=estate_id, department=department).exists()
+
+
+def home_estate_id(*, user) -> int | None:
+    """The estate a member of staff works in (the first of theirs by name), or None."""
+    return (StaffMembership.objects.filter(user=user).order_by("estate__name")
+            .values_list("estate_id", flat=True).first())

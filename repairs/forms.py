@@ -25,6 +25,9 @@ from repairs.models import (
 
 OPEN = "open"
 ALL = "all"
+# What the registration form does after registering.
+DISPATCH_NOW = "dispatch"
+REGISTER_ONLY = "register"
 
 
 def _any(choices):
@@ -67,9 +70,26 @@ class RegisterForm(UnitByNumberMixin, forms.Form):
                                                            (Source.PHONE, Source.PHONE.label)],
                                initial=Source.PHONE)
 
+    # Blank (a form sent without it) registers only, as the form did before it had the choice.
+    next_step = forms.ChoiceField(label=_("Then"), widget=forms.RadioSelect, initial=DISPATCH_NOW, required=False, choices=[
+        (DISPATCH_NOW, _("Accept and dispatch now")),
+        (REGISTER_ONLY, _("Register only: judge and dispatch it on the order's page")),
+    ])
+    worker = forms.ModelChoiceField(Worker.objects.none(), label=_("Worker"), required=False,
+                                    help_text=_("Empty: the estate's dispatch mode decides (the shared pool, or the "
+                                                "next worker on duty). Where the desk dispatches, choose one."))
+    trade_override = forms.CharField(label=_("Reason for the exception"), max_length=200, required=False,
+                                     help_text=_("Only when the worker does not do this trade."))
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["price_item"].queryset = PriceItem.objects.filter(active=True).select_related("estate")
+        self.fields["worker"].queryset = Worker.objects.select_related("user", "estate").order_by(
+            "estate__name", "user__last_name", "user__first_name", "user__username")
+
+    @property
+    def dispatch_now(self) -> bool:
+        return self.cleaned_data.get("next_step") == DISPATCH_NOW
 
 
 class JudgeForm(forms.Form):

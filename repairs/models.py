@@ -134,6 +134,10 @@ class Worker(models.Model):
         return trade in self.trades
 
     @property
+    def trade_labels(self) -> list[str]:
+        return [str(Trade(trade).label) for trade in self.trades if trade in Trade.values]
+
+    @property
     def display_name(self) -> str:
         return person_name(self.user)
 
@@ -229,6 +233,8 @@ class WorkOrder(models.Model):
             models.CheckConstraint(condition=~Q(status="refused") | ~Q(refusal_reason=""), name="workorder_refusal_explained"),
         ]
         indexes = [
+            # The registration form starts on the estate its clerk last registered an order in.
+            models.Index(fields=["created_by", "-registered_at"], include=["estate"], name="workorder_last_by_clerk"),
             models.Index(fields=["dispatch_due_at"], condition=Q(status__in=["registered", "accepted"]),
                          name="workorder_undispatched"),
             # The late-dispatch sweep (every 5 minutes): the orders not dispatched and not yet

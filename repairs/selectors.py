@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from owners.models import Unit
-from owners.selectors import owned_units
+from owners.models import Estate, Unit
+from owners.selectors import home_estate_id, owned_units
 from propertydesk.paging import capped_counts
 from propertydesk.periods import MONTH, FigureFilter, grouped
 from propertydesk.roles import is_staff_member, owner_of, worker_of
@@ -189,6 +189,24 @@ def workers_for_dispatch(*, order: WorkOrder) -> list[Worker]:
 
 
 WORKER_ACTIVE = (Status.DISPATCHED, Status.TAKEN, Status.ON_SITE, Status.REWORK, Status.COMPLETED, Status.ESCALATED)
+
+
+def register_estate_id(*, user) -> int | None:
+    """The estate a new order's form starts on: the one the user last registered an order
+    in, else the estate they work in (as a worker, or a department's staff), else the
+    only estate there is."""
+    last = (WorkOrder.objects.filter(created_by=user).order_by("-registered_at")
+            .values_list("estate_id", flat=True).first())
+    if last is not None:
+        return last
+    worker = Worker.objects.filter(user=user).values_list("estate_id", flat=True).first()
+    if worker is not None:
+        return worker
+    home = home_estate_id(user=user)
+    if home is not None:
+        return home
+    estates = list(Estate.objects.values_list("pk", flat=True)[:2])
+    return estates[0] if len(estates) == 1 else None
 
 
 def worker_orders(*, worker: Worker) -> QuerySet[WorkOrder]:

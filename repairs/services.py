@@ -238,6 +238,35 @@ def work_order_dispatch(
     return order
 
 
+@transaction.atomic
+def work_order_register_and_dispatch(
+    *, unit: Unit, kind: str, trade: str, description: str, source: str, now: datetime, actor=None,
+    owner=None, requester_name: str = "", requester_phone: str = "", appointment_at: datetime | None = None,
+    price_item: PriceItem | None = None, planned_end_at: datetime | None = None,
+    worker: Worker | None = None, trade_override: str = "",
+) -> WorkOrder:
+    """A routine job the desk needs no judgement for, in one go: registered, accepted and
+    dispatched (by the estate's dispatch mode, or to the worker chosen) in one
+    transaction, each step the service it always is, with its event. A dispatch that is
+    refused (no worker, the wrong trade, nobody on duty) leaves nothing behind: no order,
+    no number taken, no message."""
+    _require(actor, "repairs.dispatch_workorder")
+    limits.check_fields(WorkOrder, {"trade_override": trade_override})
+    if worker is not None and kind in Kind.values and unit is not None:
+        rule = DispatchRule.for_order(estate=unit.estate, kind=kind)
+        if rule.mode == DispatchMode.POOL:
+            raise ValidationError({"worker": [
+                _("At %(estate)s the workers take %(kind)s orders from the shared pool: leave the worker empty.")
+                % {"estate": unit.estate.name, "kind": Kind(kind).label}]})
+    order = work_order_register(
+        unit=unit, kind=kind, trade=trade, description=description, source=source, now=now, actor=actor,
+        owner=owner, requester_name=requester_name, requester_phone=requester_phone,
+        appointment_at=appointment_at, price_item=price_item, planned_end_at=planned_end_at,
+    )
+    order = work_order_judge(order=order, accept=True, now=now, actor=actor)
+    return work_order_dispatch(order=order, now=now, actor=actor, worker=worker, trade_override=trade_override)
+
+
 def _next_on_duty(order: WorkOrder) -> Worker | None:
     """The worker on duty with the trade who was given an order longest ago."""
     from django.db.models import F

@@ -84,3 +84,13 @@ def make_owner(
 
 def give_unit(owner: Owner, unit: Unit, since: datetime.date = datetime.date(2020, 5, 1)) -> Ownership:
     return services.ownership_start(unit=unit, owner=owner, start_date=since)
+
+
+def works_in(user, estate, *departments: str):
+    """``user`` is staff of these departments of ``estate`` (complaints are given only to
+    a department's own people)."""
+    from owners.models import StaffMembership
+
+    for department in departments:
+        StaffMembership.objects.get_or_create(user=user, estate=estate, department=department)
+    return user

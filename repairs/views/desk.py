@@ -28,6 +28,7 @@ from propertydesk.web import day_ranges, moments_of, params_of, staff_required
 from repairs import selectors, services
 from repairs.forms import (
     ALL,
+    DISPATCH_NOW,
     DamageForm,
     DamageSettleForm,
     DispatchForm,
@@ -51,6 +52,7 @@ from repairs.models import (
     PriceItem,
     Source,
     Status,
+    Trade,
     Worker,
 )
 
@@ -127,36 +129,55 @@ def queue(request):
 # ---- registration ----------------------------------------------------------
 
 
+def _register(data, user, now):
+    """Register the order, and with "accept and dispatch now" judge and dispatch it too,
+    in the one transaction of services.work_order_register_and_dispatch."""
+    fields = dict(
+        unit=data["unit"], owner=owner_of_record(unit=data["unit"]) if data["from_owner"] and data["unit"] else None,
+        requester_name=data["requester_name"], requester_phone=data["requester_phone"], kind=data["kind"],
+        trade=data["trade"], description=data["description"], appointment_at=data["appointment_at"],
+        price_item=data["price_item"], planned_end_at=data["planned_end_at"], source=data["source"],
+        actor=user, now=now,
+    )
+    if data.get("next_step") == DISPATCH_NOW:
+        return services.work_order_register_and_dispatch(
+            **fields, worker=data["worker"], trade_override=data["trade_override"])
+    return services.work_order_register(**fields)
+
+
+def _registered(order) -> str:
+    if order.status == Status.DISPATCHED:
+        return dispatched_message(order)
+    return _("Work order %(number)s registered; it must reach a worker by %(time)s.") % {
+        "number": order.number, "time": timezone.localtime(order.dispatch_due_at).strftime("%H:%M")}
+
+
 @staff_required
 @permission_required("repairs.add_workorder", raise_exception=True)
 def register(request):
-    initial = {"source": Source.PHONE, "from_owner": True}
+    initial = {"source": Source.PHONE, "from_owner": True, "next_step": DISPATCH_NOW}
     unit = Unit.objects.select_related("estate").filter(pk=request.GET.get("unit") or 0).first()
     if unit:
         initial.update(estate=unit.estate_id, unit_number=unit.number)
-    elif Estate.objects.count() == 1:
-        initial["estate"] = Estate.objects.first().pk
+    else:
+        initial["estate"] = selectors.register_estate_id(user=request.user)
     form = RegisterForm(request.POST or None, initial=initial)
+    can_dispatch = request.user.has_perm(DISPATCH)
+    if not can_dispatch:  # judging and dispatching are not theirs: register only
+        for name in ("next_step", "worker", "trade_override"):
+            del form.fields[name]
 
     def page(form):
         prices = PriceItem.objects.filter(active=True).select_related("estate").order_by("estate__name", "trade", "name")
-        return render_form(request, "repairs/desk/register.html", form, prices=prices,
+        return render_form(request, "repairs/desk/register.html", form, prices=prices, can_dispatch=can_dispatch,
                            dispatch_minutes=settings.WORK_ORDER_DISPATCH_MINUTES)
 
     if request.method != "POST":
         return page(form)
     return run_action(
         request, form=form, rerender=page, aliases={"owner": "from_owner"},
-        run=lambda _none, data, user, now: services.work_order_register(
-            unit=data["unit"], owner=owner_of_record(unit=data["unit"]) if data["from_owner"] and data["unit"] else None,
-            requester_name=data["requester_name"],
-            requester_phone=data["requester_phone"], kind=data["kind"], trade=data["trade"],
-            description=data["description"], appointment_at=data["appointment_at"],
-            price_item=data["price_item"], planned_end_at=data["planned_end_at"], source=data["source"],
-            actor=user, now=now,
-        ),
-        message=lambda order: _("Work order %(number)s registered; it must reach a worker by %(time)s.") % {
-            "number": order.number, "time": timezone.localtime(order.dispatch_due_at).strftime("%H:%M")},
+        run=lambda _none, data, user, now: _register(data, user, now),
+        message=_registered,
         done_url=lambda order: reverse("repairs:detail", args=[order.pk]),
     )
 
@@ -293,6 +314,55 @@ ACTIONS = {
 ALIASES = {"verdict": {"signature": "signed_on_paper"}}
 
 
+def _hhmm(moment) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def dispatched_message(order) -> str:
+    """What a dispatch did: the worker named, or the pool the order went to."""
+    if order.worker_id:
+        return _("Work order %(number)s dispatched to %(worker)s.") % {
+            "number": order.number, "worker": order.worker.display_name}
+    return _("Work order %(number)s is in the shared pool: the first %(trade)s worker to take it gets it.") % {
+        "number": order.number, "trade": Trade(order.trade).label}
+
+
+def _judged(order) -> str:
+    if order.status == Status.REFUSED:
+        return _("Work order %(number)s refused; the explanation is recorded for the customer.") % {
+            "number": order.number}
+    return _("Work order %(number)s accepted; dispatch it by %(time)s.") % {
+        "number": order.number, "time": _hhmm(order.dispatch_due_at)}
+
+
+def _verdict(order) -> str:
+    if order.status == Status.SIGNED_OFF:
+        return _("Work order %(number)s signed off by the customer.") % {"number": order.number}
+    if order.status == Status.ESCALATED:
+        return _("The customer is still not satisfied: work order %(number)s goes to the supervisors.") % {
+            "number": order.number}
+    return _("The customer is not satisfied: work order %(number)s is back for rework.") % {"number": order.number}
+
+
+# What each action says it did: a function of the order the page is about and what its service returned.
+SAID = {
+    "judge": lambda o, result: _judged(result),
+    "dispatch": lambda o, result: dispatched_message(result),
+    "void": lambda o, result: _("Work order %(number)s voided.") % {"number": o.number},
+    "verdict": lambda o, result: _verdict(result),
+    "settle": lambda o, result: (
+        _("One more rework ordered on work order %(number)s.") if result.status == Status.REWORK
+        else _("Work order %(number)s settled and signed off.")) % {"number": o.number},
+    "draw": lambda o, draw: _("Recorded on work order %(number)s: %(item)s.") % {"number": o.number, "item": draw},
+    "return_tool": lambda o, draw: _("%(item)s returned to the store.") % {"item": draw.name},
+    "damage": lambda o, result: _(
+        "Damage reported on work order %(number)s; the supervisors have been told.") % {"number": o.number},
+    "damage_settle": lambda o, incident: _("Compensation of ¥%(amount)s agreed on work order %(number)s.") % {
+        "amount": incident.compensation, "number": o.number},
+    "payment": lambda o, said: said,
+}
+
+
 @staff_required
 @permission_required(VIEW, raise_exception=True)
 @require_POST
@@ -310,6 +380,7 @@ def action(request, pk, name):
         request, target=order, form=form, run=run, aliases=ALIASES.get(name),
         rerender=lambda form: detail(request, pk, bound={name: form}, status=400),
         back_url=reverse("repairs:detail", args=[pk]),
+        message=lambda result: SAID[name](order, result),
     )
 
 

@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from complaints import messages, services
 from complaints.models import Complaint, Suggestion
 from propertydesk.messages import nested
-from tests.factories import UnitFactory, UserFactory, give_unit, make_owner
+from tests.factories import UnitFactory, UserFactory, give_unit, make_owner, works_in
 
 JSON = {"content_type": "application/json"}
 
@@ -41,6 +41,7 @@ def post(client, url, data=None, **extra):
 def test_complaint_goes_through_its_life_cycle_in_the_api(client, desk_user, engineer_user, owner_with_unit):
     # given
     owner, unit = owner_with_unit
+    works_in(engineer_user, unit.estate, "engineering")
     client.force_login(desk_user)
 
     # when the desk takes the owner's call
@@ -414,6 +415,7 @@ def test_queue_query_count_does_not_grow_with_its_rows(client, desk_user, engine
     def add_complaints(n):
         for _ in range(n):
             complaint = register(unit, owner=owner)
+            works_in(engineer_user, unit.estate, "engineering")
             services.complaint_assign(complaint=complaint, department="engineering", assignee=engineer_user,
                                       now=timezone.now(), actor=desk_user)
 
@@ -432,6 +434,7 @@ def test_staff_names_read_as_the_pages_print_them(client, owner_with_unit):
     desk = UserFactory(username="lhc", role="front_desk", first_name="丽华", last_name="陈")
     engineer = UserFactory(username="jd", role="engineering", first_name="Jane", last_name="Doe")
     complaint = register(owner_with_unit[1])
+    works_in(engineer, complaint.estate, "engineering")
     client.force_login(desk)
 
     # when the desk routes the complaint to the engineer

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from complaints import services
-from tests.factories import UnitFactory, UserFactory, give_unit, make_owner
+from tests.factories import UnitFactory, UserFactory, give_unit, make_owner, works_in
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SH)
@@ -21,7 +21,7 @@ def _complaint(*, unit, owner, desk_user, at, steps):
     pause/resume/progress rounds, each by a different engineer, paused at the end."""
     complaint = services.complaint_register(unit=unit, owner=owner, channel="phone", category="repair",
                                             description="厨房漏水", now=at, actor=desk_user)
-    engineer = UserFactory(role="engineering")
+    engineer = works_in(UserFactory(role="engineering"), unit.estate, "engineering")
     services.complaint_assign(complaint=complaint, department="engineering", assignee=engineer,
                               actor=desk_user, now=at)
     services.complaint_start(complaint=complaint, actor=engineer, now=at)

@@ -114,7 +114,7 @@ def test_the_digest_is_stored_as_data_and_each_reader_gets_it_in_their_language(
     assert item == {
         "number": late.number, "unit": "3-1-1203", "category": {"$label": "complaints.models.Category", "v": "repair"},
         "status": {"$label": "complaints.models.Status", "v": "assigned"},
-        "department": {"$label": "complaints.models.Department", "v": "engineering"},
+        "department": {"$label": "owners.models.Department", "v": "engineering"},
         "overdue": True, "paused": False,
     }
     assert digest.render("zh-hans") == (

@@ -13,7 +13,7 @@ from complaints.models import Complaint, ComplaintPolicy, EventKind, Status
 from propertydesk.messages import label, nested
 from propertydesk.models import Notification
 from propertydesk.outbox import idempotency_key
-from tests.factories import UnitFactory, give_unit, make_owner
+from tests.factories import UnitFactory, give_unit, make_owner, works_in
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH)
@@ -88,6 +88,7 @@ def test_numbers_run_per_estate_and_year_without_gaps(owner_unit, desk_user):
 def test_full_life_cycle_leaves_a_timeline_the_owner_can_follow(owner_unit, desk_user, engineer_user):
     # given
     complaint = register(owner_unit, desk_user)
+    works_in(engineer_user, owner_unit[1].estate, "engineering")
 
     # when
     services.complaint_assign(complaint=complaint, department="engineering", assignee=engineer_user,

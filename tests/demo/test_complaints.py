@@ -22,7 +22,7 @@ from complaints.models import (
 from demo import complaints as complaints_demo
 from demo import steps
 from demo.context import DEFAULT_SEED, DemoContext
-from owners.models import Building, Estate, Owner, Ownership, Resident, Unit
+from owners.models import Building, Estate, Owner, Ownership, Resident, StaffMembership, Unit
 
 
 def test_every_complaint_and_suggestion_status_occurs(seeded, db):
@@ -123,6 +123,9 @@ def test_complaints_go_to_the_department_that_owns_them(seeded, db):
             assert complaint.assignee.username == "engineer"
         else:
             assert complaint.assignee.username in {"desk", "supervisor"}
+    # and only to people of that department in that estate
+    members = set(StaffMembership.objects.values_list("user_id", "estate_id", "department"))
+    assert all((c.assignee_id, c.estate_id, c.department) in members for c in assigned if c.assignee_id)
 
 
 def test_owners_and_tenants_complain(seeded, db):

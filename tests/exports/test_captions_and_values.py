@@ -27,7 +27,7 @@ from propertydesk.jobs import get_job
 from propertydesk.models import Download
 from renovation.models import Renovation
 from repairs.models import WorkOrder
-from tests.factories import UnitFactory, UserFactory, make_owner
+from tests.factories import UnitFactory, UserFactory, make_owner, works_in
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH)
@@ -59,6 +59,7 @@ def test_the_dashboards_days_and_the_staff_views_figure_are_named_and_select_the
     early = [complaint(unit, supervisor, at=T0 + dt.timedelta(minutes=i)) for i in range(3)]
     complaint(unit, supervisor, at=T0 + dt.timedelta(days=3))
     handled = early[0]
+    works_in(supervisor, unit.estate, "customer_service")
     complaints.complaint_assign(complaint=handled, department="customer_service", assignee=supervisor,
                                 actor=supervisor, now=T0 + dt.timedelta(minutes=5))
     complaints.complaint_start(complaint=handled, actor=supervisor, now=T0 + dt.timedelta(minutes=6))
