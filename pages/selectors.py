@@ -56,6 +56,8 @@ class Today:
     # Handover items not signed for yet: the shift that handed them over and the one to
     # sign both see them until they are.
     handover_items: list | None = None
+    # Takings handed over that the next shift has not counted and signed for yet.
+    handover_takings: list | None = None
     # The figure of everything not delivered (pending too) is the supervisors'; the desk
     # sees the failed and given-up messages, which are its to retry.
     figure_shown: bool = False
@@ -94,6 +96,7 @@ def desk_today(*, user, as_of: datetime, limit: int | None = None) -> Today:
     if may["handover_items"]:
         counted.update(desk.today_waiting_counts())
         day.handover_items = list(desk.waiting_items(limit=limit))
+        day.handover_takings = list(desk.waiting_takings(limit=limit))
     day.counts = capped_counts(counted)
     return day
 
