@@ -18,7 +18,7 @@ from callbacks import selectors as callbacks
 from complaints import selectors as complaints
 from desk import selectors as desk
 from fees import selectors as fees
-from pages.models import StaffMonthFacts
+from pages.models import DeskReport, StaffMonthFacts
 from propertydesk import periods
 from propertydesk import selectors as core
 from propertydesk.paging import capped_counts
@@ -250,3 +250,12 @@ def _number_url(kind: NumberKind, row: dict) -> str:
             "renovation.Renovation": "renovation:detail", "gate.ItemPass": "gate:pass_detail",
             "gate.CardApplication": "gate:card_detail"}[kind.model]
     return reverse(name, args=[row["pk"]])
+
+
+# ---- the desk's reports in the API (pages/api.py) ------------------------------------------------
+
+def desk_reports_for_api(*, with_figures: bool):
+    """The stored daily and weekly reports; the list leaves the figures out (a report's
+    JSON is read by its detail only)."""
+    rows = DeskReport.objects.all()
+    return rows if with_figures else rows.defer("data")
