@@ -24,7 +24,7 @@ from complaints.models import ComplaintAttachment
 from desk import services as desk_services
 from desk.models import Handover, HandoverItem, LogEntry
 from fees import services as fees
-from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement
+from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement, MonthReport
 from gate import services as gate
 from gate.models import CardApplication, ItemPass, Visit
 from activities import services as activities
@@ -34,6 +34,7 @@ from notices.models import Notice
 from owners import services as owners
 from owners.models import Owner, Ownership, Resident, Unit
 from pages import services as page_services
+from pages.models import DeskReport
 from propertydesk.models import Delivery
 from repairs import services as repairs
 from repairs.models import Acceptance, DispatchRule, PriceItem, Worker, WorkOrder
@@ -107,6 +108,8 @@ class World:
     entry_a: LogEntry | None = None          # a shift log entry about owner A's unit, handed over
     handover_a: Handover | None = None       # the day shift of the 20th, handed over by the supervisor
     item_a: HandoverItem | None = None       # entry_a in it, not signed for yet
+    desk_report_a: DeskReport | None = None   # the daily report of the 19th, counting owner A's estate
+    month_report_a: MonthReport | None = None  # October's fee month report of owner A's estate
 
 
 def build_world() -> World:
@@ -221,6 +224,10 @@ def build_world() -> World:
         activity_a=activity_a,
     )
     world.entry_a, world.handover_a, world.item_a = entry_a, handover_a, handover_a.items.get()
+    world.desk_report_a = DeskReport.objects.get(period="day", last_day=dt.date(2026, 11, 19))
+    # October's fee month report, as the fees.month_report job makes it on the report day.
+    fees.month_report_generate(month=dt.date(2026, 10, 1), as_of=at(2, 6), estates=[estate])
+    world.month_report_a = MonthReport.objects.get(estate=estate, month=dt.date(2026, 10, 1))
     return world
 
 
