@@ -93,7 +93,7 @@ class ReassignForm(forms.Form):
     like, to one person of it."""
 
     shift = forms.ChoiceField(label=_("Shift"))
-    person = forms.ModelChoiceField(label=_("Person"), queryset=None, required=False,
+    person = forms.ModelChoiceField(label=_("Who signs for it"), queryset=None, required=False,
                                     empty_label=_("Anyone of that shift"))
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
