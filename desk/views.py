@@ -144,7 +144,11 @@ def _signers(handover):
 
 
 def _reassign_form(handover, data=None):
-    return ReassignForm(data, shifts=_coming_shifts(handover.estate, timezone.now()), people=_signers(handover))
+    coming = _coming_shifts(handover.estate, timezone.now())
+    # By default the shift the item was handed to, while it lasts; else the one on now.
+    wanted = next((s for s in coming if s.start == handover.next_start), coming[0])
+    return ReassignForm(data, shifts=coming, people=_signers(handover),
+                        initial={"shift": f"{wanted.day:%Y-%m-%d}/{wanted.key}"})
 
 
 def _handover_page(request, handover, *, refusing: HandoverItem | None = None, form=None, takings_form=None,
