@@ -200,7 +200,8 @@ class HandoverTakings(models.Model):
     total = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
     # What the receiving shift counted (cash by hand), and why it differs, if it does.
     counted = models.DecimalField(_("counted (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True)
-    difference_reason = models.CharField(_("reason for the difference"), max_length=500, blank=True)
+    # db_default: rows written in bulk by SQL (seed_scale) leave these out.
+    difference_reason = models.CharField(_("reason for the difference"), max_length=500, blank=True, db_default="")
 
     @property
     def difference(self):
@@ -226,7 +227,7 @@ class HandoverItem(models.Model):
     reason = models.CharField(_("reason for refusing"), max_length=500, blank=True)
     # Set when a supervisor reassigns a refused item: the shift (and, if named, the person)
     # that signs for it now instead of the handover's next shift.
-    assigned_key = models.CharField(_("reassigned to shift"), max_length=20, blank=True)
+    assigned_key = models.CharField(_("reassigned to shift"), max_length=20, blank=True, db_default="")
     assigned_start = models.DateTimeField(_("reassigned to the shift of"), null=True, blank=True)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("reassigned to"))

@@ -143,11 +143,11 @@ def _signers(handover):
     return users_in_roles(FRONT_DESK, SUPERVISOR).exclude(pk=handover.handed_by_id).order_by("first_name", "username")
 
 
-def _reassign_form(handover, data=None):
-    coming = _coming_shifts(handover.estate, timezone.now())
+def _reassign_form(handover, data=None, *, coming=None, people=None):
+    coming = coming or _coming_shifts(handover.estate, timezone.now())
     # By default the shift the item was handed to, while it lasts; else the one on now.
     wanted = next((s for s in coming if s.start == handover.next_start), coming[0])
-    return ReassignForm(data, shifts=coming, people=_signers(handover),
+    return ReassignForm(data, shifts=coming, people=_signers(handover) if people is None else people,
                         initial={"shift": f"{wanted.day:%Y-%m-%d}/{wanted.key}"})
 
 
@@ -160,12 +160,17 @@ def _handover_page(request, handover, *, refusing: HandoverItem | None = None, f
         takings_form = TakingsForm(takings=takings)
     may_settle = request.user.has_perm("desk.settle_handoveritem")
     items = list(selectors.handover_items(handover))
-    if may_settle:
-        for item in items:
-            if item.status == ItemStatus.REFUSED:
-                bound = settling is not None and settling.pk == item.pk
-                item.reassign_form = settle_form if bound and settle_kind == "reassign" else _reassign_form(handover)
-                item.close_form = settle_form if bound and settle_kind == "close" else SettleCloseForm()
+    refused = [item for item in items if item.status == ItemStatus.REFUSED]
+    if may_settle and refused:
+        # The same shifts for every refused item, computed once.
+        coming, people = _coming_shifts(handover.estate, timezone.now()), _signers(handover)
+        for item in refused:
+            bound = settling is not None and settling.pk == item.pk
+            if bound and settle_kind == "reassign":
+                item.reassign_form = settle_form
+            else:
+                item.reassign_form = _reassign_form(handover, coming=coming, people=people)
+            item.close_form = settle_form if bound and settle_kind == "close" else SettleCloseForm()
     failed = any(f is not None and f.errors for f in (form, takings_form, settle_form))
     return render(request, "desk/handover.html", {
         "handover": handover, "items": items, "takings": takings, "receipt": receipt,
