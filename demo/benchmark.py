@@ -2275,17 +2275,24 @@ def _latest_handover() -> Handover | None:
 
 
 def _handover_floor() -> list[tuple[str, list]]:
-    """The handover with its estate, who handed it over, its takings and events; its items
-    with their entries and who signed."""
+    """The handover with its estate, who handed it over and who received its takings, its
+    takings (as counted) and events; its items with their entries, who signed, whom a
+    supervisor reassigned them to, and each item's events."""
     pk = _latest_handover().pk
     return [
-        ("SELECT h.*, e.name, u.username FROM desk_handover h JOIN owners_estate e ON e.id = h.estate_id "
-         "JOIN auth_user u ON u.id = h.handed_by_id WHERE h.id = %s", [pk]),
-        ("SELECT method, count, total FROM desk_handovertakings WHERE handover_id = %s ORDER BY method", [pk]),
+        ("SELECT h.*, e.name, u.username, r.status, r.received_at, ru.username FROM desk_handover h "
+         "JOIN owners_estate e ON e.id = h.estate_id JOIN auth_user u ON u.id = h.handed_by_id "
+         "LEFT JOIN desk_takingsreceipt r ON r.handover_id = h.id LEFT JOIN auth_user ru ON ru.id = r.received_by_id "
+         "WHERE h.id = %s", [pk]),
+        ("SELECT method, count, total, counted, difference_reason FROM desk_handovertakings WHERE handover_id = %s "
+         "ORDER BY method", [pk]),
+        ("SELECT ev.*, a.username FROM desk_handoveritemevent ev LEFT JOIN auth_user a ON a.id = ev.actor_id "
+         "WHERE ev.item_id IN (SELECT id FROM desk_handoveritem WHERE handover_id = %s) ORDER BY ev.at, ev.id", [pk]),
         ("SELECT ev.*, a.username FROM desk_handoverevent ev LEFT JOIN auth_user a ON a.id = ev.actor_id "
          "WHERE ev.handover_id = %s ORDER BY ev.at, ev.id", [pk]),
         (_entry_columns().format(rows="(SELECT l.*, i.status AS item_status, i.reason, i.decided_by_id, "
-                                      "i.decided_at FROM desk_handoveritem i JOIN desk_logentry l "
+                                      "i.decided_at, i.assigned_to_id FROM desk_handoveritem i JOIN desk_logentry l "
                                       "ON l.id = i.entry_id WHERE i.handover_id = %s)")
-         + " LEFT JOIN auth_user d ON d.id = l.decided_by_id", [pk]),
+         + " LEFT JOIN auth_user d ON d.id = l.decided_by_id LEFT JOIN auth_user g ON g.id = l.assigned_to_id",
+         [pk]),
     ]

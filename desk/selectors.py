@@ -96,7 +96,7 @@ def handover_takings(estate, day: date) -> dict[str, Decimal]:
 
 def handover_for(*, pk: int) -> Handover:
     return (Handover.objects.select_related("estate", "handed_by", "receipt__received_by")
-            .prefetch_related("takings", "events__actor", "receipt__events__actor").get(pk=pk))
+            .prefetch_related("takings", "events__actor").get(pk=pk))
 
 
 def handover_items(handover: Handover) -> QuerySet[HandoverItem]:
