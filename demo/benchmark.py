@@ -43,12 +43,12 @@ from complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
 from complaints.models import Complaint, ComplaintAttachment, ComplaintEvent, Suggestion
 from complaints.models import Status as ComplaintStatus
 from desk import shifts
-from desk.models import Handover, HandoverItem
+from desk.models import Handover, HandoverItem, TakingsReceipt
 from fees.models import Bill, MonthReport, Payment
 from incidents.models import Incident
 from notices.models import Notice
 from owners.models import Estate, Owner, OwnerPhone, Ownership, Unit
-from pages.models import StaffMonthFacts
+from pages.models import DeskReport, StaffMonthFacts
 from owners import crypto
 from repairs.models import OPEN_STATUSES as OPEN_ORDER_STATUSES
 from repairs.models import Status as OrderStatus
@@ -599,7 +599,7 @@ def _desk_day(s) -> list[tuple[str, list]]:
     counts = _capped([due, due.filter(Q(assignee__username="bench-desk")), due.filter(due_on__lt=today), complaints,
                       complaints.filter(promised_at__lt=now), WorkOrder.objects.filter(status__in=("registered", "accepted")),
                       appointments, Renovation.objects.filter(status__in=("submitted", "fees_paid")),
-                      HandoverItem.objects.filter(status="pending")])
+                      HandoverItem.objects.filter(status="pending"), TakingsReceipt.objects.filter(status="waiting")])
     callbacks = ("SELECT c.id, c.kind, c.due_on, c.contact_name, u.number, coalesce(k.number, w.number, a.title), "
                  "p.username FROM (SELECT * FROM callbacks_callback c WHERE c.status = 'due' AND c.due_on <= %s "
                  "AND {mine} ORDER BY c.due_on, c.id LIMIT 5) c LEFT JOIN owners_unit u ON u.id = c.unit_id "
@@ -639,6 +639,9 @@ def _desk_day(s) -> list[tuple[str, list]]:
          "WHERE i.status = 'pending' ORDER BY i.handover_id, i.id LIMIT 5) i JOIN desk_handover h "
          "ON h.id = i.handover_id JOIN desk_logentry l ON l.id = i.entry_id JOIN owners_estate e "
          "ON e.id = h.estate_id ORDER BY h.handed_at, i.id", []),
+        ("SELECT r.id, h.id, h.takings_total, h.shift_key, h.next_key, e.name FROM (SELECT * FROM desk_takingsreceipt r "
+         "WHERE r.status = 'waiting' ORDER BY r.handover_id LIMIT 5) r JOIN desk_handover h ON h.id = r.handover_id "
+         "JOIN owners_estate e ON e.id = h.estate_id ORDER BY h.handed_at, r.id", []),
         ("SELECT channel, status, count(*), min(created_at) FROM propertydesk_delivery WHERE status IN "
          "('pending', 'sending', 'failed', 'given_up') AND created_at <= %s AND channel <> 'inbox' "
          "GROUP BY channel, status", [now]),
@@ -1084,6 +1087,28 @@ def operations() -> list[Op]:
                       floor=api_floor(model, names, nested, False)))
         ops.append(Op(f"API {path}: deep page", "api", "supervisor", f"/api/v1/{path}/", deep=True,
                       floor=api_floor(model, names, nested, True)))
+    # The reports' API (pages/api.py, fees/api.py): a list reads the stored rows without their
+    # figures (a report's JSON is its detail's), newest first by id, a cursor page at its key.
+    def report_page(table: str, columns: str, joins: str = "", *, deep_of=None):
+        def floor(s):
+            below = f"WHERE t.id < {middle_pk(deep_of)} " if deep_of is not None else ""
+            return [(f"SELECT {columns} FROM {table} t {joins} {below}ORDER BY t.id DESC LIMIT 51", [])]
+        return floor
+
+    desk_report_columns = ("t.id, t.period, t.first_day, t.last_day, t.starts_at, t.ends_at, t.as_of, "
+                           "t.generated_at, t.standing")
+    month_report_columns = "t.id, t.estate_id, e.name, t.month, t.generated_at"
+    month_report_joins = "LEFT JOIN owners_estate e ON e.id = t.estate_id"
+    ops += [
+        Op("API desk-reports: first page", "api", "desk", "/api/v1/desk-reports/",
+           floor=report_page("pages_deskreport", desk_report_columns)),
+        Op("API desk-reports: deep page", "api", "desk", "/api/v1/desk-reports/", deep=True,
+           floor=report_page("pages_deskreport", desk_report_columns, deep_of=DeskReport)),
+        Op("API month-reports: first page", "api", "finance", "/api/v1/month-reports/",
+           floor=report_page("fees_monthreport", month_report_columns, month_report_joins)),
+        Op("API month-reports: deep page", "api", "finance", "/api/v1/month-reports/", deep=True,
+           floor=report_page("fees_monthreport", month_report_columns, month_report_joins, deep_of=MonthReport)),
+    ]
     ops += job_operations()
     ops += export_operations()
     return ops
@@ -2351,17 +2376,24 @@ def _latest_handover() -> Handover | None:
 
 
 def _handover_floor() -> list[tuple[str, list]]:
-    """The handover with its estate, who handed it over, its takings and events; its items
-    with their entries and who signed."""
+    """The handover with its estate, who handed it over and who received its takings, its
+    takings (as counted) and events; its items with their entries, who signed, whom a
+    supervisor reassigned them to, and each item's events."""
     pk = _latest_handover().pk
     return [
-        ("SELECT h.*, e.name, u.username FROM desk_handover h JOIN owners_estate e ON e.id = h.estate_id "
-         "JOIN auth_user u ON u.id = h.handed_by_id WHERE h.id = %s", [pk]),
-        ("SELECT method, count, total FROM desk_handovertakings WHERE handover_id = %s ORDER BY method", [pk]),
+        ("SELECT h.*, e.name, u.username, r.status, r.received_at, ru.username FROM desk_handover h "
+         "JOIN owners_estate e ON e.id = h.estate_id JOIN auth_user u ON u.id = h.handed_by_id "
+         "LEFT JOIN desk_takingsreceipt r ON r.handover_id = h.id LEFT JOIN auth_user ru ON ru.id = r.received_by_id "
+         "WHERE h.id = %s", [pk]),
+        ("SELECT method, count, total, counted, difference_reason FROM desk_handovertakings WHERE handover_id = %s "
+         "ORDER BY method", [pk]),
+        ("SELECT ev.*, a.username FROM desk_handoveritemevent ev LEFT JOIN auth_user a ON a.id = ev.actor_id "
+         "WHERE ev.item_id IN (SELECT id FROM desk_handoveritem WHERE handover_id = %s) ORDER BY ev.at, ev.id", [pk]),
         ("SELECT ev.*, a.username FROM desk_handoverevent ev LEFT JOIN auth_user a ON a.id = ev.actor_id "
          "WHERE ev.handover_id = %s ORDER BY ev.at, ev.id", [pk]),
         (_entry_columns().format(rows="(SELECT l.*, i.status AS item_status, i.reason, i.decided_by_id, "
-                                      "i.decided_at FROM desk_handoveritem i JOIN desk_logentry l "
+                                      "i.decided_at, i.assigned_to_id FROM desk_handoveritem i JOIN desk_logentry l "
                                       "ON l.id = i.entry_id WHERE i.handover_id = %s)")
-         + " LEFT JOIN auth_user d ON d.id = l.decided_by_id", [pk]),
+         + " LEFT JOIN auth_user d ON d.id = l.decided_by_id LEFT JOIN auth_user g ON g.id = l.assigned_to_id",
+         [pk]),
     ]

@@ -2,16 +2,20 @@
 the last three days of each estate, the day shift (the desk's clerk) and the night shift
 (the duty supervisor), entries with their priority and a unit or a complaint, some done;
 each shift handed over with its takings and notes and its items signed for by the next,
-one refused with a reason (the supervisors have it in the inbox); the last day shift's
-items still waiting for the night shift to sign, on the today page."""
+one refused with a reason (the supervisors have it in the inbox) and another refused and
+closed by the supervisor with a note; each shift's takings counted and signed for by the
+next, once short of cash with a reason; the last day shift's items and takings still
+waiting for the night shift to sign, on the today page."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from complaints.models import Complaint
 from demo.texts import texts
 from desk import services, shifts
+from desk.models import TakingsReceipt
 from propertydesk import notifications
 
 DAYS = 3
@@ -66,11 +70,22 @@ def seed_desk(ctx) -> None:
                 signed_at = shift.end + timedelta(minutes=5)
                 if shifts.next_shift(estate, shift).end <= ctx.as_of:  # the shift under way has not signed yet
                     for j, item in enumerate(handover.items.order_by("id")):
-                        if n == 2 and j == 0:
+                        if n in (1, 2) and j == 0:
                             services.item_refuse(item=item, actor=next_clerk, now=signed_at, reason=text["refusal"])
                             counts["refused"] += 1
+                            if n == 1:  # the supervisor settles this one; the other stays for them to act on
+                                services.item_close(item=item, actor=boss, now=signed_at + timedelta(minutes=30),
+                                                    note=text["closing"])
                         else:
                             services.item_acknowledge(item=item, actor=next_clerk, now=signed_at)
+                    if TakingsReceipt.objects.filter(handover=handover).exists():
+                        counted = {t.method: t.total for t in handover.takings.all()}
+                        reasons = {}
+                        if n == 3 and counted.get("cash", Decimal(0)) >= 10:
+                            counted["cash"] -= 10
+                            reasons["cash"] = text["short"]
+                        services.takings_receive(handover=handover, actor=next_clerk, now=signed_at,
+                                                 counted=counted, reasons=reasons)
                 shift = shifts.next_shift(estate, shift)
                 n += 1
     ctx.counts["shift log entries"] = counts["entries"]

@@ -336,6 +336,21 @@ class Routine:
             JOIN _shift s ON s.estate_id = h.estate_id AND s.start = h.shift_start
             ORDER BY h.id, t.method
         """)
+        # The takings counted as handed over and signed for by the next shift's clerk when it
+        # took over (desk.services.takings_receive), with their two events.
+        self.sql("""
+            INSERT INTO desk_takingsreceipt (handover_id, status, received_by_id, received_at)
+            SELECT h.id, 'received', coalesce(n.clerk, h.handed_by_id), h.taken_over_at
+            FROM desk_handover h JOIN _shift s ON s.estate_id = h.estate_id AND s.start = h.shift_start
+            LEFT JOIN _shift n ON n.estate_id = s.estate_id AND n.start = s.next_start
+            WHERE h.takings_count > 0 ORDER BY h.id;
+            INSERT INTO desk_takingsreceiptevent (receipt_id, at, note, from_status, to_status, actor_id)
+            SELECT r.id, h.handed_at, '', '', 'waiting', h.handed_by_id
+            FROM desk_takingsreceipt r JOIN desk_handover h ON h.id = r.handover_id
+            UNION ALL
+            SELECT r.id, r.received_at, '', 'waiting', 'received', r.received_by_id FROM desk_takingsreceipt r;
+            UPDATE desk_handovertakings SET counted = total WHERE counted IS NULL;
+        """)
         events = self.sql("""
             INSERT INTO desk_handoverevent (handover_id, at, note, from_status, to_status, actor_id)
             SELECT h.id, h.handed_at, '', '', 'handed_over', h.handed_by_id

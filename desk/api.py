@@ -1,20 +1,26 @@
 """REST API of the shift log and the handover under /api/v1/: log entries (read, write,
-close), handovers (read, hand a shift over) and their items (acknowledge, refuse). Staff
+close), handovers (read, hand a shift over, receive the takings) and their items
+(acknowledge, refuse; a supervisor reassigns or closes a refused one). Staff
 only: the desk and the supervisors; owners, engineering and finance get nothing (the log
 names units, complaints and work orders; finance reconciles the day's payments from fees).
 Every write goes through desk/services.py."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import django_filters
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import decorators, mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from complaints.models import Complaint
 from desk import selectors, services
-from desk.models import EntryStatus, Handover, HandoverItem, HandoverStatus, ItemStatus, LogEntry, Priority
+from desk.models import (EntryStatus, Handover, HandoverItem, HandoverStatus, ItemStatus, LogEntry, Priority,
+                         TakingsStatus)
 from owners.models import Estate, Unit
 from propertydesk.api import (NULLABLE_STR, BusinessDateField, DayFilter, DisplayField, IdFilter, RecordActions,
                               StaffOnlyPermission, money_field, named_choice_field, service_errors, user_name)
@@ -24,6 +30,7 @@ PriorityField = named_choice_field("LogEntryPriorityEnum", Priority)
 EntryStatusField = named_choice_field("LogEntryStatusEnum", EntryStatus)
 HandoverStatusField = named_choice_field("HandoverStatusEnum", HandoverStatus)
 ItemStatusField = named_choice_field("HandoverItemStatusEnum", ItemStatus)
+TakingsStatusField = named_choice_field("HandoverTakingsStatusEnum", TakingsStatus)
 
 
 class LogEntrySerializer(serializers.ModelSerializer):
@@ -117,6 +124,8 @@ class TakingsSerializer(serializers.Serializer):
     method = serializers.CharField()
     count = serializers.IntegerField()
     total = money_field()
+    counted = money_field(allow_null=True, help_text="What the receiving shift counted; null until received.")
+    difference_reason = serializers.CharField(help_text="Why the count differs from the total, if it does.")
 
 
 class HandoverItemSerializer(serializers.ModelSerializer):
@@ -124,15 +133,26 @@ class HandoverItemSerializer(serializers.ModelSerializer):
     status = ItemStatusField(read_only=True)
     status_display = DisplayField("status")
     decided_by_name = serializers.SerializerMethodField()
+    assigned_name = serializers.SerializerMethodField(help_text="The shift a supervisor reassigned it to.")
+    assigned_to_name = serializers.SerializerMethodField()
 
     class Meta:
         model = HandoverItem
-        fields = ["id", "handover", "entry", "status", "status_display", "decided_by_name", "decided_at", "reason"]
+        fields = ["id", "handover", "entry", "status", "status_display", "decided_by_name", "decided_at", "reason",
+                  "assigned_key", "assigned_name", "assigned_start", "assigned_to", "assigned_to_name"]
         read_only_fields = fields
 
     @extend_schema_field(NULLABLE_STR)
     def get_decided_by_name(self, item) -> str | None:
         return user_name(item.decided_by)
+
+    @extend_schema_field(NULLABLE_STR)
+    def get_assigned_name(self, item) -> str | None:
+        return str(item.assigned_name) if item.assigned_key else None
+
+    @extend_schema_field(NULLABLE_STR)
+    def get_assigned_to_name(self, item) -> str | None:
+        return user_name(item.assigned_to)
 
 
 class HandoverSerializer(serializers.ModelSerializer):
@@ -144,17 +164,28 @@ class HandoverSerializer(serializers.ModelSerializer):
     status_display = DisplayField("status")
     takings = TakingsSerializer(many=True, read_only=True, help_text="Frozen at the handover, by payment method.")
     takings_total = money_field()
+    takings_status = TakingsStatusField(source="receipt.status", read_only=True, default=None, allow_null=True,
+                                        help_text="Null when nothing was taken in the shift.")
+    takings_received_by_name = serializers.SerializerMethodField()
+    takings_received_at = serializers.DateTimeField(source="receipt.received_at", read_only=True, default=None,
+                                                    allow_null=True)
     items = HandoverItemSerializer(many=True, read_only=True)
 
     class Meta:
         model = Handover
         fields = ["id", "estate", "estate_name", "shift_key", "shift_name", "shift_day", "shift_start", "shift_end",
                   "next_key", "next_name", "next_start", "handed_by_name", "handed_at", "notes", "takings",
-                  "takings_total", "takings_count", "status", "status_display", "taken_over_at", "items"]
+                  "takings_total", "takings_count", "takings_status", "takings_received_by_name",
+                  "takings_received_at", "status", "status_display", "taken_over_at", "items"]
         read_only_fields = fields
 
     def get_handed_by_name(self, handover) -> str:
         return user_name(handover.handed_by)
+
+    @extend_schema_field(NULLABLE_STR)
+    def get_takings_received_by_name(self, handover) -> str | None:
+        receipt = selectors.receipt_of(handover)
+        return user_name(receipt.received_by) if receipt and receipt.received_by else None
 
 
 class HandoverWriteSerializer(serializers.Serializer):
@@ -163,6 +194,31 @@ class HandoverWriteSerializer(serializers.Serializer):
     shift_key = serializers.CharField(max_length=20, required=False, allow_blank=True,
                                       help_text="The shift to hand over; by default the current one.")
     shift_day = BusinessDateField(required=False, allow_null=True, help_text="The day that shift started.")
+
+
+class CountedSerializer(serializers.Serializer):
+    method = serializers.CharField(max_length=20)
+    counted = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="",
+                                   help_text="Required when the amount counted differs from the one handed over.")
+
+
+class ReceiveTakingsSerializer(serializers.Serializer):
+    methods = CountedSerializer(many=True, help_text="One line per payment method handed over.")
+
+
+@contextmanager
+def _takings_field_names():
+    """The service names its fields counted_<method> and reason_<method>; the API's body
+    names them as lines of ``methods``: the errors say ``methods`` with the method."""
+    try:
+        yield
+    except ValidationError as error:
+        detail = error.detail
+        if isinstance(detail, dict) and any(k.startswith(("counted_", "reason_")) for k in detail):
+            raise ValidationError({"methods": [f"{k}: {' '.join(str(m) for m in v)}" for k, v in detail.items()]}) \
+                from None
+        raise
 
 
 class HandoverFilter(django_filters.FilterSet):
@@ -189,10 +245,27 @@ class HandoverViewSet(RecordActions, mixins.CreateModelMixin, viewsets.ReadOnlyM
     lookup_value_regex = r"\d+"
     serializer_class = HandoverSerializer
     staff_permissions = {"list": _HANDOVER, "retrieve": _HANDOVER,
-                         "create": [*_HANDOVER, "desk.hand_over_shift"]}
+                         "create": [*_HANDOVER, "desk.hand_over_shift"],
+                         "receive_takings": [*_HANDOVER, "desk.hand_over_shift"]}
 
     def get_queryset(self):
         return selectors.handovers_for(self.request.user)
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        return Response(HandoverSerializer(self.get_queryset().get(pk=pk)).data, status=status_code)
+
+    @extend_schema(request=ReceiveTakingsSerializer, responses={200: HandoverSerializer})
+    @decorators.action(detail=True, methods=["post"], url_path="receive-takings")
+    def receive_takings(self, request, pk=None):
+        """The receiving shift counts the takings handed over, per method, and signs for them;
+        a method counted differently needs a reason and the supervisors are told."""
+        def run(handover, data, who):
+            lines = data["methods"]
+            return services.takings_receive(
+                handover=handover, counted={line["method"]: line["counted"] for line in lines},
+                reasons={line["method"]: line.get("reason", "") for line in lines}, **who)
+        with _takings_field_names():
+            return self.act_and_show(ReceiveTakingsSerializer, run)
 
     @extend_schema(request=HandoverWriteSerializer, responses={201: HandoverSerializer})
     def create(self, request, *args, **kwargs):
@@ -212,6 +285,19 @@ class RefuseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, allow_blank=True)
 
 
+class ReassignSerializer(serializers.Serializer):
+    shift_key = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
+                                      help_text="The shift that signs for it now; by default the current one.")
+    shift_day = BusinessDateField(required=False, allow_null=True, help_text="The day that shift starts.")
+    person = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True), required=False,
+                                                allow_null=True, help_text="Only this person may sign for it.")
+    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class SettleCloseSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, allow_blank=True)
+
+
 class HandoverItemViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
     """The items of handovers: the next shift acknowledges (签收) or refuses each."""
 
@@ -222,11 +308,14 @@ class HandoverItemViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
     serializer_class = HandoverItemSerializer
     staff_permissions = {"list": _HANDOVER, "retrieve": _HANDOVER,
                          "acknowledge": [*_HANDOVER, "desk.hand_over_shift"],
-                         "refuse": [*_HANDOVER, "desk.hand_over_shift"]}
+                         "refuse": [*_HANDOVER, "desk.hand_over_shift"],
+                         "reassign": [*_HANDOVER, "desk.settle_handoveritem"],
+                         "close": [*_HANDOVER, "desk.settle_handoveritem"]}
 
     def get_queryset(self):
         return HandoverItem.objects.select_related("entry__author", "entry__estate", "entry__unit",
-                                                   "entry__complaint", "entry__work_order", "decided_by")
+                                                   "entry__complaint", "entry__work_order", "decided_by",
+                                                   "assigned_to")
 
     def _detail(self, pk, status_code=status.HTTP_200_OK):
         return Response(HandoverItemSerializer(self.get_queryset().get(pk=pk)).data, status=status_code)
@@ -243,3 +332,18 @@ class HandoverItemViewSet(RecordActions, viewsets.ReadOnlyModelViewSet):
         """Refuse the item with a reason; the supervisors are told."""
         return self.act_and_show(RefuseSerializer, lambda i, d, who: services.item_refuse(
             item=i, reason=d["reason"], **who))
+
+    @extend_schema(request=ReassignSerializer, responses={200: HandoverItemSerializer})
+    @decorators.action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        """A supervisor gives a refused item to a shift (and a person of it): pending again."""
+        return self.act_and_show(ReassignSerializer, lambda i, d, who: services.item_reassign(
+            item=i, shift_key=d.get("shift_key") or "", shift_day=d.get("shift_day"), person=d.get("person"),
+            note=d.get("note", ""), **who))
+
+    @extend_schema(request=SettleCloseSerializer, responses={200: HandoverItemSerializer})
+    @decorators.action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """A supervisor closes a refused item with a note; its entry is closed with it."""
+        return self.act_and_show(SettleCloseSerializer, lambda i, d, who: services.item_close(
+            item=i, note=d["note"], **who))

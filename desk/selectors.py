@@ -12,7 +12,8 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, S
 from django.db.models.functions import Coalesce
 
 from desk import shifts
-from desk.models import EntryStatus, Handover, HandoverItem, HandoverTakings, ItemStatus, LogEntry, Priority
+from desk.models import (EntryStatus, Handover, HandoverItem, HandoverTakings, ItemStatus, LogEntry, Priority,
+                         TakingsReceipt, TakingsStatus)
 from fees.models import Payment, PaymentMethod
 from propertydesk.selectors import count_of
 
@@ -47,6 +48,17 @@ class TakingsRow:
     method: str
     count: int
     total: Decimal
+    counted: Decimal | None = None
+    difference_reason: str = ""
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.counted is None else self.counted - self.total
+
+    @property
+    def by_hand(self) -> bool:
+        """Cash is counted by hand; the other methods against their records."""
+        return self.method == PaymentMethod.CASH
 
     @property
     def label(self):
@@ -62,7 +74,15 @@ def live_takings(*, estate, start: datetime, end: datetime) -> list[TakingsRow]:
 
 
 def frozen_takings(handover: Handover) -> list[TakingsRow]:
-    return [TakingsRow(t.method, t.count, t.total) for t in handover.takings.all()]
+    return [TakingsRow(t.method, t.count, t.total, t.counted, t.difference_reason) for t in handover.takings.all()]
+
+
+def receipt_of(handover: Handover) -> TakingsReceipt | None:
+    """Who received the handover's takings and when (None: nothing was taken in the shift)."""
+    try:
+        return handover.receipt
+    except TakingsReceipt.DoesNotExist:
+        return None
 
 
 def handover_takings(estate, day: date) -> dict[str, Decimal]:
@@ -75,13 +95,15 @@ def handover_takings(estate, day: date) -> dict[str, Decimal]:
 
 
 def handover_for(*, pk: int) -> Handover:
-    return (Handover.objects.select_related("estate", "handed_by")
+    return (Handover.objects.select_related("estate", "handed_by", "receipt__received_by")
             .prefetch_related("takings", "events__actor").get(pk=pk))
 
 
 def handover_items(handover: Handover) -> QuerySet[HandoverItem]:
     return (HandoverItem.objects.filter(handover=handover)
-            .select_related("entry__author", "entry__unit", "entry__complaint", "entry__work_order", "decided_by")
+            .select_related("entry__author", "entry__unit", "entry__complaint", "entry__work_order", "decided_by",
+                            "assigned_to")
+            .prefetch_related("events__actor")
             .order_by(_rank("entry__priority"), "entry__written_at", "id"))
 
 
@@ -100,16 +122,28 @@ def waiting_items(*, estate=None, limit: int | None = None) -> QuerySet[Handover
     return rows[:limit] if limit else rows
 
 
+def waiting_takings(*, estate=None, limit: int | None = None) -> QuerySet[TakingsReceipt]:
+    """Takings handed over that nobody of the next shift has counted and signed for yet,
+    oldest handover first: on the today page beside the items."""
+    rows = (TakingsReceipt.objects.filter(status=TakingsStatus.WAITING)
+            .select_related("handover__estate", "handover__handed_by").order_by("handover__handed_at", "id"))
+    if estate is not None:
+        rows = rows.filter(handover__estate=estate)
+    return rows[:limit] if limit else rows
+
+
 def today_waiting_counts() -> dict[str, QuerySet]:
-    """What the today page counts (in its one capped statement): the items not signed for."""
-    return {"handover_items": HandoverItem.objects.filter(status=ItemStatus.PENDING)}
+    """What the today page counts (in its one capped statement): the items not signed for,
+    the takings not received."""
+    return {"handover_items": HandoverItem.objects.filter(status=ItemStatus.PENDING),
+            "handover_takings": TakingsReceipt.objects.filter(status=TakingsStatus.WAITING)}
 
 
 def handover_history(*, estate_id: int | None = None, day_from: date | None = None,
                      day_to: date | None = None) -> QuerySet[Handover]:
     """The supervisor's history, newest shift first, each with its items' fates counted."""
     items = HandoverItem.objects.filter(handover=OuterRef("pk"))
-    rows = Handover.objects.select_related("estate", "handed_by").annotate(
+    rows = Handover.objects.select_related("estate", "handed_by", "receipt__received_by").annotate(
         items_total=count_of(items), items_pending=count_of(items.filter(status=ItemStatus.PENDING)),
         items_refused=count_of(items.filter(status=ItemStatus.REFUSED)))
     if estate_id:
@@ -127,8 +161,8 @@ def entries_for(user) -> QuerySet[LogEntry]:
 
 
 def handovers_for(user) -> QuerySet[Handover]:
-    return Handover.objects.select_related("estate", "handed_by").prefetch_related(
-        "takings", "items__entry", "items__decided_by").order_by("-shift_start", "-id")
+    return Handover.objects.select_related("estate", "handed_by", "receipt__received_by").prefetch_related(
+        "takings", "items__entry", "items__decided_by", "items__assigned_to").order_by("-shift_start", "-id")
 
 
 def desk_report_counts(*, start: datetime, end: datetime, as_of: datetime | None = None) -> dict[int, dict]:

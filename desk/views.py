@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from desk import selectors, services, shifts
-from desk.forms import EntryForm, HandoverForm, RefuseForm
-from desk.models import Handover, HandoverItem, ItemStatus, LogEntry
+from desk.forms import EntryForm, HandoverForm, ReassignForm, RefuseForm, SettleCloseForm, TakingsForm
+from desk.models import Handover, HandoverItem, ItemStatus, LogEntry, TakingsStatus
 from owners.models import Estate
 from propertydesk.actions import render_form, run_action
+from propertydesk.notifications import users_in_roles
+from propertydesk.roles import FRONT_DESK, SUPERVISOR
 from propertydesk.web import query_day, staff_required
 
 _VIEW = "desk.view_logentry"
@@ -129,12 +131,52 @@ def _handover(pk) -> Handover:
         raise Http404 from None
 
 
-def _handover_page(request, handover, *, refusing: HandoverItem | None = None, form=None):
+def _coming_shifts(estate, now, count: int = 3) -> list:
+    """The shift ``now`` falls in and the ones after it: where a refused item may go."""
+    found = [shifts.shift_at(estate, now)]
+    while len(found) < count:
+        found.append(shifts.next_shift(estate, found[-1]))
+    return found
+
+
+def _signers(handover):
+    return users_in_roles(FRONT_DESK, SUPERVISOR).exclude(pk=handover.handed_by_id).order_by("first_name", "username")
+
+
+def _reassign_form(handover, data=None, *, coming=None, people=None):
+    coming = coming or _coming_shifts(handover.estate, timezone.now())
+    # By default the shift the item was handed to, while it lasts; else the one on now.
+    wanted = next((s for s in coming if s.start == handover.next_start), coming[0])
+    return ReassignForm(data, shifts=coming, people=_signers(handover) if people is None else people,
+                        initial={"shift": f"{wanted.day:%Y-%m-%d}/{wanted.key}"})
+
+
+def _handover_page(request, handover, *, refusing: HandoverItem | None = None, form=None, takings_form=None,
+                   settling: HandoverItem | None = None, settle_form=None, settle_kind: str = ""):
+    takings = selectors.frozen_takings(handover)
+    receipt = selectors.receipt_of(handover)
+    can_sign = request.user.has_perm("desk.hand_over_shift")
+    if takings_form is None and receipt is not None and receipt.status == TakingsStatus.WAITING and can_sign:
+        takings_form = TakingsForm(takings=takings)
+    may_settle = request.user.has_perm("desk.settle_handoveritem")
+    items = list(selectors.handover_items(handover))
+    refused = [item for item in items if item.status == ItemStatus.REFUSED]
+    if may_settle and refused:
+        # The same shifts for every refused item, computed once.
+        coming, people = _coming_shifts(handover.estate, timezone.now()), _signers(handover)
+        for item in refused:
+            bound = settling is not None and settling.pk == item.pk
+            if bound and settle_kind == "reassign":
+                item.reassign_form = settle_form
+            else:
+                item.reassign_form = _reassign_form(handover, coming=coming, people=people)
+            item.close_form = settle_form if bound and settle_kind == "close" else SettleCloseForm()
+    failed = any(f is not None and f.errors for f in (form, takings_form, settle_form))
     return render(request, "desk/handover.html", {
-        "handover": handover, "items": list(selectors.handover_items(handover)),
-        "takings": selectors.frozen_takings(handover), "refusing": refusing, "form": form,
-        "can_sign": request.user.has_perm("desk.hand_over_shift"),
-    }, status=400 if form is not None and form.errors else 200)
+        "handover": handover, "items": items, "takings": takings, "receipt": receipt,
+        "takings_form": takings_form, "refusing": refusing, "form": form, "can_sign": can_sign,
+        "may_settle": may_settle, "settling": settling, "settle_kind": settle_kind,
+    }, status=400 if failed else 200)
 
 
 @staff_required
@@ -178,6 +220,68 @@ def item_refuse(request, pk):
 
 
 @staff_required
+@permission_required("desk.hand_over_shift", raise_exception=True)
+@require_POST
+def takings_receive(request, pk):
+    handover = _handover(pk)
+    back = reverse("desk:handover", args=[handover.pk])
+    receipt = selectors.receipt_of(handover)
+    form = TakingsForm(request.POST, takings=selectors.frozen_takings(handover))
+    if receipt is None or receipt.status != TakingsStatus.WAITING:
+        form = None  # nothing to count: the service refuses with a message
+    return run_action(
+        request, target=handover, form=form, back_url=back,
+        rerender=lambda f: _handover_page(request, handover, takings_form=f),
+        run=lambda h, _d, user, now: services.takings_receive(
+            handover=h, actor=user, now=now, counted=form.counted() if form else {},
+            reasons=form.reasons() if form else {}),
+        message=lambda r: _("Takings received, with a difference: the supervisors are told.")
+        if r.status == TakingsStatus.DIFFERENCE else _("Takings received: they are your shift's now."))
+
+
+@staff_required
+@permission_required("desk.settle_handoveritem", raise_exception=True)
+@require_POST
+def item_reassign(request, pk):
+    item = _item(pk)
+    handover = _handover(item.handover_id)
+    back = reverse("desk:handover", args=[handover.pk])
+    form = _reassign_form(handover, request.POST)
+    if item.status != ItemStatus.REFUSED:
+        form = None
+
+    def run(i, data, user, now):
+        shift = form.chosen_shift()
+        return services.item_reassign(item=i, actor=user, now=now, shift_key=shift.key, shift_day=shift.day,
+                                      person=data.get("person"), note=data.get("note", ""))
+
+    return run_action(
+        request, target=item, form=form, back_url=back, aliases={"shift_key": "shift"},
+        rerender=lambda f: _handover_page(request, handover, settling=item, settle_form=f, settle_kind="reassign"),
+        run=run if form is not None else (lambda i, _d, user, now: services.item_reassign(
+            item=i, actor=user, now=now)),
+        message=_("Reassigned: the item waits to be signed for again."))
+
+
+@staff_required
+@permission_required("desk.settle_handoveritem", raise_exception=True)
+@require_POST
+def item_close(request, pk):
+    item = _item(pk)
+    handover = _handover(item.handover_id)
+    back = reverse("desk:handover", args=[handover.pk])
+    form = SettleCloseForm(request.POST)
+    if item.status != ItemStatus.REFUSED:
+        form = None
+    return run_action(
+        request, target=item, form=form, back_url=back,
+        rerender=lambda f: _handover_page(request, handover, settling=item, settle_form=f, settle_kind="close"),
+        run=lambda i, data, user, now: services.item_close(item=i, actor=user, now=now,
+                                                           note=data.get("note", "")),
+        message=_("Closed: the entry is closed with your note."))
+
+
+@staff_required
 @permission_required("desk.view_handover_history", raise_exception=True)
 def handover_history(request):
     raw = request.GET.get("estate", "")
@@ -198,4 +302,7 @@ urlpatterns = [
     path("handovers/<int:pk>/", handover_detail, name="handover"),
     path("items/<int:pk>/acknowledge/", item_acknowledge, name="item_acknowledge"),
     path("items/<int:pk>/refuse/", item_refuse, name="item_refuse"),
+    path("handovers/<int:pk>/takings/", takings_receive, name="takings_receive"),
+    path("items/<int:pk>/reassign/", item_reassign, name="item_reassign"),
+    path("items/<int:pk>/settle-close/", item_close, name="item_close"),
 ]

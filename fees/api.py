@@ -1,5 +1,5 @@
 """REST API of fees: /api/v1/fee-standards, /api/v1/bills, /api/v1/payments,
-/api/v1/dunning-notices, /api/v1/arrears.
+/api/v1/dunning-notices, /api/v1/arrears, /api/v1/month-reports.
 
 The same rules as the pages: staff need the model permission for each action (view to
 read; add_payment to take a payment; reversing is a supervisor's, checked by the
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -33,6 +34,7 @@ from fees.models import (
     DunningNotice,
     FeeStandard,
     LineKind,
+    MonthReport,
     NoticeChannel,
     NoticeStatus,
     Payment,
@@ -533,3 +535,76 @@ class ArrearsViewSet(viewsets.GenericViewSet):
         query = self._query()
         rows = selectors.aging_summary(as_of=timezone.localdate(), estate=query["estate"])
         return Response(AgingBucketSerializer(rows, many=True).data)
+
+
+# ---- the stored month reports (002 五: made on the report day by the fees.month_report job) ----
+
+
+class MonthReportSerializer(serializers.ModelSerializer):
+    """A month report as stored: one estate's, or all estates' together (``estate`` null),
+    with the links to its page and its .xlsx (the month's report of every estate)."""
+
+    estate_name = serializers.CharField(source="estate.name", read_only=True, default=None, allow_null=True)
+    month = serializers.SerializerMethodField(help_text="YYYY-MM")
+    url = serializers.SerializerMethodField(help_text="The month report's page.")
+    xlsx_url = serializers.SerializerMethodField(help_text="The month report as .xlsx.")
+
+    class Meta:
+        model = MonthReport
+        fields = ["id", "estate", "estate_name", "month", "generated_at", "url", "xlsx_url"]
+        read_only_fields = fields
+
+    def get_month(self, report) -> str:
+        return f"{report.month:%Y-%m}"
+
+    def _link(self, name: str, report) -> str:
+        path = f"{reverse(name)}?month={report.month:%Y-%m}"
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_url(self, report) -> str:
+        return self._link("fees:reports", report)
+
+    def get_xlsx_url(self, report) -> str:
+        return self._link("fees:month_xlsx", report)
+
+
+class MonthReportDetailSerializer(MonthReportSerializer):
+    figures = serializers.JSONField(source="data", read_only=True,
+                                    help_text="The report's figures as stored; money as strings (exact yuan).")
+
+    class Meta(MonthReportSerializer.Meta):
+        fields = [*MonthReportSerializer.Meta.fields, "figures"]
+        read_only_fields = fields
+
+
+class MonthReportFilter(django_filters.FilterSet):
+    estate = IdFilter(field_name="estate_id", label="estate id")
+    all_estates = django_filters.BooleanFilter(field_name="estate", lookup_expr="isnull",
+                                               label="only the reports of all estates together (true) or none of them")
+    month_from = DayFilter(field_name="month", lookup_expr="gte", label="first month (its first day, YYYY-MM-01)")
+    month_to = DayFilter(field_name="month", lookup_expr="lte", label="last month (its first day, YYYY-MM-01)")
+
+    class Meta:
+        model = MonthReport
+        fields = []
+
+
+_REPORTS = ["fees.view_monthreport"]
+
+
+class MonthReportViewSet(viewsets.ReadOnlyModelViewSet):
+    """The month reports stored on the report day: supervisors and finance, as the page."""
+
+    permission_classes = [StaffOnlyPermission]
+    filterset_class = MonthReportFilter
+    ordering_fields = ["month"]
+    ordering = ["-id"]
+    lookup_value_regex = r"\d+"
+    staff_permissions = {"list": _REPORTS, "retrieve": _REPORTS}
+
+    def get_queryset(self):
+        return selectors.month_reports_for_api(with_figures=self.action != "list")
+
+    def get_serializer_class(self):
+        return MonthReportSerializer if self.action == "list" else MonthReportDetailSerializer

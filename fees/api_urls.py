@@ -9,4 +9,5 @@ router.register("bills", api.BillViewSet, basename="bill")
 router.register("payments", api.PaymentViewSet, basename="payment")
 router.register("dunning-notices", api.DunningNoticeViewSet, basename="dunning-notice")
 router.register("arrears", api.ArrearsViewSet, basename="arrears")
+router.register("month-reports", api.MonthReportViewSet, basename="month-report")
 urlpatterns = router.urls

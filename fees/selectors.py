@@ -12,7 +12,7 @@ from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from fees.models import Allocation, Bill, BillStatus, DunningNotice, FeePolicy, FeeStandard, Payment
+from fees.models import Allocation, Bill, BillStatus, DunningNotice, FeePolicy, FeeStandard, MonthReport, Payment
 from owners.selectors import current_ownerships, owned_units, owner_of_record, owner_of_record_sql
 from propertydesk.languages import owner_language
 
@@ -775,3 +775,10 @@ def desk_report_takings(*, start: datetime, end: datetime, as_of: datetime | Non
             .values_list("estate_id", "method").annotate(n=Count("pk"), total=Sum("amount")).order_by()):
         out.setdefault(estate_id, {}).update({method: total, f"{method}_count": n})
     return out
+
+
+def month_reports_for_api(*, with_figures: bool) -> QuerySet[MonthReport]:
+    """The stored month reports (one per estate and month, and one of all estates), for
+    the API: the list leaves the figures out (a report's JSON is its detail's)."""
+    rows = MonthReport.objects.select_related("estate")
+    return rows if with_figures else rows.defer("data")

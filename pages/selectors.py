@@ -19,7 +19,7 @@ from callbacks import selectors as callbacks
 from complaints import selectors as complaints
 from desk import selectors as desk
 from fees import selectors as fees
-from pages.models import StaffMonthFacts
+from pages.models import DeskReport, StaffMonthFacts
 from propertydesk import periods
 from propertydesk import selectors as core
 from propertydesk.paging import capped_counts
@@ -57,6 +57,8 @@ class Today:
     # Handover items not signed for yet: the shift that handed them over and the one to
     # sign both see them until they are.
     handover_items: list | None = None
+    # Takings handed over that the next shift has not counted and signed for yet.
+    handover_takings: list | None = None
     # The figure of everything not delivered (pending too) is the supervisors'; the desk
     # sees the failed and given-up messages, which are its to retry.
     figure_shown: bool = False
@@ -95,6 +97,7 @@ def desk_today(*, user, as_of: datetime, limit: int | None = None) -> Today:
     if may["handover_items"]:
         counted.update(desk.today_waiting_counts())
         day.handover_items = list(desk.waiting_items(limit=limit))
+        day.handover_takings = list(desk.waiting_takings(limit=limit))
     day.counts = capped_counts(counted)
     return day
 
@@ -423,3 +426,12 @@ def _record_page(*, user, as_of: datetime, limit: int, scope: dict, cards) -> Re
     if "renovations" in page.counts:
         page.counts["renovations_past"] = page.counts["renovations"] - page.counts["renovations_active"]
     return page
+
+
+# ---- the desk's reports in the API (pages/api.py) ------------------------------------------------
+
+def desk_reports_for_api(*, with_figures: bool):
+    """The stored daily and weekly reports; the list leaves the figures out (a report's
+    JSON is read by its detail only)."""
+    rows = DeskReport.objects.all()
+    return rows if with_figures else rows.defer("data")

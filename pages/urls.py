@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("gate.api_urls")),
     path("", include("activities.api_urls")),
     path("", include("desk.api_urls")),
+    path("", include("pages.api_urls")),
     path("auth/token/", core_views.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline script.

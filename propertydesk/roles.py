@@ -183,6 +183,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "gate.change_gatepolicy",
         # the handover history of every shift, with each item's fate
         "desk.view_handover_history",
+        # a refused handover item: reassigned to a shift or person, or closed with a note
+        "desk.settle_handoveritem",
         *_RENOVATION_WORKS,
         *_RENOVATION_MONEY,
         # an estate's emergency plans, edited in the admin

@@ -836,6 +836,41 @@ ROWS: list[Row] = [
     R("handoveritem-refuse", lambda w: {"pk": w.item_a.pk},
                                                          "401   403    403    400    400    403    403",
       method="POST", variant="(no reason: refused)", data=lambda w: {}),
+    # The takings handed over, counted and signed for by the next shift; a refused item settled
+    # (reassigned or closed) by a supervisor, never by the desk. POSTs that would succeed are
+    # not requested (they would change the world's handover); the ones here are refused.
+    R("desk:takings_receive", lambda w: {"pk": w.handover_a.pk},
+                                                         "login 403    403    405    405    403    403"),
+    R("desk:item_reassign", lambda w: {"pk": w.item_a.pk}, "login 403    403    403    405    403    403"),
+    R("desk:item_close", lambda w: {"pk": w.item_a.pk},  "login 403    403    403    405    403    403"),
+    R("handover-receive-takings", lambda w: {"pk": w.handover_a.pk},
+                                                         "401   403    403    405    405    405    405"),
+    R("handover-receive-takings", lambda w: {"pk": w.handover_a.pk},
+                                                         "401   403    403    400    400    403    403",
+      method="POST", variant="(no count: refused)", data=lambda w: {}),
+    R("handoveritem-reassign", lambda w: {"pk": w.item_a.pk},
+                                                         "401   403    403    405    405    405    405"),
+    R("handoveritem-reassign", lambda w: {"pk": w.item_a.pk},
+                                                         "401   403    403    403    400    403    403",
+      method="POST", variant="(not refused: refused)", data=lambda w: {}),
+    R("handoveritem-close", lambda w: {"pk": w.item_a.pk},
+                                                         "401   403    403    405    405    405    405"),
+    R("handoveritem-close", lambda w: {"pk": w.item_a.pk},
+                                                         "401   403    403    403    400    403    403",
+      method="POST", variant="(no note: refused)", data=lambda w: {}),
+    # The reports' API, as their pages: the desk's daily and weekly reports for the desk and the
+    # supervisors; the fee month reports for the supervisors and finance.
+    R("desk-report-list", None,                          "401   403    403    seen   seen   403    403",
+      seen=api_id("desk_report_a")),
+    R("desk-report-list", None,                          "401   403    403    seen   seen   403    403",
+      variant="the days of one estate", query=lambda w: f"kind=day&estate={w.estate.pk}",
+      seen=api_id("desk_report_a")),
+    R("desk-report-detail", lambda w: {"pk": w.desk_report_a.pk},
+                                                         "401   403    403    200    200    403    403"),
+    R("month-report-list", None,                         "401   403    403    403    seen   403    seen",
+      seen=api_id("month_report_a")),
+    R("month-report-detail", lambda w: {"pk": w.month_report_a.pk},
+                                                         "401   403    403    403    200    403    200"),
 ]
 
 

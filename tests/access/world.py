@@ -24,7 +24,7 @@ from complaints.models import ComplaintAttachment
 from desk import services as desk_services
 from desk.models import Handover, HandoverItem, LogEntry
 from fees import services as fees
-from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement
+from fees.models import Bill, DunningNotice, FeeStandard, IncomeStatement, MonthReport
 from gate import services as gate
 from gate.models import CardApplication, ItemPass, ResidentLogin, Visit
 from activities import services as activities
@@ -34,6 +34,7 @@ from notices.models import Notice
 from owners import services as owners
 from owners.models import Owner, Ownership, Resident, Unit
 from pages import services as page_services
+from pages.models import DeskReport
 from propertydesk.models import Delivery
 from repairs import services as repairs
 from repairs.models import Acceptance, DispatchRule, PriceItem, Worker, WorkOrder
@@ -108,6 +109,8 @@ class World:
     handover_a: Handover | None = None       # the day shift of the 20th, handed over by the supervisor
     item_a: HandoverItem | None = None       # entry_a in it, not signed for yet
     tenant_login_a: ResidentLogin | None = None  # resident_a's portal login (a tenant of unit A)
+    desk_report_a: DeskReport | None = None   # the daily report of the 19th, counting owner A's estate
+    month_report_a: MonthReport | None = None  # October's fee month report of owner A's estate
 
 
 def build_world() -> World:
@@ -231,6 +234,10 @@ def build_world() -> World:
     users["tenant_a"] = world.tenant_login_a.user
     users["tenant_b"] = gate.resident_login_create(resident=resident_b, username="m_tenant_b",
                                                    password="x-Pass-123").user
+    world.desk_report_a = DeskReport.objects.get(period="day", last_day=dt.date(2026, 11, 19))
+    # October's fee month report, as the fees.month_report job makes it on the report day.
+    fees.month_report_generate(month=dt.date(2026, 10, 1), as_of=at(2, 6), estates=[estate])
+    world.month_report_a = MonthReport.objects.get(estate=estate, month=dt.date(2026, 10, 1))
     return world
 
 

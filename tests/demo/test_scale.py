@@ -239,11 +239,20 @@ def test_the_desk_routine_is_loaded_as_its_services_would_leave_it(loaded, desk_
     # way has the open entries
     handovers = list(Handover.objects.all())
     assert handovers
+    def by_method(rows):
+        return [(row.method, row.count, row.total) for row in rows]
+
     for handover in handovers:
-        assert frozen_takings(handover) == live_takings(estate=handover.estate, start=handover.shift_start,
-                                                        end=handover.shift_end)
+        assert by_method(frozen_takings(handover)) == by_method(live_takings(
+            estate=handover.estate, start=handover.shift_start, end=handover.shift_end))
     assert LogEntry.objects.filter(status="open").exists()
     assert not LogEntry.objects.filter(status="open", shift_start__lt=max(h.shift_end for h in handovers)).exists()
+    # each handover's takings counted as handed over and signed for by the next shift
+    paid = [h for h in handovers if h.takings_count]
+    assert paid and all(h.receipt.status == "received" and h.receipt.received_at == h.taken_over_at
+                        for h in paid)
+    assert all(t.counted == t.total for h in paid for t in h.takings.all())
+    assert not any(hasattr(h, "receipt") for h in handovers if not h.takings_count)
     # one incident still open; each notice counts the households it reached and those that read it
     assert Incident.objects.filter(status="open").count() == 1
     for notice in Notice.objects.all():
