@@ -32,8 +32,9 @@ def card(html: str, key: str) -> str:
 
 
 def figure_value(html: str, key: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.search(
-        r'class="dashboard-value mb-1">(.*?)</p>', card(html, key), re.S).group(1))).strip()
+    value = re.search(r'class="dashboard-value mb-1">(.*?)</p>', card(html, key), re.S).group(1)
+    # as the reader sees it: the unit's <small> sits against the figure ("66.7%")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"</?small>", "", value))).strip()
 
 
 def listed(html: str, prefix: str) -> set[str]:
