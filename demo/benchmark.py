@@ -1346,6 +1346,44 @@ def _month_start(s: Samples) -> datetime:
     return timezone.make_aware(datetime(s.today.year, s.today.month, 1))
 
 
+def _leases_over(s: Samples, at: datetime):
+    """1,000 tenants with a portal login whose lease ended yesterday, one a unit."""
+    from gate.models import ResidentLogin, TenantStatus
+    from owners.models import Resident
+
+    units = list(Unit.objects.order_by("pk").values_list("pk", flat=True)[:1000])
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"bench-tenant-{pk}", password="!") for pk in units)
+    residents = Resident.objects.bulk_create(
+        Resident(unit_id=pk, name=f"租户{pk}", relation="tenant", move_in_date=s.today - timedelta(days=400))
+        for pk in units)
+    ResidentLogin.objects.bulk_create(
+        ResidentLogin(resident=resident, user=user, status=TenantStatus.ACTIVE, language="zh-hans",
+                      lease_ends_on=s.today - timedelta(days=1), created_at=at - timedelta(days=400))
+        for resident, user in zip(residents, users))
+
+
+def _leases_over_floor(s: Samples) -> list[tuple[str, list]]:
+    """The logins ended with their events, their users made inactive and their tokens
+    revoked, their residents moved out: five set-based statements."""
+    at = _local(s.today, 0, 10)
+    ended = "SELECT id FROM gate_residentlogin WHERE ended_at = %(at)s AND end_reason = 'lease_end_date'"
+    return [
+        ("UPDATE gate_residentlogin SET status = 'ended', ended_at = %(at)s, end_reason = 'lease_end_date', "
+         "activation_code_hash = '', activation_expires_at = NULL WHERE lease_ends_on < %(today)s "
+         "AND status <> 'ended'", {"at": at, "today": s.today}),
+        ("INSERT INTO gate_tenantevent (login_id, at, note, from_status, to_status, actor_id) "
+         f"SELECT id, %(at)s, '', 'active', 'ended', NULL FROM gate_residentlogin WHERE id IN ({ended})", {"at": at}),
+        (f"UPDATE auth_user SET is_active = false WHERE id IN (SELECT user_id FROM gate_residentlogin "
+         f"WHERE id IN ({ended}))", {"at": at}),
+        (f"DELETE FROM authtoken_token WHERE user_id IN (SELECT user_id FROM gate_residentlogin "
+         f"WHERE id IN ({ended}))", {"at": at}),
+        ("UPDATE owners_resident r SET move_out_date = LEAST(%(today)s, GREATEST(l.lease_ends_on, r.move_in_date)) "
+         "FROM gate_residentlogin l WHERE l.resident_id = r.id AND l.ended_at = %(at)s "
+         "AND l.end_reason = 'lease_end_date' AND r.move_out_date IS NULL", {"at": at, "today": s.today}),
+    ]
+
+
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
 
@@ -1445,6 +1483,9 @@ def job_operations() -> list[Op]:
                              "WHERE event_at >= %s AND event_at < %s GROUP BY estate_id, kind",
                              [s.month - relativedelta(months=1), s.month])]),
         Op("job owners.registry_check", "job", job="owners.registry_check", at=lambda s: _local(s.today, 3)),
+        # At its busiest: 1,000 tenants' leases over on the same night.
+        Op("job gate.tenant_leases (1,000 leases over)", "job", job="gate.tenant_leases",
+           at=lambda s: _local(s.today, 0, 10), setup=_leases_over, floor=_leases_over_floor),
         # At its busiest in a steady state: on the 1st, the month just over and the running
         # one computed (the month before that settles at the same run).
         Op("job pages.month_facts (the 1st: three months computed)", "job", job="pages.month_facts",

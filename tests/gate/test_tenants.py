@@ -166,6 +166,32 @@ def test_a_lease_past_its_end_ends_by_the_daily_job_once(place, off, sms_gateway
     assert login.resident.move_out_date == TODAY + dt.timedelta(days=10)
     assert services.tenant_leases_end(as_of=sh(2026, 12, 2, 1, 0)) == 0
     assert login.events.filter(to_status=TenantStatus.ENDED).count() == 1
+    login.user.refresh_from_db()
+    assert not login.user.is_active
+
+
+def test_the_daily_job_ends_many_leases_in_as_many_statements_as_one(place, off, sms_gateway):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    end = TODAY + dt.timedelta(days=5)
+    one = _register(place, username="t0", lease_ends_on=end)
+    with CaptureQueriesContext(connection) as alone:
+        assert services.tenant_leases_end(as_of=sh(2026, 12, 20, 0, 10)) == 1
+    many = [_register(place, username=f"t{i}", lease_ends_on=end) for i in range(1, 6)]
+    Token.objects.create(user=many[0].user)
+    with CaptureQueriesContext(connection) as five:
+        assert services.tenant_leases_end(as_of=sh(2026, 12, 20, 0, 10)) == 5
+
+    assert len(five) == len(alone)
+    for login in [one, *many]:
+        login.refresh_from_db()
+        login.user.refresh_from_db()
+        login.resident.refresh_from_db()
+        assert login.status == TenantStatus.ENDED and not login.user.is_active
+        assert login.resident.move_out_date == end
+        assert login.events.filter(from_status=TenantStatus.INVITED, to_status=TenantStatus.ENDED).count() == 1
+    assert not Token.objects.filter(user=many[0].user).exists()
 
 
 # ---- messages to the tenant ---------------------------------------------------------------------

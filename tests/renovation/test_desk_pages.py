@@ -430,7 +430,7 @@ def test_finance_refunds_a_deposit_from_the_deposits_page_once_it_is_due(client,
     deposit = renovation.charges.get(kind=ChargeKind.OWNER_DEPOSIT)
     client.force_login(w.finance)
     page = client.get(url("deposits"), **EN).content.decode()
-    assert renovation.number in page and "¥2000.00" in page
+    assert renovation.number in page and "¥2,000.00" in page
     # before the day: refused with a message, nothing paid
     response = client.post(url("deposit_refund", deposit.pk), {"method": "cash", "back": "deposits"}, follow=True,
                            **EN)
