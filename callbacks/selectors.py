@@ -18,6 +18,7 @@ from callbacks.models import Callback, CallbackResult, Kind, Payment, Satisfacti
 from callbacks.rules import default_rule, rule_for, rules_at
 from owners.selectors import owner_primary_phone
 from propertydesk.paging import capped_counts
+from propertydesk.people import staff_order
 from propertydesk.periods import FigureFilter, grouped
 
 # ---- what the hourly job repairs ----------------------------------------------------------
@@ -361,7 +362,7 @@ def callback_staff():
     who = Q(is_superuser=True)
     if perm is not None:
         who |= Q(groups__permissions=perm) | Q(user_permissions=perm)
-    return users.filter(who).distinct().order_by("last_name", "first_name", "username")
+    return users.filter(who).distinct().order_by(*staff_order())
 
 
 def with_owner_phones(rows: QuerySet[Callback]) -> QuerySet[Callback]:

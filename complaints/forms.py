@@ -13,7 +13,7 @@ from propertydesk import web
 from propertydesk.files import readable_size
 from propertydesk.forms import CHOOSE, choose
 from propertydesk.limits import max_length
-from propertydesk.people import person_name
+from propertydesk.people import person_name, staff_order
 from propertydesk.web import DATETIME_INPUT, BusinessDateTimeField
 
 
@@ -80,7 +80,7 @@ class QueueFilterForm(BuildingsOfEstateMixin, forms.Form):
 
 
 def staff_choices():
-    return get_user_model().objects.filter(is_active=True, groups__isnull=False).distinct().order_by("last_name", "first_name", "username")
+    return get_user_model().objects.filter(is_active=True, groups__isnull=False).distinct().order_by(*staff_order())
 
 
 class AssignForm(forms.Form):

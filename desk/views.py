@@ -21,6 +21,7 @@ from desk.models import Handover, HandoverItem, ItemStatus, LogEntry, TakingsSta
 from owners.models import Estate
 from propertydesk.actions import render_form, run_action
 from propertydesk.notifications import users_in_roles
+from propertydesk.people import staff_order
 from propertydesk.roles import FRONT_DESK, SUPERVISOR
 from propertydesk.web import query_day, staff_required
 
@@ -140,7 +141,7 @@ def _coming_shifts(estate, now, count: int = 3) -> list:
 
 
 def _signers(handover):
-    return users_in_roles(FRONT_DESK, SUPERVISOR).exclude(pk=handover.handed_by_id).order_by("first_name", "username")
+    return users_in_roles(FRONT_DESK, SUPERVISOR).exclude(pk=handover.handed_by_id).order_by(*staff_order())
 
 
 def _reassign_form(handover, data=None, *, coming=None, people=None):

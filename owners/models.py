@@ -17,12 +17,9 @@ from encrypted_fields.fields import EncryptedCharField
 from owners import crypto
 from propertydesk import limits, pii
 from propertydesk.models import ContactChannel
+from propertydesk.people import PINYIN
 
 
-# Chinese names in pinyin order (阿, 李, 王, 张), not by code point (张, 李, 王, 阿): lists sorted
-# by name read as the desk expects. ICU's collation, which PostgreSQL ships; equality is
-# unchanged, and the prefix searches use their own pattern index.
-PINYIN = "zh-Hans-x-icu"
 
 
 class Estate(models.Model):

@@ -15,6 +15,7 @@ from owners import crypto
 from owners.models import Owner, OwnerPhone, Ownership, PiiReveal, Resident, StaffMembership, Unit
 from owners.validators import LANDLINE_RE, MOBILE_RE
 from propertydesk import pii
+from propertydesk.people import staff_order
 from propertydesk.roles import is_staff_member, owner_of
 
 # ---- who owns a unit -------------------------------------------------------------------
@@ -360,17 +361,20 @@ def department_staff(*, estate_id: int, department: str = ""):
     if department:
         members = members.filter(department=department)
     return (get_user_model().objects.filter(Exists(members), is_active=True)
-            .order_by("last_name", "first_name", "username"))
+            .order_by(*staff_order()))
 
 
 def department_people(*, estate_id: int) -> dict[str, list[list]]:
     """Each department of the estate with its active staff as [id, name], by name, for
     the assignment form's script to refill its list when the department changes."""
-    from propertydesk.people import person_name
+    from django.db.models.functions import Collate
+
+    from propertydesk.people import PINYIN, person_name
 
     out: dict[str, list[list]] = {}
     rows = (StaffMembership.objects.filter(estate_id=estate_id, user__is_active=True).select_related("user")
-            .order_by("department", "user__last_name", "user__first_name", "user__username"))
+            .order_by("department", Collate("user__last_name", PINYIN), Collate("user__first_name", PINYIN),
+                      "user__username"))
     for row in rows:
         out.setdefault(row.department, []).append([row.user_id, person_name(row.user)])
     return out

@@ -7,6 +7,19 @@ import re
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
+# Chinese names in pinyin order (阿, 李, 王, 张), not by code point (张, 李, 王, 阿): ICU's
+# collation, which PostgreSQL ships. The registry's name columns carry it (owners.models);
+# the staff's names (Django's own table) are ordered by it with ``staff_order``.
+PINYIN = "zh-Hans-x-icu"
+
+
+def staff_order() -> tuple:
+    """A list of staff in the order the desk looks names up: family name, given name, in pinyin."""
+    from django.db.models.functions import Collate
+
+    return Collate("last_name", PINYIN), Collate("first_name", PINYIN), "username"
+
+
 def person_name(user) -> str:
     """A user's name as people write it: 陈丽华 (family name first, no space) for
     Chinese names, "Lihua Chen" otherwise; the login name when no name is set."""

@@ -16,3 +16,18 @@ def test_the_owner_list_is_in_pinyin_order(db):
     # equality and prefix search are unchanged by the collation
     assert Owner.objects.filter(name="李四").count() == 1
     assert Owner.objects.filter(name__startswith="王").count() == 1
+
+
+def test_a_departments_staff_are_listed_in_pinyin_order(db):
+    from django.contrib.auth import get_user_model
+
+    from owners.models import Estate, StaffMembership
+
+    estate = Estate.objects.create(name="翠湖苑", code="cuihu")
+    for i, family in enumerate(("张", "李", "王", "阿")):
+        user = get_user_model().objects.create_user(username=f"s{i}", last_name=family, first_name="明")
+        StaffMembership.objects.create(user=user, estate=estate, department="engineering")
+
+    assert [u.last_name for u in selectors.department_staff(estate_id=estate.pk)] == ["阿", "李", "王", "张"]
+    people = selectors.department_people(estate_id=estate.pk)["engineering"]
+    assert [name[0] for _pk, name in people] == ["阿", "李", "王", "张"]
