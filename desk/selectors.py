@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from desk import shifts
@@ -30,15 +30,24 @@ def _entries() -> QuerySet[LogEntry]:
     return LogEntry.objects.select_related("author", "closed_by", "unit", "complaint", "work_order")
 
 
+def _page_entries() -> QuerySet[LogEntry]:
+    """The entries as the shift log's page shows them: the author's name and the numbers of
+    the unit, complaint and work order they name, not those rows whole (joined whole, each
+    list took 2.5 ms at scale against its floor's 0.5)."""
+    return LogEntry.objects.select_related("author", "unit", "complaint", "work_order").only(
+        *(f.name for f in LogEntry._meta.concrete_fields), "author__first_name", "author__last_name",
+        "author__username", "unit__number", "complaint__number", "work_order__number")
+
+
 def shift_entries(*, estate, shift: shifts.Shift) -> QuerySet[LogEntry]:
     """Everything written in ``shift``, newest first."""
-    return _entries().filter(estate=estate, shift_start=shift.start).order_by("-written_at", "-id")
+    return _page_entries().filter(estate=estate, shift_start=shift.start).order_by("-written_at", "-id")
 
 
 def open_entries(*, estate, shift: shifts.Shift) -> QuerySet[LogEntry]:
     """The open entries that are the shift's own: held by it or an earlier shift (not
     handed over), and not waiting in a handover; most urgent first."""
-    return (_entries().filter(estate=estate, status=EntryStatus.OPEN, held_start__lte=shift.start)
+    return (_page_entries().filter(estate=estate, status=EntryStatus.OPEN, held_start__lte=shift.start)
             .exclude(items__status=ItemStatus.PENDING)
             .order_by(_rank(), "written_at", "id"))
 
