@@ -32,7 +32,12 @@ def estate(transactional_db):
 
 
 def _image_loaded(page, selector: str) -> bool:
-    return page.locator(selector).first.evaluate("img => img.complete && img.naturalWidth > 0")
+    """The picture has arrived: scrolled to (a thumbnail below the fold loads lazily) and
+    given its time to come, then read as an image of its own size (an error page is not)."""
+    image = page.locator(selector).first
+    image.scroll_into_view_if_needed()
+    image.evaluate("img => img.complete || new Promise(done => { img.onload = img.onerror = done; })")
+    return image.evaluate("img => img.complete && img.naturalWidth > 0")
 
 
 def test_owner_attaches_a_photo_the_desk_sees_it_and_nobody_else_can_fetch_it(page_for, screenshot, estate, settings):
