@@ -53,7 +53,7 @@ from owners.validators import validate_phone, validate_resident_id
 from propertydesk import limits, messages, states
 from propertydesk.languages import set_user_language
 from propertydesk.notifications import notify_owner, notify_user_by_sms
-from propertydesk.tokens import tokens_revoke
+from propertydesk.tokens import tokens_revoke, tokens_revoke_for
 from propertydesk.sequences import next_value
 from propertydesk.signature import signature_from_data_url
 
@@ -328,7 +328,6 @@ def tenant_leases_end(*, as_of: datetime.datetime) -> int:
     made inactive and their tokens revoked, their residents moved out on the lease's last
     day (not before they moved in). Running it again ends nothing more."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from django.db.models import F, OuterRef, Subquery, Value
     from django.db.models.functions import Greatest, Least
@@ -349,7 +348,7 @@ def tenant_leases_end(*, as_of: datetime.datetime) -> int:
         TenantEvent(login_id=pk, at=as_of, actor=None, from_status=status, to_status=TenantStatus.ENDED)
         for pk, status, _user in due])
     get_user_model().objects.filter(pk__in=users).update(is_active=False)
-    Token.objects.filter(user__in=users).delete()
+    tokens_revoke_for(users=users)
     lease_end = ResidentLogin.objects.filter(resident=OuterRef("pk")).values("lease_ends_on")
     Resident.objects.filter(gate_login__pk__in=ids, move_out_date__isnull=True).update(
         move_out_date=Least(Value(today), Greatest(Subquery(lease_end), F("move_in_date"))))

@@ -28,7 +28,12 @@ def token_issue(*, user, now: datetime.datetime) -> Token:
 
 
 def tokens_revoke(*, user) -> int:
-    deleted, _ = Token.objects.filter(user=user).delete()
+    return tokens_revoke_for(users=[user])
+
+
+def tokens_revoke_for(*, users) -> int:
+    """Every API token of ``users`` (users or their ids) revoked, in one statement."""
+    deleted, _ = Token.objects.filter(user__in=users).delete()
     return deleted
 
 
