@@ -518,8 +518,9 @@ def _bill_prefetch():
 
 def unit_bills(*, unit) -> list[Bill]:
     """The unit's bills: those still owing first, oldest first (the order a payment
-    settles them in), then the paid ones, newest first."""
-    bills = list(Bill.objects.filter(unit=unit).select_related("owner").prefetch_related(*_bill_prefetch()))
+    settles them in), then the paid ones, newest first; each with its lines (what paid a
+    bill is on the bill's page, and the unit's payments list what each paid)."""
+    bills = list(Bill.objects.filter(unit=unit).prefetch_related(_bill_prefetch()[0]))
     owing = sorted((b for b in bills if b.status in OWING), key=lambda b: (b.period, b.pk))
     paid = sorted((b for b in bills if b.status not in OWING), key=lambda b: (b.period, b.pk), reverse=True)
     return owing + paid
@@ -537,7 +538,7 @@ def _payment_allocations():
 
 
 def unit_notices(*, unit) -> QuerySet[DunningNotice]:
-    return DunningNotice.objects.filter(unit=unit).select_related("owner").order_by("-period", "-round")
+    return DunningNotice.objects.filter(unit=unit).order_by("-period", "-round")
 
 
 @dataclass

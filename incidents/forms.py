@@ -30,6 +30,12 @@ class IncidentOpenForm(forms.Form):
                              help_text=_("What the desk tells callers from these buildings while it is open. "
                                          "Empty: the estate's plan's script for the kind."))
 
+    def __init__(self, *args, estates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if estates is not None:   # the estates the view has read already: listed without reading them again
+            field = self.fields["estate"]
+            field.choices = [("", field.empty_label)] + [(estate.pk, str(estate)) for estate in estates]
+
 
 class IncidentUpdateForm(forms.Form):
     script = forms.CharField(label=_("Callers' script"), max_length=limits.NOTE_LENGTH,

@@ -58,7 +58,8 @@ def plan_scripts(*, estates) -> dict[str, dict]:
     the script with it."""
     out: dict[str, dict] = {}
     stored = {(p.estate_id, p.kind): p.script
-              for p in EmergencyPlan.objects.filter(estate__in=estates).only("estate_id", "kind", "script")}
+              for p in EmergencyPlan.objects.filter(estate_id__in=[estate.pk for estate in estates])
+              .order_by().only("estate_id", "kind", "script")}
     for estate in estates:
         with translation.override(estate.language):
             out[str(estate.pk)] = {"language": estate.language, "scripts": {

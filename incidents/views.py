@@ -46,7 +46,7 @@ def incident_new(request):
     initial = {"started_at": timezone.localtime().replace(second=0, microsecond=0)}
     if len(estates) == 1:
         initial["estate"] = estates[0].pk
-    form = IncidentOpenForm(request.POST or None, initial=initial)
+    form = IncidentOpenForm(request.POST or None, initial=initial, estates=estates)
 
     def page(form):
         return render_form(request, "incidents/form.html", form, scripts=selectors.plan_scripts(estates=estates))
