@@ -2349,7 +2349,7 @@ def replay(call: Callable[[], object], *, runs: int) -> float:
     """The SQL time of one request replayed as the floor is run: its reads captured with
     their parameters, then run back to back on the connection (in a transaction rolled
     back). Timed inside the request, each statement also waits for the Python between
-    them (templates, forms) to hand it over: 1.3-1.8x the same statements run back to back
+    them (templates, forms) to hand it over: 1.4-1.7x the same statements run back to back
     on a small page, so a page running the very statements of its floor came out at 2x.
     The ratio compares like with like; the table prints the SQL time in the request too."""
     captured = []

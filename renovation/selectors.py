@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from owners.selectors import current_ownerships, owned_units
+from owners.selectors import current_ownerships
 from propertydesk.roles import is_staff_member, owner_of
 from renovation import rules
 from renovation.models import (
@@ -74,7 +74,8 @@ def owner_renovations(*, owner) -> QuerySet[Renovation]:
     co-owner on a unit both own now. A seller's renovation stays the seller's: the buyer
     of the unit does not see it."""
     applicant_owns_too = Exists(current_ownerships().filter(unit=OuterRef("unit_id"), owner=OuterRef("owner_id")))
-    return (Renovation.objects.filter(Q(owner=owner) | (Q(unit__in=owned_units(owner=owner)) & applicant_owns_too))
+    owner_owns = Exists(current_ownerships().filter(unit=OuterRef("unit_id"), owner=owner))
+    return (Renovation.objects.filter(Q(owner=owner) | (owner_owns & applicant_owns_too))
             .select_related(*_LIST_RELATED).order_by("-applied_at", "-pk"))
 
 
