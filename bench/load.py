@@ -238,7 +238,7 @@ class Write:
     user: str
     weight: int
     fill: object
-    check: str  # the name of the check of VERIFY that finds its records
+    check: str  # which of verify_queries() finds its records
 
 
 def _from_base(kind: throughput.Kind) -> Read:
