@@ -10,10 +10,11 @@ SECRET_KEY and FIELD_ENCRYPTION_KEY in the environment: the desk finds phones by
 keyed hashes. It changes nothing of the estate's records:
 
 1. Three logins of its own: ``bench-desk`` (front desk), ``bench-supervisor`` and
-   ``bench-owner``, the portal login given to an existing owner who has complaints and
-   no login. Each gets a fresh random password (made if absent, reused if a run with
-   --keep-users left them). At the end they are logged out and deleted with their axes
-   log rows, unless --keep-users; the owner is then without a login again.
+   ``bench-owner``, the portal login given to an existing owner who owns a unit, has
+   complaints and no login. Each gets a fresh random password (made if absent, reused if a
+   run with --keep-users left them). At the end they are logged out and deleted with their
+   axes log rows, unless --keep-users; the owner is then without a login again. (Logins
+   that records name, after ``bench/load.py --in-place``, stay inactive instead.)
 2. Picks, with --seed, 200 each of owners, units, complaints and work orders, the room
    numbers of those units and the last four digits of those owners' phones.
 3. Starts gunicorn (``gunicorn.conf.py``, --workers sync workers) on a free port of
@@ -26,8 +27,10 @@ keyed hashes. It changes nothing of the estate's records:
    not counted), then runs --threads clients for --seconds: each picks a page kind by
    its weight (MIX), asks for it with its role's session cookie on a new connection (sync
    workers close each one) and records the time to the last byte and the status.
-5. Prints requests/s, p50/p95/p99 per page kind and overall and the errors (a status
-   other than 2xx/3xx, or no answer), and writes all of it as JSON.
+5. Prints requests, requests/s, p50/p95/p99 per page kind and overall and the errors (a
+   status other than 2xx/3xx, or no answer), and writes all of it as JSON.
+
+``bench/load.py`` (a mixed load with writes) runs on the same logins, gunicorn and clients.
 6. Stops gunicorn (the process it started) and removes the logins.
 
 Prints figures; it is not a test.
@@ -97,15 +100,21 @@ MIX = [
 ]
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_run_arguments(parser: argparse.ArgumentParser, *, seconds: float, json_name: str) -> None:
+    """The options of a run against gunicorn, shared with bench/load.py."""
     parser.add_argument("--threads", type=int, default=8, help="client threads (default 8)")
-    parser.add_argument("--seconds", type=float, default=60, help="length of the measured run (default 60)")
+    parser.add_argument("--seconds", type=float, default=seconds,
+                        help=f"length of the measured run (default {seconds:.0f})")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--cache-url", default=os.environ.get("CACHE_URL", ""),
                         help="a Redis for the sessions (CACHE_URL); default: sessions in the database")
-    parser.add_argument("--json", default=str(ROOT / "var" / "throughput.json"), help="where to write the figures")
+    parser.add_argument("--json", default=str(ROOT / "var" / json_name), help="where to write the figures")
     parser.add_argument("--seed", type=int, default=2026)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_run_arguments(parser, seconds=60, json_name="throughput.json")
     parser.add_argument("--keep-users", action="store_true", help="keep the three bench logins")
     return parser.parse_args(argv)
 
@@ -151,8 +160,15 @@ def pick_samples(seed: int) -> Samples:
     return samples
 
 
-def make_users() -> dict[str, str]:
-    """The three logins with fresh passwords: {username: password}."""
+def owner_logins(owners: int) -> list[str]:
+    """The owners' portal logins: bench-owner, then bench-owner-2, -3, …"""
+    return [OWNER] + [f"{OWNER}-{n}" for n in range(2, owners + 1)]
+
+
+def make_users(owners: int = 1) -> dict[str, str]:
+    """The desk's and the supervisor's logins and ``owners`` portal logins, each given to an
+    existing owner who owns a unit now, has complaints and had no login, with fresh
+    passwords: {username: password}."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -162,7 +178,9 @@ def make_users() -> dict[str, str]:
 
     User = get_user_model()
     passwords = {}
-    for username, role in ((DESK, roles.FRONT_DESK), (SUPERVISOR, roles.SUPERVISOR), (OWNER, None)):
+    logins = [(DESK, roles.FRONT_DESK), (SUPERVISOR, roles.SUPERVISOR)]
+    logins += [(name, None) for name in owner_logins(owners)]
+    for username, role in logins:
         user = User.objects.filter(username=username).first() or User(username=username)
         passwords[username] = secrets.token_urlsafe(16)
         user.set_password(passwords[username])
@@ -170,22 +188,34 @@ def make_users() -> dict[str, str]:
         user.save()
         if role:
             user.groups.set([Group.objects.get(name=role)])
-    owner_user = User.objects.get(username=OWNER)
-    if not Owner.objects.filter(user=owner_user).exists():
-        owner_id = (Complaint.objects.filter(owner__isnull=False, owner__user__isnull=True)
+    for owner_user in User.objects.filter(username__in=owner_logins(owners)).order_by("pk"):
+        if Owner.objects.filter(user=owner_user).exists():
+            continue
+        owner_id = (Complaint.objects.filter(owner__isnull=False, owner__user__isnull=True,
+                                             owner__ownerships__end_date__isnull=True)
                     .order_by("pk").values_list("owner_id", flat=True).first())
         if owner_id is None:
-            raise SystemExit("No owner with complaints and without a portal login to log in as.")
+            raise SystemExit("No owner who owns a unit, has complaints and no portal login to log in as.")
         Owner.objects.filter(pk=owner_id).update(user=owner_user)
     return passwords
 
 
-def remove_users() -> None:
+def remove_users(owners: int = 1) -> None:
+    """Remove the bench's logins, with their axes log rows (an owner's login is set to NULL
+    on the owner). Logins that records name (a payment's cashier, after bench/load.py
+    wrote in place) stay instead, inactive and without a password."""
     from axes.models import AccessAttempt, AccessLog
     from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.db.models import ProtectedError
 
-    names = [DESK, SUPERVISOR, OWNER]
-    get_user_model().objects.filter(username__in=names).delete()  # the owner's login is set to NULL
+    names = [DESK, SUPERVISOR, *owner_logins(owners)]
+    try:
+        with transaction.atomic():
+            get_user_model().objects.filter(username__in=names).delete()
+    except ProtectedError:
+        get_user_model().objects.filter(username__in=names).update(is_active=False, password="!")
+        print(f"  the logins {', '.join(names)} stay, inactive: records in the database name them")
     AccessLog.objects.filter(username__in=names).delete()
     AccessAttempt.objects.filter(username__in=names).delete()
 
@@ -201,7 +231,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def gunicorn_settings(args) -> dict:
+    """The settings the web process runs with: gunicorn.conf.py's, the workers from --workers."""
+    conf: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), conf)  # noqa: S102 — our own settings file
+    found = {"workers": args.workers, "worker_class": conf["worker_class"], "timeout": conf["timeout"],
+             "keepalive": conf["keepalive"]}
+    found["text"] = (f"{found['workers']} {found['worker_class']} workers, timeout {found['timeout']} s, "
+                     f"keepalive {found['keepalive']} s")
+    return found
+
+
 def start_gunicorn(args, port: int, workdir: Path) -> tuple[subprocess.Popen, Path]:
+    """gunicorn on 127.0.0.1:``port`` with ``args.workers`` workers and the production
+    settings, on the database this process uses."""
     from django.conf import settings
 
     # The production settings, with the static file names of the development server:
@@ -218,13 +261,16 @@ def start_gunicorn(args, port: int, workdir: Path) -> tuple[subprocess.Popen, Pa
         "SECRET_KEY": settings.SECRET_KEY,
         "FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY,
         "DATABASE_URL": settings.DATABASE_URL,
-        "ALLOWED_HOSTS": "127.0.0.1",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "SECURE_PROXY_SSL_HEADER": "false",
         "SECURE_HSTS_SECONDS": "0",
         "SMS_ALLOW_LOGGING_BACKEND": "true",
+        # A message a write makes is written to the outbox as in production; no worker sends
+        # it here, and no task goes to a broker another process may be reading.
+        "OUTBOX_DELIVERY": "off",
         "CACHE_URL": args.cache_url,
         "WEB_ACCESS_LOG": "",
         "LOG_LEVEL": "WARNING",
@@ -263,15 +309,29 @@ def stop_gunicorn(proc: subprocess.Popen) -> None:
 # ---------------------------------------------------------------------------
 
 
-def get(port: int, path: str, cookie: str = "", timeout: float = 60) -> tuple[int, bytes, http.client.HTTPResponse]:
+def send(port: int, method: str, path: str, cookie: str = "", body: dict | None = None,
+         timeout: float = 60) -> tuple[int, bytes, http.client.HTTPResponse]:
+    """One request on a new connection (sync workers close each one): a GET, or a POST of
+    ``body`` as a form, with the CSRF token of the session's cookie and a same-origin
+    Referer, as a browser sends them."""
+    headers = {"Cookie": cookie} if cookie else {}
+    data = None
+    if body is not None:
+        csrf = re.search(r"csrftoken=([^;]+)", cookie)
+        data = urlencode({**body, "csrfmiddlewaretoken": csrf.group(1) if csrf else ""}, doseq=True)
+        headers.update({"Content-Type": "application/x-www-form-urlencoded",
+                        "Referer": f"http://127.0.0.1:{port}{path}"})
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        conn.request(method, path, body=data, headers=headers)
         response = conn.getresponse()
-        body = response.read()
-        return response.status, body, response
+        return response.status, response.read(), response
     finally:
         conn.close()
+
+
+def get(port: int, path: str, cookie: str = "", timeout: float = 60) -> tuple[int, bytes, http.client.HTTPResponse]:
+    return send(port, "GET", path, cookie, timeout=timeout)
 
 
 def cookies_of(response: http.client.HTTPResponse) -> dict[str, str]:
@@ -306,50 +366,57 @@ def log_in(port: int, username: str, password: str) -> str:
 
 
 def log_out(port: int, cookie: str) -> None:
-    csrf = re.search(r"csrftoken=([^;]+)", cookie).group(1)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    send(port, "POST", "/accounts/logout/", cookie, body={})  # deletes the session row
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One request measured: its kind, what came back (a status, or the exception's name),
+    the time to the last byte (None without an answer), whether it counts as an error, and
+    for a write the text that finds its record."""
+
+    kind: str
+    outcome: str
+    seconds: float | None
+    error: bool
+    token: str = ""
+
+
+def timed(kind: str, port: int, method: str, path: str, cookie: str, body: dict | None = None,
+          ok=lambda status: 200 <= status < 400) -> tuple[Hit, http.client.HTTPResponse | None, bytes]:
+    """Send one request and measure it; ``ok(status)`` says whether the answer is the one
+    wanted. Returns the hit, the response (None without an answer) and its body."""
+    began = time.perf_counter()
     try:
-        conn.request("POST", "/accounts/logout/", body=urlencode({"csrfmiddlewaretoken": csrf}),
-                     headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-                              "Referer": f"http://127.0.0.1:{port}/"})
-        conn.getresponse().read()
-    finally:
-        conn.close()
+        status, answer, response = send(port, method, path, cookie, body)
+    except (OSError, http.client.HTTPException) as error:
+        return Hit(kind, type(error).__name__, None, True), None, b""
+    return Hit(kind, str(status), time.perf_counter() - began, not ok(status)), response, answer
 
 
-def run_clients(port: int, cookies: dict[str, str], samples: Samples, threads: int, seconds: float,
-                seed: int) -> tuple[dict[str, list[float]], dict[str, dict[str, int]], float]:
-    """{kind: [seconds]} of the answered requests, {kind: {status or error: count}}, wall time."""
-    times: dict[str, list[float]] = defaultdict(list)
-    outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+def run_clients(mix: list, step, threads: int, seconds: float, seed: int) -> tuple[list[Hit], float]:
+    """``threads`` clients for ``seconds``, each picking a kind of ``mix`` by its weight
+    and calling ``step(kind, rng)``, which makes the requests and returns their Hits.
+    Returns every hit and the wall time."""
+    hits: list[Hit] = []
     lock = threading.Lock()
-    weights = [kind.weight for kind in MIX]
+    weights = [kind.weight for kind in mix]
     start = time.monotonic()
     deadline = start + seconds
 
     def client(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
         while time.monotonic() < deadline:
-            kind = rng.choices(MIX, weights)[0]
-            path = kind.path(samples, rng)
-            began = time.perf_counter()
-            try:
-                status, _body, _response = get(port, path, cookies[kind.user])
-                outcome = str(status)
-            except (OSError, http.client.HTTPException) as error:
-                status, outcome = None, type(error).__name__
-            elapsed = time.perf_counter() - began
+            made = step(rng.choices(mix, weights)[0], rng)
             with lock:
-                outcomes[kind.name][outcome] += 1
-                if status is not None:
-                    times[kind.name].append(elapsed)
+                hits.extend(made)
 
     pool = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(threads)]
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join()
-    return times, outcomes, time.monotonic() - start
+    return hits, time.monotonic() - start
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -359,42 +426,56 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def is_error(outcome: str) -> bool:
-    return not (outcome.isdigit() and 200 <= int(outcome) < 400)
+def figures(times: list[float], requests: int, errors: int, wall: float) -> dict:
+    return {"requests": requests, "requests_per_second": requests / wall if wall else 0.0,
+            "p50_ms": percentile(times, 0.50) * 1000, "p95_ms": percentile(times, 0.95) * 1000,
+            "p99_ms": percentile(times, 0.99) * 1000, "errors": errors}
 
 
-def summarise(times, outcomes, wall: float) -> dict:
-    rows = {}
-    for kind in MIX:
-        values = times.get(kind.name, [])
-        counts = dict(outcomes.get(kind.name, {}))
-        rows[kind.name] = {
-            "user": kind.user, "weight": kind.weight, "requests": sum(counts.values()),
-            "p50_ms": percentile(values, 0.50) * 1000, "p95_ms": percentile(values, 0.95) * 1000,
-            "p99_ms": percentile(values, 0.99) * 1000,
-            "errors": sum(n for outcome, n in counts.items() if is_error(outcome)), "outcomes": counts,
-        }
-    everything = [t for values in times.values() for t in values]
-    requests = sum(row["requests"] for row in rows.values())
-    return {
-        "wall_seconds": wall, "requests": requests, "requests_per_second": requests / wall if wall else 0,
-        "p50_ms": percentile(everything, 0.50) * 1000, "p95_ms": percentile(everything, 0.95) * 1000,
-        "p99_ms": percentile(everything, 0.99) * 1000,
-        "errors": sum(row["errors"] for row in rows.values()), "kinds": rows,
-    }
+def summarise(hits: list[Hit], wall: float, rows: dict[str, dict]) -> dict:
+    """Per kind (``rows``: {kind: what to show beside it, in the table's order}; a kind
+    met that is not there is added at the end) and overall: requests, requests/s,
+    p50/p95/p99 of the answered ones, errors and the answers by outcome."""
+    by_kind: dict[str, list[Hit]] = {name: [] for name in rows}
+    for hit in hits:
+        by_kind.setdefault(hit.kind, []).append(hit)
+    kinds = {}
+    for name, made in by_kind.items():
+        outcomes: dict[str, int] = defaultdict(int)
+        for hit in made:
+            outcomes[hit.outcome] += 1
+        kinds[name] = {**rows.get(name, {}), **figures([h.seconds for h in made if h.seconds is not None], len(made),
+                                                        sum(h.error for h in made), wall),
+                       "outcomes": dict(outcomes)}
+    return {"wall_seconds": wall, **figures([h.seconds for h in hits if h.seconds is not None], len(hits),
+                                            sum(h.error for h in hits), wall), "kinds": kinds}
 
 
-def print_table(summary: dict) -> None:
-    print(f"\n  {'page kind':<32} {'user':<17} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
+def print_table(summary: dict, title: str = "page kind", usual: tuple = ("200",)) -> None:
+    """The table of ``summarise``; a kind's answers are listed when some are not ``usual``."""
+    print(f"\n  {title:<34} {'user':<17} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'errors':>6}")
+
+    def line(name, user, row):
+        print(f"  {name:<34} {user:<17} {row['requests']:>8} {row['requests_per_second']:>7.2f} {row['p50_ms']:>8.1f} "
+              f"{row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['errors']:>6}")
+
     for name, row in summary["kinds"].items():
-        print(f"  {name:<32} {row['user']:<17} {row['requests']:>8} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
-              f"{row['p99_ms']:>8.1f} {row['errors']:>6}")
-        if set(row["outcomes"]) - {"200"}:
-            print(f"  {'':<32}   answers: {row['outcomes']}")
-    print(f"  {'all':<32} {'':<17} {summary['requests']:>8} {summary['p50_ms']:>8.1f} {summary['p95_ms']:>8.1f} "
-          f"{summary['p99_ms']:>8.1f} {summary['errors']:>6}")
+        line(name, row.get("user", ""), row)
+        if set(row["outcomes"]) - set(usual):
+            print(f"  {'':<34}   answers: {row['outcomes']}")
+    line("all", "", summary)
     print(f"\n  {summary['requests_per_second']:.1f} requests/s over {summary['wall_seconds']:.1f} s, "
-          f"{summary['errors']} errors (status not 2xx/3xx, or no answer)")
+          f"{summary['errors']} errors")
+
+
+def save(summary: dict, out: Path, log: Path) -> None:
+    """Write the figures as JSON; with errors, show the end of gunicorn's log."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    print(f"  figures written to {out}")
+    if summary["errors"]:
+        print(f"\ngunicorn's log (last lines):\n{log.read_text()[-3000:]}")
 
 
 def main(argv=None) -> int:
@@ -419,7 +500,8 @@ def main(argv=None) -> int:
             proc, log = start_gunicorn(args, port, Path(workdir))
             cookies = {}
             try:
-                print(f"gunicorn: {args.workers} sync workers on 127.0.0.1:{port}; sessions "
+                gunicorn = gunicorn_settings(args)
+                print(f"gunicorn: {gunicorn['text']}, on 127.0.0.1:{port}; sessions "
                       f"{'in Redis (cached_db)' if args.cache_url else 'in the database'}; "
                       f"load average {os.getloadavg()[0]:.2f}", flush=True)
                 cookies = {name: log_in(port, name, password) for name, password in passwords.items()}
@@ -427,21 +509,22 @@ def main(argv=None) -> int:
                 for kind in MIX:  # warm-up: every kind once, each worker's templates and connection
                     for _ in range(args.workers):
                         status, _body, _response = get(port, kind.path(samples, rng), cookies[kind.user])
-                        if is_error(str(status)):
+                        if not 200 <= status < 400:
                             print(f"  warm-up: {kind.name} answered {status}", flush=True)
                 print(f"Running {args.threads} clients for {args.seconds:.0f} s …", flush=True)
-                times, outcomes, wall = run_clients(port, cookies, samples, args.threads, args.seconds, args.seed)
-                summary = summarise(times, outcomes, wall)
-                summary.update({"threads": args.threads, "workers": args.workers, "seconds": args.seconds,
+
+                def step(kind, rng):
+                    return [timed(kind.name, port, "GET", kind.path(samples, rng), cookies[kind.user])[0]]
+
+                hits, wall = run_clients(MIX, step, args.threads, args.seconds, args.seed)
+                summary = summarise(hits, wall, {kind.name: {"user": kind.user, "weight": kind.weight} for kind in MIX})
+                summary.update({"threads": args.threads, "workers": args.workers, "gunicorn": gunicorn,
+                                "seconds": args.seconds,
                                 "sessions": "cached_db" if args.cache_url else "db", "database": db["NAME"],
                                 "load_average_after": os.getloadavg()[0]})
                 print_table(summary)
-                out = Path(args.json)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
-                print(f"  figures written to {out}")
-                if summary["errors"]:
-                    print(f"\ngunicorn's log (last lines):\n{log.read_text()[-3000:]}")
+                print("  (an error: a status other than 2xx/3xx, or no answer)")
+                save(summary, Path(args.json), log)
             finally:
                 try:
                     for cookie in cookies.values():
