@@ -89,3 +89,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]
+
+# A database that does not answer is a 503 page (or JSON under /api/), rendered without it.
+handler500 = "propertydesk.unavailable.server_error"

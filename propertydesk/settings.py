@@ -178,6 +178,13 @@ if os.environ.get("DB_JIT", "off") not in ("on", "off"):
     raise ImproperlyConfigured("DB_JIT must be on or off")
 _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = f"{_options.get('options', '')} -c jit={os.environ.get('DB_JIT', 'off')}".strip()
+# A database that does not answer fails a request within this many seconds (the page
+# says so: 503, propertydesk/unavailable.py) instead of holding a web worker until
+# gunicorn kills it. A refused connection fails at once; this is for a host that is gone.
+DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+if DB_CONNECT_TIMEOUT < 1:
+    raise ImproperlyConfigured("DB_CONNECT_TIMEOUT must be 1 or more seconds")
+_options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
 if os.environ.get("TEST_DATABASE_NAME"):
     # Lets two test runs share one server without fighting over test_<name>.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
@@ -218,7 +225,9 @@ if CACHE_URL:
         raise ImproperlyConfigured("CACHE_URL must be a Redis URL, e.g. redis://host:6379/1")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, but a Redis that does not answer is a miss, not a 500
+            # (propertydesk/cache.py): sessions and pages carry on from the database.
+            "BACKEND": "propertydesk.cache.TolerantRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "pd",
             # A Redis that does not answer costs a request a second, not a worker's timeout:
@@ -249,8 +258,36 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where uploaded files and prepared downloads are kept. "filesystem": under MEDIA_ROOT,
+# which every web and worker process must see (one machine, or a shared volume: NFS and
+# the like). "s3": an S3-compatible bucket through django-storages (pip install
+# ".[s3]"), for web and worker processes on several machines with no shared disk; the
+# files stay private (no public ACL) and are still read through the views that check
+# the reader. Credentials come from the environment as boto3 reads them
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or from the machine's role.
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "filesystem")
+if MEDIA_STORAGE == "filesystem":
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif MEDIA_STORAGE == "s3":
+    if not os.environ.get("MEDIA_S3_BUCKET"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET")
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["MEDIA_S3_BUCKET"],
+            # MinIO, Ceph, Alibaba OSS, Tencent COS ...: their S3 endpoint; empty for AWS.
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "location": os.environ.get("MEDIA_S3_PREFIX", ""),
+            "default_acl": None,  # the bucket's (private): no file has a public URL
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    raise ImproperlyConfigured("MEDIA_STORAGE must be filesystem or s3")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -282,6 +319,8 @@ if min(FILES_MAX_IMAGE_BYTES, FILES_MAX_DOCUMENT_BYTES, FILES_MAX_IMAGE_PIXELS, 
 # files sweep once it is this old.
 FILES_ORPHAN_GRACE_HOURS = int(os.environ.get("FILES_ORPHAN_GRACE_HOURS", "24"))
 FILES_ACCEL_REDIRECT_PREFIX = os.environ.get("FILES_ACCEL_REDIRECT_PREFIX", "")
+if FILES_ACCEL_REDIRECT_PREFIX and MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured("FILES_ACCEL_REDIRECT_PREFIX needs MEDIA_STORAGE=filesystem (nginx reads MEDIA_ROOT)")
 if FILES_ACCEL_REDIRECT_PREFIX and not (
     FILES_ACCEL_REDIRECT_PREFIX.startswith("/") and FILES_ACCEL_REDIRECT_PREFIX.endswith("/")
 ):
