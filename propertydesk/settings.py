@@ -257,7 +257,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))  # collectstatic writes here
 # Where uploaded files and prepared downloads are kept. "filesystem": under MEDIA_ROOT,
 # which every web and worker process must see (one machine, or a shared volume: NFS and
 # the like). "s3": an S3-compatible bucket through django-storages (pip install

@@ -373,8 +373,15 @@ def pytest_itemcollected(item):
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's own grouping of database tests
-def pytest_collection_modifyitems(items):
-    """The demo's tests first and together."""
+def pytest_collection_modifyitems(config, items):
+    """The fault tests (marker ``faults``: real servers stopped and processes killed, minutes
+    of wall clock) only when asked for with ``-m faults``; CI runs them as a stage of their
+    own. The demo's tests first and together."""
+    if "faults" not in (config.option.markexpr or ""):
+        faults = [item for item in items if item.get_closest_marker("faults")]
+        if faults:
+            config.hook.pytest_deselected(items=faults)
+            items[:] = [item for item in items if not item.get_closest_marker("faults")]
     items[:] = [item for item in items if DEMO in getattr(item, "fixturenames", ())] + [
         item for item in items if DEMO not in getattr(item, "fixturenames", ())]
 

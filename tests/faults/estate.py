@@ -1,0 +1,51 @@
+"""The estate the fault tests run on, built in the app's own process (``Stack.python``)
+through the services, as of the evening before the bill day: UNITS units with an owner
+each who wants SMS, a monthly fee, COMPLAINTS complaints resolved that afternoon (the
+hourly job owes each a callback), and the staff who sign in (password PASSWORD)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+SH = ZoneInfo("Asia/Shanghai")
+BUILT_AT = dt.datetime(2026, 11, 9, 15, 0, tzinfo=SH)
+UNITS = 200
+COMPLAINTS = 20
+CODE = "faults"
+# The whole job set runs at these moments (the registry's jobs, each its latest slot at
+# or before the moment): the bill day's 01:00 run, then the first dunning day's 09:00.
+MOMENTS = ("2026-11-10T01:00:00+08:00", "2026-11-16T09:00:00+08:00")
+NOVEMBER = dt.date(2026, 11, 1)
+
+
+def build() -> None:
+    from complaints import services as complaints
+    from fees.models import FeeStandard
+    from owners import services as owners
+    from owners.models import Ownership, Unit
+    from tests.factories import BuildingFactory, EstateFactory, UserFactory, works_in
+
+    estate = EstateFactory(code=CODE, name="故障苑")
+    building = BuildingFactory(estate=estate, number="1")
+    FeeStandard.objects.create(estate=estate, item="生活垃圾清运费", basis="per_unit_month", rate=Decimal("10.00"),
+                               effective_from=dt.date(2026, 1, 1))
+    units = Unit.objects.bulk_create([Unit(estate=estate, building=building, floor=i // 100 + 1,
+                                           number=f"1-{i // 100 + 1}-{i % 100 + 101}", area=Decimal("80.00"))
+                                      for i in range(UNITS)])
+    people = [owners.owner_create(name=f"业主{i}", phones=[owners.PhoneInput(number=f"139{i:08d}")],
+                                  preferred_channel="sms") for i in range(UNITS)]
+    Ownership.objects.bulk_create([Ownership(unit=unit, owner=owner, start_date=dt.date(2020, 5, 1))
+                                   for unit, owner in zip(units, people)])
+    desk = works_in(UserFactory(username="desk", role="front_desk"), estate, "customer_service")
+    UserFactory(username="supervisor", role="supervisor")
+    works_in(UserFactory(username="finance", role="finance"), estate, "finance")
+    for i in range(COMPLAINTS):
+        received = BUILT_AT - dt.timedelta(hours=4)
+        complaint = complaints.complaint_register(
+            unit=units[i], owner=people[i], channel="phone", category="repair", description="卫生间天花板渗水",
+            now=received, actor=desk)
+        complaints.complaint_assign(complaint=complaint, department="engineering", now=received, actor=desk)
+        complaints.complaint_start(complaint=complaint, now=received, actor=None)
+        complaints.complaint_resolve(complaint=complaint, resolution="更换了楼上的防水层", now=BUILT_AT, actor=None)
