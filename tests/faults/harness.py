@@ -312,6 +312,16 @@ class Stack:
     def gateway_calls(self, channel: str) -> int:
         return int(self.gateway.client().get(f"pd-gateway:{self.database}:{channel}:calls") or 0)
 
+    def busy(self) -> int:
+        """Job slots claimed or running, and messages waiting or being sent."""
+        return self.scalar("SELECT (SELECT count(*) FROM propertydesk_jobrun WHERE status IN ('claimed', 'running'))"
+                           " + (SELECT count(*) FROM propertydesk_delivery WHERE status IN ('pending', 'sending'))")
+
+    def settle(self, *, timeout: float = 180) -> None:
+        """Until the workers have ticked and nothing is running or waiting to be sent."""
+        wait_for(lambda: self.scalar("SELECT count(*) FROM propertydesk_jobrun") and not self.busy(),
+                 timeout=timeout, what=f"the jobs and the outbox to settle:\n{self.logs()}", every=0.5)
+
     def logs(self) -> str:
         return "\n".join(f"---- {p.name}\n{p.tail()}" for p in self.processes)
 
