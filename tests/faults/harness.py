@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psycopg2
+from celery import Celery
 import redis as redis_lib
 import requests
 
@@ -44,14 +45,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(condition: Callable[[], object], *, timeout: float, what: str, every: float = 0.2):
+def wait_for(condition: Callable[[], object], *, timeout: float, what: str | Callable[[], str], every: float = 0.2):
+    """Until ``condition()`` is true; else fail saying ``what`` (a callable: read at the failure)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(every)
-    raise AssertionError(f"waited {timeout:.0f} s for {what}")
+    raise AssertionError(f"waited {timeout:.0f} s for {what() if callable(what) else what}")
 
 
 def _port_open(port: int) -> bool:
@@ -272,6 +274,14 @@ class Stack:
     def manage(self, *args: str, timeout: float = 600, **env: str) -> str:
         return self._run([PY, "manage.py", *args], timeout=timeout, **env)
 
+    def sender(self) -> Celery:
+        """A Celery client that sends tasks to this stack's broker. (Celery's broker_url gives
+        way to a CELERY_BROKER_URL in the environment, which names the machine's shared
+        Redis when the tests run; the write URL is ours.)"""
+        app = Celery(set_as_current=False)
+        app.conf.broker_write_url = app.conf.broker_read_url = self.redis.url(0)
+        return app
+
     def python(self, code: str, *, timeout: float = 300, **env: str) -> str:
         """Run ``code`` in a process of the app (Django set up, this stack's settings)."""
         return self._run([PY, "-c", f"import django; django.setup()\n{code}"], timeout=timeout, **env)
@@ -288,7 +298,7 @@ class Stack:
         process = self._add(name, [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
                                    "--workers", str(workers), "propertydesk.wsgi:application"], **env)
         web = WebProcess(process, port)
-        wait_for(web.answers, timeout=60, what=f"gunicorn {name} to answer:\n{process.tail()}", every=0.3)
+        wait_for(web.answers, timeout=60, what=lambda: f"gunicorn {name} to answer:\n{process.tail()}", every=0.3)
         return web
 
     def worker(self, name: str = "worker", *, queues: str = "celery", **env: str) -> Process:
@@ -320,7 +330,7 @@ class Stack:
     def settle(self, *, timeout: float = 180) -> None:
         """Until the workers have ticked and nothing is running or waiting to be sent."""
         wait_for(lambda: self.scalar("SELECT count(*) FROM propertydesk_jobrun") and not self.busy(),
-                 timeout=timeout, what=f"the jobs and the outbox to settle:\n{self.logs()}", every=0.5)
+                 timeout=timeout, what=lambda: f"the jobs and the outbox to settle:\n{self.logs()}", every=0.5)
 
     def logs(self) -> str:
         return "\n".join(f"---- {p.name}\n{p.tail()}" for p in self.processes)

@@ -63,7 +63,7 @@ def test_redis_stopped_pages_answer_and_due_work_runs_when_it_returns(servers, s
     counts = statuses(outcomes)
     longest = max(o.took for o in outcomes)
     # and the notice's messages, queued while the broker was away, go out once it is back
-    wait_for(lambda: not stack.busy(), timeout=150, what=f"the notice's messages to go out:\n{stack.logs()}",
+    wait_for(lambda: not stack.busy(), timeout=150, what=lambda: f"the notice's messages to go out:\n{stack.logs()}",
              every=0.5)
     sent_after = time.monotonic() - back_at
     ledger = outbox(stack)
