@@ -49,3 +49,29 @@ def build() -> None:
         complaints.complaint_assign(complaint=complaint, department="engineering", now=received, actor=desk)
         complaints.complaint_start(complaint=complaint, now=received, actor=None)
         complaints.complaint_resolve(complaint=complaint, resolution="更换了楼上的防水层", now=BUILT_AT, actor=None)
+
+
+def publish_notice() -> int:
+    """The desk publishes an outage notice to the whole estate now: a message to every
+    owner (SMS), written in the transaction, sent by the workers. Returns its id."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from notices import services
+    from owners.models import Estate
+
+    now = timezone.now()
+    notice = services.notice_create(
+        estate=Estate.objects.get(code=CODE), kind="outage", title="停水通知", body="{place}将于{start}至{end}停水。",
+        place="1号楼", starts_at=now + dt.timedelta(hours=6), ends_at=now + dt.timedelta(hours=10), now=now,
+        actor=get_user_model().objects.get(username="desk"))
+    return services.notice_publish(notice=notice, now=now, actor=notice.created_by).pk
+
+
+PUBLISH_NOTICE = "from tests.faults.estate import publish_notice; print(publish_notice())"
+
+
+def notice_sms_sent(stack, notice: int) -> int:
+    return stack.scalar("SELECT count(*) FROM propertydesk_delivery d JOIN propertydesk_notification n "
+                        "ON n.id = d.notification_id WHERE n.dedupe_key LIKE %s AND d.channel = 'sms' "
+                        "AND d.status = 'sent'", (f"notice:{notice}:owner:%",))

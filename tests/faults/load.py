@@ -22,6 +22,7 @@ class Outcome:
     status: int | str  # the HTTP status, or "hung" / the connection error's name
     retry_after: str | None = None
     body: str = ""
+    base: str = ""
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Load:
                 outcome = Outcome(sent, time.monotonic() - sent, path, "hung")
             except requests.RequestException as exc:
                 outcome = Outcome(sent, time.monotonic() - sent, path, type(exc).__name__)
+            outcome.base = base
             with self._lock:
                 self.outcomes.append(outcome)
             time.sleep(self.pause)
