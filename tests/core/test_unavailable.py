@@ -45,7 +45,8 @@ def test_a_page_says_back_in_a_moment_when_the_database_is_gone(desk_user):
         english = client.get(reverse("complaints:intake"), headers={"accept-language": "en"})
     # then: 503 with Retry-After and a page in the reader's language, not a bare 500
     assert page.status_code == 503 and int(page["Retry-After"]) > 0
-    assert "服务暂时不可用，请稍后再试。" in page.content.decode() and "text/html" in page["Content-Type"]
+    assert "服务暂时不可用，请稍后再试。" in page.content.decode() and "重试" in page.content.decode()
+    assert "text/html" in page["Content-Type"]
     assert english.status_code == 503 and "The service is briefly unavailable" in english.content.decode()
     assert "no-store" in page["Cache-Control"]
     # and the next request after the server is back works, without a restart

@@ -2,13 +2,19 @@
 a PostgreSQL with the estate migrated and built once as a template, each test working
 on a copy of it; the broker's and cache's Redis; the gateways' Redis."""
 
+import shutil
+
 import pytest
 
-from tests.faults.harness import Servers
+from tests.conftest import skip_or_fail
+from tests.faults.harness import Servers, postgres_bin
 
 
 @pytest.fixture(scope="session")
 def servers():
+    if not shutil.which("redis-server") or not (postgres_bin() / "initdb").exists():
+        skip_or_fail("the fault tests start servers of their own: redis-server and PostgreSQL's initdb are needed "
+                     "(apt-get install redis-server postgresql)")
     started = Servers()
     try:
         yield started
