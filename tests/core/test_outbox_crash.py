@@ -6,7 +6,6 @@ call, as a gateway honouring keys would."""
 import datetime as dt
 import time
 import uuid
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,14 +15,12 @@ from django.db.models import Count
 from django.utils import timezone
 
 from fees import services as fees
-from fees.models import DunningNotice, FeeStandard
-from owners import services as owners
-from owners.models import Ownership, Unit
+from fees.models import DunningNotice
 from propertydesk import jobs
 from propertydesk.models import Delivery, JobRun
 from propertydesk.sms import RecordingGateway
 from tests.conftest import start_worker, stop_worker
-from tests.factories import BuildingFactory, EstateFactory
+from tests.factories import estate_reached_by_sms
 
 SH = ZoneInfo("Asia/Shanghai")
 NOV = dt.date(2026, 11, 1)
@@ -32,17 +29,7 @@ OWNERS = 1_050
 
 def _estate_owing(n: int):
     """An estate of ``n`` units, each with an owner who wants SMS and a November bill unpaid."""
-    estate = EstateFactory(code="crash")
-    building = BuildingFactory(estate=estate, number="1")
-    FeeStandard.objects.create(estate=estate, item="生活垃圾清运费", basis="per_unit_month", rate=Decimal("10.00"),
-                               effective_from=dt.date(2026, 1, 1))
-    units = Unit.objects.bulk_create([Unit(estate=estate, building=building, floor=i // 100 + 1,
-                                           number=f"1-{i // 100 + 1}-{i % 100 + 101}", area=Decimal("80.00"))
-                                      for i in range(n)])
-    people = [owners.owner_create(name=f"业主{i}", phones=[owners.PhoneInput(number=f"139{i:08d}")],
-                                  preferred_channel="sms") for i in range(n)]
-    Ownership.objects.bulk_create([Ownership(unit=unit, owner=owner, start_date=dt.date(2020, 5, 1))
-                                   for unit, owner in zip(units, people)])
+    estate_reached_by_sms(n, code="crash")
     fees.bill_run(period=NOV, as_of=dt.datetime(2026, 11, 10, 1, 0, tzinfo=SH))
 
 

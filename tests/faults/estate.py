@@ -6,7 +6,6 @@ hourly job owes each a callback), and the staff who sign in (password PASSWORD).
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -22,22 +21,9 @@ NOVEMBER = dt.date(2026, 11, 1)
 
 def build() -> None:
     from complaints import services as complaints
-    from fees.models import FeeStandard
-    from owners import services as owners
-    from owners.models import Ownership, Unit
-    from tests.factories import BuildingFactory, EstateFactory, UserFactory, works_in
+    from tests.factories import UserFactory, estate_reached_by_sms, works_in
 
-    estate = EstateFactory(code=CODE, name="故障苑")
-    building = BuildingFactory(estate=estate, number="1")
-    FeeStandard.objects.create(estate=estate, item="生活垃圾清运费", basis="per_unit_month", rate=Decimal("10.00"),
-                               effective_from=dt.date(2026, 1, 1))
-    units = Unit.objects.bulk_create([Unit(estate=estate, building=building, floor=i // 100 + 1,
-                                           number=f"1-{i // 100 + 1}-{i % 100 + 101}", area=Decimal("80.00"))
-                                      for i in range(UNITS)])
-    people = [owners.owner_create(name=f"业主{i}", phones=[owners.PhoneInput(number=f"139{i:08d}")],
-                                  preferred_channel="sms") for i in range(UNITS)]
-    Ownership.objects.bulk_create([Ownership(unit=unit, owner=owner, start_date=dt.date(2020, 5, 1))
-                                   for unit, owner in zip(units, people)])
+    estate, units, people = estate_reached_by_sms(UNITS, code=CODE, name="故障苑")
     desk = works_in(UserFactory(username="desk", role="front_desk"), estate, "customer_service")
     UserFactory(username="supervisor", role="supervisor")
     works_in(UserFactory(username="finance", role="finance"), estate, "finance")
