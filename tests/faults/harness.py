@@ -375,6 +375,7 @@ class Servers:
         self.pg = self.redis = self.gateway = None
         self.static_root = self.folder / "static"
         self._clones = 0
+        self._stacks: list[Stack] = []
         try:
             self.pg = PrivatePostgres(self.folder / "pg")
             self.redis = PrivateRedis(self.folder, "redis")
@@ -398,9 +399,13 @@ class Servers:
             database = self.pg.clone(self.TEMPLATE, f"run{self._clones}")
         folder = self.folder / database
         folder.mkdir(exist_ok=True)
-        return Stack(folder, self.pg, self.redis, self.gateway, database, self.static_root, **extra)
+        stack = Stack(folder, self.pg, self.redis, self.gateway, database, self.static_root, **extra)
+        self._stacks.append(stack)
+        return stack
 
     def close(self) -> None:
+        for stack in self._stacks:  # whatever a test or a script left running
+            stack.close()
         for server in (self.gateway, self.redis, self.pg):
             if server is not None:
                 server.close()
