@@ -560,7 +560,7 @@ def _cell(record, path: str, field_, masked: bool, tz):
 def _messages_sheet(owner):
     """The messages sent to the owner: each delivery (SMS, e-mail, letter, ...) with when
     it went and what it said, rendered in their language; an inbox-only message too."""
-    header = [str(Notification._meta.get_field("created_at").verbose_name),
+    header = [str(_("at")),
               str(Delivery._meta.get_field("channel").verbose_name),
               str(Delivery._meta.get_field("status").verbose_name),
               str(Delivery._meta.get_field("sent_at").verbose_name), str(_("subject")), str(_("text"))]

@@ -340,5 +340,6 @@ def owner_anonymise(request, pk):
         rerender=lambda form: _owner_page_with(request, pk, anonymise_form=form),
         message=lambda done: _("The owner's personal data was replaced: they are now %(name)s.")
         % {"name": Owner.objects.get(pk=done.owner_id).name},
+        back_url=reverse("owners:detail", args=[owner.pk]) + "#anonymise",
         done_url=reverse("owners:detail", args=[owner.pk]),
     )
