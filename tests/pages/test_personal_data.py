@@ -244,3 +244,25 @@ def test_anonymising_costs_the_same_statements_however_many_records(departed, su
     assert len(many.captured_queries) == len(few.captured_queries)
     assert Complaint.objects.filter(owner=owner, contact_name=owner.__class__.objects.get(pk=owner.pk).name).count() == 11
     assert Decimal("256.40") in Payment.objects.values_list("amount", flat=True)
+
+
+def test_the_file_reads_the_same_statements_however_many_records(client, two_owners):
+    a, _b = two_owners
+    unit = a.ownerships.get().unit
+    client.force_login(a.user)
+
+    def statements():
+        with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("portal:my_data_file")).status_code == 200
+        return len(queries.captured_queries)
+
+    few = statements()
+    for i in range(6):
+        made = complaint(unit, f"TS-A{i}", promised=sh(2026, 11, 19, 9, 0), owner=a)
+        ComplaintEvent.objects.create(complaint=made, kind="progress", at=NOW, note="进展", public=True)
+        payment(unit, f"SJ-A{i}", "10.00", by=None, at=sh(2026, 11, 2, 10, i))
+        note = Notification.objects.create(owner=a, kind="complaint.received", created_at=NOW,
+                                           params={"number": made.number, "time": None})
+        Delivery.objects.create(notification=note, channel="sms", status="sent", idempotency_key=f"k-A{i}",
+                                created_at=NOW, sent_at=NOW)
+    assert statements() == few
