@@ -2582,15 +2582,17 @@ def _anonymise_owner(s: Samples, at: datetime):
 
 
 def _anonymise_floor(s: Samples) -> list[tuple[str, list]]:
-    """The owner's heaviest kinds rewritten, one statement each."""
-    return [
-        ("UPDATE owners_owner SET name = 'x', id_number = NULL, id_number_hash = '' WHERE id = %s", [s.owner.pk]),
-        ("DELETE FROM owners_ownerphone WHERE owner_id = %s", [s.owner.pk]),
-        *[(f"UPDATE {table} SET {column} = 'x' WHERE owner_id = %s", [s.owner.pk])
-          for table, column in (("complaints_complaint", "contact_name"), ("repairs_workorder", "requester_name"),
-                                ("callbacks_callback", "contact_name"))],
-        ("UPDATE fees_payment SET payer_name = 'x' WHERE unit_id IN (SELECT unit_id FROM owners_ownership "
-         "WHERE owner_id = %s) AND payer_name = %s", [s.owner.pk, s.owner.name]),
-        ("UPDATE fees_receipt SET payer_name = 'x' WHERE unit_id IN (SELECT unit_id FROM owners_ownership "
-         "WHERE owner_id = %s) AND payer_name = %s", [s.owner.pk, s.owner.name]),
-    ]
+    """Each kind of record about the owner (pages.personal_data.ANONYMISE) written once, in
+    one statement, by the rows' ids (the owner's record and phones among them)."""
+    from pages import personal_data
+
+    context = personal_data.Context(
+        owner_id=s.owner.pk, user_id=s.owner.user_id, periods=personal_data.owner_periods(s.owner.pk),
+        names=[s.owner.name], label="x", resident_label="x", removed="x")
+    statements = []
+    for scrub, rows in personal_data.anonymised_rows(context):
+        sql, params = sql_of(rows.order_by().values("pk"))
+        table = scrub.model_class._meta.db_table
+        column = scrub.model_class._meta.get_field(next(iter(scrub.fields))).column
+        statements.append((f"UPDATE {table} SET {column} = {column} WHERE id IN ({sql})", params))
+    return statements
