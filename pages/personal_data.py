@@ -74,6 +74,19 @@ def overlapping(periods: list[Period], *, start: str, end: str) -> Q:
     return match
 
 
+def lived_only_then(periods: list[Period]) -> Q:
+    """Residents of the owner's units who came and went within their time as owner (the
+    owner's family, their tenants): a tenant who stayed on under the next owner is the
+    next owner's, and keeps their name."""
+    match = Q(pk__in=[])
+    for period in periods:
+        term = Q(unit_id=period.unit_id, move_in_date__gte=period.start, move_out_date__isnull=False)
+        if period.end is not None:
+            term &= Q(move_out_date__lte=period.end + timedelta(days=1))
+        match |= term
+    return match
+
+
 # ---- anonymisation: what is replaced, and with what ---------------------------------------------
 
 OWNER_LABEL = "owner_label"   # "已注销业主 #123": the owner's name wherever it was written
@@ -136,7 +149,7 @@ ANONYMISE: tuple[Scrub, ...] = (
         "special_needs": EMPTY_LIST, "special_needs_note": EMPTY}),
     Scrub("owners.OwnerPhone", _own(), {"number": EMPTY, "number_hash": ROW_KEY, "tail_hash": EMPTY}, delete=True),
     Scrub("owners.Ownership", _own(), {"note": REMOVED}),
-    Scrub("owners.Resident", lambda c: overlapping(c.periods, start="move_in_date", end="move_out_date"), {
+    Scrub("owners.Resident", lambda c: lived_only_then(c.periods), {
         "name": RESIDENT_LABEL, "phone": NULL, "phone_hash": EMPTY, "phone_tail_hash": EMPTY, "note": REMOVED}),
     Scrub("complaints.Complaint", _own(), {
         "contact_name": OWNER_LABEL, "contact_phone": NULL, "description": REMOVED, "resolution": REMOVED}),

@@ -146,6 +146,9 @@ def departed(db, supervisor_user):
     paid = payment(unit, "SJ-Z1", "256.40", by=supervisor_user, at=sh(2026, 4, 3, 10, 0))
     Payment.objects.filter(pk=paid.pk).update(payer_name="赵敏")
     Receipt.objects.filter(pk=paid.receipt_id).update(payer_name="赵敏")
+    Resident.objects.create(unit=unit, name="赵小敏", relation="family", move_in_date=dt.date(2018, 1, 1),
+                            move_out_date=dt.date(2026, 7, 31), phone="13611112222")
+    Resident.objects.create(unit=unit, name="租客钱", relation="tenant", move_in_date=dt.date(2025, 1, 1))
     owner_services.ownership_transfer(unit=unit, new_owners=[buyer], transfer_date=dt.date(2026, 8, 1))
     later = payment(unit, "SJ-S1", "88.00", by=supervisor_user, at=sh(2026, 9, 3, 10, 0))
     Payment.objects.filter(pk=later.pk).update(payer_name="孙磊")
@@ -172,6 +175,9 @@ def test_a_supervisor_anonymises_a_departed_owner_and_the_money_stays(client, de
     assert Payment.objects.get(pk=paid.pk).payer_name == owner.name
     assert Receipt.objects.get(pk=paid.receipt_id).payer_name == owner.name
     assert Payment.objects.get(pk=departed["later"].pk).payer_name == "孙磊"
+    # their family who left with them are renamed; the tenant who stayed on under the buyer is not
+    assert set(Resident.objects.filter(unit=departed["unit"]).values_list("name", "phone")) == \
+        {("已注销住户", None), ("租客钱", None)}
     assert list(Payment.objects.values_list("pk", "amount", "receipt__number", "received_at").order_by("pk")) \
         == list(before)
     # the receipt still prints, with its number and amount
