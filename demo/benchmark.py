@@ -997,6 +997,10 @@ def operations() -> list[Op]:
              "WHERE os.owner_id = %s AND os.end_date IS NULL", [s.owner.pk]),
             *_gate_passes_floor("p.unit_id IN (SELECT unit_id FROM owners_ownership WHERE owner_id = %s "
                                 "AND end_date IS NULL)", [s.owner.pk], limit=50)]),
+        # -- personal data: the owner's own file (every kind of record about them, one sheet each)
+        Op("portal: my data", "page", "owner", "/portal/my-data/", floor=lambda s: []),
+        Op("portal: my data (.xlsx, every record of the owner)", "page", "owner", "/portal/my-data/file/",
+           floor=_my_data_floor),
 
         # -- community activities (社区活动): the desk's list, an activity of 200 households, the owner's list
         Op("activities: the desk's list", "page", "desk", "/activities/", floor=_activities_list_floor),
@@ -1528,6 +1532,13 @@ def job_operations() -> list[Op]:
            floor=lambda s: _renovation_daily_floor(s.today)),
         Op("job propertydesk.outbox_sweep", "job", job="propertydesk.outbox_sweep",
            at=lambda s: _local(s.today, 10, 9)),
+        # At its busiest: 1,000 visits and every closed renovation past their retention on one night.
+        Op("job pages.personal_data_purge (1,000 visits, every closed renovation)", "job",
+           job="pages.personal_data_purge", at=lambda s: _local(s.today, 4, 30), setup=_personal_data_expired,
+           floor=_personal_data_purge_floor),
+        # Not a scheduled job: a supervisor anonymises the sample owner once they sold their units.
+        Op("owners: anonymising a departed owner", "job", run=_anonymise_owner, at=lambda s: _local(s.today, 11),
+           setup=_owner_departed, floor=_anonymise_floor),
         # Not a scheduled job either: an activity of 200 households marked held (their callbacks made).
         Op("activities: marking one of 200 households held", "job", run=_hold_activity,
            at=lambda s: _local(s.today, 21), setup=_activity_with_households, floor=_hold_activity_floor),
@@ -2489,3 +2500,107 @@ def _handover_floor() -> list[tuple[str, list]]:
          + " LEFT JOIN auth_user d ON d.id = l.decided_by_id LEFT JOIN auth_user g ON g.id = l.assigned_to_id",
          [pk]),
     ]
+
+
+# ---- personal data --------------------------------------------------------------------------------
+
+
+def _my_data_floor(s: Samples) -> list[tuple[str, list]]:
+    """The owner's file: each kind of record about them read once, by owner or by their units
+    in their time (the ownerships joined)."""
+    held = ("JOIN owners_ownership os ON os.unit_id = t.unit_id AND os.owner_id = %s AND t.{day} >= os.start_date "
+            "AND (os.end_date IS NULL OR t.{day} < os.end_date)")
+    by_owner = [("owners_ownership", "owner_id"), ("complaints_complaint", "owner_id"),
+                ("complaints_suggestion", "owner_id"), ("repairs_workorder", "owner_id"),
+                ("callbacks_callback", "owner_id"), ("fees_bill", "owner_id"), ("renovation_renovation", "owner_id"),
+                ("gate_preregistration", "owner_id"), ("gate_cardapplication", "applicant_id"),
+                ("activities_participation", "owner_id")]
+    return [
+        ("SELECT o.*, p.number FROM owners_owner o LEFT JOIN owners_ownerphone p ON p.owner_id = o.id "
+         "WHERE o.id = %s", [s.owner.pk]),
+        *[(f"SELECT t.*, u.number FROM {table} t LEFT JOIN owners_unit u ON u.id = t.unit_id WHERE t.{column} = %s",
+           [s.owner.pk]) for table, column in by_owner],
+        ("SELECT e.* FROM complaints_complaintevent e JOIN complaints_complaint c ON c.id = e.complaint_id "
+         "WHERE c.owner_id = %s AND e.public", [s.owner.pk]),
+        ("SELECT e.* FROM complaints_suggestionevent e JOIN complaints_suggestion c ON c.id = e.suggestion_id "
+         "WHERE c.owner_id = %s", [s.owner.pk]),
+        *[(f"SELECT t.* FROM {table} t " + held.format(day=day), [s.owner.pk])
+          for table, day in (("fees_payment", "received_at::date"), ("fees_receipt", "issued_at::date"),
+                             ("gate_visit", "time_in::date"), ("gate_itempass", "day"))],
+        ("SELECT r.* FROM owners_resident r JOIN owners_ownership os ON os.unit_id = r.unit_id AND os.owner_id = %s",
+         [s.owner.pk]),
+        ("SELECT n.*, d.channel, d.status, d.sent_at FROM propertydesk_notification n "
+         "LEFT JOIN propertydesk_delivery d ON d.notification_id = n.id WHERE n.owner_id = %s", [s.owner.pk]),
+    ]
+
+
+def _personal_data_expired(s: Samples, at: datetime):
+    """1,000 visits that ended 400 days ago, and every closed renovation closed two years ago."""
+    from gate.models import Visit
+
+    units = list(Unit.objects.order_by("pk").values_list("pk", "estate_id")[:1000])
+    left = at - timedelta(days=400)
+    Visit.objects.bulk_create(
+        Visit(estate_id=estate, unit_id=pk, visitor_name=f"访客{pk}", id_number=f"11010119900101{pk % 10000:04d}",
+              time_in=left - timedelta(hours=1), time_out=left, note="送货") for pk, estate in units)
+    Renovation.objects.filter(closed_at__isnull=False).update(closed_at=at - timedelta(days=730))
+
+
+def _personal_data_purge_floor(s: Samples) -> list[tuple[str, list]]:
+    """The same changes as set-based statements: one per kind of record."""
+    at = _local(s.today, 4, 30)
+    visits = at - timedelta(days=settings.VISITOR_DATA_RETENTION_DAYS)
+    closed = ("SELECT id FROM renovation_renovation WHERE closed_at < %(cut)s OR withdrawn_at < %(cut)s")
+    cut = {"cut": at - timedelta(days=settings.WORKER_DATA_RETENTION_DAYS)}
+    return [
+        ("UPDATE gate_visit SET visitor_name = 'x', id_number = NULL, id_number_hash = '', note = '' "
+         "WHERE (time_out < %s OR (time_out IS NULL AND time_in < %s)) AND (visitor_name <> 'x' "
+         "OR id_number IS NOT NULL OR note <> '')", [visits, visits]),
+        ("UPDATE gate_preregistration SET visitor_name = 'x' WHERE day < %s AND visitor_name <> 'x'", [visits.date()]),
+        ("UPDATE gate_itempass SET carrier_name = 'x', carrier_id_number = NULL WHERE (released_at < %s OR "
+         "(released_at IS NULL AND day < %s)) AND ((carrier_name <> '' AND carrier_name <> 'x') "
+         "OR carrier_id_number IS NOT NULL)", [visits, visits.date()]),
+        (f"UPDATE renovation_renovation SET contractor_lead_name = 'x', contractor_lead_id_number = NULL, "
+         f"contractor_lead_phone = NULL WHERE id IN ({closed}) AND contractor_lead_name <> 'x'", cut),
+        (f"UPDATE renovation_renovationworker SET name = 'x', id_number = '*', phone = NULL, "
+         f"id_number_hash = 'purged:' || id WHERE renovation_id IN ({closed}) AND id_number_hash NOT LIKE 'purged:%%'",
+         cut),
+        (f"UPDATE renovation_workerpass SET holder_name = 'x', holder_id_number = '*', photo_id = NULL "
+         f"WHERE renovation_id IN ({closed}) AND (holder_name <> 'x' OR photo_id IS NOT NULL)", cut),
+        (f"UPDATE renovation_signedpaper SET signer_name = 'x' WHERE renovation_id IN ({closed}) "
+         f"AND party = 'contractor' AND signer_name <> 'x'", cut),
+        (f"DELETE FROM renovation_renovationdocument WHERE renovation_id IN ({closed}) "
+         f"AND kind IN ('worker_id', 'worker_photo')", cut),
+    ]
+
+
+def _owner_departed(s: Samples, at: datetime):
+    """The sample owner (the one of the sample unit, with its complaints, orders and bills)
+    sells every unit they hold the day before."""
+    from owners.models import Ownership
+
+    Ownership.objects.filter(owner=s.owner, end_date__isnull=True).update(end_date=s.today - timedelta(days=1))
+
+
+def _anonymise_owner(s: Samples, at: datetime):
+    from pages.services import owner_anonymise
+
+    supervisor = get_user_model().objects.get(username="bench-supervisor")
+    return owner_anonymise(owner_id=s.owner.pk, actor=supervisor, reason="benchmark", now=at)
+
+
+def _anonymise_floor(s: Samples) -> list[tuple[str, list]]:
+    """Each kind of record about the owner (pages.personal_data.ANONYMISE) written once, in
+    one statement, by the rows' ids (the owner's record and phones among them)."""
+    from pages import personal_data
+
+    context = personal_data.Context(
+        owner_id=s.owner.pk, user_id=s.owner.user_id, periods=personal_data.owner_periods(s.owner.pk),
+        names=[s.owner.name], label="x", resident_label="x", removed="x")
+    statements = []
+    for scrub, rows in personal_data.anonymised_rows(context):
+        sql, params = sql_of(rows.order_by().values("pk"))
+        table = scrub.model_class._meta.db_table
+        column = scrub.model_class._meta.get_field(next(iter(scrub.fields))).column
+        statements.append((f"UPDATE {table} SET {column} = {column} WHERE id IN ({sql})", params))
+    return statements

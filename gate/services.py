@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Q, Value, When
+from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
@@ -650,3 +652,39 @@ def card_cancel(*, card: CardApplication, now: datetime.datetime, actor=None, no
     states.move(card, CardStatus.CANCELLED, CARD_TRANSITIONS, at=now, actor=actor, note=note)
     card.save(update_fields=["status"])
     return card
+
+
+# ---- personal data past its retention (PIPL art. 47) ---------------------------------------------
+
+
+def purged_labels() -> tuple[str, str]:
+    """What a purged visitor's and carrier's name reads, in the house language (a stored
+    value, like the name it replaces)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Visitor (purged)"), _("Carrier (purged)")
+
+
+def visitor_data_purge(*, as_of: datetime.datetime) -> dict[str, int]:
+    """Replace the personal data of visitors and item-pass carriers kept longer than
+    VISITOR_DATA_RETENTION_DAYS after the visit ended (a visit still open counts from its
+    arrival; a pass from its release, else its day): the visitor's name, ID number and its
+    search hash, the desk's note on the visit; a pre-registered visitor's name; the
+    carrier's name and ID number. The unit, the times, the pass and its goods stay. Three
+    statements however many rows; a row already purged is not matched again, so a second
+    run (or two at once) changes nothing. Rows of each kind rewritten."""
+    cutoff = as_of - timedelta(days=settings.VISITOR_DATA_RETENTION_DAYS)
+    cutoff_day = local_day(cutoff)
+    visitor, carrier = purged_labels()
+    with transaction.atomic():
+        visits = (Visit.objects
+                  .filter(Q(time_out__lt=cutoff) | Q(time_out__isnull=True, time_in__lt=cutoff))
+                  .filter(~Q(visitor_name=visitor) | Q(id_number__isnull=False) | ~Q(note=""))
+                  .update(visitor_name=visitor, id_number=None, id_number_hash="", note=""))
+        announced = (Preregistration.objects.filter(day__lt=cutoff_day).exclude(visitor_name=visitor)
+                     .update(visitor_name=visitor))
+        carriers = (ItemPass.objects
+                    .filter(Q(released_at__lt=cutoff) | Q(released_at__isnull=True, day__lt=cutoff_day))
+                    .filter((~Q(carrier_name="") & ~Q(carrier_name=carrier)) | Q(carrier_id_number__isnull=False))
+                    .update(carrier_name=Case(When(carrier_name="", then=Value("")), default=Value(carrier)),
+                            carrier_id_number=None))
+    return {"visits": visits, "preregistrations": announced, "item_passes": carriers}

@@ -9,6 +9,7 @@ from owners.models import (
     Estate,
     Owner,
     OwnerPhone,
+    OwnerAnonymisation,
     Ownership,
     PiiReveal,
     RegistryCheck,
@@ -110,6 +111,14 @@ class PiiRevealAdmin(ReadOnlyAdmin):
     list_display = ["revealed_at", "user", "owner", "field", "reason", "record_number", "via", "ip_address"]
     list_filter = ["field", "via"]
     date_hierarchy = "revealed_at"
+
+
+@admin.register(OwnerAnonymisation)
+class OwnerAnonymisationAdmin(ReadOnlyAdmin):
+    """Who anonymised which owner, when and why: evidence, like the reveal log."""
+
+    list_display = ["anonymised_at", "owner", "anonymised_by", "reason"]
+    date_hierarchy = "anonymised_at"
 
 
 @admin.register(RegistryCheck)

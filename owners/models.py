@@ -494,3 +494,27 @@ class RegistryCheck(models.Model):
 
     def __str__(self):
         return str(self.check_date)
+
+
+class OwnerAnonymisation(models.Model):
+    """A departed owner's personal data replaced by neutral values (PIPL art. 47): who did
+    it, when and why. One per owner: the service does nothing a second time. The owner's
+    number (``owner_id``) stays, so bills, receipts and totals still add up to the same."""
+
+    owner = models.OneToOneField(Owner, on_delete=models.PROTECT, related_name="anonymisation",
+                                 verbose_name=_("owner"))
+    anonymised_at = models.DateTimeField(_("anonymised at"))
+    anonymised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("anonymised by"))
+    reason = models.CharField(_("reason"), max_length=200)
+    # How many rows of each kind were rewritten ({"complaints.Complaint": 3, ...}).
+    rows = models.JSONField(_("rows rewritten"), default=dict)
+
+    class Meta:
+        verbose_name = _("owner anonymisation")
+        verbose_name_plural = _("owner anonymisations")
+        ordering = ["-anonymised_at"]
+        permissions = [("anonymise_owner", _("Can anonymise a departed owner"))]
+
+    def __str__(self):
+        return f"#{self.owner_id} · {self.anonymised_at:%Y-%m-%d}"

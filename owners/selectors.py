@@ -12,7 +12,16 @@ from django.db.models.functions import Coalesce, JSONObject, Upper
 from django.shortcuts import get_object_or_404
 
 from owners import crypto
-from owners.models import Owner, OwnerPhone, Ownership, PiiReveal, Resident, StaffMembership, Unit
+from owners.models import (
+    Owner,
+    OwnerAnonymisation,
+    OwnerPhone,
+    Ownership,
+    PiiReveal,
+    Resident,
+    StaffMembership,
+    Unit,
+)
 from owners.validators import LANDLINE_RE, MOBILE_RE
 from propertydesk import pii
 from propertydesk.people import staff_order
@@ -393,3 +402,8 @@ def home_estate_id(*, user) -> int | None:
     """The estate a member of staff works in (the first of theirs by name), or None."""
     return (StaffMembership.objects.filter(user=user).order_by("estate__name")
             .values_list("estate_id", flat=True).first())
+
+
+def owner_anonymisation(*, owner: Owner):
+    """The record of the owner's anonymisation (who, when, why), or None."""
+    return OwnerAnonymisation.objects.filter(owner=owner).select_related("anonymised_by").first()

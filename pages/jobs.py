@@ -7,7 +7,9 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from gate.services import visitor_data_purge
 from pages import services
+from renovation.services import worker_data_purge
 
 
 def month_facts(*, as_of: datetime) -> str:
@@ -83,3 +85,13 @@ def weekly_report(*, as_of: datetime) -> str:
     of its first day (DESK_REPORT_WEEK_STARTS) to Friday 16:30, once; weeks missed are made
     too, at most DESK_REPORT_CATCH_UP_WEEKS back."""
     return _desk_reports("week", as_of=as_of)
+
+
+def personal_data_purge(*, as_of: datetime) -> str:
+    """Nightly: the personal data of visitors and item-pass carriers past
+    VISITOR_DATA_RETENTION_DAYS, and of renovation workers and contractors' leads past
+    WORKER_DATA_RETENTION_DAYS, replaced (gate.services.visitor_data_purge,
+    renovation.services.worker_data_purge). A fixed number of statements whatever the rows;
+    what was purged is not matched again, and a night missed is caught up the next."""
+    counts = {**visitor_data_purge(as_of=as_of), **worker_data_purge(as_of=as_of)}
+    return "personal data purged: " + ", ".join(f"{kind} {n}" for kind, n in counts.items())

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import ForeignKey, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils import timezone
@@ -19,8 +21,12 @@ from callbacks import selectors as callbacks
 from complaints import selectors as complaints
 from desk import selectors as desk
 from fees import selectors as fees
+from owners.models import Owner
 from pages.models import DeskReport, StaffMonthFacts
-from propertydesk import periods
+from pages.personal_data import in_periods, overlapping, owner_periods
+from propertydesk import periods, pii
+from propertydesk.exports import Sheet
+from propertydesk.models import Delivery, DeliveryChannel, Notification
 from propertydesk import selectors as core
 from propertydesk.paging import capped_counts
 from propertydesk.roles import is_supervisor
@@ -435,3 +441,191 @@ def desk_reports_for_api(*, with_figures: bool):
     JSON is read by its detail only)."""
     rows = DeskReport.objects.all()
     return rows if with_figures else rows.defer("data")
+
+
+# ---- an owner's own data, as one file (PIPL art. 45) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataKind:
+    """One sheet of the owner's file: the records of one kind, the columns as field paths
+    (their headers are the fields' own translated names), the rows the owner's."""
+
+    model: str
+    columns: tuple[str, ...]
+    rows: object            # (owner, periods) -> queryset
+    related: tuple[str, ...] = ()
+    masked: tuple[str, ...] = ()   # someone else's number on their record: shown masked
+
+
+def _mine(path: str = "owner"):
+    return lambda owner, periods: {path: owner}
+
+
+def _in_time(day: str):
+    return lambda owner, periods: in_periods(periods, day=day)
+
+
+def _lived_there(owner, periods):
+    return overlapping(periods, start="move_in_date", end="move_out_date")
+
+
+def _passes(owner, periods):
+    return Q(applicant_owner=owner) | in_periods(periods, day="day")
+
+
+MY_DATA: tuple[DataKind, ...] = (
+    DataKind("owners.Ownership", ("unit", "unit__area", "start_date", "end_date", "move_in_date", "move_out_date",
+                                  "end_reason"), _mine(), related=("unit__estate",)),
+    DataKind("owners.Resident", ("unit", "name", "relation", "phone", "move_in_date", "move_out_date"), _lived_there,
+             related=("unit__estate",), masked=("phone",)),
+    DataKind("complaints.Complaint", ("number", "unit", "received_at", "channel", "category", "urgency",
+                                      "contact_name", "contact_phone", "location", "description", "status",
+                                      "promised_at", "resolved_at", "resolution"), _mine(), related=("unit__estate",)),
+    DataKind("complaints.ComplaintEvent", ("complaint__number", "at", "kind", "from_status", "to_status", "note"),
+             lambda owner, periods: {"complaint__owner": owner, "public": True}, related=("complaint",)),
+    DataKind("complaints.Suggestion", ("number", "received_at", "channel", "subject", "content", "status",
+                                       "decided_at", "reply"), _mine()),
+    DataKind("complaints.SuggestionEvent", ("suggestion__number", "at", "from_status", "to_status", "note"),
+             lambda owner, periods: {"suggestion__owner": owner}, related=("suggestion",)),
+    DataKind("repairs.WorkOrder", ("number", "unit", "kind", "registered_at", "requester_name", "requester_phone",
+                                   "description", "appointment_at", "status", "completed_at", "agreed_price"),
+             _mine(), related=("unit__estate",)),
+    DataKind("callbacks.Callback", ("kind", "unit", "contact_name", "event_at", "due_on", "status", "done_at"),
+             _mine(), related=("unit__estate",)),
+    DataKind("fees.Bill", ("number", "unit", "period", "amount", "paid", "status", "due_on"), _mine(),
+             related=("unit__estate",)),
+    DataKind("fees.Payment", ("receipt__number", "unit", "received_at", "payer_name", "amount", "method",
+                              "reversed_at"), _in_time("received_at__date"), related=("unit__estate", "receipt")),
+    DataKind("fees.Receipt", ("number", "unit", "issued_at", "payer_name", "amount", "method", "purpose_text",
+                              "reversed_at"), _in_time("issued_at__date"), related=("unit__estate",)),
+    DataKind("renovation.Renovation", ("number", "unit", "status", "scope", "planned_start", "planned_end",
+                                       "contractor_name", "applied_at", "closed_at"), _mine(),
+             related=("unit__estate",)),
+    DataKind("gate.ItemPass", ("number", "unit", "day", "applicant_name", "status", "released_at"), _passes,
+             related=("unit__estate",)),
+    DataKind("gate.Visit", ("unit", "visitor_name", "confirmed_how", "time_in", "time_out"), _in_time("time_in__date"),
+             related=("unit__estate",)),
+    DataKind("gate.Preregistration", ("unit", "visitor_name", "day", "code"), _mine(), related=("unit__estate",)),
+    DataKind("gate.CardApplication", ("number", "unit", "kind", "holder_name", "plate_number", "status",
+                                      "applied_at"), _mine("applicant"), related=("unit__estate",)),
+    DataKind("activities.Participation", ("activity__title", "activity__starts_at", "unit", "people", "attended"),
+             _mine(), related=("activity", "unit__estate")),
+)
+
+
+def _field_of(model, path: str):
+    """The model field a column path ends at (None for a property such as purpose_text)."""
+    parts = path.split("__")
+    for part in parts[:-1]:
+        model = model._meta.get_field(part).related_model
+    try:
+        return model._meta.get_field(parts[-1])
+    except FieldDoesNotExist:
+        return None
+
+
+def _header(model, path: str) -> str:
+    field_ = _field_of(model, path)
+    if field_ is None:
+        return str(model._meta.get_field("purpose").verbose_name) if path == "purpose_text" else path
+    if "__" in path and path.split("__")[-1] in ("number", "title"):
+        return str(field_.model._meta.verbose_name)   # "complaint", "receipt", "activity"
+    return str(field_.verbose_name)
+
+
+def _cell(record, path: str, field_, masked: bool, tz):
+    value = record
+    for part in path.split("__")[:-1]:
+        value = getattr(value, part, None)
+        if value is None:
+            return ""
+    name = path.split("__")[-1]
+    if field_ is not None and field_.choices:
+        return getattr(value, f"get_{name}_display")()
+    value = getattr(value, name)
+    if value is None:
+        return ""
+    if masked:
+        return pii.mask_phone(value)
+    if isinstance(field_, ForeignKey):
+        return str(value)
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, datetime):
+        return timezone.localtime(value, tz).replace(tzinfo=None)
+    return value
+
+
+def _messages_sheet(owner):
+    """The messages sent to the owner: each delivery (SMS, e-mail, letter, ...) with when
+    it went and what it said, rendered in their language; an inbox-only message too."""
+    header = [str(_("at")),
+              str(Delivery._meta.get_field("channel").verbose_name),
+              str(Delivery._meta.get_field("status").verbose_name),
+              str(Delivery._meta.get_field("sent_at").verbose_name), str(_("subject")), str(_("text"))]
+    mine = Q(owner=owner) | (Q(recipient_id=owner.user_id) if owner.user_id else Q(pk__in=[]))
+    notes = Notification.objects.filter(mine).prefetch_related("deliveries").order_by("created_at", "pk")
+    tz = timezone.get_current_timezone()
+    rows = []
+    for note in notes:
+        subject, body = note.render()
+        moment = timezone.localtime(note.created_at, tz).replace(tzinfo=None)
+        deliveries = list(note.deliveries.all()) or [None]
+        for delivery in deliveries:
+            rows.append([
+                moment,
+                delivery.get_channel_display() if delivery else str(DeliveryChannel.INBOX.label),
+                delivery.get_status_display() if delivery else "",
+                timezone.localtime(delivery.sent_at, tz).replace(tzinfo=None) if delivery and delivery.sent_at else "",
+                subject, body])
+    return Sheet(title=str(Notification._meta.verbose_name_plural), header=header, rows=rows)
+
+
+def owner_data_sheets(*, owner, as_of: datetime) -> list:
+    """Everything the portal holds about ``owner``, a sheet per kind, in the active
+    language: their record and phones (in full: they are theirs), then each kind of record
+    about them (MY_DATA) and the messages sent to them. Records kept by unit (payments,
+    receipts, residents, visitors, item passes) only from the time they owned the unit: what
+    came before or after is the other owner's. A statement or two per kind, whatever the rows."""
+    periods = owner_periods(owner.pk)
+    tz = timezone.get_current_timezone()
+    record = Owner.objects.prefetch_related("phones").get(pk=owner.pk)
+    facts = [(str(Owner._meta.get_field(name).verbose_name), _cell(record, name, Owner._meta.get_field(name), False, tz))
+             for name in ("name", "id_type", "id_number", "address", "email", "preferred_channel", "language",
+                          "special_needs_note", "created_at")]
+    facts.insert(6, (str(Owner._meta.get_field("special_needs").verbose_name),
+                     "、".join(record.get_special_needs_display())))
+    for phone in record.phones.all():
+        facts.append((f"{phone._meta.get_field('number').verbose_name} ({phone.get_label_display()})", phone.number))
+    sheets = [Sheet(title=str(Owner._meta.verbose_name), header=[str(_("field")), str(_("value"))],
+                    rows=[list(fact) for fact in facts],
+                    caption=str(_("Your data at %(moment)s") % {"moment": f"{timezone.localtime(as_of):%Y-%m-%d %H:%M}"}))]
+    for kind in MY_DATA:
+        model = apps.get_model(kind.model)
+        scope = kind.rows(owner, periods)
+        rows = model._default_manager.filter(**scope) if isinstance(scope, dict) else model._default_manager.filter(scope)
+        if kind.related:
+            rows = rows.select_related(*kind.related)
+        fields = [_field_of(model, path) for path in kind.columns]
+        sheets.append(Sheet(
+            title=str(model._meta.verbose_name_plural), header=[_header(model, path) for path in kind.columns],
+            rows=[[_cell(row, path, field_, path in kind.masked, tz) for path, field_ in zip(kind.columns, fields)]
+                  for row in rows.order_by("pk")]))
+    sheets.append(_messages_sheet(owner))
+    for sheet in sheets:
+        sheet.title = _sheet_title(sheet.title)
+    return sheets
+
+
+def _sheet_title(title: str) -> str:
+    """A worksheet's name: 31 characters at most, none of ``[]:*?/\\`` (a translated
+    name such as "姓名/名称" would be refused)."""
+    return re.sub(r"[\[\]:*?/\\]", "-", title)[:31]
+
+
+def my_data_kinds() -> list[str]:
+    """The sheets of the owner's file, by name, for the page that offers it."""
+    return ([str(Owner._meta.verbose_name)] + [str(apps.get_model(kind.model)._meta.verbose_name_plural)
+                                               for kind in MY_DATA]
+            + [str(Notification._meta.verbose_name_plural)])

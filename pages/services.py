@@ -1,20 +1,25 @@
 """Writes of the pages layer: the dashboard's month facts (pages.models.MonthFacts), the
 staff view's (StaffMonthFacts), the supervisors' month reports (DashboardReport) and the
-desk's daily and weekly reports (DeskReport)."""
+desk's daily and weekly reports (DeskReport); a departed owner anonymised (owner_anonymise)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from owners.models import Estate
-from pages import figures, selectors
+from owners.models import Estate, Owner, OwnerAnonymisation
+from owners.selectors import current_ownerships
+from pages import figures, personal_data, selectors
 from pages.models import DashboardReport, DeskReport, MonthFacts, StaffMonthFacts
-from propertydesk import periods
+from propertydesk import limits, periods
+from propertydesk.tokens import tokens_revoke_for
 
 
 def month_facts_store(*, month: date, as_of: datetime, now: datetime) -> int:
@@ -205,3 +210,49 @@ def desk_report_store(*, period: str, last_day: date, as_of: datetime, now: date
             ignore_conflicts=True, unique_fields=["period", "last_day"])
         # ON CONFLICT DO NOTHING gives no id back; under the lock the row is this run's.
         return DeskReport.objects.get(period=period, last_day=last_day)
+
+
+# ---- personal data: a departed owner anonymised (PIPL art. 47) -------------------------------------
+
+ANONYMISE_PERMISSION = "owners.anonymise_owner"
+
+
+def owner_anonymise(*, owner_id: int, actor, reason: str, now: datetime):
+    """Replace a departed owner's personal data on every record about them with neutral
+    values (``pages.personal_data.ANONYMISE``): their name becomes "Former owner #123" in
+    the estate's language, numbers and their search hashes are cleared, what they wrote or
+    was written about them is removed, their portal login is closed. Numbers of records,
+    statuses, dates, amounts and links stay, so bills, receipts and figures are unchanged.
+    One UPDATE per kind of record, whatever their number. Writes an ``OwnerAnonymisation``
+    (who, when, why, how many rows of each kind). An owner who still owns a unit is
+    refused; an owner already anonymised is returned as they are (nothing is written twice)."""
+    if not actor.has_perm(ANONYMISE_PERMISSION):
+        raise PermissionDenied(_("Only a supervisor can anonymise an owner."))
+    reason = (reason or "").strip()
+    errors = limits.field_errors(OwnerAnonymisation, {"reason": reason})
+    if not reason:
+        errors.setdefault("reason", []).append(_("Say why this owner's data is anonymised."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        owner = Owner.objects.select_for_update().get(pk=owner_id)
+        done = OwnerAnonymisation.objects.filter(owner=owner).first()
+        if done is not None:
+            return done
+        held = list(current_ownerships().filter(owner=owner).select_related("unit").order_by("unit__number"))
+        if held:
+            raise ValidationError(
+                _("%(name)s still owns %(units)s: only an owner with no current unit can be anonymised.")
+                % {"name": owner.name, "units": ", ".join(o.unit.number for o in held)})
+        latest = owner.ownerships.select_related("unit__estate").order_by("-start_date", "-pk").first()
+        language = latest.unit.estate.language if latest else settings.LANGUAGE_CODE
+        context = personal_data.Context(
+            owner_id=owner.pk, user_id=owner.user_id, periods=personal_data.owner_periods(owner.pk),
+            names=[owner.name], **personal_data.labels(owner, language=language))
+        counts = {}
+        for scrub, rows in personal_data.anonymised_rows(context):
+            counts[scrub.model] = personal_data.apply(scrub, rows, context)
+        if owner.user_id:
+            tokens_revoke_for(users=[owner.user_id])
+        return OwnerAnonymisation.objects.create(owner=owner, anonymised_at=now, anonymised_by=actor,
+                                                 reason=reason, rows=counts)

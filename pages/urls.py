@@ -37,11 +37,14 @@ owner_pages = [
     path("<int:pk>/reveal/", views.owner_reveal, name="reveal"),
     path("<int:pk>/units/", views.owner_add_unit, name="add_unit"),
     path("<int:pk>/portal-login/", views.owner_portal_login, name="portal_login"),
+    path("<int:pk>/anonymise/", views.owner_anonymise, name="anonymise"),
     # the unit's page keeps its address and name; it shows every app's records of the unit
     path("units/<int:pk>/", views.unit_detail, name="unit"),
 ]
 portal_pages = [
     path("", views.portal_home, name="home"),
+    path("my-data/", views.portal_my_data, name="my_data"),
+    path("my-data/file/", views.portal_my_data_file, name="my_data_file"),
 ]
 
 urlpatterns = [

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -28,9 +30,10 @@ from incidents import selectors as incident_selectors
 from notices.selectors import owner_notice_summary
 from owners import selectors, services
 from owners.forms import MoveOutForm, OwnershipForm, PortalLoginForm, ResidentForm
-from owners.models import PiiField
+from owners.models import Owner, PiiField
 from pages import selectors as page_selectors
-from propertydesk import languages, outbox
+from pages import services as page_services
+from propertydesk import exports, languages, outbox
 from propertydesk import selectors as core_selectors
 from propertydesk.actions import run_action
 from propertydesk.models import Delivery, DeliveryChannel, DeliveryStatus
@@ -77,6 +80,9 @@ def _detail_context(request, owner, **extra):
         "current_units": current_units,
         # the lists behind the blocks: a unit's page has them filtered to the unit
         "list_unit": current_units[0] if len(current_units) == 1 else None,
+        "can_anonymise": request.user.has_perm("owners.anonymise_owner"),
+        "anonymisation": selectors.owner_anonymisation(owner=owner),
+        "anonymise_form": AnonymiseForm(),
         **extra,
     }
 
@@ -295,3 +301,45 @@ def set_language(request):
             if owner is not None:
                 services.owner_set_language(owner=owner, language=language)
     return response
+
+
+# ---- personal data: the owner's own file, a departed owner anonymised ------------------------------
+
+
+@owner_required
+def portal_my_data(request, owner):
+    """What the owner can download about themselves, and the button."""
+    return render(request, "owners/portal_my_data.html", {"owner": owner, "kinds": page_selectors.my_data_kinds()})
+
+
+@never_cache  # their numbers in full: kept in no cache
+@owner_required
+def portal_my_data_file(request, owner):
+    """Everything the portal holds about the owner, one .xlsx with a sheet per kind, in
+    their language, written while they wait (one owner's records are a few hundred rows)."""
+    now = timezone.now()
+    with translation.override(owner.language):
+        sheets = page_selectors.owner_data_sheets(owner=owner, as_of=now)
+    return exports.xlsx_response(f"my-data-{timezone.localtime(now):%Y%m%d}.xlsx", sheets)
+
+
+class AnonymiseForm(forms.Form):
+    reason = forms.CharField(label=_lazy("Reason"), max_length=200,
+                             widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+
+@staff_required
+@permission_required("owners.anonymise_owner", raise_exception=True)
+@require_POST
+def owner_anonymise(request, pk):
+    owner = selectors.owner_detail(owner_id=pk, user=request.user)
+    return run_action(
+        request, target=owner, form=AnonymiseForm(request.POST),
+        run=lambda owner, data, user, now: page_services.owner_anonymise(
+            owner_id=owner.pk, actor=user, reason=data["reason"], now=now),
+        rerender=lambda form: _owner_page_with(request, pk, anonymise_form=form),
+        message=lambda done: _("The owner's personal data was replaced: they are now %(name)s.")
+        % {"name": Owner.objects.get(pk=done.owner_id).name},
+        back_url=reverse("owners:detail", args=[owner.pk]) + "#anonymise",
+        done_url=reverse("owners:detail", args=[owner.pk]),
+    )

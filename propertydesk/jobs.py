@@ -224,6 +224,15 @@ JOBS: tuple[Job, ...] = (
         catch_up=LATEST,
     ),
     Job(
+        name="pages.personal_data_purge",
+        schedule=crontab(hour=4, minute=30),
+        func="pages.jobs.personal_data_purge",
+        description="Replace the personal data of visitors and item-pass carriers, and of renovation workers "
+        "and contractors' leads, kept past their retention period (VISITOR_DATA_RETENTION_DAYS, "
+        "WORKER_DATA_RETENTION_DAYS).",
+        catch_up=LATEST,
+    ),
+    Job(
         name="propertydesk.downloads_sweep",
         schedule=crontab(hour=4, minute=40),
         func="propertydesk.downloads.sweep",

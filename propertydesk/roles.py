@@ -136,6 +136,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "owners.change_unit",
         "owners.view_piireveal",
         "owners.view_registrycheck",
+        # a departed owner anonymised (pages.services.owner_anonymise), and the record of it
+        "owners.anonymise_owner",
+        "owners.view_owneranonymisation",
         "propertydesk.view_jobrun",
         # the supervisor's dashboard (pages/dashboard.py) and its targets
         "pages.view_monthfacts",

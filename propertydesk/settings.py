@@ -430,6 +430,18 @@ EXPORT_RETENTION_HOURS = float(os.environ.get("EXPORT_RETENTION_HOURS", "72"))
 if EXPORT_INLINE_ROWS < 0 or not 0 < EXPORT_RETENTION_HOURS < float("inf"):
     raise ImproperlyConfigured("EXPORT_INLINE_ROWS must be 0 or more, EXPORT_RETENTION_HOURS a positive number of hours")
 
+# Personal data of people who are not owners is kept this many days, then the nightly
+# pages.personal_data_purge replaces it (PIPL art. 47: no longer than needed). Visitors and
+# item-pass carriers: counted from when the visit ended (the pass's release, else its day);
+# 180 days answers a theft or damage report, which comes within weeks, with room to spare.
+# Renovation workers and the contractor's lead: counted from when the renovation closed
+# (refunded or withdrawn); 365 days covers the year in which hidden damage to the building
+# (leaks, cut cables) comes to light and the workers must be traced.
+VISITOR_DATA_RETENTION_DAYS = int(os.environ.get("VISITOR_DATA_RETENTION_DAYS", "180"))
+WORKER_DATA_RETENTION_DAYS = int(os.environ.get("WORKER_DATA_RETENTION_DAYS", "365"))
+if VISITOR_DATA_RETENTION_DAYS < 1 or WORKER_DATA_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("VISITOR_DATA_RETENTION_DAYS and WORKER_DATA_RETENTION_DAYS must be 1 or more")
+
 # Notices (notices/services.py): publishing writes the messages of this many households a
 # statement; a notice's page lists at most this many households that have not read it yet.
 NOTICE_PUBLISH_BATCH = int(os.environ.get("NOTICE_PUBLISH_BATCH", "5000"))

@@ -15,11 +15,13 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import CharField, Exists, OuterRef, Q, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fees import services as fees
@@ -1291,3 +1293,57 @@ def renovation_reminders_send(*, as_of: datetime.datetime) -> dict[str, int]:
     return {"passes expiring": len(expiring), "passes expired": len(expired),
             "deposits due": len(due), "overrun": len(overrun),
             "inspections late": len(late)}
+
+
+# ---- personal data past its retention (PIPL art. 47) ---------------------------------------------
+
+
+def purged_labels() -> tuple[str, str]:
+    """What a purged worker's and contractor's lead's name reads, in the house language (a
+    stored value, like the name it replaces)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Worker (purged)"), _("Contractor's lead (purged)")
+
+
+PURGED_HASH = "purged:"
+# What a purged ID number reads (the columns are required, and encrypted as they were).
+PURGED_ID = "*"
+
+
+def worker_data_purge(*, as_of: datetime.datetime) -> dict[str, int]:
+    """Replace the personal data of the workers and the contractor's lead of renovations
+    closed (refunded, or withdrawn) more than WORKER_DATA_RETENTION_DAYS before ``as_of``:
+    the lead's name, ID number and phone; each worker's name, ID number (and its search
+    hash, made unique per row so the one-worker-per-ID constraint still holds), phone; the
+    names and ID numbers on their passes, and the contractor's signer on the papers; the
+    workers' ID copies and photos are deleted (the files sweep then removes their files).
+    The contractor (a company), the passes' numbers and dates, the fees, deposits and
+    refunds stay. Six statements however many rows; a row already purged is not matched
+    again, so a second run changes nothing. Rows of each kind rewritten."""
+    cutoff = as_of - datetime.timedelta(days=settings.WORKER_DATA_RETENTION_DAYS)
+    worker, lead = purged_labels()
+    closed = (Renovation.objects.filter(Q(closed_at__lt=cutoff) | Q(withdrawn_at__lt=cutoff))
+              .order_by().values("pk"))
+    with transaction.atomic():
+        leads = (Renovation.objects.filter(pk__in=closed)
+                 .filter(~Q(contractor_lead_name=lead) | Q(contractor_lead_id_number__isnull=False)
+                         | Q(contractor_lead_phone__isnull=False))
+                 .update(contractor_lead_name=lead, contractor_lead_id_number=None, contractor_lead_phone=None))
+        workers = (RenovationWorker.objects.filter(renovation__in=closed)
+                   .exclude(id_number_hash__startswith=PURGED_HASH)
+                   .update(name=worker, id_number=PURGED_ID, phone=None,
+                           id_number_hash=Concat(Value(PURGED_HASH), Cast("pk", CharField()))))
+        passes = (WorkerPass.objects.filter(renovation__in=closed)
+                  .filter(~Q(holder_name=worker) | Q(photo__isnull=False))
+                  .update(holder_name=worker, holder_id_number=PURGED_ID, photo=None))
+        signers = (SignedPaper.objects.filter(renovation__in=closed, party=Party.CONTRACTOR).exclude(signer_name=lead)
+                   .update(signer_name=lead))
+        documents = RenovationDocument.objects.filter(
+            renovation__in=closed, kind__in=[DocumentKind.WORKER_ID, DocumentKind.WORKER_PHOTO]).values("pk")
+        sql, params = documents.query.sql_with_params()
+        with connection.cursor() as cursor:
+            # One DELETE (a queryset's delete() reads the rows first, then deletes them in batches).
+            cursor.execute(f"DELETE FROM {RenovationDocument._meta.db_table} WHERE id IN ({sql})", params)
+            photos = cursor.rowcount
+    return {"renovations": leads, "workers": workers, "worker_passes": passes, "signed_papers": signers,
+            "worker_documents": photos}

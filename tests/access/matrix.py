@@ -245,6 +245,10 @@ ROWS: list[Row] = [
     R("owners:add_unit", owner_a,                        "login 403    403    405    405    403    403"),
     R("owners:portal_login", owner_a,                    "login 403    403    405    405    403    403"),
     R("owners:unit", unit_a,                             "login 403    403    200    200    403    403"),
+    # anonymising is the supervisor's alone (A still owns a unit: refused, back to the page)
+    R("owners:anonymise", owner_a,                       "login 403    403    403    405    403    403"),
+    R("owners:anonymise", owner_a,                       "login 403    403    403    302    403    403",
+      method="POST", data=lambda w: {"reason": "moved away"}),
     R("owners:resident_move_out", lambda w: {"pk": w.resident_a.pk},
                                                          "login 403    403    405    405    403    403"),
     R("owners:ownership_move_out", lambda w: {"pk": w.ownership_a.pk},
@@ -252,6 +256,9 @@ ROWS: list[Row] = [
     # ---- the owner portal: owner A's own, owner B gets 404 ----------------------------------------
     R("portal:home", None,                               "login 200    200    403    403    403    403"),
     R("portal:unit", unit_a,                             "login 200    404    403    403    403    403"),
+    # the owner's own data, as a file: each owner gets their own (tests/pages/test_personal_data.py)
+    R("portal:my_data", None,                            "login 200    200    403    403    403    403"),
+    R("portal:my_data_file", None,                       "login 200    200    403    403    403    403"),
     # ---- complaints: engineering sees those routed to it (A's is routed to security) ---------------
     R("complaints:queue", None,                          "login 403    403    seen   seen   unseen 403",
       query="status=open", seen=number("complaint_a")),
