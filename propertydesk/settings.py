@@ -95,6 +95,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "axes",
+    # The audit history's triggers (propertydesk/audit.py).
+    "pgtrigger",
+    "pghistory",
     "owners",
     "complaints",
     "repairs",
@@ -126,6 +129,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The logged-in reader's own language over the cookie's and the browser's.
     "propertydesk.middleware.ReaderLanguageMiddleware",
+    # Who and which request, on every audit history row a request writes.
+    "propertydesk.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks.
