@@ -76,7 +76,7 @@ def track(*tracked: type[models.Model]) -> None:
             pghistory.DeleteEvent(),
             exclude=exclude or None,
             model_name=f"{model.__name__}History",
-            obj_field=pghistory.ObjForeignKey(related_name="+", related_query_name="+"),
+            obj_field=pghistory.ObjForeignKey(related_name="+", related_query_name="+", db_index=True),
             abstract=False,
             level=pgtrigger.Statement,
         )
