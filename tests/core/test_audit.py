@@ -109,17 +109,19 @@ def test_blind_indexes_are_not_copied_and_numbers_are_kept_encrypted(complaint):
     assert "13812345678" not in stored
 
 
-def test_scrub_history_blanks_a_persons_numbers_in_their_records_history(complaint):
-    # given a complaint with history holding a contact phone
+def test_scrub_history_blanks_a_persons_numbers_in_their_records_history(complaint, desk_user):
+    # given a complaint with history holding a contact phone, and another person's complaint
     with pghistory.context(command="shell"):
         Complaint.objects.filter(pk=complaint.pk).update(location="北面卫生间")
-    other = Complaint.objects.exclude(pk=complaint.pk).first()
-    # when the contact's fields are scrubbed
+    other = services.complaint_register(unit=complaint.unit, channel="phone", category="repair",
+                                        description="楼道灯不亮", contact_name="赵强", contact_phone="13600001111",
+                                        actor=desk_user, now=T0)
+    # when the first contact's fields are scrubbed
     changed = audit.scrub_history(model=Complaint, pks=[complaint.pk], fields=["contact_phone", "contact_name"])
-    # then every history row of that complaint has them blank
+    # then every history row of that complaint has them blank, and the other keeps its own
     assert changed == 2
     assert {(r.contact_phone, r.contact_name) for r in rows_of(complaint)} == {(None, "")}
-    assert other is None
+    assert {(r.contact_phone, r.contact_name) for r in rows_of(other)} == {("13600001111", "赵强")}
 
 
 def test_scrub_history_refuses_a_field_it_cannot_blank(complaint):
