@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from propertydesk import limits
+from propertydesk import audit, limits
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -130,3 +130,7 @@ class Participation(models.Model):
 
     def __str__(self):
         return f"{self.activity} · {self.unit_id}"
+
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(Activity, Participation)

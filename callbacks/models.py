@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from propertydesk import limits
+from propertydesk import audit, limits
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -324,3 +324,7 @@ class RateCheck(models.Model):
     @property
     def meets(self) -> bool:
         return self.rate is None or self.required_rate is None or self.rate >= self.required_rate
+
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(CallbackRule, Callback, CallbackResult, SpotCheck)

@@ -16,7 +16,7 @@ from encrypted_fields.fields import EncryptedCharField
 # The departments are the registry's (staff belong to them); complaints route to them. Named
 # here too: messages stored before the move name their label complaints.models.Department.
 from owners.models import Department  # noqa: F401
-from propertydesk import files, limits, messages, pii
+from propertydesk import audit, files, limits, messages, pii
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -489,3 +489,7 @@ class SuggestionEvent(StateEvent):
     class Meta(StateEvent.Meta):
         verbose_name = _("suggestion event")
         verbose_name_plural = _("suggestion events")
+
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(ComplaintPolicy, Complaint, ComplaintPause, ComplaintAttachment, Suggestion)

@@ -709,6 +709,9 @@ def operations() -> list[Op]:
         Op("complaint queue: overdue", "page", "desk", "/complaints/?overdue=on",
            floor=lambda s: _complaint_page(s, f"{open_complaints} AND c.paused_since IS NULL AND c.promised_at < %s",
                                            [s.now], "c.promised_at, c.id")),
+        Op("history: a complaint changed 60 times", "page", "supervisor",
+           lambda s: f"/history/complaints.complaint/{s.complaint.pk}/", setup=_complaint_with_history,
+           floor=_history_page_floor),
         Op("complaint detail", "page", "desk", lambda s: f"/complaints/{s.complaint.pk}/",
            floor=lambda s: [
                ("SELECT c.*, u.number, b.number, e.name, o.name, a.username FROM complaints_complaint c "
@@ -1562,6 +1565,36 @@ def _gate_passes_floor(where: str, params: list, *, limit: int = 100) -> list[tu
             (f"SELECT l.* FROM gate_itempassline l WHERE l.item_pass_id IN (SELECT p.id FROM gate_itempass p "
              f"WHERE {where} ORDER BY p.day DESC, p.id DESC LIMIT {limit}) ORDER BY l.id", params)]
 ACTIVITY_HOUSEHOLDS = 200
+
+
+HISTORY_CHANGES = 60
+
+
+def _complaint_with_history(s: Samples, at: datetime) -> None:
+    """The sample complaint changed HISTORY_CHANGES times, each by a request of its own
+    (seeded data has no history: seed_scale loads with the triggers skipped)."""
+    import pghistory
+
+    desk = get_user_model().objects.filter(username="bench-desk").values_list("pk", flat=True).first()
+    for i in range(HISTORY_CHANGES):
+        with pghistory.context(user=desk, method="POST", path=f"/complaints/{s.complaint.pk}/", request_id=f"bench{i}"):
+            Complaint.objects.filter(pk=s.complaint.pk).update(
+                location=f"{i + 1} 号楼道", urgency=("urgent", "normal")[i % 2])
+
+
+def _history_page_floor(s: Samples) -> list[tuple[str, list]]:
+    """A page of 25 changes with the one before them and their contexts, the people named,
+    the record, and the names of what its foreign keys point at."""
+    return [
+        ("SELECT h.*, c.metadata FROM complaints_complainthistory h LEFT JOIN pghistory_context c "
+         "ON c.id = h.pgh_context_id WHERE h.pgh_obj_id = %s ORDER BY h.pgh_id DESC LIMIT 26", [s.complaint.pk]),
+        ("SELECT id, username, first_name, last_name FROM auth_user WHERE id IN "
+         "(SELECT (c.metadata ->> 'user')::int FROM complaints_complainthistory h JOIN pghistory_context c "
+         "ON c.id = h.pgh_context_id WHERE h.pgh_obj_id = %s)", [s.complaint.pk]),
+        ("SELECT c.*, u.number, e.name, o.name FROM complaints_complaint c JOIN owners_unit u ON u.id = c.unit_id "
+         "JOIN owners_estate e ON e.id = c.estate_id LEFT JOIN owners_owner o ON o.id = c.owner_id "
+         "WHERE c.id = %s", [s.complaint.pk]),
+    ]
 
 
 def _activity_with_households(s: Samples, at: datetime) -> None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from desk.shifts import shift_name
-from propertydesk import limits
+from propertydesk import audit, limits
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -302,3 +302,7 @@ class HandoverItemEvent(StateEvent):
     class Meta(StateEvent.Meta):
         verbose_name = _("handover item event")
         verbose_name_plural = _("handover item events")
+
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(LogEntry, Handover, HandoverTakings, HandoverItem, TakingsReceipt)

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from propertydesk import limits, messages
+from propertydesk import audit, limits, messages
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -672,3 +672,10 @@ class UnitDebt(models.Model):
 
     def __str__(self):
         return f"{self.unit_id} ¥{self.owed}"
+
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(
+    Receipt, BankCollectionCharge, FeeStandard, FeePolicy, Bill, BillLine, Payment, Allocation,
+    DunningNotice, ArrearsCase, ArrearsMeasure, IncomeStatement, IncomeStatementLine
+)

@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
 from owners import crypto
-from propertydesk import pii
+from propertydesk import audit, pii
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -439,3 +439,6 @@ class CardEvent(StateEvent):
         verbose_name = _("card event")
         verbose_name_plural = _("card events")
 
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(Visit, Preregistration, ResidentLogin, ItemPass, ItemPassLine, GatePolicy, CardApplication)

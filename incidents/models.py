@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from propertydesk import limits
+from propertydesk import audit, limits
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -153,3 +153,7 @@ class IncidentStep(models.Model):
 
     def __str__(self):
         return self.text
+
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(EmergencyPlan, PlanStep, Incident, IncidentStep)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from propertydesk import limits
+from propertydesk import audit, limits
 from propertydesk.states import StateEvent, Transitions
 
 
@@ -166,3 +166,7 @@ class NoticeHousehold(models.Model):
 
     def __str__(self):
         return f"{self.notice_id} → {self.unit_id}"
+
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(Notice)

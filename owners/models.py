@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
 from owners import crypto
-from propertydesk import limits, pii
+from propertydesk import audit, limits, pii
 from propertydesk.models import ContactChannel
 from propertydesk.people import PINYIN
 
@@ -518,3 +518,7 @@ class OwnerAnonymisation(models.Model):
 
     def __str__(self):
         return f"#{self.owner_id} · {self.anonymised_at:%Y-%m-%d}"
+
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(Estate, StaffMembership, Building, Unit, Owner, OwnerPhone, Ownership, Resident)

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from propertydesk import audit
+
 
 class MonthFacts(models.Model):
     """One estate's dashboard figures for one month, as each app's selectors computed
@@ -165,3 +167,7 @@ class DeskReport(models.Model):
 
     def __str__(self):
         return f"{self.period} {self.last_day:%Y-%m-%d}"
+
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(DashboardTarget)

@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from owners import portal_urls as owner_portal_urls
 from owners import urls as owner_urls
 from pages import dashboard, desk_report_views, report_views, staff, views
-from propertydesk import download_views
+from propertydesk import download_views, history_views
 from propertydesk import views as core_views
 
 api_v1 = [
@@ -55,6 +55,7 @@ urlpatterns = [
     *desk_report_views.urlpatterns,
     path("healthz", core_views.healthz, name="healthz"),
     path("inbox/", core_views.inbox, name="inbox"),
+    path("history/<str:label>/<int:pk>/", history_views.record_history, name="history"),
     path("deliveries/", views.deliveries, name="deliveries"),
     path("staff/", staff.staff_view, name="staff"),
     path("staff/<int:user_id>/", staff.staff_person, name="staff_person"),

@@ -465,6 +465,7 @@ def _execute(job: Job, run, *, as_of: datetime, clock: Callable[[], datetime]) -
     """Run a claimed slot's job for ``as_of`` and record how it went. Raises what the job raised."""
     from django.db.models import F
 
+    from propertydesk import audit
     from propertydesk.models import JobRun
 
     mine = JobRun.objects.filter(pk=run.pk, worker=liveness.identity())
@@ -475,7 +476,9 @@ def _execute(job: Job, run, *, as_of: datetime, clock: Callable[[], datetime]) -
                 finished_at=None, attempts=F("attempts") + 1):
             raise JobBusy(f"{job.name} slot {timezone_local(run.slot)}: taken over by another worker")
         try:
-            summary = _summary(job.function()(as_of=as_of))
+            # Every history row the run writes names the job and its slot.
+            with audit.job_context(job=job.name, slot=run.slot):
+                summary = _summary(job.function()(as_of=as_of))
         except Exception as exc:
             mine.filter(status=JobRun.Status.RUNNING).update(
                 status=JobRun.Status.FAILED, finished_at=clock(), summary=_summary(f"{type(exc).__name__}: {exc}"))

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +96,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "axes",
+    # The audit history's triggers (propertydesk/audit.py).
+    "pgtrigger",
+    "pghistory",
     "owners",
     "complaints",
     "repairs",
@@ -126,11 +130,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The logged-in reader's own language over the cookie's and the browser's.
     "propertydesk.middleware.ReaderLanguageMiddleware",
+    # Who and which request, on every audit history row a request writes.
+    "propertydesk.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The audit history's copies of foreign keys are not indexed: its page finds a record's rows
+# by pgh_obj alone (indexed, propertydesk/audit.py), and every other index on a history
+# table is paid for on each row a bill run or dunning round writes.
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
 
 ROOT_URLCONF = "pages.urls"
 WSGI_APPLICATION = "propertydesk.wsgi.application"

@@ -22,7 +22,7 @@ from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
 from owners import crypto
-from propertydesk import files, limits, pii
+from propertydesk import audit, files, limits, pii
 from propertydesk.states import StateEvent, Transitions
 
 # ---- the estate's renovation policy -----------------------------------------------------------
@@ -852,3 +852,10 @@ class Inspection(models.Model):
 
     def __str__(self):
         return f"{self.renovation} · {self.requested_at:%Y-%m-%d}"
+
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(
+    RenovationPolicy, Renovation, RenovationWorker, RenovationDocument, SignedPaper, RenovationCharge,
+    DepositRefund, WorkerPass, Patrol, Breach, EvidencePhoto, Deduction, Inspection
+)

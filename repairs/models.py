@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField
 
-from propertydesk import files, limits, pii
+from propertydesk import audit, files, limits, pii
 from propertydesk.people import person_name
 from propertydesk.states import StateEvent, Transitions
 
@@ -480,3 +480,10 @@ class WorkOrderPhoto(models.Model):
     @property
     def download_name(self) -> str:
         return files.display_name(self.original_name or self.file.name)
+
+
+# The audit history of the business records (propertydesk/audit.py says what is left out).
+audit.track(
+    DispatchRule, Worker, PriceItem, WorkOrder, MaterialDraw, DamageIncident, Acceptance,
+    WorkOrderPhoto
+)
