@@ -9,9 +9,10 @@ things read it:
   {field: replacement}); the replacement is a token (``OWNER_LABEL``, ``REMOVED``, ...), made
   a value or an SQL expression by ``replacement()``; the owner's phone rows are deleted. Anything not named here stays: the
   record numbers, statuses, dates, amounts and the links between records, so bills,
-  receipts and every figure add up as before. Audit history kept beside these tables
-  (trigger-made copies of the rows) is scrubbed with the same list: ``anonymised_rows()``
-  says which rows of which model, the entries which of their fields.
+  receipts and every figure add up as before. The audit history kept beside these tables
+  (trigger-made copies of the rows) is scrubbed with the same list (``owner_anonymise``
+  calls ``propertydesk.audit.scrub_history``): ``anonymised_rows()`` says which rows of
+  which model, the entries which of their fields.
 - ``owner_periods()`` and ``in_periods()``: the owner's units and when they held them, so
   records kept by unit (payments, receipts, residents, visitors) are theirs only for the
   time they owned the unit; what came before or after belongs to someone else.

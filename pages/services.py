@@ -18,7 +18,7 @@ from owners.models import Estate, Owner, OwnerAnonymisation
 from owners.selectors import current_ownerships
 from pages import figures, personal_data, selectors
 from pages.models import DashboardReport, DeskReport, MonthFacts, StaffMonthFacts
-from propertydesk import limits, periods
+from propertydesk import audit, limits, periods
 from propertydesk.tokens import tokens_revoke_for
 
 
@@ -251,7 +251,19 @@ def owner_anonymise(*, owner_id: int, actor, reason: str, now: datetime):
             names=[owner.name], **personal_data.labels(owner, language=language))
         counts = {}
         for scrub, rows in personal_data.anonymised_rows(context):
-            counts[scrub.model] = personal_data.apply(scrub, rows, context)
+            has_history = audit.event_model(scrub.model_class) is not None
+            if not has_history:
+                counts[scrub.model] = personal_data.apply(scrub, rows, context)
+            elif scrub.delete:
+                # A deletion's own history row copies the row as it was: scrubbed after it.
+                ids = list(rows.values_list("pk", flat=True))
+                counts[scrub.model] = personal_data.apply(scrub, rows, context)
+                audit.scrub_history(model=scrub.model_class, pks=ids, fields=list(scrub.fields))
+            else:
+                # What the history kept of these rows, blanked before they are rewritten (the
+                # rewrite's own history row holds the neutral values).
+                audit.scrub_history(model=scrub.model_class, pks=rows.values("pk"), fields=list(scrub.fields))
+                counts[scrub.model] = personal_data.apply(scrub, rows, context)
         if owner.user_id:
             tokens_revoke_for(users=[owner.user_id])
         return OwnerAnonymisation.objects.create(owner=owner, anonymised_at=now, anonymised_by=actor,

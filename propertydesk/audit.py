@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 # Filled by ``track``: the tracked model's label ("complaints.complaint") -> its event model.
 EVENT_MODELS: dict[str, type[models.Model]] = {}
@@ -93,7 +93,6 @@ def history_skipped():
     transaction only, the variable the triggers consult (what ``pgtrigger.ignore()``
     sets; that one's statement wrapper cannot take the loader's named parameters, nor
     reach its COPY)."""
-    from django.db import connection
     from pgtrigger import registry
 
     if not connection.in_atomic_block:
@@ -158,24 +157,40 @@ class AuditContextMiddleware:
 # ---- scrubbing personal data ------------------------------------------------------------------
 
 def scrub_history(*, model: type[models.Model], pks, fields: list[str]) -> int:
-    """Blank ``fields`` in every history row of the records ``pks`` of ``model`` (an owner
-    anonymised under PIPL: the history must not keep what the record no longer does).
-    A nullable field becomes NULL, a text field "", anything else is refused. Returns the
-    number of history rows changed."""
+    """Blank ``fields`` in every history row of the records ``pks`` (ids, or a queryset of
+    them run as a subquery) of ``model`` (an owner anonymised under PIPL: the history must
+    not keep what the record no longer does). A nullable field becomes NULL, text "", a list
+    [], a document {}, bytes b""; a field the history does not copy (the search hashes) is
+    passed over; anything else (a date, a number) is refused. Returns the number of history
+    rows changed."""
     events = event_model(model)
     if events is None:
         raise ValueError(f"{model._meta.label} has no history")
+    copied = {f.name for f in events._meta.fields}
     values = {}
     for name in fields:
+        model._meta.get_field(name)   # a name the record does not have is a mistake
+        if name not in copied:
+            continue
         column = events._meta.get_field(name)
         if column.null:
             values[name] = None
         elif isinstance(column, (models.CharField, models.TextField)):
-            values[name] = ""
+            # An encrypted column stores "" as NULL: a NOT NULL one keeps a dash instead.
+            values[name] = "" if column.get_db_prep_save("", connection) is not None else "—"
+        elif column.get_internal_type() == "ArrayField":
+            values[name] = []
+        elif isinstance(column, models.JSONField):
+            values[name] = {}
+        elif isinstance(column, models.BinaryField):
+            values[name] = b""
         else:
             raise ValueError(f"{model._meta.label}.{name} cannot be blanked")
+    if not values:
+        return 0
     with transaction.atomic():
-        return events.objects.filter(pgh_obj_id__in=list(pks)).update(**values)
+        ids = pks if isinstance(pks, models.QuerySet) else list(pks)
+        return events.objects.filter(pgh_obj_id__in=ids).update(**values)
 
 
 # ---- the page: a record's history, newest first --------------------------------------------

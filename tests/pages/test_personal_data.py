@@ -272,3 +272,31 @@ def test_the_file_reads_the_same_statements_however_many_records(client, two_own
         Delivery.objects.create(notification=note, channel="sms", status="sent", idempotency_key=f"k-A{i}",
                                 created_at=NOW, sent_at=NOW)
     assert statements() == few
+
+
+def test_anonymising_scrubs_the_audit_history_too(departed, supervisor_user):
+    """The history's trigger-made copies of the rows kept the name and numbers the rows no
+    longer do: after the anonymisation no copy holds them, and the history still shows the
+    change with the neutral values."""
+    from propertydesk import audit
+
+    owner = departed["owner"]
+    kinds = (Owner, OwnerPhone, Complaint, WorkOrder, Payment, Receipt, Resident)
+
+    def copies_naming_them():
+        found = []
+        for model in kinds:
+            events = audit.event_model(model)
+            for row in events.objects.all():
+                values = [getattr(row, f.name) for f in events._meta.fields if not f.name.startswith("pgh_")]
+                if any(isinstance(v, str) and ("赵敏" in v or "13522223333" in v or "13611112222" in v)
+                       for v in values):
+                    found.append(model._meta.label)
+        return found
+
+    assert {"owners.Owner", "owners.OwnerPhone", "complaints.Complaint", "repairs.WorkOrder",
+            "fees.Payment"} <= set(copies_naming_them())
+    owner_anonymise(owner_id=owner.pk, actor=supervisor_user, reason="离开小区", now=NOW)
+    assert copies_naming_them() == []
+    latest = audit.event_model(Owner).objects.filter(pgh_obj_id=owner.pk).order_by("-pgh_id").first()
+    assert latest.name == f"已注销业主 #{owner.pk}"
