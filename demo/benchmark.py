@@ -934,7 +934,9 @@ def operations() -> list[Op]:
            floor=lambda s: [("SELECT u.id, u.number, e.name FROM owners_ownership os JOIN owners_unit u "
                              "ON u.id = os.unit_id JOIN owners_estate e ON e.id = u.estate_id "
                              "WHERE os.owner_id = %s AND os.end_date IS NULL", [s.owner.pk]),
-                            *_bills_of_unit(s.unit.pk), *_payments_of_unit(s.unit.pk)]),
+                            # the bills and payments as listed (each links to its page for its lines
+                            # and what paid what), the reminders
+                            *_bills_of_unit(s.unit.pk)[:1], *_payments_of_unit(s.unit.pk)[::2]]),
         Op("portal: a renovation", "page", "renovation_owner", lambda s: f"/renovation/portal/{s.renovation.pk}/",
            floor=lambda s: _portal_renovation_floor(s.renovation), skip=_no_renovation),
         # -- notices (公告): the desk's list, an emergency's households still to reach, the owner's list

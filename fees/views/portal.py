@@ -16,9 +16,10 @@ from propertydesk.web import owner_required
 @owner_required
 def portal_home(request, owner):
     owed = selectors.owner_owed(owner=owner)
+    unit_ids = [unit.pk for unit, _owed, _bills in owed.units]   # read once, named to the lists below
     return render(request, "fees/portal/home.html", {
-        "owner": owner, "owed": owed, "bills": selectors.owner_bills(owner=owner),
-        "payments": selectors.owner_payments(owner=owner),
+        "owner": owner, "owed": owed, "bills": selectors.owner_bills(owner=owner, unit_ids=unit_ids),
+        "payments": selectors.owner_payments(owner=owner, unit_ids=unit_ids),
         "notices": selectors.owner_notices(owner=owner)[:20],
         # The units were read with their estates' fee policies.
         "fee_days": selectors.fee_policy_days(estates={unit.estate_id: unit.estate for unit, _o, _b in owed.units}
