@@ -3,6 +3,10 @@
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# The code in /app comes first for every process: celery puts the working directory on
+# sys.path only while it imports the app, and the apps the early `pip install .` layer
+# did not copy (notices, gate, ...) would then be missing from the worker and beat.
+ENV PYTHONPATH=/app
 WORKDIR /app
 
 COPY pyproject.toml README.md ./

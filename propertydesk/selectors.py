@@ -233,3 +233,13 @@ def sum_of(rows: QuerySet, field: str):
     from django.db.models import Func, Subquery
 
     return Subquery(rows.order_by().annotate(n=Func(field, function="SUM")).values("n"))
+
+
+def tick_last_sent() -> datetime | None:
+    """When beat last sent the scheduler's tick, as its database scheduler recorded it
+    (it writes every few minutes), or None if it never has."""
+    from django_celery_beat.models import PeriodicTask
+
+    from propertydesk.jobs import TICK_TASK
+
+    return PeriodicTask.objects.filter(name=TICK_TASK).values_list("last_run_at", flat=True).first()
