@@ -10,6 +10,26 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # PostgreSQL built with ICU has this collation (Debian's, the official image's). A
+        # server built without ICU (the embedded one `./dev` starts from its wheel) gets one
+        # of that name from the system's Chinese locale if it has one, else byte order: the
+        # names still sort, only not in pinyin (README, "Quick start").
+        migrations.RunSQL(
+            """
+            DO $$
+            BEGIN
+              IF NOT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'zh-Hans-x-icu') THEN
+                IF EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'zh_CN.utf8') THEN
+                  CREATE COLLATION "zh-Hans-x-icu" FROM "zh_CN.utf8";
+                ELSE
+                  CREATE COLLATION "zh-Hans-x-icu" FROM "C";
+                END IF;
+              END IF;
+            END
+            $$;
+            """,
+            migrations.RunSQL.noop,
+        ),
         migrations.AlterField(
             model_name='estate',
             name='name',
