@@ -190,6 +190,11 @@ class Callback(models.Model):
             models.Index(fields=["work_order"], name="callback_open_chain_order",
                          condition=Q(work_order__isnull=False, rectification_ordered_at__isnull=True)
                          & ~Q(kind="special_midterm")),
+            # The same scan for activities held: has each attending household its callback?
+            # By activity and unit, from the index (by the unit alone it read 12,906 households'
+            # callbacks one unit at a time: 0.8 s on an idle hour at scale).
+            models.Index(fields=["activity", "unit"], name="callback_activity_unit",
+                         condition=Q(activity__isnull=False)),
         ]
 
     def __str__(self):
