@@ -2626,8 +2626,10 @@ def _anonymise_owner(s: Samples, at: datetime):
 
 def _anonymise_floor(s: Samples) -> list[tuple[str, list]]:
     """Each kind of record about the owner (pages.personal_data.ANONYMISE) written once, in
-    one statement, by the rows' ids (the owner's record and phones among them)."""
+    one statement, by the rows' ids (the owner's record and phones among them), and the
+    audit history's copies of those rows once each."""
     from pages import personal_data
+    from propertydesk import audit
 
     context = personal_data.Context(
         owner_id=s.owner.pk, user_id=s.owner.user_id, periods=personal_data.owner_periods(s.owner.pk),
@@ -2638,4 +2640,8 @@ def _anonymise_floor(s: Samples) -> list[tuple[str, list]]:
         table = scrub.model_class._meta.db_table
         column = scrub.model_class._meta.get_field(next(iter(scrub.fields))).column
         statements.append((f"UPDATE {table} SET {column} = {column} WHERE id IN ({sql})", params))
+        events = audit.event_model(scrub.model_class)
+        if events is not None and column in {f.column for f in events._meta.fields}:
+            statements.append((f"UPDATE {events._meta.db_table} SET {column} = {column} "
+                               f"WHERE pgh_obj_id IN ({sql})", params))
     return statements

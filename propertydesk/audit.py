@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import connection, models, transaction
+from django.db import connection, models
 
 # Filled by ``track``: the tracked model's label ("complaints.complaint") -> its event model.
 EVENT_MODELS: dict[str, type[models.Model]] = {}
@@ -188,9 +188,9 @@ def scrub_history(*, model: type[models.Model], pks, fields: list[str]) -> int:
             raise ValueError(f"{model._meta.label}.{name} cannot be blanked")
     if not values:
         return 0
-    with transaction.atomic():
-        ids = pks if isinstance(pks, models.QuerySet) else list(pks)
-        return events.objects.filter(pgh_obj_id__in=ids).update(**values)
+    # One UPDATE: atomic by itself, and inside the caller's transaction (no savepoint of its own).
+    ids = pks if isinstance(pks, models.QuerySet) else list(pks)
+    return events.objects.filter(pgh_obj_id__in=ids).update(**values)
 
 
 # ---- the page: a record's history, newest first --------------------------------------------
