@@ -20,6 +20,12 @@ def _migrate(targets):
     return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
 
 
+def _latest():
+    """Every app's last migration: where the database must be left for the tests after this
+    one (the apps' later migrations, e.g. their audit history's tables, included)."""
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_old_database_keeps_its_activities_their_households_and_callbacks():
     # given: a database at the old migrations, with the old model's rows
@@ -49,7 +55,7 @@ def test_an_old_database_keeps_its_activities_their_households_and_callbacks():
         # when
         new = _migrate(AFTER)
     finally:
-        _migrate(AFTER)
+        _migrate(_latest())
 
     # then: the held one is held (its move an event), the other planned; each owner's unit is a
     # household that came; the callbacks are the same rows, now naming the activity's units
